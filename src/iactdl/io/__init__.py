@@ -1,0 +1,41 @@
+"""HDF5 event files in the FACT/pyfact DL2 layout, our column table, and readers of FACT data."""
+
+from iactdl.io.columns import (
+    IMAGE_COLUMNS,
+    PARTICLE_ID,
+    SAMPLES,
+    SIMULATED_SAMPLES,
+    TRUTH_COLUMNS,
+    UNITS,
+)
+from iactdl.io.hdf5 import (
+    EventWriter,
+    InputError,
+    column_names,
+    iter_chunks,
+    n_events,
+    open_events,
+    read_attrs,
+    read_columns,
+    read_table,
+    write_events,
+)
+
+__all__ = [
+    "IMAGE_COLUMNS",
+    "PARTICLE_ID",
+    "SAMPLES",
+    "SIMULATED_SAMPLES",
+    "TRUTH_COLUMNS",
+    "UNITS",
+    "EventWriter",
+    "InputError",
+    "column_names",
+    "iter_chunks",
+    "n_events",
+    "open_events",
+    "read_attrs",
+    "read_columns",
+    "read_table",
+    "write_events",
+]

@@ -1,0 +1,62 @@
+"""Our column names, with units: the one table every stage reads and writes.
+
+FACT's names are mapped to these in :mod:`iactdl.io.fact` (the extract stage) alone.
+
+Event files (``data/simulated/{sample}.h5``, ``results/events/{sample}.h5``): HDF5 group ``events``,
+one dataset per column, all of equal length; images as 2-D datasets (n_events, 1440) in CHID order.
+
+=====================  ========  ================================================================
+column                 unit      meaning
+=====================  ========  ================================================================
+event_id               -         unique per sample (int64)
+image                  p.e.      photo-electrons per pixel, (n, 1440) float32
+peak_time              ns        arrival time per pixel, (n, 1440) float32
+particle_id            -         CORSIKA id: 1 gamma, 14 proton (simulations; observed truth only)
+true_energy            TeV       primary energy
+true_impact            m         distance of the shower core from the telescope
+true_source_x          mm        true source position in the camera frame (gammas; NaN for hadrons)
+true_source_y          mm
+source_x, source_y     mm        assumed source position in the camera (pointing model: the wobble
+                                 position of the ON source). Known for observed data too.
+region                 -         observed only: 0 = ON region, 1..n_off = OFF region number
+=====================  ========  ================================================================
+
+Feature columns (``results/features``) keep FACT DL2 names where FACT has one; their units are
+documented in :mod:`iactdl.features`. Lengths are in mm (camera frame) as in FACT DL2, angles in rad.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "IMAGE_COLUMNS",
+    "TRUTH_COLUMNS",
+    "POINTING_COLUMNS",
+    "UNITS",
+    "PARTICLE_ID",
+    "SAMPLES",
+    "SIMULATED_SAMPLES",
+]
+
+IMAGE_COLUMNS = ("image", "peak_time")
+TRUTH_COLUMNS = ("particle_id", "true_energy", "true_impact", "true_source_x", "true_source_y")
+POINTING_COLUMNS = ("source_x", "source_y")
+
+PARTICLE_ID = {"gamma": 1, "proton": 14}
+
+# labelled simulations and the target domain
+SIMULATED_SAMPLES = ("gamma", "gamma_diffuse", "proton")
+SAMPLES = SIMULATED_SAMPLES + ("observed",)
+
+UNITS = {
+    "event_id": "",
+    "image": "p.e.",
+    "peak_time": "ns",
+    "particle_id": "",
+    "true_energy": "TeV",
+    "true_impact": "m",
+    "true_source_x": "mm",
+    "true_source_y": "mm",
+    "source_x": "mm",
+    "source_y": "mm",
+    "region": "",
+}

@@ -1,0 +1,235 @@
+"""HDF5 in the FACT/pyfact DL2 layout: group ``events``, one dataset per column.
+
+Writing is chunked and atomic: :class:`EventWriter` appends chunks to a temporary file next to the
+target and renames it into place only when the writer closes without error, so an output is written
+whole or not at all. Files are readable with plain h5py and with pyfact's ``read_h5py`` semantics
+(2-D datasets become ``col_0, col_1, ...``).
+
+Provenance: every file we write carries the attributes ``iactdl_version``, ``config`` (the YAML of
+the config section that produced it) and ``seed``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import yaml
+
+from iactdl import __version__
+
+__all__ = [
+    "EventWriter",
+    "read_columns",
+    "iter_chunks",
+    "n_events",
+    "column_names",
+    "read_attrs",
+    "open_events",
+    "InputError",
+]
+
+GROUP = "events"
+
+
+class InputError(ValueError):
+    """Bad input: the message names the file, the key or column, and what was expected."""
+
+
+def _is_hdf5(path: Path) -> bool:
+    try:
+        return h5py.is_hdf5(path)
+    except OSError:
+        return False
+
+
+def open_events(path: str | os.PathLike, required: Sequence[str] = ()) -> h5py.File:
+    """Open an event file for reading and check the layout; raise :class:`InputError` otherwise.
+
+    ``required`` columns must exist in the ``events`` group.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    if not _is_hdf5(path):
+        raise InputError(f"{path}: not an HDF5 file (expected the FACT DL2 layout, group 'events')")
+    try:
+        import hdf5plugin  # noqa: F401  (blosc filters of files written by pyfact)
+    except ImportError:
+        pass
+    f = h5py.File(path, "r")
+    if GROUP not in f:
+        keys = list(f.keys())
+        f.close()
+        raise InputError(f"{path}: no group '{GROUP}' (the file has {keys})")
+    missing = [c for c in required if c not in f[GROUP]]
+    if missing:
+        have = sorted(f[GROUP].keys())
+        f.close()
+        raise InputError(f"{path}: missing column(s) {missing} in group '{GROUP}'; it has {have}")
+    return f
+
+
+def n_events(path: str | os.PathLike) -> int:
+    with open_events(path) as f:
+        g = f[GROUP]
+        keys = list(g.keys())
+        return int(g[keys[0]].shape[0]) if keys else 0
+
+
+def column_names(path: str | os.PathLike) -> list[str]:
+    with open_events(path) as f:
+        return sorted(f[GROUP].keys())
+
+
+def read_attrs(path: str | os.PathLike) -> dict:
+    with open_events(path) as f:
+        return {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+
+
+def read_columns(
+    path: str | os.PathLike,
+    columns: Sequence[str] | None = None,
+    start: int = 0,
+    stop: int | None = None,
+    index: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Read columns (all 1-D and 2-D) of rows ``start:stop`` or of sorted row ``index`` into a dict."""
+    with open_events(path, required=columns or ()) as f:
+        g = f[GROUP]
+        names = list(columns) if columns is not None else sorted(g.keys())
+        out = {}
+        for name in names:
+            ds = g[name]
+            out[name] = ds[index] if index is not None else ds[start:stop]
+        return out
+
+
+def read_table(path: str | os.PathLike, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The 1-D columns of a file as a DataFrame (2-D datasets are skipped unless named)."""
+    with open_events(path, required=columns or ()) as f:
+        g = f[GROUP]
+        names = list(columns) if columns is not None else [k for k in g if g[k].ndim == 1]
+        return pd.DataFrame({name: g[name][:] for name in names})
+
+
+def iter_chunks(
+    path: str | os.PathLike, chunk_size: int, columns: Sequence[str] | None = None
+) -> Iterator[dict[str, np.ndarray]]:
+    """Stream a file in chunks of rows: memory does not grow with the number of events."""
+    total = n_events(path)
+    for start in range(0, total, chunk_size):
+        yield read_columns(path, columns, start, min(start + chunk_size, total))
+
+
+class EventWriter:
+    """Append chunks of columns to ``events`` in a new HDF5 file, atomically.
+
+    Use as a context manager::
+
+        with EventWriter(path, config=section, seed=seed) as w:
+            for chunk in chunks:
+                w.append(chunk)   # dict column -> array with a leading event axis
+
+    On an exception inside the block the temporary file is removed and ``path`` is left untouched.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        config: Mapping | None = None,
+        seed: int | None = None,
+        attrs: Mapping | None = None,
+        compression: str | None = "gzip",
+        compression_opts: int | None = 1,
+        chunk_rows: int = 1024,
+    ):
+        self.path = Path(path)
+        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        self.config = config
+        self.seed = seed
+        self.attrs = dict(attrs or {})
+        self.compression = compression
+        self.compression_opts = compression_opts if compression == "gzip" else None
+        self.chunk_rows = chunk_rows
+        self._file: h5py.File | None = None
+        self.n_rows = 0
+
+    def __enter__(self) -> EventWriter:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = h5py.File(self.tmp, "w")
+        self._file.create_group(GROUP)
+        self._file.attrs["iactdl_version"] = __version__
+        self._file.attrs["config"] = yaml.safe_dump(
+            _plain(self.config) if self.config is not None else {}, sort_keys=True
+        )
+        if self.seed is not None:
+            self._file.attrs["seed"] = int(self.seed)
+        for k, v in self.attrs.items():
+            self._file.attrs[k] = v
+        return self
+
+    def append(self, chunk: Mapping[str, np.ndarray]) -> None:
+        assert self._file is not None, "use EventWriter as a context manager"
+        g = self._file[GROUP]
+        lengths = {k: len(v) for k, v in chunk.items()}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"{self.path}: columns of unequal length in one chunk: {lengths}")
+        n = next(iter(lengths.values()), 0)
+        if self.n_rows and set(chunk) != set(g.keys()):
+            raise ValueError(
+                f"{self.path}: chunk columns {sorted(chunk)} differ from the file's {sorted(g)}"
+            )
+        for name, values in chunk.items():
+            values = np.asarray(values)
+            if values.dtype.kind == "U":
+                values = values.astype("S")
+            if name not in g:
+                rows = max(1, min(self.chunk_rows, (1 << 22) // max(1, values[:1].nbytes)))
+                g.create_dataset(
+                    name,
+                    data=values,
+                    maxshape=(None,) + values.shape[1:],
+                    chunks=(rows,) + values.shape[1:],
+                    compression=self.compression,
+                    compression_opts=self.compression_opts,
+                    shuffle=self.compression is not None,
+                )
+            else:
+                ds = g[name]
+                ds.resize(self.n_rows + n, axis=0)
+                ds[self.n_rows :] = values
+        self.n_rows += n
+
+    def set_attr(self, key: str, value) -> None:
+        assert self._file is not None
+        self._file.attrs[key] = value
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self._file is not None
+        self._file.close()
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+def write_events(path, columns: Mapping[str, np.ndarray], **kwargs) -> None:
+    """Write one table of columns at once (atomically)."""
+    with EventWriter(path, **kwargs) as w:
+        w.append(columns)
+
+
+def _plain(obj):
+    """Config sections as plain YAML-able Python (Snakemake hands us its own Namedlist/dict types)."""
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
