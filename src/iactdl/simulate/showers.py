@@ -1,0 +1,338 @@
+"""Air showers as seen by the camera: Gaussian light components, muon rings and arrival times.
+
+A shower image is a sum of 2-D Gaussian *components* in the camera plane (the Hillas picture of an
+image as an ellipse, Hillas 1985, Proc. 19th ICRC 3, 445), each with an expected number of
+photo-electrons ``amp``, a centre, an orientation ``psi`` and standard deviations along/across it:
+
+- **Gammas** (electromagnetic cascades) are compact: one core ellipse whose long axis points back
+  to the source, plus a fainter, longer *tail* component shifted away from the source, which makes
+  the light profile skewed along the axis (head-tail asymmetry). The centroid lies at a distance
+  ``disp`` from the source that grows with the impact distance (``disp ~ impact / h_max`` in angle,
+  shower maximum at about 10 km), as exploited by the DISP method (Lessard et al. 2001, APh 15, 1).
+  Length and width grow slowly with energy and impact.
+- **Protons** (hadronic cascades) are broader and irregular: one main component, often wider than a
+  gamma's, whose axis points to the proton's own (isotropic) arrival direction, hence at random to
+  the source; plus electromagnetic *sub-showers* from neutral pions, compact and displaced, which
+  become separate islands after cleaning. Some hadron showers put most energy into one early pi0
+  cascade and look gamma-like (the irreducible background of gamma/hadron separation). A few
+  percent of events are *muon rings* (Cherenkov rings of local muons, radius ~1.1 deg, brightness
+  modulated along the ring by the impact parameter; Vacanti et al. 1994, APh 2, 1).
+- **Arrival times** grow along the axis away from the source with a slope ~ impact^2 (light from
+  high altitude arrives first: ``t ~ R^2 / (2 h c)``; Aliu et al. 2009, APh 30, 293 for MAGIC's
+  time-gradient analysis); hadrons have a larger intrinsic spread.
+
+The light yield per TeV is about proportional to the energy (calorimetry of the atmosphere); the
+lateral distribution is flat out to the Cherenkov shoulder (~120 m) and falls beyond it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from iactdl.simulate.spectra import (
+    disk_positions,
+    impact_distances,
+    power_law_energies,
+    trigger_probability,
+)
+
+__all__ = ["Components", "Rings", "Showers", "gamma_showers", "proton_showers", "concat_showers"]
+
+DISP_MM_PER_M = 0.55  # ~ focal length (4889 mm) / distance to shower maximum (~10.8 km)
+SHOULDER_M = 120.0  # Cherenkov light-pool radius (flat lateral distribution inside)
+FALLOFF_M = 70.0  # e-folding of the light density beyond the shoulder
+# intrinsic width and length (std, mm) of a 1 TeV gamma image at small impact, before PSF and
+# pixel size; tuned so that cleaned Hillas width/length match FACT's simulated gammas
+WIDTH_MM = 6.6
+LENGTH_MM = 14.0
+GAMMA_SATELLITE_FRACTION = 0.18  # gammas with a detached sub-cascade (FACT: ~5% have 2 islands)
+CAMERA_RADIUS_MM = 190.0
+
+
+@dataclass
+class Components:
+    """Gaussian light components, sorted by ``event``; every event has at least one."""
+
+    event: np.ndarray  # int, row of the event in the chunk
+    amp: np.ndarray  # expected photo-electrons
+    cx: np.ndarray  # centre, mm
+    cy: np.ndarray
+    psi: np.ndarray  # orientation of the long axis, rad
+    sigma_l: np.ndarray  # std along the axis, mm (before PSF and pixel size)
+    sigma_w: np.ndarray  # std across the axis, mm
+
+
+@dataclass
+class Rings:
+    """Muon rings (a subset of events)."""
+
+    event: np.ndarray
+    amp: np.ndarray  # expected photo-electrons in the whole ring
+    cx: np.ndarray
+    cy: np.ndarray
+    radius: np.ndarray  # mm
+    sigma: np.ndarray  # ring width (std), mm
+    rho: np.ndarray  # modulation of the brightness along the ring, 0..1
+    phi0: np.ndarray  # azimuth of the brightest part, rad
+
+
+@dataclass
+class Showers:
+    """A chunk of showers: truth per event, light components, rings and timing."""
+
+    particle_id: np.ndarray
+    true_energy: np.ndarray  # TeV
+    true_impact: np.ndarray  # m
+    true_source_x: np.ndarray  # mm (NaN for hadrons)
+    true_source_y: np.ndarray
+    axis_x: np.ndarray  # image centre the time gradient is measured from, mm
+    axis_y: np.ndarray
+    axis_psi: np.ndarray  # direction of increasing time, rad
+    time_slope: np.ndarray  # ns/mm
+    time_spread: np.ndarray  # intrinsic per-pixel time spread, ns
+    components: Components
+    rings: Rings
+
+    @property
+    def n(self) -> int:
+        return self.particle_id.size
+
+
+def _triggered(rng, n, particle, trigger, geometry):
+    """Draw showers until ``n`` have triggered; rejection on per-event scalars, before any pixel.
+
+    Two-stage thinning, exact: energy, impact and yield fluctuation first, kept with the trigger
+    probability ``T(size)`` of their total light; then the geometry (``geometry(e, r) -> dict``
+    with the image centre ``cx, cy``) for the survivors only, kept with ``T(size c) / T(size)``,
+    ``c`` the part of the light inside the camera. Together: probability ``T(size c)``.
+    """
+    parts, have, rate = [], 0, 0.25
+    thr, width = trigger["threshold_pe"], trigger["width"]
+    while have < n:
+        # batch sized by the acceptance seen so far: few iterations even at 0.5% acceptance
+        m = int(min(max(256, 1.2 * (n - have) / rate), 4_000_000))
+        e = power_law_energies(
+            rng, m, particle["e_min_tev"], particle["e_max_tev"], particle["spectral_index"]
+        )
+        r = impact_distances(rng, m, particle["max_impact_m"])
+        fluct = _lognormal(rng, m, particle["size_fluctuation"])
+        size = particle["pe_per_tev"] * e * _lateral(r) * fluct
+        p1 = trigger_probability(size, thr, width)
+        keep = rng.random(m) < p1
+        e, r, size, p1 = e[keep], r[keep], size[keep], p1[keep]
+        cand = {"e": e, "r": r, "size": size, **geometry(e, r)}
+        p2 = trigger_probability(size * _contained(cand["cx"], cand["cy"]), thr, width) / p1
+        keep = rng.random(e.size) < p2
+        parts.append({k: v[keep] for k, v in cand.items()})
+        have += int(keep.sum())
+        rate = max(keep.sum() / m, 1e-3)
+    return {k: np.concatenate([p[k] for p in parts])[:n].astype(float) for k in parts[0]}
+
+
+def _lateral(impact_m):
+    """Relative Cherenkov light density at the telescope vs impact distance."""
+    return np.exp(-np.maximum(impact_m - SHOULDER_M, 0.0) / FALLOFF_M)
+
+
+def _lognormal(rng, n, sigma):
+    """Mean-one log-normal factors (float32: this runs for every candidate shower)."""
+    z = rng.standard_normal(n, dtype=np.float32)
+    return np.exp(np.float32(sigma) * z - np.float32(0.5 * sigma**2))
+
+
+def _no_rings():
+    e = np.empty(0)
+    return Rings(np.empty(0, dtype=np.int64), e, e, e, e, e, e, e)
+
+
+def _contained(cx, cy):
+    """Trigger-relevant fraction of the light inside the camera (field of view radius ~190 mm)."""
+    return 1.0 / (1.0 + np.exp((np.hypot(cx, cy) - CAMERA_RADIUS_MM) / 15.0))
+
+
+def gamma_showers(rng, n, draw_source, particle, trigger) -> Showers:
+    """Gamma-ray showers; ``draw_source(m) -> (x, y)`` draws ``m`` source positions (mm).
+
+    ``particle``: the config of the primary (``e_min_tev``, ``e_max_tev``, ``spectral_index``,
+    ``max_impact_m``, ``pe_per_tev``, ``size_fluctuation``); ``trigger``: ``threshold_pe`` and
+    ``width``.
+    """
+
+    def geometry(e, r):
+        m = e.size
+        sx, sy = draw_source(m)
+        phi = 2 * np.pi * rng.random(m)  # direction from the source to the image (impact azimuth)
+        disp = DISP_MM_PER_M * r * (1 + 0.08 * np.log10(e))
+        disp = disp * np.clip(1 + 0.12 * rng.standard_normal(m), 0.5, 2)
+        cx, cy = sx + disp * np.cos(phi), sy + disp * np.sin(phi)
+        return {"sx": sx, "sy": sy, "phi": phi, "cx": cx, "cy": cy}
+
+    t = _triggered(rng, n, particle, trigger, geometry)
+    e, r, size, phi, cx, cy = (t[k] for k in ("e", "r", "size", "phi", "cx", "cy"))
+    lg = np.log10(e)
+    cos, sin = np.cos(phi), np.sin(phi)
+    scale = 1 + r / 100.0
+    width = WIDTH_MM * (1 + 0.10 * lg) * (1 + 0.10 * (scale - 1)) * _lognormal(rng, n, 0.18)
+    length = LENGTH_MM * (1 + 0.22 * lg) * (1 + 0.28 * (scale - 1)) * _lognormal(rng, n, 0.18)
+    width, length = np.maximum(width, 1.5), np.maximum(length, width)
+    # head-tail: a fainter, longer tail component further from the source
+    f_tail = np.clip(0.3 + 0.2 * rng.standard_normal(n), 0.0, 0.7)
+    shift = rng.uniform(0.6, 1.8, n) * length
+    # a few showers have a detached late sub-cascade beyond the tail (a second island)
+    sat = np.flatnonzero(rng.random(n) < GAMMA_SATELLITE_FRACTION)
+    k = sat.size
+    sat_shift = rng.uniform(2.0, 3.5, k) * length[sat]
+    sat_off = rng.normal(0.0, 6.0, k)
+    sat_frac = rng.uniform(0.12, 0.25, k)
+    core_amp = size * (1 - f_tail)
+    core_amp[sat] -= size[sat] * sat_frac
+    comp = _sorted(
+        Components(
+            event=np.concatenate([np.arange(n), np.arange(n), sat]),
+            amp=np.concatenate([core_amp, size * f_tail, size[sat] * sat_frac]),
+            cx=np.concatenate(
+                [cx, cx + shift * cos, cx[sat] + sat_shift * cos[sat] - sat_off * sin[sat]]
+            ),
+            cy=np.concatenate(
+                [cy, cy + shift * sin, cy[sat] + sat_shift * sin[sat] + sat_off * cos[sat]]
+            ),
+            psi=np.concatenate([phi, phi, phi[sat]]),
+            sigma_l=np.concatenate([length, 1.5 * length, rng.uniform(3.0, 5.0, k)]),
+            sigma_w=np.concatenate([width, 1.1 * width, rng.uniform(2.5, 4.0, k)]),
+        )
+    )
+    slope = np.minimum(0.028 * (r / 100.0) ** 2, 0.2)
+    return Showers(
+        particle_id=np.full(n, 1, dtype=np.int64),
+        true_energy=e,
+        true_impact=r,
+        true_source_x=t["sx"],
+        true_source_y=t["sy"],
+        axis_x=cx,
+        axis_y=cy,
+        axis_psi=phi,
+        time_slope=slope,
+        time_spread=np.full(n, 0.8),
+        components=comp,
+        rings=_no_rings(),
+    )
+
+
+def proton_showers(rng, n, particle, trigger) -> Showers:
+    """Proton showers, isotropic within ``particle['max_offset_deg']`` of the camera centre.
+
+    Besides the keys of :func:`gamma_showers`: ``gamma_like_fraction`` (showers dominated by one
+    early pi0 cascade), ``mean_subshowers`` (at 1 TeV; grows with energy), ``muon_fraction``.
+    """
+
+    def geometry(e, r):
+        m = e.size
+        dx, dy = disk_positions(rng, m, particle["max_offset_deg"])
+        phi = 2 * np.pi * rng.random(m)
+        disp = DISP_MM_PER_M * r * np.clip(1 + 0.3 * rng.standard_normal(m), 0.2, 3)
+        return {"phi": phi, "cx": dx + disp * np.cos(phi), "cy": dy + disp * np.sin(phi)}
+
+    t = _triggered(rng, n, particle, trigger, geometry)
+    e, r, size, phi, cx, cy = (t[k] for k in ("e", "r", "size", "phi", "cx", "cy"))
+    # muon events (a fraction of the *triggered* events) trigger on their ring; the parent shower
+    # is far away and faint
+    muon = rng.random(n) < particle["muon_fraction"]
+    ring_amp = rng.uniform(150.0, 600.0, n)
+    lg = np.log10(e)
+    psi = phi + 0.25 * rng.standard_normal(n)  # hadron axes point less well to their origin
+    scale = 1 + r / 100.0
+    gamma_like = rng.random(n) < particle["gamma_like_fraction"]
+    wfac = np.where(gamma_like, rng.uniform(1.0, 1.3, n), rng.uniform(1.2, 2.2, n))
+    lfac = np.where(gamma_like, rng.uniform(1.0, 1.2, n), rng.uniform(1.2, 2.3, n))
+    width = WIDTH_MM * wfac * (1 + 0.10 * lg) * (1 + 0.10 * (scale - 1)) * _lognormal(rng, n, 0.25)
+    length = (
+        LENGTH_MM * lfac * (1 + 0.22 * lg) * (1 + 0.28 * (scale - 1)) * _lognormal(rng, n, 0.25)
+    )
+    width, length = np.maximum(width, 1.5), np.maximum(length, width)
+    # sub-showers: pi0 cascades displaced from the core; more of them at higher energy
+    lam = particle["mean_subshowers"] * np.clip(1 + 0.5 * lg, 0.3, None)
+    lam = np.where(gamma_like, 0.3 * lam, lam)
+    n_sub = np.minimum(rng.poisson(lam), 2)
+    n_sub = np.where(muon, 0, n_sub)
+    sub_event = np.repeat(np.arange(n), n_sub)
+    m = sub_event.size
+    sub_frac = rng.uniform(0.08, 0.25, m)
+    frac_total = np.bincount(sub_event, weights=sub_frac, minlength=n)
+    norm = np.maximum(frac_total / 0.6, 1.0)  # sub-showers carry at most 60% of the light
+    sub_frac = sub_frac / norm[sub_event]
+    main_frac = 1 - np.bincount(sub_event, weights=sub_frac, minlength=n)
+    off_r = rng.uniform(25.0, 55.0, m) * (1 + 0.3 * (scale[sub_event] - 1))
+    off_a = 2 * np.pi * rng.random(m)
+    main_amp = np.where(muon, 0.05 * size, size * main_frac)
+    comp = _sorted(
+        Components(
+            event=np.concatenate([np.arange(n), sub_event]),
+            amp=np.concatenate([main_amp, size[sub_event] * sub_frac]),
+            cx=np.concatenate([cx, cx[sub_event] + off_r * np.cos(off_a)]),
+            cy=np.concatenate([cy, cy[sub_event] + off_r * np.sin(off_a)]),
+            psi=np.concatenate([psi, off_a]),
+            sigma_l=np.concatenate([length, rng.uniform(4.0, 9.0, m)]),
+            sigma_w=np.concatenate([width, rng.uniform(2.5, 4.5, m)]),
+        )
+    )
+    mu = np.flatnonzero(muon)
+    k = mu.size
+    rc = disk_positions(rng, k, 0.9)
+    rings = Rings(
+        event=mu,
+        amp=ring_amp[mu],
+        cx=rc[0],
+        cy=rc[1],
+        radius=rng.normal(95.0, 5.0, k),
+        sigma=rng.uniform(2.5, 4.5, k),
+        rho=rng.uniform(0.0, 0.9, k),
+        phi0=2 * np.pi * rng.random(k),
+    )
+    slope = np.minimum(0.028 * (r / 100.0) ** 2, 0.2) * rng.uniform(0.3, 1.2, n)
+    nan = np.full(n, np.nan)
+    return Showers(
+        particle_id=np.full(n, 14, dtype=np.int64),
+        true_energy=e,
+        true_impact=r,
+        true_source_x=nan,
+        true_source_y=nan.copy(),
+        axis_x=cx,
+        axis_y=cy,
+        axis_psi=psi,
+        time_slope=slope,
+        time_spread=rng.uniform(0.9, 2.0, n),
+        components=comp,
+        rings=rings,
+    )
+
+
+def _sorted(c: Components) -> Components:
+    order = np.argsort(c.event, kind="stable")
+    return Components(*(getattr(c, f.name)[order] for f in fields(Components)))
+
+
+def concat_showers(parts: list[Showers]) -> Showers:
+    """Concatenate chunks of showers (events renumbered in order)."""
+    offsets = np.cumsum([0] + [p.n for p in parts[:-1]])
+
+    def cat(objs, cls, shift):
+        out = {}
+        for f in fields(cls):
+            vals = [getattr(o, f.name) for o in objs]
+            if f.name == "event":
+                vals = [v + s for v, s in zip(vals, shift, strict=True)]
+            out[f.name] = np.concatenate(vals)
+        return cls(**out)
+
+    per_event = {
+        f.name: np.concatenate([getattr(p, f.name) for p in parts])
+        for f in fields(Showers)
+        if f.name not in ("components", "rings")
+    }
+    return Showers(
+        **per_event,
+        components=cat([p.components for p in parts], Components, offsets),
+        rings=cat([p.rings for p in parts], Rings, offsets),
+    )

@@ -1,0 +1,43 @@
+# Stage 1a: simulate. The built-in air-shower simulator (iactdl.simulate) writes the raw events of
+# each sample. The observed sample has a second output, its truth, in its own file that only
+# evaluation rules read; so it has its own rule.
+
+
+def get_simulate_seed(wildcards):
+    """The seed of rule simulate for this sample (independent streams per sample)."""
+    return seed_for("simulate", wildcards.sample)
+
+
+rule simulate:
+    output:
+        events="data/simulated/{sample}.h5",
+    log:
+        "logs/simulate/{sample}.log",
+    benchmark:
+        "results/benchmarks/simulate/{sample}.tsv"
+    wildcard_constraints:
+        sample="gamma|gamma_diffuse|proton",
+    params:
+        sample="{sample}",
+        simulation=config["simulation"],
+        seed=get_simulate_seed,
+        src=src("simulate", "camera", "io"),
+    script:
+        "../scripts/simulate.py"
+
+
+rule simulate_observed:
+    output:
+        events="data/simulated/observed.h5",
+        truth="data/simulated/observed_truth.h5",
+    log:
+        "logs/simulate/observed.log",
+    benchmark:
+        "results/benchmarks/simulate/observed.tsv"
+    params:
+        sample="observed",
+        simulation=config["simulation"],
+        seed=seed_for("simulate", "observed"),
+        src=src("simulate", "camera", "io"),
+    script:
+        "../scripts/simulate.py"
