@@ -18,7 +18,7 @@ def geom():
 
 def test_1440_pixels_unique_positions(geom):
     assert geom.n_pixels == N_PIXELS == 1440
-    assert len(set(zip(geom.q.tolist(), geom.r.tolist()))) == 1440
+    assert len(set(zip(geom.q.tolist(), geom.r.tolist(), strict=True))) == 1440
 
 
 def test_chid_order_matches_pyfact_pixel_map(geom):
@@ -34,8 +34,12 @@ def test_chid_order_matches_pyfact_pixel_map(geom):
 
 
 def test_pitch_and_plate_scale(geom):
-    d = np.hypot(*(np.stack([geom.x, geom.y])[:, geom.neighbour_pairs[:, 0]]
-                   - np.stack([geom.x, geom.y])[:, geom.neighbour_pairs[:, 1]]))
+    d = np.hypot(
+        *(
+            np.stack([geom.x, geom.y])[:, geom.neighbour_pairs[:, 0]]
+            - np.stack([geom.x, geom.y])[:, geom.neighbour_pairs[:, 1]]
+        )
+    )
     np.testing.assert_allclose(d, 9.5, rtol=1e-12)
     assert MM_TO_DEG == pytest.approx(0.011719, rel=1e-4)
     assert 9.5 * MM_TO_DEG == pytest.approx(0.1113, rel=1e-3)
@@ -56,7 +60,7 @@ def test_neighbours_symmetric_and_counts(geom):
 
 def test_neighbour_offsets_are_the_hexagonal_ones(geom):
     row, col = geom.grid_index
-    cell = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(row, col))}
+    cell = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(row, col, strict=True))}
     for i in range(0, 1440, 37):
         expected = {cell.get((row[i] + dr, col[i] + dc), -1) for dr, dc in HEX_NEIGHBOUR_OFFSETS}
         expected.discard(-1)

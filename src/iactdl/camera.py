@@ -10,11 +10,12 @@ lattice exactly, so there is no rounding in the table:
 
 Pixels are indexed by CHID (0..1439), the order of real FACT data (images, photon streams).
 
-The axial grid puts pixel ``(q, r)`` at cell ``(row, col) = (r - r_min, q - q_min)``; every pixel is one
-cell, so an image round-trips without loss. On that grid the six hexagonal neighbours of a cell are the
-offsets ``(dr, dq) in {(0, ±1), (±1, 0), (+1, +1), (-1, -1)}`` (see :data:`HEX_NEIGHBOUR_OFFSETS`),
-which is what a hexagon-shaped 3x3 kernel (corners ``(-1,+1)`` and ``(+1,-1)`` masked) respects:
-a step ``(dq, dr)`` moves by ``(dq * sqrt(3)/2, dr - dq/2)`` pitches, of length 1 exactly for these six.
+The axial grid puts pixel ``(q, r)`` at cell ``(row, col) = (r - r_min, q - q_min)``; every pixel
+is one cell, so an image round-trips without loss. On that grid the six hexagonal neighbours of a
+cell are the offsets ``(dr, dq) in {(0, ±1), (±1, 0), (+1, +1), (-1, -1)}``
+(:data:`HEX_NEIGHBOUR_OFFSETS`), which is what a hexagon-shaped 3x3 kernel (corners ``(-1,+1)`` and
+``(+1,-1)`` masked) respects: a step ``(dq, dr)`` moves by ``(dq * sqrt(3)/2, dr - dq/2)`` pitches,
+of length 1 exactly for these six.
 """
 
 from __future__ import annotations
@@ -137,9 +138,9 @@ class CameraGeometry:
 
 
 def _neighbours_from_axial(q: np.ndarray, r: np.ndarray) -> np.ndarray:
-    index = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(q, r))}
+    index = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(q, r, strict=True))}
     out = np.full((q.size, 6), -1, dtype=np.int64)
-    for i, (a, b) in enumerate(zip(q, r)):  # once per camera, 1440 x 6: not a hot path
+    for i, (a, b) in enumerate(zip(q, r, strict=True)):  # once per camera, 1440 x 6: not a hot path
         found = [index.get((int(a) + dq, int(b) + dr), -1) for dr, dq in HEX_NEIGHBOUR_OFFSETS]
         found = sorted(j for j in found if j >= 0)
         out[i, : len(found)] = found

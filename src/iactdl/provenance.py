@@ -37,7 +37,9 @@ def source_hash(*modules: str) -> str:
         elif base.with_suffix(".py").exists():
             files = [base.with_suffix(".py")]
         else:
-            raise ValueError(f"source_hash: no module or package 'iactdl.{module}' in {PACKAGE_ROOT}")
+            raise ValueError(
+                f"source_hash: no module or package 'iactdl.{module}' in {PACKAGE_ROOT}"
+            )
         for p in files:
             digest.update(p.relative_to(PACKAGE_ROOT).as_posix().encode())
             digest.update(p.read_bytes())

@@ -8,6 +8,7 @@ from iactdl.io.columns import (
     TRUTH_COLUMNS,
     UNITS,
 )
+from iactdl.io.fact import fact_level, iter_fact_chunks, read_fact
 from iactdl.io.hdf5 import (
     EventWriter,
     InputError,
@@ -20,6 +21,7 @@ from iactdl.io.hdf5 import (
     read_table,
     write_events,
 )
+from iactdl.io.photonstream import iter_photonstream, read_photonstream
 
 __all__ = [
     "IMAGE_COLUMNS",
@@ -38,4 +40,9 @@ __all__ = [
     "read_columns",
     "read_table",
     "write_events",
+    "fact_level",
+    "iter_fact_chunks",
+    "read_fact",
+    "iter_photonstream",
+    "read_photonstream",
 ]

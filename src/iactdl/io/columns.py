@@ -22,7 +22,7 @@ region                 -         observed only: 0 = ON region, 1..n_off = OFF re
 =====================  ========  ================================================================
 
 Feature columns (``results/features``) keep FACT DL2 names where FACT has one; their units are
-documented in :mod:`iactdl.features`. Lengths are in mm (camera frame) as in FACT DL2, angles in rad.
+documented in :mod:`iactdl.features`. Lengths in mm (camera frame) as in FACT DL2, angles in rad.
 """
 
 from __future__ import annotations

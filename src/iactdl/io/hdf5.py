@@ -98,7 +98,7 @@ def read_columns(
     stop: int | None = None,
     index: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Read columns (all 1-D and 2-D) of rows ``start:stop`` or of sorted row ``index`` into a dict."""
+    """Read columns (1-D and 2-D) of rows ``start:stop`` or of sorted row ``index`` into a dict."""
     with open_events(path, required=columns or ()) as f:
         g = f[GROUP]
         names = list(columns) if columns is not None else sorted(g.keys())
@@ -225,7 +225,7 @@ def write_events(path, columns: Mapping[str, np.ndarray], **kwargs) -> None:
 
 
 def _plain(obj):
-    """Config sections as plain YAML-able Python (Snakemake hands us its own Namedlist/dict types)."""
+    """Config sections as plain YAML-able Python (Snakemake hands us its own mapping types)."""
     if isinstance(obj, Mapping):
         return {str(k): _plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

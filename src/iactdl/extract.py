@@ -1,0 +1,287 @@
+"""The extract stage: raw events (simulated or real FACT DL2) -> quality-selected events, our names.
+
+``results/events/{sample}.h5`` holds the same columns as its input (images, truth, source position,
+region ...) for the rows that pass
+
+1. the non-finite check: NaN or inf in a required column (images included) is bad input; the rows
+   are counted and dropped (``extract.nan_policy: drop``) or the stage stops (``stop``) with the
+   count per column in the message;
+2. for images (source ``simulate``) a trigger-like cut: at least ``min_pixels_above_threshold``
+   pixels with ``image >= pixel_threshold`` p.e., and the signal charge, the total charge of those
+   pixels, ``>= min_signal_charge`` p.e. FACT's trigger asks for a few neighbouring pixels over
+   threshold; images of events that would not have triggered carry no shower to learn from. The
+   charge is summed over pixels above threshold, not over the whole camera, so that night-sky
+   background (about 1440 x its mean per pixel when not subtracted) does not pass an empty image;
+3. range cuts ``{column: [min, max]}`` (inclusive, ``null`` for an open end) on 1-D columns:
+   ``extract.ranges`` for any source, plus ``fact.quality_cuts`` for FACT DL2 (by default the
+   quality cuts of the FACT open Crab sample analysis, from F. Temme's PhD thesis, TU Dortmund 2016:
+   ``num_pixel_in_shower >= 10``, ``num_islands < 8``, ``length < 70`` mm, ``width < 35`` mm,
+   ``leakage1 < 0.6``, ``leakage2 < 0.85``).
+
+For source ``fact`` the FACT columns are mapped to ours by :mod:`iactdl.io.fact` (truth in TeV, m,
+mm; features passed through under FACT's names; no images). An empty selection is an error (a
+downstream stage could only fail later, less clearly). Streaming: chunks of ``extract.chunk_size``
+rows are read, selected and appended by :class:`iactdl.io.EventWriter`, so memory stays flat; the
+output appears only when the whole file went through (write, then rename).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import numpy as np
+
+from iactdl.io import SIMULATED_SAMPLES, EventWriter, InputError, iter_chunks, open_events
+from iactdl.io.fact import FACT_FEATURES, iter_fact_chunks
+
+__all__ = [
+    "DEFAULTS",
+    "FACT_DEFAULTS",
+    "extract_events",
+    "nonfinite_rows",
+    "image_cut_masks",
+    "range_cut_masks",
+]
+
+log = logging.getLogger(__name__)
+
+# Defaults of config `extract` (the schema repeats them with descriptions)
+DEFAULTS = {
+    "chunk_size": 4096,
+    "nan_policy": "drop",
+    "min_signal_charge": 30.0,
+    "pixel_threshold": 5.5,
+    "min_pixels_above_threshold": 3,
+    "ranges": {},
+    "required_columns": [],
+    "compression": "gzip",
+}
+# Defaults of config `fact`
+FACT_DEFAULTS = {
+    "files": {},
+    "features": list(FACT_FEATURES),
+    "extra_columns": [],
+    "quality_cuts": {
+        "num_pixel_in_shower": [10, None],
+        "num_islands": [None, 7],
+        "length": [None, 70.0],
+        "width": [None, 35.0],
+        "leakage1": [None, 0.6],
+        "leakage2": [None, 0.85],
+    },
+}
+RAW_REQUIRED = ("event_id", "image", "peak_time")
+SIM_TRUTH_REQUIRED = ("particle_id", "true_energy", "true_impact")
+FACT_TRUTH_REQUIRED = ("particle_id", "true_energy", "true_impact", "source_x", "source_y")
+_PROVENANCE = ("iactdl_version", "config", "seed")
+
+
+def nonfinite_rows(chunk: Mapping[str, np.ndarray], columns) -> tuple[np.ndarray, dict[str, int]]:
+    """Rows with NaN/inf in any of ``columns`` (2-D: in any pixel), and the count per column."""
+    n = len(next(iter(chunk.values())))
+    bad = np.zeros(n, dtype=bool)
+    counts = {}
+    for name in columns:
+        values = np.asarray(chunk[name])
+        if values.dtype.kind not in "fc":
+            continue  # integers and bools are always finite
+        rows = ~np.isfinite(values)
+        if rows.ndim > 1:
+            rows = rows.reshape(n, -1).any(axis=1)
+        if rows.any():
+            counts[name] = int(rows.sum())
+            bad |= rows
+    return bad, counts
+
+
+def image_cut_masks(
+    image: np.ndarray, min_signal_charge: float, pixel_threshold: float, min_pixels: int
+) -> dict[str, np.ndarray]:
+    """The trigger-like cuts on a chunk of images (n, 1440) in p.e.: rows that pass each."""
+    above = image >= pixel_threshold
+    signal = np.where(above, image, 0.0).sum(axis=1, dtype=np.float64)
+    return {
+        "min_pixels_above_threshold": above.sum(axis=1) >= min_pixels,
+        "min_signal_charge": signal >= min_signal_charge,
+    }
+
+
+def range_cut_masks(
+    chunk: Mapping[str, np.ndarray], ranges: Mapping, key: str, path
+) -> dict[str, np.ndarray]:
+    """Rows inside ``[min, max]`` (inclusive; None = open) per column; NaN is outside."""
+    masks = {}
+    for name, bounds in ranges.items():
+        if name not in chunk:
+            raise InputError(
+                f"{path}: config {key}.{name}: no column '{name}' to cut on "
+                f"(the events have {sorted(chunk)})"
+            )
+        values = np.asarray(chunk[name])
+        if values.ndim != 1:
+            raise InputError(f"config {key}.{name}: column '{name}' is not 1-D, cannot range-cut")
+        lo, hi = bounds
+        keep = np.isfinite(values) if values.dtype.kind in "fc" else np.ones(len(values), bool)
+        if lo is not None:
+            keep &= values >= lo
+        if hi is not None:
+            keep &= values <= hi
+        masks[f"{key}.{name}"] = keep
+    return masks
+
+
+def _simulated_chunks(in_path, required, chunk_size) -> tuple[Iterator, dict]:
+    with open_events(in_path, required=required) as f:
+        attrs = {k: f.attrs[k] for k in f.attrs}
+    return iter_chunks(in_path, chunk_size), attrs
+
+
+def _fact_chunks(in_path, fact, sample, chunk_size) -> tuple[Iterator, dict]:
+    with open_events(in_path) as f:
+        attrs = {k: f.attrs[k] for k in f.attrs}
+    truth = True if sample in SIMULATED_SAMPLES else None
+    chunks = iter_fact_chunks(in_path, chunk_size, fact["features"], fact["extra_columns"], truth)
+    return chunks, attrs
+
+
+def extract_events(
+    source: str,
+    in_path: str | os.PathLike,
+    out_path: str | os.PathLike,
+    config_section: Mapping | None = None,
+    fact_section: Mapping | None = None,
+    sample: str | None = None,
+) -> dict:
+    """Select the good events of one sample and write them in our column names.
+
+    Parameters
+    ----------
+    source : "simulate" or "fact"
+        ``simulate``: ``in_path`` is a raw event file of :mod:`iactdl.simulate` (``event_id``,
+        ``image``, ``peak_time``, truth ...). ``fact``: a FACT-Tools DL2 file.
+    in_path, out_path : input file, output ``results/events/{sample}.h5``.
+    config_section : config ``extract`` (missing keys take :data:`DEFAULTS`).
+    fact_section : config ``fact`` (source fact; missing keys take :data:`FACT_DEFAULTS`).
+    sample : the sample name; for the labelled simulations (gamma, gamma_diffuse, proton) the
+        truth columns are required.
+
+    Returns
+    -------
+    dict
+        The counts: ``n_input``, ``n_nonfinite``, ``nonfinite_by_column``, rows removed by each cut
+        (``removed``, in the order applied), ``n_selected``. Also written to the output's attribute
+        ``extract_summary`` (JSON) and logged.
+
+    Raises
+    ------
+    InputError
+        Missing/not-HDF5 input, no ``events`` group, a missing required column, NaN/inf with
+        ``nan_policy: stop`` (counts per column), a range cut on a missing column, an empty
+        selection. No output is left behind.
+    """
+    cfg = {**DEFAULTS, **dict(config_section or {})}
+    if cfg["nan_policy"] not in ("drop", "stop"):
+        raise ValueError(
+            f"config extract.nan_policy: expected drop or stop, got {cfg['nan_policy']!r}"
+        )
+    in_path, out_path = Path(in_path), Path(out_path)
+    chunk_size = int(cfg["chunk_size"])
+    ranges = [("extract.ranges", dict(cfg["ranges"] or {}))]
+    if source == "simulate":
+        required = list(RAW_REQUIRED) + (
+            list(SIM_TRUTH_REQUIRED) if sample in SIMULATED_SAMPLES else []
+        )
+        required += list(cfg["required_columns"])
+        chunks, attrs = _simulated_chunks(in_path, list(dict.fromkeys(required)), chunk_size)
+        provenance = {"source": source, "extract": cfg}
+    elif source == "fact":
+        fact = {**FACT_DEFAULTS, **dict(fact_section or {})}
+        required = list(fact["features"]) + list(cfg["required_columns"])
+        required += list(FACT_TRUTH_REQUIRED) if sample in SIMULATED_SAMPLES else []
+        chunks, attrs = _fact_chunks(in_path, fact, sample, chunk_size)
+        ranges.append(("fact.quality_cuts", dict(fact["quality_cuts"] or {})))
+        provenance = {"source": source, "extract": cfg, "fact": fact}
+    else:
+        raise ValueError(f"config source: expected simulate or fact, got {source!r}")
+    required = list(dict.fromkeys(required))
+
+    summary = {"n_input": 0, "n_nonfinite": 0, "nonfinite_by_column": {}, "removed": {}}
+    out_attrs = {k: v for k, v in attrs.items() if k not in _PROVENANCE}
+    out_attrs.update({f"input_{k}": attrs[k] for k in _PROVENANCE if k in attrs})
+    out_attrs["input_file"] = in_path.name
+    stopping = False
+    compression = None if cfg["compression"] == "none" else cfg["compression"]
+    with EventWriter(
+        out_path, config=provenance, attrs=out_attrs, compression=compression
+    ) as writer:
+        for i, chunk in enumerate(chunks):
+            n = len(chunk["event_id"])
+            summary["n_input"] += n
+            missing = [c for c in required if c not in chunk]
+            if missing:
+                raise InputError(f"{in_path}: missing required column(s) {missing}")
+            bad, by_column = nonfinite_rows(chunk, required)
+            summary["n_nonfinite"] += int(bad.sum())
+            for name, count in by_column.items():
+                summary["nonfinite_by_column"][name] = (
+                    summary["nonfinite_by_column"].get(name, 0) + count
+                )
+            if bad.any() and cfg["nan_policy"] == "stop":
+                stopping = True  # keep counting to report the total, write nothing more
+            if stopping:
+                continue
+            keep = ~bad
+            masks = {}
+            if "image" in chunk:
+                masks.update(
+                    image_cut_masks(
+                        chunk["image"],
+                        cfg["min_signal_charge"],
+                        cfg["pixel_threshold"],
+                        cfg["min_pixels_above_threshold"],
+                    )
+                )
+            for key, rng in ranges:
+                masks.update(range_cut_masks(chunk, rng, key, in_path))
+            for name, mask in masks.items():
+                removed = keep & ~mask
+                summary["removed"][name] = summary["removed"].get(name, 0) + int(removed.sum())
+                keep &= mask
+            if keep.any():
+                writer.append({k: v[keep] for k, v in chunk.items()})
+            log.info(
+                "%s chunk %d: %d events read, %d kept (%d so far)",
+                in_path.name,
+                i,
+                n,
+                int(keep.sum()),
+                writer.n_rows,
+            )
+        summary["n_selected"] = writer.n_rows
+        if stopping:
+            raise InputError(
+                f"{in_path}: {summary['n_nonfinite']} of {summary['n_input']} rows have NaN or inf "
+                f"in required columns (rows per column: {summary['nonfinite_by_column']}); "
+                "config extract.nan_policy is 'stop' (set it to 'drop' to remove these rows)"
+            )
+        if summary["n_nonfinite"]:
+            log.warning(
+                "%s: dropped %d rows with NaN/inf (per column %s; extract.nan_policy: drop)",
+                in_path,
+                summary["n_nonfinite"],
+                summary["nonfinite_by_column"],
+            )
+        if writer.n_rows == 0:
+            raise InputError(
+                f"{in_path}: no events left after the cuts of config extract"
+                f"{'/fact.quality_cuts' if source == 'fact' else ''} (read {summary['n_input']}, "
+                f"non-finite {summary['n_nonfinite']}, removed per cut {summary['removed']}); "
+                "loosen the cuts or check the input"
+            )
+        writer.set_attr("extract_summary", json.dumps(summary, sort_keys=True))
+    log.info("%s -> %s: %s", in_path, out_path, summary)
+    return summary
