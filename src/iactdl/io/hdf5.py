@@ -29,6 +29,7 @@ __all__ = [
     "n_events",
     "column_names",
     "read_attrs",
+    "data_attrs",
     "open_events",
     "InputError",
 ]
@@ -89,6 +90,15 @@ def column_names(path: str | os.PathLike) -> list[str]:
 def read_attrs(path: str | os.PathLike) -> dict:
     with open_events(path) as f:
         return {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+
+
+PROVENANCE_ATTRS = ("iactdl_version", "config", "seed")
+
+
+def data_attrs(path: str | os.PathLike) -> dict:
+    """File attributes that describe the data (e.g. ``n_off_regions``), not its provenance: what a
+    stage carries from its input file to its output file."""
+    return {k: v for k, v in read_attrs(path).items() if k not in PROVENANCE_ATTRS}
 
 
 def read_columns(

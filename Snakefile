@@ -1,0 +1,45 @@
+# iactdl: deep learning on IACT (FACT) events. The table of contents of the pipeline.
+# Run: snakemake --cores all            (the embedded default, simulated FACT events)
+#      snakemake --cores all paper      (every figure and the summary table)
+#      snakemake --workflow-profile profiles/slurm   (a SLURM GPU cluster)
+import os
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+# OpenMP threads that spin while waiting (scikit-learn's histogram boosting, torch) slow fits on a
+# busy machine 10-30x; passive waiting costs nothing when the cores are free. Jobs inherit it.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+# The embedded default. A --configfile on the command line REPLACES it (it does not merge into it),
+# so a config such as tests/config/tiny.yaml or one for real FACT data is complete in itself and
+# can drop models (image nets on DL2 files without images); missing keys take the schema defaults.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/extract.smk"
+include: "workflow/rules/features.smk"
+include: "workflow/rules/baselines.smk"
+include: "workflow/rules/deepnets.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        get_final_output(),
+    default_target: True
+
+
+rule paper:
+    input:
+        get_paper_output(),

@@ -1,0 +1,89 @@
+"""Features of FACT camera events: cleaning, Hillas parameters and friends, grid images, pixel sets.
+
+Vectorised over a chunk of events (leading event axis); every function also works on plain arrays
+in a notebook::
+
+    from iactdl.features import tailcuts_clean, hillas, leakage, number_of_islands
+    mask = tailcuts_clean(image, picture_threshold=5.5, boundary_threshold=3.0)
+    params = hillas(image, mask)          # dict: size, cog_x, length, width, delta, ...
+
+Names and units follow the FACT DL2 files (FACT-Tools / pyfact): size in p.e.; cog_x, cog_y,
+length, width in mm (camera frame); delta in rad; m3_* in mm^3, m4_* in mm^4; skewness, kurtosis,
+leakage, concentration dimensionless; time gradients in ns/mm, intercepts and timespread in ns;
+photoncharge_shower_* in p.e. (variance p.e.^2). The full table with units is
+:data:`FEATURE_UNITS`; the baselines' default inputs, present in both our feature files and the
+real FACT files, are :data:`DEFAULT_FEATURES`.
+
+Modules: :mod:`~.cleaning` (tail cuts), :mod:`~.hillas`, :mod:`~.leakage`, :mod:`~.concentration`,
+:mod:`~.islands`, :mod:`~.timing`, :mod:`~.derived`, :mod:`~.pixels` (sparse shower pixels and
+charge statistics), :mod:`~.grid`, :mod:`~.pixelset`, :mod:`~.pipeline` (rule build_features),
+:mod:`~.split` (rules split_dataset, observed_dataset), :mod:`~.columns`, :mod:`~.reference`
+(ctapipe 0.28 on our camera, toy images; for tests and benchmarks). Each documents its conventions
+against FACT-Tools and ctapipe 0.28.
+"""
+
+from iactdl.features.cleaning import tailcuts_clean, tailcuts_clean_pixels
+from iactdl.features.columns import (
+    DEFAULT_FEATURES,
+    FEATURE_UNITS,
+    IMAGE_PRODUCTS,
+    check_feature_columns,
+)
+from iactdl.features.concentration import (
+    concentration,
+    concentration_ctapipe,
+    pixel_below,
+)
+from iactdl.features.derived import derived_features
+from iactdl.features.grid import grid_image
+from iactdl.features.hillas import HILLAS_COLUMNS, hillas, hillas_pixels
+from iactdl.features.islands import number_of_islands
+from iactdl.features.leakage import leakage
+from iactdl.features.pipeline import DEFAULT_CONFIG, build_features, image_features
+from iactdl.features.pixels import ShowerPixels, charge_statistics, shower_pixels_from_mask
+from iactdl.features.pixelset import pixel_set
+from iactdl.features.split import observed_dataset, split_assignment, split_dataset
+from iactdl.features.timing import timing_pixels
+
+
+def timing(image, peak_time, mask=None, moments: str = "fact", camera=None):
+    """Timing features of plain arrays ``image``, ``peak_time`` (n, 1440); ``mask``: the shower."""
+    import numpy as np
+
+    image = np.atleast_2d(np.asarray(image, dtype=np.float64))
+    mask = image > 0 if mask is None else mask
+    sp = shower_pixels_from_mask(image, mask, peak_time)
+    _, longi, trans = hillas_pixels(sp, camera, moments)
+    return timing_pixels(sp, longi, trans)
+
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "DEFAULT_FEATURES",
+    "FEATURE_UNITS",
+    "HILLAS_COLUMNS",
+    "IMAGE_PRODUCTS",
+    "ShowerPixels",
+    "build_features",
+    "charge_statistics",
+    "check_feature_columns",
+    "concentration",
+    "concentration_ctapipe",
+    "derived_features",
+    "grid_image",
+    "hillas",
+    "hillas_pixels",
+    "image_features",
+    "leakage",
+    "number_of_islands",
+    "observed_dataset",
+    "pixel_below",
+    "pixel_set",
+    "shower_pixels_from_mask",
+    "split_assignment",
+    "split_dataset",
+    "tailcuts_clean",
+    "tailcuts_clean_pixels",
+    "timing",
+    "timing_pixels",
+]

@@ -1,0 +1,212 @@
+"""Datasets: train/val/test of the labelled simulations, and the observed events kept whole.
+
+:func:`split_dataset` (rule ``split_dataset``) assigns every event of each labelled sample
+(gamma, gamma_diffuse, proton) to train, val or test: per sample, a seeded permutation of its
+events is cut at the configured fractions (``round(f * n)``, the remainder to test), so each split
+holds the same fraction of every sample (stratified by sample, hence by label) and the splits are
+disjoint and together complete. The same seed and inputs give the same split. Files are streamed
+in chunks, so images are never all in memory; within a split, rows are ordered by sample (in the
+order given) and then by their order in the features file. Two columns are added:
+
+- ``sample``: the sample name as bytes (``b"gamma"``, ...);
+- ``is_gamma``: int8, 1 for gammas (``particle_id == 1`` where that column exists, else by the
+  sample name), the separation label.
+
+:func:`observed_dataset` (rule ``observed_dataset``) copies the observed features file whole,
+with its ON/OFF ``region`` column and without any truth column.
+
+Both apply the same quality cuts (``datasets.quality_cuts``: column -> ``[min, max]``, inclusive,
+``null`` = open; NaN fails), so that simulations and observations are selected alike. The default,
+``num_pixel_in_shower >= 10``, is the cut of FACT's open Crab analysis: it removes events that
+failed cleaning (0 pixels) and the noise-dominated tiny images the trigger lets through, which
+carry no separation power and would otherwise dominate the observed sample under more NSB.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from iactdl.extract import range_cut_masks
+from iactdl.io import (
+    TRUTH_COLUMNS,
+    EventWriter,
+    InputError,
+    data_attrs,
+    n_events,
+    open_events,
+    read_columns,
+)
+
+__all__ = ["DEFAULT_FRACTIONS", "split_assignment", "split_dataset", "observed_dataset"]
+
+log = logging.getLogger(__name__)
+
+SPLITS = ("train", "val", "test")
+DEFAULT_FRACTIONS = {"train": 0.6, "val": 0.2, "test": 0.2}
+GAMMA_SAMPLES = ("gamma", "gamma_diffuse")
+
+
+def split_assignment(n: int, fractions: Mapping[str, float], seed: int) -> np.ndarray:
+    """Split index (0 train, 1 val, 2 test) of each of ``n`` events: a seeded permutation cut at
+    ``round(f_train n)`` and ``round((f_train + f_val) n)``."""
+    f = [float(fractions[s]) for s in SPLITS]
+    if min(f) < 0 or abs(sum(f) - 1.0) > 1e-6:
+        raise ValueError(f"datasets.fractions must be >= 0 and sum to 1, got {dict(fractions)}")
+    cut1 = int(round(f[0] * n))
+    cut2 = min(n, int(round((f[0] + f[1]) * n)))
+    order = np.random.default_rng(seed).permutation(n)
+    out = np.empty(n, dtype=np.int8)
+    out[order[:cut1]] = 0
+    out[order[cut1:cut2]] = 1
+    out[order[cut2:]] = 2
+    return out
+
+
+def quality_mask(chunk: Mapping[str, np.ndarray], quality_cuts: Mapping | None, path) -> np.ndarray:
+    """Rows of a chunk that pass every ``datasets.quality_cuts`` range (NaN fails)."""
+    n = len(next(iter(chunk.values())))
+    keep = np.ones(n, dtype=bool)
+    for mask in range_cut_masks(chunk, quality_cuts or {}, "datasets.quality_cuts", path).values():
+        keep &= mask
+    return keep
+
+
+def _columns(path: Path) -> list[str]:
+    with open_events(path) as f:
+        return sorted(f["events"].keys())
+
+
+def split_dataset(
+    inputs: Mapping[str, str | os.PathLike],
+    outputs: Mapping[str, str | os.PathLike],
+    fractions: Mapping[str, float] | None = None,
+    seed: int = 0,
+    chunk_size: int = 4096,
+    config: Mapping | None = None,
+    quality_cuts: Mapping | None = None,
+) -> dict[str, dict[str, int]]:
+    """Split labelled feature files into train/val/test files.
+
+    Parameters
+    ----------
+    inputs : mapping sample name -> features file (e.g. ``{"gamma": ..., "proton": ...}``)
+    outputs : mapping ``train``/``val``/``test`` -> output file
+    fractions : mapping split -> fraction (sum 1); default :data:`DEFAULT_FRACTIONS`
+    seed : int
+        The rule's seed; each sample draws its own permutation from ``(seed, sample index)``.
+    quality_cuts : mapping column -> [min, max]
+        Events outside are dropped after the assignment, so a cut changes no other event's split.
+
+    Returns
+    -------
+    counts : dict split -> dict sample -> events
+    """
+    fractions = dict(fractions or DEFAULT_FRACTIONS)
+    missing_out = [s for s in SPLITS if s not in outputs]
+    if missing_out:
+        raise ValueError(f"split_dataset: outputs lack {missing_out}")
+    if not inputs:
+        raise InputError("split_dataset: no labelled samples to split")
+    paths = {name: Path(p) for name, p in inputs.items()}
+    cols = {name: _columns(p) for name, p in paths.items()}
+    first = next(iter(cols))
+    for name, c in cols.items():
+        if c != cols[first]:
+            raise InputError(
+                f"{paths[name]}: columns differ from {paths[first]}: only in {name}: "
+                f"{sorted(set(c) - set(cols[first]))}, only in {first}: "
+                f"{sorted(set(cols[first]) - set(c))}"
+            )
+    counts = {s: {} for s in SPLITS}
+    counts_cut: dict[str, int] = {}
+    section = {"fractions": fractions, **dict(config or {})}
+    writers = {s: EventWriter(outputs[s], config=section, seed=seed) for s in SPLITS}
+    try:
+        for w in writers.values():
+            w.__enter__()
+        for i, (name, path) in enumerate(paths.items()):
+            n = n_events(path)
+            assign = split_assignment(
+                n, fractions, int(np.random.SeedSequence([seed, i]).generate_state(1)[0])
+            )
+            for s in SPLITS:
+                counts[s][name] = 0
+            for start in range(0, n, chunk_size):
+                stop = min(start + chunk_size, n)
+                chunk = read_columns(path, cols[name], start, stop)
+                chunk["sample"] = np.full(stop - start, name.encode(), dtype="S16")
+                if "particle_id" in chunk:
+                    chunk["is_gamma"] = (chunk["particle_id"] == 1).astype(np.int8)
+                else:
+                    chunk["is_gamma"] = np.full(stop - start, name in GAMMA_SAMPLES, np.int8)
+                part = np.where(quality_mask(chunk, quality_cuts, path), assign[start:stop], -1)
+                counts_cut[name] = counts_cut.get(name, 0) + int((part < 0).sum())
+                for k, s in enumerate(SPLITS):
+                    sel = np.flatnonzero(part == k)
+                    if sel.size:
+                        writers[s].append({c: v[sel] for c, v in chunk.items()})
+                        counts[s][name] += int(sel.size)
+            log.info(
+                "split_dataset %s: %s (%d removed by quality cuts %s)",
+                name,
+                {s: counts[s][name] for s in SPLITS},
+                counts_cut.get(name, 0),
+                dict(quality_cuts or {}),
+            )
+        for s, w in writers.items():
+            if w.n_rows == 0:
+                raise InputError(
+                    f"split_dataset: split '{s}' would be empty (fractions "
+                    f"{fractions}, inputs {dict(inputs)})"
+                )
+    except BaseException as exc:
+        for w in writers.values():
+            if w._file is not None:
+                w.__exit__(type(exc), exc, None)
+        raise
+    for w in writers.values():
+        w.__exit__(None, None, None)
+    return counts
+
+
+def observed_dataset(
+    in_path: str | os.PathLike,
+    out_path: str | os.PathLike,
+    chunk_size: int = 4096,
+    drop: Sequence[str] = TRUTH_COLUMNS,
+    config: Mapping | None = None,
+    quality_cuts: Mapping | None = None,
+) -> int:
+    """Copy the observed features file (``region`` kept), without truth columns, after the same
+    quality cuts as the simulations."""
+    path = Path(in_path)
+    cols = [c for c in _columns(path) if c not in set(drop)]
+    if "region" not in cols:
+        raise InputError(f"{path}: observed events need the ON/OFF column 'region'")
+    n = n_events(path)
+    kept = 0
+    attrs = {k: v for k, v in data_attrs(path).items() if k == "n_off_regions"}
+    with EventWriter(out_path, config=config, attrs=attrs) as w:
+        for start in range(0, n, chunk_size):
+            chunk = read_columns(path, cols, start, min(start + chunk_size, n))
+            keep = quality_mask(chunk, quality_cuts, path)
+            kept += int(keep.sum())
+            if keep.any():
+                w.append({c: v[keep] for c, v in chunk.items()})
+        if kept == 0:
+            raise InputError(
+                f"{path}: no observed event passes datasets.quality_cuts {dict(quality_cuts or {})}"
+            )
+    log.info(
+        "observed_dataset %s: %d of %d events pass the quality cuts %s",
+        out_path,
+        kept,
+        n,
+        dict(quality_cuts or {}),
+    )
+    return kept
