@@ -1,0 +1,203 @@
+"""One model's metrics from its predictions: ``results/metrics/{model}.json``.
+
+Simulated test set: ROC AUC with a bootstrap uncertainty, working points at fixed gamma
+efficiencies, Brier score and calibration (separation); bias and resolution per bin of true energy
+and the migration matrix (energy, on gammas). Observed data: the gammaness cut chosen on the
+simulated test set (never on the observation) and the Li & Ma significance of the ON/OFF excess.
+The observed truth file (source ``simulate`` only) is read here and only here: it gives the AUC and
+the energy resolution on the observed domain, the measure of the simulation-to-data shift.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from iactdl.evaluate.energy import bias_resolution, binned_bias_resolution, migration_matrix
+from iactdl.evaluate.metrics import (
+    brier_score,
+    calibration_curve,
+    cut_at_gamma_efficiency,
+    roc_auc_bootstrap,
+    working_points,
+)
+from iactdl.evaluate.significance import best_cut_expected_significance, onoff_counts
+from iactdl.io import InputError, read_attrs, read_table
+
+__all__ = ["EVALUATION_DEFAULTS", "energy_bins", "evaluate_model", "to_json"]
+
+log = logging.getLogger(__name__)
+
+# mirrors workflow/schemas/config.schema.yaml: evaluation (defaults for library use)
+EVALUATION_DEFAULTS = {
+    "chunk_size": 4096,
+    "n_bootstrap": 200,
+    "gamma_efficiencies": [0.5, 0.7, 0.9],
+    "cut_method": "gamma_efficiency",
+    "cut_gamma_efficiency": 0.7,
+    "calibration_bins": 10,
+    "energy_min": 0.1,
+    "energy_max": 100.0,
+    "n_energy_bins": 12,
+    "min_events_per_bin": 10,
+}
+
+
+def energy_bins(config: Mapping) -> np.ndarray:
+    """Log-spaced bin edges of true energy (TeV) from the evaluation config."""
+    return np.geomspace(config["energy_min"], config["energy_max"], config["n_energy_bins"] + 1)
+
+
+def to_json(obj):
+    """Plain JSON types; NaN and infinities become null."""
+    if isinstance(obj, Mapping):
+        return {str(k): to_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_json(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_json(obj.tolist())
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _read(path, needed) -> pd.DataFrame:
+    df = read_table(path)
+    missing = [c for c in needed if c not in df]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {missing}; it has {sorted(df)}")
+    return df
+
+
+def _separation(test: pd.DataFrame, cfg: Mapping, seed: int) -> dict:
+    y, s = test["is_gamma"].to_numpy(), test["gammaness"].to_numpy()
+    auc, unc = roc_auc_bootstrap(y, s, cfg["n_bootstrap"], seed)
+    return {
+        "n_events": int(len(y)),
+        "n_gamma": int(y.sum()),
+        "roc_auc": auc,
+        "roc_auc_unc": unc,
+        "working_points": working_points(y, s, cfg["gamma_efficiencies"]),
+        "brier_score": brier_score(y, s),
+        "calibration": calibration_curve(y, s, cfg["calibration_bins"]),
+    }
+
+
+def _energy(df: pd.DataFrame, cfg: Mapping) -> dict:
+    gam = df[df["is_gamma"] == 1] if "is_gamma" in df else df
+    gam = gam[np.isfinite(gam["true_energy"]) & (gam["true_energy"] > 0)]
+    e_true, e_est = gam["true_energy"].to_numpy(), gam["energy_pred"].to_numpy()
+    bias, res = bias_resolution(e_true, e_est)
+    bins = energy_bins(cfg)
+    return {
+        "n_gamma": int(len(gam)),
+        "bias": bias,
+        "resolution": res,
+        "binned": binned_bias_resolution(e_true, e_est, bins, cfg["min_events_per_bin"]),
+        "migration": migration_matrix(e_true, e_est, bins),
+    }
+
+
+def _choose_cut(test: pd.DataFrame, observed: pd.DataFrame, n_off: int, cfg: Mapping) -> dict:
+    gam = test.loc[test["is_gamma"] == 1, "gammaness"].to_numpy()
+    had = test.loc[test["is_gamma"] == 0, "gammaness"].to_numpy()
+    if cfg["cut_method"] == "gamma_efficiency":
+        cut = cut_at_gamma_efficiency(gam, cfg["cut_gamma_efficiency"])
+        return {"method": "gamma_efficiency", "gamma_efficiency": cfg["cut_gamma_efficiency"],
+                "cut": cut}
+    # expected numbers before cuts from the observation's ON/OFF totals (no scores are used)
+    alpha = 1.0 / n_off
+    n_on0 = int((observed["region"] == 0).sum())
+    n_off0 = int(((observed["region"] >= 1) & (observed["region"] <= n_off)).sum())
+    n_had = alpha * n_off0
+    cut, expected = best_cut_expected_significance(gam, had, max(n_on0 - n_had, 0.0), n_had, alpha)
+    return {"method": "max_significance", "cut": cut, "expected_significance": expected}
+
+
+def evaluate_model(
+    model_info: str | os.PathLike,
+    test: str | os.PathLike,
+    output: str | os.PathLike,
+    config: Mapping | None = None,
+    observed: str | os.PathLike | None = None,
+    observed_truth: str | os.PathLike | None = None,
+    seed: int = 0,
+) -> dict:
+    """Compute one model's metrics and write them as JSON (atomically) to ``output``.
+
+    Parameters
+    ----------
+    model_info : path
+        The model's ``model.json`` (its task, kind and training scores).
+    test, observed : path
+        Prediction files of the simulated test set and (optional) of the observed data.
+    observed_truth : path, optional
+        ``data/simulated/observed_truth.h5``; only evaluation reads it.
+    config : mapping
+        The ``evaluation`` config section (defaults: :data:`EVALUATION_DEFAULTS`).
+    seed : int
+        Seed of the bootstrap.
+    """
+    cfg = {**EVALUATION_DEFAULTS, **dict(config or {})}
+    info = json.loads(Path(model_info).read_text())
+    task = info["task"]
+    out: dict = {"model": info.get("name", Path(model_info).parent.name), "kind": info["kind"],
+                 "task": task, "training": info.get("cv") or info.get("history_summary")}
+    if task == "separation":
+        df_test = _read(test, ["event_id", "is_gamma", "gammaness"])
+        out["test"] = _separation(df_test, cfg, seed)
+    else:
+        df_test = _read(test, ["event_id", "true_energy", "energy_pred"])
+        out["test"] = _energy(df_test, cfg)
+    if observed is not None:
+        pred_col = "gammaness" if task == "separation" else "energy_pred"
+        df_obs = _read(observed, ["event_id", pred_col])
+        truth = None
+        if observed_truth is not None and Path(observed_truth).exists():
+            truth = _read(observed_truth, ["event_id", "particle_id", "true_energy"])
+            df_obs = df_obs.merge(truth[["event_id", "particle_id", "true_energy"]], on="event_id",
+                                  how="left", validate="one_to_one")
+            df_obs["is_gamma"] = (df_obs["particle_id"] == 1).astype(np.int8)
+        obs: dict = {"n_events": int(len(df_obs)), "truth": truth is not None}
+        if task == "separation":
+            n_off = int(read_attrs(observed).get("n_off_regions", 0))
+            if n_off < 1 and "region" in df_obs and len(df_obs):
+                # attribute lost upstream: regions are numbered 0 (ON), 1..n_off (OFF)
+                n_off = int(df_obs["region"].max())
+                log.warning("%s: no attribute n_off_regions; using max(region) = %d",
+                            observed, n_off)
+            if "region" in df_obs and n_off >= 1:
+                cut = _choose_cut(df_test, df_obs, n_off, cfg)
+                obs["cut"] = cut
+                obs["onoff"] = onoff_counts(
+                    df_obs["gammaness"], df_obs["region"], cut["cut"], n_off
+                )
+                if truth is not None:
+                    on = (df_obs["region"] == 0) & (df_obs["gammaness"] >= cut["cut"])
+                    obs["onoff"]["true_gammas_on"] = int((on & (df_obs["is_gamma"] == 1)).sum())
+            if truth is not None:
+                obs["roc_auc"], obs["roc_auc_unc"] = roc_auc_bootstrap(
+                    df_obs["is_gamma"], df_obs["gammaness"], cfg["n_bootstrap"], seed
+                )
+        elif truth is not None:
+            obs.update(_energy(df_obs, cfg))
+        out["observed"] = obs
+    result = to_json(out)
+    path = Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(result, indent=2))
+    os.replace(tmp, path)
+    log.info("%s: %s", path, {k: v for k, v in result.get("test", {}).items()
+                              if k in ("roc_auc", "roc_auc_unc", "resolution", "bias")})
+    return result
+

@@ -1,0 +1,101 @@
+"""The summary table of the paper: one row per model, ``results/paper/summary.csv`` and ``.tex``.
+
+Columns: ROC AUC on the simulated test set with its bootstrap uncertainty, ROC AUC on the observed
+data (from the hidden truth; simulations only), the energy resolution (68 % containment), and the
+Li & Ma significance of the ON/OFF excess after the cut chosen on simulations.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["summary_table", "write_summary", "to_latex"]
+
+COLUMNS = [
+    "model", "kind", "task", "auc_test", "auc_test_unc", "auc_observed", "auc_observed_unc",
+    "energy_resolution", "energy_bias", "li_ma_sigma", "n_on", "n_off", "alpha",
+]
+
+
+def summary_table(metrics: Mapping[str, str | os.PathLike]) -> pd.DataFrame:
+    """One row per model from its ``results/metrics/{model}.json``."""
+    rows = []
+    for name, path in sorted(metrics.items()):
+        m = json.loads(Path(path).read_text())
+        test, obs = m.get("test", {}), m.get("observed") or {}
+        onoff = obs.get("onoff") or {}
+        rows.append(
+            {
+                "model": name,
+                "kind": m.get("kind"),
+                "task": m.get("task"),
+                "auc_test": test.get("roc_auc"),
+                "auc_test_unc": test.get("roc_auc_unc"),
+                "auc_observed": obs.get("roc_auc"),
+                "auc_observed_unc": obs.get("roc_auc_unc"),
+                "energy_resolution": test.get("resolution"),
+                "energy_bias": test.get("bias"),
+                "li_ma_sigma": onoff.get("li_ma_significance"),
+                "n_on": onoff.get("n_on"),
+                "n_off": onoff.get("n_off"),
+                "alpha": onoff.get("alpha"),
+            }
+        )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _pm(value, unc, digits=3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "--"
+    if unc is None or (isinstance(unc, float) and math.isnan(unc)):
+        return f"${value:.{digits}f}$"
+    return f"${value:.{digits}f} \\pm {unc:.{digits}f}$"
+
+
+def to_latex(table: pd.DataFrame) -> str:
+    """A booktabs table (needs ``\\usepackage{booktabs}``); '--' where a model has no value."""
+    lines = [
+        r"\begin{tabular}{lllcccc}",
+        r"\toprule",
+        r"model & kind & task & AUC (sim. test) & AUC (observed) & "
+        r"$\Delta E/E$ (68\,\%) & $S_\mathrm{Li\&Ma}$ / $\sigma$ \\",
+        r"\midrule",
+    ]
+    for r in table.itertuples(index=False):
+        res = None if pd.isna(r.energy_resolution) else r.energy_resolution
+        sig = None if pd.isna(r.li_ma_sigma) else r.li_ma_sigma
+        lines.append(
+            " & ".join(
+                [
+                    r.model.replace("_", r"\_"),
+                    str(r.kind),
+                    str(r.task),
+                    _pm(None if pd.isna(r.auc_test) else r.auc_test,
+                        None if pd.isna(r.auc_test_unc) else r.auc_test_unc),
+                    _pm(None if pd.isna(r.auc_observed) else r.auc_observed,
+                        None if pd.isna(r.auc_observed_unc) else r.auc_observed_unc),
+                    _pm(res, None, 3),
+                    _pm(sig, None, 1),
+                ]
+            )
+            + r" \\"
+        )
+    lines += [r"\bottomrule", r"\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+def write_summary(metrics: Mapping[str, str], csv: str | os.PathLike, tex: str | os.PathLike):
+    """Write the summary as CSV and LaTeX, each atomically; return the table."""
+    table = summary_table(metrics)
+    for path, text in ((Path(csv), table.to_csv(index=False)), (Path(tex), to_latex(table))):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    return table

@@ -1,0 +1,324 @@
+"""Baselines: scikit-learn estimators on image parameters, fitted with k-fold cross-validation.
+
+The lecture's first lesson (and FACT's practice, aict-tools): on structured features, logistic
+regression and decision-tree ensembles do very well; every deep net is measured against them.
+
+:func:`fit_baseline` checks the entry and the training file before fitting (unknown estimator or
+hyper-parameter, a missing feature, missing truth, a single class), computes out-of-fold
+predictions with k-fold cross-validation (stratified for separation), then fits the final model on
+the whole training set. :class:`BaselineModel` carries the fitted estimator with the features it
+reads and implements the common predict interface (``required_columns``, ``predict(columns)``).
+Files in the model directory: ``model.joblib`` (the :class:`BaselineModel`), ``model.json`` (kind,
+task, entry, features, CV scores) and ``cv.csv`` (out-of-fold predictions).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+from sklearn.model_selection import KFold, StratifiedKFold
+from threadpoolctl import threadpool_limits
+
+from iactdl import __version__
+from iactdl.io import InputError, column_names, n_events, read_columns
+from iactdl.models.derived import compute_derived, derived_inputs
+from iactdl.models.entry import OUTPUTS, validate_model_entry
+from iactdl.models.registry import check_hyperparameters, make_estimator
+
+__all__ = [
+    "BASELINE_KEYS",
+    "BaselineModel",
+    "validate_baseline_entry",
+    "build_baseline",
+    "training_data",
+    "cross_validate",
+    "fit_baseline",
+    "load_baseline",
+]
+
+log = logging.getLogger(__name__)
+
+BASELINE_KEYS = {"kind", "task", "estimator", "params", "features", "derived_features", "cv_folds"}
+
+
+def validate_baseline_entry(name: str, entry: Mapping) -> None:
+    """Check a baseline entry (common keys, then estimator, hyper-parameters, derived features)."""
+    validate_model_entry(name, entry)
+    where = f"config models.{name}"
+    if entry["kind"] != "baseline":
+        raise ValueError(f"{where}.kind: {entry['kind']!r} is not a baseline")
+    unknown = sorted(set(entry) - BASELINE_KEYS)
+    if unknown:
+        raise ValueError(
+            f"{where}: unknown key(s) {unknown}; a baseline takes {sorted(BASELINE_KEYS)}"
+        )
+    if "estimator" not in entry:
+        raise ValueError(f"{where}.estimator: missing")
+    try:
+        check_hyperparameters(entry["estimator"], entry["task"], entry.get("params"))
+        derived_inputs(entry.get("derived_features", []))
+    except ValueError as err:
+        raise ValueError(f"{where}: {err}") from None
+    folds = entry.get("cv_folds", 5)
+    if not isinstance(folds, int) or folds < 2:
+        raise ValueError(f"{where}.cv_folds: expected an integer >= 2, got {folds!r}")
+
+
+@dataclass
+class BaselineModel:
+    """A fitted (or to-be-fitted) baseline and the columns it reads.
+
+    ``predict(columns)`` returns ``{"gammaness": P(gamma)}`` for separation and
+    ``{"energy_pred": E / TeV}`` for energy (the estimator regresses log10 E).
+    """
+
+    name: str
+    task: str
+    features: list[str]
+    estimator: BaseEstimator
+    derived_features: list[str] = field(default_factory=list)
+
+    @property
+    def required_columns(self) -> list[str]:
+        cols = list(self.features)
+        return cols + [c for c in derived_inputs(self.derived_features) if c not in cols]
+
+    @property
+    def feature_names(self) -> list[str]:
+        return list(self.features) + list(self.derived_features)
+
+    def design_matrix(self, columns: Mapping[str, np.ndarray], source: str = "input") -> np.ndarray:
+        """(n, n_features) float64; infinities become NaN (the trees route them as missing)."""
+        missing = [c for c in self.required_columns if c not in columns]
+        if missing:
+            raise InputError(
+                f"{source}: model '{self.name}' needs column(s) {missing}; it has {sorted(columns)}"
+            )
+        parts = [np.asarray(columns[f], dtype=np.float64) for f in self.features]
+        parts += list(compute_derived(columns, self.derived_features).values())
+        bad = [f for f, p in zip(self.feature_names, parts, strict=True) if p.ndim != 1]
+        if bad:
+            raise InputError(f"{source}: feature(s) {bad} are not 1-D columns")
+        x = np.column_stack(parts) if parts else np.empty((0, 0))
+        x[~np.isfinite(x)] = np.nan
+        return x
+
+    def predict_array(self, x: np.ndarray) -> np.ndarray:
+        if self.task == "separation":
+            return self.estimator.predict_proba(x)[:, 1]
+        return self.estimator.predict(x)  # log10(E / TeV)
+
+    def predict(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        raw = self.predict_array(self.design_matrix(columns))
+        if self.task == "energy":
+            raw = 10.0**raw
+        return {OUTPUTS[self.task]: raw.astype(np.float32)}
+
+
+def build_baseline(name: str, entry: Mapping, seed: int | None = None, threads: int = 1):
+    """An unfitted :class:`BaselineModel` from a validated config entry."""
+    validate_baseline_entry(name, entry)
+    estimator = make_estimator(
+        entry["estimator"], entry["task"], entry.get("params"), seed=seed, n_jobs=threads
+    )
+    return BaselineModel(
+        name=name,
+        task=entry["task"],
+        features=list(entry["features"]),
+        estimator=estimator,
+        derived_features=list(entry.get("derived_features", [])),
+    )
+
+
+def training_data(model: BaselineModel, path: str | os.PathLike):
+    """Read the design matrix and target of ``path`` for ``model.task``; check before fitting.
+
+    Returns ``(x, y, event_id)``: separation -> y = ``is_gamma`` (0/1); energy -> the gammas only,
+    y = log10(``true_energy`` / TeV). Raises :class:`InputError` naming the file and the missing
+    column (with what the file has) and ``ValueError`` for a training set a fit cannot use.
+    """
+    have = column_names(path)
+    missing = [c for c in model.required_columns if c not in have]
+    if missing:
+        raise InputError(
+            f"{path}: model '{model.name}' needs feature column(s) {missing}; the file has {have}"
+        )
+    truth = "is_gamma" if model.task == "separation" else "true_energy"
+    if truth not in have:
+        raise InputError(
+            f"{path}: task '{model.task}' of model '{model.name}' needs the truth column "
+            f"'{truth}', which the file lacks (it has {have})"
+        )
+    extra = [c for c in ("is_gamma", "event_id") if c in have and c != truth]
+    cols = read_columns(path, list(dict.fromkeys(model.required_columns + [truth] + extra)))
+    x = model.design_matrix(cols, source=str(path))
+    n = len(x)
+    event_id = cols.get("event_id", np.arange(n))
+    if model.task == "separation":
+        y = np.asarray(cols["is_gamma"]).astype(np.int64)
+        classes = np.unique(y)
+        if len(classes) < 2:
+            raise ValueError(
+                f"{path}: model '{model.name}': the training set has a single class "
+                f"(is_gamma == {classes.tolist()} for all {n} events); separation needs gammas "
+                "and hadrons"
+            )
+    else:
+        keep = np.asarray(cols["is_gamma"]).astype(bool) if "is_gamma" in cols else np.ones(n, bool)
+        energy = np.asarray(cols["true_energy"], dtype=np.float64)
+        keep &= np.isfinite(energy) & (energy > 0)
+        x, event_id, y = x[keep], event_id[keep], np.log10(energy[keep])
+        if len(y) < 2:
+            raise ValueError(
+                f"{path}: model '{model.name}': {len(y)} gamma(s) with a valid true_energy; "
+                "the energy task needs gammas"
+            )
+    return x, y, np.asarray(event_id)
+
+
+def _scores(task: str, y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    """Fold scores: ROC AUC for separation; bias, resolution (68 % containment) for energy."""
+    from iactdl.evaluate.energy import bias_resolution
+    from iactdl.evaluate.metrics import roc_auc
+
+    if task == "separation":
+        return {"roc_auc": float(roc_auc(y, pred))}
+    bias, res = bias_resolution(10.0**y, 10.0**pred)
+    return {"bias": float(bias), "resolution": float(res)}
+
+
+def cross_validate(model: BaselineModel, x, y, n_folds: int = 5, seed: int = 0):
+    """Out-of-fold predictions and per-fold scores with k-fold CV (stratified for separation).
+
+    Returns ``(oof, fold, scores)``: the prediction of each event by the model that did not see it,
+    its fold number and a list of score dicts, one per fold.
+    """
+    if model.task == "separation":
+        counts = np.bincount(y)
+        if counts.min() < n_folds:
+            raise ValueError(
+                f"model '{model.name}': {counts.min()} events in the smaller class, fewer than "
+                f"cv_folds = {n_folds}"
+            )
+        splitter = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+    else:
+        if len(y) < n_folds:
+            raise ValueError(f"model '{model.name}': {len(y)} events, fewer than {n_folds} folds")
+        splitter = KFold(n_folds, shuffle=True, random_state=seed)
+    oof = np.empty(len(y), dtype=np.float64)
+    fold = np.empty(len(y), dtype=np.int64)
+    scores = []
+    for k, (tr, te) in enumerate(splitter.split(x, y)):
+        est = clone(model.estimator).fit(x[tr], y[tr])
+        part = BaselineModel(model.name, model.task, model.features, est, model.derived_features)
+        oof[te] = part.predict_array(x[te])
+        fold[te] = k
+        scores.append(_scores(model.task, y[te], oof[te]))
+        log.info("model %s fold %d/%d: %s", model.name, k + 1, n_folds, scores[-1])
+    return oof, fold, scores
+
+
+def _summarise(scores: list[dict]) -> dict:
+    out = {"folds": scores}
+    for key in scores[0]:
+        vals = np.array([s[key] for s in scores])
+        out[key] = float(vals.mean())
+        out[f"{key}_std"] = float(vals.std())
+    return out
+
+
+def _atomic_write(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def fit_baseline(
+    train: str | os.PathLike,
+    model_dir: str | os.PathLike,
+    name: str,
+    entry: Mapping,
+    seed: int = 0,
+    threads: int = 1,
+    val: str | os.PathLike | None = None,
+) -> BaselineModel:
+    """Validate, cross-validate, fit and save one baseline into ``model_dir``.
+
+    Parameters
+    ----------
+    train, val : path
+        Dataset files (``results/datasets/{split}.h5``); ``val`` is only scored, never fitted.
+    model_dir : path
+        Receives ``model.joblib``, ``model.json``, ``cv.csv`` (each written atomically;
+        ``model.json`` last, so its presence means a complete model).
+    name, entry : str, mapping
+        The model's name and config entry.
+    seed : int
+        The rule's seed: CV folds and the estimator's ``random_state``.
+    threads : int
+        Cores to use (``n_jobs`` of forests, OpenMP threads of histogram boosting).
+    """
+    entry = json.loads(json.dumps(dict(entry)))  # plain types (Snakemake hands its own)
+    model = build_baseline(name, entry, seed=seed, threads=threads)
+    x, y, event_id = training_data(model, train)
+    log.info("model %s: %d training events, %d features", name, len(y), x.shape[1])
+    t0 = time.perf_counter()
+    with threadpool_limits(threads):
+        oof, fold, scores = cross_validate(model, x, y, entry.get("cv_folds", 5), seed)
+        model.estimator.fit(x, y)
+        val_scores = None
+        if val is not None and n_events(val) > 0:
+            xv, yv, _ = training_data(model, val)
+            val_scores = _scores(model.task, yv, model.predict_array(xv))
+    fit_seconds = time.perf_counter() - t0
+    out = Path(model_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cv = pd.DataFrame({"event_id": event_id, "fold": fold, "target": y, "oof_prediction": oof})
+    _atomic_write(out / "cv.csv", lambda p: cv.to_csv(p, index=False))
+    _atomic_write(out / "model.joblib", lambda p: joblib.dump(model, p))
+    meta = {
+        "name": name,
+        "kind": "baseline",
+        "task": model.task,
+        "entry": entry,
+        "features": model.feature_names,
+        "required_columns": model.required_columns,
+        "n_train": int(len(y)),
+        "seed": int(seed),
+        "threads": int(threads),
+        "fit_seconds": fit_seconds,
+        "cv": _summarise(scores),
+        "val": val_scores,
+        "iactdl_version": __version__,
+    }
+    from iactdl.evaluate.evaluation import to_json  # NaN (e.g. a one-class val split) -> null
+
+    _atomic_write(out / "model.json", lambda p: p.write_text(json.dumps(to_json(meta), indent=2)))
+    log.info("model %s: CV %s, val %s", name, {k: v for k, v in meta["cv"].items() if k != "folds"},
+             val_scores)
+    return model
+
+
+def load_baseline(model_dir: str | os.PathLike) -> BaselineModel:
+    """The fitted :class:`BaselineModel` saved by :func:`fit_baseline` (joblib: trusted files)."""
+    path = Path(model_dir) / "model.joblib"
+    if not path.exists():
+        raise InputError(f"{path}: file not found (train the baseline first)")
+    model = joblib.load(path)
+    if not isinstance(model, BaselineModel):
+        raise InputError(f"{path}: expected a BaselineModel, got {type(model).__name__}")
+    return model
+

@@ -1,0 +1,49 @@
+# Stage 3: baselines. One scikit-learn model per entry of config `models` with kind `baseline`
+# (iactdl.models.baselines): 5-fold cross-validated out-of-fold predictions, then the final fit on
+# the training split. The entry is the rule's params: editing one model reruns that model alone and
+# what reads it. Training rules never see the observed truth.
+
+
+def get_model_entry(wildcards):
+    """The config entry of the model (its hyper-parameters, features, task): the rule's params."""
+    return config["models"][wildcards.model]
+
+
+def get_train_seed(wildcards):
+    """The training seed of one model (CV folds, estimator random_state)."""
+    return seed_for("train_baseline", wildcards.model)
+
+
+rule train_baseline:
+    input:
+        train="results/datasets/train.h5",
+        val="results/datasets/val.h5",
+    output:
+        model="results/models/{model}/model.joblib",
+        info="results/models/{model}/model.json",
+        cv="results/models/{model}/cv.csv",
+    log:
+        "logs/train_baseline/{model}.log",
+    benchmark:
+        "results/benchmarks/train_baseline/{model}.tsv"
+    wildcard_constraints:
+        model="|".join(models_of_kind("baseline")) or "NO_BASELINES",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    params:
+        entry=get_model_entry,
+        seed=get_train_seed,
+        src=src(
+            "models.baselines",
+            "models.registry",
+            "models.derived",
+            "models.entry",
+            "evaluate.metrics",
+            "evaluate.energy",
+            "io",
+        ),
+    script:
+        "../scripts/train_baseline.py"

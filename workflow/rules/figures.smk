@@ -1,0 +1,146 @@
+# Stage 7b: the paper's figures and the summary table (iactdl.evaluate.figures, .summary). Models
+# are enumerated from config: separation models feed the ROC and gammaness figures, energy models
+# the resolution and migration figures, nets their learning curves. `rule paper` (Snakefile) builds
+# get_paper_output().
+
+FIGURES = ["roc", "gammaness", "energy_resolution", "migration", "learning_curves"]
+
+
+def models_of_task(task):
+    """Names of the configured models (any kind) with this task."""
+    return [name for name, entry in config["models"].items() if entry["task"] == task]
+
+
+def get_paper_output():
+    """Every figure (PDF + PNG), the summary table and the metrics of every model."""
+    figures = expand("results/figures/{figure}.{ext}", figure=FIGURES, ext=["pdf", "png"])
+    table = ["results/paper/summary.csv", "results/paper/summary.tex"]
+    return figures + table + expand("results/metrics/{model}.json", model=list(config["models"]))
+
+
+rule figure_roc:
+    input:
+        predictions=expand(
+            "results/predictions/{model}/test.h5", model=models_of_task("separation")
+        ),
+    output:
+        pdf="results/figures/roc.pdf",
+        png=report("results/figures/roc.png", caption="../report/roc.rst", category="separation"),
+    log:
+        "logs/figures/roc.log",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        models=models_of_task("separation"),
+        src=src("evaluate.figures", "evaluate.metrics"),
+    script:
+        "../scripts/figure_roc.py"
+
+
+rule figure_gammaness:
+    input:
+        predictions=expand(
+            "results/predictions/{model}/test.h5", model=models_of_task("separation")
+        ),
+    output:
+        pdf="results/figures/gammaness.pdf",
+        png=report(
+            "results/figures/gammaness.png",
+            caption="../report/gammaness.rst",
+            category="separation",
+        ),
+    log:
+        "logs/figures/gammaness.log",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        models=models_of_task("separation"),
+        src=src("evaluate.figures"),
+    script:
+        "../scripts/figure_gammaness.py"
+
+
+rule figure_energy_resolution:
+    input:
+        metrics=expand("results/metrics/{model}.json", model=models_of_task("energy")),
+    output:
+        pdf="results/figures/energy_resolution.pdf",
+        png=report(
+            "results/figures/energy_resolution.png",
+            caption="../report/energy_resolution.rst",
+            category="energy",
+        ),
+    log:
+        "logs/figures/energy_resolution.log",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        models=models_of_task("energy"),
+        src=src("evaluate.figures"),
+    script:
+        "../scripts/figure_energy_resolution.py"
+
+
+rule figure_migration:
+    input:
+        metrics=expand("results/metrics/{model}.json", model=models_of_task("energy")),
+    output:
+        pdf="results/figures/migration.pdf",
+        png=report(
+            "results/figures/migration.png",
+            caption="../report/migration.rst",
+            category="energy",
+        ),
+    log:
+        "logs/figures/migration.log",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        models=models_of_task("energy"),
+        src=src("evaluate.figures"),
+    script:
+        "../scripts/figure_migration.py"
+
+
+rule figure_learning_curves:
+    input:
+        info=expand("results/models/{model}/model.json", model=models_of_kind("net")),
+    output:
+        pdf="results/figures/learning_curves.pdf",
+        png=report(
+            "results/figures/learning_curves.png",
+            caption="../report/learning_curves.rst",
+            category="training",
+        ),
+    log:
+        "logs/figures/learning_curves.log",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        models=models_of_kind("net"),
+        src=src("evaluate.figures"),
+    script:
+        "../scripts/figure_learning_curves.py"
+
+
+rule summary_table:
+    input:
+        metrics=expand("results/metrics/{model}.json", model=list(config["models"])),
+    output:
+        csv=report("results/paper/summary.csv", caption="../report/summary.rst", category="summary"),
+        tex="results/paper/summary.tex",
+    log:
+        "logs/figures/summary_table.log",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        models=list(config["models"]),
+        src=src("evaluate.summary"),
+    script:
+        "../scripts/summary.py"
