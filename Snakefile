@@ -35,11 +35,15 @@ include: "workflow/rules/figures.smk"
 
 
 rule all:
+    default_target: True
     input:
         get_final_output(),
-    default_target: True
 
 
 rule paper:
     input:
         get_paper_output(),
+
+
+# last: it collects the benchmark files of every rule defined above
+include: "workflow/rules/benchmarks.smk"

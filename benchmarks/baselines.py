@@ -45,8 +45,9 @@ def _data(features):
         return read_columns(train), read_columns(test), "results/datasets (default pipeline)"
     from iactdl.io.fact import read_fact
 
-    parts = [read_fact(FACT / f"{s}.hdf5", features=features, truth=True)
-             for s in ("gamma", "proton")]
+    parts = [
+        read_fact(FACT / f"{s}.hdf5", features=features, truth=True) for s in ("gamma", "proton")
+    ]
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     cols["is_gamma"] = (cols["particle_id"] == 1).astype(np.int8)
     idx = np.random.default_rng(0).permutation(len(cols["is_gamma"]))
@@ -73,8 +74,11 @@ def main(argv=None) -> dict:
     from iactdl.io.fact import FACT_FEATURES
     from iactdl.models import build_baseline
 
-    entries = {n: e for n, e in yaml.safe_load(Path(args.config).read_text())["models"].items()
-               if e["kind"] == "baseline"}
+    entries = {
+        n: e
+        for n, e in yaml.safe_load(Path(args.config).read_text())["models"].items()
+        if e["kind"] == "baseline"
+    }
     train, test, source = _data(FACT_FEATURES)
     big = _tile(test, args.n_predict)
     rows = {}
@@ -109,12 +113,24 @@ def main(argv=None) -> dict:
             }
             print(name, rows[name], file=sys.stderr)
         # the reference: aict-tools' example separator on the same events
-        aict = ["size", "length", "width", "num_islands", "leakage1", "leakage2", "skewness_long",
-                "skewness_trans", "concentration_cog", "concentration_core"]
+        aict = [
+            "size",
+            "length",
+            "width",
+            "num_islands",
+            "leakage1",
+            "leakage2",
+            "skewness_long",
+            "skewness_trans",
+            "concentration_cog",
+            "concentration_core",
+        ]
         design = lambda c: np.column_stack(  # noqa: E731
-            [c[f] for f in aict] + [np.pi * c["width"] * c["length"]])
-        ref = RandomForestClassifier(30, criterion="entropy", max_depth=15, n_jobs=args.threads,
-                                     random_state=0)
+            [c[f] for f in aict] + [np.pi * c["width"] * c["length"]]
+        )
+        ref = RandomForestClassifier(
+            30, criterion="entropy", max_depth=15, n_jobs=args.threads, random_state=0
+        )
         t = time.perf_counter()
         ref.fit(design(train), train["is_gamma"])
         ref_fit = time.perf_counter() - t
@@ -134,8 +150,11 @@ def main(argv=None) -> dict:
         "reference_fit_s": round(ref_fit, 3),
         "reference_predictions_per_s": round(args.n_predict / ref_pred, 1),
         "predictions_per_s": ours.get("predictions_per_s"),
-        "ratio": (round(ours["predictions_per_s"] / (args.n_predict / ref_pred), 3)
-                  if "predictions_per_s" in ours else None),
+        "ratio": (
+            round(ours["predictions_per_s"] / (args.n_predict / ref_pred), 3)
+            if "predictions_per_s" in ours
+            else None
+        ),
         "ratio_of": "random_forest predictions/s over the reference's",
         "load_average_1min": round(os.getloadavg()[0], 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

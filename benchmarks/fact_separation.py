@@ -40,8 +40,16 @@ ROOT = Path(__file__).resolve().parents[1]
 FACT = ROOT.parent / "shared" / "fact-data"
 CONFIG = ROOT / "tests" / "config" / "fact_examples.yaml"
 AICT_FEATURES = [
-    "size", "length", "width", "num_islands", "leakage1", "leakage2", "skewness_long",
-    "skewness_trans", "concentration_cog", "concentration_core",
+    "size",
+    "length",
+    "width",
+    "num_islands",
+    "leakage1",
+    "leakage2",
+    "skewness_long",
+    "skewness_trans",
+    "concentration_cog",
+    "concentration_core",
 ]  # + area = pi * width * length (aict-tools' feature_generation)
 PUBLISHED = {"aict_tools_rf": (0.814, 0.013), "sklearn_default_rf": (0.839, 0.020)}
 
@@ -50,8 +58,9 @@ def load_fact(features):
     """Our columns of gamma.hdf5 + proton.hdf5 (truth included), as the extract rule reads them."""
     from iactdl.io.fact import read_fact
 
-    parts = [read_fact(FACT / f"{s}.hdf5", features=features, truth=True)
-             for s in ("gamma", "proton")]
+    parts = [
+        read_fact(FACT / f"{s}.hdf5", features=features, truth=True) for s in ("gamma", "proton")
+    ]
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     cols["is_gamma"] = (cols["particle_id"] == 1).astype(np.int8)
     return cols
@@ -63,7 +72,8 @@ def separation_models(threads: int):
 
     models = yaml.safe_load(CONFIG.read_text())["models"]
     return {
-        name: entry for name, entry in models.items()
+        name: entry
+        for name, entry in models.items()
         if entry["kind"] == "baseline" and entry["task"] == "separation"
     }, (lambda name, entry, seed: build_baseline(name, entry, seed=seed, threads=threads))
 
@@ -75,8 +85,11 @@ def cv_auc(make_xy, make_estimator, y, seeds, subsample=None):
         idx = np.arange(len(y))
         if subsample is not None:  # aict-tools: 500 + 500 events sampled from each class
             rng = np.random.default_rng(seed)
-            idx = np.sort(np.r_[[rng.choice(np.flatnonzero(y == c), subsample, replace=False)
-                                  for c in (1, 0)]].ravel())
+            idx = np.sort(
+                np.r_[
+                    [rng.choice(np.flatnonzero(y == c), subsample, replace=False) for c in (1, 0)]
+                ].ravel()
+            )
         x = make_xy(idx)
         for tr, te in StratifiedKFold(5, shuffle=True, random_state=seed).split(x, y[idx]):
             est = make_estimator(seed).fit(x[tr], y[idx][tr])
@@ -99,30 +112,46 @@ def main(argv=None) -> dict:
     cols = load_fact(FACT_FEATURES)
     y = cols["is_gamma"].astype(np.int64)
     seeds = list(range(args.repeats))
-    x_aict = np.column_stack([cols[f] for f in AICT_FEATURES]
-                             + [np.pi * cols["width"] * cols["length"]])
+    x_aict = np.column_stack(
+        [cols[f] for f in AICT_FEATURES] + [np.pi * cols["width"] * cols["length"]]
+    )
     results, timing = {}, {}
     with threadpool_limits(args.threads):
         t = time.perf_counter()
         results["aict_tools_rf"] = cv_auc(
             lambda idx: x_aict[idx],
-            lambda s: RandomForestClassifier(30, criterion="entropy", max_depth=15,
-                                             max_features="sqrt", n_jobs=args.threads,
-                                             random_state=s),
-            y, seeds, subsample=500)
+            lambda s: RandomForestClassifier(
+                30,
+                criterion="entropy",
+                max_depth=15,
+                max_features="sqrt",
+                n_jobs=args.threads,
+                random_state=s,
+            ),
+            y,
+            seeds,
+            subsample=500,
+        )
         timing["aict_tools_rf"] = time.perf_counter() - t
         t = time.perf_counter()
         results["sklearn_default_rf"] = cv_auc(
             lambda idx: x_aict[idx],
-            lambda s: RandomForestClassifier(n_jobs=args.threads, random_state=s), y, seeds)
+            lambda s: RandomForestClassifier(n_jobs=args.threads, random_state=s),
+            y,
+            seeds,
+        )
         timing["sklearn_default_rf"] = time.perf_counter() - t
         entries, build = separation_models(args.threads)
         for name, entry in entries.items():
             model = build(name, entry, 0)
             x = model.design_matrix(cols, source="FACT gamma+proton")
             t = time.perf_counter()
-            results[name] = cv_auc(lambda idx, x=x: x[idx],
-                                   lambda s, n=name, e=entry: build(n, e, s).estimator, y, seeds)
+            results[name] = cv_auc(
+                lambda idx, x=x: x[idx],
+                lambda s, n=name, e=entry: build(n, e, s).estimator,
+                y,
+                seeds,
+            )
             timing[name] = time.perf_counter() - t
     ref = results["sklearn_default_rf"]
     table = {}
@@ -142,8 +171,11 @@ def main(argv=None) -> dict:
         else:
             row["published"] = PUBLISHED[name]
         table[name] = row
-        print(f"{name:22s} AUC {row['auc']:.3f} +- {row['auc_std']:.3f} (repeats: "
-              f"{row['auc_all_repeats']:.3f} +- {row['auc_std_all_repeats']:.3f})", file=sys.stderr)
+        print(
+            f"{name:22s} AUC {row['auc']:.3f} +- {row['auc_std']:.3f} (repeats: "
+            f"{row['auc_all_repeats']:.3f} +- {row['auc_std_all_repeats']:.3f})",
+            file=sys.stderr,
+        )
     ours = {k: v for k, v in table.items() if k not in PUBLISHED}
     best = max(ours, key=lambda k: ours[k]["auc_all_repeats"])
     out = {

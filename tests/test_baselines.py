@@ -98,8 +98,11 @@ def test_registry_unknown_estimator():
 
 
 def test_registry_bad_hyperparameter_lists_accepted():
-    with pytest.raises(ValueError, match=r"does not take hyper-parameter\(s\) \['n_trees'\].*"
-                                         "n_estimators"):
+    with pytest.raises(
+        ValueError,
+        match=r"does not take hyper-parameter\(s\) \['n_trees'\].*"
+        "n_estimators",
+    ):
         make_estimator("random_forest", "separation", {"n_trees": 10})
     with pytest.raises(ValueError, match="set from the config seed"):
         make_estimator("hist_gradient_boosting", "energy", {"random_state": 1})
@@ -178,8 +181,9 @@ def test_fit_separation_save_load_predict(estimator, tmp_path):
     train = dataset(tmp_path / "train.h5", seed=0)
     test = dataset(tmp_path / "test.h5", seed=1)
     params = {"n_estimators": 10} if estimator == "random_forest" else {}
-    model = fit_baseline(train, tmp_path / "m", "m", entry(estimator=estimator, params=params),
-                         seed=5, val=test)
+    model = fit_baseline(
+        train, tmp_path / "m", "m", entry(estimator=estimator, params=params), seed=5, val=test
+    )
     info = json.loads((tmp_path / "m" / "model.json").read_text())
     assert info["kind"] == "baseline" and info["task"] == "separation"
     assert info["features"] == FEATURES + ["log_size", "width_length"]
@@ -219,18 +223,34 @@ def test_fit_is_deterministic(tmp_path):
     ja, jb = (json.loads((tmp_path / d / "model.json").read_text()) for d in "ab")
     assert ja["cv"] == jb["cv"]
     assert (tmp_path / "a" / "cv.csv").read_bytes() == (tmp_path / "b" / "cv.csv").read_bytes()
-    x = a.design_matrix({k: np.array(v) for k, v in
-                         {"size": [100.0], "width": [5.0], "length": [20.0],
-                          "leakage1": [0.0]}.items()})
+    x = a.design_matrix(
+        {
+            k: np.array(v)
+            for k, v in {
+                "size": [100.0],
+                "width": [5.0],
+                "length": [20.0],
+                "leakage1": [0.0],
+            }.items()
+        }
+    )
     assert a.predict_array(x) == b.predict_array(x)
 
 
 def test_derived_features_values():
-    d = compute_derived({"size": np.array([np.e**3]), "width": np.array([2.0]),
-                         "length": np.array([4.0]), "cog_x": np.array([3.0]),
-                         "cog_y": np.array([4.0]), "source_x": np.array([3.0]),
-                         "source_y": np.array([0.0]), "delta": np.array([0.0])},
-                        ["log_size", "area", "width_length", "cog_r", "distance", "alpha"])
+    d = compute_derived(
+        {
+            "size": np.array([np.e**3]),
+            "width": np.array([2.0]),
+            "length": np.array([4.0]),
+            "cog_x": np.array([3.0]),
+            "cog_y": np.array([4.0]),
+            "source_x": np.array([3.0]),
+            "source_y": np.array([0.0]),
+            "delta": np.array([0.0]),
+        },
+        ["log_size", "area", "width_length", "cog_r", "distance", "alpha"],
+    )
     assert d["log_size"][0] == pytest.approx(3.0)
     assert d["area"][0] == pytest.approx(8 * np.pi)
     assert d["width_length"][0] == 0.5
@@ -253,8 +273,15 @@ def test_load_model_dispatches_nets(tmp_path, monkeypatch):
 
 def test_build_baseline_required_columns_include_derived_inputs():
     m = build_baseline("m", entry(features=["size"], derived_features=["area", "distance"]))
-    assert m.required_columns == ["size", "cog_x", "cog_y", "length", "source_x", "source_y",
-                                  "width"]
+    assert m.required_columns == [
+        "size",
+        "cog_x",
+        "cog_y",
+        "length",
+        "source_x",
+        "source_y",
+        "width",
+    ]
 
 
 # ---- real FACT data: our best baseline beats aict-tools (0.814) and sklearn's default RF (0.839)
@@ -276,8 +303,11 @@ def test_fact_best_baseline_beats_references():
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):  # OpenMP threads spin on a busy machine (see the rule scripts)
-        aucs = bench.cv_auc(lambda idx: x[idx],
-                            lambda s: build_baseline("hist_gbt", e, seed=s).estimator, y, [0])
-    print(f"FACT 5-fold CV ROC AUC hist_gbt: {aucs.mean():.3f} +- {aucs.std():.3f} "
-          "(aict-tools 0.814 +- 0.013, sklearn default RF 0.839 +- 0.020)")
+        aucs = bench.cv_auc(
+            lambda idx: x[idx], lambda s: build_baseline("hist_gbt", e, seed=s).estimator, y, [0]
+        )
+    print(
+        f"FACT 5-fold CV ROC AUC hist_gbt: {aucs.mean():.3f} +- {aucs.std():.3f} "
+        "(aict-tools 0.814 +- 0.013, sklearn default RF 0.839 +- 0.020)"
+    )
     assert aucs.mean() >= 0.839

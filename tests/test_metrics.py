@@ -158,8 +158,9 @@ def test_binned_resolution_empty_bins_are_nan():
 def test_migration_matrix_rows_are_probabilities():
     rng = np.random.default_rng(0)
     e_true = 10 ** rng.uniform(-1, 2, 10_000)
-    m = migration_matrix(e_true, e_true * rng.lognormal(0, 0.2, e_true.size),
-                         np.geomspace(0.1, 100, 10))
+    m = migration_matrix(
+        e_true, e_true * rng.lognormal(0, 0.2, e_true.size), np.geomspace(0.1, 100, 10)
+    )
     np.testing.assert_allclose(m["probability"].sum(axis=1), 1.0)
     assert np.all(np.argmax(m["probability"], axis=1) == np.arange(9))  # diagonal dominates
 
@@ -174,16 +175,31 @@ def test_evaluate_model_writes_json(tmp_path):
     g = np.clip(rng.normal(0.3 + 0.4 * y, 0.2), 0, 1)
     write_events(tmp_path / "test.h5", {"event_id": np.arange(n), "is_gamma": y, "gammaness": g})
     region = rng.integers(0, 6, n)
-    write_events(tmp_path / "obs.h5", {"event_id": np.arange(n) + 10_000, "gammaness": g,
-                                       "region": region}, attrs={"n_off_regions": 5})
-    write_events(tmp_path / "truth.h5", {"event_id": np.arange(n) + 10_000,
-                                         "particle_id": np.where(y == 1, 1, 14),
-                                         "true_energy": np.ones(n)})
-    (tmp_path / "model.json").write_text(json.dumps({"name": "m", "kind": "baseline",
-                                                     "task": "separation"}))
+    write_events(
+        tmp_path / "obs.h5",
+        {"event_id": np.arange(n) + 10_000, "gammaness": g, "region": region},
+        attrs={"n_off_regions": 5},
+    )
+    write_events(
+        tmp_path / "truth.h5",
+        {
+            "event_id": np.arange(n) + 10_000,
+            "particle_id": np.where(y == 1, 1, 14),
+            "true_energy": np.ones(n),
+        },
+    )
+    (tmp_path / "model.json").write_text(
+        json.dumps({"name": "m", "kind": "baseline", "task": "separation"})
+    )
     out = tmp_path / "metrics" / "m.json"
-    result = evaluate_model(tmp_path / "model.json", tmp_path / "test.h5", out,
-                            {"n_bootstrap": 20}, tmp_path / "obs.h5", tmp_path / "truth.h5")
+    result = evaluate_model(
+        tmp_path / "model.json",
+        tmp_path / "test.h5",
+        out,
+        {"n_bootstrap": 20},
+        tmp_path / "obs.h5",
+        tmp_path / "truth.h5",
+    )
     on_disk = json.loads(out.read_text())
     assert on_disk == result
     assert result["test"]["roc_auc"] == pytest.approx(roc_auc_score(y, g))
@@ -210,16 +226,26 @@ def test_figures_and_summary_written_whole(tmp_path):
     n = 500
     y = rng.integers(0, 2, n).astype(np.int8)
     e = 10 ** rng.uniform(-0.5, 1.5, n)
-    write_events(tmp_path / "p.h5", {"event_id": np.arange(n), "is_gamma": y,
-                                     "gammaness": np.clip(rng.normal(0.3 + 0.4 * y, 0.2), 0, 1),
-                                     "true_energy": e,
-                                     "energy_pred": e * rng.lognormal(0, 0.2, n)})
+    write_events(
+        tmp_path / "p.h5",
+        {
+            "event_id": np.arange(n),
+            "is_gamma": y,
+            "gammaness": np.clip(rng.normal(0.3 + 0.4 * y, 0.2), 0, 1),
+            "true_energy": e,
+            "energy_pred": e * rng.lognormal(0, 0.2, n),
+        },
+    )
     for task in ("separation", "energy"):
-        (tmp_path / f"{task}.json").write_text(json.dumps({"name": task, "kind": "baseline",
-                                                          "task": task}))
-        evaluate_model(tmp_path / f"{task}.json", tmp_path / "p.h5", tmp_path / f"m_{task}.json",
-                       {"n_bootstrap": 10, "energy_min": 0.3, "energy_max": 30,
-                        "n_energy_bins": 4})
+        (tmp_path / f"{task}.json").write_text(
+            json.dumps({"name": task, "kind": "baseline", "task": task})
+        )
+        evaluate_model(
+            tmp_path / f"{task}.json",
+            tmp_path / "p.h5",
+            tmp_path / f"m_{task}.json",
+            {"n_bootstrap": 10, "energy_min": 0.3, "energy_max": 30, "n_energy_bins": 4},
+        )
     outs = {}
     for name, fn, arg in [
         ("roc", plot_roc_curves, {"a": tmp_path / "p.h5"}),
@@ -233,10 +259,13 @@ def test_figures_and_summary_written_whole(tmp_path):
     for paths in outs.values():
         assert all(p.stat().st_size > 1000 for p in paths)
     assert sorted(p.name for p in (tmp_path / "fig").iterdir()) == sorted(
-        p.name for paths in outs.values() for p in paths)  # no temporary files left
-    table = write_summary({"sep": tmp_path / "m_separation.json",
-                           "en": tmp_path / "m_energy.json"},
-                          tmp_path / "s.csv", tmp_path / "s.tex")
+        p.name for paths in outs.values() for p in paths
+    )  # no temporary files left
+    table = write_summary(
+        {"sep": tmp_path / "m_separation.json", "en": tmp_path / "m_energy.json"},
+        tmp_path / "s.csv",
+        tmp_path / "s.tex",
+    )
     assert list(table["model"]) == ["en", "sep"]
     sep = json.loads((tmp_path / "m_separation.json").read_text())
     assert table.loc[1, "auc_test"] == sep["test"]["roc_auc"]

@@ -4,16 +4,6 @@
 # what reads it. Training rules never see the observed truth.
 
 
-def get_model_entry(wildcards):
-    """The config entry of the model (its hyper-parameters, features, task): the rule's params."""
-    return config["models"][wildcards.model]
-
-
-def get_train_seed(wildcards):
-    """The training seed of one model (CV folds, estimator random_state)."""
-    return seed_for("train_baseline", wildcards.model)
-
-
 rule train_baseline:
     input:
         train="results/datasets/train.h5",

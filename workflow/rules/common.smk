@@ -47,7 +47,7 @@ def seed_for(*names):
 
 
 def src(*modules):
-    """Content hash of the package modules a rule uses: edits to them rerun the rule."""
+    """Content hash of the package modules the rule uses, so that editing them reruns it."""
     return source_hash(*modules)
 
 
@@ -59,11 +59,135 @@ wildcard_constraints:
 
 def get_final_output():
     targets = expand("results/events/{sample}.h5", sample=available_samples())
-    return targets + get_paper_output_if_defined()
+    return targets + get_paper_output()
 
 
-def get_paper_output_if_defined():
-    try:
-        return get_paper_output()
-    except NameError:
-        return []
+# --- input functions of the simulate rules (simulate.smk) ---
+
+
+def get_simulate_seed(wildcards):
+    """The seed of rule simulate for this sample (independent streams per sample)."""
+    return seed_for("simulate", wildcards.sample)
+
+
+# --- input functions of the extract rules (extract.smk) ---
+
+
+def get_extract_input(wildcards):
+    """The raw file of a sample: data/simulated/{sample}.h5, or config fact.files[sample]."""
+    if config["source"] == "simulate":
+        return f"data/simulated/{wildcards.sample}.h5"
+    return fact_file(wildcards.sample)
+
+
+def get_fact_section():
+    """Config `fact` when reading FACT files (so only then does editing it rerun extract)."""
+    return config["fact"] if config["source"] == "fact" else {}
+
+
+# --- input functions of the features rules (features.smk) ---
+
+
+def get_labelled_features(wildcards):
+    """Named inputs of split_dataset: the features file of each labelled sample this config has."""
+    return {
+        sample: f"results/features/{sample}.h5"
+        for sample in available_samples()
+        if sample != "observed"
+    }
+
+
+def features_have_images():
+    """True when the feature files carry grid_image and pixel_set (events with images, i.e. the
+    simulator); False for FACT DL2 input. Image-based model rules should check it."""
+    return config["source"] == "simulate"
+
+
+def get_dataset_output():
+    """The dataset files this config produces (train/val/test, and observed if present)."""
+    out = expand("results/datasets/{split}.h5", split=SPLITS)
+    if "observed" in available_samples():
+        out.append("results/datasets/observed.h5")
+    return out
+
+
+# --- input functions of the baselines rules (baselines.smk) ---
+
+
+def get_model_entry(wildcards):
+    """The config entry of the model (its hyper-parameters, features, task): the rule's params."""
+    return config["models"][wildcards.model]
+
+
+def get_train_seed(wildcards):
+    """The training seed of one model (CV folds, estimator random_state)."""
+    return seed_for("train_baseline", wildcards.model)
+
+
+# --- input functions of the deepnets rules (deepnets.smk) ---
+
+
+def get_net_entry(wildcards):
+    """The config entry of the net model (net, settings, optimiser, schedule...): its params."""
+    return config["models"][wildcards.model]
+
+
+def get_net_seed(wildcards):
+    """The training seed of one net (initialisation, batch order, dropout)."""
+    return seed_for("train_net", wildcards.model)
+
+
+def get_net_gpus(wildcards):
+    """GPUs the net asks for (Snakemake's standard `gpu` resource; 0 = CPU only)."""
+    return int(config["models"][wildcards.model].get("gpu", 0))
+
+
+# --- input functions of the evaluate rules (evaluate.smk) ---
+
+
+def prediction_splits():
+    """The dataset files every model predicts: the simulated test split, and observed if present."""
+    return ["test"] + (["observed"] if "observed" in available_samples() else [])
+
+
+def get_evaluate_input(wildcards):
+    """Model info, its predictions, and (source simulate) the hidden truth of the observed events."""
+    inputs = {
+        "info": f"results/models/{wildcards.model}/model.json",
+        "test": f"results/predictions/{wildcards.model}/test.h5",
+    }
+    if "observed" in available_samples():
+        inputs["observed"] = f"results/predictions/{wildcards.model}/observed.h5"
+        if config["source"] == "simulate":
+            inputs["observed_truth"] = "data/simulated/observed_truth.h5"
+    return inputs
+
+
+def get_predict_src(wildcards):
+    """Source hash of the code a model's predictions depend on (nets: the whole models package)."""
+    if config["models"][wildcards.model]["kind"] == "baseline":
+        return src("evaluate.predictions", "models.baselines", "models.derived", "io")
+    return src("evaluate.predictions", "models", "io")
+
+
+def get_evaluate_seed(wildcards):
+    """Seed of the bootstrap of one model's AUC uncertainty."""
+    return seed_for("evaluate", wildcards.model)
+
+
+# --- input functions of the figures rules (figures.smk) ---
+
+
+FIGURES = ["roc", "gammaness", "energy_resolution", "migration", "learning_curves"]
+
+
+def models_of_task(task):
+    """Names of the configured models (any kind) with this task."""
+    return [name for name, entry in config["models"].items() if entry["task"] == task]
+
+
+def get_paper_output():
+    """Every figure (PDF + PNG), the summary table and the metrics of every model."""
+    figures = expand("results/figures/{figure}.{ext}", figure=FIGURES, ext=["pdf", "png"])
+    table = ["results/paper/summary.csv", "results/paper/summary.tex"]
+    return figures + table + expand("results/metrics/{model}.json", model=list(config["models"]))

@@ -4,36 +4,6 @@
 # rule that reads the observed truth (data/simulated/observed_truth.h5, source simulate only).
 
 
-def prediction_splits():
-    """The dataset files every model predicts: the simulated test split, and observed if present."""
-    return ["test"] + (["observed"] if "observed" in available_samples() else [])
-
-
-def get_evaluate_input(wildcards):
-    """Model info, its predictions, and (source simulate) the hidden truth of the observed events."""
-    inputs = {
-        "info": f"results/models/{wildcards.model}/model.json",
-        "test": f"results/predictions/{wildcards.model}/test.h5",
-    }
-    if "observed" in available_samples():
-        inputs["observed"] = f"results/predictions/{wildcards.model}/observed.h5"
-        if config["source"] == "simulate":
-            inputs["observed_truth"] = "data/simulated/observed_truth.h5"
-    return inputs
-
-
-def get_predict_src(wildcards):
-    """Source hash of the code a model's predictions depend on (nets: the whole models package)."""
-    if config["models"][wildcards.model]["kind"] == "baseline":
-        return src("evaluate.predictions", "models.baselines", "models.derived", "io")
-    return src("evaluate.predictions", "models", "io")
-
-
-def get_evaluate_seed(wildcards):
-    """Seed of the bootstrap of one model's AUC uncertainty."""
-    return seed_for("evaluate", wildcards.model)
-
-
 rule predict:
     input:
         info="results/models/{model}/model.json",

@@ -2,18 +2,6 @@
 # events in our column names (iactdl.extract). Which input a sample reads depends on config `source`.
 
 
-def get_extract_input(wildcards):
-    """The raw file of a sample: data/simulated/{sample}.h5, or config fact.files[sample]."""
-    if config["source"] == "simulate":
-        return f"data/simulated/{wildcards.sample}.h5"
-    return fact_file(wildcards.sample)
-
-
-def get_fact_section():
-    """Config `fact` when reading FACT files (so only then does editing it rerun extract)."""
-    return config["fact"] if config["source"] == "fact" else {}
-
-
 rule extract:
     input:
         events=get_extract_input,

@@ -5,29 +5,6 @@
 # features_have_images().
 
 
-def get_labelled_features(wildcards):
-    """Named inputs of split_dataset: the features file of each labelled sample this config has."""
-    return {
-        sample: f"results/features/{sample}.h5"
-        for sample in available_samples()
-        if sample != "observed"
-    }
-
-
-def features_have_images():
-    """True when the feature files carry grid_image and pixel_set (events with images, i.e. the
-    simulator); False for FACT DL2 input. Image-based model rules should check it."""
-    return config["source"] == "simulate"
-
-
-def get_dataset_output():
-    """The dataset files this config produces (train/val/test, and observed if present)."""
-    out = expand("results/datasets/{split}.h5", split=SPLITS)
-    if "observed" in available_samples():
-        out.append("results/datasets/observed.h5")
-    return out
-
-
 rule build_features:
     input:
         events="results/events/{sample}.h5",

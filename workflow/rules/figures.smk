@@ -3,20 +3,6 @@
 # the resolution and migration figures, nets their learning curves. `rule paper` (Snakefile) builds
 # get_paper_output().
 
-FIGURES = ["roc", "gammaness", "energy_resolution", "migration", "learning_curves"]
-
-
-def models_of_task(task):
-    """Names of the configured models (any kind) with this task."""
-    return [name for name, entry in config["models"].items() if entry["task"] == task]
-
-
-def get_paper_output():
-    """Every figure (PDF + PNG), the summary table and the metrics of every model."""
-    figures = expand("results/figures/{figure}.{ext}", figure=FIGURES, ext=["pdf", "png"])
-    table = ["results/paper/summary.csv", "results/paper/summary.tex"]
-    return figures + table + expand("results/metrics/{model}.json", model=list(config["models"]))
-
 
 rule figure_roc:
     input:

@@ -3,11 +3,6 @@
 # evaluation rules read; so it has its own rule.
 
 
-def get_simulate_seed(wildcards):
-    """The seed of rule simulate for this sample (independent streams per sample)."""
-    return seed_for("simulate", wildcards.sample)
-
-
 rule simulate:
     output:
         events="data/simulated/{sample}.h5",
@@ -17,6 +12,8 @@ rule simulate:
         "results/benchmarks/simulate/{sample}.tsv"
     wildcard_constraints:
         sample="gamma|gamma_diffuse|proton",
+    conda:
+        "../../envs/cpu.yaml"
     params:
         sample="{sample}",
         simulation=config["simulation"],
@@ -34,6 +31,8 @@ rule simulate_observed:
         "logs/simulate/observed.log",
     benchmark:
         "results/benchmarks/simulate/observed.tsv"
+    conda:
+        "../../envs/cpu.yaml"
     params:
         sample="observed",
         simulation=config["simulation"],

@@ -112,8 +112,11 @@ def _choose_cut(test: pd.DataFrame, observed: pd.DataFrame, n_off: int, cfg: Map
     had = test.loc[test["is_gamma"] == 0, "gammaness"].to_numpy()
     if cfg["cut_method"] == "gamma_efficiency":
         cut = cut_at_gamma_efficiency(gam, cfg["cut_gamma_efficiency"])
-        return {"method": "gamma_efficiency", "gamma_efficiency": cfg["cut_gamma_efficiency"],
-                "cut": cut}
+        return {
+            "method": "gamma_efficiency",
+            "gamma_efficiency": cfg["cut_gamma_efficiency"],
+            "cut": cut,
+        }
     # expected numbers before cuts from the observation's ON/OFF totals (no scores are used)
     alpha = 1.0 / n_off
     n_on0 = int((observed["region"] == 0).sum())
@@ -150,8 +153,12 @@ def evaluate_model(
     cfg = {**EVALUATION_DEFAULTS, **dict(config or {})}
     info = json.loads(Path(model_info).read_text())
     task = info["task"]
-    out: dict = {"model": info.get("name", Path(model_info).parent.name), "kind": info["kind"],
-                 "task": task, "training": info.get("cv") or info.get("history_summary")}
+    out: dict = {
+        "model": info.get("name", Path(model_info).parent.name),
+        "kind": info["kind"],
+        "task": task,
+        "training": info.get("cv") or info.get("history_summary"),
+    }
     if task == "separation":
         df_test = _read(test, ["event_id", "is_gamma", "gammaness"])
         out["test"] = _separation(df_test, cfg, seed)
@@ -164,8 +171,12 @@ def evaluate_model(
         truth = None
         if observed_truth is not None and Path(observed_truth).exists():
             truth = _read(observed_truth, ["event_id", "particle_id", "true_energy"])
-            df_obs = df_obs.merge(truth[["event_id", "particle_id", "true_energy"]], on="event_id",
-                                  how="left", validate="one_to_one")
+            df_obs = df_obs.merge(
+                truth[["event_id", "particle_id", "true_energy"]],
+                on="event_id",
+                how="left",
+                validate="one_to_one",
+            )
             df_obs["is_gamma"] = (df_obs["particle_id"] == 1).astype(np.int8)
         obs: dict = {"n_events": int(len(df_obs)), "truth": truth is not None}
         if task == "separation":
@@ -173,8 +184,9 @@ def evaluate_model(
             if n_off < 1 and "region" in df_obs and len(df_obs):
                 # attribute lost upstream: regions are numbered 0 (ON), 1..n_off (OFF)
                 n_off = int(df_obs["region"].max())
-                log.warning("%s: no attribute n_off_regions; using max(region) = %d",
-                            observed, n_off)
+                log.warning(
+                    "%s: no attribute n_off_regions; using max(region) = %d", observed, n_off
+                )
             if "region" in df_obs and n_off >= 1:
                 cut = _choose_cut(df_test, df_obs, n_off, cfg)
                 obs["cut"] = cut
@@ -197,7 +209,13 @@ def evaluate_model(
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(result, indent=2))
     os.replace(tmp, path)
-    log.info("%s: %s", path, {k: v for k, v in result.get("test", {}).items()
-                              if k in ("roc_auc", "roc_auc_unc", "resolution", "bias")})
+    log.info(
+        "%s: %s",
+        path,
+        {
+            k: v
+            for k, v in result.get("test", {}).items()
+            if k in ("roc_auc", "roc_auc_unc", "resolution", "bias")
+        },
+    )
     return result
-

@@ -101,7 +101,7 @@ def plot_gammaness(predictions: Mapping[str, str], outputs: Sequence[str]) -> No
         ax.set_xlabel("gammaness")
         ax.set_ylabel("events per bin")
         ax.legend(loc="upper center", ncols=2)
-    for ax in list(axes.flat)[len(names):]:
+    for ax in list(axes.flat)[len(names) :]:
         _empty(ax, "no separation models" if not names else "")
     fig.tight_layout()
     save_figure(fig, outputs)
@@ -183,13 +183,20 @@ def plot_learning_curves(model_dirs: Mapping[str, str], outputs: Sequence[str]) 
         x = h["epoch"] if "epoch" in h else np.arange(1, len(h) + 1)
         color = f"C{k % 10}"  # one colour per net; validation dashed, training solid
         for col in [c for c in h.columns if "loss" in c]:
-            ax_l.plot(x, h[col], color=color, ls="--" if "val" in col else "-",
-                      label=f"{name}: {col}")
+            ax_l.plot(
+                x, h[col], color=color, ls="--" if "val" in col else "-", label=f"{name}: {col}"
+            )
         # quality metrics only: not the loss, the learning rate or timings (seconds, time)
-        for col in [c for c in h.columns if "loss" not in c and c.startswith(("val_", "train_"))
-                    and pd.api.types.is_numeric_dtype(h[c])]:
-            ax_m.plot(x, h[col], color=color, ls="--" if "val" in col else "-",
-                      label=f"{name}: {col}")
+        for col in [
+            c
+            for c in h.columns
+            if "loss" not in c
+            and c.startswith(("val_", "train_"))
+            and pd.api.types.is_numeric_dtype(h[c])
+        ]:
+            ax_m.plot(
+                x, h[col], color=color, ls="--" if "val" in col else "-", label=f"{name}: {col}"
+            )
     ax_l.set_yscale("log")
     ax_l.set_xlabel("epoch")
     ax_l.set_ylabel("loss")

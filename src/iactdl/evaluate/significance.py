@@ -69,7 +69,11 @@ def onoff_counts(gammaness, region, cut: float, n_off_regions: int) -> dict:
 
 
 def best_cut_expected_significance(
-    score_gamma, score_hadron, n_gamma_expected: float, n_hadron_expected: float, alpha: float,
+    score_gamma,
+    score_hadron,
+    n_gamma_expected: float,
+    n_hadron_expected: float,
+    alpha: float,
     cuts=None,
 ) -> tuple[float, float]:
     """The cut maximising the Li & Ma significance expected from simulations.

@@ -18,8 +18,19 @@ import pandas as pd
 __all__ = ["summary_table", "write_summary", "to_latex"]
 
 COLUMNS = [
-    "model", "kind", "task", "auc_test", "auc_test_unc", "auc_observed", "auc_observed_unc",
-    "energy_resolution", "energy_bias", "li_ma_sigma", "n_on", "n_off", "alpha",
+    "model",
+    "kind",
+    "task",
+    "auc_test",
+    "auc_test_unc",
+    "auc_observed",
+    "auc_observed_unc",
+    "energy_resolution",
+    "energy_bias",
+    "li_ma_sigma",
+    "n_on",
+    "n_off",
+    "alpha",
 ]
 
 
@@ -76,10 +87,14 @@ def to_latex(table: pd.DataFrame) -> str:
                     r.model.replace("_", r"\_"),
                     str(r.kind),
                     str(r.task),
-                    _pm(None if pd.isna(r.auc_test) else r.auc_test,
-                        None if pd.isna(r.auc_test_unc) else r.auc_test_unc),
-                    _pm(None if pd.isna(r.auc_observed) else r.auc_observed,
-                        None if pd.isna(r.auc_observed_unc) else r.auc_observed_unc),
+                    _pm(
+                        None if pd.isna(r.auc_test) else r.auc_test,
+                        None if pd.isna(r.auc_test_unc) else r.auc_test_unc,
+                    ),
+                    _pm(
+                        None if pd.isna(r.auc_observed) else r.auc_observed,
+                        None if pd.isna(r.auc_observed_unc) else r.auc_observed_unc,
+                    ),
                     _pm(res, None, 3),
                     _pm(sig, None, 1),
                 ]

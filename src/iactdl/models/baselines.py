@@ -307,8 +307,12 @@ def fit_baseline(
     from iactdl.evaluate.evaluation import to_json  # NaN (e.g. a one-class val split) -> null
 
     _atomic_write(out / "model.json", lambda p: p.write_text(json.dumps(to_json(meta), indent=2)))
-    log.info("model %s: CV %s, val %s", name, {k: v for k, v in meta["cv"].items() if k != "folds"},
-             val_scores)
+    log.info(
+        "model %s: CV %s, val %s",
+        name,
+        {k: v for k, v in meta["cv"].items() if k != "folds"},
+        val_scores,
+    )
     return model
 
 
@@ -321,4 +325,3 @@ def load_baseline(model_dir: str | os.PathLike) -> BaselineModel:
     if not isinstance(model, BaselineModel):
         raise InputError(f"{path}: expected a BaselineModel, got {type(model).__name__}")
     return model
-

@@ -85,9 +85,7 @@ DERIVED_FEATURES: dict[str, tuple[tuple[str, ...], Callable]] = {
 def _check(names: Sequence[str]) -> None:
     unknown = [n for n in names if n not in DERIVED_FEATURES]
     if unknown:
-        raise ValueError(
-            f"unknown derived feature(s) {unknown}; known: {sorted(DERIVED_FEATURES)}"
-        )
+        raise ValueError(f"unknown derived feature(s) {unknown}; known: {sorted(DERIVED_FEATURES)}")
 
 
 def derived_inputs(names: Sequence[str]) -> list[str]:

@@ -124,4 +124,3 @@ def make_estimator(
         steps = [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
         return Pipeline([*steps, ("model", estimator)])
     return estimator
-

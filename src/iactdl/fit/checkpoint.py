@@ -1,0 +1,60 @@
+"""Self-describing training checkpoints, written atomically, read with ``weights_only=True``.
+
+A checkpoint is a plain dict of tensors, numbers, strings, lists and dicts (so ``torch.load`` with
+``weights_only=True`` reads it without unpickling code): ``format``, ``identity`` (what must match
+to resume: net name and settings, heads, fit settings, seed, data sizes), ``epoch`` (epochs done),
+``model``, ``optimizer``, ``scheduler`` (state dicts), ``best_val_loss``, ``best_epoch``,
+``best_model``, ``epochs_since_best``, ``history`` (rows of history.csv), ``rng`` (torch CPU and
+CUDA generator states), ``seed``, ``iactdl_version``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from iactdl.io import InputError
+
+__all__ = ["CHECKPOINT_FORMAT", "save_checkpoint", "load_checkpoint", "rng_state", "set_rng_state"]
+
+CHECKPOINT_FORMAT = "iactdl-checkpoint-1"
+
+
+def save_checkpoint(path: str | os.PathLike, state: dict) -> None:
+    """``torch.save`` to a temporary name in the same folder, then ``os.replace``: a kill mid-write
+    leaves the previous checkpoint intact."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        torch.save({"format": CHECKPOINT_FORMAT, **state}, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict:
+    """Read a checkpoint (``weights_only=True``); a foreign or broken file is an InputError."""
+    path = Path(path)
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as err:  # noqa: BLE001  (any unreadable file: say which, and why)
+        raise InputError(f"{path}: not a readable iactdl checkpoint ({err})") from err
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise InputError(f"{path}: not an iactdl checkpoint (expected format {CHECKPOINT_FORMAT})")
+    return state
+
+
+def rng_state() -> dict:
+    state = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"].cpu())
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])

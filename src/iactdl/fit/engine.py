@@ -1,0 +1,314 @@
+"""The training engine: mini-batch stochastic optimisation with the data resident on the device.
+
+The whole training and validation sets are tensors on the device; every epoch draws one permutation
+(seeded by the fit's seed and the epoch) and batches are ``tensor[perm[i:i+b]]`` gathers on the
+device: no ``DataLoader``, no per-sample Python, no host-device copies on the hot path. The loss is
+summed on the device and read once per epoch. bf16 autocast and ``torch.compile`` are used on CUDA
+only (the CPU path stays fp32 and bitwise reproducible). After every epoch a self-describing
+checkpoint (:mod:`iactdl.fit.checkpoint`) is written atomically; ``fit`` resumes from it when it
+matches the run, and a resumed run ends with the same weights as an uninterrupted one (the
+permutation and the global RNG are re-seeded from (seed, epoch) at every epoch start).
+
+The final weights are those of the epoch with the lowest validation loss; early stopping ends the
+run after ``patience`` epochs without improvement (Prechelt 1998).
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import dataclasses
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score
+from tqdm.auto import tqdm
+
+from iactdl import __version__
+from iactdl.fit.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from iactdl.fit.losses import multitask_loss
+from iactdl.fit.optim import make_optimizer, make_schedule
+from iactdl.provenance import rule_seed
+
+__all__ = ["FitSettings", "FitResult", "TrainingDiverged", "fit", "evaluate", "HISTORY_COLUMNS"]
+
+log = logging.getLogger(__name__)
+
+HISTORY_COLUMNS = ("epoch", "train_loss", "val_loss", "val_auc", "lr", "seconds")
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+@dataclass
+class FitSettings:
+    optimizer: str = "adamw"  # sgd | nesterov | adam | adamw (iactdl.fit.optim)
+    lr: float = 1e-3  # peak learning rate; Adam-type default, use ~0.05 for SGD
+    weight_decay: float = 1e-4  # L2 (SGD/Adam) or decoupled (AdamW) weight decay
+    momentum: float = 0.9  # SGD / Nesterov momentum
+    schedule: str = "warmup"  # constant | step | cosine | warmup (linear warm-up, then cosine)
+    warmup_epochs: float = 1.0  # length of the linear warm-up (schedule warmup)
+    step_epochs: int = 10  # schedule step: multiply lr by step_gamma every step_epochs
+    step_gamma: float = 0.1
+    epochs: int = 10  # maximum number of passes over the training set
+    batch_size: int = 256  # events per optimiser step; the last incomplete batch is dropped
+    eval_batch_size: int = 4096  # events per forward pass in validation/prediction (no grad)
+    patience: int = 0  # early stopping: epochs without a lower val loss; 0 = off
+    grad_clip: float = 1.0  # max global gradient norm; 0 = off
+    bf16: bool = True  # bf16 autocast, on CUDA only
+    compile: bool = False  # torch.compile the net, on CUDA only
+    energy_weight: float = 1.0  # weight of the log10-energy MSE in the multi-task loss
+    seed: int = 0  # permutations, dropout and initialisation derive from it
+
+
+@dataclass
+class FitResult:
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = -1
+    best_val_loss: float = math.inf
+    resumed_from: int = 0  # epochs already done in the checkpoint we resumed from
+    train_seconds: list[float] = field(default_factory=list)  # training loop alone, per epoch
+    samples_per_epoch: int = 0  # events seen per epoch (the last incomplete batch is dropped)
+
+
+def _fingerprint(data: Mapping[str, torch.Tensor]) -> list:
+    """Cheap content check of a data set (per tensor: shape and float64 sum, NaN ignored)."""
+    return [
+        [
+            k,
+            list(v.shape),
+            float(torch.nansum(v if v.is_floating_point() else v.float(), dtype=torch.float64)),
+        ]
+        for k, v in sorted(data.items())
+    ]
+
+
+def _identity(
+    net: torch.nn.Module,
+    settings: FitSettings,
+    train: Mapping,
+    val: Mapping,
+    n_train: int,
+    n_val: int,
+) -> dict:
+    return {
+        "data": [_fingerprint(train), _fingerprint(val)],
+        "net": getattr(net, "net_name", type(net).__name__),
+        "net_settings": repr(dataclasses.asdict(net.settings)) if hasattr(net, "settings") else "",
+        "heads": list(getattr(net, "heads", ())),
+        "fit_settings": repr(dataclasses.asdict(settings)),
+        "n_train": int(n_train),
+        "n_val": int(n_val),
+    }
+
+
+def _forward(net: Callable, batch: Mapping[str, torch.Tensor], names, device, bf16: bool):
+    with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16):
+        out = net(**{k: batch[k] for k in names})
+    return out.float()
+
+
+@torch.no_grad()
+def evaluate(
+    net: torch.nn.Module,
+    data: Mapping[str, torch.Tensor],
+    loss_fn: Callable,
+    batch_size: int = 4096,
+    bf16: bool = False,
+) -> tuple[float, float, torch.Tensor]:
+    """Loss, ROC AUC of the gammaness head (NaN if absent or one class) and outputs on ``data``."""
+    was_training = net.training
+    net.eval()
+    n = next(iter(data.values())).shape[0]
+    device = next(iter(data.values())).device
+    names = net.input_names
+    outs = [
+        _forward(net, {k: data[k][i : i + batch_size] for k in names}, names, device, bf16)
+        for i in range(0, n, batch_size)
+    ]
+    net.train(was_training)
+    outputs = torch.cat(outs)
+    loss = float(loss_fn(outputs, data, tuple(net.heads)))
+    auc = math.nan
+    if "gammaness" in net.heads and "is_gamma" in data:
+        y = data["is_gamma"].cpu().numpy()
+        if 0 < y.sum() < y.size:
+            score = outputs[:, net.heads.index("gammaness")].cpu().numpy()
+            auc = float(roc_auc_score(y, np.nan_to_num(score)))
+    return loss, auc, outputs
+
+
+def _write_history(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=HISTORY_COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    os.replace(tmp, path)
+
+
+def fit(
+    net: torch.nn.Module,
+    train: Mapping[str, torch.Tensor],
+    val: Mapping[str, torch.Tensor],
+    settings: FitSettings,
+    device: torch.device | str = "cpu",
+    checkpoint_path: str | os.PathLike | None = None,
+    history_path: str | os.PathLike | None = None,
+    loss_fn: Callable | None = None,
+    progress: bool = True,
+    stop_after_epoch: int | None = None,
+) -> FitResult:
+    """Train ``net`` in place on ``train``, validate on ``val`` each epoch; return the history.
+
+    Parameters
+    ----------
+    net
+        A net of :mod:`iactdl.models.nets` (``input_names``, ``heads``), its scaling already fitted.
+    train, val
+        Tensors with a leading event axis: the net's inputs and the targets its loss reads
+        (``is_gamma`` float, ``log10_energy``, ``energy_weight``). Moved to ``device`` once.
+    checkpoint_path
+        Written after every epoch; if it exists and describes this very run, training resumes.
+    loss_fn
+        ``loss(outputs, batch, heads) -> scalar``; default :func:`multitask_loss`.
+    stop_after_epoch
+        Return after this many epochs as if killed (for tests of resume).
+    """
+    s = settings
+    device = torch.device(device)
+    n = next(iter(train.values())).shape[0]
+    n_val = next(iter(val.values())).shape[0]
+    if s.batch_size < 1 or s.batch_size > n:
+        raise ValueError(
+            f"batch_size {s.batch_size} is larger than the training set ({n} events) or < 1; "
+            f"use a batch size between 1 and {n}"
+        )
+    if n_val < 1:
+        raise ValueError("the validation set is empty")
+    if loss_fn is None:
+
+        def loss_fn(outputs, batch, heads):
+            return multitask_loss(outputs, batch, heads, energy_weight=s.energy_weight)
+
+    torch.manual_seed(s.seed)
+    train = {k: v.to(device) for k, v in train.items()}
+    val = {k: v.to(device) for k, v in val.items()}
+    net.to(device).train()
+    cuda = device.type == "cuda"
+    bf16 = bool(s.bf16 and cuda)
+    model = torch.compile(net) if (s.compile and cuda) else net
+    names, heads = net.input_names, tuple(net.heads)
+
+    steps_per_epoch = n // s.batch_size
+    opt = make_optimizer(s.optimizer, net.parameters(), s.lr, s.weight_decay, s.momentum)
+    sched = make_schedule(
+        opt, s.schedule, steps_per_epoch * s.epochs, steps_per_epoch,
+        s.warmup_epochs, s.step_epochs, s.step_gamma,
+    )  # fmt: skip
+    identity = _identity(net, s, train, val, n, n_val)
+    result = FitResult()
+    best_state = copy.deepcopy(net.state_dict())
+    epochs_since_best = 0
+    start = 0
+    ckpt = Path(checkpoint_path) if checkpoint_path else None
+    if ckpt is not None and ckpt.exists():
+        state = load_checkpoint(ckpt, map_location=device)
+        if state.get("identity") == identity:
+            net.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+            sched.load_state_dict(state["scheduler"])
+            set_rng_state(state["rng"])
+            best_state = state["best_model"]
+            result.history = list(state["history"])
+            result.best_epoch, result.best_val_loss = state["best_epoch"], state["best_val_loss"]
+            epochs_since_best = state["epochs_since_best"]
+            start = result.resumed_from = int(state["epoch"])
+            log.info("resuming from %s after epoch %d", ckpt, start)
+        else:
+            log.warning("%s describes another run (settings or data differ): starting afresh", ckpt)
+
+    for epoch in range(start, s.epochs):
+        if s.patience and epochs_since_best >= s.patience:
+            break
+        if stop_after_epoch is not None and epoch >= stop_after_epoch:
+            return result
+        t0 = time.perf_counter()
+        epoch_seed = rule_seed(s.seed, "epoch", str(epoch))
+        torch.manual_seed(epoch_seed)  # dropout: same stream whether resumed or not
+        gen = torch.Generator().manual_seed(epoch_seed)
+        perm = torch.randperm(n, generator=gen).to(device)
+        total = torch.zeros((), device=device)
+        lr = opt.param_groups[0]["lr"]
+        bar = tqdm(
+            range(steps_per_epoch), desc=f"epoch {epoch + 1}/{s.epochs}", unit="batch",
+            disable=not progress, mininterval=2.0, leave=False,
+        )  # fmt: skip
+        for b in bar:
+            idx = perm[b * s.batch_size : (b + 1) * s.batch_size]
+            batch = {k: v[idx] for k, v in train.items()}
+            loss = loss_fn(_forward(model, batch, names, device, bf16), batch, heads)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if s.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(net.parameters(), s.grad_clip)
+            opt.step()
+            sched.step()
+            total += loss.detach()
+        train_loss = float(total) / max(1, steps_per_epoch)  # the one host sync of the epoch
+        result.train_seconds.append(time.perf_counter() - t0)
+        result.samples_per_epoch = steps_per_epoch * s.batch_size
+        if not math.isfinite(train_loss):
+            raise TrainingDiverged(
+                f"training loss is {train_loss} in epoch {epoch + 1}: the optimisation diverged. "
+                f"Lower the learning rate (lr is {s.lr}; try {s.lr / 10:g}) or enable grad_clip. "
+                + (f"The last good checkpoint (epoch {epoch}) is kept in {ckpt}." if ckpt else "")
+            )
+        val_loss, val_auc, _ = evaluate(model, val, loss_fn, s.eval_batch_size, bf16)
+        if not math.isfinite(val_loss):
+            raise TrainingDiverged(
+                f"validation loss is {val_loss} in epoch {epoch + 1}; lower the learning rate "
+                f"(lr is {s.lr}). The last good checkpoint (epoch {epoch}) is kept in {ckpt}."
+            )
+        if val_loss < result.best_val_loss:
+            result.best_val_loss, result.best_epoch = val_loss, epoch + 1
+            best_state = copy.deepcopy(net.state_dict())
+            epochs_since_best = 0
+        else:
+            epochs_since_best += 1
+        row = dict(
+            epoch=epoch + 1, train_loss=train_loss, val_loss=val_loss, val_auc=val_auc, lr=lr,
+            seconds=round(time.perf_counter() - t0, 3),
+        )  # fmt: skip
+        result.history.append(row)
+        log.info(
+            "epoch %d/%d: train loss %.4f, val loss %.4f, val AUC %.4f, lr %.2e, %.1f s",
+            epoch + 1, s.epochs, train_loss, val_loss, val_auc, lr, row["seconds"],
+        )  # fmt: skip
+        if history_path is not None:
+            _write_history(Path(history_path), result.history)
+        if ckpt is not None:
+            save_checkpoint(
+                ckpt,
+                dict(
+                    identity=identity, epoch=epoch + 1, model=net.state_dict(),
+                    optimizer=opt.state_dict(), scheduler=sched.state_dict(),
+                    best_val_loss=result.best_val_loss, best_epoch=result.best_epoch,
+                    best_model=best_state, epochs_since_best=epochs_since_best,
+                    history=result.history, rng=rng_state(), seed=s.seed,
+                    settings=dataclasses.asdict(s), iactdl_version=__version__,
+                ),
+            )  # fmt: skip
+    net.load_state_dict(best_state)
+    if history_path is not None:
+        _write_history(Path(history_path), result.history)
+    return result

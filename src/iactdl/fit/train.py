@@ -1,0 +1,161 @@
+"""Train one net model of the pipeline: datasets in, ``results/models/{model}/`` out.
+
+:func:`train_net` is what the ``train_net`` rule calls: it reads the columns the net needs from the
+train and val datasets, picks the device (:func:`choose_device`), builds the net of the config
+entry, fits its input scaling on the training set, runs :func:`iactdl.fit.engine.fit` (resuming
+from the scratch checkpoint of a killed run), and writes ``model.pt``, ``model.json``,
+``history.csv`` and the final ``checkpoint.pt``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import os
+import shutil
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from iactdl import __version__
+from iactdl.fit.engine import fit
+from iactdl.io import InputError, n_events, read_columns
+from iactdl.models.nets import NETS, build_net, input_columns, net_inputs, save_net
+from iactdl.models.nets.entry import fit_settings
+
+__all__ = ["choose_device", "heads_for", "load_split", "train_net"]
+
+log = logging.getLogger(__name__)
+
+
+def choose_device(gpu: int = 0, require_gpu: bool = False) -> torch.device:
+    """``cuda`` if a GPU is requested (``gpu`` > 0) and visible (CUDA honours
+    ``CUDA_VISIBLE_DEVICES``), else the CPU; a requested GPU that is absent is a warning, or an
+    error with ``require_gpu``."""
+    if gpu and torch.cuda.is_available():
+        return torch.device("cuda")
+    if gpu:
+        msg = (
+            f"the model entry asks for gpu: {gpu} but no CUDA device is visible "
+            f"(CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', '<unset>')})"
+        )
+        if require_gpu:
+            raise RuntimeError(msg + "; require_gpu is true, so stopping")
+        warnings.warn(msg + "; training on the CPU", RuntimeWarning, stacklevel=2)
+        log.warning(msg + "; training on the CPU")
+    return torch.device("cpu")
+
+
+def heads_for(entry: Mapping) -> tuple[str, ...]:
+    task = entry.get("task", "separation")
+    if task == "energy":
+        return ("log10_energy",)
+    if task == "separation":
+        return ("gammaness", "log10_energy") if entry.get("energy_head") else ("gammaness",)
+    raise ValueError(f"unknown task {task!r}; valid tasks: ['separation', 'energy']")
+
+
+def load_split(
+    path: str | os.PathLike, net: str, features, task: str, rows: np.ndarray | None = None
+) -> dict[str, torch.Tensor]:
+    """Inputs and targets of a dataset file as tensors (CPU). Energy task: gammas only."""
+    kind = NETS[net][2]
+    cols = input_columns(net, features) + ["is_gamma", "true_energy"]
+    data = read_columns(path, cols, index=rows)
+    is_gamma = np.asarray(data["is_gamma"]).astype(bool)
+    if task == "energy":
+        data = {k: v[is_gamma] for k, v in data.items()}
+        is_gamma = is_gamma[is_gamma]
+    if len(is_gamma) == 0:
+        raise InputError(f"{path}: no events for task {task!r}")
+    energy = np.asarray(data["true_energy"], dtype=np.float64)
+    valid_e = is_gamma & np.isfinite(energy) & (energy > 0)
+    out = net_inputs(data, kind, features)
+    out["is_gamma"] = torch.from_numpy(is_gamma.astype(np.float32))
+    out["log10_energy"] = torch.from_numpy(
+        np.where(valid_e, np.log10(np.where(valid_e, energy, 1.0)), 0.0).astype(np.float32)
+    )
+    out["energy_weight"] = torch.from_numpy(valid_e.astype(np.float32))
+    if task == "separation" and is_gamma.all() | (~is_gamma).all():
+        raise InputError(f"{path}: only one class in is_gamma; separation needs gammas and hadrons")
+    return out
+
+
+def train_net(
+    train_path: str | os.PathLike,
+    val_path: str | os.PathLike,
+    entry: Mapping,
+    seed: int,
+    model_dir: str | os.PathLike,
+    threads: int = 1,
+    resume_path: str | os.PathLike | None = None,
+    name: str = "",
+    progress: bool = True,
+) -> dict:
+    """Fit the net of model ``entry`` and write ``model_dir/{model.pt, model.json, history.csv,
+    checkpoint.pt}``. ``resume_path`` is the scratch checkpoint written every epoch (kept outside
+    the rule's outputs, which Snakemake deletes before a rerun); it is moved into place at the
+    end."""
+    entry = dict(entry)
+    torch.set_num_threads(max(1, int(threads)))
+    settings = fit_settings(entry, seed, name or "net")  # validates the whole entry first
+    net_name = entry["net"]
+    heads = heads_for(entry)
+    task = entry.get("task", "separation")
+    features = list(entry.get("features") or []) if NETS[net_name][2] == "features" else []
+    device = choose_device(int(entry.get("gpu", 0) or 0), bool(entry.get("require_gpu", False)))
+    rows = None
+    limit = int(entry.get("max_train_events", 0) or 0)
+    if limit and n_events(train_path) > limit:
+        rng = np.random.default_rng(seed)
+        rows = np.sort(rng.choice(n_events(train_path), size=limit, replace=False))
+    train = load_split(train_path, net_name, features, task, rows)
+    val = load_split(val_path, net_name, features, task)
+    torch.manual_seed(settings.seed)  # initialisation
+    net = build_net(net_name, entry.get("settings"), heads, n_features=len(features) or None)
+    net.fit_scaling(**{k: train[k] for k in net.input_names})
+    n_train = len(train["is_gamma"])
+    log.info(
+        "training %s (%s, %d parameters) on %s: %d train, %d val events, threads %d",
+        name or net_name, net_name, sum(p.numel() for p in net.parameters()), device,
+        n_train, len(val["is_gamma"]), torch.get_num_threads(),
+    )  # fmt: skip
+    model_dir = Path(model_dir)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    resume = Path(resume_path) if resume_path else model_dir / "checkpoint.pt"
+    result = fit(
+        net, train, val, settings, device=device, checkpoint_path=resume,
+        history_path=model_dir / "history.csv", progress=progress,
+    )  # fmt: skip
+    best = result.history[result.best_epoch - 1] if result.best_epoch > 0 else {}
+    meta = {
+        "name": name,
+        "task": task,
+        "input_kind": NETS[net_name][2],
+        "features": features,
+        "required_columns": input_columns(net_name, features),
+        "config": entry,
+        "fit": dataclasses.asdict(settings),
+        "seed": int(seed),
+        "device": str(device),
+        "n_train": n_train,
+        "n_val": len(val["is_gamma"]),
+        "metrics": {
+            "best_epoch": result.best_epoch,
+            "best_val_loss": result.best_val_loss,
+            "val_auc": best.get("val_auc", math.nan),
+            "epochs_run": len(result.history),
+            "train_seconds": sum(r["seconds"] for r in result.history),
+        },
+        "iactdl_version": __version__,
+    }
+    save_net(net.cpu(), model_dir, meta)
+    if resume != model_dir / "checkpoint.pt":
+        shutil.copyfile(resume, model_dir / ".checkpoint.pt.tmp")
+        os.replace(model_dir / ".checkpoint.pt.tmp", model_dir / "checkpoint.pt")
+        resume.unlink()
+    return meta

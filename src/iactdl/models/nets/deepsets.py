@@ -1,0 +1,80 @@
+"""Deep Sets on the pixel set of an event (Zaheer et al. 2017, "Deep Sets", NeurIPS).
+
+An event is the set of its cleaned pixels, rows ``(x_deg, y_deg, charge p.e., peak_time ns)``
+(``pixel_set`` (n, P, 4), padded, with ``pixel_set_mask`` (n, P)). A permutation-invariant function
+of a set has the form ``rho(pool_i phi(x_i))`` (Zaheer et al., Theorem 2): ``phi`` embeds every
+pixel alone, a masked sum/mean/max pools over the valid pixels, ``rho`` maps the pooled vector to
+the outputs. Padded rows are zeroed before ``phi`` and excluded from the pooling, so the output does
+not depend on the order of the pixels nor on the padding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from iactdl.models.nets.layers import (
+    masked_max,
+    masked_mean,
+    masked_sum,
+    mlp,
+    pixel_row_stats,
+    standardise_pixel_rows,
+)
+
+__all__ = ["DeepSetsSettings", "DeepSets", "POOLINGS"]
+
+POOLINGS = ("sum", "mean", "max")
+
+
+@dataclass
+class DeepSetsSettings:
+    phi: tuple[int, ...] = (64, 64, 64)  # per-pixel network widths; the last is the embedding size
+    rho: tuple[int, ...] = (64,)  # hidden widths of the network on the pooled vector
+    pooling: str = "sum+mean"  # '+'-joined subset of sum, mean, max (Zaheer et al. use sum)
+    sum_scale: float = 32.0  # the sum is divided by this (~ a typical pixel count) to keep it O(1)
+    dropout: float = 0.0  # in rho only
+
+
+class DeepSets(nn.Module):
+    """``rho(concat_k pool_k(phi(x_i)))`` over the valid pixels of each event."""
+
+    input_kind = "pixel_set"
+    input_names = ("pixel_set", "pixel_set_mask")
+
+    def __init__(
+        self, settings: DeepSetsSettings, n_outputs: int = 1, n_features: int | None = None
+    ):
+        super().__init__()
+        self.settings = settings
+        self.poolings = tuple(settings.pooling.split("+"))
+        bad = [p for p in self.poolings if p not in POOLINGS]
+        if bad or not self.poolings:
+            raise ValueError(f"DeepSets pooling {settings.pooling!r}: use '+'-joined {POOLINGS}")
+        self.register_buffer("row_mean", torch.zeros(4))
+        self.register_buffer("row_std", torch.ones(4))
+        self.phi = mlp([4, *settings.phi], final_activation=True)
+        width = settings.phi[-1] * len(self.poolings) + 1  # + log(1 + pixel count)
+        self.rho = mlp([width, *settings.rho, n_outputs], dropout=settings.dropout)
+
+    @torch.no_grad()
+    def fit_scaling(self, pixel_set: torch.Tensor, pixel_set_mask: torch.Tensor) -> None:
+        mean, std = pixel_row_stats(pixel_set, pixel_set_mask.bool())
+        self.row_mean.copy_(mean)
+        self.row_std.copy_(std)
+
+    def forward(self, pixel_set: torch.Tensor, pixel_set_mask: torch.Tensor) -> torch.Tensor:
+        mask = pixel_set_mask.bool()
+        h = self.phi(standardise_pixel_rows(pixel_set, mask, self.row_mean, self.row_std))
+        pooled = []
+        for p in self.poolings:
+            if p == "sum":
+                pooled.append(masked_sum(h, mask) / self.settings.sum_scale)
+            elif p == "mean":
+                pooled.append(masked_mean(h, mask))
+            else:
+                pooled.append(masked_max(h, mask))
+        count = torch.log1p(mask.sum(dim=1, keepdim=True).to(h.dtype))
+        return self.rho(torch.cat([*pooled, count], dim=1))

@@ -1,0 +1,73 @@
+"""Model entries of ``kind: net``: the keys they take and their check before any fitting.
+
+A net entry has the keys every model has (``kind``, ``task``, ``features``; see
+:mod:`iactdl.models.entry`), the net's own (:data:`NET_KEYS`) and the engine's
+(:class:`iactdl.fit.engine.FitSettings` fields but ``seed``, which the rule derives from config's
+seed). ``features`` is the list of feature columns for ``mlp``; the image and set nets read fixed
+columns (``grid_image``; ``pixel_set`` + ``pixel_set_mask``), which ``features`` may list or leave
+empty.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from iactdl.fit.engine import FitSettings
+from iactdl.fit.optim import OPTIMIZERS, SCHEDULES
+from iactdl.models.nets.registry import INPUT_COLUMNS, NETS, net_settings
+
+__all__ = ["NET_KEYS", "COMMON_KEYS", "FIT_KEYS", "validate_net_entry", "fit_settings"]
+
+NET_KEYS = ("net", "settings", "energy_head", "gpu", "require_gpu", "max_train_events")
+COMMON_KEYS = ("kind", "task", "features", "description")
+FIT_KEYS = tuple(f.name for f in dataclasses.fields(FitSettings) if f.name != "seed")
+
+
+def validate_net_entry(name: str, entry: Mapping) -> None:
+    """Check a net entry; raise ``ValueError`` naming the model, the key and what is valid."""
+    where = f"config models.{name}"
+    valid = set(FIT_KEYS) | set(NET_KEYS) | set(COMMON_KEYS)
+    unknown = sorted(set(entry) - valid)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown}; valid keys: {sorted(valid)}")
+    net = entry.get("net")
+    if net not in NETS:
+        raise ValueError(f"{where}.net: unknown net {net!r}; valid nets: {sorted(NETS)}")
+    try:
+        net_settings(net, entry.get("settings"))
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{where}.settings: {err}") from None
+    if entry.get("optimizer", "adamw") not in OPTIMIZERS:
+        raise ValueError(
+            f"{where}.optimizer: unknown optimizer {entry['optimizer']!r}; "
+            f"valid optimizers: {list(OPTIMIZERS)}"
+        )
+    if entry.get("schedule", "warmup") not in SCHEDULES:
+        raise ValueError(
+            f"{where}.schedule: unknown schedule {entry['schedule']!r}; "
+            f"valid schedules: {list(SCHEDULES)}"
+        )
+    task = entry.get("task", "separation")
+    if task not in ("separation", "energy"):
+        raise ValueError(f"{where}.task: unknown task {task!r}; valid: ['separation', 'energy']")
+    kind = NETS[net][2]
+    features = list(entry.get("features") or [])
+    if kind == "features" and not features:
+        raise ValueError(f"{where}.features: net {net!r} needs a list of feature columns")
+    if kind != "features" and features and set(features) != set(INPUT_COLUMNS[kind]):
+        raise ValueError(
+            f"{where}.features: net {net!r} reads {list(INPUT_COLUMNS[kind])}; "
+            f"leave features empty or list exactly those, not {features}"
+        )
+    for key, low in (("epochs", 1), ("batch_size", 1), ("gpu", 0), ("max_train_events", 0)):
+        if key in entry and (not isinstance(entry[key], int) or entry[key] < low):
+            raise ValueError(f"{where}.{key}: expected an integer >= {low}, got {entry[key]!r}")
+    if "lr" in entry and not (isinstance(entry["lr"], (int, float)) and entry["lr"] > 0):
+        raise ValueError(f"{where}.lr: expected a learning rate > 0, got {entry['lr']!r}")
+
+
+def fit_settings(entry: Mapping, seed: int, name: str = "net") -> FitSettings:
+    """FitSettings from a (validated) net entry and the rule's seed."""
+    validate_net_entry(name, entry)
+    return FitSettings(**{k: entry[k] for k in FIT_KEYS if k in entry}, seed=int(seed))

@@ -1,0 +1,72 @@
+"""A multi-layer perceptron on the feature table (Hillas parameters and friends).
+
+The per-feature mean and standard deviation of the training set are buffers of the model, so the
+saved net standardises raw feature columns itself. Heavy-tailed non-negative features (size, photon
+charges, pixel counts: training 99th percentile > 10 x median) enter as log1p first, as physicists
+use log(size); which ones is decided on the training set and stored (``log_mask``). Features that
+are NaN (events whose cleaning left no pixels, ``clean_ok`` False) are imputed with the training
+mean, i.e. 0 after standardising, and the net sees a missing-value indicator per feature, so such
+events are scored, not dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from iactdl.models.nets.layers import mlp
+
+__all__ = ["MLPSettings", "MLP"]
+
+
+@dataclass
+class MLPSettings:
+    hidden: tuple[int, ...] = (128, 128, 64)  # three layers: enough for ~20 features, fast on CPU
+    dropout: float = 0.1  # mild: the table is small and the training set is ~10^4-10^5 events
+    log_heavy_tails: bool = True  # log1p of heavy-tailed non-negative features before standardising
+
+
+class MLP(nn.Module):
+    """Standardise -> impute NaN with 0 (+ missing flags) -> MLP -> one output per head."""
+
+    input_kind = "features"
+    input_names = ("features",)
+
+    def __init__(self, settings: MLPSettings, n_outputs: int = 1, n_features: int | None = None):
+        super().__init__()
+        if not n_features:
+            raise ValueError("MLP needs the number of input features (the entry's `features` list)")
+        self.settings = settings
+        self.register_buffer("mean", torch.zeros(n_features))
+        self.register_buffer("std", torch.ones(n_features))
+        self.register_buffer("log_mask", torch.zeros(n_features, dtype=torch.bool))
+        self.net = mlp([2 * n_features, *settings.hidden, n_outputs], dropout=settings.dropout)
+
+    @torch.no_grad()
+    def fit_scaling(self, features: torch.Tensor) -> None:
+        """Training-set log mask, mean and std per feature, ignoring NaN."""
+        x = features.double()
+        finite = torch.isfinite(x)
+        if self.settings.log_heavy_tails:
+            for j in range(x.shape[1]):  # once per feature at fit time, not a hot path
+                col = x[finite[:, j], j]
+                if col.numel() > 1 and col.min() >= 0:
+                    q50, q99 = torch.quantile(col, torch.tensor([0.5, 0.99], dtype=col.dtype))
+                    self.log_mask[j] = bool(q99 > 10 * q50.clamp(min=1e-12))
+        x = self._log(x)
+        n = finite.sum(0).clamp(min=1)
+        mean = torch.where(finite, x, 0).sum(0) / n
+        var = (torch.where(finite, x - mean, 0) ** 2).sum(0) / (n - 1).clamp(min=1)
+        self.mean.copy_(mean.float())
+        self.std.copy_(var.sqrt().clamp(min=1e-6).float())
+
+    def _log(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.where(self.log_mask, torch.log1p(x.clamp(min=0)), x)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        x = (self._log(features) - self.mean) / self.std
+        missing = ~torch.isfinite(x)
+        x = torch.where(missing, torch.zeros_like(x), x)
+        return self.net(torch.cat([x, missing.to(x.dtype)], dim=1))

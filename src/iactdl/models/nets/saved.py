@@ -1,0 +1,138 @@
+"""A trained net on disk (``model.pt`` weights + ``model.json``) and its predictor read back.
+
+``load_net(model_dir)`` returns an object with ``required_columns`` and ``predict(columns)`` (the
+contract every model of the pipeline implements, see :func:`iactdl.models.load_model`):
+``gammaness`` in [0, 1] (sigmoid of the logit) and, with an energy head, ``energy_pred`` in TeV.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from iactdl.io import InputError
+from iactdl.models.nets.registry import build_net, input_columns
+
+__all__ = ["save_net", "load_net", "NetPredictor", "net_inputs"]
+
+
+def net_inputs(
+    columns: Mapping[str, np.ndarray], kind: str, features: list[str] | tuple[str, ...] = ()
+) -> dict[str, torch.Tensor]:
+    """Dataset columns -> the named input tensors of a net of input ``kind`` (float32, on CPU)."""
+    missing = [c for c in (features if kind == "features" else []) if c not in columns]
+    if kind == "features":
+        if missing:
+            raise InputError(f"missing feature column(s) {missing}; have {sorted(columns)}")
+        x = np.stack([np.asarray(columns[c], dtype=np.float32) for c in features], axis=1)
+        return {"features": torch.from_numpy(x)}
+    if kind == "grid":
+        _require(columns, ["grid_image"])
+        g = np.asarray(columns["grid_image"], dtype=np.float32)
+        if g.ndim != 4 or g.shape[1] != 2:
+            raise InputError(f"grid_image: expected shape (n, 2, rows, cols), got {g.shape}")
+        return {"grid_image": torch.from_numpy(np.ascontiguousarray(g))}
+    if kind == "pixel_set":
+        _require(columns, ["pixel_set", "pixel_set_mask"])
+        p = np.asarray(columns["pixel_set"], dtype=np.float32)
+        m = np.asarray(columns["pixel_set_mask"], dtype=bool)
+        if p.ndim != 3 or p.shape[2] != 4 or m.shape != p.shape[:2]:
+            raise InputError(
+                f"pixel_set {p.shape} / pixel_set_mask {m.shape}: expected (n, P, 4) and (n, P)"
+            )
+        return {"pixel_set": torch.from_numpy(p), "pixel_set_mask": torch.from_numpy(m)}
+    raise ValueError(f"unknown input kind {kind!r}")
+
+
+def _require(columns: Mapping, names: list[str]) -> None:
+    missing = [c for c in names if c not in columns]
+    if missing:
+        raise InputError(f"missing column(s) {missing}; have {sorted(columns)}")
+
+
+def save_net(net: torch.nn.Module, model_dir: str | os.PathLike, meta: Mapping) -> None:
+    """Write ``model.pt`` (state dict) and ``model.json`` atomically (temp name, then rename)."""
+    model_dir = Path(model_dir)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    meta = dict(meta)
+    meta.update(
+        kind="net",
+        net=net.net_name,
+        heads=list(net.heads),
+        settings=dataclasses.asdict(net.settings),
+    )
+    tmp = model_dir / f".model.pt.{os.getpid()}.tmp"
+    torch.save(net.state_dict(), tmp)
+    os.replace(tmp, model_dir / "model.pt")
+    tmp = model_dir / f".model.json.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(meta, indent=2, default=_json_default))
+    os.replace(tmp, model_dir / "model.json")
+
+
+def _json_default(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, tuple):
+        return list(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj)}")
+
+
+class NetPredictor:
+    """A trained net behind the pipeline's model interface; evaluates in batches without grad."""
+
+    def __init__(self, net: torch.nn.Module, meta: Mapping, batch_size: int = 4096):
+        self.net = net.eval()
+        self.meta = dict(meta)
+        self.task = self.meta.get("task", "separation")
+        self.features = list(self.meta.get("features") or [])
+        self.input_kind = self.meta["input_kind"]
+        self.required_columns = input_columns(self.meta["net"], self.features)
+        self.batch_size = batch_size
+
+    @torch.no_grad()
+    def predict_raw(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Raw net outputs (n, heads): the gammaness logit and/or log10(E / TeV)."""
+        inputs = net_inputs(columns, self.input_kind, self.features)
+        n = next(iter(inputs.values())).shape[0]
+        out = [
+            self.net(**{k: v[i : i + self.batch_size] for k, v in inputs.items()}).float()
+            for i in range(0, n, self.batch_size)
+        ]
+        return torch.cat(out).numpy() if out else np.zeros((0, len(self.net.heads)), np.float32)
+
+    def predict(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        raw = self.predict_raw(columns)
+        result = {}
+        for j, head in enumerate(self.net.heads):
+            if head == "gammaness":
+                result["gammaness"] = 1.0 / (1.0 + np.exp(-raw[:, j].astype(np.float64)))
+            else:
+                result["energy_pred"] = 10.0 ** raw[:, j].astype(np.float64)
+        return result
+
+
+def load_net(model_dir: str | os.PathLike, device: str = "cpu") -> NetPredictor:
+    """Read ``model.json`` and ``model.pt`` (``torch.load(weights_only=True)``) into a predictor."""
+    model_dir = Path(model_dir)
+    meta_path, weights_path = model_dir / "model.json", model_dir / "model.pt"
+    for p in (meta_path, weights_path):
+        if not p.exists():
+            raise InputError(f"{p}: not found (a trained net folder has model.json and model.pt)")
+    meta = json.loads(meta_path.read_text())
+    if meta.get("kind") != "net":
+        raise InputError(f"{meta_path}: kind {meta.get('kind')!r}, expected 'net'")
+    net = build_net(
+        meta["net"],
+        meta["settings"],
+        tuple(meta["heads"]),
+        n_features=len(meta.get("features") or []),
+    )
+    state = torch.load(weights_path, map_location=device, weights_only=True)
+    net.load_state_dict(state)
+    return NetPredictor(net.to(device), meta)

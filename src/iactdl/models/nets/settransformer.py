@@ -1,0 +1,130 @@
+"""Set Transformer on the pixel set of an event (Lee et al. 2019, "Set Transformer", ICML).
+
+Blocks of Lee et al. (section 3): the multihead attention block ``MAB(X, Y) = LN(H + rFF(H))``, ``H
+= LN(X + Multihead(X, Y, Y))``; the set attention block ``SAB(X) = MAB(X, X)``; the induced set
+attention block ``ISAB_m(X) = MAB(X, MAB(I, X))`` with ``m`` learned inducing points (cost O(P m)
+instead of O(P^2)); pooling by multihead attention ``PMA_k(Z) = MAB(S, rFF(Z))`` with ``k`` learned
+seeds. Padded pixels are masked out as keys in every attention (a key padding mask), and padded rows
+are zeroed on input, so the output is invariant to the order of the pixels and to the padding. An
+event with no valid pixel keeps its first (zero) row as the only key, so attention never sees an
+all-masked row (which would give NaN).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from iactdl.models.nets.layers import mlp, pixel_row_stats, standardise_pixel_rows
+
+__all__ = ["SetTransformerSettings", "SetTransformer", "MAB", "ISAB", "SAB", "PMA"]
+
+
+@dataclass
+class SetTransformerSettings:
+    dim: int = 64  # model width d; heads split it
+    heads: int = 4  # attention heads (dim must be divisible by heads)
+    blocks: int = 2  # number of (I)SAB blocks in the encoder
+    inducing_points: int = 16  # m of ISAB; 0 = plain SAB (O(P^2), fine for P <= ~128)
+    seeds: int = 1  # k of PMA: one pooled vector per event for classification
+    head_hidden: int = 64  # width of the MLP after pooling
+    dropout: float = 0.0  # in the head only
+
+
+class MAB(nn.Module):
+    """Multihead attention block with a key padding mask (post-LN, as in Lee et al.)."""
+
+    def __init__(self, dim: int, heads: int):
+        super().__init__()
+        if dim % heads:
+            raise ValueError(f"SetTransformer: dim {dim} must be divisible by heads {heads}")
+        self.heads = heads
+        self.q, self.k, self.v, self.o = (nn.Linear(dim, dim) for _ in range(4))
+        self.ln1, self.ln2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.rff = mlp([dim, dim, dim])
+
+    def _split(self, x: torch.Tensor) -> torch.Tensor:
+        n, s, d = x.shape
+        return x.view(n, s, self.heads, d // self.heads).transpose(1, 2)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor, key_mask: torch.Tensor | None = None):
+        q, k, v = self._split(self.q(x)), self._split(self.k(y)), self._split(self.v(y))
+        attn_mask = None if key_mask is None else key_mask[:, None, None, :]
+        a = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)
+        a = a.transpose(1, 2).reshape(x.shape)
+        h = self.ln1(x + self.o(a))
+        return self.ln2(h + self.rff(h))
+
+
+class SAB(nn.Module):
+    def __init__(self, dim: int, heads: int):
+        super().__init__()
+        self.mab = MAB(dim, heads)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.mab(x, x, mask)
+
+
+class ISAB(nn.Module):
+    def __init__(self, dim: int, heads: int, m: int):
+        super().__init__()
+        self.inducing = nn.Parameter(torch.randn(1, m, dim) / dim**0.5)
+        self.mab1, self.mab2 = MAB(dim, heads), MAB(dim, heads)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        h = self.mab1(self.inducing.expand(x.shape[0], -1, -1), x, mask)
+        return self.mab2(x, h)  # every pixel attends to the m summaries: no padding among keys
+
+
+class PMA(nn.Module):
+    def __init__(self, dim: int, heads: int, k: int):
+        super().__init__()
+        self.seeds = nn.Parameter(torch.randn(1, k, dim) / dim**0.5)
+        self.rff = mlp([dim, dim, dim])
+        self.mab = MAB(dim, heads)
+
+    def forward(self, z: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.mab(self.seeds.expand(z.shape[0], -1, -1), self.rff(z), mask)
+
+
+class SetTransformer(nn.Module):
+    """Embed pixels -> (I)SAB x blocks -> PMA_k -> MLP head."""
+
+    input_kind = "pixel_set"
+    input_names = ("pixel_set", "pixel_set_mask")
+
+    def __init__(
+        self, settings: SetTransformerSettings, n_outputs: int = 1, n_features: int | None = None
+    ):
+        super().__init__()
+        self.settings = settings
+        s = settings
+        self.register_buffer("row_mean", torch.zeros(4))
+        self.register_buffer("row_std", torch.ones(4))
+        self.embed = nn.Linear(4, s.dim)
+        if s.inducing_points > 0:
+            blocks = [ISAB(s.dim, s.heads, s.inducing_points) for _ in range(s.blocks)]
+        else:
+            blocks = [SAB(s.dim, s.heads) for _ in range(s.blocks)]
+        self.encoder = nn.ModuleList(blocks)
+        self.pool = PMA(s.dim, s.heads, s.seeds)
+        self.head = mlp([s.dim * s.seeds, s.head_hidden, n_outputs], dropout=s.dropout)
+
+    @torch.no_grad()
+    def fit_scaling(self, pixel_set: torch.Tensor, pixel_set_mask: torch.Tensor) -> None:
+        mean, std = pixel_row_stats(pixel_set, pixel_set_mask.bool())
+        self.row_mean.copy_(mean)
+        self.row_std.copy_(std)
+
+    def forward(self, pixel_set: torch.Tensor, pixel_set_mask: torch.Tensor) -> torch.Tensor:
+        mask = pixel_set_mask.bool()
+        empty = ~mask.any(dim=1)
+        mask = torch.cat([mask[:, :1] | empty[:, None], mask[:, 1:]], dim=1)
+        x = self.embed(standardise_pixel_rows(pixel_set, mask, self.row_mean, self.row_std))
+        for block in self.encoder:
+            x = block(x, mask)
+        pooled = self.pool(x, mask)
+        return self.head(pooled.flatten(1))

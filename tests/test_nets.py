@@ -1,0 +1,140 @@
+"""The nets: hexagonal kernels vs the camera neighbour table, invariances, learning, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from iactdl.camera import HEX_NEIGHBOUR_OFFSETS, fact_camera
+from iactdl.fit.toydata import TOY_FEATURES, toy_events
+from iactdl.models.nets import NETS, HexConv2d, build_net, hex_kernel_mask, net_inputs
+
+SMALL = {
+    "mlp": {"hidden": [32, 32], "dropout": 0.0},
+    "hexcnn": {"channels": [8, 16], "head_hidden": 16, "dropout": 0.0},
+    "deepsets": {"phi": [32, 32], "rho": [32]},
+    "settransformer": {"dim": 32, "heads": 4, "blocks": 2, "inducing_points": 8, "head_hidden": 32},
+}
+
+
+@pytest.fixture(scope="module")
+def events():
+    return toy_events(400, seed=3, max_pixels=48)
+
+
+def _inputs(name, events):
+    return net_inputs(events, NETS[name][2], TOY_FEATURES)
+
+
+def _net(name, events, heads=("gammaness",), seed=0):
+    torch.manual_seed(seed)
+    net = build_net(name, SMALL[name], heads, n_features=len(TOY_FEATURES))
+    net.fit_scaling(**_inputs(name, events))
+    return net.eval()
+
+
+def test_hex_kernel_matches_camera_neighbours():
+    """A HexConv2d with unit taps reaches exactly a pixel and its six neighbours on the camera."""
+    cam = fact_camera()
+    assert hex_kernel_mask().sum() == 1 + len(HEX_NEIGHBOUR_OFFSETS)
+    corners = {(dr, dc) for dr in (-1, 1) for dc in (-1, 1)} - set(HEX_NEIGHBOUR_OFFSETS)
+    assert len(corners) == 2 and all(hex_kernel_mask()[1 + r, 1 + c] == 0 for r, c in corners)
+    conv = HexConv2d(1, 1, bias=False)
+    with torch.no_grad():
+        conv.weight.fill_(1.0)
+    deltas = torch.from_numpy(cam.to_grid(np.eye(1440, dtype=np.float32)))[:, None]
+    with torch.no_grad():
+        reach = conv(deltas)[:, 0].numpy()
+    adjacency = cam.from_grid(reach) > 0.5  # (source pixel, reached pixel)
+    expected = np.eye(1440, dtype=bool)
+    i, k = np.nonzero(cam.neighbours >= 0)
+    expected[i, cam.neighbours[i, k]] = True
+    np.testing.assert_array_equal(adjacency, expected)
+
+
+def test_hexcnn_ignores_cells_outside_the_camera(events):
+    net = _net("hexcnn", events)
+    grid = _inputs("hexcnn", events)["grid_image"][:16]
+    outside = torch.from_numpy(~fact_camera().grid_mask)
+    noisy = grid.clone()
+    noisy[:, :, outside] = torch.randn(16, 2, int(outside.sum())) * 1e3
+    with torch.no_grad():
+        np.testing.assert_array_equal(net(grid).numpy(), net(noisy).numpy())
+
+
+@pytest.mark.parametrize("name", ["deepsets", "settransformer"])
+def test_set_nets_invariant_to_pixel_order_and_padding(name, events):
+    net = _net(name, events, heads=("gammaness", "log10_energy"))
+    x = _inputs(name, events)
+    pixels, mask = x["pixel_set"][:32], x["pixel_set_mask"][:32]
+    with torch.no_grad():
+        ref = net(pixels, mask)
+        g = torch.Generator().manual_seed(1)
+        perm = torch.stack([torch.randperm(pixels.shape[1], generator=g) for _ in range(32)])
+        p2 = torch.take_along_dim(pixels, perm[..., None], dim=1)
+        m2 = torch.take_along_dim(mask, perm, dim=1)
+        torch.testing.assert_close(net(p2, m2), ref, rtol=1e-5, atol=1e-5)
+        # extra padded rows full of junk (even NaN), masked out
+        junk = torch.randn(32, 20, 4, generator=g) * 100
+        junk[:, 0] = float("nan")
+        p3 = torch.cat([pixels, junk], dim=1)
+        m3 = torch.cat([mask, torch.zeros(32, 20, dtype=torch.bool)], dim=1)
+        torch.testing.assert_close(net(p3, m3), ref, rtol=1e-5, atol=1e-5)
+
+
+def test_set_nets_handle_events_without_pixels(events):
+    for name in ("deepsets", "settransformer"):
+        net = _net(name, events)
+        out = net(torch.zeros(3, 8, 4), torch.zeros(3, 8, dtype=torch.bool))
+        assert torch.isfinite(out).all()
+
+
+def test_mlp_imputes_missing_features(events):
+    net = _net("mlp", events)
+    x = _inputs("mlp", events)["features"][:8].clone()
+    x[0] = float("nan")  # an event whose cleaning failed
+    out = net(x)
+    assert torch.isfinite(out).all()
+    size = np.log1p(events["size"]) if net.log_mask[0] else events["size"]
+    assert torch.allclose(net.mean[0], torch.tensor(np.nanmean(size), dtype=torch.float32))
+
+
+def test_mlp_takes_the_log_of_heavy_tailed_features():
+    rng = np.random.default_rng(0)
+    size = 50 * rng.pareto(1.7, 2000) + 30  # a power law, like the image size in p.e.
+    x = torch.tensor(np.stack([size, rng.normal(0, 1, 2000)], axis=1), dtype=torch.float32)
+    net = build_net("mlp", {}, n_features=2)
+    net.fit_scaling(x)
+    assert net.log_mask.tolist() == [True, False]
+    assert abs(float(net.mean[0]) - np.log1p(size).mean()) < 1e-4
+
+
+@pytest.mark.parametrize("name", sorted(NETS))
+def test_each_net_learns_a_separable_set(name, events):
+    net = _net(name, events).train()
+    n = 200 if name == "hexcnn" else 400  # the CNN is the costly one on the CPU
+    x = {k: v[:n] for k, v in _inputs(name, events).items()}
+    y = torch.from_numpy(events["is_gamma"][:n].astype(np.float32))
+    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(40):
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(net(**x)[:, 0], y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.75 * losses[0], losses
+
+
+def test_unknown_net_and_settings_are_clear_errors():
+    with pytest.raises(ValueError, match=r"unknown net 'resnet'.*deepsets.*hexcnn.*mlp"):
+        build_net("resnet")
+    with pytest.raises(ValueError, match=r"does not take setting\(s\) \['depth'\].*valid settings"):
+        build_net("hexcnn", {"depth": 3})
+    with pytest.raises(ValueError, match="divisible"):
+        build_net("settransformer", {"dim": 10, "heads": 4})
+    with pytest.raises(ValueError, match="pooling"):
+        build_net("deepsets", {"pooling": "median"})
+    with pytest.raises(ValueError, match="features"):
+        build_net("mlp")

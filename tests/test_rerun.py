@@ -1,0 +1,342 @@
+"""Reruns exactly what changed: the tiny DAG in a temporary copy of the repository.
+
+The DAG is built once per session (fixture ``built``) and reused. Each scenario edits the copy (a
+config copy, a package module), asks Snakemake which outputs it would rebuild (``--dry-run
+--summary``: plan "update pending") and compares that with the downstream closure of what was
+edited, computed independently from the inputs/outputs of every job (``--detailed-summary``):
+
+- a second ``snakemake`` call does nothing and changes no output's mtime;
+- one model's hyper-parameter -> that model's train/predict/evaluate and the figures/table that
+  read its outputs; nothing upstream, nothing of the other models;
+- a plotting module (iactdl/evaluate/figures.py) -> figure rules only;
+- the simulator (iactdl/simulate) -> everything downstream of the simulate rules;
+- SIGKILL during ``train_net`` -> the next ``snakemake`` (default profile: rerun-incomplete)
+  finishes the job, resuming from results/models/{model}/checkpoint.pt.
+
+The copy's ``src/`` goes first on PYTHONPATH, so ``src()`` hashes (and jobs import) the copy's code.
+Each scenario prints its job list (``pytest -s``).
+"""
+
+from __future__ import annotations
+
+import copy as copy_mod
+import csv
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.workflow
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = "tests/config/tiny.yaml"
+LIMIT_S = 1500  # one snakemake call, wall clock (SIGKILL after)
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".snakemake", "results", "logs", "__pycache__", ".pytest_cache", ".ruff_cache", "*.h5"
+)
+OUTPUT_ROOTS = ("results", "data/simulated")
+
+
+# ----------------------------------------------------------------------------------------- helpers
+def _env(work: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(work / "src"), env.get("PYTHONPATH", "")]).rstrip(
+        os.pathsep
+    )
+    return env
+
+
+def _smk(work: Path, *args: str, limit: int = LIMIT_S) -> subprocess.CompletedProcess:
+    cmd = ["timeout", "-s", "KILL", str(limit), "snakemake", *args]
+    return subprocess.run(cmd, cwd=work, env=_env(work), capture_output=True, text=True)
+
+
+def _run(work: Path, *args: str) -> subprocess.CompletedProcess:
+    """A real run with the copy's default profile (loaded automatically), on 2 cores."""
+    proc = _smk(work, "--cores", "2", *args)
+    assert proc.returncode == 0, (
+        f"snakemake {args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
+    )
+    return proc
+
+
+def _table(work: Path, configfile: str, detailed: bool = False) -> list[dict[str, str]]:
+    """Rows of ``snakemake -n --summary`` (or --detailed-summary): one per output file."""
+    flag = "--detailed-summary" if detailed else "--summary"
+    proc = _smk(work, "--dry-run", flag, "--configfile", configfile, limit=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    lines = [ln for ln in proc.stdout.splitlines() if "\t" in ln]
+    header = lines[0].split("\t")
+    assert header[0] == "output_file", proc.stdout[:2000]
+    return [dict(zip(header, ln.split("\t"), strict=False)) for ln in lines[1:]]
+
+
+def _pending(work: Path, configfile: str = TINY) -> dict[str, str]:
+    """Output file -> rule, for every output that Snakemake would rebuild now."""
+    return {
+        r["output_file"]: r["rule"] for r in _table(work, configfile) if r["plan"] != "no update"
+    }
+
+
+def _downstream(graph: list[dict[str, str]], seeds: set[str]) -> set[str]:
+    """Outputs of every job that (transitively) reads one of ``seeds`` -- and the seeds."""
+    inputs = {r["output_file"]: set(filter(None, r["input-file(s)"].split(","))) for r in graph}
+    # one job = one rule + its log file(s) (every rule has a log): a job's outputs rerun together
+    job_of = {r["output_file"]: (r["rule"], r["log-file(s)"] or r["output_file"]) for r in graph}
+    done, frontier = set(seeds), set(seeds)
+    while frontier:
+        new = {o for o, ins in inputs.items() if ins & frontier} - done
+        jobs = {job_of[n] for n in new}
+        new |= {o for o, j in job_of.items() if j in jobs} - done
+        done |= new
+        frontier = new
+    return done
+
+
+def _snapshot(work: Path) -> dict[str, int]:
+    files = {}
+    for root in OUTPUT_ROOTS:
+        for p in (work / root).rglob("*"):
+            if p.is_file():
+                files[p.relative_to(work).as_posix()] = p.stat().st_mtime_ns
+    return files
+
+
+def _rules_in(smk: str) -> set[str]:
+    text = (REPO / "workflow" / "rules" / smk).read_text()
+    return set(re.findall(r"^rule (\w+):", text, flags=re.M))
+
+
+def _show(title: str, pending: dict[str, str]) -> None:
+    print(f"\n== {title}: {len(pending)} outputs to rebuild")
+    for out, rule in sorted(pending.items(), key=lambda kv: (kv[1], kv[0])):
+        print(f"   {rule:28s} {out}")
+
+
+def _merged_config(work: Path, configfile: str = TINY) -> dict:
+    """config.yaml with the configfile merged in, recursively, as Snakemake does."""
+
+    def merge(base, new):
+        for k, v in new.items():
+            if isinstance(v, dict) and isinstance(base.get(k), dict):
+                merge(base[k], v)
+            else:
+                base[k] = v
+        return base
+
+    base = yaml.safe_load((work / "config.yaml").read_text())
+    return merge(base, yaml.safe_load((work / configfile).read_text()))
+
+
+def _edit_one_hyperparameter(entry: dict) -> tuple[str, object, object]:
+    """Change the first float hyper-parameter of a model entry (else the first int): in place."""
+    leaves = []
+
+    def walk(d, path):
+        for k, v in d.items():
+            if isinstance(v, dict):
+                walk(v, (*path, k))
+            elif isinstance(v, float | int) and not isinstance(v, bool):
+                leaves.append(((*path, k), d, k, v))
+
+    walk(entry, ())
+    assert leaves, f"no numeric hyper-parameter in {entry}"
+    path, holder, key, old = next((x for x in leaves if isinstance(x[3], float)), leaves[0])
+    holder[key] = old * 2 if isinstance(old, float) and old else old + 1
+    return ".".join(path), old, holder[key]
+
+
+def _model_outputs(name: str, outputs) -> set[str]:
+    """Outputs that belong to model ``name`` by the path contract (a path segment is the name)."""
+    return {o for o in outputs if re.search(rf"(^|/){re.escape(name)}(/|\.)", o)}
+
+
+# ----------------------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The tiny DAG, built once in a temporary copy of the repository."""
+    work = tmp_path_factory.mktemp("rerun") / "repo"
+    shutil.copytree(REPO, work, ignore=COPY_IGNORE, symlinks=True)
+    t0 = time.monotonic()
+    _run(work, "--configfile", TINY)
+    print(f"\ntiny DAG built in {time.monotonic() - t0:.0f} s")
+    graph = _table(work, TINY, detailed=True)
+    assert graph, "the tiny DAG has no outputs"
+    return {"work": work, "graph": graph, "outputs": {r["output_file"] for r in graph}}
+
+
+# ------------------------------------------------------------------------------------------- tests
+def test_second_run_does_nothing_and_touches_nothing(built):
+    work = built["work"]
+    before = _snapshot(work)
+    assert set(before) >= built["outputs"] - {""}, "outputs of the DAG missing after the run"
+    proc = _run(work, "--configfile", TINY)
+    assert "Nothing to be done" in proc.stdout + proc.stderr, proc.stdout[-3000:]
+    assert _snapshot(work) == before, "a second run changed files"
+    assert _pending(work) == {}
+
+
+def test_one_model_hyperparameter_reruns_only_its_branch(built):
+    work, graph = built["work"], built["graph"]
+    config = _merged_config(work)
+    models = config["models"]
+    # a net if the tiny config has one (the costliest branch), else the first model
+    name = next((m for m, e in models.items() if e.get("kind") == "net"), next(iter(models)))
+    tiny = yaml.safe_load((work / TINY).read_text())
+    entry = copy_mod.deepcopy(models[name])
+    key, old, new = _edit_one_hyperparameter(entry)
+    tiny.setdefault("models", {})[name] = entry
+    edited = f"tests/config/tiny_edit_{name}.yaml"
+    (work / edited).write_text(yaml.safe_dump(tiny, sort_keys=False))
+    try:
+        pending = _pending(work, edited)
+    finally:
+        (work / edited).unlink()
+    _show(f"model {name}: {key} {old} -> {new}", pending)
+
+    mine = _model_outputs(name, built["outputs"])
+    others = set().union(*(_model_outputs(m, built["outputs"]) for m in models if m != name))
+    figure_rules = _rules_in("figures.smk")
+    assert mine, f"no outputs of model {name} in the DAG"
+    assert mine <= set(pending), f"outputs of {name} not rebuilt: {sorted(mine - set(pending))}"
+    assert not set(pending) & (others - mine), sorted(set(pending) & others)
+    stray = {o: r for o, r in pending.items() if o not in mine and r not in figure_rules}
+    assert not stray, f"rebuilt, though neither {name}'s nor a figure: {stray}"
+    # exactly the training job and what (transitively) reads it: predict, evaluate, the figures
+    # and the table that read its predictions/metrics
+    rule_of = {r["output_file"]: r["rule"] for r in graph}
+    seeds = {o for o in mine if rule_of[o].startswith("train")}
+    assert seeds, f"no training output of {name}: {sorted(mine)}"
+    expected = _downstream(graph, seeds)
+    assert set(pending) == expected, (
+        f"missing: {sorted(expected - set(pending))}\nextra: {sorted(set(pending) - expected)}"
+    )
+
+
+def _with_edited_module(work: Path, module: str):
+    """Context: append a comment to a package module of the copy (restored afterwards)."""
+    path = work / "src" / "iactdl" / module
+
+    class _Edit:
+        def __enter__(self):
+            assert path.exists(), f"{path.relative_to(work)} does not exist"
+            self.original = path.read_bytes()
+            path.write_bytes(self.original + b"\n# edited by tests/test_rerun.py\n")
+            return path
+
+        def __exit__(self, *exc):
+            path.write_bytes(self.original)
+
+    return _Edit()
+
+
+def test_plotting_module_reruns_only_figure_rules(built):
+    work = built["work"]
+    with _with_edited_module(work, "evaluate/figures.py"):
+        pending = _pending(work)
+    _show("edited iactdl/evaluate/figures.py", pending)
+    figure_rules = _rules_in("figures.smk")
+    assert pending, "editing the plotting module reran nothing"
+    assert set(pending.values()) <= figure_rules, sorted(set(pending.values()) - figure_rules)
+
+
+def test_simulator_reruns_everything_downstream(built):
+    work, graph = built["work"], built["graph"]
+    sim_rules = _rules_in("simulate.smk")
+    seeds = {r["output_file"] for r in graph if r["rule"] in sim_rules}
+    assert seeds, "no simulate outputs in the DAG"
+    with _with_edited_module(work, "simulate/__init__.py"):
+        pending = _pending(work)
+    _show("edited iactdl/simulate/__init__.py", pending)
+    expected = _downstream(graph, seeds)
+    assert set(pending) == expected, (
+        f"missing: {sorted(expected - set(pending))}\nextra: {sorted(set(pending) - expected)}"
+    )
+
+
+def _resume_checkpoint(name: str) -> str:
+    """Where train_net keeps its per-epoch checkpoint (its ``resume`` param, else the contract)."""
+    m = re.search(r'resume="([^"]+)"', (REPO / "workflow" / "rules" / "deepnets.smk").read_text())
+    return (m[1] if m else "results/models/{model}/checkpoint.pt").format(model=name)
+
+
+def test_killed_training_is_finished_from_its_checkpoint(built, tmp_path):
+    """SIGKILL (snakemake and the training job) during train_net, then a plain rerun."""
+    src_work, graph = built["work"], built["graph"]
+    config = _merged_config(src_work)
+    nets = [m for m, e in config["models"].items() if e.get("kind") == "net"]
+    assert nets, "the tiny config has no net model"
+    name = nets[0]
+    work = tmp_path / "repo"
+    shutil.copytree(src_work, work, symlinks=True)  # copy2: mtimes and .snakemake metadata kept
+    # more epochs for this net: its training is due again and lasts long enough to be killed
+    tiny = yaml.safe_load((work / TINY).read_text())
+    entry = tiny["models"][name]
+    entry["epochs"] = 30
+    if "patience" in entry:
+        entry["patience"] = 30
+    conf = "tests/config/tiny_kill.yaml"
+    (work / conf).write_text(yaml.safe_dump(tiny, sort_keys=False))
+    ckpt = work / _resume_checkpoint(name)
+    ckpt.unlink(missing_ok=True)
+    train_outputs = [
+        r["output_file"] for r in graph if r["rule"] == "train_net" and name in r["output_file"]
+    ]
+    assert train_outputs, f"no train_net job for {name}"
+
+    cmd = ["snakemake", "--cores", "2", "--configfile", conf]
+    proc = subprocess.Popen(cmd, cwd=work, env=_env(work), start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 900
+    try:
+        while not ckpt.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        finished_early = proc.poll() is not None
+        os.killpg(proc.pid, signal.SIGKILL)  # snakemake and its job: one process group
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert not finished_early, f"snakemake ended before train_net wrote {ckpt}"
+    assert ckpt.exists(), f"no checkpoint {ckpt} after the first epoch"
+    ckpt_bytes = ckpt.read_bytes()
+
+    subprocess.run(["snakemake", "--unlock", "--configfile", conf], cwd=work, env=_env(work),
+                   capture_output=True)  # fmt: skip
+    pending = _pending(work, conf)
+    _show(f"after SIGKILL during train_net of {name}", pending)
+    assert set(train_outputs) <= set(pending)
+    assert ckpt.read_bytes() == ckpt_bytes, "the checkpoint changed before the rerun"
+    again = _run(work, "--configfile", conf)  # rerun-incomplete comes from profiles/default
+    assert _pending(work, conf) == {}, "the rerun did not finish the DAG"
+    log = next(r for r in graph if r["output_file"] == train_outputs[0])["log-file(s)"]
+    text = "\n".join((work / f).read_text(errors="replace") for f in log.split(",") if f)
+    assert re.search(r"resum", text, flags=re.I), (
+        f"train_net log {log} does not say it resumed from the checkpoint:\n{text[-2000:]}"
+        f"\n--- snakemake\n{again.stdout[-2000:]}"
+    )
+
+
+def test_benchmark_summary_has_a_row_per_benchmarked_job(built):
+    work, graph = built["work"], built["graph"]
+    if "benchmarks.smk" not in (work / "Snakefile").read_text():
+        pytest.skip("Snakefile does not include workflow/rules/benchmarks.smk")
+    _run(work, "benchmark_summary", "--configfile", TINY)
+    with (work / "results" / "benchmarks" / "summary.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    files = {r["file"] for r in rows}
+    expected = {
+        p.relative_to(work).as_posix() for p in (work / "results" / "benchmarks").rglob("*.tsv")
+    }
+    assert files == expected
+    assert {"rule", "wildcards", "seconds", "max_rss_mb"} <= set(rows[0])
+    benchmarked = {r["rule"] for r in rows}
+    assert "train_net" in benchmarked and len(benchmarked) > 3, benchmarked
+    assert all(float(r["seconds"]) >= 0 for r in rows)
+    assert {r["rule"] for r in graph} >= benchmarked
