@@ -1,20 +1,11 @@
 """Rule `build_features`, thin: log to the rule's log, call iactdl.features.build_features."""
 
-import logging
-
 from iactdl.features import build_features
+from iactdl.rule_log import rule_logging
 
-logging.basicConfig(
-    filename=snakemake.log[0],  # noqa: F821
-    level=logging.INFO,
-    format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-)
-try:
+with rule_logging(snakemake.log[0], "build_features"):  # noqa: F821
     build_features(
         in_path=snakemake.input.events,  # noqa: F821
         out_path=snakemake.output.features,  # noqa: F821
         config=snakemake.params.features,  # noqa: F821
     )
-except Exception:
-    logging.exception("build_features failed")
-    raise

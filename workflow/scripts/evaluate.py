@@ -1,15 +1,9 @@
 """Rule `evaluate`, thin: log to the rule's log, call iactdl.evaluate.evaluate_model."""
 
-import logging
-
 from iactdl.evaluate import evaluate_model
+from iactdl.rule_log import rule_logging
 
-logging.basicConfig(
-    filename=snakemake.log[0],  # noqa: F821
-    level=logging.INFO,
-    format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-)
-try:
+with rule_logging(snakemake.log[0], "evaluate"):  # noqa: F821
     evaluate_model(
         model_info=snakemake.input.info,  # noqa: F821
         test=snakemake.input.test,  # noqa: F821
@@ -19,6 +13,3 @@ try:
         config=snakemake.params.evaluation,  # noqa: F821
         seed=snakemake.params.seed,  # noqa: F821
     )
-except Exception:
-    logging.exception("evaluate failed")
-    raise

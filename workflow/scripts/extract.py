@@ -1,15 +1,9 @@
 """Rule `extract`, thin: log to the rule's log, call iactdl.extract.extract_events."""
 
-import logging
-
 from iactdl.extract import extract_events
+from iactdl.rule_log import rule_logging
 
-logging.basicConfig(
-    filename=snakemake.log[0],  # noqa: F821
-    level=logging.INFO,
-    format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-)
-try:
+with rule_logging(snakemake.log[0], "extract"):  # noqa: F821
     extract_events(
         source=snakemake.params.source,  # noqa: F821
         in_path=snakemake.input.events,  # noqa: F821
@@ -18,6 +12,3 @@ try:
         fact_section=snakemake.params.fact,  # noqa: F821
         sample=snakemake.wildcards.sample,  # noqa: F821
     )
-except Exception:
-    logging.exception("extract failed")
-    raise

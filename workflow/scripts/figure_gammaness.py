@@ -1,19 +1,10 @@
 """Rule `figure_gammaness`, thin: log to the rule's log, call one figures function."""
 
-import logging
-
 from iactdl.evaluate.figures import plot_gammaness
+from iactdl.rule_log import rule_logging
 
-logging.basicConfig(
-    filename=snakemake.log[0],  # noqa: F821
-    level=logging.INFO,
-    format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-)
-try:
+with rule_logging(snakemake.log[0], "figure_gammaness"):  # noqa: F821
     plot_gammaness(
         dict(zip(snakemake.params.models, snakemake.input.predictions, strict=True)),  # noqa: F821
         [snakemake.output.pdf, snakemake.output.png],  # noqa: F821
     )
-except Exception:
-    logging.exception("figure_gammaness failed")
-    raise

@@ -1,19 +1,10 @@
 """Rule `figure_migration`, thin: log to the rule's log, call one figures function."""
 
-import logging
-
 from iactdl.evaluate.figures import plot_migration
+from iactdl.rule_log import rule_logging
 
-logging.basicConfig(
-    filename=snakemake.log[0],  # noqa: F821
-    level=logging.INFO,
-    format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-)
-try:
+with rule_logging(snakemake.log[0], "figure_migration"):  # noqa: F821
     plot_migration(
         dict(zip(snakemake.params.models, snakemake.input.metrics, strict=True)),  # noqa: F821
         [snakemake.output.pdf, snakemake.output.png],  # noqa: F821
     )
-except Exception:
-    logging.exception("figure_migration failed")
-    raise

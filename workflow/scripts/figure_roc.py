@@ -1,19 +1,10 @@
 """Rule `figure_roc`, thin: log to the rule's log, call one iactdl.evaluate.figures function."""
 
-import logging
-
 from iactdl.evaluate.figures import plot_roc_curves
+from iactdl.rule_log import rule_logging
 
-logging.basicConfig(
-    filename=snakemake.log[0],  # noqa: F821
-    level=logging.INFO,
-    format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-)
-try:
+with rule_logging(snakemake.log[0], "figure_roc"):  # noqa: F821
     plot_roc_curves(
         dict(zip(snakemake.params.models, snakemake.input.predictions, strict=True)),  # noqa: F821
         [snakemake.output.pdf, snakemake.output.png],  # noqa: F821
     )
-except Exception:
-    logging.exception("figure_roc failed")
-    raise

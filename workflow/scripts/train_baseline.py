@@ -1,8 +1,9 @@
 """Rule `train_baseline`, thin: log to the rule's log, call iactdl.models.fit_baseline."""
 
-import logging
 import os
 from pathlib import Path
+
+from iactdl.rule_log import rule_logging
 
 # OpenMP threads of histogram boosting sleep instead of spinning when idle: on a shared or
 # oversubscribed machine spinning threads make a fit 10-30x slower (measured: 87 s vs 3 s).
@@ -10,12 +11,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from iactdl.models import fit_baseline
 
-logging.basicConfig(
-    filename=snakemake.log[0],  # noqa: F821
-    level=logging.INFO,
-    format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-)
-try:
+with rule_logging(snakemake.log[0], "train_baseline"):  # noqa: F821
     fit_baseline(
         train=snakemake.input.train,  # noqa: F821
         val=snakemake.input.val,  # noqa: F821
@@ -25,6 +21,3 @@ try:
         seed=snakemake.params.seed,  # noqa: F821
         threads=snakemake.threads,  # noqa: F821
     )
-except Exception:
-    logging.exception("train_baseline failed")
-    raise
