@@ -113,18 +113,8 @@ def main(argv=None) -> dict:
             }
             print(name, rows[name], file=sys.stderr)
         # the reference: aict-tools' example separator on the same events
-        aict = [
-            "size",
-            "length",
-            "width",
-            "num_islands",
-            "leakage1",
-            "leakage2",
-            "skewness_long",
-            "skewness_trans",
-            "concentration_cog",
-            "concentration_core",
-        ]
+        from fact_separation import AICT_FEATURES as aict  # the same 10 columns (+ area)
+
         design = lambda c: np.column_stack(  # noqa: E731
             [c[f] for f in aict] + [np.pi * c["width"] * c["length"]]
         )
