@@ -10,9 +10,13 @@ name                module                       input kind  reads
 ==================  ===========================  ==========  ======================================
 
 Every net maps its inputs to one output per head: the gammaness logit and, optionally, log10 of the
-energy in TeV (multi-task). Nets own their input scaling (buffers fitted on the training set).
+energy in TeV (multi-task). Nets own their input scaling (buffers fitted on the training set). Every
+net is ``head(encode(inputs))`` (:mod:`iactdl.models.nets.base`): ``encode`` gives one
+representation
+vector per event, which the domain head of domain adaptation reads beside the output heads.
 """
 
+from iactdl.models.nets.base import EncoderHeadNet, PixelSetNet
 from iactdl.models.nets.deepsets import DeepSets, DeepSetsSettings
 from iactdl.models.nets.entry import validate_net_entry
 from iactdl.models.nets.hexcnn import HexCNN, HexCNNSettings
@@ -24,6 +28,8 @@ from iactdl.models.nets.settransformer import SetTransformer, SetTransformerSett
 
 __all__ = [
     "NETS",
+    "EncoderHeadNet",
+    "PixelSetNet",
     "OUTPUT_HEADS",
     "build_net",
     "net_settings",

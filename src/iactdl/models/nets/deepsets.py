@@ -13,16 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from torch import nn
 
-from iactdl.models.nets.layers import (
-    masked_max,
-    masked_mean,
-    masked_sum,
-    mlp,
-    pixel_row_stats,
-    standardise_pixel_rows,
-)
+from iactdl.models.nets.base import PixelSetNet
+from iactdl.models.nets.layers import masked_max, masked_mean, masked_sum, mlp
 
 __all__ = ["DeepSetsSettings", "DeepSets", "POOLINGS"]
 
@@ -38,11 +31,11 @@ class DeepSetsSettings:
     dropout: float = 0.0  # in rho only
 
 
-class DeepSets(nn.Module):
-    """``rho(concat_k pool_k(phi(x_i)))`` over the valid pixels of each event."""
+class DeepSets(PixelSetNet):
+    """``rho(concat_k pool_k(phi(x_i)))`` over the valid pixels of each event.
 
-    input_kind = "pixel_set"
-    input_names = ("pixel_set", "pixel_set_mask")
+    Encoder: ``phi`` and the pooling (the pooled vector + log pixel count); head: ``rho``.
+    """
 
     def __init__(
         self, settings: DeepSetsSettings, n_outputs: int = 1, n_features: int | None = None
@@ -53,21 +46,14 @@ class DeepSets(nn.Module):
         bad = [p for p in self.poolings if p not in POOLINGS]
         if bad or not self.poolings:
             raise ValueError(f"DeepSets pooling {settings.pooling!r}: use '+'-joined {POOLINGS}")
-        self.register_buffer("row_mean", torch.zeros(4))
-        self.register_buffer("row_std", torch.ones(4))
         self.phi = mlp([4, *settings.phi], final_activation=True)
         width = settings.phi[-1] * len(self.poolings) + 1  # + log(1 + pixel count)
-        self.rho = mlp([width, *settings.rho, n_outputs], dropout=settings.dropout)
+        self.representation_size = width
+        self.head = mlp([width, *settings.rho, n_outputs], dropout=settings.dropout)  # rho
 
-    @torch.no_grad()
-    def fit_scaling(self, pixel_set: torch.Tensor, pixel_set_mask: torch.Tensor) -> None:
-        mean, std = pixel_row_stats(pixel_set, pixel_set_mask.bool())
-        self.row_mean.copy_(mean)
-        self.row_std.copy_(std)
-
-    def forward(self, pixel_set: torch.Tensor, pixel_set_mask: torch.Tensor) -> torch.Tensor:
+    def encode(self, pixel_set: torch.Tensor, pixel_set_mask: torch.Tensor) -> torch.Tensor:
         mask = pixel_set_mask.bool()
-        h = self.phi(standardise_pixel_rows(pixel_set, mask, self.row_mean, self.row_std))
+        h = self.phi(self.scaled_rows(pixel_set, mask))
         pooled = []
         for p in self.poolings:
             if p == "sum":
@@ -77,4 +63,4 @@ class DeepSets(nn.Module):
             else:
                 pooled.append(masked_max(h, mask))
         count = torch.log1p(mask.sum(dim=1, keepdim=True).to(h.dtype))
-        return self.rho(torch.cat([*pooled, count], dim=1))
+        return torch.cat([*pooled, count], dim=1)

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from iactdl.camera import fact_camera
+from iactdl.models.nets.base import EncoderHeadNet
 from iactdl.models.nets.layers import HexConv2d, mlp
 
 __all__ = ["HexCNNSettings", "HexCNN"]
@@ -36,8 +37,11 @@ class HexCNNSettings:
     dropout: float = 0.1  # in the head only
 
 
-class HexCNN(nn.Module):
-    """[HexConv -> ReLU -> camera mask] x convs_per_stage, 2x2 max-pool, repeat; pool; MLP."""
+class HexCNN(EncoderHeadNet):
+    """[HexConv -> ReLU -> camera mask] x convs_per_stage, 2x2 max-pool, repeat; pool; MLP.
+
+    The encoder ends with the global (masked mean, max) pooling; the head is the MLP.
+    """
 
     input_kind = "grid"
     input_names = ("grid_image",)
@@ -61,6 +65,7 @@ class HexCNN(nn.Module):
                 c_in = c_out
             convs.append(nn.ModuleList(stage))
         self.stages = nn.ModuleList(convs)
+        self.representation_size = 2 * c_in
         self.head = mlp([2 * c_in, settings.head_hidden, n_outputs], dropout=settings.dropout)
 
     @torch.no_grad()
@@ -82,7 +87,7 @@ class HexCNN(nn.Module):
         x = torch.cat([torch.log1p(charge), time], dim=1)
         return torch.where(self.camera_mask > 0, x, torch.zeros_like(x))
 
-    def forward(self, grid_image: torch.Tensor) -> torch.Tensor:
+    def encode(self, grid_image: torch.Tensor) -> torch.Tensor:
         x = self.scale(grid_image)
         mask = self.camera_mask
         for i, stage in enumerate(self.stages):
@@ -97,4 +102,4 @@ class HexCNN(nn.Module):
         mean = x.sum(dim=(2, 3)) / count
         big = torch.finfo(x.dtype).max
         peak = x.masked_fill(mask == 0, -big).amax(dim=(2, 3))
-        return self.head(torch.cat([mean, peak], dim=1))
+        return torch.cat([mean, peak], dim=1)

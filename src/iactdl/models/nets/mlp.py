@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from iactdl.models.nets.base import EncoderHeadNet
 from iactdl.models.nets.layers import mlp
 
 __all__ = ["MLPSettings", "MLP"]
@@ -28,8 +29,11 @@ class MLPSettings:
     log_heavy_tails: bool = True  # log1p of heavy-tailed non-negative features before standardising
 
 
-class MLP(nn.Module):
-    """Standardise -> impute NaN with 0 (+ missing flags) -> MLP -> one output per head."""
+class MLP(EncoderHeadNet):
+    """Standardise -> impute NaN with 0 (+ missing flags) -> MLP -> one output per head.
+
+    The encoder is every hidden layer; the head is the last linear layer.
+    """
 
     input_kind = "features"
     input_names = ("features",)
@@ -42,7 +46,10 @@ class MLP(nn.Module):
         self.register_buffer("mean", torch.zeros(n_features))
         self.register_buffer("std", torch.ones(n_features))
         self.register_buffer("log_mask", torch.zeros(n_features, dtype=torch.bool))
-        self.net = mlp([2 * n_features, *settings.hidden, n_outputs], dropout=settings.dropout)
+        sizes = [2 * n_features, *settings.hidden]
+        self.encoder = mlp(sizes, dropout=settings.dropout, final_activation=True)
+        self.representation_size = sizes[-1]
+        self.head = nn.Linear(sizes[-1], n_outputs)
 
     @torch.no_grad()
     def fit_scaling(self, features: torch.Tensor) -> None:
@@ -65,8 +72,8 @@ class MLP(nn.Module):
     def _log(self, x: torch.Tensor) -> torch.Tensor:
         return torch.where(self.log_mask, torch.log1p(x.clamp(min=0)), x)
 
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
+    def encode(self, features: torch.Tensor) -> torch.Tensor:
         x = (self._log(features) - self.mean) / self.std
         missing = ~torch.isfinite(x)
         x = torch.where(missing, torch.zeros_like(x), x)
-        return self.net(torch.cat([x, missing.to(x.dtype)], dim=1))
+        return self.encoder(torch.cat([x, missing.to(x.dtype)], dim=1))

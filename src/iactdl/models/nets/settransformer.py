@@ -18,7 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from iactdl.models.nets.layers import mlp, pixel_row_stats, standardise_pixel_rows
+from iactdl.models.nets.base import PixelSetNet
+from iactdl.models.nets.layers import mlp
 
 __all__ = ["SetTransformerSettings", "SetTransformer", "MAB", "ISAB", "SAB", "PMA"]
 
@@ -90,11 +91,8 @@ class PMA(nn.Module):
         return self.mab(self.seeds.expand(z.shape[0], -1, -1), self.rff(z), mask)
 
 
-class SetTransformer(nn.Module):
-    """Embed pixels -> (I)SAB x blocks -> PMA_k -> MLP head."""
-
-    input_kind = "pixel_set"
-    input_names = ("pixel_set", "pixel_set_mask")
+class SetTransformer(PixelSetNet):
+    """Embed pixels -> (I)SAB x blocks -> PMA_k -> MLP head; the encoder ends at PMA."""
 
     def __init__(
         self, settings: SetTransformerSettings, n_outputs: int = 1, n_features: int | None = None
@@ -102,8 +100,6 @@ class SetTransformer(nn.Module):
         super().__init__()
         self.settings = settings
         s = settings
-        self.register_buffer("row_mean", torch.zeros(4))
-        self.register_buffer("row_std", torch.ones(4))
         self.embed = nn.Linear(4, s.dim)
         if s.inducing_points > 0:
             blocks = [ISAB(s.dim, s.heads, s.inducing_points) for _ in range(s.blocks)]
@@ -111,20 +107,14 @@ class SetTransformer(nn.Module):
             blocks = [SAB(s.dim, s.heads) for _ in range(s.blocks)]
         self.encoder = nn.ModuleList(blocks)
         self.pool = PMA(s.dim, s.heads, s.seeds)
+        self.representation_size = s.dim * s.seeds
         self.head = mlp([s.dim * s.seeds, s.head_hidden, n_outputs], dropout=s.dropout)
 
-    @torch.no_grad()
-    def fit_scaling(self, pixel_set: torch.Tensor, pixel_set_mask: torch.Tensor) -> None:
-        mean, std = pixel_row_stats(pixel_set, pixel_set_mask.bool())
-        self.row_mean.copy_(mean)
-        self.row_std.copy_(std)
-
-    def forward(self, pixel_set: torch.Tensor, pixel_set_mask: torch.Tensor) -> torch.Tensor:
+    def encode(self, pixel_set: torch.Tensor, pixel_set_mask: torch.Tensor) -> torch.Tensor:
         mask = pixel_set_mask.bool()
         empty = ~mask.any(dim=1)
         mask = torch.cat([mask[:, :1] | empty[:, None], mask[:, 1:]], dim=1)
-        x = self.embed(standardise_pixel_rows(pixel_set, mask, self.row_mean, self.row_std))
+        x = self.embed(self.scaled_rows(pixel_set, mask))
         for block in self.encoder:
             x = block(x, mask)
-        pooled = self.pool(x, mask)
-        return self.head(pooled.flatten(1))
+        return self.pool(x, mask).flatten(1)

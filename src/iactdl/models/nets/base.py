@@ -1,0 +1,70 @@
+"""What every net shares: the encoder / head split, and the pixel-set input scaling.
+
+Every net is ``head(encode(inputs))``. ``encode`` maps the raw inputs (scaled by the net's own
+buffers) to a representation, one vector of ``representation_size`` per event; ``head`` maps that
+vector to one output per head (gammaness logit, log10 energy). Domain-adversarial training (Ganin et
+al. 2016) attaches a second head, the domain classifier, to the same representation, and the
+figures project it (PCA) to show what the adaptation did. Where the representation is taken:
+
+==================  ============================================================================
+net                 representation (the input of ``head``)
+==================  ============================================================================
+MLP                 the last hidden layer (after activation and dropout); head: one linear layer
+HexCNN              masked mean and max over the camera cells of the last stage; head: an MLP
+DeepSets            the pooled set vector (+ log pixel count), Zaheer et al.'s input of rho
+SetTransformer      the PMA output (k seeds, flattened); head: an MLP
+==================  ============================================================================
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from iactdl.models.nets.layers import pixel_row_stats, standardise_pixel_rows
+
+__all__ = ["EncoderHeadNet", "PixelSetNet"]
+
+
+class EncoderHeadNet(nn.Module):
+    """A net split into ``encode`` (inputs -> representation) and ``head`` (-> outputs).
+
+    Subclasses define ``encode``, set ``representation_size`` and build ``self.head`` after the
+    encoder's modules (creation order fixes the initialisation for a given seed).
+    """
+
+    representation_size: int
+    head: nn.Module
+
+    def encode(self, *inputs: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def forward(self, *inputs: torch.Tensor, **named: torch.Tensor) -> torch.Tensor:
+        return self.head(self.encode(*inputs, **named))
+
+
+class PixelSetNet(EncoderHeadNet):
+    """A net on the pixel set ``(x_deg, y_deg, charge p.e., peak_time ns)`` (n, P, 4) + mask (n, P).
+
+    Owns the input scaling the set nets share: log1p of the charge, then every column standardised
+    with the mean and std over the valid rows of the training set (buffers ``row_mean``,
+    ``row_std``); padded rows are zeroed.
+    """
+
+    input_kind = "pixel_set"
+    input_names = ("pixel_set", "pixel_set_mask")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("row_mean", torch.zeros(4))
+        self.register_buffer("row_std", torch.ones(4))
+
+    @torch.no_grad()
+    def fit_scaling(self, pixel_set: torch.Tensor, pixel_set_mask: torch.Tensor) -> None:
+        mean, std = pixel_row_stats(pixel_set, pixel_set_mask.bool())
+        self.row_mean.copy_(mean)
+        self.row_std.copy_(std)
+
+    def scaled_rows(self, pixel_set: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Standardised pixel rows; ``mask`` (bool) marks the valid ones."""
+        return standardise_pixel_rows(pixel_set, mask, self.row_mean, self.row_std)
