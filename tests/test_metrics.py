@@ -59,18 +59,50 @@ def test_li_ma_large_counts_approach_gaussian_limit():
     assert li_ma_significance(n_on, n_off, alpha) == pytest.approx(simple, rel=0.01)
 
 
-def test_li_ma_agrees_with_pyirf_or_gammapy():
-    try:
-        from pyirf.statistics import li_ma_significance as reference
-    except ImportError:
-        gp = pytest.importorskip("gammapy.stats", reason="pyirf or gammapy for the cross-check")
+@pytest.mark.parametrize("n_on, n_off, alpha", [(10, 20, 0.1), (130, 400, 0.2), (7, 3, 1.0)])
+def test_li_ma_excess_agrees_with_pyirf(n_on, n_off, alpha):
+    reference = pytest.importorskip("pyirf.statistics").li_ma_significance
+    assert li_ma_significance(n_on, n_off, alpha) == pytest.approx(
+        float(reference(n_on, n_off, alpha)), rel=1e-6
+    )
 
-        def reference(n_on, n_off, alpha):
-            return gp.WStatCountsStatistic(n_on, n_off, alpha).sqrt_ts
 
-    for n_on, n_off, alpha in [(10, 20, 0.1), (130, 400, 0.2), (7, 3, 1.0)]:
-        assert li_ma_significance(n_on, n_off, alpha) == pytest.approx(
-            float(reference(n_on, n_off, alpha)), rel=1e-6
+def test_pyirf_sets_deficits_to_zero_where_we_keep_the_sign():
+    # the difference the module docstring states: pyirf 0, ours (and gammapy's) negative
+    reference = pytest.importorskip("pyirf.statistics").li_ma_significance
+    assert float(reference(5, 100, 0.1)) == 0.0
+    assert li_ma_significance(5, 100, 0.1) < -1.0
+
+
+@pytest.mark.parametrize(
+    "n_on, n_off, alpha",
+    [
+        (10, 20, 0.1),  # excesses
+        (130, 400, 0.2),
+        (7, 3, 1.0),
+        (5, 100, 0.1),  # deficits
+        (1, 50, 0.5),
+        (80, 1000, 0.2),
+        (0, 10, 0.2),  # zero counts: no ON, no OFF, none at all
+        (10, 0, 0.2),
+        (3, 0, 1.0),
+        (0, 0, 0.2),
+        (0, 1, 1 / 11),
+    ],
+)
+def test_li_ma_agrees_with_gammapy_wstat(n_on, n_off, alpha):
+    stats = pytest.importorskip("gammapy.stats", reason="gammapy (test extra) for the cross-check")
+    expected = float(stats.WStatCountsStatistic(n_on, n_off, alpha).sqrt_ts)
+    assert li_ma_significance(n_on, n_off, alpha) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_li_ma_vectorised_agrees_with_gammapy_on_a_grid():
+    stats = pytest.importorskip("gammapy.stats", reason="gammapy (test extra) for the cross-check")
+    n_on, n_off = np.meshgrid(np.arange(0, 40, 3), np.arange(0, 120, 7))
+    for alpha in (0.1, 0.2, 1.0):
+        expected = stats.WStatCountsStatistic(n_on, n_off, alpha).sqrt_ts
+        np.testing.assert_allclose(
+            li_ma_significance(n_on, n_off, alpha), expected, rtol=1e-9, atol=1e-12
         )
 
 

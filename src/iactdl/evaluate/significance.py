@@ -10,9 +10,12 @@ OFF exposure (``1 / n_off_regions`` for equal-sized wobble regions), the excess 
         \\frac{N_{on}}{N_{on}+N_{off}}\\right]
         + N_{off} \\ln\\left[(1+\\alpha)\\frac{N_{off}}{N_{on}+N_{off}}\\right] \\right\\}^{1/2},
 
-signed like the excess (negative for a deficit), as in pyirf and gammapy. The events counted are
-those passing a gammaness cut chosen on simulations, never on the observation itself (that would
-bias the significance upwards).
+signed like the excess: negative for a deficit (``n_on < alpha n_off``). This is gammapy's
+convention (``WStatCountsStatistic(n_on, n_off, alpha).sqrt_ts``, which we match for excesses,
+deficits and zero counts); pyirf's ``li_ma_significance`` agrees for an excess but returns 0 for a
+deficit. No counts at all give 0; ``n_on = 0`` with OFF counts is a (finite) deficit. The events
+counted are those passing a gammaness cut chosen on simulations, never on the observation itself
+(that would bias the significance upwards).
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ __all__ = ["li_ma_significance", "onoff_counts", "best_cut_expected_significance
 
 def li_ma_significance(n_on, n_off, alpha):
     """Li & Ma (1983) eq. 17 significance, vectorised over arrays; 0 where there is no count.
+
+    Signed like the excess ``n_on - alpha n_off`` (negative for a deficit, as gammapy's
+    ``WStatCountsStatistic.sqrt_ts``; pyirf gives 0 for a deficit).
 
     Parameters
     ----------
