@@ -14,6 +14,7 @@ from sklearn.base import is_classifier, is_regressor
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
+from iactdl.fit import validate_entry
 from iactdl.io import InputError, write_events
 from iactdl.models import (
     ESTIMATORS,
@@ -22,7 +23,6 @@ from iactdl.models import (
     fit_baseline,
     load_model,
     make_estimator,
-    validate_entry,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -219,7 +219,7 @@ def test_a_checkpoint_of_another_run_is_not_resumed(toy_files, tmp_path):
 
 
 def test_validate_net_entry():
-    from iactdl.models.nets import validate_net_entry
+    from iactdl.fit import validate_net_entry
 
     ok = {"kind": "net", "task": "separation", "net": "hexcnn", "features": ["grid_image"]}
     validate_net_entry("cnn", ok)

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from iactdl.io import SIMULATED_SAMPLES, EventWriter, InputError, iter_chunks, open_events
+from iactdl.io.cuts import range_cut_masks
 from iactdl.io.fact import FACT_FEATURES, iter_fact_chunks
 
 __all__ = [
@@ -44,7 +45,6 @@ __all__ = [
     "extract_events",
     "nonfinite_rows",
     "image_cut_masks",
-    "range_cut_masks",
 ]
 
 log = logging.getLogger(__name__)
@@ -108,30 +108,6 @@ def image_cut_masks(
         "min_pixels_above_threshold": above.sum(axis=1) >= min_pixels,
         "min_signal_charge": signal >= min_signal_charge,
     }
-
-
-def range_cut_masks(
-    chunk: Mapping[str, np.ndarray], ranges: Mapping, key: str, path
-) -> dict[str, np.ndarray]:
-    """Rows inside ``[min, max]`` (inclusive; None = open) per column; NaN is outside."""
-    masks = {}
-    for name, bounds in ranges.items():
-        if name not in chunk:
-            raise InputError(
-                f"{path}: config {key}.{name}: no column '{name}' to cut on "
-                f"(the events have {sorted(chunk)})"
-            )
-        values = np.asarray(chunk[name])
-        if values.ndim != 1:
-            raise InputError(f"config {key}.{name}: column '{name}' is not 1-D, cannot range-cut")
-        lo, hi = bounds
-        keep = np.isfinite(values) if values.dtype.kind in "fc" else np.ones(len(values), bool)
-        if lo is not None:
-            keep &= values >= lo
-        if hi is not None:
-            keep &= values <= hi
-        masks[f"{key}.{name}"] = keep
-    return masks
 
 
 def _simulated_chunks(in_path, required, chunk_size) -> tuple[Iterator, dict]:

@@ -31,8 +31,7 @@ rule train_baseline:
             "models.registry",
             "models.derived",
             "models.entry",
-            "evaluate.metrics",
-            "evaluate.energy",
+            "metrics",
             "io",
         ),
     script:

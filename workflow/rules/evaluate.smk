@@ -47,8 +47,7 @@ rule evaluate:
         seed=get_evaluate_seed,
         src=src(
             "evaluate.evaluation",
-            "evaluate.metrics",
-            "evaluate.energy",
+            "metrics",
             "evaluate.significance",
             "io",
         ),

@@ -19,7 +19,7 @@ rule figure_roc:
     threads: 1
     params:
         models=models_of_task("separation"),
-        src=src("evaluate.figures", "evaluate.metrics"),
+        src=src("evaluate.figures", "metrics"),
     script:
         "../scripts/figure_roc.py"
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,18 +19,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iactdl.evaluate.energy import bias_resolution, binned_bias_resolution, migration_matrix
-from iactdl.evaluate.metrics import (
+from iactdl.evaluate.significance import best_cut_expected_significance, onoff_counts
+from iactdl.io import InputError, read_attrs, read_table, to_json
+from iactdl.metrics.energy import bias_resolution, binned_bias_resolution, migration_matrix
+from iactdl.metrics.separation import (
     brier_score,
     calibration_curve,
     cut_at_gamma_efficiency,
     roc_auc_bootstrap,
     working_points,
 )
-from iactdl.evaluate.significance import best_cut_expected_significance, onoff_counts
-from iactdl.io import InputError, read_attrs, read_table
 
-__all__ = ["EVALUATION_DEFAULTS", "energy_bins", "evaluate_model", "to_json"]
+__all__ = ["EVALUATION_DEFAULTS", "energy_bins", "evaluate_model"]
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +52,6 @@ EVALUATION_DEFAULTS = {
 def energy_bins(config: Mapping) -> np.ndarray:
     """Log-spaced bin edges of true energy (TeV) from the evaluation config."""
     return np.geomspace(config["energy_min"], config["energy_max"], config["n_energy_bins"] + 1)
-
-
-def to_json(obj):
-    """Plain JSON types; NaN and infinities become null."""
-    if isinstance(obj, Mapping):
-        return {str(k): to_json(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_json(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return to_json(obj.tolist())
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
 
 
 def _read(path, needed) -> pd.DataFrame:

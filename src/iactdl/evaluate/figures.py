@@ -20,8 +20,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
 
-from iactdl.evaluate.metrics import roc, roc_auc  # noqa: E402
 from iactdl.io import read_columns  # noqa: E402
+from iactdl.metrics import roc, roc_auc  # noqa: E402
 
 __all__ = [
     "save_figure",

@@ -31,7 +31,6 @@ from pathlib import Path
 
 import numpy as np
 
-from iactdl.extract import range_cut_masks
 from iactdl.io import (
     TRUTH_COLUMNS,
     EventWriter,
@@ -41,6 +40,7 @@ from iactdl.io import (
     open_events,
     read_columns,
 )
+from iactdl.io.cuts import range_cut_masks
 
 __all__ = ["DEFAULT_FRACTIONS", "split_assignment", "split_dataset", "observed_dataset"]
 

@@ -23,9 +23,9 @@ import torch
 
 from iactdl import __version__
 from iactdl.fit.engine import fit
+from iactdl.fit.entry import fit_settings
 from iactdl.io import InputError, n_events, read_columns
 from iactdl.models.nets import NETS, build_net, input_columns, net_inputs, save_net
-from iactdl.models.nets.entry import fit_settings
 
 __all__ = ["choose_device", "heads_for", "load_split", "train_net"]
 

@@ -8,6 +8,7 @@ from iactdl.io.columns import (
     TRUTH_COLUMNS,
     UNITS,
 )
+from iactdl.io.cuts import range_cut_masks
 from iactdl.io.fact import fact_level, iter_fact_chunks, read_fact
 from iactdl.io.hdf5 import (
     EventWriter,
@@ -22,6 +23,7 @@ from iactdl.io.hdf5 import (
     read_table,
     write_events,
 )
+from iactdl.io.jsonfile import to_json
 from iactdl.io.photonstream import iter_photonstream, read_photonstream
 
 __all__ = [
@@ -47,4 +49,6 @@ __all__ = [
     "read_fact",
     "iter_photonstream",
     "read_photonstream",
+    "range_cut_masks",
+    "to_json",
 ]

@@ -43,7 +43,6 @@ __all__ = [
     "read_model_info",
     "make_estimator",
     "validate_baseline_entry",
-    "validate_entry",
     "validate_model_entry",
 ]
 
@@ -70,16 +69,3 @@ def load_model(model_dir: str | os.PathLike):
     from iactdl.models.nets import load_net  # torch is imported only where a net is used
 
     return load_net(model_dir)
-
-
-def validate_entry(name: str, entry) -> None:
-    """Full check of a model entry: the common keys, then the kind's own validator."""
-    validate_model_entry(name, entry)
-    if entry["kind"] == "baseline":
-        validate_baseline_entry(name, entry)
-        return
-    try:
-        from iactdl.models.nets import validate_net_entry
-    except ImportError:  # the nets package checks its entries when it fits
-        return
-    validate_net_entry(name, entry)

@@ -30,7 +30,8 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from iactdl import __version__
-from iactdl.io import InputError, column_names, n_events, read_columns
+from iactdl.io import InputError, column_names, n_events, read_columns, to_json
+from iactdl.metrics import bias_resolution, roc_auc
 from iactdl.models.derived import compute_derived, derived_inputs
 from iactdl.models.entry import OUTPUTS, validate_model_entry
 from iactdl.models.registry import check_hyperparameters, make_estimator
@@ -188,9 +189,6 @@ def training_data(model: BaselineModel, path: str | os.PathLike):
 
 def _scores(task: str, y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     """Fold scores: ROC AUC for separation; bias, resolution (68 % containment) for energy."""
-    from iactdl.evaluate.energy import bias_resolution
-    from iactdl.evaluate.metrics import roc_auc
-
     if task == "separation":
         return {"roc_auc": float(roc_auc(y, pred))}
     bias, res = bias_resolution(10.0**y, 10.0**pred)
@@ -304,8 +302,7 @@ def fit_baseline(
         "val": val_scores,
         "iactdl_version": __version__,
     }
-    from iactdl.evaluate.evaluation import to_json  # NaN (e.g. a one-class val split) -> null
-
+    # to_json: NaN (e.g. a one-class val split) -> null
     _atomic_write(out / "model.json", lambda p: p.write_text(json.dumps(to_json(meta), indent=2)))
     log.info(
         "model %s: CV %s, val %s",

@@ -4,7 +4,9 @@ An entry is a mapping with at least ``kind`` (``baseline`` | ``net``), ``task`` 
 gamma/hadron, output ``gammaness`` in [0, 1]; ``energy``: regression of log10 true energy on gammas,
 output ``energy_pred`` in TeV) and ``features`` (dataset columns the model reads). Kind-specific
 keys are checked by the kind's own validator
-(:func:`iactdl.models.baselines.validate_baseline_entry`, ``iactdl.models.nets``). The schema
+(:func:`iactdl.models.baselines.validate_baseline_entry`;
+:func:`iactdl.fit.entry.validate_net_entry`, which lives with the engine whose settings most net
+keys are). The schema
 (``workflow/schemas/config.schema.yaml``) checks the same before any job runs; these checks repeat
 it for users of the library outside Snakemake.
 """

@@ -18,7 +18,6 @@ vector per event, which the domain head of domain adaptation reads beside the ou
 
 from iactdl.models.nets.base import EncoderHeadNet, PixelSetNet
 from iactdl.models.nets.deepsets import DeepSets, DeepSetsSettings
-from iactdl.models.nets.entry import validate_net_entry
 from iactdl.models.nets.hexcnn import HexCNN, HexCNNSettings
 from iactdl.models.nets.layers import OUTPUT_HEADS, HexConv2d, hex_kernel_mask
 from iactdl.models.nets.mlp import MLP, MLPSettings
@@ -33,7 +32,6 @@ __all__ = [
     "OUTPUT_HEADS",
     "build_net",
     "net_settings",
-    "validate_net_entry",
     "input_columns",
     "load_net",
     "save_net",

@@ -1,5 +1,11 @@
 """Model entries of ``kind: net``: the keys they take and their check before any fitting.
 
+The check lives with the training engine, not with the nets, because most of a net entry's keys
+are the engine's (:class:`~iactdl.fit.engine.FitSettings`, the optimiser and schedule tables of
+:mod:`iactdl.fit.optim`): ``iactdl.fit`` imports ``iactdl.models.nets``, never the reverse.
+:func:`validate_entry` checks an entry of any kind (baselines through
+:func:`iactdl.models.baselines.validate_baseline_entry`).
+
 A net entry has the keys every model has (``kind``, ``task``, ``features``; see
 :mod:`iactdl.models.entry`), the net's own (:data:`NET_KEYS`) and the engine's
 (:class:`iactdl.fit.engine.FitSettings` fields but ``seed``, which the rule derives from config's
@@ -15,9 +21,17 @@ from collections.abc import Mapping
 
 from iactdl.fit.engine import FitSettings
 from iactdl.fit.optim import OPTIMIZERS, SCHEDULES
+from iactdl.models import validate_baseline_entry, validate_model_entry
 from iactdl.models.nets.registry import INPUT_COLUMNS, NETS, net_settings
 
-__all__ = ["NET_KEYS", "COMMON_KEYS", "FIT_KEYS", "validate_net_entry", "fit_settings"]
+__all__ = [
+    "NET_KEYS",
+    "COMMON_KEYS",
+    "FIT_KEYS",
+    "validate_net_entry",
+    "validate_entry",
+    "fit_settings",
+]
 
 NET_KEYS = ("net", "settings", "energy_head", "gpu", "require_gpu", "max_train_events")
 COMMON_KEYS = ("kind", "task", "features", "description")
@@ -65,6 +79,15 @@ def validate_net_entry(name: str, entry: Mapping) -> None:
             raise ValueError(f"{where}.{key}: expected an integer >= {low}, got {entry[key]!r}")
     if "lr" in entry and not (isinstance(entry["lr"], (int, float)) and entry["lr"] > 0):
         raise ValueError(f"{where}.lr: expected a learning rate > 0, got {entry['lr']!r}")
+
+
+def validate_entry(name: str, entry) -> None:
+    """Full check of a model entry: the common keys, then the kind's own validator."""
+    validate_model_entry(name, entry)
+    if entry["kind"] == "baseline":
+        validate_baseline_entry(name, entry)
+    else:
+        validate_net_entry(name, entry)
 
 
 def fit_settings(entry: Mapping, seed: int, name: str = "net") -> FitSettings:
