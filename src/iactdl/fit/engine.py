@@ -9,6 +9,11 @@ checkpoint (:mod:`iactdl.fit.checkpoint`) is written atomically; ``fit`` resumes
 matches the run, and a resumed run ends with the same weights as an uninterrupted one (the
 permutation and the global RNG are re-seeded from (seed, epoch) at every epoch start).
 
+What one step minimises is the loss of the net's outputs on a training batch, unless an
+:class:`Objective` takes over (domain-adversarial training, :mod:`iactdl.fit.dann`, adds a target
+batch and a domain loss): the loop, the optimiser, checkpoints, resume, bf16 and the choice of the
+best epoch stay the engine's.
+
 The final weights are those of the epoch with the lowest validation loss; early stopping ends the
 run after ``patience`` epochs without improvement (Prechelt 1998).
 """
@@ -37,7 +42,16 @@ from iactdl.fit.losses import multitask_loss
 from iactdl.fit.optim import make_optimizer, make_schedule
 from iactdl.provenance import rule_seed
 
-__all__ = ["FitSettings", "FitResult", "TrainingDiverged", "fit", "evaluate", "HISTORY_COLUMNS"]
+__all__ = [
+    "FitSettings",
+    "FitResult",
+    "Objective",
+    "TrainingDiverged",
+    "fit",
+    "evaluate",
+    "autocast",
+    "HISTORY_COLUMNS",
+]
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +124,41 @@ def _identity(
     }
 
 
+def autocast(device: torch.device, bf16: bool):
+    """bf16 autocast where the engine uses it (CUDA and ``bf16``), else a no-op context."""
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16)
+
+
 def _forward(net: Callable, batch: Mapping[str, torch.Tensor], names, device, bf16: bool):
-    with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16):
+    with autocast(device, bf16):
         out = net(**{k: batch[k] for k in names})
     return out.float()
+
+
+class Objective:
+    """What one optimiser step minimises, when it is more than ``loss_fn`` of a training batch.
+
+    The engine calls :meth:`start` once (after moving the net), :meth:`start_epoch` at every epoch
+    start (after re-seeding, so draws made there are the same when resumed), :meth:`loss` per step
+    with the source batch and the global step, and :meth:`epoch_metrics` once per epoch (extra
+    history columns; the only host sync it may do). :meth:`identity` joins the checkpoint's
+    identity, so a checkpoint of another objective is not resumed.
+    """
+
+    def identity(self) -> dict:
+        return {}
+
+    def start(self, device: torch.device, bf16: bool, steps_per_epoch: int, epochs: int) -> None:
+        pass
+
+    def start_epoch(self, epoch: int, epoch_seed: int) -> None:
+        pass
+
+    def loss(self, model: Callable, batch: Mapping[str, torch.Tensor], step: int) -> torch.Tensor:
+        raise NotImplementedError
+
+    def epoch_metrics(self) -> dict:
+        return {}
 
 
 @torch.no_grad()
@@ -150,7 +195,7 @@ def _write_history(path: Path, rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=HISTORY_COLUMNS)
+        w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else HISTORY_COLUMNS)
         w.writeheader()
         w.writerows(rows)
     os.replace(tmp, path)
@@ -167,6 +212,7 @@ def fit(
     loss_fn: Callable | None = None,
     progress: bool = True,
     stop_after_epoch: int | None = None,
+    objective: Objective | None = None,
 ) -> FitResult:
     """Train ``net`` in place on ``train``, validate on ``val`` each epoch; return the history.
 
@@ -183,6 +229,9 @@ def fit(
         ``loss(outputs, batch, heads) -> scalar``; default :func:`multitask_loss`.
     stop_after_epoch
         Return after this many epochs as if killed (for tests of resume).
+    objective
+        Replaces ``loss_fn`` of a training batch as what a step minimises (see :class:`Objective`);
+        validation and the choice of the best epoch still use ``loss_fn`` on ``val``.
     """
     s = settings
     device = torch.device(device)
@@ -216,6 +265,9 @@ def fit(
         s.warmup_epochs, s.step_epochs, s.step_gamma,
     )  # fmt: skip
     identity = _identity(net, s, train, val, n, n_val)
+    if objective is not None:
+        identity["objective"] = objective.identity()
+        objective.start(device, bf16, steps_per_epoch, s.epochs)
     result = FitResult()
     best_state = copy.deepcopy(net.state_dict())
     epochs_since_best = 0
@@ -246,6 +298,8 @@ def fit(
         epoch_seed = rule_seed(s.seed, "epoch", str(epoch))
         torch.manual_seed(epoch_seed)  # dropout: same stream whether resumed or not
         gen = torch.Generator().manual_seed(epoch_seed)
+        if objective is not None:
+            objective.start_epoch(epoch, epoch_seed)
         perm = torch.randperm(n, generator=gen).to(device)
         total = torch.zeros((), device=device)
         lr = opt.param_groups[0]["lr"]
@@ -256,7 +310,10 @@ def fit(
         for b in bar:
             idx = perm[b * s.batch_size : (b + 1) * s.batch_size]
             batch = {k: v[idx] for k, v in train.items()}
-            loss = loss_fn(_forward(model, batch, names, device, bf16), batch, heads)
+            if objective is None:
+                loss = loss_fn(_forward(model, batch, names, device, bf16), batch, heads)
+            else:
+                loss = objective.loss(model, batch, epoch * steps_per_epoch + b)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if s.grad_clip > 0:
@@ -289,6 +346,8 @@ def fit(
             epoch=epoch + 1, train_loss=train_loss, val_loss=val_loss, val_auc=val_auc, lr=lr,
             seconds=round(time.perf_counter() - t0, 3),
         )  # fmt: skip
+        if objective is not None:
+            row.update(objective.epoch_metrics())
         result.history.append(row)
         log.info(
             "epoch %d/%d: train loss %.4f, val loss %.4f, val AUC %.4f, lr %.2e, %.1f s",

@@ -6,6 +6,11 @@ are the net's raw outputs in fp32, ``batch`` the batch's tensors (targets ``is_g
 names of the output columns. :func:`multitask_loss` is the default: binary cross-entropy on the
 gammaness logit (the negative log-likelihood of a Bernoulli label) plus ``energy_weight`` x the mean
 squared error of log10 energy on gammas (Caruana 1997 on multi-task learning).
+
+A batch with a ``sample_weight`` column (importance weights ``p_target(x) / p_source(x)`` or class
+weights ``q_y / p_y`` of domain adaptation, mean ~1 over the training set) gives the weighted mean
+``mean(w * loss_i)`` of the cross-entropy: an estimate of the loss under the target distribution
+(Shimodaira 2000; on a validation set, importance-weighted validation, Sugiyama et al. 2007).
 """
 
 from __future__ import annotations
@@ -21,9 +26,9 @@ Loss = Callable[[torch.Tensor, dict[str, torch.Tensor], tuple[str, ...]], torch.
 
 
 def bce_loss(outputs: torch.Tensor, batch: dict, heads: tuple[str, ...]) -> torch.Tensor:
-    """Binary cross-entropy with logits on the gammaness head."""
+    """Binary cross-entropy with logits on the gammaness head (weighted by ``sample_weight``)."""
     return F.binary_cross_entropy_with_logits(
-        outputs[:, heads.index("gammaness")], batch["is_gamma"]
+        outputs[:, heads.index("gammaness")], batch["is_gamma"], weight=batch.get("sample_weight")
     )
 
 

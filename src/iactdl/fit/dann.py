@@ -1,0 +1,209 @@
+"""Domain-adversarial training (DANN; Ganin et al. 2016, JMLR 17, "Domain-Adversarial Training of
+Neural Networks") and its label-shift-aware variant (IWDAN; Tachet des Combes et al. 2020, NeurIPS,
+"Domain Adaptation with Conditional Distribution Matching and Generalized Label Shift").
+
+A net of :mod:`iactdl.models.nets` is ``head(encode(x))``. DANN puts a domain classifier (the
+domain head) on the representation ``z = encode(x)`` behind a gradient-reversal layer: the domain
+head learns to tell simulated (source, label 0) from observed (target, label 1) events, while the
+encoder receives the *reversed* gradient of that loss and so learns a representation in which the
+domains cannot be told apart, and the class head still separates gammas from hadrons on the source.
+Each step takes a labelled source batch and an unlabelled ``observed_train`` batch; the strength of
+the reversal grows with training progress ``p`` in [0, 1] as Ganin's schedule
+``lambda(p) = lambda_max * (2 / (1 + exp(-10 p)) - 1)``, so the domain head is accurate before its
+gradient shapes the encoder.
+
+DANN matches the marginals ``p_s(z)`` and ``p_t(z)``; when the class priors differ (about 58% gammas
+in the simulated training set, a few percent in the observation) a perfect match forces the encoder
+to mis-map classes (Zhao et al. 2019). IWDAN matches ``sum_y w_y p_s(z|y) p_s(y)`` to ``p_t(z)``
+instead, with ``w_y = q_y / p_y`` the ratio of the target to the source class prior: the source
+rows of the domain loss carry the weight of their class (``domain_weight`` in the batch), and so do
+those of the class loss (``sample_weight``), which makes the classifier's training prior the
+target's. The target prior ``q`` is an input (the quantifier of the shift diagnostics estimates it
+from a source-only classifier, EM of Saerens et al. 2002, without any observed truth).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from iactdl.fit.engine import Objective, _fingerprint, autocast
+from iactdl.models.nets.layers import mlp
+
+__all__ = [
+    "GradientReversal",
+    "grad_reverse",
+    "ganin_lambda",
+    "DANNSettings",
+    "DomainAdversarialNet",
+    "DANNObjective",
+    "class_prior_weights",
+]
+
+
+class GradientReversal(torch.autograd.Function):
+    """Identity forward; the gradient multiplied by ``-lambda`` backward (Ganin et al., eq. 13)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, lambd: float) -> torch.Tensor:
+        ctx.lambd = float(lambd)
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        return -ctx.lambd * grad, None
+
+
+def grad_reverse(x: torch.Tensor, lambd: float) -> torch.Tensor:
+    return GradientReversal.apply(x, lambd)
+
+
+def ganin_lambda(p: float | np.ndarray, lambda_max: float) -> float | np.ndarray:
+    """Ganin's schedule ``lambda_max * (2 / (1 + exp(-10 p)) - 1)``: 0 at p = 0, ~lambda_max at
+    p = 1 (training progress ``p`` = step / total steps)."""
+    return lambda_max * (2.0 / (1.0 + np.exp(-10.0 * np.asarray(p, dtype=np.float64))) - 1.0)
+
+
+@dataclass
+class DANNSettings:
+    lambda_max: float = 0.3  # final strength of the gradient reversal, in (0, 10]
+    domain_hidden: int = 64  # width of the domain head's hidden layer
+    target_batch_fraction: float = 0.5  # observed events per step, as a fraction of batch_size
+    class_weights: bool = False  # IWDAN: re-weight source classes to the target prior q
+
+    def check(self, where: str = "adapt") -> None:
+        if not (isinstance(self.lambda_max, (int, float)) and 0 < self.lambda_max <= 10):
+            raise ValueError(
+                f"{where}.lambda_max: expected a number in (0, 10] (the final strength of the "
+                f"gradient reversal; Ganin et al. use 1, 0.1-1 is typical), got {self.lambda_max!r}"
+            )
+        if not 0 < self.target_batch_fraction <= 4:
+            raise ValueError(
+                f"{where}.target_batch_fraction: expected a number in (0, 4], "
+                f"got {self.target_batch_fraction!r}"
+            )
+        if not (isinstance(self.domain_hidden, int) and self.domain_hidden >= 1):
+            raise ValueError(f"{where}.domain_hidden: expected an integer >= 1")
+
+
+class DomainAdversarialNet(nn.Module):
+    """A net and its domain head, trained together; ``forward`` is the net's (the class outputs).
+
+    The engine trains, checkpoints and validates this wrapper like any net (the domain head's
+    weights are in its state dict and optimiser); the saved model is ``self.net`` alone.
+    """
+
+    def __init__(self, net: nn.Module, domain_hidden: int = 64):
+        super().__init__()
+        self.net = net
+        self.domain_head = mlp([net.representation_size, domain_hidden, 1])
+        self.input_names = net.input_names
+        self.heads = tuple(net.heads)
+        self.settings = net.settings
+        self.net_name = getattr(net, "net_name", type(net).__name__)
+
+    def forward(self, *inputs: torch.Tensor, **named: torch.Tensor) -> torch.Tensor:
+        return self.net(*inputs, **named)
+
+
+def class_prior_weights(is_gamma: np.ndarray, target_prior: float) -> np.ndarray:
+    """``w_y = q_y / p_y`` per event: the source class prior ``p`` re-weighted to the target ``q``.
+
+    The weighted source sample has gamma fraction ``q`` and mean weight 1.
+    """
+    y = np.asarray(is_gamma).astype(bool)
+    p = float(y.mean())
+    if not 0 < p < 1:
+        raise ValueError("class weights need both classes in the source training set")
+    if not 0 < target_prior < 1:
+        raise ValueError(f"target gamma fraction must be in (0, 1), got {target_prior!r}")
+    return np.where(y, target_prior / p, (1 - target_prior) / (1 - p)).astype(np.float32)
+
+
+class DANNObjective(Objective):
+    """Class loss on the source batch + domain loss on source and target batches (Ganin et al.).
+
+    ``target``: the net's input tensors of ``observed_train`` (no labels). A source batch may carry
+    ``sample_weight`` (class loss) and ``domain_weight`` (its rows of the domain loss; IWDAN). The
+    domain loss is the mean of the source and the target halves, so the two domains count alike
+    whatever the batch sizes.
+    """
+
+    def __init__(
+        self,
+        target: Mapping[str, torch.Tensor],
+        settings: DANNSettings,
+        batch_size: int,
+        loss_fn: Callable,
+    ):
+        self.settings = settings
+        self.target = dict(target)
+        self.n_target = next(iter(self.target.values())).shape[0]
+        self.target_batch = max(1, round(batch_size * settings.target_batch_fraction))
+        if self.n_target < self.target_batch:
+            raise ValueError(
+                f"observed_train has {self.n_target} events, fewer than one target batch "
+                f"({self.target_batch}); lower batch_size or target_batch_fraction"
+            )
+        self.loss_fn = loss_fn
+
+    def identity(self) -> dict:
+        return {"dann": repr(self.settings), "target": _fingerprint(self.target)}
+
+    def start(self, device, bf16, steps_per_epoch, epochs) -> None:
+        self.device, self.bf16 = device, bf16
+        self.steps_per_epoch, self.total_steps = steps_per_epoch, steps_per_epoch * epochs
+        self.target = {k: v.to(device) for k, v in self.target.items()}
+
+    def start_epoch(self, epoch: int, epoch_seed: int) -> None:
+        # the target events of this epoch: whole permutations, as many as the steps need
+        gen = torch.Generator().manual_seed(epoch_seed + 1)
+        need = self.steps_per_epoch * self.target_batch
+        reps = -(-need // self.n_target)
+        perm = torch.cat([torch.randperm(self.n_target, generator=gen) for _ in range(reps)])
+        self.target_index = perm[:need].to(self.device)
+        self.sums = torch.zeros(4, device=self.device)  # class, domain, domain accuracy, steps
+        self.lambd = 0.0
+
+    def loss(self, model, batch, step: int) -> torch.Tensor:
+        wrapper = getattr(model, "_orig_mod", model)  # torch.compile keeps the module there
+        net, names = wrapper.net, wrapper.input_names
+        b = step % self.steps_per_epoch
+        idx = self.target_index[b * self.target_batch : (b + 1) * self.target_batch]
+        target = {k: self.target[k][idx] for k in names}
+        self.lambd = float(ganin_lambda(step / max(1, self.total_steps), self.settings.lambda_max))
+        with autocast(self.device, self.bf16):
+            z_s = net.encode(**{k: batch[k] for k in names})
+            z_t = net.encode(**target)
+            out = net.head(z_s)
+            d_s = wrapper.domain_head(grad_reverse(z_s, self.lambd)).float()[:, 0]
+            d_t = wrapper.domain_head(grad_reverse(z_t, self.lambd)).float()[:, 0]
+        class_loss = self.loss_fn(out.float(), batch, wrapper.heads)
+        domain_loss = 0.5 * (
+            F.binary_cross_entropy_with_logits(
+                d_s, torch.zeros_like(d_s), weight=batch.get("domain_weight")
+            )
+            + F.binary_cross_entropy_with_logits(d_t, torch.ones_like(d_t))
+        )
+        with torch.no_grad():
+            acc = 0.5 * ((d_s < 0).float().mean() + (d_t > 0).float().mean())
+            self.sums += torch.stack(
+                [class_loss.detach(), domain_loss.detach(), acc, torch.ones_like(acc)]
+            )
+        return class_loss + domain_loss
+
+    def epoch_metrics(self) -> dict:
+        class_loss, domain_loss, acc, steps = (float(v) for v in self.sums.cpu())
+        steps = max(steps, 1.0)
+        return {
+            "class_loss": class_loss / steps,
+            "domain_loss": domain_loss / steps,
+            "domain_accuracy": acc / steps,
+            "lambda": self.lambd if math.isfinite(self.lambd) else math.nan,
+        }
