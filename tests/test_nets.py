@@ -138,3 +138,29 @@ def test_unknown_net_and_settings_are_clear_errors():
         build_net("deepsets", {"pooling": "median"})
     with pytest.raises(ValueError, match="features"):
         build_net("mlp")
+
+
+@pytest.mark.parametrize("name", ["hexcnn", "deepsets", "settransformer"])
+def test_relative_time_ignores_a_per_event_time_offset(name, events):
+    """``time: relative`` (the ablation of the adaptation study): a trigger-time offset of a whole
+    event changes nothing; with absolute time it changes the output."""
+    x = {k: v[:16].clone() for k, v in _inputs(name, events).items()}
+    offset = torch.linspace(-20, 20, 16)
+    shifted = {k: v.clone() for k, v in x.items()}
+    if name == "hexcnn":
+        g = shifted["grid_image"]
+        g[:, 1] = torch.where(g[:, 0] > 0, g[:, 1] + offset[:, None, None], g[:, 1])
+    else:
+        p, m = shifted["pixel_set"], shifted["pixel_set_mask"]
+        p[..., 3] = torch.where(m, p[..., 3] + offset[:, None], p[..., 3])
+    outputs = {}
+    for time in ("absolute", "relative"):
+        torch.manual_seed(0)
+        net = build_net(name, {**SMALL[name], "time": time}, n_features=len(TOY_FEATURES))
+        net.fit_scaling(**_inputs(name, events))
+        with torch.no_grad():
+            outputs[time] = (net.eval()(**x), net(**shifted))
+    torch.testing.assert_close(*outputs["relative"], rtol=1e-4, atol=1e-4)
+    assert not torch.allclose(*outputs["absolute"], rtol=1e-3, atol=1e-3)
+    with pytest.raises(ValueError, match="time"):
+        build_net(name, {**SMALL[name], "time": "local"})

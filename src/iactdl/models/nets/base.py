@@ -23,7 +23,9 @@ from torch import nn
 
 from iactdl.models.nets.layers import pixel_row_stats, standardise_pixel_rows
 
-__all__ = ["EncoderHeadNet", "PixelSetNet"]
+__all__ = ["EncoderHeadNet", "PixelSetNet", "TIME_INPUTS", "check_time_setting"]
+
+TIME_INPUTS = ("absolute", "relative")
 
 
 class EncoderHeadNet(nn.Module):
@@ -46,10 +48,12 @@ class EncoderHeadNet(nn.Module):
 class PixelSetNet(EncoderHeadNet):
     """A net on the pixel set ``(x_deg, y_deg, charge p.e., peak_time ns)`` (n, P, 4) + mask (n, P).
 
-    Owns the input scaling the set nets share: log1p of the charge, then every column standardised
-    with the mean and std over the valid rows of the training set (buffers ``row_mean``,
-    ``row_std``); padded rows are zeroed.
+    Owns the input scaling the set nets share: log1p of the charge, the time absolute or relative
+    to the event (``settings.time``), then every column standardised with the mean and std over
+    the valid rows of the training set (buffers ``row_mean``, ``row_std``); padded rows are zeroed.
     """
+
+    settings: object
 
     input_kind = "pixel_set"
     input_names = ("pixel_set", "pixel_set_mask")
@@ -61,10 +65,25 @@ class PixelSetNet(EncoderHeadNet):
 
     @torch.no_grad()
     def fit_scaling(self, pixel_set: torch.Tensor, pixel_set_mask: torch.Tensor) -> None:
-        mean, std = pixel_row_stats(pixel_set, pixel_set_mask.bool())
+        mean, std = pixel_row_stats(pixel_set, pixel_set_mask.bool(), self.relative_time)
         self.row_mean.copy_(mean)
         self.row_std.copy_(std)
 
     def scaled_rows(self, pixel_set: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Standardised pixel rows; ``mask`` (bool) marks the valid ones."""
-        return standardise_pixel_rows(pixel_set, mask, self.row_mean, self.row_std)
+        return standardise_pixel_rows(
+            pixel_set, mask, self.row_mean, self.row_std, self.relative_time
+        )
+
+    @property
+    def relative_time(self) -> bool:
+        return check_time_setting(self.settings) == "relative"
+
+
+def check_time_setting(settings) -> str:
+    """The ``time`` setting of a pixel-level net: ``absolute`` (as recorded) or ``relative`` (minus
+    the event's charge-weighted mean time: an ablation that removes per-event time offsets)."""
+    time = getattr(settings, "time", "absolute")
+    if time not in TIME_INPUTS:
+        raise ValueError(f"time: {time!r}; valid: {list(TIME_INPUTS)}")
+    return time

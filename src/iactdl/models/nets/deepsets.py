@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from iactdl.models.nets.base import PixelSetNet
+from iactdl.models.nets.base import PixelSetNet, check_time_setting
 from iactdl.models.nets.layers import masked_max, masked_mean, masked_sum, mlp
 
 __all__ = ["DeepSetsSettings", "DeepSets", "POOLINGS"]
@@ -29,6 +29,7 @@ class DeepSetsSettings:
     pooling: str = "sum+mean"  # '+'-joined subset of sum, mean, max (Zaheer et al. use sum)
     sum_scale: float = 32.0  # the sum is divided by this (~ a typical pixel count) to keep it O(1)
     dropout: float = 0.0  # in rho only
+    time: str = "absolute"  # absolute | relative (minus the event's charge-weighted mean time)
 
 
 class DeepSets(PixelSetNet):
@@ -42,6 +43,7 @@ class DeepSets(PixelSetNet):
     ):
         super().__init__()
         self.settings = settings
+        check_time_setting(settings)
         self.poolings = tuple(settings.pooling.split("+"))
         bad = [p for p in self.poolings if p not in POOLINGS]
         if bad or not self.poolings:

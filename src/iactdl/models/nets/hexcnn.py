@@ -23,8 +23,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from iactdl.camera import fact_camera
-from iactdl.models.nets.base import EncoderHeadNet
-from iactdl.models.nets.layers import HexConv2d, mlp
+from iactdl.models.nets.base import EncoderHeadNet, check_time_setting
+from iactdl.models.nets.layers import HexConv2d, event_relative_time, mlp
 
 __all__ = ["HexCNNSettings", "HexCNN"]
 
@@ -35,6 +35,7 @@ class HexCNNSettings:
     convs_per_stage: int = 1  # more convs per stage = larger receptive field, slower on CPU
     head_hidden: int = 64  # width of the MLP after global pooling
     dropout: float = 0.1  # in the head only
+    time: str = "absolute"  # absolute | relative (minus the event's charge-weighted mean time)
 
 
 class HexCNN(EncoderHeadNet):
@@ -49,6 +50,7 @@ class HexCNN(EncoderHeadNet):
     def __init__(self, settings: HexCNNSettings, n_outputs: int = 1, n_features: int | None = None):
         super().__init__()
         self.settings = settings
+        check_time_setting(settings)
         if not settings.channels or settings.convs_per_stage < 1:
             raise ValueError("HexCNN needs at least one stage (channels) and convs_per_stage >= 1")
         mask = torch.from_numpy(fact_camera().grid_mask).float()[None, None]
@@ -70,18 +72,26 @@ class HexCNN(EncoderHeadNet):
 
     @torch.no_grad()
     def fit_scaling(self, grid_image: torch.Tensor) -> None:
-        charge, time = grid_image[:, 0], grid_image[:, 1]
-        t = time[charge > 0].double()
+        charge = grid_image[:, :1]
+        t = self._time(grid_image)[charge > 0].double()
         if t.numel() > 1:
             self.time_mean.copy_(t.mean().float())
             self.time_std.copy_(t.std().clamp(min=1e-3).float())
+
+    def _time(self, grid_image: torch.Tensor) -> torch.Tensor:
+        """(n, 1, rows, cols) peak time in ns, absolute or relative to the event (``time``)."""
+        time = grid_image[:, 1:2]
+        if check_time_setting(self.settings) == "relative":
+            charge = grid_image[:, :1]
+            return event_relative_time(charge, time, charge > 0, dims=(1, 2, 3))
+        return time
 
     def scale(self, grid_image: torch.Tensor) -> torch.Tensor:
         """log1p(charge) and standardised time (0 where there is no cleaned charge), masked."""
         charge = grid_image[:, :1].clamp(min=0)
         time = torch.where(
             charge > 0,
-            (grid_image[:, 1:2] - self.time_mean) / self.time_std,
+            (self._time(grid_image) - self.time_mean) / self.time_std,
             torch.zeros_like(charge),
         )
         x = torch.cat([torch.log1p(charge), time], dim=1)

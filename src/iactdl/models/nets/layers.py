@@ -19,6 +19,8 @@ __all__ = [
     "masked_mean",
     "masked_sum",
     "masked_max",
+    "event_relative_time",
+    "pixel_rows",
     "standardise_pixel_rows",
     "pixel_row_stats",
     "OUTPUT_HEADS",
@@ -90,27 +92,52 @@ def masked_max(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return torch.where(mask.any(dim=1, keepdim=True), filled, torch.zeros_like(filled))
 
 
-def standardise_pixel_rows(
-    pixels: torch.Tensor, mask: torch.Tensor, mean: torch.Tensor, std: torch.Tensor
+def event_relative_time(
+    charge: torch.Tensor, time: torch.Tensor, valid: torch.Tensor, dims: tuple[int, ...]
 ) -> torch.Tensor:
-    """Pixel rows (x_deg, y_deg, charge p.e., time ns) -> scaled rows; padded rows set to 0.
+    """Peak time minus the event's charge-weighted mean peak time over its ``valid`` pixels (ns).
 
-    Charge enters as log1p (shower images span three decades in p.e.); every column is then
-    standardised with the training-set mean/std over valid rows. Padded rows are zeroed so that no
-    value there (not even NaN) can reach a valid output.
+    The trigger time of an event, and any jitter of it between detectors, shifts every pixel's time
+    alike; the time relative to the event keeps the shape of the shower (its time gradient) and
+    drops that offset. ``dims``: the pixel axes of one event. An event without charge keeps 0.
     """
-    x = torch.cat(
-        [pixels[..., :2], torch.log1p(pixels[..., 2:3].clamp(min=0)), pixels[..., 3:]], -1
-    )
-    x = (x - mean) / std
+    w = torch.where(valid, charge.clamp(min=0), torch.zeros_like(charge))
+    total = w.sum(dim=dims, keepdim=True)
+    mean = (w * torch.where(valid, time, torch.zeros_like(time))).sum(dim=dims, keepdim=True)
+    mean = mean / total.clamp(min=1e-12)
+    return torch.where(valid, time - mean, torch.zeros_like(time))
+
+
+def pixel_rows(pixels: torch.Tensor, mask: torch.Tensor, relative_time: bool = False):
+    """Pixel rows (x_deg, y_deg, charge p.e., time ns) -> (x, y, log1p(charge), time).
+
+    Charge enters as log1p (shower images span three decades in p.e.); with ``relative_time`` the
+    time is relative to the event (:func:`event_relative_time`).
+    """
+    time = pixels[..., 3:]
+    if relative_time:
+        time = event_relative_time(pixels[..., 2:3], time, mask.unsqueeze(-1), dims=(1,))
+    return torch.cat([pixels[..., :2], torch.log1p(pixels[..., 2:3].clamp(min=0)), time], -1)
+
+
+def standardise_pixel_rows(
+    pixels: torch.Tensor,
+    mask: torch.Tensor,
+    mean: torch.Tensor,
+    std: torch.Tensor,
+    relative_time: bool = False,
+) -> torch.Tensor:
+    """:func:`pixel_rows` standardised with the training-set mean/std over valid rows; padded
+    rows set to 0, so that no value there (not even NaN) can reach a valid output."""
+    x = (pixel_rows(pixels, mask, relative_time) - mean) / std
     return torch.where(mask.unsqueeze(-1), x, torch.zeros_like(x))
 
 
-def pixel_row_stats(pixels: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def pixel_row_stats(
+    pixels: torch.Tensor, mask: torch.Tensor, relative_time: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and std of the scaled pixel columns over all valid rows of a training set."""
-    x = torch.cat(
-        [pixels[..., :2], torch.log1p(pixels[..., 2:3].clamp(min=0)), pixels[..., 3:]], -1
-    )
+    x = pixel_rows(pixels, mask, relative_time)
     rows = x[mask].double()
     if rows.shape[0] < 2:
         return torch.zeros(x.shape[-1]), torch.ones(x.shape[-1])

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from iactdl.models.nets.base import PixelSetNet
+from iactdl.models.nets.base import PixelSetNet, check_time_setting
 from iactdl.models.nets.layers import mlp
 
 __all__ = ["SetTransformerSettings", "SetTransformer", "MAB", "ISAB", "SAB", "PMA"]
@@ -33,6 +33,7 @@ class SetTransformerSettings:
     seeds: int = 1  # k of PMA: one pooled vector per event for classification
     head_hidden: int = 64  # width of the MLP after pooling
     dropout: float = 0.0  # in the head only
+    time: str = "absolute"  # absolute | relative (minus the event's charge-weighted mean time)
 
 
 class MAB(nn.Module):
@@ -99,6 +100,7 @@ class SetTransformer(PixelSetNet):
     ):
         super().__init__()
         self.settings = settings
+        check_time_setting(settings)
         s = settings
         self.embed = nn.Linear(4, s.dim)
         if s.inducing_points > 0:
