@@ -397,7 +397,7 @@ def feature_files(tmp_path_factory):
 def _split(d, files, tag, seed, fractions=None):
     outputs = {s: d / f"{tag}_{s}.h5" for s in ("train", "val", "test")}
     labelled = {k: v for k, v in files.items() if k != "observed"}
-    counts = split_dataset(labelled, outputs, fractions, seed=seed, chunk_size=64)
+    counts = split_dataset(labelled, outputs, fractions, seed=seed, chunk_size=64, quality_cuts={})
     return outputs, counts
 
 
@@ -433,7 +433,7 @@ def test_split_rejects_bad_fractions(feature_files):
 def test_observed_dataset_keeps_region_and_no_truth(feature_files, tmp_path):
     _, files = feature_files
     out = tmp_path / "observed.h5"
-    assert observed_dataset(files["observed"], out, chunk_size=50) == 120
+    assert observed_dataset(files["observed"], out, chunk_size=50, quality_cuts={}) == 120
     cols = read_columns(out)
     assert np.array_equal(cols["region"], np.arange(120) % 6)
     assert not {"particle_id", "true_energy"} & set(cols)

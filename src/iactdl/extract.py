@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from iactdl.io import SIMULATED_SAMPLES, EventWriter, InputError, iter_chunks, open_events
+from iactdl.io import SAMPLES, SIMULATED_SAMPLES, EventWriter, InputError, iter_chunks, open_events
 from iactdl.io.cuts import range_cut_masks
 from iactdl.io.fact import FACT_FEATURES, iter_fact_chunks
 
@@ -62,7 +62,7 @@ DEFAULTS = {
 }
 # Defaults of config `fact`
 FACT_DEFAULTS = {
-    "files": {},
+    "files": dict.fromkeys(SAMPLES),  # sample -> file; None: not produced
     "features": list(FACT_FEATURES),
     "extra_columns": [],
     "quality_cuts": {

@@ -22,7 +22,7 @@ rule predict:
     resources:
         mem_mb=4000,
     params:
-        chunk_size=config["evaluation"].get("chunk_size", 4096),
+        chunk_size=config["evaluation"]["chunk_size"],
         src=get_predict_src,
     script:
         "../scripts/predict.py"

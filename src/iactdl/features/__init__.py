@@ -42,7 +42,12 @@ from iactdl.features.leakage import leakage
 from iactdl.features.pipeline import DEFAULT_CONFIG, build_features, image_features
 from iactdl.features.pixels import ShowerPixels, charge_statistics, shower_pixels_from_mask
 from iactdl.features.pixelset import pixel_set
-from iactdl.features.split import observed_dataset, split_assignment, split_dataset
+from iactdl.features.split import (
+    DATASETS_DEFAULTS,
+    observed_dataset,
+    split_assignment,
+    split_dataset,
+)
 from iactdl.features.timing import timing_pixels
 
 
@@ -58,6 +63,7 @@ def timing(image, peak_time, mask=None, moments: str = "fact", camera=None):
 
 
 __all__ = [
+    "DATASETS_DEFAULTS",
     "DEFAULT_CONFIG",
     "DEFAULT_FEATURES",
     "FEATURE_UNITS",

@@ -66,9 +66,11 @@ FEATURE_UNITS = {
     "pixel_set_mask": "",
 }
 
-# The baselines' default inputs: FACT's own separation/energy features (open Crab sample analysis,
-# aict.yaml), present in our feature files AND in the real FACT DL2 files, so a baseline runs on
-# both. Derived columns (area, log_size, ...) are in our files only; add them explicitly.
+# The baselines' default inputs, in this order config.yaml's ``&image_parameters`` (the test in
+# tests/test_defaults.py holds the YAML copies to it): FACT's DL2 image features (io.fact) but the
+# three that depend on where the shower sits in the camera (its orientation ``delta`` and centroid
+# ``cog_x``/``cog_y``), so a baseline runs on our feature files and on real FACT DL2 alike. Derived
+# columns (area, log_size, ...) are in our files only; add them explicitly.
 DEFAULT_FEATURES = [
     "size",
     "width",
@@ -88,6 +90,9 @@ DEFAULT_FEATURES = [
     "photoncharge_shower_mean",
     "photoncharge_shower_variance",
     "photoncharge_shower_max",
+    "time_gradient_slope_long",
+    "time_gradient_slope_trans",
+    "timespread",
 ]
 
 # columns only image-based inputs produce (absent when features are passed through from FACT DL2)

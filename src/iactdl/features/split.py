@@ -42,12 +42,25 @@ from iactdl.io import (
 )
 from iactdl.io.cuts import range_cut_masks
 
-__all__ = ["DEFAULT_FRACTIONS", "split_assignment", "split_dataset", "observed_dataset"]
+__all__ = [
+    "DATASETS_DEFAULTS",
+    "DEFAULT_FRACTIONS",
+    "split_assignment",
+    "split_dataset",
+    "observed_dataset",
+]
 
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "val", "test")
-DEFAULT_FRACTIONS = {"train": 0.6, "val": 0.2, "test": 0.2}
+# Defaults of config `datasets` (the schema repeats them with descriptions; tests/test_defaults.py)
+DATASETS_DEFAULTS = {
+    "fractions": {"train": 0.6, "val": 0.2, "test": 0.2},
+    "chunk_size": 4096,
+    # FACT's open Crab analysis: >= 10 shower pixels (see the module docstring)
+    "quality_cuts": {"num_pixel_in_shower": [10, None]},
+}
+DEFAULT_FRACTIONS = DATASETS_DEFAULTS["fractions"]
 GAMMA_SAMPLES = ("gamma", "gamma_diffuse")
 
 
@@ -86,7 +99,7 @@ def split_dataset(
     outputs: Mapping[str, str | os.PathLike],
     fractions: Mapping[str, float] | None = None,
     seed: int = 0,
-    chunk_size: int = 4096,
+    chunk_size: int = DATASETS_DEFAULTS["chunk_size"],
     config: Mapping | None = None,
     quality_cuts: Mapping | None = None,
 ) -> dict[str, dict[str, int]]:
@@ -99,14 +112,17 @@ def split_dataset(
     fractions : mapping split -> fraction (sum 1); default :data:`DEFAULT_FRACTIONS`
     seed : int
         The rule's seed; each sample draws its own permutation from ``(seed, sample index)``.
-    quality_cuts : mapping column -> [min, max]
+    quality_cuts : mapping column -> [min, max], optional
         Events outside are dropped after the assignment, so a cut changes no other event's split.
+        Default: ``DATASETS_DEFAULTS["quality_cuts"]``; ``{}`` for none.
 
     Returns
     -------
     counts : dict split -> dict sample -> events
     """
     fractions = dict(fractions or DEFAULT_FRACTIONS)
+    if quality_cuts is None:
+        quality_cuts = DATASETS_DEFAULTS["quality_cuts"]
     missing_out = [s for s in SPLITS if s not in outputs]
     if missing_out:
         raise ValueError(f"split_dataset: outputs lack {missing_out}")
@@ -177,13 +193,16 @@ def split_dataset(
 def observed_dataset(
     in_path: str | os.PathLike,
     out_path: str | os.PathLike,
-    chunk_size: int = 4096,
+    chunk_size: int = DATASETS_DEFAULTS["chunk_size"],
     drop: Sequence[str] = TRUTH_COLUMNS,
     config: Mapping | None = None,
     quality_cuts: Mapping | None = None,
 ) -> int:
     """Copy the observed features file (``region`` kept), without truth columns, after the same
-    quality cuts as the simulations."""
+    quality cuts as the simulations (default ``DATASETS_DEFAULTS["quality_cuts"]``; ``{}``:
+    none)."""
+    if quality_cuts is None:
+        quality_cuts = DATASETS_DEFAULTS["quality_cuts"]
     path = Path(in_path)
     cols = [c for c in _columns(path) if c not in set(drop)]
     if "region" not in cols:

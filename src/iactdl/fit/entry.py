@@ -25,6 +25,7 @@ from iactdl.models import validate_baseline_entry, validate_model_entry
 from iactdl.models.nets.registry import INPUT_COLUMNS, NETS, net_settings
 
 __all__ = [
+    "NET_DEFAULTS",
     "NET_KEYS",
     "COMMON_KEYS",
     "FIT_KEYS",
@@ -33,6 +34,16 @@ __all__ = [
     "fit_settings",
 ]
 
+# Defaults of a net entry's own optional keys; the engine's are FitSettings' (the schema repeats
+# both; tests/test_defaults.py)
+NET_DEFAULTS = {
+    "description": "",
+    "settings": {},
+    "energy_head": False,
+    "gpu": 0,
+    "require_gpu": False,
+    "max_train_events": 0,
+}
 NET_KEYS = ("net", "settings", "energy_head", "gpu", "require_gpu", "max_train_events")
 COMMON_KEYS = ("kind", "task", "features", "description")
 FIT_KEYS = tuple(f.name for f in dataclasses.fields(FitSettings) if f.name != "seed")
@@ -52,12 +63,12 @@ def validate_net_entry(name: str, entry: Mapping) -> None:
         net_settings(net, entry.get("settings"))
     except (TypeError, ValueError) as err:
         raise ValueError(f"{where}.settings: {err}") from None
-    if entry.get("optimizer", "adamw") not in OPTIMIZERS:
+    if entry.get("optimizer", FitSettings.optimizer) not in OPTIMIZERS:
         raise ValueError(
             f"{where}.optimizer: unknown optimizer {entry['optimizer']!r}; "
             f"valid optimizers: {list(OPTIMIZERS)}"
         )
-    if entry.get("schedule", "warmup") not in SCHEDULES:
+    if entry.get("schedule", FitSettings.schedule) not in SCHEDULES:
         raise ValueError(
             f"{where}.schedule: unknown schedule {entry['schedule']!r}; "
             f"valid schedules: {list(SCHEDULES)}"

@@ -23,7 +23,7 @@ import torch
 
 from iactdl import __version__
 from iactdl.fit.engine import fit
-from iactdl.fit.entry import fit_settings
+from iactdl.fit.entry import NET_DEFAULTS, fit_settings
 from iactdl.io import InputError, n_events, read_columns
 from iactdl.models.nets import NETS, build_net, input_columns, net_inputs, save_net
 
@@ -55,7 +55,11 @@ def heads_for(entry: Mapping) -> tuple[str, ...]:
     if task == "energy":
         return ("log10_energy",)
     if task == "separation":
-        return ("gammaness", "log10_energy") if entry.get("energy_head") else ("gammaness",)
+        return (
+            ("gammaness", "log10_energy")
+            if entry.get("energy_head", NET_DEFAULTS["energy_head"])
+            else ("gammaness",)
+        )
     raise ValueError(f"unknown task {task!r}; valid tasks: ['separation', 'energy']")
 
 
@@ -107,9 +111,12 @@ def train_net(
     heads = heads_for(entry)
     task = entry.get("task", "separation")
     features = list(entry.get("features") or []) if NETS[net_name][2] == "features" else []
-    device = choose_device(int(entry.get("gpu", 0) or 0), bool(entry.get("require_gpu", False)))
+    device = choose_device(
+        int(entry.get("gpu", NET_DEFAULTS["gpu"]) or 0),
+        bool(entry.get("require_gpu", NET_DEFAULTS["require_gpu"])),
+    )
     rows = None
-    limit = int(entry.get("max_train_events", 0) or 0)
+    limit = int(entry.get("max_train_events", NET_DEFAULTS["max_train_events"]) or 0)
     if limit and n_events(train_path) > limit:
         rng = np.random.default_rng(seed)
         rows = np.sort(rng.choice(n_events(train_path), size=limit, replace=False))

@@ -37,6 +37,7 @@ from iactdl.models.entry import OUTPUTS, validate_model_entry
 from iactdl.models.registry import check_hyperparameters, make_estimator
 
 __all__ = [
+    "BASELINE_DEFAULTS",
     "BASELINE_KEYS",
     "BaselineModel",
     "validate_baseline_entry",
@@ -49,7 +50,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-BASELINE_KEYS = {"kind", "task", "estimator", "params", "features", "derived_features", "cv_folds"}
+# Defaults of a baseline entry's optional keys (the schema repeats them; tests/test_defaults.py)
+BASELINE_DEFAULTS = {"params": {}, "derived_features": [], "cv_folds": 5}
+BASELINE_KEYS = {"kind", "task", "estimator", "features", *BASELINE_DEFAULTS}
 
 
 def validate_baseline_entry(name: str, entry: Mapping) -> None:
@@ -67,10 +70,10 @@ def validate_baseline_entry(name: str, entry: Mapping) -> None:
         raise ValueError(f"{where}.estimator: missing")
     try:
         check_hyperparameters(entry["estimator"], entry["task"], entry.get("params"))
-        derived_inputs(entry.get("derived_features", []))
+        derived_inputs(entry.get("derived_features", BASELINE_DEFAULTS["derived_features"]))
     except ValueError as err:
         raise ValueError(f"{where}: {err}") from None
-    folds = entry.get("cv_folds", 5)
+    folds = entry.get("cv_folds", BASELINE_DEFAULTS["cv_folds"])
     if not isinstance(folds, int) or folds < 2:
         raise ValueError(f"{where}.cv_folds: expected an integer >= 2, got {folds!r}")
 
@@ -137,7 +140,7 @@ def build_baseline(name: str, entry: Mapping, seed: int | None = None, threads: 
         task=entry["task"],
         features=list(entry["features"]),
         estimator=estimator,
-        derived_features=list(entry.get("derived_features", [])),
+        derived_features=list(entry.get("derived_features", BASELINE_DEFAULTS["derived_features"])),
     )
 
 
@@ -275,7 +278,9 @@ def fit_baseline(
     log.info("model %s: %d training events, %d features", name, len(y), x.shape[1])
     t0 = time.perf_counter()
     with threadpool_limits(threads):
-        oof, fold, scores = cross_validate(model, x, y, entry.get("cv_folds", 5), seed)
+        oof, fold, scores = cross_validate(
+            model, x, y, entry.get("cv_folds", BASELINE_DEFAULTS["cv_folds"]), seed
+        )
         model.estimator.fit(x, y)
         val_scores = None
         if val is not None and n_events(val) > 0:
