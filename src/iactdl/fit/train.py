@@ -15,7 +15,7 @@ import math
 import os
 import shutil
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +24,7 @@ import torch
 from iactdl import __version__
 from iactdl.fit.engine import fit
 from iactdl.fit.entry import NET_DEFAULTS, fit_settings
-from iactdl.io import InputError, n_events, read_columns
+from iactdl.io import PARTICLE_ID, InputError, n_events, read_columns
 from iactdl.models.nets import NETS, build_net, input_columns, net_inputs, save_net
 
 __all__ = ["choose_device", "heads_for", "load_split", "train_net"]
@@ -64,12 +64,25 @@ def heads_for(entry: Mapping) -> tuple[str, ...]:
 
 
 def load_split(
-    path: str | os.PathLike, net: str, features, task: str, rows: np.ndarray | None = None
+    path: str | os.PathLike,
+    net: str,
+    features,
+    task: str,
+    rows: np.ndarray | None = None,
+    truth_path: str | os.PathLike | None = None,
 ) -> dict[str, torch.Tensor]:
-    """Inputs and targets of a dataset file as tensors (CPU). Energy task: gammas only."""
+    """Inputs and targets of a dataset file as tensors (CPU). Energy task: gammas only.
+
+    ``truth_path``: the targets come from this truth file, joined on ``event_id`` (the observed
+    events' hidden truth: the target oracle alone passes it).
+    """
     kind = NETS[net][2]
-    cols = input_columns(net, features) + ["is_gamma", "true_energy"]
-    data = read_columns(path, cols, index=rows)
+    if truth_path is None:
+        cols = input_columns(net, features) + ["is_gamma", "true_energy"]
+        data = read_columns(path, cols, index=rows)
+    else:
+        data = read_columns(path, input_columns(net, features) + ["event_id"], index=rows)
+        data.update(observed_truth(truth_path, data["event_id"]))
     is_gamma = np.asarray(data["is_gamma"]).astype(bool)
     if task == "energy":
         data = {k: v[is_gamma] for k, v in data.items()}
@@ -89,6 +102,25 @@ def load_split(
     return out
 
 
+def observed_truth(truth_path: str | os.PathLike, event_id: np.ndarray) -> dict[str, np.ndarray]:
+    """``is_gamma`` and ``true_energy`` of the observed events ``event_id`` from the truth file."""
+    truth = read_columns(truth_path, ["event_id", "particle_id", "true_energy"])
+    order = np.argsort(truth["event_id"], kind="stable")
+    ids = truth["event_id"][order]
+    pos = np.clip(np.searchsorted(ids, event_id), 0, max(len(ids) - 1, 0))
+    found = (ids[pos] == event_id) if len(ids) else np.zeros(len(event_id), bool)
+    if not found.all():
+        raise InputError(
+            f"{truth_path}: no truth for {int((~found).sum())} of {len(event_id)} events "
+            f"(event_id {event_id[~found][:5].tolist()} ...)"
+        )
+    row = order[pos]
+    return {
+        "is_gamma": (truth["particle_id"][row] == PARTICLE_ID["gamma"]).astype(np.int8),
+        "true_energy": truth["true_energy"][row],
+    }
+
+
 def train_net(
     train_path: str | os.PathLike,
     val_path: str | os.PathLike,
@@ -99,11 +131,19 @@ def train_net(
     resume_path: str | os.PathLike | None = None,
     name: str = "",
     progress: bool = True,
+    prepare: Callable | None = None,
+    truth_path: str | os.PathLike | None = None,
 ) -> dict:
     """Fit the net of model ``entry`` and write ``model_dir/{model.pt, model.json, history.csv,
     checkpoint.pt}``. ``resume_path`` is the scratch checkpoint written every epoch (kept outside
     the rule's outputs, which Snakemake deletes before a rerun); it is moved into place at the
-    end."""
+    end.
+
+    ``prepare(net, train, val, settings, rows) -> (model, objective, meta)``, after the net's
+    scaling is fitted, turns plain training into another (domain adaptation,
+    :mod:`iactdl.fit.adapt`): the engine fits ``model`` with ``objective``, ``net`` is saved and
+    ``meta`` joins its json. ``truth_path``: labels from a truth file (:func:`load_split`).
+    """
     entry = dict(entry)
     torch.set_num_threads(max(1, int(threads)))
     settings = fit_settings(entry, seed, name or "net")  # validates the whole entry first
@@ -120,8 +160,8 @@ def train_net(
     if limit and n_events(train_path) > limit:
         rng = np.random.default_rng(seed)
         rows = np.sort(rng.choice(n_events(train_path), size=limit, replace=False))
-    train = load_split(train_path, net_name, features, task, rows)
-    val = load_split(val_path, net_name, features, task)
+    train = load_split(train_path, net_name, features, task, rows, truth_path)
+    val = load_split(val_path, net_name, features, task, truth_path=truth_path)
     torch.manual_seed(settings.seed)  # initialisation
     net = build_net(net_name, entry.get("settings"), heads, n_features=len(features) or None)
     net.fit_scaling(**{k: train[k] for k in net.input_names})
@@ -134,9 +174,12 @@ def train_net(
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
     resume = Path(resume_path) if resume_path else model_dir / "checkpoint.pt"
+    model, objective, extra = (net, None, {})
+    if prepare is not None:
+        model, objective, extra = prepare(net, train, val, settings, rows)
     result = fit(
-        net, train, val, settings, device=device, checkpoint_path=resume,
-        history_path=model_dir / "history.csv", progress=progress,
+        model, train, val, settings, device=device, checkpoint_path=resume,
+        history_path=model_dir / "history.csv", progress=progress, objective=objective,
     )  # fmt: skip
     best = result.history[result.best_epoch - 1] if result.best_epoch > 0 else {}
     meta = {
@@ -159,6 +202,7 @@ def train_net(
             "train_seconds": sum(r["seconds"] for r in result.history),
         },
         "iactdl_version": __version__,
+        **extra,
     }
     save_net(net.cpu(), model_dir, meta)
     if resume != model_dir / "checkpoint.pt":

@@ -1,0 +1,292 @@
+"""Domain adaptation of a net entry: its ``adapt:`` section, its checks, and the training it asks.
+
+A user copies a net entry of ``config.yaml: models`` and adds two lines::
+
+    deepsets_dann:
+      <everything of deepsets>
+      adapt: {method: iwdann, lambda_max: 0.3}
+
+Methods (all train on the labelled simulations plus the unlabelled ``observed_train`` events):
+
+==============  ==================================================================================
+``dann``        domain-adversarial training (Ganin et al. 2016; :mod:`iactdl.fit.dann`)
+``iwdann``      label-shift-aware DANN (Tachet des Combes et al. 2020): the source classes weighted
+                to the target gamma fraction ``q`` in the domain loss and the class loss; ``q``
+                from the entry (``target_prior``) or the EM estimate of the shift diagnostics
+``importance``  covariate-shift importance weighting (Shimodaira 2000): every source event's loss
+                weighted by ``p_t(x) / p_s(x)`` from the domain classifier's odds on the feature
+                table, clipped (:func:`iactdl.fit.shift.domain.domain_weights`)
+==============  ==================================================================================
+
+Model selection uses no observed truth: the epoch with the lowest source validation loss, where the
+validation events carry the same weights as the training events (class-prior or importance
+weights: importance-weighted validation, Sugiyama et al. 2007, an estimate of the target loss);
+``lambda_max`` is the entry's. The criterion is written into ``model.json`` (``selection``).
+
+Source-dependent features (``source_x``, ``source_y``, ``distance``, ``alpha`` and what derives from
+them) are refused in every model trained on observed events: the ON and OFF positions sit at
+different places in the camera, so such a feature tells the model where an event was recorded (and
+on the simulation, where the source is), not what the shower was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from iactdl.fit.dann import DANNObjective, DANNSettings, DomainAdversarialNet, class_prior_weights
+from iactdl.fit.losses import multitask_loss
+from iactdl.fit.train import train_net
+from iactdl.io import InputError, n_events, read_columns
+from iactdl.models.derived import DERIVED_FEATURES
+from iactdl.models.nets import NETS, input_columns, net_inputs
+
+__all__ = [
+    "ADAPT_METHODS",
+    "SOURCE_DEPENDENT_COLUMNS",
+    "SELECTION_CRITERION",
+    "AdaptSettings",
+    "adapt_settings",
+    "refuse_source_dependent",
+    "target_prior_from_diagnostics",
+    "train_adapted_net",
+    "train_oracle_net",
+]
+
+log = logging.getLogger(__name__)
+
+ADAPT_METHODS = ("dann", "iwdann", "importance")
+SOURCE_DEPENDENT_COLUMNS = ("source_x", "source_y", "distance", "alpha")
+SELECTION_CRITERION = (
+    "epoch with the lowest source validation loss (cross-entropy), the validation events weighted "
+    "like the training events (class-prior weights for iwdann, importance weights for importance: "
+    "importance-weighted validation, Sugiyama et al. 2007); no observed truth"
+)
+# the feature table the importance weights' domain classifier reads when the entry names none
+DEFAULT_WEIGHT_FEATURES = (
+    "size", "width", "length", "concentration_cog", "leakage1", "num_pixel_in_shower",
+    "time_gradient_slope_long", "timespread",
+)  # fmt: skip
+
+
+@dataclass
+class AdaptSettings:
+    method: str = "dann"  # dann | iwdann | importance
+    lambda_max: float = 0.3  # dann, iwdann: final strength of the gradient reversal, (0, 10]
+    domain_hidden: int = 64  # dann, iwdann: width of the domain head's hidden layer
+    target_batch_fraction: float = 0.5  # dann, iwdann: observed events per step / batch_size
+    target_prior: float | None = None  # iwdann: observed gamma fraction; None: from diagnostics
+    weight_clip: float = 20.0  # importance: weights capped at this multiple of their mean
+    weight_features: tuple[str, ...] = DEFAULT_WEIGHT_FEATURES  # importance: domain classifier's
+
+    def dann(self) -> DANNSettings:
+        return DANNSettings(
+            lambda_max=self.lambda_max, domain_hidden=self.domain_hidden,
+            target_batch_fraction=self.target_batch_fraction,
+            class_weights=self.method == "iwdann",
+        )  # fmt: skip
+
+
+def adapt_settings(name: str, entry: Mapping) -> AdaptSettings:
+    """The ``adapt`` section of model ``name`` checked; ValueError naming the key and the range."""
+    where = f"config models.{name}.adapt"
+    section = entry.get("adapt")
+    if not isinstance(section, Mapping):
+        raise ValueError(f"{where}: expected a mapping such as {{method: dann, lambda_max: 0.3}}")
+    fields = {f.name for f in dataclasses.fields(AdaptSettings)}
+    unknown = sorted(set(section) - fields)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown}; valid keys: {sorted(fields)}")
+    s = dict(section)
+    if "weight_features" in s:
+        s["weight_features"] = tuple(s["weight_features"])
+    settings = AdaptSettings(**s)
+    if settings.method not in ADAPT_METHODS:
+        raise ValueError(f"{where}.method: {settings.method!r}; valid: {list(ADAPT_METHODS)}")
+    settings.dann().check(where)
+    q = settings.target_prior
+    if q is not None and not (isinstance(q, (int, float)) and 0 < q < 1):
+        raise ValueError(f"{where}.target_prior: expected a gamma fraction in (0, 1), got {q!r}")
+    if not (isinstance(settings.weight_clip, (int, float)) and settings.weight_clip > 1):
+        raise ValueError(f"{where}.weight_clip: expected > 1, got {settings.weight_clip!r}")
+    refuse_source_dependent(name, {"features": settings.weight_features})
+    return settings
+
+
+def refuse_source_dependent(name: str, entry: Mapping) -> None:
+    """Refuse source-dependent inputs in a model trained on observed events (see module doc)."""
+    used = list(entry.get("features") or []) + list(entry.get("derived_features") or [])
+    bad = []
+    for col in used:
+        inputs = DERIVED_FEATURES[col][0] if col in DERIVED_FEATURES else (col,)
+        if col in SOURCE_DEPENDENT_COLUMNS or set(inputs) & set(SOURCE_DEPENDENT_COLUMNS):
+            bad.append(col)
+    if bad:
+        raise ValueError(
+            f"config models.{name}: {bad} depend on the assumed source position, refused in a "
+            f"model trained on observed events: the ON and OFF positions differ in the camera, so "
+            f"these inputs tell the model the region an event came from, not what its shower was. "
+            f"Drop them from features/derived_features."
+        )
+
+
+def target_prior_from_diagnostics(path: str | os.PathLike) -> float:
+    """The EM estimate (Saerens et al. 2002) of the gamma fraction of ``observed_train`` written by
+    rule ``shift_diagnostics`` (``label_shift.all.em.estimate``)."""
+    try:
+        q = float(json.loads(Path(path).read_text())["label_shift"]["all"]["em"]["estimate"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise InputError(
+            f"{path}: expected label_shift.all.em.estimate (the EM gamma fraction of "
+            f"observed_train) from rule shift_diagnostics ({type(err).__name__}: {err})"
+        ) from None
+    if not 0 < q < 1:
+        raise InputError(f"{path}: label_shift.all.em.estimate = {q}, expected in (0, 1)")
+    return q
+
+
+def _target_inputs(path, net_name: str, features) -> dict[str, torch.Tensor]:
+    n = n_events(path)
+    if n == 0:
+        raise InputError(
+            f"{path}: no observed events; an adapted model needs observed_train events (a config "
+            f"with source `simulate`, or `fact` with an observed file, and split fractions that "
+            f"leave observed_train non-empty)"
+        )
+    cols = input_columns(net_name, features)
+    return net_inputs(read_columns(path, cols), NETS[net_name][2], features)
+
+
+def _importance_weights(
+    settings: AdaptSettings, train_path, val_path, target_path, rows, seed: int, threads: int
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Clipped domain-classifier odds of the source train and val events (one classifier, out of
+    fold, so no source event is weighted by a model that saw it)."""
+    from iactdl.fit.shift.domain import domain_weights
+
+    cols = list(settings.weight_features)
+
+    def table(path, index=None):
+        data = read_columns(path, cols, index=index)
+        return np.stack([np.asarray(data[c], dtype=np.float64) for c in cols], axis=1)
+
+    source_train, source_val = table(train_path, rows), table(val_path)
+    dw = domain_weights(
+        np.vstack([source_train, source_val]), table(target_path), clip=settings.weight_clip,
+        seed=seed, threads=threads,
+    )  # fmt: skip
+    w = dw.weights.astype(np.float32)
+    return w[: len(source_train)], w[len(source_train) :], dw.summary()
+
+
+def train_adapted_net(
+    *,
+    train_path: str | os.PathLike,
+    val_path: str | os.PathLike,
+    target_path: str | os.PathLike,
+    entry: Mapping,
+    seed: int,
+    model_dir: str | os.PathLike,
+    weight_target_path: str | os.PathLike | None = None,
+    diagnostics_path: str | os.PathLike | None = None,
+    threads: int = 1,
+    resume_path: str | os.PathLike | None = None,
+    name: str = "",
+    progress: bool = True,
+) -> dict:
+    """Train the net of an adapted ``entry`` (see the module doc) and write it like
+    :func:`iactdl.fit.train.train_net`; ``model.json`` gains ``adapt`` and ``selection``.
+
+    ``target_path``: the observed_train events with the net's inputs (the DANN target stream);
+    ``weight_target_path``: observed_train's feature table (importance weights; default
+    ``target_path``); ``diagnostics_path``: ``results/shift/diagnostics.json`` (iwdann's prior
+    when the entry gives none).
+    """
+    name = name or "net"
+    entry = dict(entry)
+    settings = adapt_settings(name, entry)
+    refuse_source_dependent(name, entry)
+    net_name = entry.get("net")
+    plain = {k: v for k, v in entry.items() if k != "adapt"}
+    features = list(entry.get("features") or []) if NETS[net_name][2] == "features" else []
+    meta: dict = {
+        "config": entry,
+        "adapt": dataclasses.asdict(settings),
+        "selection": SELECTION_CRITERION,
+    }
+
+    if settings.method == "importance":
+        _target_inputs(weight_target_path or target_path, "mlp", settings.weight_features)
+    else:
+        target = _target_inputs(target_path, net_name, features)
+        meta["adapt"]["n_target"] = int(next(iter(target.values())).shape[0])
+    if settings.method == "iwdann":
+        q = settings.target_prior
+        if q is None:
+            if diagnostics_path is None:
+                raise ValueError(
+                    f"config models.{name}.adapt: method iwdann needs target_prior or the shift "
+                    f"diagnostics (results/shift/diagnostics.json)"
+                )
+            q = target_prior_from_diagnostics(diagnostics_path)
+            meta["adapt"]["target_prior_source"] = str(diagnostics_path)
+        meta["adapt"]["target_prior"] = q
+
+    def prepare(net, train, val, fit_settings, rows):
+        if settings.method == "importance":
+            w_train, w_val, summary = _importance_weights(
+                settings, train_path, val_path, weight_target_path or target_path, rows,
+                fit_settings.seed, threads,
+            )  # fmt: skip
+            train["sample_weight"], val["sample_weight"] = map(torch.from_numpy, (w_train, w_val))
+            return net, None, {**meta, "importance_weights": summary}
+        if settings.method == "iwdann":
+            q = meta["adapt"]["target_prior"]
+            w = torch.from_numpy(class_prior_weights(train["is_gamma"].numpy(), q))
+            train["sample_weight"] = train["domain_weight"] = w
+            val["sample_weight"] = torch.from_numpy(class_prior_weights(val["is_gamma"].numpy(), q))
+            meta["adapt"]["source_prior"] = float(train["is_gamma"].mean())
+        loss_fn = partial(multitask_loss, energy_weight=fit_settings.energy_weight)
+        model = DomainAdversarialNet(net, settings.domain_hidden)
+        objective = DANNObjective(target, settings.dann(), fit_settings.batch_size, loss_fn)
+        return model, objective, meta
+
+    return train_net(
+        train_path, val_path, plain, seed, model_dir, threads=threads, resume_path=resume_path,
+        name=name, progress=progress, prepare=prepare,
+    )  # fmt: skip
+
+
+def train_oracle_net(
+    *,
+    train_path: str | os.PathLike,
+    val_path: str | os.PathLike,
+    truth_path: str | os.PathLike,
+    entry: Mapping,
+    seed: int,
+    model_dir: str | os.PathLike,
+    threads: int = 1,
+    resume_path: str | os.PathLike | None = None,
+    name: str = "",
+    progress: bool = True,
+) -> dict:
+    """The target oracle, a reference only: the net of ``entry`` trained on observed_train with its
+    hidden truth (validated on observed_val with its truth); it marks the ceiling of adaptation."""
+    name = name or "oracle"
+    entry = {k: v for k, v in dict(entry).items() if k != "adapt"}
+    refuse_source_dependent(name, entry)
+    meta = {"oracle": True, "selection": "lowest observed_val loss against the hidden truth"}
+    return train_net(
+        train_path, val_path, entry, seed, model_dir, threads=threads, resume_path=resume_path,
+        name=name, progress=progress, truth_path=truth_path,
+        prepare=lambda net, train, val, s, rows: (net, None, meta),
+    )  # fmt: skip

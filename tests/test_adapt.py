@@ -1,0 +1,156 @@
+"""Adapted net entries end to end on toy files: DANN, IWDAN, importance weights, the oracle, and
+every bad input of the adaptation stage."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from iactdl.fit.adapt import (
+    adapt_settings,
+    refuse_source_dependent,
+    target_prior_from_diagnostics,
+    train_adapted_net,
+    train_oracle_net,
+)
+from iactdl.fit.toydata import TOY_FEATURES, toy_events
+from iactdl.io import InputError, write_events
+from iactdl.models.nets import load_net
+
+TRUTH = ("is_gamma", "particle_id", "true_energy")
+ENTRY = {
+    "kind": "net",
+    "net": "mlp",
+    "features": list(TOY_FEATURES),
+    "settings": {"hidden": [16, 16], "dropout": 0.0},
+    "epochs": 3,
+    "batch_size": 32,
+    "lr": 0.003,
+}
+
+
+def _observed(n, seed):
+    ev = toy_events(n, seed=seed, max_pixels=32)
+    ev["size"] = ev["size"] * 0.7
+    ev["cog_x"] = ev["cog_x"] + 150.0
+    ev["event_id"] = ev["event_id"] + 10_000 * seed
+    return ev
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("adapt")
+    write_events(d / "train.h5", toy_events(256, seed=1, max_pixels=32))
+    write_events(d / "val.h5", toy_events(128, seed=2, max_pixels=32))
+    truth = {}
+    for split, n, seed in (("observed_train", 192, 3), ("observed_val", 96, 4)):
+        ev = _observed(n, seed)
+        write_events(d / f"{split}.h5", {k: v for k, v in ev.items() if k not in TRUTH})
+        for k in ("event_id", "particle_id", "true_energy"):
+            truth.setdefault(k, []).append(ev[k])
+    write_events(d / "observed_truth.h5", {k: np.concatenate(v) for k, v in truth.items()})
+    empty = {k: v[:0] for k, v in _observed(4, 5).items() if k not in TRUTH}
+    write_events(d / "observed_empty.h5", empty)
+    (d / "diagnostics.json").write_text(
+        json.dumps({"label_shift": {"all": {"em": {"estimate": 0.08, "std": 0.01}}}})
+    )
+    return d
+
+
+def _adapted(files, tmp_path, adapt, entry=ENTRY, **kw):
+    return train_adapted_net(
+        train_path=files / "train.h5", val_path=files / "val.h5",
+        target_path=kw.pop("target", files / "observed_train.h5"), entry={**entry, "adapt": adapt},
+        seed=7, model_dir=tmp_path / "model", name="toy_dann", progress=False, **kw,
+    )  # fmt: skip
+
+
+def test_dann_entry_trains_saves_and_says_how_it_selected(files, tmp_path):
+    meta = _adapted(files, tmp_path, {"method": "dann", "lambda_max": 0.5})
+    assert meta["adapt"]["method"] == "dann" and meta["adapt"]["n_target"] == 192
+    assert "no observed truth" in meta["selection"]
+    info = json.loads((tmp_path / "model" / "model.json").read_text())
+    assert info["config"]["adapt"] == {"method": "dann", "lambda_max": 0.5}
+    history = (tmp_path / "model" / "history.csv").read_text().splitlines()
+    assert {"domain_loss", "domain_accuracy", "lambda"} <= set(history[0].split(","))
+    out = load_net(tmp_path / "model").predict(toy_events(50, seed=9))
+    assert out["gammaness"].shape == (50,) and np.all(
+        (out["gammaness"] >= 0) & (out["gammaness"] <= 1)
+    )
+
+
+def test_iwdann_takes_the_prior_of_the_shift_diagnostics(files, tmp_path):
+    meta = _adapted(
+        files, tmp_path, {"method": "iwdann"}, diagnostics_path=files / "diagnostics.json"
+    )
+    assert meta["adapt"]["target_prior"] == 0.08
+    assert meta["adapt"]["source_prior"] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="target_prior or the shift"):
+        _adapted(files, tmp_path, {"method": "iwdann"})
+    bad = files / "bad.json"
+    bad.write_text(json.dumps({"label_shift": {"all": {}}}))
+    with pytest.raises(InputError, match=r"bad.json: expected label_shift.all.em.estimate"):
+        target_prior_from_diagnostics(bad)
+
+
+def test_importance_weights_are_clipped_and_their_ess_logged(files, tmp_path, caplog):
+    pytest.importorskip("iactdl.fit.shift.domain")
+    caplog.set_level("INFO")
+    adapt = {"method": "importance", "weight_clip": 3.0, "weight_features": ["size", "cog_x"]}
+    meta = _adapted(files, tmp_path, adapt)
+    w = meta["importance_weights"]
+    assert w["max_weight"] <= 3.0 + 1e-9 and w["n_clipped"] > 0  # cog_x moved: weights explode
+    assert 0 < w["effective_sample_size"] < w["n_source"]
+    assert "effective sample size" in caplog.text
+
+
+def test_oracle_learns_from_the_hidden_truth(files, tmp_path):
+    meta = train_oracle_net(
+        train_path=files / "observed_train.h5", val_path=files / "observed_val.h5",
+        truth_path=files / "observed_truth.h5", entry={**ENTRY, "adapt": {"method": "dann"}},
+        seed=7, model_dir=tmp_path / "oracle", name="toy_oracle", progress=False,
+    )  # fmt: skip
+    assert meta["oracle"] is True and meta["n_train"] == 192
+    assert meta["metrics"]["val_auc"] > 0.6
+    with pytest.raises(InputError, match="no truth for"):
+        train_oracle_net(
+            train_path=files / "train.h5", val_path=files / "observed_val.h5",
+            truth_path=files / "observed_truth.h5", entry=ENTRY, seed=7,
+            model_dir=tmp_path / "o2", progress=False,
+        )  # fmt: skip
+
+
+def test_adapted_entry_without_observed_events_is_refused(files, tmp_path):
+    with pytest.raises(InputError, match="observed_empty.h5: no observed events"):
+        _adapted(files, tmp_path, {"method": "dann"}, target=files / "observed_empty.h5")
+    assert not (tmp_path / "model" / "model.pt").exists()
+
+
+@pytest.mark.parametrize("lam", [0, -1, 11, "a lot"])
+def test_lambda_max_out_of_range_is_refused(lam):
+    with pytest.raises(
+        ValueError, match=r"models.m.adapt.lambda_max: expected a number in \(0, 10\]"
+    ):
+        adapt_settings("m", {"adapt": {"method": "dann", "lambda_max": lam}})
+
+
+def test_unknown_method_and_keys_are_refused():
+    with pytest.raises(ValueError, match="method: 'coral'"):
+        adapt_settings("m", {"adapt": {"method": "coral"}})
+    with pytest.raises(ValueError, match=r"unknown key\(s\) \['lambda'\]"):
+        adapt_settings("m", {"adapt": {"method": "dann", "lambda": 1}})
+
+
+@pytest.mark.parametrize(
+    ("key", "column"),
+    [("features", "source_x"), ("features", "alpha"), ("derived_features", "distance")],
+)
+def test_source_dependent_inputs_are_refused_with_the_reason(key, column):
+    with pytest.raises(
+        ValueError, match=rf"\['{column}'\] depend on the assumed source.*ON and OFF"
+    ):
+        refuse_source_dependent("m", {"features": ["size"], key: [column]})
+    with pytest.raises(ValueError, match="depend on the assumed source"):
+        adapt_settings("m", {"adapt": {"method": "importance", "weight_features": [column]}})
