@@ -36,27 +36,21 @@ import json
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from iactdl.fit.dann import DANNObjective, DANNSettings, DomainAdversarialNet, class_prior_weights
+from iactdl.fit.dann import DANNObjective, DomainAdversarialNet, class_prior_weights
+from iactdl.fit.entry import AdaptSettings, adapt_settings, refuse_source_dependent
 from iactdl.fit.losses import multitask_loss
 from iactdl.fit.train import train_net
 from iactdl.io import InputError, n_events, read_columns
-from iactdl.models.derived import DERIVED_FEATURES
 from iactdl.models.nets import NETS, input_columns, net_inputs
 
 __all__ = [
-    "ADAPT_METHODS",
-    "SOURCE_DEPENDENT_COLUMNS",
     "SELECTION_CRITERION",
-    "AdaptSettings",
-    "adapt_settings",
-    "refuse_source_dependent",
     "target_prior_from_diagnostics",
     "train_adapted_net",
     "train_oracle_net",
@@ -64,79 +58,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ADAPT_METHODS = ("dann", "iwdann", "importance")
-SOURCE_DEPENDENT_COLUMNS = ("source_x", "source_y", "distance", "alpha")
 SELECTION_CRITERION = (
     "epoch with the lowest source validation loss (cross-entropy), the validation events weighted "
     "like the training events (class-prior weights for iwdann, importance weights for importance: "
     "importance-weighted validation, Sugiyama et al. 2007); no observed truth"
 )
-# the feature table the importance weights' domain classifier reads when the entry names none
-DEFAULT_WEIGHT_FEATURES = (
-    "size", "width", "length", "concentration_cog", "leakage1", "num_pixel_in_shower",
-    "time_gradient_slope_long", "timespread",
-)  # fmt: skip
-
-
-@dataclass
-class AdaptSettings:
-    method: str = "dann"  # dann | iwdann | importance
-    lambda_max: float = 0.3  # dann, iwdann: final strength of the gradient reversal, (0, 10]
-    domain_hidden: int = 64  # dann, iwdann: width of the domain head's hidden layer
-    target_batch_fraction: float = 0.5  # dann, iwdann: observed events per step / batch_size
-    target_prior: float | None = None  # iwdann: observed gamma fraction; None: from diagnostics
-    weight_clip: float = 20.0  # importance: weights capped at this multiple of their mean
-    weight_features: tuple[str, ...] = DEFAULT_WEIGHT_FEATURES  # importance: domain classifier's
-
-    def dann(self) -> DANNSettings:
-        return DANNSettings(
-            lambda_max=self.lambda_max, domain_hidden=self.domain_hidden,
-            target_batch_fraction=self.target_batch_fraction,
-            class_weights=self.method == "iwdann",
-        )  # fmt: skip
-
-
-def adapt_settings(name: str, entry: Mapping) -> AdaptSettings:
-    """The ``adapt`` section of model ``name`` checked; ValueError naming the key and the range."""
-    where = f"config models.{name}.adapt"
-    section = entry.get("adapt")
-    if not isinstance(section, Mapping):
-        raise ValueError(f"{where}: expected a mapping such as {{method: dann, lambda_max: 0.3}}")
-    fields = {f.name for f in dataclasses.fields(AdaptSettings)}
-    unknown = sorted(set(section) - fields)
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown}; valid keys: {sorted(fields)}")
-    s = dict(section)
-    if "weight_features" in s:
-        s["weight_features"] = tuple(s["weight_features"])
-    settings = AdaptSettings(**s)
-    if settings.method not in ADAPT_METHODS:
-        raise ValueError(f"{where}.method: {settings.method!r}; valid: {list(ADAPT_METHODS)}")
-    settings.dann().check(where)
-    q = settings.target_prior
-    if q is not None and not (isinstance(q, (int, float)) and 0 < q < 1):
-        raise ValueError(f"{where}.target_prior: expected a gamma fraction in (0, 1), got {q!r}")
-    if not (isinstance(settings.weight_clip, (int, float)) and settings.weight_clip > 1):
-        raise ValueError(f"{where}.weight_clip: expected > 1, got {settings.weight_clip!r}")
-    refuse_source_dependent(name, {"features": settings.weight_features})
-    return settings
-
-
-def refuse_source_dependent(name: str, entry: Mapping) -> None:
-    """Refuse source-dependent inputs in a model trained on observed events (see module doc)."""
-    used = list(entry.get("features") or []) + list(entry.get("derived_features") or [])
-    bad = []
-    for col in used:
-        inputs = DERIVED_FEATURES[col][0] if col in DERIVED_FEATURES else (col,)
-        if col in SOURCE_DEPENDENT_COLUMNS or set(inputs) & set(SOURCE_DEPENDENT_COLUMNS):
-            bad.append(col)
-    if bad:
-        raise ValueError(
-            f"config models.{name}: {bad} depend on the assumed source position, refused in a "
-            f"model trained on observed events: the ON and OFF positions differ in the camera, so "
-            f"these inputs tell the model the region an event came from, not what its shower was. "
-            f"Drop them from features/derived_features."
-        )
 
 
 def target_prior_from_diagnostics(path: str | os.PathLike) -> float:

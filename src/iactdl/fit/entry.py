@@ -11,17 +11,22 @@ A net entry has the keys every model has (``kind``, ``task``, ``features``; see
 (:class:`iactdl.fit.engine.FitSettings` fields but ``seed``, which the rule derives from config's
 seed). ``features`` is the list of feature columns for ``mlp``; the image and set nets read fixed
 columns (``grid_image``; ``pixel_set`` + ``pixel_set_mask``), which ``features`` may list or leave
-empty.
+empty. An ``adapt`` section (:class:`AdaptSettings`) opts a net into domain adaptation
+(:mod:`iactdl.fit.adapt`); it is checked here with the rest of the entry.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from iactdl.features.columns import DEFAULT_FEATURES
+from iactdl.fit.dann import DANNSettings
 from iactdl.fit.engine import FitSettings
 from iactdl.fit.optim import OPTIMIZERS, SCHEDULES
 from iactdl.models import validate_baseline_entry, validate_model_entry
+from iactdl.models.derived import DERIVED_FEATURES
 from iactdl.models.nets.registry import INPUT_COLUMNS, NETS, net_settings
 
 __all__ = [
@@ -32,6 +37,11 @@ __all__ = [
     "validate_net_entry",
     "validate_entry",
     "fit_settings",
+    "ADAPT_METHODS",
+    "SOURCE_DEPENDENT_COLUMNS",
+    "AdaptSettings",
+    "adapt_settings",
+    "refuse_source_dependent",
 ]
 
 # Defaults of a net entry's own optional keys; the engine's are FitSettings' (the schema repeats
@@ -43,8 +53,9 @@ NET_DEFAULTS = {
     "gpu": 0,
     "require_gpu": False,
     "max_train_events": 0,
+    "adapt": None,  # not adapted; a mapping (AdaptSettings) opts into domain adaptation
 }
-NET_KEYS = ("net", "settings", "energy_head", "gpu", "require_gpu", "max_train_events")
+NET_KEYS = ("net", "settings", "energy_head", "gpu", "require_gpu", "max_train_events", "adapt")
 COMMON_KEYS = ("kind", "task", "features", "description")
 FIT_KEYS = tuple(f.name for f in dataclasses.fields(FitSettings) if f.name != "seed")
 
@@ -90,6 +101,9 @@ def validate_net_entry(name: str, entry: Mapping) -> None:
             raise ValueError(f"{where}.{key}: expected an integer >= {low}, got {entry[key]!r}")
     if "lr" in entry and not (isinstance(entry["lr"], (int, float)) and entry["lr"] > 0):
         raise ValueError(f"{where}.lr: expected a learning rate > 0, got {entry['lr']!r}")
+    if entry.get("adapt") is not None:
+        adapt_settings(name, entry)
+        refuse_source_dependent(name, entry)
 
 
 def validate_entry(name: str, entry) -> None:
@@ -105,3 +119,70 @@ def fit_settings(entry: Mapping, seed: int, name: str = "net") -> FitSettings:
     """FitSettings from a (validated) net entry and the rule's seed."""
     validate_net_entry(name, entry)
     return FitSettings(**{k: entry[k] for k in FIT_KEYS if k in entry}, seed=int(seed))
+
+
+ADAPT_METHODS = ("dann", "iwdann", "importance")
+SOURCE_DEPENDENT_COLUMNS = ("source_x", "source_y", "distance", "alpha")
+# the importance weights' domain classifier reads the image features unless the entry names some
+DEFAULT_WEIGHT_FEATURES = tuple(DEFAULT_FEATURES)
+
+
+@dataclass
+class AdaptSettings:
+    method: str = "dann"  # dann | iwdann | importance
+    lambda_max: float = 0.3  # dann, iwdann: final strength of the gradient reversal, (0, 10]
+    domain_hidden: int = 64  # dann, iwdann: width of the domain head's hidden layer
+    target_batch_fraction: float = 0.5  # dann, iwdann: observed events per step / batch_size
+    target_prior: float | None = None  # iwdann: observed gamma fraction; None: from diagnostics
+    weight_clip: float = 20.0  # importance: weights capped at this multiple of their mean
+    weight_features: tuple[str, ...] = DEFAULT_WEIGHT_FEATURES  # importance: domain classifier's
+
+    def dann(self) -> DANNSettings:
+        return DANNSettings(
+            lambda_max=self.lambda_max, domain_hidden=self.domain_hidden,
+            target_batch_fraction=self.target_batch_fraction,
+            class_weights=self.method == "iwdann",
+        )  # fmt: skip
+
+
+def adapt_settings(name: str, entry: Mapping) -> AdaptSettings:
+    """The ``adapt`` section of model ``name`` checked; ValueError naming the key and the range."""
+    where = f"config models.{name}.adapt"
+    section = entry.get("adapt")
+    if not isinstance(section, Mapping):
+        raise ValueError(f"{where}: expected a mapping such as {{method: dann, lambda_max: 0.3}}")
+    fields = {f.name for f in dataclasses.fields(AdaptSettings)}
+    unknown = sorted(set(section) - fields)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown}; valid keys: {sorted(fields)}")
+    s = dict(section)
+    if "weight_features" in s:
+        s["weight_features"] = tuple(s["weight_features"])
+    settings = AdaptSettings(**s)
+    if settings.method not in ADAPT_METHODS:
+        raise ValueError(f"{where}.method: {settings.method!r}; valid: {list(ADAPT_METHODS)}")
+    settings.dann().check(where)
+    q = settings.target_prior
+    if q is not None and not (isinstance(q, (int, float)) and 0 < q < 1):
+        raise ValueError(f"{where}.target_prior: expected a gamma fraction in (0, 1), got {q!r}")
+    if not (isinstance(settings.weight_clip, (int, float)) and settings.weight_clip > 1):
+        raise ValueError(f"{where}.weight_clip: expected > 1, got {settings.weight_clip!r}")
+    refuse_source_dependent(name, {"features": settings.weight_features})
+    return settings
+
+
+def refuse_source_dependent(name: str, entry: Mapping) -> None:
+    """Refuse source-dependent inputs in a model trained on observed events (see module doc)."""
+    used = list(entry.get("features") or []) + list(entry.get("derived_features") or [])
+    bad = []
+    for col in used:
+        inputs = DERIVED_FEATURES[col][0] if col in DERIVED_FEATURES else (col,)
+        if col in SOURCE_DEPENDENT_COLUMNS or set(inputs) & set(SOURCE_DEPENDENT_COLUMNS):
+            bad.append(col)
+    if bad:
+        raise ValueError(
+            f"config models.{name}: {bad} depend on the assumed source position, refused in a "
+            f"model trained on observed events: the ON and OFF positions differ in the camera, so "
+            f"these inputs tell the model the region an event came from, not what its shower was. "
+            f"Drop them from features/derived_features."
+        )
