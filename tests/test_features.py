@@ -20,10 +20,10 @@ from iactdl.features import (
     image_features,
     leakage,
     number_of_islands,
-    observed_dataset,
     pixel_below,
     pixel_set,
     split_dataset,
+    split_observed,
     tailcuts_clean,
     tailcuts_clean_pixels,
 )
@@ -430,15 +430,6 @@ def test_split_rejects_bad_fractions(feature_files):
     assert not (d / "bad_train.h5").exists()
 
 
-def test_observed_dataset_keeps_region_and_no_truth(feature_files, tmp_path):
-    _, files = feature_files
-    out = tmp_path / "observed.h5"
-    assert observed_dataset(files["observed"], out, chunk_size=50, quality_cuts={}) == 120
-    cols = read_columns(out)
-    assert np.array_equal(cols["region"], np.arange(120) % 6)
-    assert not {"particle_id", "true_energy"} & set(cols)
-
-
 def test_quality_cuts_apply_alike_to_splits_and_observed(feature_files, tmp_path):
     d, files = feature_files
     labelled = {k: v for k, v in files.items() if k != "observed"}
@@ -454,9 +445,13 @@ def test_quality_cuts_apply_alike_to_splits_and_observed(feature_files, tmp_path
         sel = before["num_pixel_in_shower"] >= 10
         assert np.array_equal(kept["event_id"], before["event_id"][sel])
         assert sum(counts[split].values()) == sel.sum()
-    n = observed_dataset(files["observed"], tmp_path / "obs.h5", quality_cuts=cuts)
+    obs = {k: tmp_path / f"obs_{k}.h5" for k in ("train", "train_images", "val", "test")}
+    counts = split_observed(files["observed"], obs, quality_cuts=cuts, chunk_size=50)
     npix = read_columns(files["observed"], ["num_pixel_in_shower"])["num_pixel_in_shower"]
-    assert n == (npix >= 10).sum()
+    assert sum(sum(counts[s].values()) for s in ("train", "val", "test")) == (npix >= 10).sum()
+    for s in ("train", "val", "test"):
+        assert (read_columns(obs[s], ["num_pixel_in_shower"])["num_pixel_in_shower"] >= 10).all()
+    bad = {k: tmp_path / f"x_{k}.h5" for k in obs}
     with pytest.raises(InputError, match="no column 'nonexistent'"):
-        observed_dataset(files["observed"], tmp_path / "x.h5", quality_cuts={"nonexistent": [0, 1]})
-    assert not (tmp_path / "x.h5").exists()
+        split_observed(files["observed"], bad, quality_cuts={"nonexistent": [0, 1]})
+    assert not any(p.exists() for p in bad.values())

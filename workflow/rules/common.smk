@@ -59,7 +59,7 @@ wildcard_constraints:
 
 def get_final_output():
     targets = expand("results/events/{sample}.h5", sample=available_samples())
-    return targets + get_paper_output()
+    return targets + get_dataset_output() + get_paper_output()
 
 
 # --- input functions of the simulate rules (simulate.smk) ---
@@ -103,11 +103,15 @@ def features_have_images():
     return config["source"] == "simulate"
 
 
+OBSERVED_FILES = ["observed_train", "observed_train_images", "observed_val", "observed_test"]
+
+
 def get_dataset_output():
-    """The dataset files this config produces (train/val/test, and observed if present)."""
+    """The dataset files this config produces: train/val/test, and the observed splits
+    (observed_train, observed_train_images, observed_val, observed_test) if observed is present."""
     out = expand("results/datasets/{split}.h5", split=SPLITS)
     if "observed" in available_samples():
-        out.append("results/datasets/observed.h5")
+        out += expand("results/datasets/{name}.h5", name=OBSERVED_FILES)
     return out
 
 
@@ -146,18 +150,20 @@ def get_net_gpus(wildcards):
 
 
 def prediction_splits():
-    """The dataset files every model predicts: the simulated test split, and observed if present."""
-    return ["test"] + (["observed"] if "observed" in available_samples() else [])
+    """The dataset files every model predicts: the simulated test split, and observed_test (the
+    only observed events any model is scored on) if observed is present."""
+    return ["test"] + (["observed_test"] if "observed" in available_samples() else [])
 
 
 def get_evaluate_input(wildcards):
-    """Model info, its predictions, and (source simulate) the hidden truth of the observed events."""
+    """Model info, its predictions (simulated test, observed_test), and (source simulate) the hidden
+    truth of the observed events, joined to observed_test by event_id in evaluate."""
     inputs = {
         "info": f"results/models/{wildcards.model}/model.json",
         "test": f"results/predictions/{wildcards.model}/test.h5",
     }
     if "observed" in available_samples():
-        inputs["observed"] = f"results/predictions/{wildcards.model}/observed.h5"
+        inputs["observed"] = f"results/predictions/{wildcards.model}/observed_test.h5"
         if config["source"] == "simulate":
             inputs["observed_truth"] = "data/simulated/observed_truth.h5"
     return inputs

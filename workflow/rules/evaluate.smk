@@ -1,7 +1,8 @@
 # Stage 7a: predict and evaluate. Every model (baseline or net: iactdl.models.load_model dispatches
-# on model.json's kind) predicts the simulated test split and, where there is one, the observed
-# sample; `evaluate` turns the predictions into results/metrics/{model}.json. `evaluate` is the ONLY
-# rule that reads the observed truth (data/simulated/observed_truth.h5, source simulate only).
+# on model.json's kind) predicts the simulated test split and, where there is one, observed_test
+# (the only observed events any model is scored on); `evaluate` turns the predictions into
+# results/metrics/{model}.json. `evaluate` is the ONLY rule that reads the observed truth
+# (data/simulated/observed_truth.h5, source simulate only), joined by event_id.
 
 
 rule predict:
@@ -15,7 +16,7 @@ rule predict:
     benchmark:
         "results/benchmarks/predict/{model}/{split}.tsv"
     wildcard_constraints:
-        split="test|observed",
+        split="test|observed_test",
     conda:
         "../../envs/cpu.yaml"
     threads: 2

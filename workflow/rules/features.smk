@@ -1,8 +1,9 @@
 # Stage 2: features. Quality-selected events -> features (cleaning, Hillas & friends, grid images,
 # pixel sets; iactdl.features.build_features), then the labelled simulations -> train/val/test
-# (stratified, seeded) and the observed events kept whole. For FACT DL2 input (no images) the
-# features are passed through and the feature files have no grid_image/pixel_set: see
-# features_have_images().
+# (stratified, seeded) and the observed events -> observed_train/_val/_test (a hash of event_id,
+# iactdl.features.observed_split; observed_train_images: the train events with images, capped).
+# For FACT DL2 input (no images) the features are passed through and the feature files have no
+# grid_image/pixel_set: see features_have_images().
 
 
 rule build_features:
@@ -46,18 +47,24 @@ rule split_dataset:
         "../scripts/split_dataset.py"
 
 
-rule observed_dataset:
+rule split_observed:
     input:
         features="results/features/observed.h5",
     output:
-        observed="results/datasets/observed.h5",
+        train="results/datasets/observed_train.h5",
+        train_images="results/datasets/observed_train_images.h5",
+        val="results/datasets/observed_val.h5",
+        test="results/datasets/observed_test.h5",
     log:
-        "logs/observed_dataset.log",
+        "logs/split_observed.log",
+    benchmark:
+        "results/benchmarks/split_observed.tsv"
     conda:
         "../../envs/cpu.yaml"
     threads: 1
     params:
         datasets=config["datasets"],
+        seed=seed_for("split_observed"),
         src=src("features", "io"),
     script:
-        "../scripts/observed_dataset.py"
+        "../scripts/split_observed.py"

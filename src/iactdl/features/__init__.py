@@ -17,9 +17,9 @@ real FACT files, are :data:`DEFAULT_FEATURES`.
 Modules: :mod:`~.cleaning` (tail cuts), :mod:`~.hillas`, :mod:`~.leakage`, :mod:`~.concentration`,
 :mod:`~.islands`, :mod:`~.timing`, :mod:`~.derived`, :mod:`~.pixels` (sparse shower pixels and
 charge statistics), :mod:`~.grid`, :mod:`~.pixelset`, :mod:`~.pipeline` (rule build_features),
-:mod:`~.split` (rules split_dataset, observed_dataset), :mod:`~.columns`, :mod:`~.reference`
-(ctapipe 0.28 on our camera, toy images; for tests and benchmarks). Each documents its conventions
-against FACT-Tools and ctapipe 0.28.
+:mod:`~.split` (rule split_dataset), :mod:`~.observed_split` (rule split_observed),
+:mod:`~.columns`, :mod:`~.reference` (ctapipe 0.28 on our camera, toy images; for tests and
+benchmarks). Each documents its conventions against FACT-Tools and ctapipe 0.28.
 """
 
 from iactdl.features.cleaning import tailcuts_clean, tailcuts_clean_pixels
@@ -39,15 +39,15 @@ from iactdl.features.grid import grid_image
 from iactdl.features.hillas import HILLAS_COLUMNS, hillas, hillas_pixels
 from iactdl.features.islands import number_of_islands
 from iactdl.features.leakage import leakage
+from iactdl.features.observed_split import (
+    ObservedSplitWriter,
+    observed_split_assignment,
+    split_observed,
+)
 from iactdl.features.pipeline import DEFAULT_CONFIG, build_features, image_features
 from iactdl.features.pixels import ShowerPixels, charge_statistics, shower_pixels_from_mask
 from iactdl.features.pixelset import pixel_set
-from iactdl.features.split import (
-    DATASETS_DEFAULTS,
-    observed_dataset,
-    split_assignment,
-    split_dataset,
-)
+from iactdl.features.split import DATASETS_DEFAULTS, split_assignment, split_dataset
 from iactdl.features.timing import timing_pixels
 
 
@@ -69,6 +69,7 @@ __all__ = [
     "FEATURE_UNITS",
     "HILLAS_COLUMNS",
     "IMAGE_PRODUCTS",
+    "ObservedSplitWriter",
     "ShowerPixels",
     "build_features",
     "charge_statistics",
@@ -82,12 +83,13 @@ __all__ = [
     "image_features",
     "leakage",
     "number_of_islands",
-    "observed_dataset",
+    "observed_split_assignment",
     "pixel_below",
     "pixel_set",
     "shower_pixels_from_mask",
     "split_assignment",
     "split_dataset",
+    "split_observed",
     "tailcuts_clean",
     "tailcuts_clean_pixels",
     "timing",

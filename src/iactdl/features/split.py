@@ -1,4 +1,4 @@
-"""Datasets: train/val/test of the labelled simulations, and the observed events kept whole.
+"""Datasets: train/val/test of the labelled simulations (observed: :mod:`.observed_split`).
 
 :func:`split_dataset` (rule ``split_dataset``) assigns every event of each labelled sample
 (gamma, gamma_diffuse, proton) to train, val or test: per sample, a seeded permutation of its
@@ -12,10 +12,8 @@ order given) and then by their order in the features file. Two columns are added
 - ``is_gamma``: int8, 1 for gammas (``particle_id == 1`` where that column exists, else by the
   sample name), the separation label.
 
-:func:`observed_dataset` (rule ``observed_dataset``) copies the observed features file whole,
-with its ON/OFF ``region`` column and without any truth column.
-
-Both apply the same quality cuts (``datasets.quality_cuts``: column -> ``[min, max]``, inclusive,
+The observed events are split by :func:`iactdl.features.observed_split.split_observed`, which
+applies the same quality cuts (``datasets.quality_cuts``: column -> ``[min, max]``, inclusive,
 ``null`` = open; NaN fails), so that simulations and observations are selected alike. The default,
 ``num_pixel_in_shower >= 10``, is the cut of FACT's open Crab analysis: it removes events that
 failed cleaning (0 pixels) and the noise-dominated tiny images the trigger lets through, which
@@ -26,16 +24,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 from iactdl.io import (
-    TRUTH_COLUMNS,
     EventWriter,
     InputError,
-    data_attrs,
     n_events,
     open_events,
     read_columns,
@@ -45,9 +41,9 @@ from iactdl.io.cuts import range_cut_masks
 __all__ = [
     "DATASETS_DEFAULTS",
     "DEFAULT_FRACTIONS",
+    "quality_mask",
     "split_assignment",
     "split_dataset",
-    "observed_dataset",
 ]
 
 log = logging.getLogger(__name__)
@@ -59,6 +55,9 @@ DATASETS_DEFAULTS = {
     "chunk_size": 4096,
     # FACT's open Crab analysis: >= 10 shower pixels (see the module docstring)
     "quality_cuts": {"num_pixel_in_shower": [10, None]},
+    # the observed splits (iactdl.features.observed_split)
+    "observed_fractions": {"train": 0.6, "val": 0.2, "test": 0.2},
+    "observed_train_images": 100_000,
 }
 DEFAULT_FRACTIONS = DATASETS_DEFAULTS["fractions"]
 GAMMA_SAMPLES = ("gamma", "gamma_diffuse")
@@ -188,44 +187,3 @@ def split_dataset(
     for w in writers.values():
         w.__exit__(None, None, None)
     return counts
-
-
-def observed_dataset(
-    in_path: str | os.PathLike,
-    out_path: str | os.PathLike,
-    chunk_size: int = DATASETS_DEFAULTS["chunk_size"],
-    drop: Sequence[str] = TRUTH_COLUMNS,
-    config: Mapping | None = None,
-    quality_cuts: Mapping | None = None,
-) -> int:
-    """Copy the observed features file (``region`` kept), without truth columns, after the same
-    quality cuts as the simulations (default ``DATASETS_DEFAULTS["quality_cuts"]``; ``{}``:
-    none)."""
-    if quality_cuts is None:
-        quality_cuts = DATASETS_DEFAULTS["quality_cuts"]
-    path = Path(in_path)
-    cols = [c for c in _columns(path) if c not in set(drop)]
-    if "region" not in cols:
-        raise InputError(f"{path}: observed events need the ON/OFF column 'region'")
-    n = n_events(path)
-    kept = 0
-    attrs = {k: v for k, v in data_attrs(path).items() if k == "n_off_regions"}
-    with EventWriter(out_path, config=config, attrs=attrs) as w:
-        for start in range(0, n, chunk_size):
-            chunk = read_columns(path, cols, start, min(start + chunk_size, n))
-            keep = quality_mask(chunk, quality_cuts, path)
-            kept += int(keep.sum())
-            if keep.any():
-                w.append({c: v[keep] for c, v in chunk.items()})
-        if kept == 0:
-            raise InputError(
-                f"{path}: no observed event passes datasets.quality_cuts {dict(quality_cuts or {})}"
-            )
-    log.info(
-        "observed_dataset %s: %d of %d events pass the quality cuts %s",
-        out_path,
-        kept,
-        n,
-        dict(quality_cuts or {}),
-    )
-    return kept

@@ -1,0 +1,303 @@
+"""The observed events split into ``observed_train``, ``observed_val`` and ``observed_test``.
+
+Training on observed events (domain adaptation, ON/OFF training) and scoring the same events would
+be in-sample, so the observation is split once:
+
+- ``observed_train``: the unlabelled target data of stages 5-6 (DANN's target stream, the domain
+  classifier, the ON/OFF models). Its file holds the feature table of *every* train event and no
+  image columns, so that a few million events stay small on disk;
+- ``observed_train_images``: the first ``max_train_images`` train events (in file order) with every
+  column, images included (``grid_image``, ``pixel_set``, ``pixel_set_mask``): what pixel-level
+  nets need (some 1e5 events at most). File order is the order of ``event_id`` in the simulation,
+  so the subset too only grows when the observation grows;
+- ``observed_val``: model selection without truth (all columns, images included);
+- ``observed_test``: the only observed events any model is scored on (all columns, images included).
+
+Assignment. Event ``i`` goes to a split by a hash of its ``event_id`` alone (SplitMix64, Steele et
+al. 2014, salted with the rule's seed): ``u = hash(event_id) / 2**64`` is uniform in [0, 1), and the
+split is train for ``u < f_train``, val for ``u < f_train + f_val``, test otherwise. Unlike a
+permutation, an event's split does not depend on the other events: when the observation grows (more
+events, more files) no event changes split, and reading in chunks gives the same answer as reading
+whole. A quality cut drops events without moving any.
+
+Stratification by ``region`` (ON, OFF 1..n): every region is cut at the same thresholds of the same
+uniform hash, so each region holds the configured fractions of its events up to binomial noise
+(relative ``sqrt((1 - f) / (f n))``, 0.2 % at 1e5 events per region), and so does the ON/OFF
+ratio that the Li & Ma significance and the label-noise correction rest on. Exact quotas per region
+would need a ranking over all events, which moves events between splits whenever the sample grows;
+the per-region counts are logged and stored in each file's ``split_counts`` attribute. FACT DL2
+observations have no ``region`` column (it is a DL3 quantity, from theta to the ON and OFF
+positions): their events form one stratum.
+
+The observed truth (:data:`iactdl.io.TRUTH_COLUMNS`) never enters these files; a chunk carrying a
+truth column is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+
+from iactdl.features.columns import IMAGE_PRODUCTS
+from iactdl.features.split import DATASETS_DEFAULTS, quality_mask
+from iactdl.io import (
+    TRUTH_COLUMNS,
+    EventWriter,
+    InputError,
+    column_names,
+    data_attrs,
+    n_events,
+    read_columns,
+)
+
+__all__ = [
+    "OBSERVED_SPLITS",
+    "OBSERVED_FILES",
+    "DEFAULT_OBSERVED_FRACTIONS",
+    "DEFAULT_MAX_TRAIN_IMAGES",
+    "check_observed_fractions",
+    "event_hash_uniform",
+    "observed_split_assignment",
+    "ObservedSplitWriter",
+    "split_observed",
+]
+
+log = logging.getLogger(__name__)
+
+OBSERVED_SPLITS = ("train", "val", "test")
+# output keys of the writer: the three splits plus the image subset of train
+OBSERVED_FILES = ("train", "train_images", "val", "test")
+DEFAULT_OBSERVED_FRACTIONS = DATASETS_DEFAULTS["observed_fractions"]
+DEFAULT_MAX_TRAIN_IMAGES = DATASETS_DEFAULTS["observed_train_images"]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser (Steele, Lea & Flood 2014): a bijection of uint64 whose output bits
+    are uniform and independent of neighbouring inputs (consecutive event ids included)."""
+    z = x + _GOLDEN  # uint64 arrays wrap modulo 2**64, as the algorithm wants
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+def event_hash_uniform(event_id: np.ndarray, salt: int = 0) -> np.ndarray:
+    """A uniform number in [0, 1) per event, a function of ``(event_id, salt)`` only (float64)."""
+    ids = np.asarray(event_id)
+    if ids.dtype.kind not in "iu":
+        raise InputError(f"event_id: expected integers, got dtype {ids.dtype}")
+    key = _splitmix64(np.array([int(salt) & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64))[0]
+    h = _splitmix64(ids.astype(np.int64).view(np.uint64) ^ key)
+    return (h >> np.uint64(11)).astype(np.float64) * 2.0**-53  # top 53 bits: exact in float64
+
+
+def check_observed_fractions(fractions: Mapping[str, float] | None) -> dict[str, float]:
+    """``{train, val, test}`` fractions, each in (0, 1) and summing to 1, or a ValueError."""
+    f = dict(fractions or DEFAULT_OBSERVED_FRACTIONS)
+    if set(f) != set(OBSERVED_SPLITS):
+        raise ValueError(
+            f"config datasets.observed_fractions: expected keys {list(OBSERVED_SPLITS)}, got "
+            f"{sorted(f)}"
+        )
+    values = [float(f[s]) for s in OBSERVED_SPLITS]
+    if min(values) <= 0 or abs(sum(values) - 1.0) > 1e-6:
+        raise ValueError(
+            "config datasets.observed_fractions: each fraction must be > 0 (every observed split "
+            f"is used) and they must sum to 1, got {f}"
+        )
+    return {s: float(f[s]) for s in OBSERVED_SPLITS}
+
+
+def observed_split_assignment(
+    event_id: np.ndarray, fractions: Mapping[str, float] | None = None, salt: int = 0
+) -> np.ndarray:
+    """Split index per event, 0 train, 1 val, 2 test (int8), from the hash of its ``event_id``."""
+    f = check_observed_fractions(fractions)
+    edges = np.array([f["train"], f["train"] + f["val"]])
+    return np.searchsorted(edges, event_hash_uniform(event_id, salt), side="right").astype(np.int8)
+
+
+class ObservedSplitWriter:
+    """Route chunks of observed events into the split files, atomically (all files or none).
+
+    Parameters
+    ----------
+    outputs : mapping with keys :data:`OBSERVED_FILES` -> path
+    fractions : train/val/test fractions (:func:`check_observed_fractions`)
+    salt : the rule's seed: the hash's salt
+    max_train_images : train events (the first, in order of arrival) that also go, with their
+        images, to ``train_images``; 0 for none
+    config, seed, attrs : provenance and data attributes of every file (e.g. ``n_off_regions``)
+    """
+
+    def __init__(
+        self,
+        outputs: Mapping[str, str | os.PathLike],
+        fractions: Mapping[str, float] | None = None,
+        salt: int = 0,
+        max_train_images: int = DEFAULT_MAX_TRAIN_IMAGES,
+        config: Mapping | None = None,
+        seed: int | None = None,
+        attrs: Mapping | None = None,
+        compression: str | None = "gzip",
+    ):
+        missing = [k for k in OBSERVED_FILES if k not in outputs]
+        if missing:
+            raise ValueError(f"ObservedSplitWriter: outputs lack {missing}")
+        if int(max_train_images) < 0:
+            raise ValueError(
+                f"config datasets.observed_train_images: expected >= 0, got {max_train_images}"
+            )
+        self.fractions = check_observed_fractions(fractions)
+        self.salt = int(salt)
+        self.max_train_images = int(max_train_images)
+        attrs = dict(attrs or {})
+        attrs["observed_fractions"] = json.dumps(self.fractions, sort_keys=True)
+        self.writers = {
+            k: EventWriter(
+                outputs[k],
+                config=config,
+                seed=seed,
+                attrs={**attrs, "observed_split": k},
+                compression=compression,
+            )
+            for k in OBSERVED_FILES
+        }
+        # counts[file][region] (region -1: no region column, one stratum)
+        self.counts: dict[str, dict[int, int]] = {k: {} for k in OBSERVED_FILES}
+
+    def __enter__(self) -> ObservedSplitWriter:
+        opened = []
+        try:
+            for w in self.writers.values():
+                w.__enter__()
+                opened.append(w)
+        except BaseException as exc:
+            for w in opened:
+                w.__exit__(type(exc), exc, None)
+            raise
+        return self
+
+    def append(self, chunk: Mapping[str, np.ndarray]) -> None:
+        """Add one chunk of observed events (dict column -> array, ``event_id`` required)."""
+        truth = sorted(set(chunk) & set(TRUTH_COLUMNS))
+        if truth:
+            raise InputError(
+                f"observed split: truth column(s) {truth} in the observed events; the truth is "
+                "read by evaluation only and never goes into observed_train/_val/_test"
+            )
+        if "event_id" not in chunk:
+            raise InputError(
+                f"observed split: no column 'event_id' (the events have {sorted(chunk)})"
+            )
+        part = observed_split_assignment(chunk["event_id"], self.fractions, self.salt)
+        region = np.asarray(chunk["region"]) if "region" in chunk else None
+        features = [c for c in chunk if c not in IMAGE_PRODUCTS]
+        for k, name in enumerate(OBSERVED_SPLITS):
+            rows = np.flatnonzero(part == k)
+            if not rows.size:
+                continue
+            if name == "train":
+                self._write("train", {c: chunk[c] for c in features}, rows, region)
+                room = self.max_train_images - self.writers["train_images"].n_rows
+                if room > 0:
+                    self._write("train_images", chunk, rows[:room], region)
+            else:
+                self._write(name, chunk, rows, region)
+
+    def _write(self, key, chunk, rows, region) -> None:
+        if not rows.size:
+            return
+        self.writers[key].append({c: np.asarray(v)[rows] for c, v in chunk.items()})
+        strata = region[rows] if region is not None else np.full(rows.size, -1)
+        values, counts = np.unique(strata, return_counts=True)
+        for v, c in zip(values.tolist(), counts.tolist(), strict=True):
+            self.counts[key][v] = self.counts[key].get(v, 0) + c
+
+    @property
+    def n_written(self) -> int:
+        """Events written to train, val and test so far (each event to exactly one)."""
+        return sum(self.writers[k].n_rows for k in OBSERVED_SPLITS)
+
+    def set_attr(self, key: str, value) -> None:
+        """Set a file attribute on every output (e.g. a summary known only at the end)."""
+        for w in self.writers.values():
+            w.set_attr(key, value)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        empty = [k for k in OBSERVED_SPLITS if self.writers[k].n_rows == 0]
+        if exc_type is None and empty:
+            error = InputError(
+                f"observed split: split(s) {empty} would be empty (fractions {self.fractions}, "
+                f"{self.n_written} events in all): too few "
+                "observed events pass the cuts"
+            )
+            for w in self.writers.values():
+                w.__exit__(InputError, error, None)
+            raise error
+        if exc_type is None:
+            for w in self.writers.values():
+                w.set_attr("split_counts", json.dumps(self.counts_by_region(), sort_keys=True))
+        for w in self.writers.values():
+            w.__exit__(exc_type, exc, tb)
+        if exc_type is None:
+            log.info("observed split, events per file and region: %s", self.counts_by_region())
+
+    def counts_by_region(self) -> dict[str, dict[str, int]]:
+        """Events written per file and region (``"all"`` when the events have no region)."""
+        return {
+            k: {("all" if r == -1 else str(r)): n for r, n in sorted(c.items())}
+            for k, c in self.counts.items()
+        }
+
+
+def split_observed(
+    in_path: str | os.PathLike,
+    outputs: Mapping[str, str | os.PathLike],
+    fractions: Mapping[str, float] | None = None,
+    salt: int = 0,
+    max_train_images: int = DEFAULT_MAX_TRAIN_IMAGES,
+    chunk_size: int = DATASETS_DEFAULTS["chunk_size"],
+    config: Mapping | None = None,
+    quality_cuts: Mapping | None = None,
+    drop: Iterable[str] = TRUTH_COLUMNS,
+) -> dict:
+    """Split an observed features file (``results/features/observed.h5``) into the observed split
+    files, after the same quality cuts as the simulations (``datasets.quality_cuts``; default
+    ``DATASETS_DEFAULTS["quality_cuts"]``, ``{}`` for none).
+
+    Truth columns in the input (``drop``) are left out; every other column is kept. Returns the
+    counts per file and region (also logged and stored as attribute ``split_counts``).
+    """
+    if quality_cuts is None:
+        quality_cuts = DATASETS_DEFAULTS["quality_cuts"]
+    path = Path(in_path)
+    cols = [c for c in column_names(path) if c not in set(drop)]
+    n = n_events(path)
+    attrs = {k: v for k, v in data_attrs(path).items() if k == "n_off_regions"}
+    kept = 0
+    with ObservedSplitWriter(
+        outputs, fractions, salt, max_train_images, config=config, seed=salt, attrs=attrs
+    ) as writer:
+        for start in range(0, n, chunk_size):
+            chunk = read_columns(path, cols, start, min(start + chunk_size, n))
+            keep = quality_mask(chunk, quality_cuts, path)
+            kept += int(keep.sum())
+            if keep.any():
+                writer.append({c: v[keep] for c, v in chunk.items()})
+    log.info(
+        "split_observed %s: %d of %d events pass the quality cuts %s",
+        path,
+        kept,
+        n,
+        dict(quality_cuts or {}),
+    )
+    return writer.counts_by_region()
