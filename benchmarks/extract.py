@@ -6,7 +6,7 @@ reference (read all with h5py, select, write: what a pandas/pyfact ``read_h5py``
 
 The input is synthetic raw events written with :class:`iactdl.io.EventWriter` (Poisson night-sky
 background, a bright blob in half of the events; the same columns and compression as
-``data/simulated/{sample}.h5``), or a given ``--input`` file. Each side runs in its own process,
+``results/simulated/{sample}.h5``), or a given ``--input`` file. Each side runs in its own process,
 whose peak RSS (``ru_maxrss``) is reported. The last line printed is one JSON object.
 """
 
@@ -31,7 +31,7 @@ COMPRESSION = os.environ.get("IACTDL_BENCH_COMPRESSION", "gzip")  # set by --com
 def write_synthetic(
     path: Path, n_events: int, seed: int = 0, chunk: int = 8192, compression: str = "gzip"
 ) -> None:
-    """Raw gamma-like events in the data/simulated layout, written chunk by chunk."""
+    """Raw gamma-like events in the layout of results/simulated, written chunk by chunk."""
     from iactdl.camera import N_PIXELS
     from iactdl.io import EventWriter
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+import yaml
 
 from iactdl.camera import N_PIXELS
 from iactdl.extract import DEFAULTS, FACT_DEFAULTS, extract_events, image_cut_masks
@@ -262,13 +263,17 @@ def _snakemake(workdir, configfile, *args):
 @pytest.mark.workflow
 @needs_fact_data
 def test_rule_extract_on_the_shared_fact_files(tmp_path):
-    run = _snakemake(tmp_path, ROOT / "tests/config/fact_examples.yaml", "results/events/gamma.h5",
-                     "results/events/proton.h5")  # fmt: skip
+    config = ROOT / "tests/config/fact_examples.yaml"
+    results_dir = yaml.safe_load(config.read_text())["results_dir"]  # its own folder
+    results = tmp_path / results_dir
+    # targets relative to the working directory, as the rules' outputs are
+    targets = [f"{results_dir}/events/{s}.h5" for s in ("gamma", "proton")]
+    run = _snakemake(tmp_path, config, *targets)
     assert run.returncode == 0, run.stderr[-3000:]
     for sample in ("gamma", "proton"):
-        got = read_columns(tmp_path / "results" / "events" / f"{sample}.h5")
+        got = read_columns(results / "events" / f"{sample}.h5")
         assert len(got["event_id"]) == 1000 and "size" in got and "true_energy" in got
-        assert (tmp_path / "logs" / "extract" / f"{sample}.log").exists()
+        assert (results / "logs" / "extract" / f"{sample}.log").exists()
 
 
 @pytest.mark.workflow

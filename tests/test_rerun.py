@@ -11,7 +11,11 @@ edited, computed independently from the inputs/outputs of every job (``--detaile
 - a plotting module (iactdl/evaluate/figures.py) -> figure rules only;
 - the simulator (iactdl/simulate) -> everything downstream of the simulate rules;
 - SIGKILL during ``train_net`` -> the next ``snakemake`` (default profile: rerun-incomplete)
-  finishes the job, resuming from results/models/{model}/checkpoint.pt.
+  finishes the job, resuming from {results_dir}/checkpoints/{model}.pt;
+- the tiny config with the keys of every mapping in reverse order -> nothing to rebuild (params
+  are compared canonically).
+
+Outputs are under the tiny config's ``results_dir`` (results/tiny), read from the config.
 
 The copy's ``src/`` goes first on PYTHONPATH, so ``src()`` hashes (and jobs import) the copy's code.
 Each scenario prints its job list (``pytest -s``).
@@ -40,7 +44,6 @@ LIMIT_S = 1500  # one snakemake call, wall clock (SIGKILL after)
 COPY_IGNORE = shutil.ignore_patterns(
     ".git", ".snakemake", "results", "logs", "__pycache__", ".pytest_cache", ".ruff_cache", "*.h5"
 )
-OUTPUT_ROOTS = ("results", "data/simulated")
 
 
 # ----------------------------------------------------------------------------------------- helpers
@@ -99,12 +102,16 @@ def _downstream(graph: list[dict[str, str]], seeds: set[str]) -> set[str]:
     return done
 
 
+def _results_dir(work: Path, configfile: str = TINY) -> Path:
+    """The config's output folder (every output, log, benchmark and the simulated events)."""
+    return work / yaml.safe_load((work / configfile).read_text()).get("results_dir", "results")
+
+
 def _snapshot(work: Path) -> dict[str, int]:
     files = {}
-    for root in OUTPUT_ROOTS:
-        for p in (work / root).rglob("*"):
-            if p.is_file():
-                files[p.relative_to(work).as_posix()] = p.stat().st_mtime_ns
+    for p in _results_dir(work).rglob("*"):
+        if p.is_file():
+            files[p.relative_to(work).as_posix()] = p.stat().st_mtime_ns
     return files
 
 
@@ -260,10 +267,12 @@ def test_simulator_reruns_everything_downstream(built):
     )
 
 
-def _resume_checkpoint(name: str) -> str:
-    """Where train_net keeps its per-epoch checkpoint (its ``resume`` param, else the contract)."""
-    m = re.search(r'resume="([^"]+)"', (REPO / "workflow" / "rules" / "deepnets.smk").read_text())
-    return (m[1] if m else "results/models/{model}/checkpoint.pt").format(model=name)
+def _resume_checkpoint(work: Path, name: str) -> Path:
+    """Where train_net keeps its per-epoch checkpoint: its ``resume`` param, under results_dir."""
+    text = (REPO / "workflow" / "rules" / "deepnets.smk").read_text()
+    m = re.search(r'resume=results\("([^"]+)"\)', text)
+    assert m, "rule train_net has no resume=results(...) param"
+    return _results_dir(work) / m[1].format(model=name)
 
 
 def test_killed_training_is_finished_from_its_checkpoint(built, tmp_path):
@@ -283,7 +292,7 @@ def test_killed_training_is_finished_from_its_checkpoint(built, tmp_path):
         entry["patience"] = 30
     conf = "tests/config/tiny_kill.yaml"
     (work / conf).write_text(yaml.safe_dump(tiny, sort_keys=False))
-    ckpt = work / _resume_checkpoint(name)
+    ckpt = _resume_checkpoint(work, name)
     ckpt.unlink(missing_ok=True)
     train_outputs = [
         r["output_file"] for r in graph if r["rule"] == "train_net" and name in r["output_file"]
@@ -328,15 +337,42 @@ def test_benchmark_summary_has_a_row_per_benchmarked_job(built):
     if "benchmarks.smk" not in (work / "Snakefile").read_text():
         pytest.skip("Snakefile does not include workflow/rules/benchmarks.smk")
     _run(work, "benchmark_summary", "--configfile", TINY)
-    with (work / "results" / "benchmarks" / "summary.csv").open() as f:
+    benchmarks = _results_dir(work) / "benchmarks"
+    with (benchmarks / "summary.csv").open() as f:
         rows = list(csv.DictReader(f))
     files = {r["file"] for r in rows}
-    expected = {
-        p.relative_to(work).as_posix() for p in (work / "results" / "benchmarks").rglob("*.tsv")
-    }
+    expected = {p.relative_to(work).as_posix() for p in benchmarks.rglob("*.tsv")}
     assert files == expected
     assert {"rule", "wildcards", "seconds", "max_rss_mb"} <= set(rows[0])
     benchmarked = {r["rule"] for r in rows}
     assert "train_net" in benchmarked and len(benchmarked) > 3, benchmarked
     assert all(float(r["seconds"]) >= 0 for r in rows)
     assert {r["rule"] for r in graph} >= benchmarked
+
+
+def _reversed_keys(value):
+    """``value`` with the keys of every mapping, at any depth, in reverse order."""
+    if isinstance(value, dict):
+        return {k: _reversed_keys(value[k]) for k in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reversed_keys(v) for v in value]
+    return value
+
+
+def test_config_with_keys_in_another_order_reruns_nothing(built):
+    """Every section of the tiny config (and every model entry, every nested mapping) with its
+    keys reversed: the same values, so Snakemake must find nothing to do."""
+    work = built["work"]
+    tiny = yaml.safe_load((work / TINY).read_text())
+    reordered = _reversed_keys(tiny)
+    assert list(reordered) != list(tiny)
+    assert list(reordered["models"]) != list(tiny["models"])
+    conf = "tests/config/tiny_reordered.yaml"
+    (work / conf).write_text(yaml.safe_dump(reordered, sort_keys=False))
+    try:
+        assert yaml.safe_load((work / conf).read_text()) == tiny  # same values
+        pending = _pending(work, conf)
+    finally:
+        (work / conf).unlink()
+    _show("tiny config, keys of every mapping reversed", pending)
+    assert pending == {}, f"reordered keys rerun: {sorted(set(pending.values()))}"

@@ -5,6 +5,9 @@
 - :func:`source_hash` hashes the content of the package modules a rule uses. Snakemake cannot see
   edits to an installed package; the hash goes into each rule's ``params`` so that an edit reruns
   exactly the rules that import the edited module. Content only: no mtimes, no absolute paths.
+- :func:`canonical` puts a config (or any params value) in one key order, so that Snakemake, which
+  compares a rule's params by their ``repr``, reruns a rule for a changed value and never for keys
+  written in another order.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-__all__ = ["rule_seed", "source_hash", "PACKAGE_ROOT"]
+__all__ = ["canonical", "rule_seed", "source_hash", "PACKAGE_ROOT"]
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
@@ -44,3 +47,17 @@ def source_hash(*modules: str) -> str:
             digest.update(p.relative_to(PACKAGE_ROOT).as_posix().encode())
             digest.update(p.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def canonical(value):
+    """``value`` with every mapping, at any depth, rebuilt in sorted key order (keys as ``str``).
+
+    Lists and tuples keep their order (a feature list's order is the model's column order) but
+    their elements are made canonical too; other values are returned as they are. The result is a
+    new object: YAML anchors shared between entries become independent copies.
+    """
+    if isinstance(value, dict):
+        return {k: canonical(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, list | tuple):
+        return type(value)(canonical(v) for v in value)
+    return value

@@ -6,16 +6,16 @@
 
 rule train_baseline:
     input:
-        train="results/datasets/train.h5",
-        val="results/datasets/val.h5",
+        train=results("datasets/train.h5"),
+        val=results("datasets/val.h5"),
     output:
-        model="results/models/{model}/model.joblib",
-        info="results/models/{model}/model.json",
-        cv="results/models/{model}/cv.csv",
+        model=results("models/{model}/model.joblib"),
+        info=results("models/{model}/model.json"),
+        cv=results("models/{model}/cv.csv"),
     log:
-        "logs/train_baseline/{model}.log",
+        results("logs/train_baseline/{model}.log"),
     benchmark:
-        "results/benchmarks/train_baseline/{model}.tsv"
+        results("benchmarks/train_baseline/{model}.tsv")
     wildcard_constraints:
         model="|".join(models_of_kind("baseline")) or "NO_BASELINES",
     conda:

@@ -9,9 +9,9 @@ rule benchmark_summary:
     input:
         done=get_final_output(),
     output:
-        summary="results/benchmarks/summary.csv",
+        summary=results("benchmarks/summary.csv"),
     log:
-        "logs/benchmark_summary.log",
+        results("logs/benchmark_summary.log"),
     localrule: True
     conda:
         "../../envs/cpu.yaml"

@@ -1,12 +1,39 @@
 # Shared by every stage: config validation, wildcard constraints, seeds, source hashes and the
 # input functions that say what the DAG builds. No lambdas inside rules; input functions live here.
+#
+# PATHS (every rule, every stage): each config writes under its own folder, config `results_dir`
+# (default "results"; tests/config/tiny.yaml: results/tiny), so two configs never mix outputs.
+# Every output, log and benchmark is spelled with results(...), never "results/..." literally:
+#     output:    model=results("models/{model}/model.json"),
+#     log:       results("logs/train_net/{model}.log"),
+#     benchmark: results("benchmarks/train_net/{model}.tsv"),
+#     inputs:    expand(results("metrics/{model}.json"), model=...) or rules.x.output.name
+# The simulated raw events are outputs too: results("simulated/{sample}.h5"), and the observed
+# sample's hidden truth results("simulated/observed_truth.h5") (read by evaluate/oracle rules only).
+#
+# PARAMS are canonical: the config is put in sorted key order once, below, so that a config with
+# its keys in another order gives the same params (Snakemake compares their repr) and reruns
+# nothing. Lists keep their order (it means something). A dict a rule builds itself for its
+# params must go through canonical(...) as well; list(config["models"]) is sorted by name.
 from pathlib import Path
 
 from snakemake.utils import validate
 
-from iactdl.provenance import rule_seed, source_hash
+from iactdl.provenance import canonical, rule_seed, source_hash
 
 validate(config, schema="../schemas/config.schema.yaml")
+# in place: `config` is the workflow's own object, read by every rule after this line
+_sorted_config = canonical(config)
+config.clear()
+config.update(_sorted_config)
+
+RESULTS_DIR = Path(config["results_dir"]).as_posix()  # "results/" -> "results"
+
+
+def results(path):
+    """Path of an output, log or benchmark of this config: ``{results_dir}/{path}``."""
+    return f"{RESULTS_DIR}/{path}"
+
 
 SAMPLES = ["gamma", "gamma_diffuse", "proton", "observed"]
 SPLITS = ["train", "val", "test"]
@@ -58,7 +85,7 @@ wildcard_constraints:
 
 
 def get_final_output():
-    targets = expand("results/events/{sample}.h5", sample=available_samples())
+    targets = expand(results("events/{sample}.h5"), sample=available_samples())
     return targets + get_dataset_output() + get_paper_output()
 
 
@@ -74,9 +101,9 @@ def get_simulate_seed(wildcards):
 
 
 def get_extract_input(wildcards):
-    """The raw file of a sample: data/simulated/{sample}.h5, or config fact.files[sample]."""
+    """The raw file of a sample: results("simulated/{sample}.h5"), or config fact.files[sample]."""
     if config["source"] == "simulate":
-        return f"data/simulated/{wildcards.sample}.h5"
+        return results(f"simulated/{wildcards.sample}.h5")
     return fact_file(wildcards.sample)
 
 
@@ -91,7 +118,7 @@ def get_fact_section():
 def get_labelled_features(wildcards):
     """Named inputs of split_dataset: the features file of each labelled sample this config has."""
     return {
-        sample: f"results/features/{sample}.h5"
+        sample: results(f"features/{sample}.h5")
         for sample in available_samples()
         if sample != "observed"
     }
@@ -109,9 +136,9 @@ OBSERVED_FILES = ["observed_train", "observed_train_images", "observed_val", "ob
 def get_dataset_output():
     """The dataset files this config produces: train/val/test, and the observed splits
     (observed_train, observed_train_images, observed_val, observed_test) if observed is present."""
-    out = expand("results/datasets/{split}.h5", split=SPLITS)
+    out = expand(results("datasets/{split}.h5"), split=SPLITS)
     if "observed" in available_samples():
-        out += expand("results/datasets/{name}.h5", name=OBSERVED_FILES)
+        out += expand(results("datasets/{name}.h5"), name=OBSERVED_FILES)
     return out
 
 
@@ -159,13 +186,13 @@ def get_evaluate_input(wildcards):
     """Model info, its predictions (simulated test, observed_test), and (source simulate) the hidden
     truth of the observed events, joined to observed_test by event_id in evaluate."""
     inputs = {
-        "info": f"results/models/{wildcards.model}/model.json",
-        "test": f"results/predictions/{wildcards.model}/test.h5",
+        "info": results(f"models/{wildcards.model}/model.json"),
+        "test": results(f"predictions/{wildcards.model}/test.h5"),
     }
     if "observed" in available_samples():
-        inputs["observed"] = f"results/predictions/{wildcards.model}/observed_test.h5"
+        inputs["observed"] = results(f"predictions/{wildcards.model}/observed_test.h5")
         if config["source"] == "simulate":
-            inputs["observed_truth"] = "data/simulated/observed_truth.h5"
+            inputs["observed_truth"] = results("simulated/observed_truth.h5")
     return inputs
 
 
@@ -194,6 +221,6 @@ def models_of_task(task):
 
 def get_paper_output():
     """Every figure (PDF + PNG), the summary table and the metrics of every model."""
-    figures = expand("results/figures/{figure}.{ext}", figure=FIGURES, ext=["pdf", "png"])
-    table = ["results/paper/summary.csv", "results/paper/summary.tex"]
-    return figures + table + expand("results/metrics/{model}.json", model=list(config["models"]))
+    figures = expand(results("figures/{figure}.{ext}"), figure=FIGURES, ext=["pdf", "png"])
+    table = [results("paper/summary.csv"), results("paper/summary.tex")]
+    return figures + table + expand(results("metrics/{model}.json"), model=list(config["models"]))

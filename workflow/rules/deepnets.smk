@@ -3,23 +3,23 @@
 # bf16 on CUDA, a checkpoint every epoch. The entry is the rule's params: editing one net reruns
 # that net alone and what reads it. `resources: gpu` comes from the entry (0 = CPU); on a machine
 # without a visible GPU the net trains on the CPU (a warning), or fails if the entry says
-# `require_gpu: true`. A killed job resumes from results/checkpoints/{model}.pt (outside the
+# `require_gpu: true`. A killed job resumes from {results_dir}/checkpoints/{model}.pt (outside the
 # outputs, which Snakemake deletes before rerunning a job).
 
 
 rule train_net:
     input:
-        train="results/datasets/train.h5",
-        val="results/datasets/val.h5",
+        train=results("datasets/train.h5"),
+        val=results("datasets/val.h5"),
     output:
-        model="results/models/{model}/model.pt",
-        info="results/models/{model}/model.json",
-        history="results/models/{model}/history.csv",
-        checkpoint="results/models/{model}/checkpoint.pt",
+        model=results("models/{model}/model.pt"),
+        info=results("models/{model}/model.json"),
+        history=results("models/{model}/history.csv"),
+        checkpoint=results("models/{model}/checkpoint.pt"),
     log:
-        "logs/train_net/{model}.log",
+        results("logs/train_net/{model}.log"),
     benchmark:
-        "results/benchmarks/train_net/{model}.tsv"
+        results("benchmarks/train_net/{model}.tsv")
     wildcard_constraints:
         model="|".join(models_of_kind("net")) or "NO_NETS",
     conda:
@@ -31,7 +31,7 @@ rule train_net:
     params:
         entry=get_net_entry,
         seed=get_net_seed,
-        resume="results/checkpoints/{model}.pt",
+        resume=results("checkpoints/{model}.pt"),
         src=src("models.nets", "fit", "io"),
     script:
         "../scripts/train_net.py"

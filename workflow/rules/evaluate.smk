@@ -2,19 +2,19 @@
 # on model.json's kind) predicts the simulated test split and, where there is one, observed_test
 # (the only observed events any model is scored on); `evaluate` turns the predictions into
 # results/metrics/{model}.json. `evaluate` is the ONLY rule that reads the observed truth
-# (data/simulated/observed_truth.h5, source simulate only), joined by event_id.
+# (results("simulated/observed_truth.h5"), source simulate only), joined by event_id.
 
 
 rule predict:
     input:
-        info="results/models/{model}/model.json",
-        dataset="results/datasets/{split}.h5",
+        info=results("models/{model}/model.json"),
+        dataset=results("datasets/{split}.h5"),
     output:
-        predictions="results/predictions/{model}/{split}.h5",
+        predictions=results("predictions/{model}/{split}.h5"),
     log:
-        "logs/predict/{model}/{split}.log",
+        results("logs/predict/{model}/{split}.log"),
     benchmark:
-        "results/benchmarks/predict/{model}/{split}.tsv"
+        results("benchmarks/predict/{model}/{split}.tsv")
     wildcard_constraints:
         split="test|observed_test",
     conda:
@@ -33,11 +33,11 @@ rule evaluate:
     input:
         unpack(get_evaluate_input),
     output:
-        metrics="results/metrics/{model}.json",
+        metrics=results("metrics/{model}.json"),
     log:
-        "logs/evaluate/{model}.log",
+        results("logs/evaluate/{model}.log"),
     benchmark:
-        "results/benchmarks/evaluate/{model}.tsv"
+        results("benchmarks/evaluate/{model}.tsv")
     conda:
         "../../envs/cpu.yaml"
     threads: 1

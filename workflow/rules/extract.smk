@@ -6,11 +6,11 @@ rule extract:
     input:
         events=get_extract_input,
     output:
-        events="results/events/{sample}.h5",
+        events=results("events/{sample}.h5"),
     log:
-        "logs/extract/{sample}.log",
+        results("logs/extract/{sample}.log"),
     benchmark:
-        "results/benchmarks/extract/{sample}.tsv"
+        results("benchmarks/extract/{sample}.tsv")
     conda:
         "../../envs/cpu.yaml"
     params:

@@ -8,13 +8,13 @@
 
 rule build_features:
     input:
-        events="results/events/{sample}.h5",
+        events=results("events/{sample}.h5"),
     output:
-        features="results/features/{sample}.h5",
+        features=results("features/{sample}.h5"),
     log:
-        "logs/build_features/{sample}.log",
+        results("logs/build_features/{sample}.log"),
     benchmark:
-        "results/benchmarks/build_features/{sample}.tsv"
+        results("benchmarks/build_features/{sample}.tsv")
     conda:
         "../../envs/cpu.yaml"
     threads: 1
@@ -29,13 +29,13 @@ rule split_dataset:
     input:
         unpack(get_labelled_features),
     output:
-        train="results/datasets/train.h5",
-        val="results/datasets/val.h5",
-        test="results/datasets/test.h5",
+        train=results("datasets/train.h5"),
+        val=results("datasets/val.h5"),
+        test=results("datasets/test.h5"),
     log:
-        "logs/split_dataset.log",
+        results("logs/split_dataset.log"),
     benchmark:
-        "results/benchmarks/split_dataset.tsv"
+        results("benchmarks/split_dataset.tsv")
     conda:
         "../../envs/cpu.yaml"
     threads: 1
@@ -49,16 +49,16 @@ rule split_dataset:
 
 rule split_observed:
     input:
-        features="results/features/observed.h5",
+        features=results("features/observed.h5"),
     output:
-        train="results/datasets/observed_train.h5",
-        train_images="results/datasets/observed_train_images.h5",
-        val="results/datasets/observed_val.h5",
-        test="results/datasets/observed_test.h5",
+        train=results("datasets/observed_train.h5"),
+        train_images=results("datasets/observed_train_images.h5"),
+        val=results("datasets/observed_val.h5"),
+        test=results("datasets/observed_test.h5"),
     log:
-        "logs/split_observed.log",
+        results("logs/split_observed.log"),
     benchmark:
-        "results/benchmarks/split_observed.tsv"
+        results("benchmarks/split_observed.tsv")
     conda:
         "../../envs/cpu.yaml"
     threads: 1

@@ -7,13 +7,13 @@
 rule figure_roc:
     input:
         predictions=expand(
-            "results/predictions/{model}/test.h5", model=models_of_task("separation")
+            results("predictions/{model}/test.h5"), model=models_of_task("separation")
         ),
     output:
-        pdf="results/figures/roc.pdf",
-        png=report("results/figures/roc.png", caption="../report/roc.rst", category="separation"),
+        pdf=results("figures/roc.pdf"),
+        png=report(results("figures/roc.png"), caption="../report/roc.rst", category="separation"),
     log:
-        "logs/figures/roc.log",
+        results("logs/figures/roc.log"),
     conda:
         "../../envs/cpu.yaml"
     threads: 1
@@ -27,17 +27,17 @@ rule figure_roc:
 rule figure_gammaness:
     input:
         predictions=expand(
-            "results/predictions/{model}/test.h5", model=models_of_task("separation")
+            results("predictions/{model}/test.h5"), model=models_of_task("separation")
         ),
     output:
-        pdf="results/figures/gammaness.pdf",
+        pdf=results("figures/gammaness.pdf"),
         png=report(
-            "results/figures/gammaness.png",
+            results("figures/gammaness.png"),
             caption="../report/gammaness.rst",
             category="separation",
         ),
     log:
-        "logs/figures/gammaness.log",
+        results("logs/figures/gammaness.log"),
     conda:
         "../../envs/cpu.yaml"
     threads: 1
@@ -50,16 +50,16 @@ rule figure_gammaness:
 
 rule figure_energy_resolution:
     input:
-        metrics=expand("results/metrics/{model}.json", model=models_of_task("energy")),
+        metrics=expand(results("metrics/{model}.json"), model=models_of_task("energy")),
     output:
-        pdf="results/figures/energy_resolution.pdf",
+        pdf=results("figures/energy_resolution.pdf"),
         png=report(
-            "results/figures/energy_resolution.png",
+            results("figures/energy_resolution.png"),
             caption="../report/energy_resolution.rst",
             category="energy",
         ),
     log:
-        "logs/figures/energy_resolution.log",
+        results("logs/figures/energy_resolution.log"),
     conda:
         "../../envs/cpu.yaml"
     threads: 1
@@ -72,16 +72,16 @@ rule figure_energy_resolution:
 
 rule figure_migration:
     input:
-        metrics=expand("results/metrics/{model}.json", model=models_of_task("energy")),
+        metrics=expand(results("metrics/{model}.json"), model=models_of_task("energy")),
     output:
-        pdf="results/figures/migration.pdf",
+        pdf=results("figures/migration.pdf"),
         png=report(
-            "results/figures/migration.png",
+            results("figures/migration.png"),
             caption="../report/migration.rst",
             category="energy",
         ),
     log:
-        "logs/figures/migration.log",
+        results("logs/figures/migration.log"),
     conda:
         "../../envs/cpu.yaml"
     threads: 1
@@ -94,16 +94,16 @@ rule figure_migration:
 
 rule figure_learning_curves:
     input:
-        info=expand("results/models/{model}/model.json", model=models_of_kind("net")),
+        info=expand(results("models/{model}/model.json"), model=models_of_kind("net")),
     output:
-        pdf="results/figures/learning_curves.pdf",
+        pdf=results("figures/learning_curves.pdf"),
         png=report(
-            "results/figures/learning_curves.png",
+            results("figures/learning_curves.png"),
             caption="../report/learning_curves.rst",
             category="training",
         ),
     log:
-        "logs/figures/learning_curves.log",
+        results("logs/figures/learning_curves.log"),
     conda:
         "../../envs/cpu.yaml"
     threads: 1
@@ -116,12 +116,14 @@ rule figure_learning_curves:
 
 rule summary_table:
     input:
-        metrics=expand("results/metrics/{model}.json", model=list(config["models"])),
+        metrics=expand(results("metrics/{model}.json"), model=list(config["models"])),
     output:
-        csv=report("results/paper/summary.csv", caption="../report/summary.rst", category="summary"),
-        tex="results/paper/summary.tex",
+        csv=report(
+            results("paper/summary.csv"), caption="../report/summary.rst", category="summary"
+        ),
+        tex=results("paper/summary.tex"),
     log:
-        "logs/figures/summary_table.log",
+        results("logs/figures/summary_table.log"),
     conda:
         "../../envs/cpu.yaml"
     threads: 1

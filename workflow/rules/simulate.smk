@@ -5,11 +5,11 @@
 
 rule simulate:
     output:
-        events="data/simulated/{sample}.h5",
+        events=results("simulated/{sample}.h5"),
     log:
-        "logs/simulate/{sample}.log",
+        results("logs/simulate/{sample}.log"),
     benchmark:
-        "results/benchmarks/simulate/{sample}.tsv"
+        results("benchmarks/simulate/{sample}.tsv")
     wildcard_constraints:
         sample="gamma|gamma_diffuse|proton",
     conda:
@@ -25,12 +25,12 @@ rule simulate:
 
 rule simulate_observed:
     output:
-        events="data/simulated/observed.h5",
-        truth="data/simulated/observed_truth.h5",
+        events=results("simulated/observed.h5"),
+        truth=results("simulated/observed_truth.h5"),
     log:
-        "logs/simulate/observed.log",
+        results("logs/simulate/observed.log"),
     benchmark:
-        "results/benchmarks/simulate/observed.tsv"
+        results("benchmarks/simulate/observed.tsv")
     conda:
         "../../envs/cpu.yaml"
     params:

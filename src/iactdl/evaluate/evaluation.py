@@ -128,7 +128,7 @@ def evaluate_model(
     test, observed : path
         Prediction files of the simulated test set and (optional) of the observed data.
     observed_truth : path, optional
-        ``data/simulated/observed_truth.h5``; only evaluation reads it.
+        ``{results_dir}/simulated/observed_truth.h5``; only evaluation reads it.
     config : mapping
         The ``evaluation`` config section (defaults: :data:`EVALUATION_DEFAULTS`).
     seed : int

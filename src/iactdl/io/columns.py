@@ -2,8 +2,9 @@
 
 FACT's names are mapped to these in :mod:`iactdl.io.fact` (the extract stage) alone.
 
-Event files (``data/simulated/{sample}.h5``, ``results/events/{sample}.h5``): HDF5 group ``events``,
-one dataset per column, all of equal length; images as 2-D datasets (n_events, 1440) in CHID order.
+Event files (``results/simulated/{sample}.h5``, ``results/events/{sample}.h5``): HDF5 group
+``events``, one dataset per column, all of equal length; images as 2-D datasets (n_events, 1440)
+in CHID order.
 
 =====================  ========  ================================================================
 column                 unit      meaning
