@@ -18,7 +18,7 @@ yaml = pytest.importorskip("yaml")
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
 # keys only the workflow reads (no library function takes them); the schema is their one source
-WORKFLOW_ONLY = {"seed", "source"}
+WORKFLOW_ONLY = {"seed", "source", "results_dir"}
 
 
 def effective_default(node: dict):
