@@ -95,14 +95,14 @@ def test_cleaning_variants_match_ctapipe(reference):
         dict(min_number_picture_neighbors=3),
         dict(keep_isolated_pixels=True, min_number_picture_neighbors=0),
     ):
-        ours = tailcuts_clean(image, 6.0, 3.5, **kw)
+        ours = tailcuts_clean(image, picture_threshold=6.0, boundary_threshold=3.5, **kw)
         ref = np.array([cta_clean(geom, im, 6.0, 3.5, **kw) for im in image])
         assert np.array_equal(ours, ref), kw
     # the time constraint = ctapipe's apply_time_delta_cleaning after tailcuts_clean
     from ctapipe.image import apply_time_delta_cleaning
 
     times = reference["time"][:60]
-    ours = tailcuts_clean(image, 5.5, 3.0, 2, peak_time=times, time_limit=1.0, time_min_neighbors=2)
+    ours = tailcuts_clean(image, **CLEANING, peak_time=times, time_limit=1.0, time_min_neighbors=2)
     ref = np.array(
         [
             apply_time_delta_cleaning(
@@ -116,7 +116,7 @@ def test_cleaning_variants_match_ctapipe(reference):
         ]
     )
     assert np.array_equal(ours, ref)
-    assert ours.sum() < tailcuts_clean(image, 5.5, 3.0, 2).sum()  # the constraint did something
+    assert ours.sum() < tailcuts_clean(image, **CLEANING).sum()  # the constraint did something
 
 
 def test_hillas_population_matches_ctapipe(reference):

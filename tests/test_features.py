@@ -44,6 +44,12 @@ def gaussian_image(cx, cy, length, width, psi, size=2000.0, skew=1.0):
     return size * dens / dens.sum()
 
 
+# the levels these hand-made images are built for, without FACT's picture-neighbour requirement
+NO_NEIGHBOUR_RULE = dict(
+    picture_threshold=5.5, boundary_threshold=3.0, min_number_picture_neighbors=0
+)
+
+
 def neighbours_of(pix):
     return [int(j) for j in CAM.neighbours[pix] if j >= 0]
 
@@ -125,14 +131,18 @@ def test_cleaning_hand_made():
     image[far] = 4.0  # boundary, no picture neighbour: dropped
     lone = 1200
     image[lone] = 50.0  # isolated picture pixel: dropped unless keep_isolated_pixels
-    mask = tailcuts_clean(image, 5.5, 3.0)
+    mask = tailcuts_clean(image, **NO_NEIGHBOUR_RULE)
     assert set(np.flatnonzero(mask)) == {core, nbs[0]}
-    iso = tailcuts_clean(image, 5.5, 3.0, keep_isolated_pixels=True)
+    iso = tailcuts_clean(image, **NO_NEIGHBOUR_RULE, keep_isolated_pixels=True)
     assert set(np.flatnonzero(iso)) == {core, nbs[0], lone}
     # min picture neighbours: a lone picture pixel with boundary neighbours no longer seeds
-    assert not tailcuts_clean(image, 5.5, 3.0, min_number_picture_neighbors=1).any()
+    assert not tailcuts_clean(
+        image, picture_threshold=5.5, boundary_threshold=3.0, min_number_picture_neighbors=1
+    ).any()
     image[nbs[2]] = 8.0  # a second picture pixel next to the core: both are seeds now
-    m2 = tailcuts_clean(image, 5.5, 3.0, min_number_picture_neighbors=1)
+    m2 = tailcuts_clean(
+        image, picture_threshold=5.5, boundary_threshold=3.0, min_number_picture_neighbors=1
+    )
     assert {core, nbs[2], nbs[0]} <= set(np.flatnonzero(m2))
 
 
@@ -143,10 +153,10 @@ def test_cleaning_time_constraint_and_nan():
     image[[core, *nbs[:3]]] = [10, 8, 4, 4]
     t = np.full(1440, 20.0)
     t[nbs[2]] = 60.0  # out of time with all its neighbours
-    mask = tailcuts_clean(image, 5.5, 3.0, peak_time=t, time_limit=5.0)
+    mask = tailcuts_clean(image, **NO_NEIGHBOUR_RULE, peak_time=t, time_limit=5.0)
     assert set(np.flatnonzero(mask)) == {core, nbs[0], nbs[1]}
     image[nbs[1]] = np.nan  # NaN never passes a threshold
-    assert nbs[1] not in set(np.flatnonzero(tailcuts_clean(image, 5.5, 3.0)))
+    assert nbs[1] not in set(np.flatnonzero(tailcuts_clean(image, **NO_NEIGHBOUR_RULE)))
 
 
 @pytest.mark.parametrize(
@@ -166,12 +176,9 @@ def test_numba_kernel_equals_numpy_path(kw):
         pytest.skip("numba not installed: only the numpy path exists")
     image, t = toy_events(400, seed=5)
     image[3, 100] = np.nan
-    a = tailcuts_clean_pixels(
-        image, 5.5, 3.0, peak_time=t, count_islands=True, engine="numpy", **kw
-    )
-    b = tailcuts_clean_pixels(
-        image, 5.5, 3.0, peak_time=t, count_islands=True, engine="numba", **kw
-    )
+    kw = {"min_number_picture_neighbors": 0, **kw}  # {}: no requirement
+    a = tailcuts_clean_pixels(image, peak_time=t, count_islands=True, engine="numpy", **kw)
+    b = tailcuts_clean_pixels(image, peak_time=t, count_islands=True, engine="numba", **kw)
     for field in ("event", "pixel", "charge", "time", "n_islands"):
         assert np.array_equal(getattr(a, field), getattr(b, field)), field
 
@@ -202,7 +209,12 @@ def test_islands_hand_made():
     # the same through cleaning (islands counted on the candidate graph): every masked pixel is a
     # picture pixel kept as is
     sp = tailcuts_clean_pixels(
-        np.where(masks, 10.0, 0.0), 5.0, 3.0, keep_isolated_pixels=True, count_islands=True
+        np.where(masks, 10.0, 0.0),
+        picture_threshold=5.0,
+        boundary_threshold=3.0,
+        min_number_picture_neighbors=0,
+        keep_isolated_pixels=True,
+        count_islands=True,
     )
     assert list(sp.n_islands) == [1, 2, 3, 0]
     # neighbouring pixels in different events never merge

@@ -7,6 +7,31 @@ in a notebook::
     mask = tailcuts_clean(image, picture_threshold=5.5, boundary_threshold=3.0)
     params = hillas(image, mask)          # dict: size, cog_x, length, width, delta, ...
 
+For a ctapipe user: the data (image, then mask or peak times) come first and positionally; every
+setting is keyword-only, the camera too, where ctapipe takes the geometry first and positionally.
+
+====================================  ===========================================================
+ctapipe 0.28 (``ctapipe.image``)      iactdl.features
+====================================  ===========================================================
+``tailcuts_clean(geom, image, ...)``  ``tailcuts_clean(image, *, ..., camera=fact_camera())``
+``picture_thresh`` (default 7)        ``picture_threshold`` (p.e.; default 5.5, FACT-Tools')
+``boundary_thresh`` (default 5)       ``boundary_threshold`` (p.e.; default 3.0)
+``min_number_picture_neighbors``      same name (default 2, FACT-Tools'; ctapipe's 0)
+``keep_isolated_pixels``              same name
+``apply_time_delta_cleaning``         ``tailcuts_clean(..., peak_time=, time_limit=,``
+                                      ``time_min_neighbors=)`` in one pass
+``hillas_parameters(geom, image)``    ``hillas(image, mask, *, moments="population")`` (dict)
+``leakage_parameters``                ``leakage(image, mask)``
+``concentration_parameters``          ``concentration_ctapipe(image, mask)``
+``number_of_islands(geom, mask)``     ``number_of_islands(mask)`` (counts only)
+``timing_parameters``                 ``timing(image, peak_time, mask, *, moments="population")``
+====================================  ===========================================================
+
+The defaults of the cleaning are :data:`CLEANING_DEFAULTS`, those of the pipeline's ``features``
+section :data:`DEFAULT_CONFIG`. ``moments="fact"`` (the default) gives FACT-Tools' sample moments
+instead of ctapipe's population ones; with the same cleaning both agree with ctapipe
+(``tests/test_ctapipe_agreement.py``).
+
 Names and units follow the FACT DL2 files (FACT-Tools / pyfact): size in p.e.; cog_x, cog_y,
 length, width in mm (camera frame); delta in rad; m3_* in mm^3, m4_* in mm^4; skewness, kurtosis,
 leakage, concentration dimensionless; time gradients in ns/mm, intercepts and timespread in ns;
@@ -22,7 +47,7 @@ charge statistics), :mod:`~.grid`, :mod:`~.pixelset`, :mod:`~.pipeline` (rule bu
 benchmarks). Each documents its conventions against FACT-Tools and ctapipe 0.28.
 """
 
-from iactdl.features.cleaning import tailcuts_clean, tailcuts_clean_pixels
+from iactdl.features.cleaning import CLEANING_DEFAULTS, tailcuts_clean, tailcuts_clean_pixels
 from iactdl.features.columns import (
     DEFAULT_FEATURES,
     FEATURE_UNITS,
@@ -51,7 +76,7 @@ from iactdl.features.split import DATASETS_DEFAULTS, split_assignment, split_dat
 from iactdl.features.timing import timing_pixels
 
 
-def timing(image, peak_time, mask=None, moments: str = "fact", camera=None):
+def timing(image, peak_time, mask=None, *, moments: str = "fact", camera=None):
     """Timing features of plain arrays ``image``, ``peak_time`` (n, 1440); ``mask``: the shower."""
     import numpy as np
 
@@ -63,6 +88,7 @@ def timing(image, peak_time, mask=None, moments: str = "fact", camera=None):
 
 
 __all__ = [
+    "CLEANING_DEFAULTS",
     "DATASETS_DEFAULTS",
     "DEFAULT_CONFIG",
     "DEFAULT_FEATURES",

@@ -31,7 +31,24 @@ from iactdl.camera import CameraGeometry, fact_camera
 from iactdl.features._kernels import HAVE_NUMBA, clean_chunk
 from iactdl.features.pixels import ShowerPixels, scratch_buffer
 
-__all__ = ["tailcuts_clean", "tailcuts_clean_pixels", "padded_neighbours", "count_true", "any_true"]
+__all__ = [
+    "CLEANING_DEFAULTS",
+    "tailcuts_clean",
+    "tailcuts_clean_pixels",
+    "padded_neighbours",
+    "count_true",
+    "any_true",
+]
+
+# FACT-Tools' standard cleaning levels (core 5.5 p.e., neighbour 3.0 p.e., at least 2 core
+# neighbours): the defaults of the functions here and of config `features` (pipeline.DEFAULT_CONFIG)
+CLEANING_DEFAULTS = {
+    "picture_threshold": 5.5,
+    "boundary_threshold": 3.0,
+    "min_number_picture_neighbors": 2,
+    "keep_isolated_pixels": False,
+    "time_min_neighbors": 1,
+}
 
 
 _BYTE_SUM = np.uint64(0x0101010101010101)
@@ -59,13 +76,14 @@ def any_true(rows: np.ndarray) -> np.ndarray:
 
 def tailcuts_clean_pixels(
     image: np.ndarray,
-    picture_threshold: float = 5.5,
-    boundary_threshold: float = 3.0,
-    min_number_picture_neighbors: int = 0,
-    keep_isolated_pixels: bool = False,
+    *,
+    picture_threshold: float = CLEANING_DEFAULTS["picture_threshold"],
+    boundary_threshold: float = CLEANING_DEFAULTS["boundary_threshold"],
+    min_number_picture_neighbors: int = CLEANING_DEFAULTS["min_number_picture_neighbors"],
+    keep_isolated_pixels: bool = CLEANING_DEFAULTS["keep_isolated_pixels"],
     peak_time: np.ndarray | None = None,
     time_limit: float | None = None,
-    time_min_neighbors: int = 1,
+    time_min_neighbors: int = CLEANING_DEFAULTS["time_min_neighbors"],
     camera: CameraGeometry | None = None,
     count_islands: bool = False,
     engine: str = "auto",
@@ -79,7 +97,8 @@ def tailcuts_clean_pixels(
     picture_threshold, boundary_threshold : float
         Thresholds in p.e. (``picture_threshold >= boundary_threshold``).
     min_number_picture_neighbors : int
-        A picture pixel needs at least this many picture neighbours (0: no requirement).
+        A picture pixel needs at least this many picture neighbours (0: no requirement, ctapipe's
+        default; FACT-Tools' standard and ours is 2).
     keep_isolated_pixels : bool
         Keep picture pixels without boundary neighbours.
     peak_time : array (n_events, n_pixels), optional
@@ -236,13 +255,14 @@ def _count_islands(n_events, event, keep, nb, keep_ext) -> np.ndarray:
 
 def tailcuts_clean(
     image: np.ndarray,
-    picture_threshold: float = 5.5,
-    boundary_threshold: float = 3.0,
-    min_number_picture_neighbors: int = 0,
-    keep_isolated_pixels: bool = False,
+    *,
+    picture_threshold: float = CLEANING_DEFAULTS["picture_threshold"],
+    boundary_threshold: float = CLEANING_DEFAULTS["boundary_threshold"],
+    min_number_picture_neighbors: int = CLEANING_DEFAULTS["min_number_picture_neighbors"],
+    keep_isolated_pixels: bool = CLEANING_DEFAULTS["keep_isolated_pixels"],
     peak_time: np.ndarray | None = None,
     time_limit: float | None = None,
-    time_min_neighbors: int = 1,
+    time_min_neighbors: int = CLEANING_DEFAULTS["time_min_neighbors"],
     camera: CameraGeometry | None = None,
 ) -> np.ndarray:
     """Tail-cuts cleaning mask, bool with the shape of ``image`` ((1440,) or (n_events, 1440)).
@@ -252,14 +272,14 @@ def tailcuts_clean(
     arr = np.asarray(image)
     sp = tailcuts_clean_pixels(
         arr,
-        picture_threshold,
-        boundary_threshold,
-        min_number_picture_neighbors,
-        keep_isolated_pixels,
-        peak_time,
-        time_limit,
-        time_min_neighbors,
-        camera,
+        picture_threshold=picture_threshold,
+        boundary_threshold=boundary_threshold,
+        min_number_picture_neighbors=min_number_picture_neighbors,
+        keep_isolated_pixels=keep_isolated_pixels,
+        peak_time=peak_time,
+        time_limit=time_limit,
+        time_min_neighbors=time_min_neighbors,
+        camera=camera,
     )
     mask = np.zeros((sp.n_events, arr.shape[-1]), dtype=bool)
     mask[sp.event, sp.pixel] = True

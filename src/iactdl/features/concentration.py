@@ -186,7 +186,7 @@ def concentration_ctapipe_pixels(
         }
 
 
-def concentration(image, mask=None, moments: str = "fact", camera: CameraGeometry | None = None):
+def concentration(image, mask=None, *, moments: str = "fact", camera: CameraGeometry | None = None):
     """FACT concentrations of plain arrays (``image`` (n, 1440) p.e., ``mask`` shower pixels)."""
     image = np.atleast_2d(np.asarray(image, dtype=np.float64))
     mask = image > 0 if mask is None else mask
@@ -195,7 +195,7 @@ def concentration(image, mask=None, moments: str = "fact", camera: CameraGeometr
     return concentration_pixels(sp, image, params, longi, trans, camera)
 
 
-def concentration_ctapipe(image, mask=None, camera: CameraGeometry | None = None):
+def concentration_ctapipe(image, mask=None, *, camera: CameraGeometry | None = None):
     """ctapipe-convention concentrations (cog, core, pixel) of plain arrays."""
     image = np.atleast_2d(np.asarray(image, dtype=np.float64))
     mask = image > 0 if mask is None else mask

@@ -40,7 +40,7 @@ def grid_image_pixels(
     return out
 
 
-def grid_image(image, peak_time=None, mask=None, camera: CameraGeometry | None = None):
+def grid_image(image, peak_time=None, mask=None, *, camera: CameraGeometry | None = None):
     """Grid images of plain arrays ``image``/``peak_time`` (n, 1440); ``mask`` selects the pixels
     (default all). Returns (n, 2, rows, cols) float32."""
     camera = camera or fact_camera()

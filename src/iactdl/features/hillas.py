@@ -155,6 +155,7 @@ def hillas_pixels(
 def hillas(
     image: np.ndarray,
     mask: np.ndarray | None = None,
+    *,
     moments: str = "fact",
     camera: CameraGeometry | None = None,
 ) -> dict[str, np.ndarray]:

@@ -70,7 +70,7 @@ def island_labels_pixels(
     return np.bincount(comp_event, minlength=sp.n_events), labels
 
 
-def number_of_islands(mask, camera: CameraGeometry | None = None) -> np.ndarray:
+def number_of_islands(mask, *, camera: CameraGeometry | None = None) -> np.ndarray:
     """Number of islands of bool ``mask`` (1440,) or (n_events, 1440); int64 (n_events,)."""
     mask = np.atleast_2d(np.asarray(mask, dtype=bool))
     sp = shower_pixels_from_mask(mask.astype(np.float32), mask)

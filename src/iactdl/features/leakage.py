@@ -43,7 +43,7 @@ def leakage_pixels(sp: ShowerPixels, camera: CameraGeometry | None = None) -> di
         }
 
 
-def leakage(image, mask=None, camera: CameraGeometry | None = None) -> dict[str, np.ndarray]:
+def leakage(image, mask=None, *, camera: CameraGeometry | None = None) -> dict[str, np.ndarray]:
     """Leakage of plain arrays: ``image`` (n, 1440) p.e., ``mask`` shower pixels (default q > 0)."""
     image = np.asarray(image, dtype=np.float64)
     mask = image > 0 if mask is None else mask

@@ -29,14 +29,14 @@ import numpy as np
 
 from iactdl.camera import CameraGeometry, fact_camera
 from iactdl.features._kernels import HAVE_NUMBA, MOMENT_COLUMNS, event_moments
-from iactdl.features.cleaning import tailcuts_clean_pixels
+from iactdl.features.cleaning import CLEANING_DEFAULTS, tailcuts_clean_pixels
 from iactdl.features.concentration import concentration_pixels
 from iactdl.features.derived import derived_features
 from iactdl.features.grid import grid_image_pixels
 from iactdl.features.hillas import HILLAS_COLUMNS, hillas_pixels
 from iactdl.features.leakage import leakage_pixels
 from iactdl.features.pixels import ShowerPixels, charge_statistics
-from iactdl.features.pixelset import pixel_set_pixels
+from iactdl.features.pixelset import PIXEL_SET_SIZE, pixel_set_pixels
 from iactdl.features.timing import timing_pixels
 from iactdl.io import EventWriter, InputError, data_attrs, n_events, open_events, read_columns
 
@@ -44,18 +44,18 @@ __all__ = ["DEFAULT_CONFIG", "image_features", "build_features"]
 
 log = logging.getLogger(__name__)
 
-# The defaults of config.yaml's `features` section (FACT-Tools' standard cleaning levels:
-# core 5.5 p.e., neighbour 3.0 p.e., at least 2 core neighbours).
+# The defaults of config.yaml's `features` section; the cleaning's are the cleaning functions' own
+# (FACT-Tools' standard levels), the pixel set's size pixel_set()'s.
 DEFAULT_CONFIG = {
-    "picture_threshold": 5.5,
-    "boundary_threshold": 3.0,
-    "min_number_picture_neighbors": 2,
-    "keep_isolated_pixels": False,
+    "picture_threshold": CLEANING_DEFAULTS["picture_threshold"],
+    "boundary_threshold": CLEANING_DEFAULTS["boundary_threshold"],
+    "min_number_picture_neighbors": CLEANING_DEFAULTS["min_number_picture_neighbors"],
+    "keep_isolated_pixels": CLEANING_DEFAULTS["keep_isolated_pixels"],
     "time_limit_ns": None,
-    "time_min_neighbors": 1,
+    "time_min_neighbors": CLEANING_DEFAULTS["time_min_neighbors"],
     "min_pixels": 3,
     "moments": "fact",
-    "pixel_set_size": 128,
+    "pixel_set_size": PIXEL_SET_SIZE,
     "chunk_size": 4096,
 }
 
@@ -73,6 +73,7 @@ def image_features(
     image: np.ndarray,
     peak_time: np.ndarray,
     config: Mapping | None = None,
+    *,
     camera: CameraGeometry | None = None,
     engine: str = "auto",
 ) -> tuple[dict[str, np.ndarray], ShowerPixels, dict[str, int]]:
@@ -105,14 +106,14 @@ def image_features(
     n = image.shape[0]
     sp = tailcuts_clean_pixels(
         image,
-        cfg["picture_threshold"],
-        cfg["boundary_threshold"],
-        cfg["min_number_picture_neighbors"],
-        cfg["keep_isolated_pixels"],
-        peak_time,
-        cfg["time_limit_ns"],
-        cfg["time_min_neighbors"],
-        camera,
+        picture_threshold=cfg["picture_threshold"],
+        boundary_threshold=cfg["boundary_threshold"],
+        min_number_picture_neighbors=cfg["min_number_picture_neighbors"],
+        keep_isolated_pixels=cfg["keep_isolated_pixels"],
+        peak_time=peak_time,
+        time_limit=cfg["time_limit_ns"],
+        time_min_neighbors=cfg["time_min_neighbors"],
+        camera=camera,
         count_islands=True,  # on the neighbour graph cleaning builds anyway
         engine=engine,
     )
@@ -226,7 +227,7 @@ def build_features(
                         f"{in_path}: column 'image' has shape {image.shape}, expected "
                         f"(n, {camera.n_pixels})"
                     )
-                columns, sp, c = image_features(image, images["peak_time"], cfg, camera)
+                columns, sp, c = image_features(image, images["peak_time"], cfg, camera=camera)
                 del images, image
                 for key, value in c.items():
                     counts[key] += value

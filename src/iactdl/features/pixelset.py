@@ -14,9 +14,10 @@ import numpy as np
 from iactdl.camera import CameraGeometry, fact_camera
 from iactdl.features.pixels import ShowerPixels, shower_pixels_from_mask
 
-__all__ = ["pixel_set", "pixel_set_pixels", "PIXEL_SET_FIELDS"]
+__all__ = ["pixel_set", "pixel_set_pixels", "PIXEL_SET_FIELDS", "PIXEL_SET_SIZE"]
 
 PIXEL_SET_FIELDS = ("x_deg", "y_deg", "charge", "peak_time")
+PIXEL_SET_SIZE = 128  # rows per event (brightest pixels kept); config features.pixel_set_size
 
 
 def pixel_set_pixels(
@@ -60,7 +61,12 @@ def pixel_set_pixels(
 
 
 def pixel_set(
-    image, peak_time=None, mask=None, max_pixels: int = 128, camera: CameraGeometry | None = None
+    image,
+    peak_time=None,
+    mask=None,
+    *,
+    max_pixels: int = PIXEL_SET_SIZE,
+    camera: CameraGeometry | None = None,
 ):
     """Pixel sets of plain arrays (``mask`` default: pixels with charge > 0); see
     :func:`pixel_set_pixels` for the return value."""

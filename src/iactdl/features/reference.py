@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from iactdl.camera import CameraGeometry, fact_camera
+from iactdl.features.cleaning import CLEANING_DEFAULTS
 
 __all__ = ["ctapipe_geometry", "ctapipe_chain", "toy_events"]
 
@@ -52,9 +53,10 @@ def ctapipe_chain(
     geom,
     image,
     peak_time,
-    picture_threshold=5.5,
-    boundary_threshold=3.0,
-    min_number_picture_neighbors=2,
+    *,
+    picture_threshold=CLEANING_DEFAULTS["picture_threshold"],
+    boundary_threshold=CLEANING_DEFAULTS["boundary_threshold"],
+    min_number_picture_neighbors=CLEANING_DEFAULTS["min_number_picture_neighbors"],
     min_pixels=3,
 ):
     """ctapipe's feature chain on one event; None if fewer than ``min_pixels`` survive cleaning.
