@@ -21,6 +21,7 @@ import pandas as pd
 import yaml
 
 from iactdl import __version__
+from iactdl.io.jsonfile import to_json  # plain types (Snakemake hands us its own mappings)
 
 __all__ = [
     "EventWriter",
@@ -175,7 +176,7 @@ class EventWriter:
         self._file.create_group(GROUP)
         self._file.attrs["iactdl_version"] = __version__
         self._file.attrs["config"] = yaml.safe_dump(
-            _plain(self.config) if self.config is not None else {}, sort_keys=True
+            to_json(self.config) if self.config is not None else {}, sort_keys=True
         )
         if self.seed is not None:
             self._file.attrs["seed"] = int(self.seed)
@@ -232,14 +233,3 @@ def write_events(path, columns: Mapping[str, np.ndarray], **kwargs) -> None:
     """Write one table of columns at once (atomically)."""
     with EventWriter(path, **kwargs) as w:
         w.append(columns)
-
-
-def _plain(obj):
-    """Config sections as plain YAML-able Python (Snakemake hands us its own mapping types)."""
-    if isinstance(obj, Mapping):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj

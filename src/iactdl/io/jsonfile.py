@@ -1,4 +1,4 @@
-"""JSON of results (model scores, metrics): plain types, NaN and infinities as ``null``."""
+"""Plain JSON/YAML types of results and config sections: NaN and infinities as ``null``."""
 
 from __future__ import annotations
 
