@@ -21,6 +21,7 @@ __all__ = [
     "working_points",
     "brier_score",
     "calibration_curve",
+    "expected_calibration_error",
 ]
 
 
@@ -130,3 +131,18 @@ def calibration_curve(y, prob, n_bins: int = 10) -> dict[str, np.ndarray]:
         mean_pred = np.bincount(idx, prob, n_bins) / count
         frac = np.bincount(idx, y.astype(np.float64), n_bins) / count
     return {"bin_edges": edges, "mean_predicted": mean_pred, "fraction_gamma": frac, "count": count}
+
+
+def expected_calibration_error(y, prob, n_bins: int = 10) -> float:
+    """ECE: the event-weighted mean |gamma fraction - mean prediction| over equal-width bins.
+
+    Naeini et al. (2015, AAAI) / Guo et al. (2017, ICML): ``sum_b n_b / n |o_b - p_b|`` on the bins
+    of :func:`calibration_curve`; 0 for a perfectly calibrated P(gamma).
+    """
+    curve = calibration_curve(y, prob, n_bins)
+    count = curve["count"]
+    if count.sum() == 0:
+        return float("nan")
+    full = count > 0
+    gap = np.abs(curve["fraction_gamma"][full] - curve["mean_predicted"][full])
+    return float(np.sum(count[full] * gap) / count.sum())
