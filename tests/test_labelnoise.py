@@ -10,7 +10,6 @@ import logging
 import numpy as np
 import pytest
 
-from iactdl.evaluate.metrics import expected_calibration_error
 from iactdl.evaluate.significance import li_ma_significance
 from iactdl.evaluate.thresholds import li_ma_threshold
 from iactdl.fit.labelnoise import (
@@ -22,6 +21,7 @@ from iactdl.fit.labelnoise import (
     menon_correction,
     onoff_labels,
 )
+from iactdl.metrics import expected_calibration_error
 
 # --- the derivation on a constructed case ---
 
@@ -35,7 +35,9 @@ def test_affine_relation_from_flip_rates(rho_minus, rho_plus):
     np.testing.assert_allclose(corr.a * eta_noisy + corr.b, eta, atol=1e-12)
     assert corr.a == pytest.approx(1 / (1 - rho_plus - rho_minus))
     assert corr.b == pytest.approx(-rho_minus / (1 - rho_plus - rho_minus))
-    assert corr.eta_min == pytest.approx(eta_noisy[0]) and corr.eta_max == pytest.approx(eta_noisy[-1])
+    assert corr.eta_min == pytest.approx(eta_noisy[0]) and corr.eta_max == pytest.approx(
+        eta_noisy[-1]
+    )
 
 
 @pytest.mark.parametrize("n_off", [1, 3, 5, 11])
@@ -131,7 +133,9 @@ def test_onoff_labels_checks_regions_against_alpha():
     region = rng.integers(0, 6, 5000)
     s = onoff_labels(region, 0.2, "train.h5")
     np.testing.assert_array_equal(s, region == 0)
-    with pytest.raises(ValueError, match=r"train.h5: column 'region' has value\(s\) \[4, 5\] outside 0..3"):
+    with pytest.raises(
+        ValueError, match=r"train.h5: column 'region' has value\(s\) \[4, 5\] outside 0..3"
+    ):
         onoff_labels(region, 1 / 3, "train.h5")
     with pytest.raises(ValueError, match=r"OFF region\(s\) \[6, 7\] have no events"):
         onoff_labels(region, 1 / 7, "train.h5")

@@ -1,4 +1,4 @@
-"""Truth-free gammaness thresholds on an observation: the cut that maximises the Li & Ma significance.
+"""Truth-free gammaness thresholds on an observation: the cut maximising the Li & Ma significance.
 
 An ON/OFF observation scores a cut without any truth: the events above it give ``N_on`` and
 ``N_off``, and the Li & Ma (1983, eq. 17) significance of their excess is what an analysis wants

@@ -109,6 +109,11 @@ def validate_net_entry(name: str, entry: Mapping) -> None:
 def validate_entry(name: str, entry) -> None:
     """Full check of a model entry: the common keys, then the kind's own validator."""
     validate_model_entry(name, entry)
+    if "labelnoise" in entry:  # ON/OFF training (iactdl.fit.onoff): its section, then the rest
+        from iactdl.fit.onoff import base_entry, labelnoise_settings
+
+        labelnoise_settings(name, entry)
+        entry = base_entry(entry)
     if entry["kind"] == "baseline":
         validate_baseline_entry(name, entry)
     else:

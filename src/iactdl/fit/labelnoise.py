@@ -2,17 +2,19 @@
 
 The observation has no truth, only the region of each event: ON (region 0, around the source) or
 one of ``n_off`` OFF regions. Label ON as 1 and OFF as 0 (:func:`onoff_labels`) and these labels
-are the clean gamma/hadron labels corrupted by *class-conditional* noise (Menon et al. 2015, "Learning
-from Corrupted Binary Labels via Class-Probability Estimation", ICML, PMLR 37, 125; their notation):
+are the clean gamma/hadron labels corrupted by *class-conditional* noise (Menon et al. 2015,
+"Learning from Corrupted Binary Labels via Class-Probability Estimation", ICML, PMLR 37, 125;
+their notation):
 
 - ``rho_plus  = P(label OFF | gamma)  = 0``: no gamma comes from an OFF region;
 - ``rho_minus = P(label ON  | hadron) = alpha / (1 + alpha)``: hadrons fall evenly into the
   ``n_off + 1`` regions of equal acceptance, one of which is ON; ``alpha = 1 / n_off``.
 
-A classifier trained on the noisy labels estimates ``eta_noisy(x) = P(ON | x)``. Since the noise does
-not depend on ``x`` given the class (hadron images do not know which region they fall in),
+A classifier trained on the noisy labels estimates ``eta_noisy(x) = P(ON | x)``. Since the noise
+does not depend on ``x`` given the class (hadron images do not know which region they fall in),
 
-    eta_noisy = (1 - rho_plus) eta + rho_minus (1 - eta) = (1 - rho_plus - rho_minus) eta + rho_minus,
+    eta_noisy = (1 - rho_plus) eta + rho_minus (1 - eta)
+              = (1 - rho_plus - rho_minus) eta + rho_minus,
 
 so the clean posterior ``eta(x) = P(gamma | x)`` is affine in it (Menon et al., eq. 4 / Lemma 7):
 
@@ -116,9 +118,7 @@ def onoff_labels(region, alpha: float, source: str = "input") -> np.ndarray:
     n_on = int(np.count_nonzero(region == 0))
     if n_on == 0 or n_on == region.size:
         what = "no ON (region 0)" if n_on == 0 else "no OFF (region >= 1)"
-        raise ValueError(
-            f"{source}: {what} events among {region.size}; ON/OFF training needs both"
-        )
+        raise ValueError(f"{source}: {what} events among {region.size}; ON/OFF training needs both")
     missing = sorted(set(range(1, n_off + 1)) - set(present.tolist()))
     if missing and region.size >= 50 * (n_off + 1):
         raise ValueError(

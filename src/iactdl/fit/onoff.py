@@ -1,0 +1,292 @@
+"""ON/OFF training: a model entry's estimator fitted on the observation's own labels, corrected.
+
+A model entry opts in with a ``labelnoise`` section (shaped like the adaptation entries' sections:
+the entry stays a normal model, plus a few keys)::
+
+    bdt_onoff:
+      kind: baseline
+      task: separation
+      estimator: hist_gradient_boosting
+      features: *image_parameters
+      labelnoise:
+        noise_rates: known_alpha   # known_alpha | anchor | range: where the flip rates come from
+
+It is then trained on ``observed_train`` with label 1 for ON (region 0) and 0 for OFF, never on
+truth; ``alpha = 1 / n_off_regions`` comes from the file's attributes. k-fold cross-validation gives
+out-of-fold ``P(ON | x)``, from which the flip rates are also estimated without alpha (anchor and
+range, :func:`iactdl.fit.labelnoise.estimate_noise_rates`), for the record and for ``noise_rates:
+anchor | range``. The saved :class:`OnOffModel` predicts ``gammaness`` = the corrected posterior
+(:func:`iactdl.fit.labelnoise.menon_correction`) and ``p_on`` = the uncorrected ``P(ON | x)``.
+Source-dependent features are refused (:func:`iactdl.fit.labelnoise.check_source_independent`).
+
+The oracle (:func:`fit_onoff_oracle`, reference only, for rules whose name says oracle): the same
+estimator on the clean truth of the same ``observed_train`` events, joined by ``event_id``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from iactdl import __version__
+from iactdl.fit.labelnoise import (
+    MenonCorrection,
+    NoiseEstimationError,
+    alpha_from_attrs,
+    check_source_independent,
+    estimate_noise_rates,
+    menon_correction,
+    onoff_labels,
+)
+from iactdl.io import InputError, column_names, data_attrs, read_columns, to_json
+from iactdl.models.baselines import (
+    BaselineModel,
+    _atomic_write,
+    _summarise,
+    build_baseline,
+    cross_validate,
+)
+
+__all__ = [
+    "LABELNOISE_DEFAULTS",
+    "OnOffModel",
+    "labelnoise_settings",
+    "base_entry",
+    "fit_onoff_baseline",
+    "fit_onoff_oracle",
+]
+
+log = logging.getLogger(__name__)
+
+# the `labelnoise` section of a model entry; every key optional
+LABELNOISE_DEFAULTS = {
+    # where the correction's flip rates come from: known_alpha (n_off_regions: exact), anchor (ON
+    # fraction of the anchor_fraction lowest-scored events, rho_plus = 0), range (Menon's quantiles)
+    "noise_rates": "known_alpha",
+    "anchor_fraction": 0.2,
+    "quantiles": [0.01, 0.99],
+}
+_NOISE_RATES = ("known_alpha", "anchor", "range")
+PRIOR = "pooled observation (ON and OFF events of observed_train together)"
+
+
+def labelnoise_settings(name: str, entry: Mapping) -> dict:
+    """The entry's ``labelnoise`` section over :data:`LABELNOISE_DEFAULTS`, checked."""
+    where = f"config models.{name}.labelnoise"
+    section = entry.get("labelnoise")
+    if not isinstance(section, Mapping):
+        raise ValueError(f"{where}: expected a mapping (may be empty), got {section!r}")
+    unknown = sorted(set(section) - set(LABELNOISE_DEFAULTS))
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown}; valid: {sorted(LABELNOISE_DEFAULTS)}")
+    out = {**LABELNOISE_DEFAULTS, **dict(section)}
+    if out["noise_rates"] not in _NOISE_RATES:
+        raise ValueError(
+            f"{where}.noise_rates: {out['noise_rates']!r}; expected one of {_NOISE_RATES}"
+        )
+    if not (isinstance(out["anchor_fraction"], int | float) and 0 < out["anchor_fraction"] <= 0.5):
+        raise ValueError(
+            f"{where}.anchor_fraction: {out['anchor_fraction']!r}; expected in (0, 0.5]"
+        )
+    q = out["quantiles"]
+    if not (isinstance(q, list | tuple) and len(q) == 2 and 0 <= q[0] < q[1] <= 1):
+        raise ValueError(
+            f"{where}.quantiles: {q!r}; expected [low, high] with 0 <= low < high <= 1"
+        )
+    if entry.get("task") != "separation":
+        raise ValueError(f"config models.{name}.task: ON/OFF labels train task separation only")
+    if entry.get("kind") != "baseline":
+        raise ValueError(
+            f"config models.{name}.kind: {entry.get('kind')!r}; ON/OFF training is implemented for "
+            "baselines (nets: not yet)"
+        )
+    check_source_independent(
+        list(entry.get("features", [])) + list(entry.get("derived_features", [])),
+        f"config models.{name}",
+    )
+    return out
+
+
+def base_entry(entry: Mapping) -> dict:
+    """The entry without its ``labelnoise`` section: what builds the estimator (and the oracle)."""
+    return {k: v for k, v in entry.items() if k != "labelnoise"}
+
+
+@dataclass
+class OnOffModel(BaselineModel):
+    """A baseline fitted on ON/OFF labels: ``gammaness`` corrected, ``p_on`` as fitted."""
+
+    correction: MenonCorrection | None = None
+
+    def predict(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        p_on = self.predict_array(self.design_matrix(columns))
+        gammaness = menon_correction(p_on, self.correction)
+        return {"gammaness": gammaness.astype(np.float32), "p_on": p_on.astype(np.float32)}
+
+
+def _design(model: BaselineModel, path, extra: list[str]):
+    have = column_names(path)
+    needed = list(dict.fromkeys(model.required_columns + extra))
+    missing = [c for c in needed if c not in have]
+    if missing:
+        raise InputError(
+            f"{path}: model '{model.name}' needs column(s) {missing}; the file has {have}"
+        )
+    cols = read_columns(path, needed)
+    return model.design_matrix(cols, source=str(path)), cols
+
+
+def _estimates(oof, s, settings) -> dict:
+    """Every flip-rate estimate from the out-of-fold P(ON|x), or why it failed."""
+    out = {}
+    for method in ("anchor", "range"):
+        try:
+            corr = estimate_noise_rates(
+                oof, s, method=method, quantiles=tuple(settings["quantiles"]),
+                anchor_fraction=settings["anchor_fraction"],
+                rho_plus=0.0 if method == "anchor" else None,
+            )  # fmt: skip
+            out[method] = corr
+        except NoiseEstimationError as err:
+            out[method] = err
+    return out
+
+
+def _write_model(out: Path, model, meta: dict, cv: pd.DataFrame | None) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    if cv is not None:
+        _atomic_write(out / "cv.csv", lambda p: cv.to_csv(p, index=False))
+    _atomic_write(out / "model.joblib", lambda p: joblib.dump(model, p))
+    _atomic_write(out / "model.json", lambda p: p.write_text(json.dumps(to_json(meta), indent=2)))
+
+
+def fit_onoff_baseline(
+    train: str | os.PathLike,
+    model_dir: str | os.PathLike,
+    name: str,
+    entry: Mapping,
+    seed: int = 0,
+    threads: int = 1,
+) -> OnOffModel:
+    """Fit a baseline entry with a ``labelnoise`` section on the ON/OFF labels of ``train``.
+
+    Writes ``model.joblib`` (:class:`OnOffModel`), ``cv.csv`` (out-of-fold ``P(ON|x)``) and
+    ``model.json`` (last) with the flip rates: known from alpha, estimated (anchor, range), the
+    one the correction uses, and the prior the corrected posterior refers to.
+    """
+    entry = json.loads(json.dumps(dict(entry)))
+    settings = labelnoise_settings(name, entry)
+    base = build_baseline(name, base_entry(entry), seed=seed, threads=threads)
+    check_source_independent(base.required_columns, f"config models.{name}")
+    alpha = alpha_from_attrs(data_attrs(train), str(train))
+    x, cols = _design(base, train, ["region", "event_id"])
+    s = onoff_labels(cols["region"], alpha, str(train))
+    log.info("model %s: %d ON, %d OFF events, alpha = %.4g", name, s.sum(), (s == 0).sum(), alpha)
+    t0 = time.perf_counter()
+    with threadpool_limits(threads):
+        oof, fold, scores = cross_validate(base, x, s, entry.get("cv_folds", 5), seed)
+        base.estimator.fit(x, s)
+    estimates = _estimates(oof, s, settings)
+    known = MenonCorrection.from_alpha(alpha)
+    chosen = (
+        known if settings["noise_rates"] == "known_alpha" else estimates[settings["noise_rates"]]
+    )
+    if isinstance(chosen, Exception):
+        raise NoiseEstimationError(f"model '{name}': {chosen}")
+    _, clipped = chosen(oof)
+    log.info("model %s: correction %s; out-of-fold clipped %s", name, chosen.to_dict(), clipped)
+    fields = ("name", "task", "features", "estimator", "derived_features")
+    model = OnOffModel(**{k: getattr(base, k) for k in fields}, correction=chosen)
+    meta = {
+        "name": name,
+        "kind": "baseline",
+        "task": "separation",
+        "labels": "on_off",
+        "entry": entry,
+        "features": model.feature_names,
+        "required_columns": model.required_columns,
+        "n_train": int(len(s)),
+        "n_on": int(s.sum()),
+        "n_off": int((s == 0).sum()),
+        "seed": int(seed),
+        "threads": int(threads),
+        "fit_seconds": time.perf_counter() - t0,
+        "cv": _summarise(scores),  # ROC AUC of ON against OFF (noisy labels)
+        "labelnoise": {
+            "settings": settings,
+            "alpha": alpha,
+            "prior": PRIOR,
+            "correction": chosen.to_dict(),
+            "known_alpha": known.to_dict(),
+            "estimated": {
+                k: (v.to_dict() if isinstance(v, MenonCorrection) else {"error": str(v)})
+                for k, v in estimates.items()
+            },
+            "clipped_out_of_fold": clipped,
+        },
+        "iactdl_version": __version__,
+    }
+    cv = pd.DataFrame(
+        {"event_id": cols["event_id"], "fold": fold, "target": s, "oof_prediction": oof}
+    )
+    _write_model(Path(model_dir), model, meta, cv)
+    return model
+
+
+def fit_onoff_oracle(
+    train: str | os.PathLike,
+    truth: str | os.PathLike,
+    model_dir: str | os.PathLike,
+    name: str,
+    entry: Mapping,
+    seed: int = 0,
+    threads: int = 1,
+) -> BaselineModel:
+    """Reference only: the same estimator on the truth of the same ``train`` events.
+
+    ``truth`` is the observation's hidden truth file (``event_id``, ``particle_id``); every train
+    event must be in it. Writes ``model.joblib`` (a plain :class:`BaselineModel`), ``model.json``.
+    """
+    entry = json.loads(json.dumps(dict(entry)))
+    labelnoise_settings(name, entry)
+    base = build_baseline(name, base_entry(entry), seed=seed, threads=threads)
+    x, cols = _design(base, train, ["event_id"])
+    t = read_columns(truth, ["event_id", "particle_id"])
+    order = np.argsort(t["event_id"])
+    pos = np.searchsorted(t["event_id"], cols["event_id"], sorter=order)
+    pos = np.clip(pos, 0, len(order) - 1)
+    found = t["event_id"][order[pos]] == cols["event_id"]
+    if not found.all():
+        raise InputError(
+            f"{truth}: {np.count_nonzero(~found)} event_id(s) of {train} are not in the truth file"
+        )
+    y = (t["particle_id"][order[pos]] == 1).astype(np.int64)
+    t0 = time.perf_counter()
+    with threadpool_limits(threads):
+        base.estimator.fit(x, y)
+    meta = {
+        "name": f"{name}_oracle",
+        "kind": "baseline",
+        "task": "separation",
+        "labels": "truth (oracle, reference only)",
+        "entry": base_entry(entry),
+        "features": base.feature_names,
+        "required_columns": base.required_columns,
+        "n_train": int(len(y)),
+        "n_gamma": int(y.sum()),
+        "seed": int(seed),
+        "fit_seconds": time.perf_counter() - t0,
+        "iactdl_version": __version__,
+    }
+    _write_model(Path(model_dir), base, meta, None)
+    return base
