@@ -39,6 +39,7 @@ def library_defaults() -> dict:
     from iactdl.evaluate import EVALUATION_DEFAULTS
     from iactdl.extract import DEFAULTS, FACT_DEFAULTS
     from iactdl.features import DATASETS_DEFAULTS, DEFAULT_CONFIG
+    from iactdl.fit.study import STUDY_DEFAULTS
     from iactdl.simulate import DEFAULTS as SIMULATION_DEFAULTS
 
     return {
@@ -48,6 +49,7 @@ def library_defaults() -> dict:
         "features": DEFAULT_CONFIG,
         "datasets": DATASETS_DEFAULTS,
         "evaluation": EVALUATION_DEFAULTS,
+        "adaptation": STUDY_DEFAULTS,
     }
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from iactdl.fit.study import study_entry, study_models
+from iactdl.models.nets import NETS
 from iactdl.provenance import canonical, rule_seed, source_hash
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -68,6 +70,13 @@ def models_of_kind(*kinds):
     return [name for name, entry in config["models"].items() if entry["kind"] in kinds]
 
 
+def plain_nets():
+    """Net models trained on the simulations alone (rule train_net): config entries without
+    `adapt`, and the adaptation study's source-only models."""
+    nets = [m for m in models_of_kind("net") if not config["models"][m].get("adapt")]
+    return nets + study_models(config["models"], config["adaptation"], ["source", "relative"])
+
+
 def seed_for(*names):
     """The rule's own seed, derived from the global seed and its name/wildcards."""
     return rule_seed(config["seed"], *names)
@@ -81,7 +90,8 @@ def src(*modules):
 wildcard_constraints:
     sample="|".join(SAMPLES),
     split="|".join(SPLITS),
-    model="|".join(config["models"]) or "NO_MODELS",
+    model="|".join([*config["models"], *study_models(config["models"], config["adaptation"])])
+    or "NO_MODELS",
 
 
 def get_final_output():
@@ -160,7 +170,7 @@ def get_train_seed(wildcards):
 
 def get_net_entry(wildcards):
     """The config entry of the net model (net, settings, optimiser, schedule...): its params."""
-    return config["models"][wildcards.model]
+    return model_entry(wildcards.model)
 
 
 def get_net_seed(wildcards):
@@ -170,7 +180,7 @@ def get_net_seed(wildcards):
 
 def get_net_gpus(wildcards):
     """GPUs the net asks for (Snakemake's standard `gpu` resource; 0 = CPU only)."""
-    return int(config["models"][wildcards.model].get("gpu", 0))
+    return int(model_entry(wildcards.model).get("gpu", 0))
 
 
 # --- input functions of the evaluate rules (evaluate.smk) ---
@@ -198,7 +208,7 @@ def get_evaluate_input(wildcards):
 
 def get_predict_src(wildcards):
     """Source hash of the code a model's predictions depend on (nets: the whole models package)."""
-    if config["models"][wildcards.model]["kind"] == "baseline":
+    if model_entry(wildcards.model)["kind"] == "baseline":
         return src("evaluate.predictions", "models.baselines", "models.derived", "io")
     return src("evaluate.predictions", "models", "io")
 
@@ -224,3 +234,107 @@ def get_paper_output():
     figures = expand(results("figures/{figure}.{ext}"), figure=FIGURES, ext=["pdf", "png"])
     table = [results("paper/summary.csv"), results("paper/summary.tex")]
     return figures + table + expand(results("metrics/{model}.json"), model=list(config["models"]))
+
+
+# --- input functions of the domain-adaptation rules (adapt.smk) ---
+
+
+def adaptation_study():
+    """Every model of the adaptation study (nets x methods x seeds; iactdl.fit.study)."""
+    return study_models(config["models"], config["adaptation"])
+
+
+def all_models():
+    """The config's models and the adaptation study's."""
+    return list(config["models"]) + adaptation_study()
+
+
+def model_entry(name):
+    """The entry of a config model or of a study model (the net's entry + the method)."""
+    if name in config["models"]:
+        return config["models"][name]
+    return canonical(study_entry(name, config["models"], config["adaptation"]))
+
+
+def adapted_models():
+    """Nets trained by rule train_adapted: config entries with `adapt`, and the study's."""
+    own = [m for m in models_of_kind("net") if config["models"][m].get("adapt")]
+    methods = ["importance", "dann", "iwdann"]
+    return own + study_models(config["models"], config["adaptation"], methods)
+
+
+def oracle_models():
+    """The study's target oracles (trained on observed_train with its hidden truth, which only
+    simulated observations have)."""
+    if config["source"] != "simulate":
+        return []
+    return study_models(config["models"], config["adaptation"], ["oracle"])
+
+
+def observed_train_file(entry):
+    """observed_train with the entry's inputs: the feature table, or the subset with images."""
+    pixel_level = NETS[entry["net"]][2] != "features"
+    return results("datasets/observed_train" + ("_images" if pixel_level else "") + ".h5")
+
+
+def get_adapted_input(wildcards):
+    """Simulated train/val, observed_train (the target stream and the importance weights'
+    features), and the shift diagnostics when iwdann takes its prior from them."""
+    entry = model_entry(wildcards.model)
+    adapt = entry["adapt"]
+    inputs = {
+        "train": results("datasets/train.h5"),
+        "val": results("datasets/val.h5"),
+        "target": observed_train_file(entry),
+        "weight_target": results("datasets/observed_train.h5"),
+    }
+    if adapt.get("method", "dann") == "iwdann" and adapt.get("target_prior") is None:
+        inputs["diagnostics"] = results("shift/diagnostics.json")
+    return inputs
+
+
+def get_adapted_seed(wildcards):
+    """The training seed of one adapted net."""
+    return seed_for("train_adapted", wildcards.model)
+
+
+def get_oracle_input(wildcards):
+    """observed_train (with images for pixel-level nets), observed_val, and the hidden truth."""
+    return {
+        "train": observed_train_file(model_entry(wildcards.model)),
+        "val": results("datasets/observed_val.h5"),
+        "truth": results("simulated/observed_truth.h5"),
+    }
+
+
+def get_oracle_seed(wildcards):
+    """The training seed of one oracle."""
+    return seed_for("train_oracle", wildcards.model)
+
+
+def get_adaptation_table_input(wildcards):
+    """Metrics and model info of every study model."""
+    models = adaptation_study()
+    return {
+        "metrics": expand(results("metrics/{model}.json"), model=models),
+        "info": expand(results("models/{model}/model.json"), model=models),
+    }
+
+
+def representation_models():
+    """The before/after pairs of the adaptation figures: per study net, source-only and the
+    label-shift-aware DANN (or DANN) of seed 1."""
+    methods = config["adaptation"]["methods"]
+    after = "iwdann" if "iwdann" in methods else "dann"
+    if "source" not in methods or after not in methods:
+        return []
+    return [f"{net}~{m}~s1" for net in config["adaptation"]["nets"] for m in ("source", after)]
+
+
+def get_representation_input(wildcards):
+    """The before/after models and the simulated test and observed_test events they encode."""
+    return {
+        "info": expand(results("models/{model}/model.json"), model=representation_models()),
+        "source": results("datasets/test.h5"),
+        "target": results("datasets/observed_test.h5"),
+    }

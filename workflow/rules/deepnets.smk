@@ -21,7 +21,7 @@ rule train_net:
     benchmark:
         results("benchmarks/train_net/{model}.tsv")
     wildcard_constraints:
-        model="|".join(models_of_kind("net")) or "NO_NETS",
+        model="|".join(plain_nets()) or "NO_NETS",
     conda:
         "../../envs/gpu.yaml"
     threads: 2

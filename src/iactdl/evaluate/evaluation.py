@@ -180,6 +180,9 @@ def evaluate_model(
                 if truth is not None:
                     on = (df_obs["region"] == 0) & (df_obs["gammaness"] >= cut["cut"])
                     obs["onoff"]["true_gammas_on"] = int((on & (df_obs["is_gamma"] == 1)).sum())
+                    # the simulation-chosen cut on the observation: how many gammas it keeps
+                    gam = df_obs["gammaness"][df_obs["is_gamma"] == 1]
+                    obs["gamma_efficiency_at_cut"] = float((gam >= cut["cut"]).mean())
             if truth is not None:
                 obs["roc_auc"], obs["roc_auc_unc"] = roc_auc_bootstrap(
                     df_obs["is_gamma"], df_obs["gammaness"], cfg["n_bootstrap"], seed

@@ -54,6 +54,7 @@ __all__ = [
     "target_prior_from_diagnostics",
     "train_adapted_net",
     "train_oracle_net",
+    "encoder_samples",
 ]
 
 log = logging.getLogger(__name__)
@@ -216,3 +217,30 @@ def train_oracle_net(
         name=name, progress=progress, truth_path=truth_path,
         prepare=lambda net, train, val, s, rows: (net, None, meta),
     )  # fmt: skip
+
+
+def encoder_samples(
+    model_dirs: Mapping[str, str | os.PathLike],
+    source_path: str | os.PathLike,
+    target_path: str | os.PathLike,
+    n: int = 2000,
+    seed: int = 0,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per model: its encoder's representation of ``n`` random simulated and ``n`` observed events
+    (the same events for every model), for the before/after figure."""
+    from iactdl.models.nets import load_net
+
+    rng = np.random.default_rng(seed)
+    rows = {}
+    for key, path in (("source", source_path), ("target", target_path)):
+        total = n_events(path)
+        rows[key] = np.sort(rng.choice(total, size=min(n, total), replace=False))
+    out = {}
+    for label, model_dir in model_dirs.items():
+        net = load_net(model_dir)
+        cols = net.required_columns
+        out[label] = tuple(
+            net.represent(read_columns(p, cols, index=rows[k]))
+            for k, p in (("source", source_path), ("target", target_path))
+        )
+    return out

@@ -106,6 +106,17 @@ class NetPredictor:
         ]
         return torch.cat(out).numpy() if out else np.zeros((0, len(self.net.heads)), np.float32)
 
+    @torch.no_grad()
+    def represent(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The encoder's representation (n, representation_size): what the heads read."""
+        inputs = net_inputs(columns, self.input_kind, self.features)
+        n = next(iter(inputs.values())).shape[0]
+        out = [
+            self.net.encode(**{k: v[i : i + self.batch_size] for k, v in inputs.items()}).float()
+            for i in range(0, n, self.batch_size)
+        ]
+        return torch.cat(out).numpy() if out else np.zeros((0, self.net.representation_size))
+
     def predict(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         raw = self.predict_raw(columns)
         result = {}

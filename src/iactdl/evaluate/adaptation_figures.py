@@ -1,0 +1,95 @@
+"""The figures of the adaptation study: AUC bars per net and method, the encoder's representation
+of simulated and observed events before and after adaptation (PCA), and the gammaness of the ON
+region against alpha x OFF on observed_test."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.decomposition import PCA
+
+from iactdl.evaluate.figures import plt, save_figure
+from iactdl.io import read_attrs, read_columns
+
+__all__ = ["plot_adaptation_bars", "plot_representation", "plot_onoff_gammaness"]
+
+COLOURS = {
+    "source": "0.45", "relative": "tab:purple", "importance": "tab:orange", "dann": "tab:blue",
+    "iwdann": "tab:green", "oracle": "tab:red",
+}  # fmt: skip
+
+
+def plot_adaptation_bars(table: pd.DataFrame, outputs: Sequence[str]) -> None:
+    """Observed-test AUC per net (groups) and method (bars), error bars: std over seeds (or the
+    bootstrap uncertainty with one seed); the oracle is hatched (observed truth, reference)."""
+    nets = list(dict.fromkeys(table["net"]))
+    methods = list(dict.fromkeys(table["method"]))
+    fig, ax = plt.subplots(figsize=(1.6 + 1.1 * len(nets) * max(len(methods), 1) / 3, 3.6))
+    width = 0.8 / max(len(methods), 1)
+    for j, method in enumerate(methods):
+        t = table[table["method"] == method].set_index("net").reindex(nets)
+        err = t["observed_auc_std"].where(np.isfinite(t["observed_auc_std"]), t["observed_auc_unc"])
+        ax.bar(
+            np.arange(len(nets)) + (j - (len(methods) - 1) / 2) * width, t["observed_auc"], width,
+            yerr=err, capsize=2, color=COLOURS.get(method, None),
+            hatch="//" if method == "oracle" else None,
+            label=method + (" (observed truth)" if method == "oracle" else ""),
+        )  # fmt: skip
+    ax.set_xticks(np.arange(len(nets)), nets)
+    low = np.nanmin(table["observed_auc"]) if len(table) else 0.5
+    ax.set_ylim(max(0.5, low - 0.05), 1.0)
+    ax.set_ylabel("ROC AUC on observed_test")
+    ax.legend(ncols=3, loc="upper left", fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, outputs)
+
+
+def plot_representation(
+    samples: Mapping[str, tuple[np.ndarray, np.ndarray]], outputs: Sequence[str]
+) -> None:
+    """Per model: the first two principal components of the encoder's representation of simulated
+    (source) and observed (target) events, the PCA fitted on both together."""
+    names = list(samples)
+    fig, axes = plt.subplots(1, max(len(names), 1), figsize=(4.2 * max(len(names), 1), 3.8))
+    for ax, name in zip(np.atleast_1d(axes), names, strict=False):
+        z_s, z_t = samples[name]
+        pca = PCA(2, random_state=0).fit(np.vstack([z_s, z_t]))
+        for z, label, c in ((z_s, "simulated", "tab:blue"), (z_t, "observed", "tab:orange")):
+            p = pca.transform(z)
+            ax.scatter(p[:, 0], p[:, 1], s=3, alpha=0.35, color=c, label=label, rasterized=True)
+        ax.set_title(name)
+        ev = pca.explained_variance_ratio_
+        ax.set_xlabel(f"PC 1 ({100 * ev[0]:.0f}% of variance)")
+        ax.set_ylabel(f"PC 2 ({100 * ev[1]:.0f}%)")
+        ax.legend(markerscale=4)
+    fig.tight_layout()
+    save_figure(fig, outputs)
+
+
+def plot_onoff_gammaness(predictions: Mapping[str, str], outputs: Sequence[str]) -> None:
+    """Per model: gammaness of observed_test's ON region against alpha x OFF (alpha = 1 /
+    n_off_regions, the file's attribute; OFF holds hadrons only), and their difference, the gamma
+    excess: a model that separates on the observation puts the excess at high gammaness. No truth
+    needed."""
+    names = list(predictions)
+    fig, axes = plt.subplots(1, max(len(names), 1), figsize=(4.2 * max(len(names), 1), 3.6))
+    bins = np.linspace(0, 1, 26)
+    for ax, name in zip(np.atleast_1d(axes), names, strict=False):
+        c = read_columns(predictions[name], ["gammaness", "region"])
+        n_off_regions = int(read_attrs(predictions[name]).get("n_off_regions", c["region"].max()))
+        alpha = 1.0 / max(n_off_regions, 1)
+        on = np.histogram(c["gammaness"][c["region"] == 0], bins)[0]
+        off_sel = (c["region"] >= 1) & (c["region"] <= n_off_regions)
+        off = np.histogram(c["gammaness"][off_sel], bins)[0]
+        ax.stairs(on, bins, label="ON", lw=1.5)
+        ax.stairs(alpha * off, bins, label=f"alpha x OFF (alpha = {alpha:.2f})", lw=1.5)
+        ax.stairs(on - alpha * off, bins, label="excess", lw=1.5, color="k")
+        ax.set_yscale("symlog", linthresh=10)
+        ax.set_title(name)
+        ax.set_xlabel("gammaness")
+        ax.set_ylabel("events per bin")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, outputs)

@@ -1,0 +1,142 @@
+# Stage 5: domain adaptation (iactdl.fit.adapt, iactdl.fit.dann). A net entry with an `adapt`
+# section trains on the labelled simulations plus the unlabelled observed_train events (rule
+# train_adapted); the adaptation study (config `adaptation`, target adaptation_study) trains every
+# net x method x seed, the target oracles (rule train_oracle: observed_train WITH its hidden truth,
+# a reference ceiling, never a method) and writes the adaptation table and figures. Every model is
+# scored on observed_test by the rules of evaluate.smk.
+
+
+rule train_adapted:
+    input:
+        unpack(get_adapted_input),
+    output:
+        model=results("models/{model}/model.pt"),
+        info=results("models/{model}/model.json"),
+        history=results("models/{model}/history.csv"),
+        checkpoint=results("models/{model}/checkpoint.pt"),
+    log:
+        results("logs/train_adapted/{model}.log"),
+    benchmark:
+        results("benchmarks/train_adapted/{model}.tsv")
+    wildcard_constraints:
+        model="|".join(adapted_models()) or "NO_ADAPTED_NETS",
+    conda:
+        "../../envs/gpu.yaml"
+    threads: 2
+    resources:
+        gpu=get_net_gpus,
+        mem_mb=8000,
+    params:
+        entry=get_net_entry,
+        seed=get_adapted_seed,
+        resume=results("checkpoints/{model}.pt"),
+        src=src("models.nets", "fit", "io"),
+    script:
+        "../scripts/train_adapted.py"
+
+
+rule train_oracle:
+    input:
+        unpack(get_oracle_input),
+    output:
+        model=results("models/{model}/model.pt"),
+        info=results("models/{model}/model.json"),
+        history=results("models/{model}/history.csv"),
+        checkpoint=results("models/{model}/checkpoint.pt"),
+    log:
+        results("logs/train_oracle/{model}.log"),
+    benchmark:
+        results("benchmarks/train_oracle/{model}.tsv")
+    wildcard_constraints:
+        model="|".join(oracle_models()) or "NO_ORACLES",
+    conda:
+        "../../envs/gpu.yaml"
+    threads: 2
+    resources:
+        gpu=get_net_gpus,
+        mem_mb=6000,
+    params:
+        entry=get_net_entry,
+        seed=get_oracle_seed,
+        resume=results("checkpoints/{model}.pt"),
+        src=src("models.nets", "fit", "io"),
+    script:
+        "../scripts/train_oracle.py"
+
+
+rule adaptation_table:
+    input:
+        unpack(get_adaptation_table_input),
+    output:
+        csv=results("paper/adaptation.csv"),
+        tex=results("paper/adaptation.tex"),
+        pdf=results("figures/adaptation.pdf"),
+        png=report(
+            results("figures/adaptation.png"),
+            caption="../report/adaptation.rst",
+            category="domain adaptation",
+        ),
+    log:
+        results("logs/adaptation_table.log"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        models=adaptation_study(),
+        src=src("evaluate.adaptation", "evaluate.adaptation_figures", "evaluate.figures"),
+    script:
+        "../scripts/adaptation_table.py"
+
+
+rule figure_adaptation_representation:
+    input:
+        unpack(get_representation_input),
+    output:
+        pdf=results("figures/adaptation_representation.pdf"),
+        png=report(
+            results("figures/adaptation_representation.png"),
+            caption="../report/adaptation_representation.rst",
+            category="domain adaptation",
+        ),
+    log:
+        results("logs/figures/adaptation_representation.log"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        models=representation_models(),
+        seed=seed_for("figure_adaptation_representation"),
+        src=src("fit.adapt", "models.nets", "evaluate.adaptation_figures", "io"),
+    script:
+        "../scripts/figure_adaptation_representation.py"
+
+
+rule figure_adaptation_onoff:
+    input:
+        predictions=expand(
+            results("predictions/{model}/observed_test.h5"), model=representation_models()
+        ),
+    output:
+        pdf=results("figures/adaptation_onoff.pdf"),
+        png=report(
+            results("figures/adaptation_onoff.png"),
+            caption="../report/adaptation_onoff.rst",
+            category="domain adaptation",
+        ),
+    log:
+        results("logs/figures/adaptation_onoff.log"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        models=representation_models(),
+        src=src("evaluate.adaptation_figures", "io"),
+    script:
+        "../scripts/figure_adaptation_onoff.py"
+
+
+rule adaptation_study:
+    input:
+        rules.adaptation_table.output,
+        rules.figure_adaptation_representation.output,
+        rules.figure_adaptation_onoff.output,
