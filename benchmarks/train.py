@@ -16,6 +16,11 @@ the fraction of it is reported, the peak memory of each net (``max_memory_alloca
 busy the GPU is during one epoch of ours: the summed device time of its kernels (torch.profiler)
 over the epoch's wall time.
 
+With ``--dann`` every net also trains domain-adversarially (:mod:`iactdl.fit.dann`: a source batch
+plus half as many target events per step, the domain head on the encoder) on the same events, and
+``dann_cost`` = plain samples/s / DANN source samples/s is the cost per source sample of DANN
+against the same net's plain training in the same run (target: <= 1.6).
+
 Prints one JSON object as its last line::
 
     {"benchmark": "train", "device": "cpu", "samples_per_s": {...}, "reference": "...",
@@ -41,6 +46,8 @@ from torch.utils.data import DataLoader, Dataset  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from iactdl.fit import FitSettings, fit  # noqa: E402
+from iactdl.fit.dann import DANNObjective, DANNSettings, DomainAdversarialNet  # noqa: E402
+from iactdl.fit.losses import multitask_loss  # noqa: E402
 from iactdl.fit.toydata import TOY_FEATURES, toy_events  # noqa: E402
 from iactdl.models.nets import NETS, build_net, net_inputs  # noqa: E402
 
@@ -113,6 +120,20 @@ def ours_epochs(net, tensors, batch_size, epochs, device, compile_: bool) -> tup
     result = fit(net, tensors, val, s, device=device, progress=False)
     seconds = sum(result.train_seconds[1:])  # epoch 1 is the warm-up (and compile)
     return result.samples_per_epoch * epochs / seconds, result
+
+
+def dann_epochs(net, tensors, target, batch_size, epochs, device, compile_: bool) -> float:
+    """Source samples/s of DANN training in our engine (after one warm-up epoch)."""
+    n_val = min(512, len(tensors["is_gamma"]))
+    val = {k: v[:n_val] for k, v in tensors.items()}
+    s = FitSettings(
+        optimizer="adam", lr=1e-3, weight_decay=0.0, schedule="constant", epochs=epochs + 1,
+        batch_size=batch_size, grad_clip=0.0, compile=compile_, seed=0,
+    )  # fmt: skip
+    objective = DANNObjective(target, DANNSettings(lambda_max=0.3), batch_size, multitask_loss)
+    model = DomainAdversarialNet(net)
+    result = fit(model, tensors, val, s, device=device, progress=False, objective=objective)
+    return result.samples_per_epoch * epochs / sum(result.train_seconds[1:])
 
 
 def flops_per_sample(net, tensors, names, batch_size, device) -> float:
@@ -192,6 +213,13 @@ def run_device(args, device: str, events: dict) -> dict:
             reference_flops_per_s=fps * naive,
             parameters=sum(p.numel() for p in net.parameters()),
         )
+        if args.dann:
+            target = net_inputs(toy_events(args.n_events, seed=1, max_pixels=args.pixels), kind,
+                                TOY_FEATURES)  # fmt: skip
+            dann = dann_epochs(
+                fresh(), tensors, target, args.batch_size, args.epochs, device, args.compile
+            )
+            row.update(dann_samples_per_s=dann, dann_cost=ours / dann)
         if device == "cuda":
             row["fraction_of_bf16_peak"] = fps * ours / peak
             row["gpu_busy_fraction"] = gpu_busy_fraction(fresh(), tensors, args.batch_size, device)
@@ -211,6 +239,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     ap.add_argument("--compile", action="store_true", help="torch.compile our nets (CUDA only)")
     ap.add_argument("--gpu-sizes", action="store_true", help="wider nets (GPU_SETTINGS)")
+    ap.add_argument("--dann", action="store_true", help="also DANN training: cost per sample")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     events = toy_events(args.n_events, seed=0, max_pixels=args.pixels)
@@ -241,6 +270,9 @@ def main(argv=None) -> dict:
     result["samples_per_s"] = {k: v["samples_per_s"] for k, v in nets.items()}
     result["reference_samples_per_s"] = {k: v["reference_samples_per_s"] for k, v in nets.items()}
     result["ratio"] = {k: v["ratio"] for k, v in nets.items()}
+    if args.dann:
+        result["dann_samples_per_s"] = {k: v["dann_samples_per_s"] for k, v in nets.items()}
+        result["dann_cost"] = {k: v["dann_cost"] for k, v in nets.items()}
     result["seconds"] = time.perf_counter() - t0
     print(json.dumps(result))
     return result

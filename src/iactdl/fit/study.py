@@ -37,7 +37,7 @@ def study_models(models: Mapping, study: Mapping, methods=None) -> list[str]:
     plain net entries of ``models`` (a config without image nets) are left out."""
     names = []
     for net in study["nets"]:
-        if models.get(net, {}).get("kind") != "net" or models[net].get("adapt"):
+        if models.get(net, {}).get("kind") != "net" or models[net].get("adapt") is not None:
             continue
         pixel_level = NETS[models[net]["net"]][2] != "features"
         for method in methods or study["methods"]:
