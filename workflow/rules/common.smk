@@ -71,7 +71,7 @@ def models_of_kind(*kinds):
 
 
 def plain_nets():
-    """Net models trained on the simulations alone (rule train_net): config entries without
+    """Net models trained on the simulations alone (train_net): config entries without
     `adapt`, and the adaptation study's source-only models."""
     nets = [m for m in models_of_kind("net") if config["models"][m].get("adapt") is None]
     return nets + study_models(config["models"], config["adaptation"], ["source", "relative"])
@@ -257,7 +257,7 @@ def model_entry(name):
 
 
 def adapted_models():
-    """Nets trained by rule train_adapted: config entries with `adapt`, and the study's."""
+    """Nets that train_adapted trains: config entries with `adapt`, and the study's."""
     own = [m for m in models_of_kind("net") if config["models"][m].get("adapt") is not None]
     methods = ["importance", "dann", "iwdann"]
     return own + study_models(config["models"], config["adaptation"], methods)

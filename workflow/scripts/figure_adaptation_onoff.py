@@ -3,6 +3,7 @@
 from iactdl.evaluate.adaptation_figures import plot_onoff_gammaness
 from iactdl.rule_log import rule_logging
 
-with rule_logging(snakemake.log[0], "figure_adaptation_onoff"):  # noqa: F821
-    predictions = dict(zip(snakemake.params.models, snakemake.input.predictions))  # noqa: F821
-    plot_onoff_gammaness(predictions, [snakemake.output.pdf, snakemake.output.png])  # noqa: F821
+sm = snakemake  # noqa: F821
+with rule_logging(sm.log[0], "figure_adaptation_onoff"):
+    predictions = dict(zip(sm.params.models, sm.input.predictions, strict=True))
+    plot_onoff_gammaness(predictions, [sm.output.pdf, sm.output.png])

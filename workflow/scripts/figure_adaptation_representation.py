@@ -6,9 +6,8 @@ from iactdl.evaluate.adaptation_figures import plot_representation
 from iactdl.fit.adapt import encoder_samples
 from iactdl.rule_log import rule_logging
 
-with rule_logging(snakemake.log[0], "figure_adaptation_representation"):  # noqa: F821
-    dirs = {m: Path(p).parent for m, p in zip(snakemake.params.models, snakemake.input.info)}  # noqa: F821
-    samples = encoder_samples(
-        dirs, snakemake.input.source, snakemake.input.target, seed=snakemake.params.seed  # noqa: F821
-    )
-    plot_representation(samples, [snakemake.output.pdf, snakemake.output.png])  # noqa: F821
+sm = snakemake  # noqa: F821
+with rule_logging(sm.log[0], "figure_adaptation_representation"):
+    dirs = {m: Path(p).parent for m, p in zip(sm.params.models, sm.input.info, strict=True)}
+    samples = encoder_samples(dirs, sm.input.source, sm.input.target, seed=sm.params.seed)
+    plot_representation(samples, [sm.output.pdf, sm.output.png])
