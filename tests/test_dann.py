@@ -28,8 +28,9 @@ SMALL = {
 
 def _observed(n, seed):
     """Toy events seen by another detector: 30% less gain, times late by 10 ns, the camera's
-    centre of gravity moved by 150 mm; no labels."""
-    ev = toy_events(n, seed=seed, max_pixels=32)
+    centre of gravity moved by 150 mm; no labels. Wider pixel sets than the source's (40 vs 32
+    rows): the two are padded to one width for the joint forward pass."""
+    ev = toy_events(n, seed=seed, max_pixels=40)
     ev["size"] = ev["size"] * 0.7
     ev["cog_x"] = ev["cog_x"] + 150.0
     ev["pixel_set"][..., 2] *= 0.7

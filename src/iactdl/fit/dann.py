@@ -126,6 +126,15 @@ def class_prior_weights(is_gamma: np.ndarray, target_prior: float) -> np.ndarray
     return np.where(y, target_prior / p, (1 - target_prior) / (1 - p)).astype(np.float32)
 
 
+def _concat_padded(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``a`` and ``b`` stacked along the events; a narrower pixel axis (dim 1 of a pixel set and
+    its mask) is padded with zero rows, which the set nets mask out."""
+    if a.ndim > 1 and a.shape[1] != b.shape[1]:
+        width = max(a.shape[1], b.shape[1])
+        a, b = (F.pad(x, (0, 0) * (x.ndim - 2) + (0, width - x.shape[1])) for x in (a, b))
+    return torch.cat([a, b])
+
+
 class DANNObjective(Objective):
     """Class loss on the source batch + domain loss on source and target batches (Ganin et al.).
 
@@ -178,9 +187,11 @@ class DANNObjective(Objective):
         idx = self.target_index[b * self.target_batch : (b + 1) * self.target_batch]
         target = {k: self.target[k][idx] for k in names}
         self.lambd = float(ganin_lambda(step / max(1, self.total_steps), self.settings.lambda_max))
+        n_s = batch[names[0]].shape[0]
+        both = {k: _concat_padded(batch[k], target[k]) for k in names}
         with autocast(self.device, self.bf16):
-            z_s = net.encode(**{k: batch[k] for k in names})
-            z_t = net.encode(**target)
+            z = net.encode(**both)  # one pass over source and target events: fewer, larger ops
+            z_s, z_t = z[:n_s], z[n_s:]
             out = net.head(z_s)
             d_s = wrapper.domain_head(grad_reverse(z_s, self.lambd)).float()[:, 0]
             d_t = wrapper.domain_head(grad_reverse(z_t, self.lambd)).float()[:, 0]
