@@ -3,8 +3,11 @@
 #      snakemake --cores all paper      (every figure and the summary table)
 #      snakemake --workflow-profile profiles/slurm   (a SLURM GPU cluster)
 import os
+from pathlib import Path
 
 from snakemake.utils import min_version
+
+from iactdl.config import load_config
 
 min_version("9.0")
 
@@ -17,6 +20,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # so a config such as tests/config/tiny.yaml or one for real FACT data is complete in itself and
 # can drop models (image nets on DL2 files without images); missing keys take the schema defaults.
 if not workflow.overwrite_configfiles:
+    # first strictly: a YAML error then names file and line, a duplicate key is refused
+    load_config(Path(workflow.basedir) / "config.yaml")
 
     configfile: "config.yaml"
 

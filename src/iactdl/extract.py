@@ -36,12 +36,14 @@ from pathlib import Path
 import numpy as np
 
 from iactdl.io import SAMPLES, SIMULATED_SAMPLES, EventWriter, InputError, iter_chunks, open_events
-from iactdl.io.cuts import range_cut_masks
+from iactdl.io.cuts import check_range_cuts, range_cut_masks
 from iactdl.io.fact import FACT_FEATURES, iter_fact_chunks
 
 __all__ = [
     "DEFAULTS",
     "FACT_DEFAULTS",
+    "check_extract_config",
+    "check_fact_config",
     "extract_events",
     "nonfinite_rows",
     "image_cut_masks",
@@ -78,6 +80,45 @@ RAW_REQUIRED = ("event_id", "image", "peak_time")
 SIM_TRUTH_REQUIRED = ("particle_id", "true_energy", "true_impact")
 FACT_TRUTH_REQUIRED = ("particle_id", "true_energy", "true_impact", "source_x", "source_y")
 _PROVENANCE = ("iactdl_version", "config", "seed")
+
+
+def check_extract_config(section: Mapping | None) -> dict:
+    """The full ``extract`` section (``section`` over :data:`DEFAULTS`), checked; raises
+    ``ValueError`` naming the key. Used by :func:`extract_events` and the workflow's validation."""
+    cfg = {**DEFAULTS, **dict(section or {})}
+    unknown = sorted(set(cfg) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(f"extract: unknown key(s) {unknown}; valid keys: {sorted(DEFAULTS)}")
+    if cfg["nan_policy"] not in ("drop", "stop"):
+        raise ValueError(f"extract.nan_policy: expected drop or stop, got {cfg['nan_policy']!r}")
+    if cfg["compression"] not in ("gzip", "lzf", "none"):
+        raise ValueError(
+            f"extract.compression: expected gzip, lzf or none, got {cfg['compression']!r}"
+        )
+    if not isinstance(cfg["chunk_size"], int) or cfg["chunk_size"] < 1:
+        raise ValueError(f"extract.chunk_size: expected an integer >= 1, got {cfg['chunk_size']!r}")
+    check_range_cuts(cfg["ranges"] or {}, "extract.ranges")
+    return cfg
+
+
+def check_fact_config(section: Mapping | None) -> dict:
+    """The full ``fact`` section (``section`` over :data:`FACT_DEFAULTS`), checked; raises
+    ``ValueError`` naming the key."""
+    fact = {**FACT_DEFAULTS, **dict(section or {})}
+    unknown = sorted(set(fact) - set(FACT_DEFAULTS))
+    if unknown:
+        raise ValueError(f"fact: unknown key(s) {unknown}; valid keys: {sorted(FACT_DEFAULTS)}")
+    if not fact["features"]:
+        raise ValueError("fact.features: empty; list the FACT image features to pass through")
+    check_range_cuts(fact["quality_cuts"] or {}, "fact.quality_cuts")
+    read = {*fact["features"], *fact["extra_columns"], "event_id", *FACT_TRUTH_REQUIRED}
+    for name in fact["quality_cuts"] or {}:
+        if name not in read:
+            raise ValueError(
+                f"fact.quality_cuts.{name}: column '{name}' is not read from the FACT files; "
+                "add it to fact.features or fact.extra_columns, or drop the cut"
+            )
+    return fact
 
 
 def nonfinite_rows(chunk: Mapping[str, np.ndarray], columns) -> tuple[np.ndarray, dict[str, int]]:
@@ -159,11 +200,7 @@ def extract_events(
         ``nan_policy: stop`` (counts per column), a range cut on a missing column, an empty
         selection. No output is left behind.
     """
-    cfg = {**DEFAULTS, **dict(config_section or {})}
-    if cfg["nan_policy"] not in ("drop", "stop"):
-        raise ValueError(
-            f"config extract.nan_policy: expected drop or stop, got {cfg['nan_policy']!r}"
-        )
+    cfg = check_extract_config(config_section)
     in_path, out_path = Path(in_path), Path(out_path)
     chunk_size = int(cfg["chunk_size"])
     ranges = [("extract.ranges", dict(cfg["ranges"] or {}))]
@@ -175,7 +212,7 @@ def extract_events(
         chunks, attrs = _simulated_chunks(in_path, list(dict.fromkeys(required)), chunk_size)
         provenance = {"source": source, "extract": cfg}
     elif source == "fact":
-        fact = {**FACT_DEFAULTS, **dict(fact_section or {})}
+        fact = check_fact_config(fact_section)
         required = list(fact["features"]) + list(cfg["required_columns"])
         required += list(FACT_TRUTH_REQUIRED) if sample in SIMULATED_SAMPLES else []
         chunks, attrs = _fact_chunks(in_path, fact, sample, chunk_size)

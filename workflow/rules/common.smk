@@ -19,11 +19,18 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from iactdl.config import check_config, load_config, produced_samples
 from iactdl.fit.study import study_entry, study_models
 from iactdl.models.nets import NETS
 from iactdl.provenance import canonical, rule_seed, source_hash
 
+# Snakemake's YAML reader keeps the last of two equal keys without a word (a copied model entry
+# replaces the first): read every config file again, strictly (names the key and line).
+for _configfile in workflow.configfiles:
+    load_config(_configfile)
 validate(config, schema="../schemas/config.schema.yaml")
+# every check that spans keys or sections, by the stages' own validators, before any job runs
+check_config(config)
 # in place: `config` is the workflow's own object, read by every rule after this line
 _sorted_config = canonical(config)
 config.clear()
@@ -42,10 +49,8 @@ SPLITS = ["train", "val", "test"]
 
 
 def available_samples():
-    """Samples this config produces: all four when simulating, those with a path when reading FACT."""
-    if config["source"] == "simulate":
-        return SAMPLES
-    return [s for s in SAMPLES if config["fact"].get("files", {}).get(s)]
+    """Samples this config produces: simulated ones with n_events > 0, FACT ones with a path."""
+    return produced_samples(config)
 
 
 def fact_file(sample):

@@ -30,7 +30,12 @@ from iactdl.metrics.separation import (
     working_points,
 )
 
-__all__ = ["EVALUATION_DEFAULTS", "energy_bins", "evaluate_model"]
+__all__ = [
+    "EVALUATION_DEFAULTS",
+    "check_evaluation_config",
+    "energy_bins",
+    "evaluate_model",
+]
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +54,50 @@ EVALUATION_DEFAULTS = {
 }
 
 
+def check_evaluation_config(config: Mapping | None) -> dict:
+    """The full ``evaluation`` section (``config`` over :data:`EVALUATION_DEFAULTS`), checked.
+
+    Raises ``ValueError`` naming the key for an unknown key, ``energy_min`` not below
+    ``energy_max``, efficiencies outside (0, 1], an unknown cut method or a count below its
+    minimum. Used by :func:`evaluate_model` and the workflow's validation step.
+    """
+    cfg = {**EVALUATION_DEFAULTS, **dict(config or {})}
+    unknown = sorted(set(cfg) - set(EVALUATION_DEFAULTS))
+    if unknown:
+        raise ValueError(
+            f"evaluation: unknown key(s) {unknown}; valid keys: {sorted(EVALUATION_DEFAULTS)}"
+        )
+    if not 0 < cfg["energy_min"] < cfg["energy_max"]:
+        raise ValueError(
+            f"evaluation.energy_min ({cfg['energy_min']} TeV) must be > 0 and below "
+            f"evaluation.energy_max ({cfg['energy_max']} TeV)"
+        )
+    if cfg["cut_method"] not in ("gamma_efficiency", "max_significance"):
+        raise ValueError(
+            f"evaluation.cut_method: {cfg['cut_method']!r} is not one of "
+            "['gamma_efficiency', 'max_significance']"
+        )
+    effs = list(cfg["gamma_efficiencies"]) + [cfg["cut_gamma_efficiency"]]
+    keys = ["gamma_efficiencies"] * len(cfg["gamma_efficiencies"]) + ["cut_gamma_efficiency"]
+    for key, eff in zip(keys, effs, strict=True):
+        if not 0 < eff <= 1:
+            raise ValueError(f"evaluation.{key}: gamma efficiency {eff} is not in (0, 1]")
+    for key, low in (
+        ("chunk_size", 1),
+        ("n_bootstrap", 2),
+        ("calibration_bins", 2),
+        ("n_energy_bins", 1),
+        ("min_events_per_bin", 1),
+    ):
+        if isinstance(cfg[key], bool) or not isinstance(cfg[key], int) or cfg[key] < low:
+            raise ValueError(f"evaluation.{key}: expected an integer >= {low}, got {cfg[key]!r}")
+    return cfg
+
+
 def energy_bins(config: Mapping) -> np.ndarray:
     """Log-spaced bin edges of true energy (TeV) from the evaluation config."""
-    return np.geomspace(config["energy_min"], config["energy_max"], config["n_energy_bins"] + 1)
+    cfg = check_evaluation_config(config)
+    return np.geomspace(cfg["energy_min"], cfg["energy_max"], cfg["n_energy_bins"] + 1)
 
 
 def _read(path, needed) -> pd.DataFrame:
@@ -134,7 +180,7 @@ def evaluate_model(
     seed : int
         Seed of the bootstrap.
     """
-    cfg = {**EVALUATION_DEFAULTS, **dict(config or {})}
+    cfg = check_evaluation_config(config)
     info = json.loads(Path(model_info).read_text())
     task = info["task"]
     out: dict = {

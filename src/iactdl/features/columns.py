@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from iactdl.features.derived import DERIVED_COLUMNS
 from iactdl.io import InputError, column_names
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "DEFAULT_FEATURES",
     "IMAGE_PRODUCTS",
     "check_feature_columns",
+    "model_input_columns",
 ]
 
 FEATURE_UNITS = {
@@ -117,3 +119,29 @@ def check_feature_columns(path: str | os.PathLike, needed: Sequence[str], who: s
             f"{path}: {who} needs column(s) {missing}, which the file lacks{hint}; "
             f"it has {sorted(have)}"
         )
+
+
+# per-event columns of every dataset file, labelled or observed, besides the features
+_EVENT_COLUMNS = ("event_id", "source_x", "source_y")
+# what the pass-through of FACT DL2 features derives (iactdl.features.pipeline._pass_through)
+_DERIVED_FROM = ("size", "width", "length", "cog_x", "cog_y")
+
+
+def model_input_columns(
+    source: str, fact_features: Sequence[str] = (), extra_columns: Sequence[str] = ()
+) -> set[str]:
+    """Columns a model may read: those that every dataset file of a config carries, the labelled
+    splits and the observed events alike (truth and labels are in the labelled splits only).
+
+    ``source`` ``simulate``: the feature columns of :data:`FEATURE_UNITS` (grid images and pixel
+    sets included). ``fact``: the FACT features passed through (config ``fact.features`` and
+    ``fact.extra_columns``), ``clean_ok``, and the derived features when their inputs are there.
+    Known before any job runs, so the workflow refuses a model feature no dataset has at once.
+    """
+    cols = set(_EVENT_COLUMNS)
+    if source == "simulate":
+        return cols | set(FEATURE_UNITS)
+    cols |= set(fact_features) | set(extra_columns) | {"clean_ok"}
+    if set(_DERIVED_FROM) <= cols:
+        cols |= set(DERIVED_COLUMNS)
+    return cols

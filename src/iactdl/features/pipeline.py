@@ -40,7 +40,7 @@ from iactdl.features.pixelset import PIXEL_SET_SIZE, pixel_set_pixels
 from iactdl.features.timing import timing_pixels
 from iactdl.io import EventWriter, InputError, data_attrs, n_events, open_events, read_columns
 
-__all__ = ["DEFAULT_CONFIG", "image_features", "build_features"]
+__all__ = ["DEFAULT_CONFIG", "check_features_config", "image_features", "build_features"]
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +60,34 @@ DEFAULT_CONFIG = {
 }
 
 
-def _settings(config: Mapping | None) -> dict:
+def check_features_config(config: Mapping | None) -> dict:
+    """The full ``features`` section (``config`` over :data:`DEFAULT_CONFIG`), checked.
+
+    Raises ``ValueError`` naming the key (``features.picture_threshold``) for an unknown key, a
+    picture threshold below the boundary threshold, an unknown moment normalisation or a count
+    below its minimum. Used by :func:`build_features` and by the workflow's validation step
+    (:func:`iactdl.config.check_config`), so both refuse the same sections.
+    """
     cfg = dict(DEFAULT_CONFIG)
     cfg.update(dict(config or {}))
     unknown = set(cfg) - set(DEFAULT_CONFIG)
     if unknown:
-        raise ValueError(f"features config: unknown key(s) {sorted(unknown)}")
+        raise ValueError(
+            f"features: unknown key(s) {sorted(unknown)}; valid keys: {sorted(DEFAULT_CONFIG)}"
+        )
+    if cfg["picture_threshold"] < cfg["boundary_threshold"]:
+        raise ValueError(
+            f"features.picture_threshold ({cfg['picture_threshold']} p.e.) must be >= "
+            f"features.boundary_threshold ({cfg['boundary_threshold']} p.e.): a picture pixel is "
+            "a boundary pixel too"
+        )
+    if cfg["moments"] not in ("fact", "population"):
+        raise ValueError(
+            f"features.moments: {cfg['moments']!r} is not one of ['fact', 'population']"
+        )
+    for key, low in (("min_pixels", 1), ("pixel_set_size", 1), ("chunk_size", 1)):
+        if not isinstance(cfg[key], int) or cfg[key] < low:
+            raise ValueError(f"features.{key}: expected an integer >= {low}, got {cfg[key]!r}")
     return cfg
 
 
@@ -99,7 +121,7 @@ def image_features(
         ``nonfinite`` images, ``no_pixels`` (cleaning left nothing), ``too_few_pixels``
         (1 .. min_pixels-1), ``nonfinite_time``.
     """
-    cfg = _settings(config)
+    cfg = check_features_config(config)
     camera = camera or fact_camera()
     image = np.atleast_2d(image)
     peak_time = np.atleast_2d(peak_time)
@@ -189,7 +211,7 @@ def build_features(
 ) -> dict[str, int]:
     """Stream ``in_path`` (an events file) into ``out_path`` (a features file); see the module
     docstring. Returns the counts of flagged events (also logged and stored as file attributes)."""
-    cfg = _settings(config)
+    cfg = check_features_config(config)
     chunk_size = int(chunk_size or cfg["chunk_size"])
     in_path, out_path = Path(in_path), Path(out_path)
     names, has_image = _pass_through_names(in_path)

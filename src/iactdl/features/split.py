@@ -36,11 +36,13 @@ from iactdl.io import (
     open_events,
     read_columns,
 )
-from iactdl.io.cuts import range_cut_masks
+from iactdl.io.cuts import check_range_cuts, range_cut_masks
 
 __all__ = [
     "DATASETS_DEFAULTS",
     "DEFAULT_FRACTIONS",
+    "check_datasets_config",
+    "check_fractions",
     "quality_mask",
     "split_assignment",
     "split_dataset",
@@ -63,12 +65,54 @@ DEFAULT_FRACTIONS = DATASETS_DEFAULTS["fractions"]
 GAMMA_SAMPLES = ("gamma", "gamma_diffuse")
 
 
+def check_fractions(fractions: Mapping[str, float]) -> dict[str, float]:
+    """``datasets.fractions`` checked: train, val and test each > 0 (every split is read: val for
+    early stopping, test for evaluation), summing to 1; raises ``ValueError`` naming the key."""
+    missing = [s for s in SPLITS if s not in fractions]
+    unknown = sorted(set(fractions) - set(SPLITS))
+    if missing or unknown:
+        raise ValueError(
+            f"datasets.fractions: expected exactly the keys {list(SPLITS)} (missing {missing}, "
+            f"unknown {unknown})"
+        )
+    for s in SPLITS:
+        f = fractions[s]
+        if isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 < f <= 1:
+            raise ValueError(
+                f"datasets.fractions.{s}: expected a fraction in (0, 1], got {f!r} (an empty "
+                f"{s} split stops the pipeline later: val feeds early stopping, test the metrics)"
+            )
+    total = sum(float(fractions[s]) for s in SPLITS)
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(
+            f"datasets.fractions: train + val + test must sum to 1, got {total:g} "
+            f"({dict(fractions)})"
+        )
+    return {s: float(fractions[s]) for s in SPLITS}
+
+
+def check_datasets_config(section: Mapping | None) -> dict:
+    """The full ``datasets`` section (``section`` over :data:`DATASETS_DEFAULTS`), checked; raises
+    ``ValueError`` naming the key (fractions, quality cuts, chunk size)."""
+    cfg = {**DATASETS_DEFAULTS, **dict(section or {})}
+    unknown = sorted(set(cfg) - set(DATASETS_DEFAULTS))
+    if unknown:
+        raise ValueError(
+            f"datasets: unknown key(s) {unknown}; valid keys: {sorted(DATASETS_DEFAULTS)}"
+        )
+    cfg["fractions"] = check_fractions(cfg["fractions"])
+    check_range_cuts(cfg["quality_cuts"] or {}, "datasets.quality_cuts")
+    if isinstance(cfg["chunk_size"], bool) or not isinstance(cfg["chunk_size"], int):
+        raise ValueError(f"datasets.chunk_size: expected an integer, got {cfg['chunk_size']!r}")
+    if cfg["chunk_size"] < 1:
+        raise ValueError(f"datasets.chunk_size: expected >= 1, got {cfg['chunk_size']}")
+    return cfg
+
+
 def split_assignment(n: int, fractions: Mapping[str, float], seed: int) -> np.ndarray:
     """Split index (0 train, 1 val, 2 test) of each of ``n`` events: a seeded permutation cut at
     ``round(f_train n)`` and ``round((f_train + f_val) n)``."""
-    f = [float(fractions[s]) for s in SPLITS]
-    if min(f) < 0 or abs(sum(f) - 1.0) > 1e-6:
-        raise ValueError(f"datasets.fractions must be >= 0 and sum to 1, got {dict(fractions)}")
+    f = list(check_fractions(fractions).values())
     cut1 = int(round(f[0] * n))
     cut2 = min(n, int(round((f[0] + f[1]) * n)))
     order = np.random.default_rng(seed).permutation(n)
@@ -119,9 +163,10 @@ def split_dataset(
     -------
     counts : dict split -> dict sample -> events
     """
-    fractions = dict(fractions or DEFAULT_FRACTIONS)
+    fractions = check_fractions(fractions or DEFAULT_FRACTIONS)
     if quality_cuts is None:
         quality_cuts = DATASETS_DEFAULTS["quality_cuts"]
+    check_range_cuts(quality_cuts, "datasets.quality_cuts")
     missing_out = [s for s in SPLITS if s not in outputs]
     if missing_out:
         raise ValueError(f"split_dataset: outputs lack {missing_out}")

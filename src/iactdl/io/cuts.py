@@ -8,7 +8,25 @@ import numpy as np
 
 from iactdl.io.hdf5 import InputError
 
-__all__ = ["range_cut_masks"]
+__all__ = ["check_range_cuts", "range_cut_masks"]
+
+
+def check_range_cuts(ranges: Mapping, key: str) -> None:
+    """Range cuts ``{column: [min, max]}`` (``None`` = open end): raise ``ValueError`` naming
+    ``key.column`` for a pair that is not two numbers or nulls, or whose min exceeds its max (a cut
+    that keeps nothing)."""
+    if not isinstance(ranges, Mapping):
+        raise ValueError(f"{key}: expected a mapping column -> [min, max], got {ranges!r}")
+    for name, bounds in ranges.items():
+        ok = isinstance(bounds, (list, tuple)) and len(bounds) == 2
+        ok = ok and all(
+            b is None or (isinstance(b, (int, float)) and not isinstance(b, bool)) for b in bounds
+        )
+        if not ok:
+            raise ValueError(f"{key}.{name}: expected [min, max] (numbers or null), got {bounds!r}")
+        lo, hi = bounds
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"{key}.{name}: min {lo} is above max {hi}, the cut keeps no event")
 
 
 def range_cut_masks(

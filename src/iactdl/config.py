@@ -1,0 +1,268 @@
+"""The whole configuration: a strict YAML reader and every check that needs the config alone.
+
+The workflow validates ``config.yaml`` against its JSON schema (types, ranges, unknown keys), then
+calls :func:`check_config`, which runs each stage's own validator on its section (the same function
+the stage calls when it runs, so the two cannot drift) and the checks that span sections: a model
+feature no dataset carries, a task without the samples it needs. Every message names the key. So a
+bad config stops before any job, before Snakemake could delete outputs whose params changed.
+
+:func:`load_config` reads a config file as YAML but refuses what YAML lets through silently: a
+duplicate key (YAML keeps the last one, so a copied model entry replaces the first without a word)
+and names the file and line of a syntax error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+
+__all__ = ["ConfigError", "load_config", "check_config", "produced_samples"]
+
+SAMPLES = ("gamma", "gamma_diffuse", "proton", "observed")
+GAMMA_SAMPLES = ("gamma", "gamma_diffuse")
+
+
+# columns of the labelled splits that are the answer, not an input (no observed event has them)
+_LABELS = {"particle_id", "true_energy", "true_impact", "true_source_x", "true_source_y"}
+_LABELS |= {"is_gamma", "sample", "region"}
+
+
+class ConfigError(ValueError):
+    """A bad configuration: the message names the file and line, or the key, and what is valid."""
+
+
+# ---- the strict reader ----
+
+
+def _duplicates(node: yaml.Node, path: str, where: str) -> None:
+    """Raise on the first mapping key written twice (merge keys ``<<`` may be overridden)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+            here = f"{where}.{key}" if where else str(key)
+            if key in seen:
+                raise ConfigError(
+                    f"{path}:{key_node.start_mark.line + 1}: duplicate key '{here}' (first at line "
+                    f"{seen[key] + 1}); YAML would silently keep only the last one. Rename or "
+                    "remove one of them."
+                )
+            seen[key] = key_node.start_mark.line
+            _duplicates(value_node, path, here)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _duplicates(item, path, f"{where}[{i}]")
+
+
+def load_config(path: str | os.PathLike) -> dict:
+    """Read a YAML (or JSON) config file; refuse duplicate keys and name a syntax error's line.
+
+    Raises
+    ------
+    ConfigError
+        ``{path}:{line}: duplicate key 'models.logreg'`` ..., ``{path}:{line}:{column}: YAML
+        syntax error`` ..., or a top level that is not a mapping.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the config file ({err.strerror})") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        what = str(err.problem or err.context)
+        opened = err.context_mark
+        if err.context and opened is not None and opened.line != mark.line:
+            what += f" ({err.context} at line {opened.line + 1})"
+        raise ConfigError(
+            f"{path}:{mark.line + 1}:{mark.column + 1}: YAML syntax error: {what}; tabs, an "
+            "unclosed bracket or quote and a missing ':' are the usual causes"
+        ) from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: YAML syntax error: {err}") from None
+    if node is None:
+        raise ConfigError(f"{path}: the config file is empty")
+    _duplicates(node, str(path), "")
+    config = yaml.safe_load(text)
+    if not isinstance(config, Mapping):
+        raise ConfigError(
+            f"{path}: expected a mapping of sections (seed, source, models, ...) at the top level, "
+            f"got {type(config).__name__}"
+        )
+    return config
+
+
+# ---- the checks ----
+
+
+def produced_samples(config: Mapping) -> list[str]:
+    """The samples a config produces: when simulating, those with ``simulation.n_events`` > 0 (a
+    sample of 0 events is skipped, not simulated empty); when reading FACT, those with a file."""
+    if config.get("source", "simulate") == "simulate":
+        n_events = (config.get("simulation") or {}).get("n_events") or {}
+        return [s for s in SAMPLES if n_events.get(s, 1) > 0]
+    files = (config.get("fact") or {}).get("files") or {}
+    return [s for s in SAMPLES if files.get(s)]
+
+
+def _sample_key(config: Mapping, sample: str) -> str:
+    if config.get("source", "simulate") == "simulate":
+        return f"simulation.n_events.{sample} (0: not simulated)"
+    return f"fact.files.{sample} (null: not read)"
+
+
+def _check_samples(config: Mapping) -> list[str]:
+    """A task needs labelled samples of its classes: gammas for both, hadrons for separation."""
+    have = set(produced_samples(config))
+    tasks: dict[str, list[str]] = {}
+    for name, entry in (config.get("models") or {}).items():
+        if isinstance(entry, Mapping):
+            tasks.setdefault(entry.get("task", "separation"), []).append(name)
+    errors = []
+    if not have & set(GAMMA_SAMPLES) and tasks:
+        keys = " and ".join(_sample_key(config, s) for s in GAMMA_SAMPLES)
+        errors.append(f"{keys}: no gamma events, but models {sum(tasks.values(), [])} need them")
+    if "proton" not in have and tasks.get("separation"):
+        errors.append(
+            f"{_sample_key(config, 'proton')}: no hadron events, but the separation models "
+            f"{tasks['separation']} need them"
+        )
+    return errors
+
+
+def _net_inputs(name: str, entry: Mapping) -> list[str]:
+    """The columns a net entry reads; building the net (cheap, on the CPU) also checks settings
+    that only the net's constructor can (e.g. a Set Transformer's dim divisible by its heads)."""
+    from iactdl.fit.train import heads_for
+    from iactdl.models.nets.registry import NETS, build_net, input_columns
+
+    reads = input_columns(entry["net"], list(entry.get("features") or []))
+    n_features = len(reads) if NETS[entry["net"]][2] == "features" else None
+    try:
+        build_net(entry["net"], entry.get("settings"), heads_for(entry), n_features=n_features)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"config models.{name}.settings: {err}") from None
+    return reads
+
+
+def _check_models(config: Mapping) -> list[str]:
+    from iactdl.features.columns import IMAGE_PRODUCTS, model_input_columns
+    from iactdl.fit import validate_entry
+    from iactdl.models import derived_inputs
+
+    models = config.get("models")
+    if not models:
+        return ["models: empty; configure at least one model (see config.yaml for entries)"]
+    source = config.get("source", "simulate")
+    fact = config.get("fact") or {}
+    if source == "fact":
+        from iactdl.extract import FACT_DEFAULTS
+
+        fact = {**FACT_DEFAULTS, **dict(fact)}
+    available = model_input_columns(source, fact.get("features", ()), fact.get("extra_columns", ()))
+    errors = []
+    for name, entry in models.items():
+        try:
+            validate_entry(name, entry)
+        except (ValueError, TypeError) as err:
+            errors.append(str(err))
+            continue
+        if entry["kind"] == "net":
+            try:
+                reads = _net_inputs(name, entry)
+            except (ValueError, TypeError) as err:
+                errors.append(str(err))
+                continue
+        else:
+            reads = list(entry.get("features") or [])
+            derived = derived_inputs(entry.get("derived_features") or [])
+            reads += [c for c in derived if c not in reads]
+        missing = [c for c in reads if c not in available]
+        if missing:
+            hint = ""
+            if any(c in IMAGE_PRODUCTS for c in missing):
+                hint = " (grid images and pixel sets exist only with source: simulate)"
+            elif set(missing) & _LABELS:
+                hint = " (truth and labels are no features: observed events have none)"
+            elif source == "fact":
+                hint = " (source fact: add FACT columns to fact.features or fact.extra_columns)"
+            where = f"config models.{name}.features"
+            errors.append(f"{where}: no dataset has column(s) {missing}{hint}")
+    if any(".features: no dataset has" in e for e in errors):
+        errors.append(f"(the datasets of this config have the columns {sorted(available)})")
+    return errors
+
+
+def _section_checks(config: Mapping) -> list:
+    """(section, validator) pairs: each stage's own check of its section."""
+    from iactdl.evaluate.evaluation import check_evaluation_config
+    from iactdl.extract import check_extract_config, check_fact_config
+    from iactdl.features.pipeline import check_features_config
+    from iactdl.features.split import check_datasets_config
+    from iactdl.simulate.config import check_config as check_simulation_config
+
+    checks = [
+        ("extract", check_extract_config),
+        ("features", check_features_config),
+        ("datasets", check_datasets_config),
+        ("evaluation", check_evaluation_config),
+    ]
+    if config.get("source", "simulate") == "simulate":
+        checks.insert(0, ("simulation", check_simulation_config))
+    else:
+        checks.insert(0, ("fact", check_fact_config))
+    return checks
+
+
+def check_config(config: Mapping) -> None:
+    """Run every check of a whole config; raise :class:`ConfigError` listing each error found.
+
+    The sections' validators are the stages' own (``iactdl.simulate.config.check_config``,
+    ``iactdl.extract.check_extract_config`` and ``check_fact_config``,
+    ``iactdl.features.pipeline.check_features_config``,
+    ``iactdl.features.split.check_datasets_config``, ``iactdl.fit.validate_entry``,
+    ``iactdl.evaluate.evaluation.check_evaluation_config``);
+    across sections: ``models`` is not empty, every model's features (and the inputs of its derived
+    features) are columns the datasets of this config carry, and the samples a task needs are
+    produced (``simulation.n_events`` > 0 or a ``fact.files`` path).
+    """
+    errors = []
+    for section, check in _section_checks(config):
+        try:
+            check(config.get(section))
+        except (ValueError, TypeError) as err:
+            errors.append(str(err))
+    errors += _check_models(config)
+    errors += _check_samples(config)
+    if errors:
+        lines = "\n".join(f"  - {e}" for e in errors)
+        raise ConfigError(f"invalid config ({len(errors)} error(s)):\n{lines}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m iactdl.config FILE...``: read each config file strictly and check it, naming
+    the file and line of a YAML error (Snakemake's reader of ``--configfile`` does not)."""
+    import sys
+
+    paths = sys.argv[1:] if argv is None else argv
+    status = 0
+    for path in paths:
+        try:
+            check_config(load_config(path))
+        except ConfigError as err:
+            print(f"{path}: {err}" if not str(err).startswith(str(path)) else err, file=sys.stderr)
+            status = 1
+        else:
+            print(f"{path}: ok")
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
