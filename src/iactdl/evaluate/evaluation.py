@@ -35,6 +35,7 @@ __all__ = [
     "check_evaluation_config",
     "energy_bins",
     "evaluate_model",
+    "join_truth",
 ]
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,31 @@ def _read(path, needed) -> pd.DataFrame:
     if missing:
         raise InputError(f"{path}: missing column(s) {missing}; it has {sorted(df)}")
     return df
+
+
+def join_truth(events: pd.DataFrame, truth: pd.DataFrame, events_path, truth_path) -> pd.DataFrame:
+    """``events`` with ``particle_id`` and ``true_energy`` from ``truth``, joined on ``event_id``.
+
+    The truth must cover every event exactly once: an event without a truth row would otherwise get
+    NaN, count as a hadron and bias every observed metric, so it is an error naming both files,
+    the count and the first event ids (likewise an event id twice in either file).
+    """
+    for df, path in ((events, events_path), (truth, truth_path)):
+        twice = df["event_id"][df["event_id"].duplicated()]
+        if len(twice):
+            raise InputError(
+                f"{path}: column 'event_id' has {len(twice)} repeated value(s) (first "
+                f"{twice.head(5).tolist()}); expected each event once"
+            )
+    missing = ~events["event_id"].isin(truth["event_id"])
+    if missing.any():
+        raise InputError(
+            f"{truth_path}: no truth row for {int(missing.sum())} of {len(events)} events of "
+            f"{events_path} (event_id {events['event_id'][missing].head(5).tolist()} ...); the "
+            "truth must cover every observed event (a missing row would count as a hadron)"
+        )
+    cols = truth[["event_id", "particle_id", "true_energy"]]
+    return events.merge(cols, on="event_id", how="left", validate="one_to_one")
 
 
 def _separation(test: pd.DataFrame, cfg: Mapping, seed: int) -> dict:
@@ -199,14 +225,9 @@ def evaluate_model(
         pred_col = "gammaness" if task == "separation" else "energy_pred"
         df_obs = _read(observed, ["event_id", pred_col])
         truth = None
-        if observed_truth is not None and Path(observed_truth).exists():
+        if observed_truth is not None:
             truth = _read(observed_truth, ["event_id", "particle_id", "true_energy"])
-            df_obs = df_obs.merge(
-                truth[["event_id", "particle_id", "true_energy"]],
-                on="event_id",
-                how="left",
-                validate="one_to_one",
-            )
+            df_obs = join_truth(df_obs, truth, observed, observed_truth)
             df_obs["is_gamma"] = (df_obs["particle_id"] == 1).astype(np.int8)
         obs: dict = {"n_events": int(len(df_obs)), "truth": truth is not None}
         if task == "separation":

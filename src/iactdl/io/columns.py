@@ -28,7 +28,11 @@ documented in :mod:`iactdl.features`. Lengths in mm (camera frame) as in FACT DL
 
 from __future__ import annotations
 
+from iactdl.camera import N_PIXELS
+
 __all__ = [
+    "COLUMN_TYPES",
+    "TEXT_COLUMNS",
     "IMAGE_COLUMNS",
     "TRUTH_COLUMNS",
     "POINTING_COLUMNS",
@@ -39,6 +43,20 @@ __all__ = [
 ]
 
 IMAGE_COLUMNS = ("image", "peak_time")
+
+# What a column of our files holds, checked wherever a file is opened (iactdl.io.open_events):
+# numpy dtype kinds ("b" bool, "i"/"u" integer, "f" float, "S" bytes) and the shape per event.
+# Every column not named here holds numbers of any kind, one per event, unless in TEXT_COLUMNS.
+COLUMN_TYPES = {
+    "event_id": ("iu", ()),
+    "image": ("f", (N_PIXELS,)),  # in CHID order
+    "peak_time": ("f", (N_PIXELS,)),
+    "particle_id": ("iu", ()),
+    "region": ("iu", ()),
+    "is_gamma": ("biu", ()),
+    "sample": ("S", ()),
+}
+TEXT_COLUMNS = ("sample",)
 TRUTH_COLUMNS = ("particle_id", "true_energy", "true_impact", "true_source_x", "true_source_y")
 POINTING_COLUMNS = ("source_x", "source_y")
 

@@ -52,7 +52,7 @@ from collections.abc import Iterator, Sequence
 import h5py
 import numpy as np
 
-from iactdl.io.hdf5 import GROUP, InputError, open_events
+from iactdl.io.hdf5 import GROUP, InputError, check_column, open_events, read_dataset
 
 __all__ = [
     "FACT_FEATURES",
@@ -135,7 +135,7 @@ def fact_event_id(
 
 def fact_level(path: str | os.PathLike) -> str:
     """``"dl2_simulated"``, ``"dl2_observed"`` or ``"dl3"``, from the columns the file has."""
-    with open_events(path) as f:
+    with open_events(path, text_ok=True) as f:
         have = set(f[GROUP].keys())
     if "size" in have:
         return "dl2_simulated" if "corsika_event_header_total_energy" in have else "dl2_observed"
@@ -149,7 +149,7 @@ def fact_level(path: str | os.PathLike) -> str:
 
 def fact_n_events(path: str | os.PathLike) -> int:
     """Number of events (rows of group ``events``) of a FACT file."""
-    with open_events(path) as f:
+    with open_events(path, text_ok=True) as f:
         g = f[GROUP]
         datasets = [ds for ds in g.values() if isinstance(ds, h5py.Dataset) and ds.ndim]
         lengths = {int(ds.shape[0]) for ds in datasets}
@@ -229,15 +229,16 @@ def iter_fact_chunks(
         Missing file, not HDF5, no ``events`` group, a missing column (named), unequal lengths.
     """
     n = fact_n_events(path)
-    with open_events(path) as f:
+    with open_events(path, text_ok=True) as f:
         g = f[GROUP]
         need, truth = _needed(set(g.keys()), features, extra_columns, truth, path)
-        for name in need:
+        for name in need:  # numbers, one per event (FACT's text columns are never read)
+            check_column(path, name, g[name])
             if g[name].ndim != 1:
                 raise InputError(f"{path}: column '{name}' is {g[name].ndim}-D, expected 1-D")
         for start in range(0, n, chunk_size):
             stop = min(start + chunk_size, n)
-            raw = {name: g[name][start:stop] for name in need}
+            raw = {name: read_dataset(path, name, g[name], slice(start, stop)) for name in need}
             yield _to_ours(raw, features, extra_columns, truth)
 
 

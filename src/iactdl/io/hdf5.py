@@ -12,6 +12,7 @@ the config section that produced it) and ``seed``.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import pandas as pd
 import yaml
 
 from iactdl import __version__
+from iactdl.io.columns import COLUMN_TYPES
 from iactdl.io.jsonfile import to_json  # plain types (Snakemake hands us its own mappings)
 
 __all__ = [
@@ -32,6 +34,9 @@ __all__ = [
     "read_attrs",
     "data_attrs",
     "open_events",
+    "check_layout",
+    "check_column",
+    "read_dataset",
     "InputError",
 ]
 
@@ -49,10 +54,77 @@ def _is_hdf5(path: Path) -> bool:
         return False
 
 
-def open_events(path: str | os.PathLike, required: Sequence[str] = ()) -> h5py.File:
-    """Open an event file for reading and check the layout; raise :class:`InputError` otherwise.
+_NUMBERS = "biuf"
+_KIND_NAMES = {"b": "bools", "i": "integers", "u": "integers", "f": "floats", "S": "bytes"}
+_DAMAGED = "the file is truncated or damaged: delete it and rerun the rule that makes it"
 
-    ``required`` columns must exist in the ``events`` group.
+
+def _describe(kinds: str) -> str:
+    return " or ".join(dict.fromkeys(_KIND_NAMES.get(k, k) for k in kinds))
+
+
+def check_column(path, name: str, ds: h5py.Dataset, text_ok: bool = False) -> None:
+    """Raise :class:`InputError` naming the file and column unless ``ds`` holds what our column
+    table (:data:`iactdl.io.columns.COLUMN_TYPES`) says: its dtype and its shape per event; any
+    other column holds numbers (or, with ``text_ok``, anything)."""
+    kinds, shape = COLUMN_TYPES.get(name, (_NUMBERS, None))
+    if ds.ndim == 0:
+        raise InputError(f"{path}: column '{name}' is a scalar; expected one value per event")
+    if ds.dtype.kind not in kinds and not (text_ok and name not in COLUMN_TYPES):
+        raise InputError(
+            f"{path}: column '{name}' holds {ds.dtype} ({_describe(ds.dtype.kind)}); expected "
+            f"{_describe(kinds)}"
+        )
+    if shape is not None and ds.shape[1:] != shape:
+        raise InputError(
+            f"{path}: column '{name}' has shape {ds.shape}; expected (n_events, "
+            f"{', '.join(map(str, shape))}), i.e. {shape[0]} values per event (the FACT camera's "
+            "pixels in CHID order)"
+        )
+
+
+def check_layout(path, f: h5py.File, text_ok: bool = False) -> None:
+    """Check every column of group ``events``: its type and shape (:func:`check_column`) and one
+    row per event (equal lengths). Reads metadata only, so it costs no time on big files.
+
+    ``text_ok``: columns outside our table may hold anything (FACT's files carry text columns
+    such as ``runtype`` that the pipeline never reads; :mod:`iactdl.io.fact` checks those it reads).
+    """
+    lengths = {}
+    try:
+        g = f[GROUP]
+        for name in g:
+            ds = g[name]
+            if not isinstance(ds, h5py.Dataset):
+                raise InputError(
+                    f"{path}: '{GROUP}/{name}' is a group; expected one dataset per column"
+                )
+            if name in COLUMN_TYPES or not text_ok:
+                check_column(path, name, ds, text_ok)
+            if ds.ndim:
+                lengths[name] = int(ds.shape[0])
+    except (OSError, KeyError, RuntimeError) as err:
+        raise InputError(f"{path}: group '{GROUP}' cannot be read ({err}); {_DAMAGED}") from None
+    if len(set(lengths.values())) > 1:
+        rows = Counter(lengths.values()).most_common(1)[0][0]
+        odd = {k: v for k, v in lengths.items() if v != rows}
+        raise InputError(
+            f"{path}: columns of group '{GROUP}' have different lengths: {odd} rows, while "
+            f"the other {len(lengths) - len(odd)} columns have {rows}; expected one row per event "
+            "in every column"
+        )
+
+
+def open_events(
+    path: str | os.PathLike, required: Sequence[str] = (), *, text_ok: bool = False
+) -> h5py.File:
+    """Open an event file for reading and check its layout; raise :class:`InputError` otherwise.
+
+    Checked on every open, so every reader shares it and the first rule that reads a bad file
+    stops before writing anything: the file exists and is readable HDF5 (a truncated file is
+    refused here), it has group ``events``, each column has the type and per-event shape of our
+    column table and the same number of rows (:func:`check_layout`; ``text_ok`` for FACT's files),
+    and the ``required`` columns exist.
     """
     path = Path(path)
     if not path.exists():
@@ -63,17 +135,32 @@ def open_events(path: str | os.PathLike, required: Sequence[str] = ()) -> h5py.F
         import hdf5plugin  # noqa: F401  (blosc filters of files written by pyfact)
     except ImportError:
         pass
-    f = h5py.File(path, "r")
-    if GROUP not in f:
-        keys = list(f.keys())
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise InputError(f"{path}: cannot be opened as HDF5 ({err}); {_DAMAGED}") from None
+    try:
+        if GROUP not in f:
+            raise InputError(f"{path}: no group '{GROUP}' (the file has {list(f.keys())})")
+        check_layout(path, f, text_ok)
+        missing = [c for c in required if c not in f[GROUP]]
+        if missing:
+            have = sorted(f[GROUP].keys())
+            raise InputError(
+                f"{path}: missing column(s) {missing} in group '{GROUP}'; it has {have}"
+            )
+    except BaseException:
         f.close()
-        raise InputError(f"{path}: no group '{GROUP}' (the file has {keys})")
-    missing = [c for c in required if c not in f[GROUP]]
-    if missing:
-        have = sorted(f[GROUP].keys())
-        f.close()
-        raise InputError(f"{path}: missing column(s) {missing} in group '{GROUP}'; it has {have}")
+        raise
     return f
+
+
+def read_dataset(path, name: str, ds: h5py.Dataset, selection):
+    """``ds[selection]``; a read error (a damaged or truncated chunk) names the file and column."""
+    try:
+        return ds[selection]
+    except (OSError, RuntimeError) as err:
+        raise InputError(f"{path}: column '{name}' cannot be read ({err}); {_DAMAGED}") from None
 
 
 def n_events(path: str | os.PathLike) -> int:
@@ -115,8 +202,8 @@ def read_columns(
         names = list(columns) if columns is not None else sorted(g.keys())
         out = {}
         for name in names:
-            ds = g[name]
-            out[name] = ds[index] if index is not None else ds[start:stop]
+            selection = index if index is not None else slice(start, stop)
+            out[name] = read_dataset(path, name, g[name], selection)
         return out
 
 
@@ -125,7 +212,9 @@ def read_table(path: str | os.PathLike, columns: Sequence[str] | None = None) ->
     with open_events(path, required=columns or ()) as f:
         g = f[GROUP]
         names = list(columns) if columns is not None else [k for k in g if g[k].ndim == 1]
-        return pd.DataFrame({name: g[name][:] for name in names})
+        return pd.DataFrame(
+            {name: read_dataset(path, name, g[name], slice(None)) for name in names}
+        )
 
 
 def iter_chunks(
@@ -209,6 +298,9 @@ class EventWriter:
                     compression=self.compression,
                     compression_opts=self.compression_opts,
                     shuffle=self.compression is not None,
+                    # a checksum per chunk: a damaged file fails on read, naming the column,
+                    # instead of passing garbage on (uncompressed data has no other check)
+                    fletcher32=True,
                 )
             else:
                 ds = g[name]
