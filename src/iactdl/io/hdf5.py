@@ -115,6 +115,16 @@ def check_layout(path, f: h5py.File, text_ok: bool = False) -> None:
         )
 
 
+# files whose layout passed check_layout in this process, by (path, inode, size, mtime): readers
+# open a file once per chunk, and the check costs ~1 ms per column; a file that changes is rechecked
+_LAYOUT_OK: set[tuple] = set()
+
+
+def _stamp(path: Path, text_ok: bool) -> tuple:
+    st = path.stat()
+    return (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns, text_ok)
+
+
 def open_events(
     path: str | os.PathLike, required: Sequence[str] = (), *, text_ok: bool = False
 ) -> h5py.File:
@@ -142,7 +152,12 @@ def open_events(
     try:
         if GROUP not in f:
             raise InputError(f"{path}: no group '{GROUP}' (the file has {list(f.keys())})")
-        check_layout(path, f, text_ok)
+        stamp = _stamp(path, text_ok)
+        if stamp not in _LAYOUT_OK:
+            check_layout(path, f, text_ok)
+            if len(_LAYOUT_OK) > 4096:
+                _LAYOUT_OK.clear()
+            _LAYOUT_OK.add(stamp)
         missing = [c for c in required if c not in f[GROUP]]
         if missing:
             have = sorted(f[GROUP].keys())
