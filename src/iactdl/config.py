@@ -152,6 +152,25 @@ def _net_inputs(name: str, entry: Mapping) -> list[str]:
     return reads
 
 
+def _check_study(config: Mapping) -> list[str]:
+    """The adaptation study's entries (a net entry with a method's changes), one per net and
+    method: checked like the config's own, so the study's rules cannot fail on their entry."""
+    from iactdl.fit import validate_entry
+    from iactdl.fit.study import STUDY_DEFAULTS, study_entry, study_models
+
+    models = config.get("models") or {}
+    study = {**STUDY_DEFAULTS, **dict(config.get("adaptation") or {})}
+    errors, seen = [], set()
+    for name in study_models(models, {**study, "seeds": 1}):
+        try:
+            validate_entry(name, study_entry(name, models, study))
+        except (ValueError, TypeError) as err:
+            if str(err) not in seen:
+                seen.add(str(err))
+                errors.append(f"adaptation (study model {name}): {err}")
+    return errors
+
+
 def _check_models(config: Mapping) -> list[str]:
     from iactdl.features.columns import IMAGE_PRODUCTS, model_input_columns
     from iactdl.fit import validate_entry
@@ -195,6 +214,7 @@ def _check_models(config: Mapping) -> list[str]:
                 hint = " (source fact: add FACT columns to fact.features or fact.extra_columns)"
             where = f"config models.{name}.features"
             errors.append(f"{where}: no dataset has column(s) {missing}{hint}")
+    errors += _check_study(config)
     if any(".features: no dataset has" in e for e in errors):
         errors.append(f"(the datasets of this config have the columns {sorted(available)})")
     return errors
