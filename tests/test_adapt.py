@@ -8,8 +8,10 @@ import json
 import numpy as np
 import pytest
 
+from iactdl.evaluate.adaptation_figures import plot_representation
 from iactdl.fit.adapt import (
     adapt_settings,
+    encoder_samples,
     refuse_source_dependent,
     target_prior_from_diagnostics,
     train_adapted_net,
@@ -79,6 +81,14 @@ def test_dann_entry_trains_saves_and_says_how_it_selected(files, tmp_path):
     assert out["gammaness"].shape == (50,) and np.all(
         (out["gammaness"] >= 0) & (out["gammaness"] <= 1)
     )
+    # the before/after figure's input: the encoder's representation of both domains
+    samples = encoder_samples(
+        {"dann": tmp_path / "model"}, files / "val.h5", files / "observed_val.h5", n=64, seed=1
+    )
+    z_s, z_t = samples["dann"]
+    assert z_s.shape == (64, 16) and z_t.shape == (64, 16) and np.isfinite(z_s).all()
+    plot_representation(samples, [tmp_path / "pca.png"])
+    assert (tmp_path / "pca.png").stat().st_size > 1000
 
 
 def test_iwdann_takes_the_prior_of_the_shift_diagnostics(files, tmp_path):
