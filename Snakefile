@@ -2,7 +2,6 @@
 # Run: snakemake --cores all            (the embedded default, simulated FACT events)
 #      snakemake --cores all paper      (every figure and the summary table)
 #      snakemake --workflow-profile profiles/slurm   (a SLURM GPU cluster)
-import os
 from pathlib import Path
 
 from snakemake.utils import min_version
@@ -10,10 +9,6 @@ from snakemake.utils import min_version
 from iactdl.config import load_config
 
 min_version("9.0")
-
-# OpenMP threads that spin while waiting (scikit-learn's histogram boosting, torch) slow fits on a
-# busy machine 10-30x; passive waiting costs nothing when the cores are free. Jobs inherit it.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 # The embedded default. A --configfile on the command line REPLACES it (it does not merge into it),

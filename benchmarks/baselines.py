@@ -25,10 +25,9 @@ import sys
 import time
 from pathlib import Path
 
-# OpenMP threads of histogram boosting sleep instead of spinning when idle: on a shared or
-# oversubscribed machine spinning threads make a fit 10-30x slower (measured: 87 s vs 3 s).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import iactdl  # noqa: F401  (first: it sets OMP_WAIT_POLICY, as for the rules, before scikit-learn loads)
 
+# isort: split
 import numpy as np
 import yaml
 

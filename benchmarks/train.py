@@ -37,19 +37,19 @@ import json
 import os
 import time
 
-# as in the train_net rule: OpenMP threads sleep while waiting (robust on shared cores)
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import iactdl  # noqa: F401  (first: it sets OMP_WAIT_POLICY before torch loads)
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from torch.utils.data import DataLoader, Dataset  # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+# isort: split
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+from torch.utils.flop_counter import FlopCounterMode
 
-from iactdl.fit import FitSettings, fit  # noqa: E402
-from iactdl.fit.dann import DANNObjective, DANNSettings, DomainAdversarialNet  # noqa: E402
-from iactdl.fit.losses import multitask_loss  # noqa: E402
-from iactdl.fit.toydata import TOY_FEATURES, toy_events  # noqa: E402
-from iactdl.models.nets import NETS, build_net, net_inputs  # noqa: E402
+from iactdl.fit import FitSettings, fit
+from iactdl.fit.dann import DANNObjective, DANNSettings, DomainAdversarialNet
+from iactdl.fit.losses import multitask_loss
+from iactdl.fit.toydata import TOY_FEATURES, toy_events
+from iactdl.models.nets import NETS, build_net, net_inputs
 
 # default sizes of config.yaml's net entries (what the pipeline trains on the CPU)
 SETTINGS = {

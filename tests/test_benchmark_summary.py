@@ -1,9 +1,8 @@
-"""workflow/scripts/summarise_benchmarks.py: benchmark TSVs -> results/benchmarks/summary.csv."""
+"""iactdl.benchmark_summary: benchmark TSVs -> results/benchmarks/summary.csv."""
 
 from __future__ import annotations
 
 import csv
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -14,11 +13,9 @@ HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load
 
 @pytest.fixture(scope="module")
 def mod():
-    path = REPO / "workflow" / "scripts" / "summarise_benchmarks.py"
-    spec = importlib.util.spec_from_file_location("summarise_benchmarks", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # no `snakemake` object: only defines the functions
-    return module
+    from iactdl import benchmark_summary
+
+    return benchmark_summary
 
 
 def _bench(path: Path, *rows: tuple[float, float]) -> None:
@@ -37,7 +34,7 @@ def test_rows_have_rule_wildcards_seconds_and_max_rss(mod, tmp_path):
         "extract": f"{root.as_posix()}/extract/{{sample}}.tsv",
     }
     out = tmp_path / "summary.csv"
-    assert mod.summarise(patterns, root, out) == 2
+    assert mod.summarise_benchmarks(patterns, root, out) == 2
     rows = list(csv.DictReader(out.open()))
     assert [r["rule"] for r in rows] == ["extract", "predict"]
     assert rows[0]["wildcards"] == "sample=gamma_diffuse"
@@ -58,4 +55,4 @@ def test_not_a_benchmark_file_is_named(mod, tmp_path):
     bad.parent.mkdir(parents=True)
     bad.write_text("a\tb\n1\t2\n")
     with pytest.raises(ValueError, match=r"x\.tsv.*max_rss"):
-        mod.summarise({"r": "b/r/{x}.tsv"}, tmp_path / "b", tmp_path / "s.csv")
+        mod.summarise_benchmarks({"r": "b/r/{x}.tsv"}, tmp_path / "b", tmp_path / "s.csv")

@@ -2,11 +2,13 @@
 
 Every script runs its one library call inside :func:`rule_logging`, so progress goes to the rule's
 ``log:`` file and a failure is written there with its traceback before Snakemake reports the rule.
+Whatever the call writes to stderr (tqdm's progress bars, warnings) goes to the same file.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,11 +19,24 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 @contextmanager
 def rule_logging(log_path: str, rule: str) -> Iterator[logging.Logger]:
-    """Send INFO logging to ``log_path``; log any exception with its traceback, then re-raise."""
-    logging.basicConfig(filename=log_path, level=logging.INFO, format=FORMAT, force=True)
+    """Send INFO logging, warnings and stderr to ``log_path``; log any exception with its
+    traceback, then re-raise (stderr is restored first, so Snakemake's own report reaches the
+    terminal)."""
+    stream = open(log_path, "a", buffering=1)  # line-buffered: a killed job keeps its last lines
+    logging.basicConfig(stream=stream, level=logging.INFO, format=FORMAT, force=True)
+    logging.captureWarnings(True)
     logger = logging.getLogger(rule)
+    stderr, sys.stderr = sys.stderr, stream
     try:
         yield logger
     except Exception:
         logger.exception("rule %s failed", rule)
         raise
+    finally:
+        sys.stderr = stderr
+        logging.captureWarnings(False)
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "stream", None) is stream]:
+            root.removeHandler(handler)
+            handler.close()
+        stream.close()

@@ -3,9 +3,9 @@
 from iactdl.features import build_features
 from iactdl.rule_log import rule_logging
 
-with rule_logging(snakemake.log[0], "build_features"):  # noqa: F821
+with rule_logging(snakemake.log[0], "build_features"):
     build_features(
-        in_path=snakemake.input.events,  # noqa: F821
-        out_path=snakemake.output.features,  # noqa: F821
-        config=snakemake.params.features,  # noqa: F821
+        in_path=snakemake.input.events,
+        out_path=snakemake.output.features,
+        config=snakemake.params.features,
     )

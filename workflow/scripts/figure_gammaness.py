@@ -3,8 +3,8 @@
 from iactdl.evaluate.figures import plot_gammaness
 from iactdl.rule_log import rule_logging
 
-with rule_logging(snakemake.log[0], "figure_gammaness"):  # noqa: F821
+with rule_logging(snakemake.log[0], "figure_gammaness"):
     plot_gammaness(
-        dict(zip(snakemake.params.models, snakemake.input.predictions, strict=True)),  # noqa: F821
-        [snakemake.output.pdf, snakemake.output.png],  # noqa: F821
+        dict(zip(snakemake.params.models, snakemake.input.predictions, strict=True)),
+        [snakemake.output.pdf, snakemake.output.png],
     )

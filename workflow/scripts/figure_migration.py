@@ -3,8 +3,8 @@
 from iactdl.evaluate.figures import plot_migration
 from iactdl.rule_log import rule_logging
 
-with rule_logging(snakemake.log[0], "figure_migration"):  # noqa: F821
+with rule_logging(snakemake.log[0], "figure_migration"):
     plot_migration(
-        dict(zip(snakemake.params.models, snakemake.input.metrics, strict=True)),  # noqa: F821
-        [snakemake.output.pdf, snakemake.output.png],  # noqa: F821
+        dict(zip(snakemake.params.models, snakemake.input.metrics, strict=True)),
+        [snakemake.output.pdf, snakemake.output.png],
     )

@@ -3,15 +3,15 @@
 from iactdl.features import split_observed
 from iactdl.rule_log import rule_logging
 
-section = dict(snakemake.params.datasets)  # noqa: F821
-with rule_logging(snakemake.log[0], "split_observed"):  # noqa: F821
+section = dict(snakemake.params.datasets)
+with rule_logging(snakemake.log[0], "split_observed"):
     split_observed(
-        in_path=snakemake.input.features,  # noqa: F821
-        outputs=dict(snakemake.output.items()),  # noqa: F821
+        in_path=snakemake.input.features,
+        outputs=dict(snakemake.output.items()),
         fractions=section.get("observed_fractions"),
-        salt=snakemake.params.seed,  # noqa: F821
-        max_train_images=section.get("observed_train_images", 100_000),
-        chunk_size=section.get("chunk_size", 4096),
+        salt=snakemake.params.seed,
+        max_train_images=section["observed_train_images"],  # the schema fills the defaults
+        chunk_size=section["chunk_size"],
         config=section,
         quality_cuts=section.get("quality_cuts"),
     )

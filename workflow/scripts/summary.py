@@ -3,9 +3,9 @@
 from iactdl.evaluate import write_summary
 from iactdl.rule_log import rule_logging
 
-with rule_logging(snakemake.log[0], "summary_table"):  # noqa: F821
+with rule_logging(snakemake.log[0], "summary_table"):
     write_summary(
-        dict(zip(snakemake.params.models, snakemake.input.metrics, strict=True)),  # noqa: F821
-        csv=snakemake.output.csv,  # noqa: F821
-        tex=snakemake.output.tex,  # noqa: F821
+        dict(zip(snakemake.params.models, snakemake.input.metrics, strict=True)),
+        csv=snakemake.output.csv,
+        tex=snakemake.output.tex,
     )
