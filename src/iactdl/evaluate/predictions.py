@@ -15,6 +15,7 @@ import os
 
 import numpy as np
 
+from iactdl.evaluate.evaluation import EVALUATION_DEFAULTS
 from iactdl.io import EventWriter, column_names, iter_chunks, read_attrs
 from iactdl.io.hdf5 import InputError
 
@@ -29,7 +30,7 @@ def predict_file(
     model_dir: str | os.PathLike,
     dataset: str | os.PathLike,
     output: str | os.PathLike,
-    chunk_size: int = 4096,
+    chunk_size: int = EVALUATION_DEFAULTS["chunk_size"],
     model_name: str | None = None,
     threads: int = 1,
 ) -> int:
