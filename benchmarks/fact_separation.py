@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-import iactdl  # noqa: F401  (first: it sets OMP_WAIT_POLICY, as for the rules, before scikit-learn loads)
+import iactdl  # noqa: F401  (first: it sets OMP_WAIT_POLICY before scikit-learn loads)
 
 # isort: split
 import numpy as np
