@@ -3,11 +3,11 @@
 from iactdl.evaluate.adaptation import write_adaptation_table
 from iactdl.rule_log import rule_logging
 
-with rule_logging(snakemake.log[0], "adaptation_table"):  # noqa: F821
+with rule_logging(snakemake.log[0], "adaptation_table"):
     write_adaptation_table(
-        models=snakemake.params.models,  # noqa: F821
-        metrics_paths=snakemake.input.metrics,  # noqa: F821
-        csv_path=snakemake.output.csv,  # noqa: F821
-        tex_path=snakemake.output.tex,  # noqa: F821
-        figure_paths=[snakemake.output.pdf, snakemake.output.png],  # noqa: F821
+        models=snakemake.params.models,
+        metrics_paths=snakemake.input.metrics,
+        csv_path=snakemake.output.csv,
+        tex_path=snakemake.output.tex,
+        figure_paths=[snakemake.output.pdf, snakemake.output.png],
     )

@@ -3,7 +3,7 @@
 from iactdl.evaluate.adaptation_figures import plot_onoff_gammaness
 from iactdl.rule_log import rule_logging
 
-sm = snakemake  # noqa: F821
+sm = snakemake
 with rule_logging(sm.log[0], "figure_adaptation_onoff"):
     predictions = dict(zip(sm.params.models, sm.input.predictions, strict=True))
     plot_onoff_gammaness(predictions, [sm.output.pdf, sm.output.png])

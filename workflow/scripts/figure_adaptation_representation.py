@@ -6,7 +6,7 @@ from iactdl.evaluate.adaptation_figures import plot_representation
 from iactdl.fit.adapt import encoder_samples
 from iactdl.rule_log import rule_logging
 
-sm = snakemake  # noqa: F821
+sm = snakemake
 with rule_logging(sm.log[0], "figure_adaptation_representation"):
     dirs = {m: Path(p).parent for m, p in zip(sm.params.models, sm.input.info, strict=True)}
     samples = encoder_samples(dirs, sm.input.source, sm.input.target, seed=sm.params.seed)
