@@ -23,6 +23,8 @@ from iactdl.models.nets import NETS, build_net, net_inputs
 SMALL = {
     "mlp": {"hidden": [16, 16], "dropout": 0.2},  # dropout: resume restores its RNG stream too
     "deepsets": {"phi": [16, 16], "rho": [16]},
+    "hexcnn": {"channels": [4, 8], "head_hidden": 8},
+    "settransformer": {"dim": 16, "heads": 2, "blocks": 1, "inducing_points": 4, "head_hidden": 16},
 }
 
 
@@ -111,6 +113,13 @@ def test_the_reversed_gradient_makes_the_domains_indistinguishable():
     lam = [r["lambda"] for r in a]
     assert lam == sorted(lam) and 0 < lam[-1] <= 1.0
     assert a[-1]["val_auc"] > 0.55  # the class head still learns
+
+
+@pytest.mark.parametrize("name", ["hexcnn", "settransformer"])
+def test_every_net_trains_domain_adversarially(name):
+    _, result = _run(name, epochs=1)
+    row = result.history[0]
+    assert np.isfinite(row["domain_loss"]) and np.isfinite(row["val_loss"]) and row["lambda"] > 0
 
 
 def test_same_seed_same_weights_and_resume_equals_uninterrupted(tmp_path):
