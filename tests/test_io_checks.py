@@ -295,3 +295,46 @@ def test_evaluate_refuses_a_truth_file_with_missing_rows(tmp_path):
             info, tmp_path / "test.h5", out, {"n_bootstrap": 2}, tmp_path / "observed.h5",
             tmp_path / "no_truth.h5",
         )  # fmt: skip
+
+
+# ---- in the workflow: the first rule that reads a damaged file stops, and writes nothing ----
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("damage", ["truncate", "pixels"])
+def test_snakemake_extract_stops_on_a_damaged_raw_file(tmp_path, damage):
+    import subprocess
+
+    import yaml
+
+    if shutil.which("snakemake") is None:
+        pytest.skip("snakemake is not installed")
+    root = Path(__file__).resolve().parents[1]
+    config = yaml.safe_load((root / "tests" / "config" / "tiny.yaml").read_text())
+    config["simulation"]["n_events"] = {"gamma": 200, "gamma_diffuse": 0, "proton": 200}
+    config["simulation"]["n_events"]["observed"] = 0
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    work = tmp_path / "work"
+    base = ["snakemake", "--cores", "1", "--configfile", str(tmp_path / "config.yaml")]
+    base += ["--directory", str(work)]
+    out = Path(config["results_dir"])
+
+    def smk(target):
+        return subprocess.run(
+            [*base, str(out / target)], cwd=root, capture_output=True, text=True, timeout=900
+        )
+
+    made = smk("simulated/gamma.h5")
+    assert made.returncode == 0, made.stderr[-3000:]
+    raw = work / out / "simulated" / "gamma.h5"
+    if damage == "truncate":
+        os.truncate(raw, os.path.getsize(raw) // 2)
+    else:
+        _replace(raw, "image", lambda v: v[:, :1439])
+    failed = smk("events/gamma.h5")
+    assert failed.returncode != 0
+    log = (work / out / "logs" / "extract" / "gamma.log").read_text()
+    expected = "truncated or damaged" if damage == "truncate" else "column 'image' has shape"
+    assert f"{out / 'simulated' / 'gamma.h5'}: " in log and expected in log, log[-3000:]
+    assert not (work / out / "events" / "gamma.h5").exists()
+    assert not list((work / out / "events").glob(".*tmp*"))

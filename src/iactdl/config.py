@@ -156,18 +156,21 @@ def _check_study(config: Mapping) -> list[str]:
     """The adaptation study's entries (a net entry with a method's changes), one per net and
     method: checked like the config's own, so the study's rules cannot fail on their entry."""
     from iactdl.fit import validate_entry
-    from iactdl.fit.study import STUDY_DEFAULTS, study_entry, study_models
+    from iactdl.fit.study import SEPARATOR, STUDY_DEFAULTS, study_entry, study_models
 
     models = config.get("models") or {}
     study = {**STUDY_DEFAULTS, **dict(config.get("adaptation") or {})}
-    errors, seen = [], set()
+    errors = []
     for name in study_models(models, {**study, "seeds": 1}):
+        net = name.split(SEPARATOR)[0]
+        try:
+            validate_entry(net, models[net])
+        except (ValueError, TypeError):
+            continue  # reported as the net's own error
         try:
             validate_entry(name, study_entry(name, models, study))
         except (ValueError, TypeError) as err:
-            if str(err) not in seen:
-                seen.add(str(err))
-                errors.append(f"adaptation (study model {name}): {err}")
+            errors.append(f"adaptation (study model {name}): {err}")
     return errors
 
 
