@@ -40,6 +40,7 @@ def library_defaults() -> dict:
     from iactdl.extract import DEFAULTS, FACT_DEFAULTS
     from iactdl.features import DATASETS_DEFAULTS, DEFAULT_CONFIG
     from iactdl.fit.study import STUDY_DEFAULTS
+    from iactdl.fit.shift import SHIFT_DEFAULTS
     from iactdl.simulate import DEFAULTS as SIMULATION_DEFAULTS
 
     return {
@@ -50,6 +51,7 @@ def library_defaults() -> dict:
         "datasets": DATASETS_DEFAULTS,
         "evaluation": EVALUATION_DEFAULTS,
         "adaptation": STUDY_DEFAULTS,
+        "shift": SHIFT_DEFAULTS,
     }
 
 

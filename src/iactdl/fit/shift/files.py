@@ -1,0 +1,77 @@
+"""Files of the shift diagnostics: seeded row subsets read chunk by chunk, atomic JSON, CSV and the
+.npz of the compared values (each written whole or not at all)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from iactdl.io import iter_chunks, read_columns, to_json
+
+__all__ = ["subsample", "read_rows", "write_json", "write_csv", "write_samples"]
+
+
+def subsample(candidates: np.ndarray, max_events: int, seed: int) -> np.ndarray:
+    """Sorted row indices: all candidates, or a seeded subset of ``max_events`` of them."""
+    if candidates.size > max_events:
+        candidates = np.random.default_rng(seed).choice(candidates, max_events, replace=False)
+    return np.sort(candidates)
+
+
+def read_rows(path, columns, rows: np.ndarray, chunk_size: int = 8192) -> dict[str, np.ndarray]:
+    """Columns of the sorted row indices ``rows``, streamed chunk by chunk (sequential reads of
+    compressed chunks instead of h5py's point selection, which is slow for long index lists)."""
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in columns}
+    start = 0
+    for chunk in iter_chunks(path, chunk_size, list(columns)):
+        n = len(next(iter(chunk.values())))
+        lo, hi = np.searchsorted(rows, [start, start + n])
+        if hi > lo:
+            for c in columns:
+                parts[c].append(chunk[c][rows[lo:hi] - start])
+        start += n
+    return {
+        c: np.concatenate(v) if v else read_columns(path, [c], 0, 0)[c] for c, v in parts.items()
+    }
+
+
+def write_json(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(to_json(obj), indent=2))
+    os.replace(tmp, path)
+
+
+def write_csv(path: Path, table: pd.DataFrame) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    table.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+# values per input kept for the figures (a seeded subset when there are more)
+MAX_SAMPLE_VALUES = 50000
+
+
+def write_samples(path: Path, groups: Mapping[str, Mapping[str, np.ndarray]], seed: int) -> None:
+    """The compared values, ``{group}__{input}`` -> float32 array, as one compressed .npz."""
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for group, columns in groups.items():
+        for name, values in columns.items():
+            v = np.asarray(values, dtype=np.float32).ravel()
+            if v.size > MAX_SAMPLE_VALUES:
+                v = np.sort(rng.choice(v, MAX_SAMPLE_VALUES, replace=False))
+            arrays[f"{group}__{name}"] = v
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
+    try:
+        np.savez_compressed(tmp, **arrays)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
