@@ -39,8 +39,8 @@ def library_defaults() -> dict:
     from iactdl.evaluate import EVALUATION_DEFAULTS
     from iactdl.extract import DEFAULTS, FACT_DEFAULTS
     from iactdl.features import DATASETS_DEFAULTS, DEFAULT_CONFIG
-    from iactdl.fit.study import STUDY_DEFAULTS
     from iactdl.fit.shift import SHIFT_DEFAULTS
+    from iactdl.fit.study import STUDY_DEFAULTS
     from iactdl.simulate import DEFAULTS as SIMULATION_DEFAULTS
 
     return {

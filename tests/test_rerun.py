@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy as copy_mod
 import csv
+import json
 import os
 import re
 import shutil
@@ -376,3 +377,27 @@ def test_config_with_keys_in_another_order_reruns_nothing(built):
         (work / conf).unlink()
     _show("tiny config, keys of every mapping reversed", pending)
     assert pending == {}, f"reordered keys rerun: {sorted(set(pending.values()))}"
+
+
+def test_shift_diagnostics_run_in_the_tiny_dag_without_the_truth(built):
+    """Rule shift_diagnostics is in the default target, never reads the observed truth, and writes
+    its JSON, tables and figures; evaluate_shift puts the truth beside its estimates."""
+    work, graph = built["work"], built["graph"]
+    shift = _results_dir(work) / "shift"
+    rule_of = {r["output_file"]: r for r in graph}
+    diag = rule_of.get((shift / "diagnostics.json").relative_to(work).as_posix())
+    assert diag is not None and diag["rule"] == "shift_diagnostics", "not in the default DAG"
+    assert "observed_truth" not in diag["input-file(s)"]
+    assert "observed_test" not in diag["input-file(s)"]
+    result = json.loads((shift / "diagnostics.json").read_text())
+    auc = result["hadron_shift"]["features"]["domain_classifier"]["auc"]
+    assert 0.0 <= auc <= 1.0
+    assert result["hadron_shift"]["pixels"]["channels"], "no pixel channels in the tiny DAG"
+    for subset in ("all", "on", "off"):
+        assert {"cc", "acc", "em"} <= set(result["label_shift"][subset])
+    for name in ("feature_shift", "pixel_shift", "label_shift"):
+        for ext in ("pdf", "png"):
+            assert (shift / f"{name}.{ext}").stat().st_size > 0
+    evaluation = json.loads((shift / "evaluation.json").read_text())
+    assert evaluation["off"]["true_gamma_fraction"] == 0.0
+    assert 0.0 < evaluation["on"]["true_gamma_fraction"] < 1.0

@@ -1,9 +1,80 @@
-# Stage 5: domain adaptation (iactdl.fit.adapt, iactdl.fit.dann). A net entry with an `adapt`
+# Stage 5: domain adaptation. First the shift diagnostics (iactdl.fit.shift): how the observation
+# differs from the simulation, measured without its truth on observed_train (rule evaluate_shift in
+# evaluate.smk puts the hidden truth beside the label-shift estimates), and their figures. Then the
+# adapted models (iactdl.fit.adapt, iactdl.fit.dann). A net entry with an `adapt`
 # section trains on the labelled simulations plus the unlabelled observed_train events (rule
 # train_adapted); the adaptation study (config `adaptation`, target adaptation_study) trains every
 # net x method x seed, the target oracles (rule train_oracle: observed_train WITH its hidden truth,
 # a reference ceiling, never a method) and writes the adaptation table and figures. Every model is
 # scored on observed_test by the rules of evaluate.smk.
+
+
+rule shift_diagnostics:
+    input:
+        unpack(get_shift_input),
+    output:
+        json=results("shift/diagnostics.json"),
+        features=results("shift/features.csv"),
+        pixels=results("shift/pixels.csv"),
+        samples=results("shift/samples.npz"),
+    log:
+        results("logs/shift_diagnostics.log"),
+    benchmark:
+        results("benchmarks/shift_diagnostics.tsv")
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    params:
+        shift=get_shift_section(),
+        seed=seed_for("shift_diagnostics"),
+        src=src(
+            "fit.shift",
+            "features.columns",
+            "features.pixelset",
+            "models.baselines",
+            "models.derived",
+            "io",
+        ),
+    script:
+        "../scripts/shift_diagnostics.py"
+
+
+rule figure_shift:
+    input:
+        diagnostics=rules.shift_diagnostics.output.json,
+        features=rules.shift_diagnostics.output.features,
+        pixels=rules.shift_diagnostics.output.pixels,
+        samples=rules.shift_diagnostics.output.samples,
+    output:
+        features_pdf=results("shift/feature_shift.pdf"),
+        features_png=report(
+            results("shift/feature_shift.png"),
+            caption="../report/feature_shift.rst",
+            category="dataset shift",
+        ),
+        pixels_pdf=results("shift/pixel_shift.pdf"),
+        pixels_png=report(
+            results("shift/pixel_shift.png"),
+            caption="../report/pixel_shift.rst",
+            category="dataset shift",
+        ),
+        label_shift_pdf=results("shift/label_shift.pdf"),
+        label_shift_png=report(
+            results("shift/label_shift.png"),
+            caption="../report/label_shift.rst",
+            category="dataset shift",
+        ),
+    log:
+        results("logs/figures/shift.log"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        src=src("evaluate.shift_figures", "evaluate.figures"),
+    script:
+        "../scripts/figure_shift.py"
 
 
 rule train_adapted:

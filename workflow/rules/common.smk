@@ -101,7 +101,7 @@ wildcard_constraints:
 
 def get_final_output():
     targets = expand(results("events/{sample}.h5"), sample=available_samples())
-    return targets + get_dataset_output() + get_paper_output()
+    return targets + get_dataset_output() + get_paper_output() + get_shift_output()
 
 
 # --- input functions of the simulate rules (simulate.smk) ---
@@ -221,6 +221,67 @@ def get_predict_src(wildcards):
 def get_evaluate_seed(wildcards):
     """Seed of the bootstrap of one model's AUC uncertainty."""
     return seed_for("evaluate", wildcards.model)
+
+
+def get_evaluate_shift_input(wildcards):
+    """The diagnostics, the observed file they used and the hidden truth (source simulate)."""
+    return {
+        "diagnostics": rules.shift_diagnostics.output.json,
+        "observed": get_shift_input(wildcards)["observed"],
+        "observed_truth": results("simulated/observed_truth.h5"),
+    }
+
+
+# --- input functions of the adapt rules (adapt.smk) ---
+
+
+def get_shift_section():
+    """Config `shift` (the diagnostics' settings; schema defaults fill what it leaves out)."""
+    return config.get("shift", {})
+
+
+def shift_quantifier():
+    """The separation baseline whose predictions quantify the label shift (config
+    shift.quantifier_model), checked against config `models`."""
+    name = get_shift_section().get("quantifier_model", "hist_gbt")
+    entry = config["models"].get(name)
+    if entry is None or entry["kind"] != "baseline" or entry["task"] != "separation":
+        raise ValueError(
+            f"config shift.quantifier_model: {name!r} must name a separation baseline of config "
+            f"models (they are {models_of_kind('baseline')}); its out-of-fold predictions give "
+            "the rates of adjusted classify and count"
+        )
+    return name
+
+
+def get_shift_input(wildcards):
+    """The simulated training split, observed_train (never _val or _test) and, with images, its
+    capped copy with pixel sets, and the quantifier's model (model.json, written last, stands for
+    its directory)."""
+    inputs = {
+        "source": results("datasets/train.h5"),
+        "observed": results("datasets/observed_train.h5"),
+        "quantifier": results(f"models/{shift_quantifier()}/model.json"),
+    }
+    if features_have_images():
+        inputs["observed_images"] = results("datasets/observed_train_images.h5")
+    return inputs
+
+
+def get_shift_output():
+    """The shift diagnostics, their figures and (source simulate) their evaluation against the
+    hidden truth, when this config has observed events."""
+    if "observed" not in available_samples():
+        return []
+    shift_quantifier()  # a bad config fails here, before any job
+    out = [results("shift/diagnostics.json")] + expand(
+        results("shift/{figure}.{ext}"),
+        figure=["feature_shift", "pixel_shift", "label_shift"],
+        ext=["pdf", "png"],
+    )
+    if config["source"] == "simulate":
+        out.append(results("shift/evaluation.json"))
+    return out
 
 
 # --- input functions of the figures rules (figures.smk) ---

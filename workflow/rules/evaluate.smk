@@ -2,7 +2,8 @@
 # on model.json's kind) predicts the simulated test split and, where there is one, observed_test
 # (the only observed events any model is scored on); `evaluate` turns the predictions into
 # results/metrics/{model}.json. `evaluate` is the ONLY rule that reads the observed truth
-# (results("simulated/observed_truth.h5"), source simulate only), joined by event_id.
+# (results("simulated/observed_truth.h5"), source simulate only), joined by event_id, besides
+# `evaluate_shift`, which puts it beside the label-shift estimates of the shift diagnostics.
 
 
 rule predict:
@@ -54,3 +55,21 @@ rule evaluate:
         ),
     script:
         "../scripts/evaluate.py"
+
+
+# The hidden truth beside the label-shift estimates of rule shift_diagnostics (adapt.smk): the true
+# gamma fraction of observed_train overall, in ON and in OFF (iactdl.evaluate.shift).
+rule evaluate_shift:
+    input:
+        unpack(get_evaluate_shift_input),
+    output:
+        evaluation=results("shift/evaluation.json"),
+    log:
+        results("logs/evaluate_shift.log"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        src=src("evaluate.shift", "io"),
+    script:
+        "../scripts/evaluate_shift.py"
