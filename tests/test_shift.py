@@ -12,6 +12,7 @@ from sklearn.model_selection import cross_val_predict
 from iactdl.evaluate.shift import evaluate_shift
 from iactdl.fit.shift import (
     adjusted_classify_and_count,
+    check_shift_config,
     classifier_rates,
     classify_and_count,
     domain_classifier,
@@ -313,3 +314,33 @@ def test_read_rows_streams_the_same_rows_as_an_index(tmp_path):
     assert np.array_equal(got["a"], cols["a"][rows])
     assert np.array_equal(got["img"], cols["img"][rows])
     assert read_rows(tmp_path / "f.h5", ["img"], rows[:0])["img"].shape == (0, 3, 2)
+
+
+def test_shift_config_check_names_the_key():
+    models = {
+        "hist_gbt": {"kind": "baseline", "task": "separation"},
+        "energy_rf": {"kind": "baseline", "task": "energy"},
+    }
+    assert check_shift_config({"cv_folds": 3}, models)["cv_folds"] == 3
+    with pytest.raises(ValueError, match=r"shift: unknown key\(s\) \['folds'\]"):
+        check_shift_config({"folds": 3})
+    with pytest.raises(ValueError, match="shift.threshold"):
+        check_shift_config({"threshold": 1.5})
+    with pytest.raises(ValueError, match="shift.weight_clip"):
+        check_shift_config({"weight_clip": 1.0})
+    with pytest.raises(ValueError, match=r"domain_classifier.*\['max_iters'\]"):
+        check_shift_config({"domain_classifier": {"max_iters": 10}})
+    with pytest.raises(ValueError, match=r"quantifier_model: 'energy_rf'.*\['hist_gbt'\]"):
+        check_shift_config({"quantifier_model": "energy_rf"}, models)
+
+
+def test_the_workflow_config_check_refuses_a_bad_quantifier():
+    from pathlib import Path
+
+    from iactdl.config import ConfigError, check_config, load_config
+
+    config = load_config(Path(__file__).parent / "config" / "tiny.yaml")
+    check_config(config)
+    config["shift"] = {**config.get("shift", {}), "quantifier_model": "mlp"}
+    with pytest.raises(ConfigError, match="shift.quantifier_model: 'mlp'"):
+        check_config(config)

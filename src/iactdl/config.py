@@ -174,6 +174,20 @@ def _check_study(config: Mapping) -> list[str]:
     return errors
 
 
+def _check_shift(config: Mapping) -> list[str]:
+    """The shift diagnostics' section and its quantifier (a separation baseline of ``models``);
+    only when the config has observed events, as only then do the diagnostics run."""
+    from iactdl.fit.shift import check_shift_config
+
+    if "observed" not in produced_samples(config):
+        return []
+    try:
+        check_shift_config(config.get("shift"), config.get("models") or {})
+    except (ValueError, TypeError) as err:
+        return [str(err)]
+    return []
+
+
 def _check_models(config: Mapping) -> list[str]:
     from iactdl.features.columns import IMAGE_PRODUCTS, model_input_columns
     from iactdl.fit import validate_entry
@@ -218,6 +232,7 @@ def _check_models(config: Mapping) -> list[str]:
             where = f"config models.{name}.features"
             errors.append(f"{where}: no dataset has column(s) {missing}{hint}")
     errors += _check_study(config)
+    errors += _check_shift(config)
     if any(".features: no dataset has" in e for e in errors):
         errors.append(f"(the datasets of this config have the columns {sorted(available)})")
     return errors

@@ -9,7 +9,12 @@
 - :mod:`.diagnostics` rule ``shift_diagnostics`` (figures: :mod:`iactdl.evaluate.shift_figures`).
 """
 
-from iactdl.fit.shift.diagnostics import SHIFT_DEFAULTS, default_shift_features, shift_diagnostics
+from iactdl.fit.shift.diagnostics import (
+    SHIFT_DEFAULTS,
+    check_shift_config,
+    default_shift_features,
+    shift_diagnostics,
+)
 from iactdl.fit.shift.domain import (
     DOMAIN_CLASSIFIER_DEFAULTS,
     OVERLAP_AUC,
@@ -38,6 +43,7 @@ from iactdl.fit.shift.twosample import two_sample_statistics, two_sample_table
 
 __all__ = [
     "SHIFT_DEFAULTS",
+    "check_shift_config",
     "default_shift_features",
     "shift_diagnostics",
     "DOMAIN_CLASSIFIER_DEFAULTS",

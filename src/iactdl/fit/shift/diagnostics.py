@@ -45,7 +45,7 @@ from iactdl.fit.shift.quantify import quantify_gamma_fraction
 from iactdl.fit.shift.twosample import two_sample_table
 from iactdl.io import InputError, column_names, iter_chunks, read_attrs, read_columns
 
-__all__ = ["SHIFT_DEFAULTS", "default_shift_features", "shift_diagnostics"]
+__all__ = ["SHIFT_DEFAULTS", "check_shift_config", "default_shift_features", "shift_diagnostics"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,61 @@ SHIFT_DEFAULTS = {
 # not inputs of a model: identifiers, labels, ON/OFF bookkeeping, the cleaning flag
 NOT_FEATURES = {"clean_ok"}
 HADRON_SAMPLES = (b"proton",)
+
+
+# (key, lowest, highest) of the numeric keys; None = open
+_RANGES = {
+    "threshold": (0.0, 1.0),
+    "max_events": (10, None),
+    "max_pixels": (100, None),
+    "cv_folds": (2, 20),
+    "n_bootstrap": (0, None),
+    "n_top": (1, 24),
+}
+
+
+def check_shift_config(config: Mapping | None, models: Mapping | None = None) -> dict:
+    """The full ``shift`` section (``config`` over :data:`SHIFT_DEFAULTS`), checked.
+
+    Raises ``ValueError`` naming the key for an unknown key, a value out of range, an unknown
+    hyper-parameter of the domain classifier, or (with ``models``, the config's models) a
+    ``quantifier_model`` that is not a separation baseline. Used by :func:`shift_diagnostics` and
+    the workflow's validation step (:func:`iactdl.config.check_config`).
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    cfg = {**SHIFT_DEFAULTS, **dict(config or {})}
+    unknown = sorted(set(cfg) - set(SHIFT_DEFAULTS))
+    if unknown:
+        raise ValueError(f"shift: unknown key(s) {unknown}; valid keys: {sorted(SHIFT_DEFAULTS)}")
+    for key, (lo, hi) in _RANGES.items():
+        v = cfg[key]
+        if not isinstance(v, int | float) or isinstance(v, bool) or v < lo or (hi and v > hi):
+            raise ValueError(f"shift.{key}: {v!r} is outside [{lo}, {hi if hi else 'inf'}]")
+    if not cfg["weight_clip"] > 1:
+        raise ValueError(f"shift.weight_clip: {cfg['weight_clip']!r} must be > 1 (x the mean)")
+    valid = set(HistGradientBoostingClassifier().get_params())
+    bad = sorted(set(cfg["domain_classifier"] or {}) - valid)
+    if bad:
+        raise ValueError(
+            f"shift.domain_classifier: unknown hyper-parameter(s) {bad} of "
+            f"HistGradientBoostingClassifier; valid: {sorted(valid)}"
+        )
+    if models is not None:
+        name = cfg["quantifier_model"]
+        entry = models.get(name) or {}
+        if entry.get("kind") != "baseline" or entry.get("task") != "separation":
+            baselines = sorted(
+                n
+                for n, e in models.items()
+                if e.get("kind") == "baseline" and e.get("task") == "separation"
+            )
+            raise ValueError(
+                f"shift.quantifier_model: {name!r} is not a separation baseline of models (those "
+                f"are {baselines}); its out-of-fold predictions give the rates of adjusted "
+                "classify-and-count"
+            )
+    return cfg
 
 
 def default_shift_features(source_columns, target_columns) -> list[str]:
@@ -208,7 +263,7 @@ def shift_diagnostics(
     seed, threads : int
         The rule's seed (subsamples, folds, bootstrap) and cores.
     """
-    cfg = {**SHIFT_DEFAULTS, **dict(config or {})}
+    cfg = check_shift_config(config)
     cfg["domain_classifier"] = dict(cfg.get("domain_classifier") or {})
     src_have, obs_have = set(column_names(source)), set(column_names(observed))
     if "region" not in obs_have:
