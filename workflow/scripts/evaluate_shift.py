@@ -3,10 +3,10 @@
 from iactdl.evaluate.shift import evaluate_shift
 from iactdl.rule_log import rule_logging
 
-with rule_logging(snakemake.log[0], "evaluate_shift"):  # noqa: F821
+with rule_logging(snakemake.log[0], "evaluate_shift"):
     evaluate_shift(
-        diagnostics=snakemake.input.diagnostics,  # noqa: F821
-        observed=snakemake.input.observed,  # noqa: F821
-        observed_truth=snakemake.input.observed_truth,  # noqa: F821
-        output=snakemake.output.evaluation,  # noqa: F821
+        diagnostics=snakemake.input.diagnostics,
+        observed=snakemake.input.observed,
+        observed_truth=snakemake.input.observed_truth,
+        output=snakemake.output.evaluation,
     )
