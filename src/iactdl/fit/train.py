@@ -160,7 +160,15 @@ def train_net(
     if limit and n_events(train_path) > limit:
         rng = np.random.default_rng(seed)
         rows = np.sort(rng.choice(n_events(train_path), size=limit, replace=False))
-    train = load_split(train_path, net_name, features, task, rows, truth_path)
+    try:
+        train = load_split(train_path, net_name, features, task, rows, truth_path)
+    except InputError as err:
+        if rows is None:
+            raise
+        raise InputError(  # the count is the config's, name it
+            f"config models.{name or net_name}.max_train_events: the {limit} events drawn at "
+            f"random are not enough ({err}); raise it, or 0 to train on all events"
+        ) from None
     val = load_split(val_path, net_name, features, task, truth_path=truth_path)
     torch.manual_seed(settings.seed)  # initialisation
     net = build_net(net_name, entry.get("settings"), heads, n_features=len(features) or None)
