@@ -62,7 +62,7 @@ def _compare(ax, s: np.ndarray, t: np.ndarray, name: str, units: Mapping[str, st
         bins = np.linspace(lo, hi if hi > lo else lo + 1.0, 41)
     ax.hist(s, bins=bins, density=True, histtype="step", lw=1.5, label=SOURCE_LABEL)
     ax.hist(t, bins=bins, density=True, histtype="step", lw=1.5, label=TARGET_LABEL)
-    ax.set_xlabel(_label(name, units))
+    ax.set_xlabel(_label(name, units), fontsize=9)  # long feature names side by side
     ax.set_yticks([])
 
 
