@@ -132,6 +132,11 @@ def test_quantify_gamma_fraction_off_regions_hold_no_gammas(label_shift_problem)
         assert out["on"][method]["estimate"] == pytest.approx(on_true, abs=0.03)
         assert out["all"][method]["std"] > 0
     assert "onoff_excess" not in out["off"]
+    assert out["assumption_check"]["consistent"]  # pure label shift: OFF passes at the fpr
+    # hadrons that look less gamma-like than simulated ones break it, and the check says so
+    shifted = np.where(region >= 1, scores * 0.5, scores)
+    broken = quantify_gamma_fraction(shifted, region, 5, ys, oof, n_bootstrap=30, seed=1)
+    assert not broken["assumption_check"]["consistent"]
 
 
 def test_acc_refuses_a_classifier_without_separation():

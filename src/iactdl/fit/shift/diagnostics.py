@@ -377,6 +377,16 @@ def shift_diagnostics(
         seed=seed,
     )
     label_shift["model"] = Path(quantifier_dir).name
+    check = label_shift.get("assumption_check", {})
+    if not check.get("consistent", True):
+        log.warning(
+            "label-shift assumption broken: observed OFF events (hadrons only) pass gammaness "
+            ">= %.2f at %.4f, simulated protons at %.4f (fpr); ACC and EM are biased, use the "
+            "ON - alpha OFF excess (label_shift.*.onoff_excess) as the gamma fraction",
+            cfg["threshold"],
+            check["off_pass_rate"],
+            check["source_fpr"],
+        )
     result["label_shift"] = label_shift
     log.info(
         "label shift (gamma fraction of observed_train): %s",

@@ -188,7 +188,9 @@ def quantify_gamma_fraction(
     dict with ``source`` (prior, tpr, fpr, threshold) and, per subset ``all``/``on``/``off``,
     ``n_events`` and ``cc``/``acc``/``em``/``onoff_excess`` (each ``estimate`` and ``std``; no
     excess for OFF, which holds no gammas by construction: there the quantifiers' estimates are
-    their bias).
+    their bias); ``assumption_check``: the OFF events' pass rate against the source ``fpr``
+    (equal under pure label shift; ``consistent`` False means ACC and EM are biased and the
+    ON - alpha OFF excess is the estimate to use).
     """
     scores = np.asarray(scores, dtype=np.float64)
     region = np.asarray(region)
@@ -226,4 +228,16 @@ def quantify_gamma_fraction(
         if name != "off":  # OFF holds no gammas by construction: the excess is 0 there
             entry["onoff_excess"] = _summary(excess[name])
         out[name] = entry
+    # truth-free test of the label-shift assumption p(x|y) fixed: OFF events are hadrons only, so
+    # their pass rate must equal the source hadrons' fpr. When it does not (a shifted hadron
+    # class), ACC and EM are biased and the ON - alpha OFF excess is the estimate to use.
+    off_rate = out["off"].get("cc")
+    if off_rate is not None:
+        std = off_rate.get("std") or 0.0
+        out["assumption_check"] = {
+            "source_fpr": fpr,
+            "off_pass_rate": off_rate["estimate"],
+            "off_pass_rate_std": std,
+            "consistent": bool(abs(off_rate["estimate"] - fpr) <= max(3 * std, 0.01)),
+        }
     return out
