@@ -121,7 +121,31 @@ def test_zero_event_samples_are_skipped(tiny, n_events, samples):
     config = copy.deepcopy(tiny)
     config["simulation"]["n_events"].update(n_events)
     assert produced_samples(config) == samples
+    if "observed" not in samples:
+        config["models"] = _sims_only(config["models"])
     check_config(config)
+
+
+def _sims_only(models):
+    """The model entries trained on simulations alone (no adapt or labelnoise section)."""
+    return {
+        n: e for n, e in models.items() if e.get("adapt") is None and e.get("labelnoise") is None
+    }
+
+
+@pytest.mark.parametrize("section", ["adapt", "labelnoise"])
+def test_training_on_observed_events_without_them_is_refused(tiny, section):
+    config = copy.deepcopy(tiny)
+    config["simulation"]["n_events"]["observed"] = 0
+    config["models"] = _sims_only(config["models"])
+    if section == "adapt":
+        config["models"]["adapted"] = {**tiny["models"]["deepsets"], "adapt": {"method": "dann"}}
+    else:
+        config["models"]["adapted"] = {**tiny["models"]["logreg"], "labelnoise": {}}
+    with pytest.raises(ConfigError) as err:
+        check_config(config)
+    assert f"config models.adapted.{section}: trains on observed events" in str(err.value)
+    assert "simulation.n_events.observed (0: not simulated)" in str(err.value)
 
 
 def test_no_gammas_is_refused_naming_both_keys(tiny):
@@ -282,6 +306,7 @@ def test_snakemake_skips_zero_event_samples(tiny, tmp_path):
         pytest.skip("snakemake is not installed")
     config = copy.deepcopy(tiny)
     config["simulation"]["n_events"].update(gamma_diffuse=0, observed=0)
+    config["models"] = _sims_only(config["models"])  # the others need observed events
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
     proc = subprocess.run(

@@ -174,6 +174,21 @@ def _check_study(config: Mapping) -> list[str]:
     return errors
 
 
+def _check_observed_training(config: Mapping) -> list[str]:
+    """Entries trained on observed events (an ``adapt`` or ``labelnoise`` section) need them: with
+    no observed sample their rules would fail only once the sims were built."""
+    if "observed" in produced_samples(config):
+        return []
+    return [
+        f"config models.{name}.{key}: trains on observed events (observed_train), but "
+        f"{_sample_key(config, 'observed')} gives none; drop the section or add observed events"
+        for name, entry in (config.get("models") or {}).items()
+        if isinstance(entry, Mapping)
+        for key in ("adapt", "labelnoise")
+        if entry.get(key) is not None  # labelnoise: {} opts in with every default
+    ]
+
+
 def _check_shift(config: Mapping) -> list[str]:
     """The shift diagnostics' section and its quantifier (a separation baseline of ``models``);
     only when the config has observed events, as only then do the diagnostics run."""
@@ -232,6 +247,7 @@ def _check_models(config: Mapping) -> list[str]:
             where = f"config models.{name}.features"
             errors.append(f"{where}: no dataset has column(s) {missing}{hint}")
     errors += _check_study(config)
+    errors += _check_observed_training(config)
     errors += _check_shift(config)
     if any(".features: no dataset has" in e for e in errors):
         errors.append(f"(the datasets of this config have the columns {sorted(available)})")
