@@ -105,6 +105,21 @@ def test_iwdann_takes_the_prior_of_the_shift_diagnostics(files, tmp_path):
         target_prior_from_diagnostics(bad)
 
 
+def test_target_prior_is_the_excess_when_the_label_shift_check_fails(tmp_path):
+    # EM assumes pure label shift; with shifted hadrons it collapsed to ~0 on the default data
+    shift = {
+        "all": {"em": {"estimate": 1.7e-7}, "onoff_excess": {"estimate": 0.032}},
+        "assumption_check": {"consistent": False},
+    }
+    path = tmp_path / "diagnostics.json"
+    path.write_text(json.dumps({"label_shift": shift}))
+    assert target_prior_from_diagnostics(path) == (0.032, "onoff_excess")
+    shift["assumption_check"]["consistent"] = True
+    shift["all"]["em"]["estimate"] = 0.05
+    path.write_text(json.dumps({"label_shift": shift}))
+    assert target_prior_from_diagnostics(path) == (0.05, "em")
+
+
 def test_importance_weights_are_clipped_and_their_ess_logged(files, tmp_path, caplog):
     pytest.importorskip("iactdl.fit.shift.domain")
     caplog.set_level("INFO")
