@@ -47,6 +47,7 @@ __all__ = [
     "extract_events",
     "nonfinite_rows",
     "image_cut_masks",
+    "select_rows",
 ]
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,40 @@ def image_cut_masks(
     }
 
 
+def select_rows(
+    chunk: Mapping[str, np.ndarray],
+    keep: np.ndarray,
+    *,
+    config: Mapping,
+    ranges: list[tuple[str, Mapping]],
+    path,
+) -> tuple[np.ndarray, dict[str, int]]:
+    """Apply the image cuts (where the chunk has images) and the range cuts to the rows ``keep``.
+
+    ``config`` is the ``extract`` section with its defaults; ``ranges`` the ``(config key, cuts)``
+    pairs. Returns the rows kept and the rows each cut removed, in the order applied (a row counts
+    for the first cut it fails).
+    """
+    keep = np.asarray(keep, dtype=bool).copy()
+    masks = {}
+    if "image" in chunk:
+        masks.update(
+            image_cut_masks(
+                chunk["image"],
+                config["min_signal_charge"],
+                config["pixel_threshold"],
+                config["min_pixels_above_threshold"],
+            )
+        )
+    for key, rng in ranges:
+        masks.update(range_cut_masks(chunk, rng, key, path))
+    removed = {}
+    for name, mask in masks.items():
+        removed[name] = int((keep & ~mask).sum())
+        keep &= mask
+    return keep, removed
+
+
 def _simulated_chunks(in_path, required, chunk_size) -> tuple[Iterator, dict]:
     with open_events(in_path, required=required) as f:
         attrs = {k: f.attrs[k] for k in f.attrs}
@@ -247,23 +282,9 @@ def extract_events(
                 stopping = True  # keep counting to report the total, write nothing more
             if stopping:
                 continue
-            keep = ~bad
-            masks = {}
-            if "image" in chunk:
-                masks.update(
-                    image_cut_masks(
-                        chunk["image"],
-                        cfg["min_signal_charge"],
-                        cfg["pixel_threshold"],
-                        cfg["min_pixels_above_threshold"],
-                    )
-                )
-            for key, rng in ranges:
-                masks.update(range_cut_masks(chunk, rng, key, in_path))
-            for name, mask in masks.items():
-                removed = keep & ~mask
-                summary["removed"][name] = summary["removed"].get(name, 0) + int(removed.sum())
-                keep &= mask
+            keep, removed = select_rows(chunk, ~bad, config=cfg, ranges=ranges, path=in_path)
+            for name, count in removed.items():
+                summary["removed"][name] = summary["removed"].get(name, 0) + count
             if keep.any():
                 writer.append({k: v[keep] for k, v in chunk.items()})
             log.info(

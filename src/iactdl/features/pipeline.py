@@ -40,7 +40,13 @@ from iactdl.features.pixelset import PIXEL_SET_SIZE, pixel_set_pixels
 from iactdl.features.timing import timing_pixels
 from iactdl.io import EventWriter, InputError, data_attrs, n_events, open_events, read_columns
 
-__all__ = ["DEFAULT_CONFIG", "check_features_config", "image_features", "build_features"]
+__all__ = [
+    "DEFAULT_CONFIG",
+    "add_image_products",
+    "build_features",
+    "check_features_config",
+    "image_features",
+]
 
 log = logging.getLogger(__name__)
 
@@ -243,26 +249,18 @@ def build_features(
             chunk = read_columns(in_path, names, start, stop)
             if has_image:
                 images = read_columns(in_path, ["image", "peak_time"], start, stop)
-                image = images["image"]
-                if image.ndim != 2 or image.shape[1] != camera.n_pixels:
-                    raise InputError(
-                        f"{in_path}: column 'image' has shape {image.shape}, expected "
-                        f"(n, {camera.n_pixels})"
-                    )
-                columns, sp, c = image_features(image, images["peak_time"], cfg, camera=camera)
-                del images, image
+                c, grid_buffer = add_image_products(
+                    chunk,
+                    images["image"],
+                    images["peak_time"],
+                    cfg,
+                    camera=camera,
+                    grid_buffer=grid_buffer,
+                    path=in_path,
+                )
+                del images
                 for key, value in c.items():
                     counts[key] += value
-                overlap = sorted(set(columns) & set(chunk))
-                if overlap:
-                    raise InputError(f"{in_path}: input already has feature column(s) {overlap}")
-                chunk.update(columns)
-                if grid_buffer is None or len(grid_buffer) < sp.n_events:
-                    grid_buffer = np.zeros((sp.n_events, 2, *camera.grid_shape), np.float32)
-                chunk["grid_image"] = grid_image_pixels(sp, camera, grid_buffer[: sp.n_events])
-                rows, mask, n_trunc = pixel_set_pixels(sp, cfg["pixel_set_size"], camera)
-                chunk["pixel_set"], chunk["pixel_set_mask"] = rows, mask
-                counts["pixel_set_truncated"] += n_trunc
             else:
                 _pass_through(chunk, in_path)
             writer.append(chunk)
@@ -284,6 +282,40 @@ def build_features(
             cfg["pixel_set_size"],
         )
     return counts
+
+
+def add_image_products(
+    chunk: dict[str, np.ndarray],
+    image: np.ndarray,
+    peak_time: np.ndarray,
+    config: Mapping,
+    *,
+    camera: CameraGeometry,
+    grid_buffer: np.ndarray | None = None,
+    path=None,
+) -> tuple[dict[str, int], np.ndarray]:
+    """Add the feature columns, ``grid_image``, ``pixel_set`` and ``pixel_set_mask`` of a chunk of
+    images to ``chunk`` (its 1-D columns, in place).
+
+    ``grid_buffer`` is reused between chunks when large enough (:class:`iactdl.io.EventWriter`
+    copies what it is given), so pass back the one returned. Returns the flag counts of
+    :func:`image_features` plus ``pixel_set_truncated``, and the buffer.
+    """
+    if image.ndim != 2 or image.shape[1] != camera.n_pixels:
+        raise InputError(
+            f"{path}: column 'image' has shape {image.shape}, expected (n, {camera.n_pixels})"
+        )
+    columns, sp, counts = image_features(image, peak_time, config, camera=camera)
+    overlap = sorted(set(columns) & set(chunk))
+    if overlap:
+        raise InputError(f"{path}: input already has feature column(s) {overlap}")
+    chunk.update(columns)
+    if grid_buffer is None or len(grid_buffer) < sp.n_events:
+        grid_buffer = np.zeros((sp.n_events, 2, *camera.grid_shape), np.float32)
+    chunk["grid_image"] = grid_image_pixels(sp, camera, grid_buffer[: sp.n_events])
+    rows, mask, n_trunc = pixel_set_pixels(sp, config["pixel_set_size"], camera)
+    chunk["pixel_set"], chunk["pixel_set_mask"] = rows, mask
+    return {**counts, "pixel_set_truncated": n_trunc}, grid_buffer
 
 
 def _pass_through(chunk: dict[str, np.ndarray], path: Path) -> None:
