@@ -233,3 +233,18 @@ def test_real_fact_dl2_observation_splits_without_region(tmp_path):
     cols = read_columns(got["out"]["test"])
     assert "size" in cols and "region" not in cols and "grid_image" not in cols
     assert not set(TRUTH_COLUMNS) & set(cols)
+
+
+def test_buffered_appends_write_the_same_files(tmp_path):
+    cols = _observed(4000, seed=6)
+    files = {}
+    for tag, buffer_bytes in (("small", 1), ("large", 1 << 30)):
+        files[tag] = _outputs(tmp_path, tag)
+        with ObservedSplitWriter(files[tag], FRACTIONS, 3, 700, buffer_bytes=buffer_bytes) as w:
+            for start in range(0, 4000, 300):
+                w.append({k: v[start : start + 300] for k, v in cols.items()})
+    for key in OBSERVED_FILES:
+        a, b = read_columns(files["small"][key]), read_columns(files["large"][key])
+        assert sorted(a) == sorted(b)
+        for c in a:
+            np.testing.assert_array_equal(a[c], b[c], err_msg=f"{key}: {c}")

@@ -136,6 +136,10 @@ class ObservedSplitWriter:
     max_train_images : train events (the first, in order of arrival) that also go, with their
         images, to ``train_images``; 0 for none
     config, seed, attrs : provenance and data attributes of every file (e.g. ``n_off_regions``)
+    compression : HDF5 compression of every file (gzip level 1 by default: the grid images are
+        mostly zeros and shrink ~10x)
+    buffer_bytes : rows are collected per file up to about this many bytes and appended as one
+        block (memory is bounded by 4x this, whatever the number of events)
     """
 
     def __init__(
@@ -148,6 +152,7 @@ class ObservedSplitWriter:
         seed: int | None = None,
         attrs: Mapping | None = None,
         compression: str | None = "gzip",
+        buffer_bytes: int = 32 << 20,
     ):
         missing = [k for k in OBSERVED_FILES if k not in outputs]
         if missing:
@@ -173,6 +178,10 @@ class ObservedSplitWriter:
         }
         # counts[file][region] (region -1: no region column, one stratum)
         self.counts: dict[str, dict[int, int]] = {k: {} for k in OBSERVED_FILES}
+        self.n_rows = {k: 0 for k in OBSERVED_FILES}
+        self.buffer_bytes = int(buffer_bytes)
+        self._buffer: dict[str, list] = {k: [] for k in OBSERVED_FILES}
+        self._buffer_bytes = {k: 0 for k in OBSERVED_FILES}
 
     def __enter__(self) -> ObservedSplitWriter:
         opened = []
@@ -207,7 +216,7 @@ class ObservedSplitWriter:
                 continue
             if name == "train":
                 self._write("train", {c: chunk[c] for c in features}, rows, region)
-                room = self.max_train_images - self.writers["train_images"].n_rows
+                room = self.max_train_images - self.n_rows["train_images"]
                 if room > 0:
                     self._write("train_images", chunk, rows[:room], region)
             else:
@@ -216,16 +225,30 @@ class ObservedSplitWriter:
     def _write(self, key, chunk, rows, region) -> None:
         if not rows.size:
             return
-        self.writers[key].append({c: np.asarray(v)[rows] for c, v in chunk.items()})
+        part = {c: np.asarray(v)[rows] for c, v in chunk.items()}
+        self._buffer[key].append(part)
+        self._buffer_bytes[key] += sum(v.nbytes for v in part.values())
+        self.n_rows[key] += rows.size
+        if self._buffer_bytes[key] >= self.buffer_bytes:
+            self._flush(key)
         strata = region[rows] if region is not None else np.full(rows.size, -1)
         values, counts = np.unique(strata, return_counts=True)
         for v, c in zip(values.tolist(), counts.tolist(), strict=True):
             self.counts[key][v] = self.counts[key].get(v, 0) + c
 
+    def _flush(self, key) -> None:
+        """Append the buffered rows of one file as one block: HDF5 appends cost per call (a
+        resize and a compressed write per column), and a chunk of the stream leaves only a few
+        hundred rows per split after the cuts."""
+        parts = self._buffer[key]
+        if parts:
+            self.writers[key].append({c: np.concatenate([p[c] for p in parts]) for c in parts[0]})
+        self._buffer[key], self._buffer_bytes[key] = [], 0
+
     @property
     def n_written(self) -> int:
         """Events written to train, val and test so far (each event to exactly one)."""
-        return sum(self.writers[k].n_rows for k in OBSERVED_SPLITS)
+        return sum(self.n_rows[k] for k in OBSERVED_SPLITS)
 
     def set_attr(self, key: str, value) -> None:
         """Set a file attribute on every output (e.g. a summary known only at the end)."""
@@ -233,7 +256,10 @@ class ObservedSplitWriter:
             w.set_attr(key, value)
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        empty = [k for k in OBSERVED_SPLITS if self.writers[k].n_rows == 0]
+        if exc_type is None:
+            for key in OBSERVED_FILES:
+                self._flush(key)
+        empty = [k for k in OBSERVED_SPLITS if self.n_rows[k] == 0]
         if exc_type is None and empty:
             error = InputError(
                 f"observed split: split(s) {empty} would be empty (fractions {self.fractions}, "
