@@ -248,3 +248,19 @@ def test_buffered_appends_write_the_same_files(tmp_path):
         assert sorted(a) == sorted(b)
         for c in a:
             np.testing.assert_array_equal(a[c], b[c], err_msg=f"{key}: {c}")
+
+
+@pytest.mark.parametrize(
+    "section, match",
+    [
+        ({"observed_fractions": {"train": 0.9, "val": 0.1, "test": 0.0}}, "observed_fractions"),
+        ({"observed_train_images": -1}, "observed_train_images"),
+        ({"observed_train_images": 1.5}, "observed_train_images"),
+    ],
+)
+def test_config_check_names_the_observed_keys(section, match):
+    from iactdl.features.split import check_datasets_config
+
+    with pytest.raises(ValueError, match=match):
+        check_datasets_config(section)
+    assert check_datasets_config({})["observed_train_images"] == 100_000

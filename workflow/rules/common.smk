@@ -99,8 +99,16 @@ wildcard_constraints:
     or "NO_MODELS",
 
 
+def event_samples():
+    """Samples with a results/events file: all but the simulated observation, which is streamed
+    from the simulator into the observed splits without intermediate files (stream_observed)."""
+    if config["source"] == "simulate":
+        return [s for s in available_samples() if s != "observed"]
+    return available_samples()
+
+
 def get_final_output():
-    targets = expand(results("events/{sample}.h5"), sample=available_samples())
+    targets = expand(results("events/{sample}.h5"), sample=event_samples())
     return targets + get_dataset_output() + get_paper_output() + get_shift_output()
 
 
@@ -110,6 +118,17 @@ def get_final_output():
 def get_simulate_seed(wildcards):
     """The seed of rule simulate for this sample (independent streams per sample)."""
     return seed_for("simulate", wildcards.sample)
+
+
+def get_observed_simulation():
+    """Config `simulation` without the other samples' sizes: what the observation depends on."""
+    return canonical({k: v for k, v in config["simulation"].items() if k != "n_events"})
+
+
+def get_observed_datasets():
+    """The keys of config `datasets` the observed splits depend on (not the labelled fractions)."""
+    keys = ("chunk_size", "quality_cuts", "observed_fractions", "observed_train_images")
+    return canonical({k: config["datasets"][k] for k in keys if k in config["datasets"]})
 
 
 # --- input functions of the extract rules (extract.smk) ---

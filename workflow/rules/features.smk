@@ -47,24 +47,28 @@ rule split_dataset:
         "../scripts/split_dataset.py"
 
 
-rule split_observed:
-    input:
-        features=results("features/observed.h5"),
-    output:
-        train=results("datasets/observed_train.h5"),
-        train_images=results("datasets/observed_train_images.h5"),
-        val=results("datasets/observed_val.h5"),
-        test=results("datasets/observed_test.h5"),
-    log:
-        results("logs/split_observed.log"),
-    benchmark:
-        results("benchmarks/split_observed.tsv")
-    conda:
-        "../../envs/cpu.yaml"
-    threads: 1
-    params:
-        datasets=config["datasets"],
-        seed=seed_for("split_observed"),
-        src=src("features", "io"),
-    script:
-        "../scripts/split_observed.py"
+# The observed events of FACT DL2 files (source fact) are split here; the simulated observation is
+# streamed straight into the same files by rule stream_observed (simulate.smk).
+if config["source"] == "fact":
+
+    rule split_observed:
+        input:
+            features=results("features/observed.h5"),
+        output:
+            train=results("datasets/observed_train.h5"),
+            train_images=results("datasets/observed_train_images.h5"),
+            val=results("datasets/observed_val.h5"),
+            test=results("datasets/observed_test.h5"),
+        log:
+            results("logs/split_observed.log"),
+        benchmark:
+            results("benchmarks/split_observed.tsv")
+        conda:
+            "../../envs/cpu.yaml"
+        threads: 1
+        params:
+            datasets=get_observed_datasets(),
+            seed=seed_for("split_observed"),
+            src=src("features", "io"),
+        script:
+            "../scripts/split_observed.py"

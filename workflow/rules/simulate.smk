@@ -1,6 +1,8 @@
 # Stage 1a: simulate. The built-in air-shower simulator (iactdl.simulate) writes the raw events of
-# each sample. The observed sample has a second output, its truth, in its own file that only
-# evaluation rules read; so it has its own rule.
+# each labelled sample. The observation (millions of events) never goes to disk raw: rule
+# stream_observed simulates it chunk by chunk through extract's cuts, the features and the
+# observed split in one process (iactdl.observed_stream), and writes the splits plus the truth,
+# in its own file that only evaluation rules read.
 
 
 rule simulate:
@@ -23,20 +25,33 @@ rule simulate:
         "../scripts/simulate.py"
 
 
-rule simulate_observed:
-    output:
-        events=results("simulated/observed.h5"),
-        truth=results("simulated/observed_truth.h5"),
-    log:
-        results("logs/simulate/observed.log"),
-    benchmark:
-        results("benchmarks/simulate/observed.tsv")
-    conda:
-        "../../envs/cpu.yaml"
-    params:
-        sample="observed",
-        simulation=config["simulation"],
-        seed=seed_for("simulate", "observed"),
-        src=src("simulate", "camera", "io"),
-    script:
-        "../scripts/simulate.py"
+# source simulate only (FACT observations are split by rule split_observed, features.smk)
+if config["source"] == "simulate":
+
+    rule stream_observed:
+        output:
+            train=results("datasets/observed_train.h5"),
+            train_images=results("datasets/observed_train_images.h5"),
+            val=results("datasets/observed_val.h5"),
+            test=results("datasets/observed_test.h5"),
+            truth=results("simulated/observed_truth.h5"),
+        log:
+            results("logs/stream_observed.log"),
+        benchmark:
+            results("benchmarks/stream_observed.tsv")
+        conda:
+            "../../envs/cpu.yaml"
+        threads: 1
+        resources:
+            mem_mb=2000,
+        params:
+            n_events=config["simulation"]["n_events"]["observed"],
+            simulation=get_observed_simulation(),
+            extract=config["extract"],
+            features=config["features"],
+            datasets=get_observed_datasets(),
+            seed=seed_for("simulate", "observed"),
+            salt=seed_for("split_observed"),
+            src=src("observed_stream", "simulate", "extract", "features", "io", "camera", "data"),
+        script:
+            "../scripts/stream_observed.py"

@@ -93,7 +93,7 @@ def check_fractions(fractions: Mapping[str, float]) -> dict[str, float]:
 
 def check_datasets_config(section: Mapping | None) -> dict:
     """The full ``datasets`` section (``section`` over :data:`DATASETS_DEFAULTS`), checked; raises
-    ``ValueError`` naming the key (fractions, quality cuts, chunk size)."""
+    ``ValueError`` naming the key (fractions, quality cuts, chunk size, the observed splits)."""
     cfg = {**DATASETS_DEFAULTS, **dict(section or {})}
     unknown = sorted(set(cfg) - set(DATASETS_DEFAULTS))
     if unknown:
@@ -106,6 +106,14 @@ def check_datasets_config(section: Mapping | None) -> dict:
         raise ValueError(f"datasets.chunk_size: expected an integer, got {cfg['chunk_size']!r}")
     if cfg["chunk_size"] < 1:
         raise ValueError(f"datasets.chunk_size: expected >= 1, got {cfg['chunk_size']}")
+    from iactdl.features.observed_split import check_observed_fractions  # it imports this module
+
+    cfg["observed_fractions"] = check_observed_fractions(cfg["observed_fractions"])
+    images = cfg["observed_train_images"]
+    if isinstance(images, bool) or not isinstance(images, int) or images < 0:
+        raise ValueError(
+            f"datasets.observed_train_images: expected an integer >= 0, got {images!r}"
+        )
     return cfg
 
 

@@ -25,7 +25,7 @@ _DETECTOR = {
 }
 
 DEFAULTS = {
-    "n_events": {"gamma": 20000, "gamma_diffuse": 10000, "proton": 30000, "observed": 30000},
+    "n_events": {"gamma": 20000, "gamma_diffuse": 10000, "proton": 30000, "observed": 1000000},
     "chunk_size": 1000,
     "compression": "none",
     "wobble_offset_deg": 0.6,

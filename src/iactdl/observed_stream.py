@@ -1,0 +1,164 @@
+"""The simulated observation in one pass: simulate -> extract's cuts -> features -> splits.
+
+The label-noise stage learns from the ON excess alone, so it needs millions of observed events; at
+11.8 kB per raw event (two float32 images of 1440 pixels) the chain of files simulate -> extract ->
+build_features -> split_observed would write 12-35 GB of raw and selected images that nobody reads
+twice. :func:`stream_observed` (rule ``stream_observed``) does the same work chunk by chunk in one
+process and writes only what is used:
+
+1. :func:`iactdl.simulate.simulate_chunks` draws a chunk of the observation (same seed and chunk
+   size: the very events rule ``simulate`` would write); its truth goes to the truth file (every
+   simulated event, for ``evaluate`` alone) and leaves the chunk;
+2. extract's selection (:func:`iactdl.extract.nonfinite_rows`, :func:`iactdl.extract.select_rows`:
+   non-finite rows, the trigger-like image cuts, ``extract.ranges``);
+3. the features of :func:`iactdl.features.add_image_products` (cleaning, Hillas & friends, grid
+   image, pixel set) and the quality cuts of ``datasets.quality_cuts``;
+4. :class:`iactdl.features.ObservedSplitWriter`: ``observed_train`` (feature table, no images),
+   ``observed_train_images`` (the first ``observed_train_images`` train events with images),
+   ``observed_val`` and ``observed_test`` (with images).
+
+The raw images exist only in memory, one chunk at a time, so memory is flat in the number of events
+and disk grows with the selected events alone. The result is identical, column by column, to the
+chain of files (a test compares them); ``benchmarks/observed.py`` measures both.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+
+import numpy as np
+
+from iactdl.camera import fact_camera
+from iactdl.extract import DEFAULTS as EXTRACT_DEFAULTS
+from iactdl.extract import RAW_REQUIRED, nonfinite_rows, select_rows
+from iactdl.features.observed_split import ObservedSplitWriter
+from iactdl.features.pipeline import add_image_products, check_features_config
+from iactdl.features.split import DATASETS_DEFAULTS, quality_mask
+from iactdl.io import TRUTH_COLUMNS, EventWriter, InputError
+from iactdl.io.columns import IMAGE_COLUMNS
+from iactdl.simulate import check_config, simulate_chunks
+
+__all__ = ["stream_observed"]
+
+log = logging.getLogger(__name__)
+
+WHERE = "simulated observation"  # names the input in error messages: there is no input file
+
+
+def stream_observed(
+    n_events: int,
+    simulation: Mapping | None,
+    seed: int,
+    outputs: Mapping[str, str | os.PathLike],
+    truth_path: str | os.PathLike,
+    extract: Mapping | None = None,
+    features: Mapping | None = None,
+    datasets: Mapping | None = None,
+    salt: int = 0,
+) -> dict:
+    """Simulate ``n_events`` observed events and stream them into the observed split files.
+
+    Parameters
+    ----------
+    n_events : events to simulate (all triggered, before any cut)
+    simulation : config ``simulation`` (chunk_size, detector, observed ...); checked
+    seed : the simulation's seed (the same as rule ``simulate`` would use for ``observed``)
+    outputs : paths of ``train``, ``train_images``, ``val``, ``test``
+        (:data:`iactdl.features.observed_split.OBSERVED_FILES`)
+    truth_path : the observed truth file (``event_id`` and :data:`iactdl.io.TRUTH_COLUMNS` of every
+        simulated event), read by ``evaluate`` only
+    extract, features : config sections ``extract`` and ``features`` (defaults fill the rest)
+    datasets : config ``datasets``: ``quality_cuts``, ``observed_fractions``,
+        ``observed_train_images`` (defaults: :data:`iactdl.features.DATASETS_DEFAULTS`)
+    salt : the split's salt (rule ``split_observed``'s seed, so both paths split alike)
+
+    Returns
+    -------
+    dict
+        Counts: ``n_simulated``, ``n_nonfinite``, ``removed`` per extract cut, ``n_extracted``,
+        ``removed_quality``, the feature flags, ``n_selected`` and ``splits`` (per file and region).
+        Also stored as the attribute ``observed_summary`` (JSON) of every split file.
+    """
+    sim = check_config(simulation)
+    ext = {**EXTRACT_DEFAULTS, **dict(extract or {})}
+    if ext["nan_policy"] not in ("drop", "stop"):
+        raise ValueError(
+            f"config extract.nan_policy: expected drop or stop, got {ext['nan_policy']!r}"
+        )
+    feat = check_features_config(features)
+    data = {**DATASETS_DEFAULTS, **dict(datasets or {})}
+    ranges = [("extract.ranges", dict(ext["ranges"] or {}))]
+    required = list(dict.fromkeys([*RAW_REQUIRED, *ext["required_columns"]]))
+    attrs = {
+        "sample": "observed",
+        "wobble_offset_deg": sim["wobble_offset_deg"],
+        "n_off_regions": sim["observed"]["n_off_regions"],
+    }
+    provenance = {"simulation": sim, "extract": ext, "features": feat, "datasets": data}
+    compression = None if sim["compression"] == "none" else sim["compression"]
+    camera = fact_camera()
+    summary = {"n_simulated": 0, "n_nonfinite": 0, "removed": {}, "n_extracted": 0}
+    flags: dict[str, int] = {}
+    grid_buffer = None
+    log.info("streaming %d observed events (seed %d) into %s", n_events, seed, dict(outputs))
+    truth = EventWriter(truth_path, config=sim, seed=seed, attrs=attrs, compression=compression)
+    splits = ObservedSplitWriter(
+        outputs,
+        data["observed_fractions"],
+        salt,
+        data["observed_train_images"],
+        config=provenance,
+        seed=seed,
+        attrs=attrs,
+    )
+    with truth, splits:
+        for cols in simulate_chunks("observed", n_events, sim, seed):
+            n = len(cols["event_id"])
+            summary["n_simulated"] += n
+            truth.append({k: cols[k] for k in ("event_id", *TRUTH_COLUMNS)})
+            chunk = {k: v for k, v in cols.items() if k not in TRUTH_COLUMNS}
+            missing = [c for c in required if c not in chunk]
+            if missing:
+                raise InputError(f"{WHERE}: config extract.required_columns: no column {missing}")
+            bad, by_column = nonfinite_rows(chunk, required)
+            if bad.any() and ext["nan_policy"] == "stop":
+                raise InputError(
+                    f"{WHERE}: {int(bad.sum())} rows with NaN or inf (per column {by_column}); "
+                    "config extract.nan_policy is 'stop'"
+                )
+            summary["n_nonfinite"] += int(bad.sum())
+            keep, removed = select_rows(chunk, ~bad, config=ext, ranges=ranges, path=WHERE)
+            for name, count in removed.items():
+                summary["removed"][name] = summary["removed"].get(name, 0) + count
+            summary["n_extracted"] += int(keep.sum())
+            rows = np.flatnonzero(keep)
+            events = {k: v[rows] for k, v in chunk.items() if k not in IMAGE_COLUMNS}
+            counts, grid_buffer = add_image_products(
+                events,
+                chunk["image"][rows],
+                chunk["peak_time"][rows],
+                feat,
+                camera=camera,
+                grid_buffer=grid_buffer,
+            )
+            for key, value in counts.items():
+                flags[key] = flags.get(key, 0) + value
+            good = quality_mask(events, data["quality_cuts"], WHERE)
+            if good.any():
+                splits.append({k: v[good] for k, v in events.items()})
+            log.info(
+                "observed: %d simulated, %d extracted, %d selected so far",
+                summary["n_simulated"],
+                summary["n_extracted"],
+                splits.n_written,
+            )
+        summary["removed_quality"] = summary["n_extracted"] - splits.n_written
+        summary["features"] = flags
+        summary["n_selected"] = splits.n_written
+        summary["splits"] = splits.counts_by_region()
+        splits.set_attr("observed_summary", json.dumps(summary, sort_keys=True))
+    log.info("observed stream: %s", summary)
+    return summary
