@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from iactdl.evaluate.significance import best_cut_expected_significance, onoff_counts
-from iactdl.io import InputError, read_attrs, read_table, to_json
+from iactdl.io import InputError, read_attrs, read_table, to_json, write_text_atomic
 from iactdl.metrics.energy import bias_resolution, binned_bias_resolution, migration_matrix
 from iactdl.metrics.separation import (
     brier_score,
@@ -259,10 +259,7 @@ def evaluate_model(
         out["observed"] = obs
     result = to_json(out)
     path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(result, indent=2))
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(result, indent=2))
     log.info(
         "%s: %s",
         path,

@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
 
-from iactdl.io import read_columns  # noqa: E402
+from iactdl.io import atomic_paths, read_columns  # noqa: E402
 from iactdl.metrics import roc, roc_auc  # noqa: E402
 
 __all__ = [
@@ -37,16 +37,12 @@ plt.rcParams.update({"font.size": 11, "legend.fontsize": 9, "figure.dpi": 110})
 
 def save_figure(fig, outputs: Sequence[str | os.PathLike]) -> None:
     """Save ``fig`` to every path (format from the suffix), atomically, then close it."""
-    for out in outputs:
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{out.suffix}")
-        try:
-            fig.savefig(tmp, bbox_inches="tight", dpi=150)
-            os.replace(tmp, out)
-        finally:
-            tmp.unlink(missing_ok=True)
-    plt.close(fig)
+    try:
+        with atomic_paths(*outputs) as tmps:  # all formats or none
+            for tmp in tmps:
+                fig.savefig(tmp, bbox_inches="tight", dpi=150)
+    finally:
+        plt.close(fig)
 
 
 def _empty(ax, text: str) -> None:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from iactdl.io import atomic_paths
+
 __all__ = ["summary_table", "write_summary", "to_latex"]
 
 COLUMNS = [
@@ -108,9 +110,7 @@ def to_latex(table: pd.DataFrame) -> str:
 def write_summary(metrics: Mapping[str, str], csv: str | os.PathLike, tex: str | os.PathLike):
     """Write the summary as CSV and LaTeX, each atomically; return the table."""
     table = summary_table(metrics)
-    for path, text in ((Path(csv), table.to_csv(index=False)), (Path(tex), to_latex(table))):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text)
-        os.replace(tmp, path)
+    with atomic_paths(csv, tex) as (csv_tmp, tex_tmp):  # both or neither
+        Path(csv_tmp).write_text(table.to_csv(index=False))
+        Path(tex_tmp).write_text(to_latex(table))
     return table

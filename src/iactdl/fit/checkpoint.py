@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from iactdl.io import InputError
+from iactdl.io import InputError, atomic_path
 
 __all__ = ["CHECKPOINT_FORMAT", "save_checkpoint", "load_checkpoint", "rng_state", "set_rng_state"]
 
@@ -23,16 +23,10 @@ CHECKPOINT_FORMAT = "iactdl-checkpoint-1"
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict) -> None:
-    """``torch.save`` to a temporary name in the same folder, then ``os.replace``: a kill mid-write
+    """``torch.save``, whole or not at all (:func:`iactdl.io.atomic_path`): a kill mid-write
     leaves the previous checkpoint intact."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         torch.save({"format": CHECKPOINT_FORMAT, **state}, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict:

@@ -40,6 +40,7 @@ from iactdl import __version__
 from iactdl.fit.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from iactdl.fit.losses import multitask_loss
 from iactdl.fit.optim import make_optimizer, make_schedule
+from iactdl.io import atomic_path
 from iactdl.provenance import rule_seed
 
 __all__ = [
@@ -192,13 +193,10 @@ def evaluate(
 
 
 def _write_history(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", newline="") as f:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else HISTORY_COLUMNS)
         w.writeheader()
         w.writerows(rows)
-    os.replace(tmp, path)
 
 
 def fit(

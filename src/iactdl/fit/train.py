@@ -24,7 +24,7 @@ import torch
 from iactdl import __version__
 from iactdl.fit.engine import fit
 from iactdl.fit.entry import NET_DEFAULTS, fit_settings
-from iactdl.io import PARTICLE_ID, InputError, n_events, read_columns
+from iactdl.io import PARTICLE_ID, InputError, atomic_path, n_events, read_columns
 from iactdl.models.nets import NETS, build_net, input_columns, net_inputs, save_net
 
 __all__ = ["choose_device", "heads_for", "load_split", "train_net"]
@@ -214,7 +214,7 @@ def train_net(
     }
     save_net(net.cpu(), model_dir, meta)
     if resume != model_dir / "checkpoint.pt":
-        shutil.copyfile(resume, model_dir / ".checkpoint.pt.tmp")
-        os.replace(model_dir / ".checkpoint.pt.tmp", model_dir / "checkpoint.pt")
+        with atomic_path(model_dir / "checkpoint.pt") as tmp:
+            shutil.copyfile(resume, tmp)
         resume.unlink()
     return meta

@@ -1,5 +1,6 @@
 """HDF5 event files in the FACT/pyfact DL2 layout, our column table, and readers of FACT data."""
 
+from iactdl.io.atomic import atomic_path, atomic_paths, write_text_atomic
 from iactdl.io.columns import (
     IMAGE_COLUMNS,
     PARTICLE_ID,
@@ -27,6 +28,9 @@ from iactdl.io.jsonfile import to_json
 from iactdl.io.photonstream import iter_photonstream, read_photonstream
 
 __all__ = [
+    "atomic_path",
+    "atomic_paths",
+    "write_text_atomic",
     "IMAGE_COLUMNS",
     "PARTICLE_ID",
     "SAMPLES",

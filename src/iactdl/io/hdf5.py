@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import h5py
@@ -22,6 +23,7 @@ import pandas as pd
 import yaml
 
 from iactdl import __version__
+from iactdl.io.atomic import atomic_path
 from iactdl.io.columns import COLUMN_TYPES
 from iactdl.io.jsonfile import to_json  # plain types (Snakemake hands us its own mappings)
 
@@ -264,7 +266,7 @@ class EventWriter:
         chunk_rows: int = 1024,
     ):
         self.path = Path(path)
-        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        self._stack: ExitStack | None = None  # while open: the HDF5 file inside atomic_path
         self.config = config
         self.seed = seed
         self.attrs = dict(attrs or {})
@@ -275,8 +277,14 @@ class EventWriter:
         self.n_rows = 0
 
     def __enter__(self) -> EventWriter:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = h5py.File(self.tmp, "w")
+        with ExitStack() as stack:
+            self.tmp = stack.enter_context(atomic_path(self.path))
+            self._file = stack.enter_context(h5py.File(self.tmp, "w"))
+            self._write_provenance()
+            self._stack = stack.pop_all()  # kept open until __exit__
+        return self
+
+    def _write_provenance(self) -> None:
         self._file.create_group(GROUP)
         self._file.attrs["iactdl_version"] = __version__
         self._file.attrs["config"] = yaml.safe_dump(
@@ -286,7 +294,6 @@ class EventWriter:
             self._file.attrs["seed"] = int(self.seed)
         for k, v in self.attrs.items():
             self._file.attrs[k] = v
-        return self
 
     def append(self, chunk: Mapping[str, np.ndarray]) -> None:
         assert self._file is not None, "use EventWriter as a context manager"
@@ -327,13 +334,12 @@ class EventWriter:
         assert self._file is not None
         self._file.attrs[key] = value
 
-    def __exit__(self, exc_type, exc, tb) -> None:
-        assert self._file is not None
-        self._file.close()
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        assert self._stack is not None, "use EventWriter as a context manager"
+        # closes the HDF5 file (a full disk may show only now, when it flushes), then renames the
+        # temporary file into place, or removes it if the block or the close failed
+        stack, self._stack, self._file = self._stack, None, None
+        return stack.__exit__(exc_type, exc, tb)
 
 
 def write_events(path, columns: Mapping[str, np.ndarray], **kwargs) -> None:

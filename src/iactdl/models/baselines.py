@@ -30,7 +30,15 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from iactdl import __version__
-from iactdl.io import InputError, column_names, n_events, read_columns, to_json
+from iactdl.io import (
+    InputError,
+    atomic_path,
+    column_names,
+    n_events,
+    read_columns,
+    to_json,
+    write_text_atomic,
+)
 from iactdl.metrics import bias_resolution, roc_auc
 from iactdl.models.derived import compute_derived, derived_inputs
 from iactdl.models.entry import OUTPUTS, validate_model_entry
@@ -238,15 +246,6 @@ def _summarise(scores: list[dict]) -> dict:
     return out
 
 
-def _atomic_write(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def fit_baseline(
     train: str | os.PathLike,
     model_dir: str | os.PathLike,
@@ -290,8 +289,10 @@ def fit_baseline(
     out = Path(model_dir)
     out.mkdir(parents=True, exist_ok=True)
     cv = pd.DataFrame({"event_id": event_id, "fold": fold, "target": y, "oof_prediction": oof})
-    _atomic_write(out / "cv.csv", lambda p: cv.to_csv(p, index=False))
-    _atomic_write(out / "model.joblib", lambda p: joblib.dump(model, p))
+    with atomic_path(out / "cv.csv") as tmp:
+        cv.to_csv(tmp, index=False)
+    with atomic_path(out / "model.joblib") as tmp:
+        joblib.dump(model, tmp)
     meta = {
         "name": name,
         "kind": "baseline",
@@ -308,7 +309,7 @@ def fit_baseline(
         "iactdl_version": __version__,
     }
     # to_json: NaN (e.g. a one-class val split) -> null
-    _atomic_write(out / "model.json", lambda p: p.write_text(json.dumps(to_json(meta), indent=2)))
+    write_text_atomic(out / "model.json", json.dumps(to_json(meta), indent=2))
     log.info(
         "model %s: CV %s, val %s",
         name,

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from iactdl.io import InputError
+from iactdl.io import InputError, atomic_paths
 from iactdl.models.nets.registry import build_net, input_columns
 
 __all__ = ["save_net", "load_net", "NetPredictor", "net_inputs"]
@@ -67,12 +67,10 @@ def save_net(net: torch.nn.Module, model_dir: str | os.PathLike, meta: Mapping) 
         heads=list(net.heads),
         settings=dataclasses.asdict(net.settings),
     )
-    tmp = model_dir / f".model.pt.{os.getpid()}.tmp"
-    torch.save(net.state_dict(), tmp)
-    os.replace(tmp, model_dir / "model.pt")
-    tmp = model_dir / f".model.json.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(meta, indent=2, default=_json_default))
-    os.replace(tmp, model_dir / "model.json")
+    # both or neither: a model.json never describes weights that were not written
+    with atomic_paths(model_dir / "model.pt", model_dir / "model.json") as (pt, info):
+        torch.save(net.state_dict(), pt)
+        info.write_text(json.dumps(meta, indent=2, default=_json_default))
 
 
 def _json_default(obj):
