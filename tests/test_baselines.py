@@ -237,6 +237,89 @@ def test_fit_is_deterministic(tmp_path):
     assert a.predict_array(x) == b.predict_array(x)
 
 
+# ---- the model file: skops (no code on load), its SHA-256 checked before loading ----
+
+
+@pytest.fixture(scope="module")
+def two_models(tmp_path_factory):
+    """Two fitted baselines (a forest and a boosting model) in their own folders."""
+    tmp = tmp_path_factory.mktemp("models")
+    train = dataset(tmp / "train.h5")
+    fit_baseline(train, tmp / "rf", "rf", entry(), seed=1)
+    fit_baseline(train, tmp / "gbt", "gbt", entry(estimator="hist_gradient_boosting", params={}))
+    return tmp
+
+
+def _copy_model(src: Path, dst: Path) -> Path:
+    dst.mkdir()
+    for f in src.iterdir():
+        (dst / f.name).write_bytes(f.read_bytes())
+    return dst
+
+
+def test_model_file_is_skops_with_its_hash_in_model_json(two_models):
+    import hashlib
+
+    for name in ("rf", "gbt"):
+        folder = two_models / name
+        assert sorted(p.name for p in folder.iterdir()) == ["cv.csv", "model.json", "model.skops"]
+        record = json.loads((folder / "model.json").read_text())["model_file"]
+        digest = hashlib.sha256((folder / "model.skops").read_bytes()).hexdigest()
+        assert record == {"name": "model.skops", "sha256": digest}
+        assert load_model(folder).required_columns == FEATURES
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["replaced by another model's file", "one byte flipped", "truncated", "deleted"],
+)
+def test_a_replaced_or_damaged_model_file_is_refused_before_loading(two_models, tmp_path, damage):
+    folder = _copy_model(two_models / "rf", tmp_path / "rf")
+    model = folder / "model.skops"
+    if damage == "replaced by another model's file":
+        model.write_bytes((two_models / "gbt" / "model.skops").read_bytes())
+    elif damage == "one byte flipped":
+        data = bytearray(model.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        model.write_bytes(bytes(data))
+    elif damage == "truncated":
+        model.write_bytes(model.read_bytes()[:100])
+    else:
+        model.unlink()
+    message = "not found" if damage == "deleted" else "replaced or damaged after training"
+    with pytest.raises(InputError, match=message) as err:
+        load_model(folder)
+    assert "model.skops" in str(err.value)
+
+
+def test_a_model_file_with_foreign_types_is_refused_even_with_a_matching_hash(two_models, tmp_path):
+    """An attacker (or a mix-up) who also rewrites model.json's hash still gets no code run: skops
+    reads only the types we trust, and this one (a function that runs a shell) is not."""
+    import os
+
+    import skops.io
+    from sklearn.preprocessing import FunctionTransformer
+
+    from iactdl.models.stored import file_sha256
+
+    folder = _copy_model(two_models / "rf", tmp_path / "rf")
+    skops.io.dump(FunctionTransformer(func=os.system), folder / "model.skops")
+    info = json.loads((folder / "model.json").read_text())
+    info["model_file"]["sha256"] = file_sha256(folder / "model.skops")
+    (folder / "model.json").write_text(json.dumps(info))
+    with pytest.raises(InputError, match=r"types no baseline of ours has, refused: \[.*posix"):
+        load_model(folder)
+
+
+def test_model_json_without_a_hash_is_refused(two_models, tmp_path):
+    folder = _copy_model(two_models / "rf", tmp_path / "rf")
+    info = json.loads((folder / "model.json").read_text())
+    del info["model_file"]
+    (folder / "model.json").write_text(json.dumps(info))
+    with pytest.raises(InputError, match="no 'model_file' record.*train the model again"):
+        load_model(folder)
+
+
 def test_derived_features_values():
     d = compute_derived(
         {

@@ -233,3 +233,49 @@ def test_validate_net_entry():
         validate_net_entry("cnn", {**ok, "batch_size": 0})
     with pytest.raises(ValueError, match=r"models.cnn.settings: .*does not take setting"):
         validate_net_entry("cnn", {**ok, "settings": {"kernel": 5}})
+
+
+def _damaged_checkpoints(good: dict):
+    """Checkpoints that cannot be resumed, each as (name, bytes-writer)."""
+    from iactdl.fit.checkpoint import CHECKPOINT_FORMAT
+
+    def truncated(path):
+        torch.save(good, path)
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+    def missing_optimizer(path):
+        torch.save({k: v for k, v in good.items() if k != "optimizer"}, path)
+
+    def wrong_shapes(path):
+        model = {k: torch.zeros(3) for k in good["model"]}
+        torch.save({**good, "model": model, "format": CHECKPOINT_FORMAT}, path)
+
+    return {
+        "zero bytes": lambda p: p.write_bytes(b""),
+        "text": lambda p: p.write_text("not a checkpoint"),
+        "truncated": truncated,
+        "missing optimizer state": missing_optimizer,
+        "weights of another shape": wrong_shapes,
+    }
+
+
+def test_a_damaged_checkpoint_is_moved_aside_and_training_starts_afresh(
+    toy_files, tmp_path, caplog
+):
+    """Never a loop of failures: every damaged checkpoint is set aside with a warning, and the run
+    ends with exactly the weights of an uninterrupted run."""
+    whole, r_whole = _fit(toy_files)
+    _fit(toy_files, tmp_path / "good", stop_after_epoch=2)
+    good = torch.load(tmp_path / "good" / "ck.pt", weights_only=True)
+    for name, damage in _damaged_checkpoints(good).items():
+        folder = tmp_path / name.replace(" ", "_")
+        folder.mkdir()
+        damage(folder / "ck.pt")
+        caplog.clear()
+        net, result = _fit(toy_files, folder)
+        assert result.resumed_from == 0 and len(result.history) == 4, name
+        assert (folder / "ck.pt.unreadable").exists(), name
+        assert "moved aside" in caplog.text and "afresh" in caplog.text, name
+        for (k, va), vb in zip(whole.state_dict().items(), net.state_dict().values(), strict=True):
+            assert torch.equal(va, vb), (name, k)
+        assert load_checkpoint(folder / "ck.pt")["epoch"] == 4, name  # a new, good checkpoint

@@ -9,7 +9,7 @@ rule train_baseline:
         train=results("datasets/train.h5"),
         val=results("datasets/val.h5"),
     output:
-        model=results("models/{model}/model.joblib"),
+        model=results("models/{model}/model.skops"),
         info=results("models/{model}/model.json"),
         cv=results("models/{model}/cv.csv"),
     log:

@@ -230,6 +230,13 @@ def get_evaluate_input(wildcards):
     return inputs
 
 
+def get_model_file(wildcards):
+    """The file predict loads (a baseline's model.skops, a net's model.pt): an input, so that a
+    replaced model file reruns the predictions (model.json records its SHA-256 as well)."""
+    name = "model.skops" if config["models"][wildcards.model]["kind"] == "baseline" else "model.pt"
+    return results(f"models/{wildcards.model}/{name}")
+
+
 def get_predict_src(wildcards):
     """Source hash of the code a model's predictions depend on (nets: the whole models package)."""
     if model_entry(wildcards.model)["kind"] == "baseline":

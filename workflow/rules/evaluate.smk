@@ -9,6 +9,7 @@
 rule predict:
     input:
         info=results("models/{model}/model.json"),
+        model=get_model_file,
         dataset=results("datasets/{split}.h5"),
     output:
         predictions=results("predictions/{model}/{split}.h5"),

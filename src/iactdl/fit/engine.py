@@ -40,7 +40,7 @@ from iactdl import __version__
 from iactdl.fit.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from iactdl.fit.losses import multitask_loss
 from iactdl.fit.optim import make_optimizer, make_schedule
-from iactdl.io import atomic_path
+from iactdl.io import InputError, atomic_path
 from iactdl.provenance import rule_seed
 
 __all__ = [
@@ -272,20 +272,45 @@ def fit(
     start = 0
     ckpt = Path(checkpoint_path) if checkpoint_path else None
     if ckpt is not None and ckpt.exists():
-        state = load_checkpoint(ckpt, map_location=device)
-        if state.get("identity") == identity:
-            net.load_state_dict(state["model"])
-            opt.load_state_dict(state["optimizer"])
-            sched.load_state_dict(state["scheduler"])
-            set_rng_state(state["rng"])
-            best_state = state["best_model"]
-            result.history = list(state["history"])
-            result.best_epoch, result.best_val_loss = state["best_epoch"], state["best_val_loss"]
-            epochs_since_best = state["epochs_since_best"]
-            start = result.resumed_from = int(state["epoch"])
-            log.info("resuming from %s after epoch %d", ckpt, start)
-        else:
-            log.warning("%s describes another run (settings or data differ): starting afresh", ckpt)
+        fresh = (copy.deepcopy(net.state_dict()), opt.state_dict(), sched.state_dict(), rng_state())
+        try:
+            state = load_checkpoint(ckpt, map_location=device)
+            if state.get("identity") == identity:
+                net.load_state_dict(state["model"])
+                opt.load_state_dict(state["optimizer"])
+                sched.load_state_dict(state["scheduler"])
+                set_rng_state(state["rng"])
+                best_state = state["best_model"]
+                if set(best_state) != set(fresh[0]):
+                    raise KeyError(
+                        f"best_model has keys {sorted(best_state)[:3]}..., not the net's"
+                    )
+                result.history = list(state["history"])
+                result.best_epoch = int(state["best_epoch"])
+                result.best_val_loss = float(state["best_val_loss"])
+                epochs_since_best = int(state["epochs_since_best"])
+                start = result.resumed_from = int(state["epoch"])
+                log.info("resuming from %s after epoch %d", ckpt, start)
+            else:
+                log.warning(
+                    "%s describes another run (settings or data differ): starting afresh", ckpt
+                )
+        except (InputError, KeyError, TypeError, ValueError, RuntimeError) as err:
+            # A damaged checkpoint must not fail every retry of the job: keep it for a look, start
+            # afresh. The partly restored state goes back to the fresh one.
+            aside = ckpt.with_name(ckpt.name + ".unreadable")
+            os.replace(ckpt, aside)
+            net.load_state_dict(fresh[0])
+            opt.load_state_dict(fresh[1])
+            sched.load_state_dict(fresh[2])
+            set_rng_state(fresh[3])
+            best_state, result = copy.deepcopy(fresh[0]), FitResult()
+            epochs_since_best, start = 0, 0
+            log.warning(
+                "checkpoint %s cannot be resumed (%s: %s); moved aside to %s, training starts "
+                "afresh (delete that file once you have looked at it)",
+                ckpt, type(err).__name__, err, aside.name,
+            )  # fmt: skip
 
     for epoch in range(start, s.epochs):
         if s.patience and epochs_since_best >= s.patience:

@@ -8,8 +8,10 @@ hyper-parameter, a missing feature, missing truth, a single class), computes out
 predictions with k-fold cross-validation (stratified for separation), then fits the final model on
 the whole training set. :class:`BaselineModel` carries the fitted estimator with the features it
 reads and implements the common predict interface (``required_columns``, ``predict(columns)``).
-Files in the model directory: ``model.joblib`` (the :class:`BaselineModel`), ``model.json`` (kind,
-task, entry, features, CV scores) and ``cv.csv`` (out-of-fold predictions).
+Files in the model directory: ``model.skops`` (the fitted estimator, in skops' format, which
+runs no code when read; loading trusts exactly :data:`TRUSTED_TYPES`), ``model.json`` (kind, task,
+entry, features, CV scores and the SHA-256 of ``model.skops``, checked before loading) and
+``cv.csv`` (out-of-fold predictions). The three are renamed into place together.
 """
 
 from __future__ import annotations
@@ -22,27 +24,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
+import skops.io
 from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import KFold, StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from iactdl import __version__
-from iactdl.io import (
-    InputError,
-    atomic_path,
-    column_names,
-    n_events,
-    read_columns,
-    to_json,
-    write_text_atomic,
-)
+from iactdl.io import InputError, atomic_paths, column_names, n_events, read_columns, to_json
 from iactdl.metrics import bias_resolution, roc_auc
 from iactdl.models.derived import compute_derived, derived_inputs
 from iactdl.models.entry import OUTPUTS, validate_model_entry
 from iactdl.models.registry import check_hyperparameters, make_estimator
+from iactdl.models.stored import model_file_record, verified_model_file
 
 __all__ = [
     "BASELINE_DEFAULTS",
@@ -54,9 +49,21 @@ __all__ = [
     "cross_validate",
     "fit_baseline",
     "load_baseline",
+    "MODEL_FILE",
+    "TRUSTED_TYPES",
 ]
 
 log = logging.getLogger(__name__)
+
+MODEL_FILE = "model.skops"
+# Types inside our fitted estimators that skops does not trust by default: the tree structures of
+# random forests and of histogram boosting, and numpy dtypes (the imputer of the linear models).
+# None runs code when read. Loading trusts these and nothing else it finds.
+TRUSTED_TYPES = (
+    "numpy.dtype",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.tree._tree.Tree",
+)
 
 # Defaults of a baseline entry's optional keys (the schema repeats them; tests/test_defaults.py)
 BASELINE_DEFAULTS = {"params": {}, "derived_features": [], "cv_folds": 5}
@@ -262,8 +269,8 @@ def fit_baseline(
     train, val : path
         Dataset files (``results/datasets/{split}.h5``); ``val`` is only scored, never fitted.
     model_dir : path
-        Receives ``model.joblib``, ``model.json``, ``cv.csv`` (each written atomically;
-        ``model.json`` last, so its presence means a complete model).
+        Receives ``model.skops``, ``model.json``, ``cv.csv`` (renamed into place together, so
+        either all three are complete or none is new).
     name, entry : str, mapping
         The model's name and config entry.
     seed : int
@@ -289,10 +296,6 @@ def fit_baseline(
     out = Path(model_dir)
     out.mkdir(parents=True, exist_ok=True)
     cv = pd.DataFrame({"event_id": event_id, "fold": fold, "target": y, "oof_prediction": oof})
-    with atomic_path(out / "cv.csv") as tmp:
-        cv.to_csv(tmp, index=False)
-    with atomic_path(out / "model.joblib") as tmp:
-        joblib.dump(model, tmp)
     meta = {
         "name": name,
         "kind": "baseline",
@@ -308,8 +311,13 @@ def fit_baseline(
         "val": val_scores,
         "iactdl_version": __version__,
     }
-    # to_json: NaN (e.g. a one-class val split) -> null
-    write_text_atomic(out / "model.json", json.dumps(to_json(meta), indent=2))
+    # all three or none; model.json records the hash of the estimator file it describes
+    files = (out / "cv.csv", out / MODEL_FILE, out / "model.json")
+    with atomic_paths(*files) as (cv_tmp, model_tmp, info_tmp):
+        cv.to_csv(cv_tmp, index=False)
+        skops.io.dump(model.estimator, model_tmp)
+        meta["model_file"] = model_file_record(model_tmp, MODEL_FILE)
+        info_tmp.write_text(json.dumps(to_json(meta), indent=2))  # to_json: NaN -> null
     log.info(
         "model %s: CV %s, val %s",
         name,
@@ -320,11 +328,36 @@ def fit_baseline(
 
 
 def load_baseline(model_dir: str | os.PathLike) -> BaselineModel:
-    """The fitted :class:`BaselineModel` saved by :func:`fit_baseline` (joblib: trusted files)."""
-    path = Path(model_dir) / "model.joblib"
-    if not path.exists():
-        raise InputError(f"{path}: file not found (train the baseline first)")
-    model = joblib.load(path)
-    if not isinstance(model, BaselineModel):
-        raise InputError(f"{path}: expected a BaselineModel, got {type(model).__name__}")
-    return model
+    """The fitted :class:`BaselineModel` saved by :func:`fit_baseline`.
+
+    ``model.skops`` is read only after its SHA-256 matched the one in ``model.json`` and only if
+    every type skops does not trust by itself is one of :data:`TRUSTED_TYPES`; the name, task
+    and features come from ``model.json``.
+    """
+    info_path = Path(model_dir) / "model.json"
+    if not info_path.is_file():
+        raise InputError(f"{info_path}: file not found (train the baseline first)")
+    try:
+        info = json.loads(info_path.read_text())
+    except json.JSONDecodeError as err:
+        raise InputError(f"{info_path}: not valid JSON ({err})") from None
+    path = verified_model_file(model_dir, info)
+    try:
+        untrusted = skops.io.get_untrusted_types(file=path)
+    except Exception as err:  # noqa: BLE001  (any unreadable file: say which, and why)
+        raise InputError(f"{path}: not a readable skops file ({err})") from err
+    unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if unexpected:
+        raise InputError(
+            f"{path}: holds types no baseline of ours has, refused: {unexpected} "
+            f"(trusted: {list(TRUSTED_TYPES)})"
+        )
+    estimator = skops.io.load(path, trusted=untrusted)
+    entry = info.get("entry") or {}
+    return BaselineModel(
+        name=info.get("name", ""),
+        task=info["task"],
+        features=list(entry.get("features", [])),
+        estimator=estimator,
+        derived_features=list(entry.get("derived_features", [])),
+    )

@@ -18,6 +18,7 @@ import torch
 
 from iactdl.io import InputError, atomic_paths
 from iactdl.models.nets.registry import build_net, input_columns
+from iactdl.models.stored import model_file_record, verified_model_file
 
 __all__ = ["save_net", "load_net", "NetPredictor", "net_inputs"]
 
@@ -70,6 +71,7 @@ def save_net(net: torch.nn.Module, model_dir: str | os.PathLike, meta: Mapping) 
     # both or neither: a model.json never describes weights that were not written
     with atomic_paths(model_dir / "model.pt", model_dir / "model.json") as (pt, info):
         torch.save(net.state_dict(), pt)
+        meta["model_file"] = model_file_record(pt, "model.pt")  # checked before loading
         info.write_text(json.dumps(meta, indent=2, default=_json_default))
 
 
@@ -129,13 +131,13 @@ class NetPredictor:
 def load_net(model_dir: str | os.PathLike, device: str = "cpu") -> NetPredictor:
     """Read ``model.json`` and ``model.pt`` (``torch.load(weights_only=True)``) into a predictor."""
     model_dir = Path(model_dir)
-    meta_path, weights_path = model_dir / "model.json", model_dir / "model.pt"
-    for p in (meta_path, weights_path):
-        if not p.exists():
-            raise InputError(f"{p}: not found (a trained net folder has model.json and model.pt)")
+    meta_path = model_dir / "model.json"
+    if not meta_path.exists():
+        raise InputError(f"{meta_path}: not found (a trained net folder has model.json, model.pt)")
     meta = json.loads(meta_path.read_text())
     if meta.get("kind") != "net":
         raise InputError(f"{meta_path}: kind {meta.get('kind')!r}, expected 'net'")
+    weights_path = verified_model_file(model_dir, meta)  # the SHA-256 model.json recorded
     net = build_net(
         meta["net"],
         meta["settings"],

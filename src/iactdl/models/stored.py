@@ -1,0 +1,58 @@
+"""The model file of a trained model, checked before it is loaded.
+
+Training records the SHA-256 of the file it wrote (``model.skops`` of a baseline, ``model.pt`` of
+a net) in ``model.json`` (key ``model_file``: ``{"name": ..., "sha256": ...}``); loading computes it
+again and refuses a file that differs: one replaced by hand, copied from another run or damaged on
+disk. Both formats execute no code when read (skops with an explicit list of trusted types,
+``torch.load(weights_only=True)``), so the hash guards against wrong numbers, not against code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from iactdl.io import InputError
+
+__all__ = ["file_sha256", "model_file_record", "verified_model_file"]
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def model_file_record(written: str | os.PathLike, name: str) -> dict[str, str]:
+    """The ``model_file`` entry of ``model.json`` for the file just ``written`` (its temporary
+    name while the write is in progress) that will be called ``name`` in the model folder."""
+    return {"name": name, "sha256": file_sha256(written)}
+
+
+def verified_model_file(model_dir: str | os.PathLike, info: Mapping) -> Path:
+    """Path of the model file that ``info`` (the folder's ``model.json``) describes, after checking
+    that it exists and that its SHA-256 is the recorded one; :class:`InputError` otherwise."""
+    model_dir = Path(model_dir)
+    record = info.get("model_file")
+    info_path = model_dir / "model.json"
+    if not isinstance(record, Mapping) or not {"name", "sha256"} <= set(record):
+        raise InputError(
+            f"{info_path}: no 'model_file' record (name and sha256 of the model file): written by "
+            "an older iactdl; train the model again"
+        )
+    path = model_dir / Path(record["name"]).name  # a bare file name: never outside the folder
+    if not path.is_file():
+        raise InputError(f"{path}: not found (model.json describes it; train the model again)")
+    got = file_sha256(path)
+    if got != record["sha256"]:
+        raise InputError(
+            f"{path}: SHA-256 {got[:16]}... differs from {record['sha256'][:16]}... recorded in "
+            f"{info_path} at training: the file was replaced or damaged after training. Train the "
+            "model again (snakemake --forcerun on its training rule), or restore the file"
+        )
+    return path
