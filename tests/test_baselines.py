@@ -320,6 +320,28 @@ def test_model_json_without_a_hash_is_refused(two_models, tmp_path):
         load_model(folder)
 
 
+@pytest.mark.parametrize("task", ["separation", "energy"])
+def test_forest_predictions_are_the_same_bytes_every_time(task):
+    """scikit-learn's threaded forests sum their trees in the order the threads finish (the last
+    bits change between calls); ours sums in tree order: equal to theirs to rounding, and
+    bit-identical on every call."""
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+    from iactdl.models.baselines import forest_mean_prediction
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6000, 6))
+    x[::40, 2] = np.nan  # missing values take the trees' own route
+    y = (x[:, 0] + rng.normal(size=len(x)) > 0).astype(int)
+    cls = RandomForestClassifier if task == "separation" else RandomForestRegressor
+    forest = cls(n_estimators=60, min_samples_leaf=3, n_jobs=4, random_state=1).fit(x, y)
+    proba = task == "separation"
+    ref = forest.predict_proba(x)[:, 1] if proba else forest.predict(x)
+    ours = [forest_mean_prediction(forest, x, proba, block_rows=2500) for _ in range(8)]
+    np.testing.assert_allclose(ours[0], ref, rtol=0, atol=1e-12)
+    assert len({o.tobytes() for o in ours}) == 1
+
+
 def test_derived_features_values():
     d = compute_derived(
         {

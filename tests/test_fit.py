@@ -137,12 +137,48 @@ def test_batch_larger_than_data_is_a_clear_error(toy_files):
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="tests the absent-GPU path")
-def test_gpu_requested_but_absent(monkeypatch):
-    with pytest.warns(RuntimeWarning, match="no CUDA device is visible"):
+def test_gpu_given_but_cuda_cannot_use_it(monkeypatch, caplog):
+    """A job given a GPU asks for CUDA; without a usable device: CPU and a warning naming the
+    GPUs it was given (or an error with require_gpu)."""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    caplog.set_level("INFO", logger="iactdl.fit.train")
+    with pytest.warns(RuntimeWarning, match=r"given gpu=1 but CUDA cannot use a device"):
         assert choose_device(1).type == "cpu"
+    assert "asking for CUDA" in caplog.text and "CUDA_VISIBLE_DEVICES=0" in caplog.text
     with pytest.raises(RuntimeError, match="require_gpu"):
         choose_device(1, require_gpu=True)
+
+
+def test_a_job_given_no_gpu_trains_on_the_cpu(caplog):
+    """Even where CUDA sees a card: a GPU the job was not given may be another job's."""
+    caplog.set_level("INFO", logger="iactdl.fit.train")
     assert choose_device(0).type == "cpu"
+    assert "given no GPU (resource gpu=0)" in caplog.text
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_job_given_a_gpu_trains_on_it(caplog):
+    caplog.set_level("INFO", logger="iactdl.fit.train")
+    device = choose_device(1)
+    assert device.type == "cuda"
+    assert torch.cuda.get_device_name() in caplog.text
+
+
+def test_train_net_device_follows_the_gpus_given_not_the_entry(toy_files, tmp_path, caplog):
+    """The rule passes its job's `gpu` resource: it overrides the entry's request both ways."""
+    from iactdl.fit.train import train_net
+
+    caplog.set_level("INFO", logger="iactdl.fit.train")
+    args = (toy_files / "train.h5", toy_files / "val.h5")
+    meta = train_net(*args, _entry("mlp", epochs=1, gpu=1), 1, tmp_path / "a", gpus=0,
+                     progress=False)  # fmt: skip
+    assert meta["device"] == "cpu" and meta["gpus_given"] == 0
+    assert "resource gpu=0" in caplog.text
+    if not torch.cuda.is_available():
+        with pytest.warns(RuntimeWarning, match="given gpu=1"):
+            meta = train_net(*args, _entry("mlp", epochs=1), 1, tmp_path / "b", gpus=1,
+                             progress=False)  # fmt: skip
+        assert meta["device"] == "cpu" and meta["gpus_given"] == 1
 
 
 def _entry(net, **kw):

@@ -401,3 +401,73 @@ def test_shift_diagnostics_run_in_the_tiny_dag_without_the_truth(built):
     evaluation = json.loads((shift / "evaluation.json").read_text())
     assert evaluation["off"]["true_gamma_fraction"] == 0.0
     assert 0.0 < evaluation["on"]["true_gamma_fraction"] < 1.0
+
+
+def test_a_replaced_model_file_reruns_its_predictions(built):
+    """predict declares the model file it loads (model.skops / model.pt) as an input."""
+    work, graph = built["work"], built["graph"]
+    config = _merged_config(work)
+    baseline = next(m for m, e in config["models"].items() if e["kind"] == "baseline")
+    model = _results_dir(work) / "models" / baseline / "model.skops"
+    original, stat = model.read_bytes(), model.stat()
+    try:
+        model.write_bytes(original)  # same bytes, newer mtime: as a replacement looks to Snakemake
+        os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+        pending = _pending(work)
+    finally:
+        os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    _show(f"replaced {model.relative_to(work)}", pending)
+    predictions = {
+        r["output_file"]
+        for r in graph
+        if r["rule"] == "predict" and f"/predictions/{baseline}/" in r["output_file"]
+    }
+    assert predictions and predictions <= set(pending), sorted(predictions - set(pending))
+    assert not {o for o, r in pending.items() if r.startswith("train")}, pending
+
+
+def test_workstation_profile_nets_train_on_the_cpu_they_were_given(built):
+    """profiles/default gives train_net no GPU unless the entry asks (tiny: none asks): each
+    training log says so and names the device; no job asked for CUDA."""
+    work = built["work"]
+    logs = sorted((_results_dir(work) / "logs" / "train_net").glob("*.log"))
+    assert logs, "no train_net logs"
+    for log in logs:
+        text = log.read_text(errors="replace")
+        assert "the job was given no GPU (resource gpu=0): training on the CPU" in text, log
+        assert re.search(r"training \w+ .* on cpu \(CPU \(", text), text[-2000:]
+        assert "asking for CUDA" not in text, log
+
+
+def test_same_seed_same_bytes(built):
+    """A part of the DAG run a second time gives the same bytes: the random forests (threaded
+    fits and predictions), a net trained again from scratch, and everything they feed."""
+    work = built["work"]
+    results = _results_dir(work)
+    models = yaml.safe_load((work / TINY).read_text())["models"]
+    forests = [m for m, e in models.items() if e.get("estimator") == "random_forest"]
+    nets = [m for m, e in models.items() if e["kind"] == "net"][:1]
+    assert forests and nets, models
+    watched = [results / "paper" / "summary.csv"]
+    watched += [results / "metrics" / f"{m}.json" for m in forests + nets]
+    watched += [results / "models" / m / "cv.csv" for m in forests]
+    watched += [results / "models" / m / "history.csv" for m in nets]
+    first = {p: p.read_bytes() for p in watched}
+    trained = [(results / "models" / m / "model.json").relative_to(work) for m in forests + nets]
+    proc = _run(work, "--configfile", TINY, "--forcerun", *map(str, trained))
+    ran = set(re.findall(r"^(?:local)?rule (\w+):", proc.stdout + proc.stderr, flags=re.M))
+    assert {"train_baseline", "train_net", "predict", "evaluate", "summary_table"} <= ran, ran
+    history = {p for p in watched if p.name == "history.csv"}  # has each epoch's seconds
+    for path in watched:
+        again = path.read_bytes()
+        if path in history:
+            again, before = (_without_columns(b, ["seconds"]) for b in (again, first[path]))
+            assert again == before, f"{path.relative_to(work)} differs"
+        else:
+            assert again == first[path], f"{path.relative_to(work)} differs between two runs"
+
+
+def _without_columns(csv_bytes: bytes, drop: list[str]) -> list[list[str]]:
+    rows = list(csv.reader(csv_bytes.decode().splitlines()))
+    keep = [i for i, c in enumerate(rows[0]) if c not in drop]
+    return [[r[i] for i in keep] for r in rows]

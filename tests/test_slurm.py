@@ -240,6 +240,29 @@ def test_train_net_jobs_requested_and_got_a_gpu(tiny_run):
         assert re.search(r"GRES=gpu(:\w+)?:1\(IDX:[0-9]\)", info), info
 
 
+def test_train_net_jobs_given_a_gpu_asked_for_cuda(tiny_run):
+    """The GPU the job was given is the GPU it uses: each training job saw its resource gpu=1 and
+    the device SLURM bound (CUDA_VISIBLE_DEVICES), asked for CUDA, and (the card is fake, CUDA
+    cannot use it) fell back to the CPU with the warning."""
+    import yaml
+
+    copy = tiny_run["copy"]
+    results = copy / yaml.safe_load((copy / TINY).read_text())["results_dir"]
+    logs = sorted((results / "logs" / GPU_RULE).glob("*.log"))
+    assert logs, f"no {GPU_RULE} logs under {results}"
+    for log in logs:
+        text = log.read_text(errors="replace")
+        asked = re.search(
+            r"given 1 GPU\(s\) \(resource gpu=1, CUDA_VISIBLE_DEVICES=(\d+)\): asking for CUDA",
+            text,
+        )
+        assert asked, f"{log.name}: the job did not ask for CUDA:\n{text[-3000:]}"
+        print(f"{log.name}: given gpu=1, CUDA_VISIBLE_DEVICES={asked[1]}, asked for CUDA")
+        if "device: cuda" not in text:  # the fake card: the warning, then the CPU
+            assert "the job was given gpu=1 but CUDA cannot use a device" in text, text[-3000:]
+            assert "training on the CPU" in text, text[-3000:]
+
+
 def test_cancelled_job_is_retried_and_the_dag_completes(tiny_run):
     cancelled = tiny_run["canceller"].cancelled
     assert cancelled is not None, f"no {GPU_RULE} job was running long enough to be cancelled"

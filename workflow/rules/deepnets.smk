@@ -1,8 +1,10 @@
 # Stage 4: deep nets. One PyTorch net per entry of config `models` with kind `net`
 # (iactdl.models.nets, trained by iactdl.fit): the whole training set resident on the device,
 # bf16 on CUDA, a checkpoint every epoch. The entry is the rule's params: editing one net reruns
-# that net alone and what reads it. `resources: gpu` comes from the entry (0 = CPU); on a machine
-# without a visible GPU the net trains on the CPU (a warning), or fails if the entry says
+# that net alone and what reads it. `resources: gpu` comes from the entry (0 = CPU; a profile's
+# set-resources replaces it) and the script passes the job's resource to train_net: the GPUs the
+# job was given decide the device (any rule that trains a net must do the same). A job given a GPU
+# that CUDA cannot use trains on the CPU (a warning), or fails if the entry says
 # `require_gpu: true`. A killed job resumes from {results_dir}/checkpoints/{model}.pt (outside the
 # outputs, which Snakemake deletes before rerunning a job).
 

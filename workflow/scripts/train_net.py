@@ -15,4 +15,5 @@ with rule_logging(snakemake.log[0], "train_net"):  # tqdm's progress bar goes to
         threads=snakemake.threads,
         resume_path=snakemake.params.resume,
         name=snakemake.wildcards.model,
+        gpus=snakemake.resources.gpu,  # the job's GPUs decide the device
     )

@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import math
 import os
+import platform
 import shutil
 import warnings
 from collections.abc import Callable, Mapping
@@ -27,27 +28,50 @@ from iactdl.fit.entry import NET_DEFAULTS, fit_settings
 from iactdl.io import PARTICLE_ID, InputError, atomic_path, n_events, read_columns
 from iactdl.models.nets import NETS, build_net, input_columns, net_inputs, save_net
 
-__all__ = ["choose_device", "heads_for", "load_split", "train_net"]
+__all__ = ["choose_device", "device_name", "heads_for", "load_split", "train_net"]
 
 log = logging.getLogger(__name__)
 
 
-def choose_device(gpu: int = 0, require_gpu: bool = False) -> torch.device:
-    """``cuda`` if a GPU is requested (``gpu`` > 0) and visible (CUDA honours
-    ``CUDA_VISIBLE_DEVICES``), else the CPU; a requested GPU that is absent is a warning, or an
-    error with ``require_gpu``."""
-    if gpu and torch.cuda.is_available():
-        return torch.device("cuda")
-    if gpu:
-        msg = (
-            f"the model entry asks for gpu: {gpu} but no CUDA device is visible "
-            f"(CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', '<unset>')})"
-        )
-        if require_gpu:
-            raise RuntimeError(msg + "; require_gpu is true, so stopping")
-        warnings.warn(msg + "; training on the CPU", RuntimeWarning, stacklevel=2)
-        log.warning(msg + "; training on the CPU")
+def choose_device(gpus: int = 0, require_gpu: bool = False) -> torch.device:
+    """The device of a training job: ``cuda`` when the job was given GPUs and CUDA sees one.
+
+    ``gpus`` is the job's Snakemake ``gpu`` resource (the rule asks for the model entry's ``gpu``;
+    a profile's ``set-resources`` may change it), so the GPU a scheduler hands the job is the
+    GPU it trains on; SLURM and CUDA agree through ``CUDA_VISIBLE_DEVICES``. A job given a GPU
+    that CUDA cannot use (no driver, a fake card) trains on the CPU with a warning, or stops with
+    ``require_gpu``. A job given no GPU trains on the CPU even where one is visible: a GPU it
+    was not given may belong to another job. The choice and the device's name are logged.
+    """
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "<unset>")
+    if not gpus:
+        log.info("device: the job was given no GPU (resource gpu=0): training on the CPU")
+        return torch.device("cpu")
+    log.info(
+        "device: the job was given %d GPU(s) (resource gpu=%d, CUDA_VISIBLE_DEVICES=%s): "
+        "asking for CUDA", gpus, gpus, visible,
+    )  # fmt: skip
+    if torch.cuda.is_available():
+        device = torch.device("cuda")
+        log.info("device: cuda:%d, %s", torch.cuda.current_device(), torch.cuda.get_device_name())
+        return device
+    msg = (
+        f"the job was given gpu={gpus} but CUDA cannot use a device "
+        f"(CUDA_VISIBLE_DEVICES={visible}, torch {torch.__version__}, CUDA build "
+        f"{torch.version.cuda or 'none'})"
+    )
+    if require_gpu:
+        raise RuntimeError(msg + "; require_gpu is true, so stopping")
+    warnings.warn(msg + "; training on the CPU", RuntimeWarning, stacklevel=2)
+    log.warning(msg + "; training on the CPU")
     return torch.device("cpu")
+
+
+def device_name(device: torch.device) -> str:
+    """A readable name of a training device (the GPU's model, or the CPU and its threads)."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"CPU ({platform.machine()}, {torch.get_num_threads()} threads)"
 
 
 def heads_for(entry: Mapping) -> tuple[str, ...]:
@@ -133,6 +157,7 @@ def train_net(
     progress: bool = True,
     prepare: Callable | None = None,
     truth_path: str | os.PathLike | None = None,
+    gpus: int | None = None,
 ) -> dict:
     """Fit the net of model ``entry`` and write ``model_dir/{model.pt, model.json, history.csv,
     checkpoint.pt}``. ``resume_path`` is the scratch checkpoint written every epoch (kept outside
@@ -143,6 +168,8 @@ def train_net(
     scaling is fitted, turns plain training into another (domain adaptation,
     :mod:`iactdl.fit.adapt`): the engine fits ``model`` with ``objective``, ``net`` is saved and
     ``meta`` joins its json. ``truth_path``: labels from a truth file (:func:`load_split`).
+    ``gpus``: the GPUs the job was given (the rule's ``resources.gpu``; default: the entry's
+    ``gpu``); it decides the device (:func:`choose_device`).
     """
     entry = dict(entry)
     torch.set_num_threads(max(1, int(threads)))
@@ -151,10 +178,9 @@ def train_net(
     heads = heads_for(entry)
     task = entry.get("task", "separation")
     features = list(entry.get("features") or []) if NETS[net_name][2] == "features" else []
-    device = choose_device(
-        int(entry.get("gpu", NET_DEFAULTS["gpu"]) or 0),
-        bool(entry.get("require_gpu", NET_DEFAULTS["require_gpu"])),
-    )
+    if gpus is None:  # library use: the entry's request (a rule passes its job's resource)
+        gpus = int(entry.get("gpu", NET_DEFAULTS["gpu"]) or 0)
+    device = choose_device(int(gpus), bool(entry.get("require_gpu", NET_DEFAULTS["require_gpu"])))
     rows = None
     limit = int(entry.get("max_train_events", NET_DEFAULTS["max_train_events"]) or 0)
     if limit and n_events(train_path) > limit:
@@ -175,9 +201,9 @@ def train_net(
     net.fit_scaling(**{k: train[k] for k in net.input_names})
     n_train = len(train["is_gamma"])
     log.info(
-        "training %s (%s, %d parameters) on %s: %d train, %d val events, threads %d",
+        "training %s (%s, %d parameters) on %s (%s): %d train, %d val events, threads %d",
         name or net_name, net_name, sum(p.numel() for p in net.parameters()), device,
-        n_train, len(val["is_gamma"]), torch.get_num_threads(),
+        device_name(device), n_train, len(val["is_gamma"]), torch.get_num_threads(),
     )  # fmt: skip
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
@@ -200,6 +226,8 @@ def train_net(
         "fit": dataclasses.asdict(settings),
         "seed": int(seed),
         "device": str(device),
+        "device_name": device_name(device),
+        "gpus_given": int(gpus),
         "n_train": n_train,
         "n_val": len(val["is_gamma"]),
         "metrics": {

@@ -28,7 +28,9 @@ import numpy as np
 import pandas as pd
 import skops.io
 from sklearn.base import BaseEstimator, clone
+from sklearn.ensemble._forest import BaseForest
 from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from iactdl import __version__
@@ -133,6 +135,8 @@ class BaselineModel:
         return x
 
     def predict_array(self, x: np.ndarray) -> np.ndarray:
+        if isinstance(self.estimator, BaseForest):
+            return forest_mean_prediction(self.estimator, x, self.task == "separation")
         if self.task == "separation":
             return self.estimator.predict_proba(x)[:, 1]
         return self.estimator.predict(x)  # log10(E / TeV)
@@ -142,6 +146,37 @@ class BaselineModel:
         if self.task == "energy":
             raw = 10.0**raw
         return {OUTPUTS[self.task]: raw.astype(np.float32)}
+
+
+def forest_mean_prediction(
+    forest: BaseForest, x: np.ndarray, proba: bool, block_rows: int = 16384
+) -> np.ndarray:
+    """The forest's prediction (P(class 1), or the regression), its trees summed in tree order.
+
+    scikit-learn's forests add each tree's prediction to a shared sum in whichever order their
+    threads finish, so the last bits of a prediction (and a CV score in the fifth digit) change
+    from run to run. Here the trees still predict in parallel (``forest.n_jobs`` threads), but
+    the sum runs in tree order: same seed, same bytes. Rows go in blocks, so memory stays
+    ``block_rows x n_trees`` values.
+    """
+    x = np.asarray(x, dtype=np.float32)  # the trees' own dtype (sklearn converts the same way)
+    trees = forest.estimators_
+
+    def one_tree(tree, rows):
+        if proba:
+            return tree.predict_proba(rows, check_input=False)[:, 1]
+        return tree.predict(rows, check_input=False)
+
+    out = np.empty(len(x), dtype=np.float64)
+    with Parallel(n_jobs=forest.n_jobs, prefer="threads") as parallel:
+        for start in range(0, len(x), block_rows):
+            rows = np.ascontiguousarray(x[start : start + block_rows])
+            parts = parallel(delayed(one_tree)(tree, rows) for tree in trees)
+            total = np.zeros(len(rows), dtype=np.float64)
+            for part in parts:  # tree order, whatever order the threads finished in
+                total += part
+            out[start : start + len(rows)] = total / len(trees)
+    return out
 
 
 def build_baseline(name: str, entry: Mapping, seed: int | None = None, threads: int = 1):
