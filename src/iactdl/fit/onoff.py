@@ -33,7 +33,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
@@ -48,13 +47,13 @@ from iactdl.fit.labelnoise import (
     menon_correction,
     onoff_labels,
 )
-from iactdl.io import InputError, column_names, data_attrs, read_columns, to_json
+from iactdl.io import InputError, column_names, data_attrs, read_columns
 from iactdl.models.baselines import (
     BaselineModel,
-    _atomic_write,
     _summarise,
     build_baseline,
     cross_validate,
+    save_baseline,
 )
 
 __all__ = [
@@ -163,11 +162,7 @@ def _estimates(oof, s, settings) -> dict:
 
 
 def _write_model(out: Path, model, meta: dict, cv: pd.DataFrame | None) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    if cv is not None:
-        _atomic_write(out / "cv.csv", lambda p: cv.to_csv(p, index=False))
-    _atomic_write(out / "model.joblib", lambda p: joblib.dump(model, p))
-    _atomic_write(out / "model.json", lambda p: p.write_text(json.dumps(to_json(meta), indent=2)))
+    save_baseline(out, model, meta, cv)  # model.skops + model.json (its SHA-256) [+ cv.csv]
 
 
 def fit_onoff_baseline(
@@ -180,7 +175,7 @@ def fit_onoff_baseline(
 ) -> OnOffModel:
     """Fit a baseline entry with a ``labelnoise`` section on the ON/OFF labels of ``train``.
 
-    Writes ``model.joblib`` (:class:`OnOffModel`), ``cv.csv`` (out-of-fold ``P(ON|x)``) and
+    Writes ``model.skops`` (:class:`OnOffModel`), ``cv.csv`` (out-of-fold ``P(ON|x)``) and
     ``model.json`` (last) with the flip rates: known from alpha, estimated (anchor, range), the
     one the correction uses, and the prior the corrected posterior refers to.
     """
@@ -255,7 +250,7 @@ def fit_onoff_oracle(
     """Reference only: the same estimator on the truth of the same ``train`` events.
 
     ``truth`` is the observation's hidden truth file (``event_id``, ``particle_id``); every train
-    event must be in it. Writes ``model.joblib`` (a plain :class:`BaselineModel`), ``model.json``.
+    event must be in it. Writes ``model.skops`` (a plain :class:`BaselineModel`), ``model.json``.
     """
     entry = json.loads(json.dumps(dict(entry)))
     labelnoise_settings(name, entry)

@@ -53,15 +53,20 @@ __all__ = [
     "load_baseline",
     "MODEL_FILE",
     "TRUSTED_TYPES",
+    "save_baseline",
 ]
 
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "model.skops"
-# Types inside our fitted estimators that skops does not trust by default: the tree structures of
-# random forests and of histogram boosting, and numpy dtypes (the imputer of the linear models).
-# None runs code when read. Loading trusts these and nothing else it finds.
+# Types in our saved models that skops does not trust by default: our own model classes (plain
+# dataclasses, rebuilt from their fields; ON/OFF models of iactdl.fit.onoff carry a Menon
+# correction), the tree structures of random forests and histogram boosting, and numpy dtypes (the
+# imputer of the linear models). None runs code when read. Loading trusts these, nothing else.
 TRUSTED_TYPES = (
+    "iactdl.fit.labelnoise.MenonCorrection",
+    "iactdl.fit.onoff.OnOffModel",
+    "iactdl.models.baselines.BaselineModel",
     "numpy.dtype",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.tree._tree.Tree",
@@ -346,13 +351,7 @@ def fit_baseline(
         "val": val_scores,
         "iactdl_version": __version__,
     }
-    # all three or none; model.json records the hash of the estimator file it describes
-    files = (out / "cv.csv", out / MODEL_FILE, out / "model.json")
-    with atomic_paths(*files) as (cv_tmp, model_tmp, info_tmp):
-        cv.to_csv(cv_tmp, index=False)
-        skops.io.dump(model.estimator, model_tmp)
-        meta["model_file"] = model_file_record(model_tmp, MODEL_FILE)
-        info_tmp.write_text(json.dumps(to_json(meta), indent=2))  # to_json: NaN -> null
+    save_baseline(out, model, meta, cv)
     log.info(
         "model %s: CV %s, val %s",
         name,
@@ -362,12 +361,30 @@ def fit_baseline(
     return model
 
 
+def save_baseline(
+    model_dir: str | os.PathLike, model: BaselineModel, meta: Mapping, cv: pd.DataFrame | None
+) -> dict:
+    """Write ``model.skops`` (the model, skops), ``model.json`` (``meta`` plus the SHA-256 of the
+    model file) and, if given, ``cv.csv``: all of them or none (:func:`iactdl.io.atomic_paths`).
+    Returns the written ``model.json`` content."""
+    out = Path(model_dir)
+    meta = dict(meta)
+    files = ([out / "cv.csv"] if cv is not None else []) + [out / MODEL_FILE, out / "model.json"]
+    with atomic_paths(*files) as tmps:
+        *cv_tmp, model_tmp, info_tmp = tmps
+        if cv is not None:
+            cv.to_csv(cv_tmp[0], index=False)
+        skops.io.dump(model, model_tmp)
+        meta["model_file"] = model_file_record(model_tmp, MODEL_FILE)
+        info_tmp.write_text(json.dumps(to_json(meta), indent=2))  # to_json: NaN -> null
+    return meta
+
+
 def load_baseline(model_dir: str | os.PathLike) -> BaselineModel:
-    """The fitted :class:`BaselineModel` saved by :func:`fit_baseline`.
+    """The fitted :class:`BaselineModel` (or subclass) saved by :func:`save_baseline`.
 
     ``model.skops`` is read only after its SHA-256 matched the one in ``model.json`` and only if
-    every type skops does not trust by itself is one of :data:`TRUSTED_TYPES`; the name, task
-    and features come from ``model.json``.
+    every type skops does not trust by itself is one of :data:`TRUSTED_TYPES`.
     """
     info_path = Path(model_dir) / "model.json"
     if not info_path.is_file():
@@ -387,12 +404,7 @@ def load_baseline(model_dir: str | os.PathLike) -> BaselineModel:
             f"{path}: holds types no baseline of ours has, refused: {unexpected} "
             f"(trusted: {list(TRUSTED_TYPES)})"
         )
-    estimator = skops.io.load(path, trusted=untrusted)
-    entry = info.get("entry") or {}
-    return BaselineModel(
-        name=info.get("name", ""),
-        task=info["task"],
-        features=list(entry.get("features", [])),
-        estimator=estimator,
-        derived_features=list(entry.get("derived_features", [])),
-    )
+    model = skops.io.load(path, trusted=untrusted)
+    if not isinstance(model, BaselineModel):
+        raise InputError(f"{path}: expected a BaselineModel, got {type(model).__name__}")
+    return model
