@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from iactdl.evaluate.adaptation_figures import plot_adaptation_bars
-from iactdl.io import InputError
+from iactdl.io import InputError, atomic_paths
 
 __all__ = ["ADAPTATION_COLUMNS", "study_rows", "adaptation_table", "write_adaptation_table"]
 
@@ -120,17 +120,10 @@ def write_adaptation_table(
 ) -> pd.DataFrame:
     """Read the study's metrics, write the table (csv, tex) and the adaptation bars figure."""
     table = adaptation_table(study_rows(models, metrics_paths))
-    _write_text(csv_path, table.to_csv(index=False, float_format="%.5g"))
-    _write_text(tex_path, _tex(table))
+    with atomic_paths(csv_path, tex_path) as (csv_tmp, tex_tmp):  # both or neither
+        csv_tmp.write_text(table.to_csv(index=False, float_format="%.5g"))
+        tex_tmp.write_text(_tex(table))
     figure_paths = list(figure_paths)
     if figure_paths:
         plot_adaptation_bars(table, figure_paths)
     return table
-
-
-def _write_text(path: str | os.PathLike, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
