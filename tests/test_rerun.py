@@ -406,14 +406,15 @@ def test_shift_diagnostics_run_in_the_tiny_dag_without_the_truth(built):
 def test_a_replaced_model_file_reruns_its_predictions(built):
     """predict declares the model file it loads (model.skops / model.pt) as an input."""
     work, graph = built["work"], built["graph"]
-    config = _merged_config(work)
-    baseline = next(m for m, e in config["models"].items() if e["kind"] == "baseline")
+    models = yaml.safe_load((work / TINY).read_text())["models"]
+    baseline, other = [m for m, e in models.items() if e["kind"] == "baseline"][:2]
     model = _results_dir(work) / "models" / baseline / "model.skops"
     original, stat = model.read_bytes(), model.stat()
-    try:
-        model.write_bytes(original)  # same bytes, written now: as a replacement looks to Snakemake
+    try:  # another model's file in its place (same bytes would not count: Snakemake checksums)
+        model.write_bytes((_results_dir(work) / "models" / other / "model.skops").read_bytes())
         pending = _pending(work)
     finally:
+        model.write_bytes(original)
         os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     _show(f"replaced {model.relative_to(work)}", pending)
     predictions = {
