@@ -19,4 +19,5 @@ with rule_logging(snakemake.log[0], "train_adapted"):
         resume_path=snakemake.params.resume,
         name=snakemake.wildcards.model,
         progress=False,
+        gpus=snakemake.resources.gpu,  # the job's GPUs decide the device
     )

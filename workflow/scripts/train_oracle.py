@@ -17,4 +17,5 @@ with rule_logging(snakemake.log[0], "train_oracle"):
         resume_path=snakemake.params.resume,
         name=snakemake.wildcards.model,
         progress=False,
+        gpus=snakemake.resources.gpu,  # the job's GPUs decide the device
     )

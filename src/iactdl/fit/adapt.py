@@ -142,9 +142,11 @@ def train_adapted_net(
     resume_path: str | os.PathLike | None = None,
     name: str = "",
     progress: bool = True,
+    gpus: int | None = None,
 ) -> dict:
     """Train the net of an adapted ``entry`` (see the module doc) and write it like
     :func:`iactdl.fit.train.train_net`; ``model.json`` gains ``adapt`` and ``selection``.
+    ``gpus``: the GPUs the job was given (the rule's ``resources.gpu``): they decide the device.
 
     ``target_path``: the observed_train events with the net's inputs (the DANN target stream);
     ``weight_target_path``: observed_train's feature table (importance weights; default
@@ -202,7 +204,7 @@ def train_adapted_net(
 
     return train_net(
         train_path, val_path, plain, seed, model_dir, threads=threads, resume_path=resume_path,
-        name=name, progress=progress, prepare=prepare,
+        name=name, progress=progress, prepare=prepare, gpus=gpus,
     )  # fmt: skip
 
 
@@ -218,6 +220,7 @@ def train_oracle_net(
     resume_path: str | os.PathLike | None = None,
     name: str = "",
     progress: bool = True,
+    gpus: int | None = None,
 ) -> dict:
     """The target oracle, a reference only: the net of ``entry`` trained on observed_train with its
     hidden truth (validated on observed_val with its truth); it marks the ceiling of adaptation."""
@@ -227,7 +230,7 @@ def train_oracle_net(
     meta = {"oracle": True, "selection": "lowest observed_val loss against the hidden truth"}
     return train_net(
         train_path, val_path, entry, seed, model_dir, threads=threads, resume_path=resume_path,
-        name=name, progress=progress, truth_path=truth_path,
+        name=name, progress=progress, truth_path=truth_path, gpus=gpus,
         prepare=lambda net, train, val, s, rows: (net, None, meta),
     )  # fmt: skip
 
