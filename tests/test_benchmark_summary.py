@@ -41,7 +41,7 @@ def test_rows_have_rule_wildcards_seconds_and_max_rss(mod, tmp_path):
     assert rows[1]["wildcards"] == "model=mlp,split=test"
     assert float(rows[1]["seconds"]) == pytest.approx(3.0)  # mean over repeats
     assert float(rows[1]["max_rss_mb"]) == pytest.approx(300.5)  # max over repeats
-    assert not list(tmp_path.glob(".summary.csv.tmp"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results", "summary.csv"]  # no temp
 
 
 def test_pattern_with_wildcard_regex(mod):

@@ -14,6 +14,8 @@ import os
 import re
 from pathlib import Path
 
+from iactdl.io.atomic import atomic_path
+
 __all__ = ["pattern_regex", "summarise_benchmarks"]
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,7 @@ def summarise_benchmarks(
     ----------
     patterns : rule name -> benchmark path pattern (as written in the rule).
     root : folder holding the benchmark files (results/benchmarks).
-    output : CSV to write (atomically: temp file in the same folder, then os.replace).
+    output : CSV to write (whole or not at all: iactdl.io.atomic_path).
 
     Returns
     -------
@@ -73,11 +75,9 @@ def summarise_benchmarks(
             log.warning("%s matches no rule's benchmark pattern; skipped", posix)
     rows.sort()
     out = Path(output)
-    tmp = out.with_name(f".{out.name}.tmp")
-    with tmp.open("w", newline="") as f:
+    with atomic_path(out) as tmp, tmp.open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(FIELDS)
         writer.writerows(rows)
-    os.replace(tmp, out)
     log.info("%d benchmark files summarised into %s", len(rows), out)
     return len(rows)
