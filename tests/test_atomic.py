@@ -168,7 +168,7 @@ def _limited(tmp_path: Path, writer_code: str, limit: int = 4096) -> subprocess.
 @pytest.mark.parametrize("writer", list(WRITERS))
 def test_write_refused_by_the_kernel_leaves_no_output_and_no_temporary(tmp_path, writer):
     proc = _limited(tmp_path, WRITERS[writer])
-    out, err = proc.communicate(timeout=120)
+    out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err[-3000:]
     assert out.startswith("error"), (out, err[-2000:])  # EFBIG (File too large) in some form
     assert _files(tmp_path) == [], f"left behind: {_files(tmp_path)}"
@@ -187,7 +187,7 @@ def test_hdf5_write_refused_by_the_kernel_leaves_no_output(tmp_path):
                 w.append({"size": np.arange(10000.0)})
     """
     proc = _limited(tmp_path, code, limit=200_000)
-    stdout, stderr = proc.communicate(timeout=120)
+    stdout, stderr = proc.communicate(timeout=600)
     assert proc.returncode != 0 or stdout.startswith("error"), (stdout, stderr[-2000:])
     assert not out.exists()
     assert all(p in leftover_temporaries(out) for p in tmp_path.iterdir())
