@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from iactdl.io import InputError, read_attrs, read_columns, to_json
+from iactdl.io import InputError, read_attrs, read_columns, to_json, write_text_atomic
 
 __all__ = ["evaluate_shift"]
 
@@ -89,10 +89,7 @@ def evaluate_shift(
         out[name] = entry
     result = to_json(out)
     path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(result, indent=2))
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(result, indent=2))
     log.info(
         "label shift against the truth: %s",
         {

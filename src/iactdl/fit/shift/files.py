@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from iactdl.io import iter_chunks, read_columns, to_json
+from iactdl.io import atomic_path, iter_chunks, read_columns, to_json, write_text_atomic
 
 __all__ = ["subsample", "read_rows", "write_json", "write_csv", "write_samples"]
 
@@ -41,17 +40,12 @@ def read_rows(path, columns, rows: np.ndarray, chunk_size: int = 8192) -> dict[s
 
 
 def write_json(path: Path, obj) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(to_json(obj), indent=2))
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(to_json(obj), indent=2))
 
 
 def write_csv(path: Path, table: pd.DataFrame) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    table.to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False)
 
 
 # values per input kept for the figures (a seeded subset when there are more)
@@ -68,10 +62,5 @@ def write_samples(path: Path, groups: Mapping[str, Mapping[str, np.ndarray]], se
             if v.size > MAX_SAMPLE_VALUES:
                 v = np.sort(rng.choice(v, MAX_SAMPLE_VALUES, replace=False))
             arrays[f"{group}__{name}"] = v
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
-    try:
+    with atomic_path(path) as tmp:  # tmp keeps the .npz suffix: numpy appends none
         np.savez_compressed(tmp, **arrays)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
