@@ -31,6 +31,7 @@ include: "workflow/rules/features.smk"
 include: "workflow/rules/baselines.smk"
 include: "workflow/rules/deepnets.smk"
 include: "workflow/rules/adapt.smk"
+include: "workflow/rules/labelnoise.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/figures.smk"
 

@@ -72,7 +72,12 @@ if config["source"] == "fact":
 
 
 def models_of_kind(*kinds):
-    return [name for name, entry in config["models"].items() if entry["kind"] in kinds]
+    """Models of these kinds trained by their own kind's rules; ON/OFF entries by labelnoise.smk."""
+    return [
+        name
+        for name, entry in config["models"].items()
+        if entry["kind"] in kinds and entry.get("labelnoise") is None
+    ]
 
 
 def plain_nets():
@@ -239,7 +244,10 @@ def get_model_file(wildcards):
 
 def get_predict_src(wildcards):
     """Source hash of the code a model's predictions depend on (nets: the whole models package)."""
-    if model_entry(wildcards.model)["kind"] == "baseline":
+    entry = model_entry(wildcards.model)
+    if entry.get("labelnoise") is not None:  # the ON/OFF model class lives in iactdl.fit.onoff
+        return src("evaluate.predictions", "models", "fit.onoff", "fit.labelnoise", "io")
+    if entry["kind"] == "baseline":
         return src("evaluate.predictions", "models.baselines", "models.derived", "io")
     return src("evaluate.predictions", "models", "io")
 
@@ -316,7 +324,8 @@ def get_paper_output():
     """Every figure (PDF + PNG), the summary table and the metrics of every model."""
     figures = expand(results("figures/{figure}.{ext}"), figure=FIGURES, ext=["pdf", "png"])
     table = [results("paper/summary.csv"), results("paper/summary.tex")]
-    return figures + table + expand(results("metrics/{model}.json"), model=list(config["models"]))
+    metrics = expand(results("metrics/{model}.json"), model=list(config["models"]))
+    return figures + table + metrics + get_labelnoise_output()
 
 
 # --- input functions of the domain-adaptation rules (adapt.smk) ---
@@ -420,4 +429,69 @@ def get_representation_input(wildcards):
         "info": expand(results("models/{model}/model.json"), model=representation_models()),
         "source": results("datasets/test.h5"),
         "target": results("datasets/observed_test.h5"),
+    }
+
+
+# --- input functions of the labelnoise rules (labelnoise.smk) ---
+
+
+def onoff_models():
+    """Entries trained on the ON/OFF labels of observed_train (a `labelnoise` section)."""
+    return [n for n, e in config["models"].items() if e.get("labelnoise") is not None]
+
+
+def measured_models():
+    """Separation models measured against the observed truth by evaluate_labelnoise (source
+    simulate: the truth exists; every separation model, for the comparison table)."""
+    if config["source"] != "simulate" or "observed" not in available_samples():
+        return []
+    return models_of_task("separation")
+
+
+def get_labelnoise_output():
+    """Stage 6's products: each ON/OFF model, its measurement and reliability figure, and the
+    comparison table + figure (when there is an observation with truth and an ON/OFF model)."""
+    if "observed" not in available_samples():
+        return []
+    out = expand(results("models/{model}/model.json"), model=onoff_models())
+    if not measured_models() or not onoff_models():
+        return out
+    out += expand(results("labelnoise/{model}/measurement.json"), model=measured_models())
+    out += expand(
+        results("figures/reliability_{model}.{ext}"), model=onoff_models(), ext=["pdf", "png"]
+    )
+    out += [results("paper/comparison.csv"), results("paper/comparison.tex")]
+    return out + expand(results("figures/comparison.{ext}"), ext=["pdf", "png"])
+
+
+def get_onoff_seed(wildcards):
+    """The training seed of one ON/OFF model (CV folds, estimator random_state); its oracle
+    uses the same, so the two differ by their labels alone."""
+    return seed_for("train_onoff", wildcards.model)
+
+
+def get_labelnoise_measurement_input(wildcards):
+    """A model's predictions on observed_test and observed_val, the hidden truth, and for an
+    ON/OFF model its oracle's model and predictions."""
+    m = wildcards.model
+    inputs = {
+        "info": results(f"models/{m}/model.json"),
+        "test": results(f"predictions/{m}/observed_test.h5"),
+        "val": results(f"labelnoise/{m}/observed_val.h5"),
+        "truth": results("simulated/observed_truth.h5"),
+    }
+    if m in onoff_models():
+        inputs["oracle_info"] = results(f"labelnoise/{m}/oracle/model.json")
+        inputs["oracle_test"] = results(f"labelnoise/{m}/oracle/observed_test.h5")
+        inputs["oracle_val"] = results(f"labelnoise/{m}/oracle/observed_val.h5")
+    return inputs
+
+
+def get_comparison_input():
+    """Entries' metrics (simulated test AUC), model.json (ON/OFF CV AUC) and measurements."""
+    models = measured_models()
+    return {
+        "metrics": expand(results("metrics/{model}.json"), model=models),
+        "infos": expand(results("models/{model}/model.json"), model=models),
+        "measurements": expand(results("labelnoise/{model}/measurement.json"), model=models),
     }

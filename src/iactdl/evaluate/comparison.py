@@ -1,0 +1,216 @@
+"""The paper's central comparison: three ways around the simulation -> observation gap.
+
+One row per approach and model family, all scored on ``observed_test`` against its hidden truth by
+:func:`iactdl.evaluate.onoff.evaluate_labelnoise` (same thresholds, same metrics):
+
+- ``source-only``: trained on simulations alone;
+- ``domain-adapted``: trained on simulations plus unlabelled ``observed_train`` (entries with an
+  ``adapt`` section; rows appear when such models exist);
+- ``ON/OFF corrected``: trained on the ON/OFF labels of ``observed_train``, Menon-corrected;
+- ``oracle``: the ON/OFF model's estimator trained on the truth of the same events (a ceiling,
+  reference only).
+
+"Best" is chosen without observed truth: source-only and adapted models by their AUC on the
+simulated test split; ON/OFF models by their cross-validated ON-vs-OFF AUC (under class-conditional
+noise ``AUC_noisy - 1/2`` is proportional to ``AUC_clean - 1/2``, so it ranks as the clean AUC
+would). Gamma efficiency and Li & Ma significance are at the threshold maximising the significance
+on ``observed_val`` (truth-free); the gamma efficiency's uncertainty is binomial.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "APPROACHES",
+    "approach_of",
+    "comparison_table",
+    "write_comparison",
+    "plot_comparison",
+    "plot_reliability",
+    "build_comparison",
+]
+
+APPROACHES = ("source-only", "domain-adapted", "ON/OFF corrected", "oracle")
+
+
+def approach_of(entry: Mapping) -> str:
+    """The approach of a model entry: ON/OFF (``labelnoise``), adapted (``adapt``), source-only."""
+    if entry.get("labelnoise") is not None:
+        return "ON/OFF corrected"
+    if entry.get("adapt") is not None:
+        return "domain-adapted"
+    return "source-only"
+
+
+def _row(approach, family, model, m: Mapping) -> dict:
+    thr = m["thresholds"]["li_ma_val"]
+    n_g = max(m["n_gamma"], 1)
+    eff = thr["gamma_efficiency"]
+    return {
+        "approach": approach,
+        "family": family,
+        "model": model,
+        "roc_auc": m["roc_auc"],
+        "roc_auc_unc": m["roc_auc_unc"],
+        "ece": m["calibration_after"]["ece"],
+        "brier": m["calibration_after"]["brier"],
+        "gamma_efficiency": eff,
+        "gamma_efficiency_unc": float(np.sqrt(eff * (1 - eff) / n_g)),
+        "li_ma_significance": thr["li_ma_significance"],
+        "n_events": m["n_events"],
+    }
+
+
+def comparison_table(
+    entries: Mapping[str, Mapping],
+    metrics: Mapping[str, Mapping],
+    infos: Mapping[str, Mapping],
+    measurements: Mapping[str, Mapping],
+) -> pd.DataFrame:
+    """Rows of the comparison (see module doc) from the models' entries, metrics.json (simulated
+    test AUC), model.json (ON/OFF CV AUC) and measurement.json files, keyed by model name."""
+    rows = []
+    for family in ("baseline", "net"):
+        names = [n for n, e in entries.items() if e["kind"] == family and n in measurements]
+        for approach in ("source-only", "domain-adapted", "ON/OFF corrected"):
+            cands = [n for n in names if approach_of(entries[n]) == approach]
+            if not cands:
+                continue
+            if approach == "ON/OFF corrected":
+                best = max(cands, key=lambda n: infos[n]["cv"]["roc_auc"])
+            else:
+                best = max(cands, key=lambda n: metrics[n]["test"]["roc_auc"])
+            rows.append(_row(approach, family, best, measurements[best]["measurement"]))
+            if approach == "ON/OFF corrected" and "oracle" in measurements[best]:
+                oracle = measurements[best]["oracle"]
+                rows.append(_row("oracle", family, f"{best} (oracle)", oracle))
+    return pd.DataFrame(rows)
+
+
+def _tex(df: pd.DataFrame) -> str:
+    lines = [
+        r"\begin{tabular}{llllrrr}",
+        r"\hline",
+        r"approach & family & model & ROC AUC & ECE & $\epsilon_\gamma$ & $S_\mathrm{Li\&Ma}$ \\",
+        r"\hline",
+    ]
+    for r in df.itertuples():
+        model = str(r.model).replace("_", r"\_")
+        lines.append(
+            f"{r.approach} & {r.family} & {model} & ${r.roc_auc:.3f} \\pm {r.roc_auc_unc:.3f}$ & "
+            f"{r.ece:.3f} & ${r.gamma_efficiency:.3f} \\pm {r.gamma_efficiency_unc:.3f}$ & "
+            f"{r.li_ma_significance:.1f} \\\\"
+        )
+    lines += [r"\hline", r"\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+def _atomic(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_comparison(df: pd.DataFrame, csv: str | os.PathLike, tex: str | os.PathLike) -> None:
+    """The table as CSV and as a LaTeX tabular (each written whole or not at all)."""
+    _atomic(Path(csv), lambda p: df.to_csv(p, index=False, float_format="%.6g"))
+    _atomic(Path(tex), lambda p: p.write_text(_tex(df)))
+
+
+def plot_comparison(df: pd.DataFrame, pdf: str | os.PathLike, png: str | os.PathLike) -> None:
+    """AUC, ECE and Li & Ma significance per approach, one marker per model family."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), sharey=True)
+    ypos = {a: i for i, a in enumerate(APPROACHES)}
+    markers = {"baseline": "o", "net": "s"}
+    offset = {"baseline": -0.12, "net": 0.12}
+    panels = [
+        ("roc_auc", "roc_auc_unc", "ROC AUC on observed_test"),
+        ("ece", None, "ECE (after correction)"),
+        ("li_ma_significance", None, "Li & Ma significance / sigma"),
+    ]
+    for ax, (col, unc, label) in zip(axes, panels, strict=True):
+        for family, sub in df.groupby("family"):
+            y = [ypos[a] + offset[family] for a in sub["approach"]]
+            xerr = sub[unc] if unc else None
+            ax.errorbar(sub[col], y, xerr=xerr, fmt=markers[family], label=family, capsize=3)
+        ax.set_xlabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].set_yticks(range(len(APPROACHES)), APPROACHES)
+    axes[0].invert_yaxis()
+    axes[0].legend(loc="lower left", fontsize="small")
+    fig.tight_layout()
+    for path in (pdf, png):
+        _atomic(
+            Path(path), lambda p, path=path: fig.savefig(p, format=Path(path).suffix[1:], dpi=150)
+        )
+    plt.close(fig)
+
+
+def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os.PathLike) -> None:
+    """Reliability diagram of one ON/OFF model before and after correction, and of its oracle."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.6, 4.2))
+    ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--", label="perfect")
+    curves = [
+        ("before correction: P(ON)", measurement["measurement"].get("calibration_before")),
+        ("after correction", measurement["measurement"]["calibration_after"]),
+    ]
+    if "oracle" in measurement:
+        curves.append(("oracle (truth-trained)", measurement["oracle"]["calibration_after"]))
+    for label, cal in curves:
+        if cal is None:
+            continue
+        rel = cal["reliability"]
+        pred = np.asarray(rel["mean_predicted"], dtype=float)
+        frac = np.asarray(rel["fraction_gamma"], dtype=float)
+        ax.plot(pred, frac, marker="o", ms=3, label=f"{label}, ECE {cal['ece']:.3f}")
+    ax.set_xlabel("predicted P(gamma)")
+    ax.set_ylabel("gamma fraction (observed_test truth)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize="x-small", loc="upper left")
+    ax.set_title(str(measurement.get("model")), fontsize="small")
+    fig.tight_layout()
+    for path in (pdf, png):
+        _atomic(
+            Path(path), lambda p, path=path: fig.savefig(p, format=Path(path).suffix[1:], dpi=150)
+        )
+    plt.close(fig)
+
+
+def build_comparison(
+    models, entries: Mapping, metrics, infos, measurements, csv, tex, pdf, png
+) -> pd.DataFrame:
+    """Read the per-model JSON files (lists aligned with ``models``), write table and figure."""
+    import json
+
+    def load(paths):
+        return {m: json.loads(Path(p).read_text()) for m, p in zip(models, paths, strict=True)}
+
+    df = comparison_table(
+        {m: entries[m] for m in models}, load(metrics), load(infos), load(measurements)
+    )
+    if df.empty:
+        raise ValueError("comparison: no model with a measurement; nothing to compare")
+    write_comparison(df, csv, tex)
+    plot_comparison(df, pdf, png)
+    return df

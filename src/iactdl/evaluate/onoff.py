@@ -1,0 +1,275 @@
+"""Measuring a model on the observation against its hidden truth: the label-noise study (stage 6).
+
+Evaluation side only (it reads the truth). For a model's scores on ``observed_test``:
+
+- ROC AUC with a bootstrap uncertainty;
+- calibration before and after Menon's correction (ECE, Brier score, reliability diagram): before =
+  the ON/OFF model's ``P(ON | x)`` read as if it were ``P(gamma | x)``, after = the corrected
+  ``gammaness``;
+- the ON gamma fraction: by counting (``(N_on - alpha N_off) / N_on``, known alpha, with its
+  Poisson uncertainty), from the model (the mean unclipped corrected posterior over all events,
+  which estimates the pooled prior, times ``N / N_on``; bootstrap uncertainty), and with alpha
+  estimated from the data (``rho_minus / (1 - rho_minus)``), against the true fraction;
+- at each threshold chosen without truth (the corrected 0.5 and the Li & Ma maximum on
+  ``observed_val``): gamma and hadron efficiency (truth) and the Li & Ma significance of the excess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from iactdl.evaluate.significance import li_ma_significance
+from iactdl.metrics.separation import (
+    brier_score,
+    calibration_curve,
+    expected_calibration_error,
+    roc_auc_bootstrap,
+)
+
+__all__ = [
+    "calibration_summary",
+    "on_gamma_fraction",
+    "at_threshold",
+    "measure_onoff",
+    "evaluate_labelnoise",
+]
+
+
+def calibration_summary(is_gamma, prob, n_bins: int = 10) -> dict:
+    """ECE, Brier score and the reliability diagram of ``prob`` as ``P(gamma)``."""
+    prob = np.clip(np.asarray(prob, dtype=np.float64), 0.0, 1.0)
+    return {
+        "ece": expected_calibration_error(is_gamma, prob, n_bins),
+        "brier": brier_score(is_gamma, prob),
+        "reliability": calibration_curve(is_gamma, prob, n_bins),
+    }
+
+
+def _poisson_bootstrap_std(values, n_bootstrap: int, seed: int) -> float:
+    """Std of ``sum(values)`` under resampling of the events (Poisson(1) weights, batched)."""
+    rng = np.random.default_rng(seed)
+    values = np.asarray(values, dtype=np.float64)
+    sums = []
+    batch = max(1, int(4e6 // max(values.size, 1)))
+    for done in range(0, n_bootstrap, batch):
+        b = min(batch, n_bootstrap - done)
+        sums.append(rng.poisson(1.0, (b, values.size)) @ values)
+    return float(np.std(np.concatenate(sums), ddof=1))
+
+
+def on_gamma_fraction(
+    region, n_off_regions: int, is_gamma=None, eta_unclipped=None, alpha_estimated=None,
+    n_bootstrap: int = 200, seed: int = 0,
+) -> dict:  # fmt: skip
+    """The gamma fraction of the ON region: counted, from the corrected posterior, and true."""
+    region = np.asarray(region)
+    alpha = 1.0 / n_off_regions
+    n_on = int(np.count_nonzero(region == 0))
+    n_off = int(np.count_nonzero((region >= 1) & (region <= n_off_regions)))
+    if n_on == 0:
+        raise ValueError("on_gamma_fraction: no ON events")
+    out = {
+        "n_on": n_on,
+        "n_off": n_off,
+        "counted": (n_on - alpha * n_off) / n_on,
+        "counted_std": float(np.sqrt(n_on + alpha**2 * n_off) / n_on),
+    }
+    if eta_unclipped is not None:
+        eta = np.asarray(eta_unclipped, dtype=np.float64)
+        out["model"] = float(eta.sum() / n_on)
+        out["model_std"] = _poisson_bootstrap_std(eta, n_bootstrap, seed) / n_on
+    if alpha_estimated is not None:
+        out["alpha_estimated"] = float(alpha_estimated)
+        out["counted_alpha_estimated"] = (n_on - alpha_estimated * n_off) / n_on
+    if is_gamma is not None:
+        is_gamma = np.asarray(is_gamma).astype(bool)
+        out["true"] = float(np.count_nonzero(is_gamma & (region == 0)) / n_on)
+        for key in ("counted", "model"):
+            if key in out:
+                out[f"{key}_pull"] = (out[key] - out["true"]) / out[f"{key}_std"]
+    return out
+
+
+def at_threshold(score, region, n_off_regions: int, cut: float, is_gamma=None) -> dict:
+    """Counts, Li & Ma significance and (with truth) efficiencies of ``score >= cut``."""
+    score = np.asarray(score, dtype=np.float64)
+    region = np.asarray(region)
+    passed = score >= cut
+    n_on = int(np.count_nonzero(passed & (region == 0)))
+    n_off = int(np.count_nonzero(passed & (region >= 1) & (region <= n_off_regions)))
+    alpha = 1.0 / n_off_regions
+    out = {
+        "cut": float(cut),
+        "n_on": n_on,
+        "n_off": n_off,
+        "excess": n_on - alpha * n_off,
+        "li_ma_significance": float(li_ma_significance(n_on, n_off, alpha)),
+    }
+    if is_gamma is not None:
+        is_gamma = np.asarray(is_gamma).astype(bool)
+        out["gamma_efficiency"] = float(passed[is_gamma].mean()) if is_gamma.any() else np.nan
+        out["hadron_efficiency"] = float(passed[~is_gamma].mean()) if (~is_gamma).any() else np.nan
+    return out
+
+
+def measure_onoff(
+    *,
+    score,
+    region,
+    is_gamma,
+    n_off_regions: int,
+    cuts: dict,
+    gammaness=None,
+    eta_unclipped=None,
+    rho_minus_estimated=None,
+    n_bootstrap: int = 200,
+    n_bins: int = 10,
+    seed: int = 0,
+) -> dict:
+    """Every number of the stage-6 measurement for one model on ``observed_test``.
+
+    Parameters
+    ----------
+    score : array
+        The model's ranking score (``p_on`` for ON/OFF models, ``gammaness`` otherwise); ``cuts``
+        are on this scale.
+    gammaness : array, optional
+        The corrected posterior (ON/OFF models); calibration is then given before (``score``
+        read as P(gamma)) and after; without it ``score`` is the posterior.
+    eta_unclipped : array, optional
+        ``a p_on + b`` without clipping, for the model's ON gamma fraction.
+    rho_minus_estimated : float, optional
+        An alpha-free estimate of rho_minus, compared with the true ``P(ON | hadron)`` here.
+    cuts : dict
+        Threshold name -> cut on ``score``, chosen without truth.
+    """
+    is_gamma = np.asarray(is_gamma).astype(bool)
+    region = np.asarray(region)
+    score = np.asarray(score, dtype=np.float64)
+    auc, auc_std = roc_auc_bootstrap(is_gamma.astype(int), score, n_bootstrap, seed)
+    out = {
+        "n_events": int(score.size),
+        "n_gamma": int(is_gamma.sum()),
+        "roc_auc": auc,
+        "roc_auc_unc": auc_std,
+    }
+    if gammaness is not None:
+        out["calibration_before"] = calibration_summary(is_gamma, score, n_bins)
+        out["calibration_after"] = calibration_summary(is_gamma, gammaness, n_bins)
+    else:
+        out["calibration_after"] = calibration_summary(is_gamma, score, n_bins)
+    hadron = ~is_gamma
+    rho_true = float(np.count_nonzero(hadron & (region == 0)) / max(np.count_nonzero(hadron), 1))
+    out["rho_minus_true"] = rho_true
+    alpha_est = None
+    if rho_minus_estimated is not None:
+        out["rho_minus_estimated"] = float(rho_minus_estimated)
+        alpha_est = rho_minus_estimated / (1.0 - rho_minus_estimated)
+    out["on_gamma_fraction"] = on_gamma_fraction(
+        region, n_off_regions, is_gamma, eta_unclipped, alpha_est, n_bootstrap, seed
+    )
+    out["thresholds"] = {
+        name: at_threshold(score, region, n_off_regions, cut, is_gamma)
+        for name, cut in cuts.items()
+    }
+    return out
+
+
+def _predictions(path, columns) -> dict:
+    from iactdl.io import InputError, column_names, read_columns
+
+    have = column_names(path)
+    missing = [c for c in columns if c not in have]
+    if missing:
+        raise InputError(f"{path}: prediction column(s) {missing} missing; the file has {have}")
+    return read_columns(path, columns)
+
+
+def _truth_for(truth_path, event_id) -> np.ndarray:
+    """``is_gamma`` of ``event_id`` from the hidden truth file; every event must be in it."""
+    from iactdl.io import InputError, read_columns
+
+    t = read_columns(truth_path, ["event_id", "particle_id"])
+    order = np.argsort(t["event_id"])
+    pos = np.clip(np.searchsorted(t["event_id"], event_id, sorter=order), 0, len(order) - 1)
+    found = t["event_id"][order[pos]] == event_id
+    if not found.all():
+        raise InputError(f"{truth_path}: {np.count_nonzero(~found)} predicted event(s) not in it")
+    return t["particle_id"][order[pos]] == 1
+
+
+def _score_and_cuts(info: dict, test: dict, val: dict, n_off: int):
+    """Score column, truth-free cuts on it, and the correction's arrays (ON/OFF models only)."""
+    from iactdl.evaluate.thresholds import li_ma_threshold
+    from iactdl.fit.labelnoise import MenonCorrection
+
+    ln = info.get("labelnoise")
+    if ln is None:  # a posterior already: corrected 0.5 is 0.5
+        cuts = {"corrected_0.5": 0.5}
+        cuts["li_ma_val"] = li_ma_threshold(val["gammaness"], val["region"], n_off)["cut"]
+        return test["gammaness"], cuts, {"eta_unclipped": test["gammaness"]}
+    c = ln["correction"]
+    corr = MenonCorrection(c["rho_minus"], c["rho_plus"], c["method"])
+    cuts = {"corrected_0.5": corr.threshold(0.5)}
+    cuts["li_ma_val"] = li_ma_threshold(val["p_on"], val["region"], n_off)["cut"]
+    extra = {
+        "gammaness": test["gammaness"],
+        "eta_unclipped": corr.unclipped(test["p_on"]),
+        "rho_minus_estimated": ln["estimated"].get("anchor", {}).get("rho_minus"),
+    }
+    return test["p_on"], cuts, extra
+
+
+def evaluate_labelnoise(
+    info: str | os.PathLike,
+    test: str | os.PathLike,
+    val: str | os.PathLike,
+    truth: str | os.PathLike,
+    output: str | os.PathLike,
+    oracle_info: str | os.PathLike | None = None,
+    oracle_test: str | os.PathLike | None = None,
+    oracle_val: str | os.PathLike | None = None,
+    n_bootstrap: int = 200,
+    n_bins: int = 10,
+    seed: int = 0,
+) -> dict:
+    """The stage-6 measurement of one separation model (and its oracle) -> ``output`` (JSON).
+
+    ``test``/``val`` are the model's predictions on observed_test/observed_val; the thresholds
+    are chosen on ``val`` without truth, the hidden ``truth`` scores ``test`` only.
+    """
+    from iactdl.io import InputError, read_attrs, to_json
+
+    def one(info_path, test_path, val_path):
+        meta = json.loads(Path(info_path).read_text())
+        cols = ["event_id", "region", "gammaness"] + (["p_on"] if "labelnoise" in meta else [])
+        t, v = _predictions(test_path, cols), _predictions(val_path, cols)
+        n_off = read_attrs(test_path).get("n_off_regions")
+        if n_off is None:
+            raise InputError(f"{test_path}: attribute n_off_regions missing (alpha unknown)")
+        score, cuts, extra = _score_and_cuts(meta, t, v, int(n_off))
+        result = measure_onoff(
+            score=score, region=t["region"], is_gamma=_truth_for(truth, t["event_id"]),
+            n_off_regions=int(n_off), cuts=cuts, n_bootstrap=n_bootstrap, n_bins=n_bins,
+            seed=seed, **extra,
+        )  # fmt: skip
+        result["labels"] = meta.get("labels", "simulation")
+        if "labelnoise" in meta:
+            result["flip_rates"] = meta["labelnoise"]
+        return result
+
+    out = {"model": json.loads(Path(info).read_text()).get("name"), "model_info": str(info)}
+    out["measurement"] = one(info, test, val)
+    if oracle_info is not None:
+        out["oracle"] = one(oracle_info, oracle_test, oracle_val)
+    out = to_json(out)
+    path = Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(out, indent=2))
+    os.replace(tmp, path)  # whole or not at all
+    return out

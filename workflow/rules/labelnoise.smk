@@ -1,0 +1,168 @@
+# Stage 6: learning from ON/OFF labels with class-conditional label-noise correction (Menon et al.
+# 2015; iactdl.fit.labelnoise, iactdl.fit.onoff). A model entry with a `labelnoise` section is
+# trained on observed_train with label ON (region 0) = 1, OFF = 0, never on truth, and predicts the
+# corrected gammaness (and p_on). The oracle (the same estimator on the truth of the same
+# observed_train events) is reference only, in rules whose name says oracle. evaluate_labelnoise,
+# like evaluate, reads the hidden truth to score observed_test; thresholds are chosen on
+# observed_val without truth. labelnoise_comparison builds the paper's central comparison.
+
+
+rule train_onoff:
+    input:
+        train=results("datasets/observed_train.h5"),
+    output:
+        model=results("models/{model}/model.joblib"),
+        info=results("models/{model}/model.json"),
+        cv=results("models/{model}/cv.csv"),
+    log:
+        results("logs/train_onoff/{model}.log"),
+    benchmark:
+        results("benchmarks/train_onoff/{model}.tsv")
+    wildcard_constraints:
+        model="|".join(onoff_models()) or "NO_ONOFF_MODELS",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    params:
+        entry=get_model_entry,
+        seed=get_onoff_seed,
+        src=src("fit.onoff", "fit.labelnoise", "models", "metrics", "io"),
+    script:
+        "../scripts/train_onoff.py"
+
+
+rule train_onoff_oracle:
+    input:
+        train=results("datasets/observed_train.h5"),
+        truth=results("simulated/observed_truth.h5"),
+    output:
+        model=results("labelnoise/{model}/oracle/model.joblib"),
+        info=results("labelnoise/{model}/oracle/model.json"),
+    log:
+        results("logs/train_onoff_oracle/{model}.log"),
+    benchmark:
+        results("benchmarks/train_onoff_oracle/{model}.tsv")
+    wildcard_constraints:
+        model="|".join(onoff_models()) or "NO_ONOFF_MODELS",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    params:
+        entry=get_model_entry,
+        seed=get_onoff_seed,
+        src=src("fit.onoff", "fit.labelnoise", "models", "metrics", "io"),
+    script:
+        "../scripts/train_onoff_oracle.py"
+
+
+rule predict_onoff_oracle:
+    input:
+        info=results("labelnoise/{model}/oracle/model.json"),
+        dataset=results("datasets/{split}.h5"),
+    output:
+        predictions=results("labelnoise/{model}/oracle/{split}.h5"),
+    log:
+        results("logs/predict_onoff_oracle/{model}/{split}.log"),
+    wildcard_constraints:
+        split="observed_val|observed_test",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    params:
+        chunk_size=config["evaluation"]["chunk_size"],
+        src=src("evaluate.predictions", "models", "io"),
+    script:
+        "../scripts/predict.py"
+
+
+# observed_val predictions of every separation model: the truth-free Li & Ma threshold
+rule predict_observed_val:
+    input:
+        info=results("models/{model}/model.json"),
+        dataset=results("datasets/observed_val.h5"),
+    output:
+        predictions=results("labelnoise/{model}/observed_val.h5"),
+    log:
+        results("logs/predict_observed_val/{model}.log"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    params:
+        chunk_size=config["evaluation"]["chunk_size"],
+        src=get_predict_src,
+    script:
+        "../scripts/predict.py"
+
+
+rule evaluate_labelnoise:
+    input:
+        unpack(get_labelnoise_measurement_input),
+    output:
+        measurement=results("labelnoise/{model}/measurement.json"),
+    log:
+        results("logs/evaluate_labelnoise/{model}.log"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+    params:
+        evaluation=config["evaluation"],
+        seed=get_evaluate_seed,
+        src=src("evaluate.onoff", "evaluate.thresholds", "evaluate.significance", "metrics", "io"),
+    script:
+        "../scripts/evaluate_labelnoise.py"
+
+
+rule figure_reliability:
+    input:
+        measurement=results("labelnoise/{model}/measurement.json"),
+    output:
+        pdf=results("figures/reliability_{model}.pdf"),
+        png=report(
+            results("figures/reliability_{model}.png"),
+            caption="../report/reliability.rst",
+            category="label noise",
+        ),
+    log:
+        results("logs/figures/reliability_{model}.log"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        src=src("evaluate.comparison"),
+    script:
+        "../scripts/figure_reliability.py"
+
+
+rule labelnoise_comparison:
+    input:
+        **get_comparison_input(),
+    output:
+        csv=results("paper/comparison.csv"),
+        tex=results("paper/comparison.tex"),
+        pdf=results("figures/comparison.pdf"),
+        png=report(
+            results("figures/comparison.png"),
+            caption="../report/comparison.rst",
+            category="label noise",
+        ),
+    log:
+        results("logs/labelnoise_comparison.log"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        models=measured_models(),
+        entries=config["models"],
+        src=src("evaluate.comparison"),
+    script:
+        "../scripts/labelnoise_comparison.py"

@@ -1,0 +1,17 @@
+"""Rule `labelnoise_comparison`, thin: call iactdl.evaluate.comparison.build_comparison."""
+
+from iactdl.evaluate.comparison import build_comparison
+from iactdl.rule_log import rule_logging
+
+with rule_logging(snakemake.log[0], "labelnoise_comparison"):
+    build_comparison(
+        models=snakemake.params.models,
+        entries=snakemake.params.entries,
+        metrics=snakemake.input.metrics,
+        infos=snakemake.input.infos,
+        measurements=snakemake.input.measurements,
+        csv=snakemake.output.csv,
+        tex=snakemake.output.tex,
+        pdf=snakemake.output.pdf,
+        png=snakemake.output.png,
+    )
