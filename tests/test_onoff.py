@@ -165,6 +165,13 @@ def test_bad_entries_and_files(observed, tmp_path):
     with pytest.raises(ValueError, match="unknown key"):
         validate_entry("x", {**ENTRY, "labelnoise": {"alpha": 0.2}})
     validate_entry("x", ENTRY)
+    # the schema fills labelnoise: null into every baseline entry: a simulation-trained baseline
+    plain = {k: v for k, v in ENTRY.items() if k != "labelnoise"}
+    validate_entry("x", {**plain, "labelnoise": None})
+    from iactdl.models import validate_baseline_entry
+
+    with pytest.raises(ValueError, match="ON/OFF entry, trained by iactdl.fit.onoff"):
+        validate_baseline_entry("x", ENTRY)
     # a file without n_off_regions
     from iactdl.io import read_columns
 

@@ -109,7 +109,7 @@ def validate_net_entry(name: str, entry: Mapping) -> None:
 def validate_entry(name: str, entry) -> None:
     """Full check of a model entry: the common keys, then the kind's own validator."""
     validate_model_entry(name, entry)
-    if "labelnoise" in entry:  # ON/OFF training (iactdl.fit.onoff): its section, then the rest
+    if entry.get("labelnoise") is not None:  # ON/OFF training (iactdl.fit.onoff): section, rest
         from iactdl.fit.onoff import base_entry, labelnoise_settings
 
         labelnoise_settings(name, entry)

@@ -73,7 +73,9 @@ TRUSTED_TYPES = (
 )
 
 # Defaults of a baseline entry's optional keys (the schema repeats them; tests/test_defaults.py)
-BASELINE_DEFAULTS = {"params": {}, "derived_features": [], "cv_folds": 5}
+# labelnoise: null = trained on simulations; a section makes an ON/OFF entry, which iactdl.fit.onoff
+# trains after taking the section off (base_entry), never fit_baseline
+BASELINE_DEFAULTS = {"params": {}, "derived_features": [], "cv_folds": 5, "labelnoise": None}
 BASELINE_KEYS = {"kind", "task", "estimator", "features", *BASELINE_DEFAULTS}
 
 
@@ -87,6 +89,11 @@ def validate_baseline_entry(name: str, entry: Mapping) -> None:
     if unknown:
         raise ValueError(
             f"{where}: unknown key(s) {unknown}; a baseline takes {sorted(BASELINE_KEYS)}"
+        )
+    if entry.get("labelnoise") is not None:
+        raise ValueError(
+            f"{where}.labelnoise: an ON/OFF entry, trained by iactdl.fit.onoff (rule train_onoff) "
+            "on observed ON/OFF labels, not as a simulation-trained baseline"
         )
     if "estimator" not in entry:
         raise ValueError(f"{where}.estimator: missing")
