@@ -208,14 +208,16 @@ def _score_and_cuts(info: dict, test: dict, val: dict, n_off: int):
     from iactdl.fit.labelnoise import MenonCorrection
 
     ln = info.get("labelnoise")
+    # a cut keeping fewer than 10 ON events is a fluctuation; a tiny val split has fewer in all
+    min_on = int(max(1, min(10, np.count_nonzero(np.asarray(val["region"]) == 0))))
     if ln is None:  # a posterior already: corrected 0.5 is 0.5
         cuts = {"corrected_0.5": 0.5}
-        cuts["li_ma_val"] = li_ma_threshold(val["gammaness"], val["region"], n_off)["cut"]
+        cuts["li_ma_val"] = li_ma_threshold(val["gammaness"], val["region"], n_off, min_on)["cut"]
         return test["gammaness"], cuts, {"eta_unclipped": test["gammaness"]}
     c = ln["correction"]
     corr = MenonCorrection(c["rho_minus"], c["rho_plus"], c["method"])
     cuts = {"corrected_0.5": corr.threshold(0.5)}
-    cuts["li_ma_val"] = li_ma_threshold(val["p_on"], val["region"], n_off)["cut"]
+    cuts["li_ma_val"] = li_ma_threshold(val["p_on"], val["region"], n_off, min_on)["cut"]
     extra = {
         "gammaness": test["gammaness"],
         "eta_unclipped": corr.unclipped(test["p_on"]),
