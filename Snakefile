@@ -1,6 +1,7 @@
 # iactdl: deep learning on IACT (FACT) events. The table of contents of the pipeline.
 # Run: snakemake --cores all            (the embedded default, simulated FACT events)
-#      snakemake --cores all paper      (every figure and the summary table)
+#      snakemake --cores all paper      (every figure and table, the experiments included)
+#      snakemake --report report.html   (the report: figures with captions, tables)
 #      snakemake --workflow-profile profiles/slurm   (a SLURM GPU cluster)
 from pathlib import Path
 
@@ -34,6 +35,8 @@ include: "workflow/rules/adapt.smk"
 include: "workflow/rules/labelnoise.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/experiments.smk"
+include: "workflow/rules/paper.smk"
 
 
 rule all:

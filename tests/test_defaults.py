@@ -37,6 +37,7 @@ def effective_default(node: dict):
 
 def library_defaults() -> dict:
     from iactdl.evaluate import EVALUATION_DEFAULTS
+    from iactdl.experiments import EXPERIMENTS_DEFAULTS
     from iactdl.extract import DEFAULTS, FACT_DEFAULTS
     from iactdl.features import DATASETS_DEFAULTS, DEFAULT_CONFIG
     from iactdl.fit.shift import SHIFT_DEFAULTS
@@ -52,6 +53,7 @@ def library_defaults() -> dict:
         "evaluation": EVALUATION_DEFAULTS,
         "adaptation": STUDY_DEFAULTS,
         "shift": SHIFT_DEFAULTS,
+        "experiments": EXPERIMENTS_DEFAULTS,
     }
 
 

@@ -471,3 +471,91 @@ def _without_columns(csv_bytes: bytes, drop: list[str]) -> list[list[str]]:
     rows = list(csv.reader(csv_bytes.decode().splitlines()))
     keep = [i for i, c in enumerate(rows[0]) if c not in drop]
     return [[r[i] for i in keep] for r in rows]
+
+
+# ------------------------------------------------------------------ the experiments and the report
+def _edited_tiny(work: Path, name: str, edit) -> str:
+    """A copy of the tiny config with ``edit(config)`` applied; returns its relative path."""
+    tiny = yaml.safe_load((work / TINY).read_text())
+    edit(tiny)
+    path = f"tests/config/tiny_edit_{name}.yaml"
+    (work / path).write_text(yaml.safe_dump(tiny, sort_keys=False))
+    return path
+
+
+@pytest.mark.parametrize("sweep", ["inductive_bias", "capacity", "optimisers"])
+def test_one_sweep_point_setting_reruns_only_its_points_and_the_figure(built, sweep):
+    """Edit the setting of one model / width / optimiser of a sweep: its points and what reads
+    them rerun, no other point of any sweep, nothing upstream."""
+    work, graph = built["work"], built["graph"]
+    tiny = yaml.safe_load((work / TINY).read_text())["experiments"]
+    out = _results_dir(work).relative_to(work).as_posix()
+    if sweep == "inductive_bias":
+        model = next(iter(tiny["inductive_bias"]["models"]))
+        mine = f"{out}/experiments/inductive_bias/{model}/"
+
+        def edit(c):
+            c["experiments"]["inductive_bias"]["models"][model]["lr"] = 0.0042
+
+    elif sweep == "capacity":
+        width = tiny["capacity"]["widths"][-1]
+        mine = f"{out}/experiments/capacity/depth1/width{width + 1}_"
+
+        def edit(c):
+            c["experiments"]["capacity"]["widths"][-1] = width + 1
+
+    else:
+        opt = next(iter(tiny["optimisers"]["learning_rates"]))
+        mine = f"{out}/experiments/optimisers/mlp/{opt}/"
+
+        def edit(c):
+            c["experiments"]["optimisers"]["learning_rates"][opt] = [0.0042]
+
+    edited = _edited_tiny(work, sweep, edit)
+    try:
+        pending = _pending(work, edited)
+    finally:
+        (work / edited).unlink()
+    _show(f"experiments.{sweep}: one point's setting", pending)
+    points = {o for o, r in pending.items() if r.endswith("_point")}
+    assert points, f"editing {sweep} reran no point"
+    assert all(o.startswith(mine) for o in points), sorted(points - {mine})
+    rules = set(pending.values())
+    own = {"capacity": {"capacity_point"}, "inductive_bias": {"inductive_bias_point"},
+           "optimisers": {"optimiser_point", "optimiser_lr"}}[sweep]  # fmt: skip
+    assert rules <= own | {f"figure_{sweep}"}, rules
+    assert f"figure_{sweep}" in rules
+    # the old points of this sweep that the edit does not touch stay as they are
+    untouched = {
+        r["output_file"]
+        for r in graph
+        if r["rule"].endswith("_point") and not r["output_file"].startswith(mine)
+    }
+    assert not untouched & set(pending), sorted(untouched & set(pending))
+
+
+def test_report_has_every_figure_and_table(built, tmp_path):
+    """`snakemake --report` on the tiny DAG: one self-contained HTML with every paper figure and
+    table, in the report's categories; results/paper/figures.md lists every figure."""
+    work, graph = built["work"], built["graph"]
+    out = _results_dir(work).relative_to(work).as_posix()
+    report = tmp_path / "report.html"
+    proc = _smk(work, "--report", str(report), "--configfile", TINY, limit=900)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    html = report.read_text(errors="replace")
+    figures = sorted(
+        {r["output_file"] for r in graph if r["output_file"].startswith(f"{out}/figures/")
+         and r["output_file"].endswith(".png")}
+    )  # fmt: skip
+    assert len(figures) >= 10, figures
+    missing = [f for f in figures if Path(f).name not in html]
+    assert not missing, f"figures not in the report: {missing}"
+    for table in ("summary.csv", "optimisers.csv", "inductive_bias.csv"):
+        assert table in html, table
+    for category in ("data", "features", "baselines and nets", "nets", "experiments"):
+        assert category in html, category
+    index = (work / out / "paper/figures.md").read_text()
+    for f in figures:
+        stem = f.removeprefix(f"{out}/figures/").removesuffix(".png")
+        assert f"**{stem}**" in index, stem
+    assert "no caption" not in index, index

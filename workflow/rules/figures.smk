@@ -1,6 +1,6 @@
 # Stage 7b: the paper's figures and the summary table (iactdl.evaluate.figures, .summary). Models
-# are enumerated from config: separation models feed the ROC and gammaness figures, energy models
-# the resolution and migration figures, nets their learning curves. `rule paper` (Snakefile) builds
+# are enumerated from config: separation models feed the ROC and gammaness figures, energy models and
+# nets with an energy head the resolution and migration figures, nets their learning curves. `rule paper` (Snakefile) builds
 # get_paper_output().
 
 
@@ -11,7 +11,12 @@ rule figure_roc:
         ),
     output:
         pdf=results("figures/roc.pdf"),
-        png=report(results("figures/roc.png"), caption="../report/roc.rst", category="separation"),
+        png=report(
+            results("figures/roc.png"),
+            caption="../report/roc.rst",
+            category="baselines and nets",
+            subcategory="separation",
+        ),
     log:
         results("logs/figures/roc.log"),
     conda:
@@ -19,7 +24,7 @@ rule figure_roc:
     threads: 1
     params:
         models=models_of_task("separation"),
-        src=src("evaluate.figures", "metrics"),
+        src=src("evaluate.figures", "metrics", "evaluate.style"),
     script:
         "../scripts/figure_roc.py"
 
@@ -34,7 +39,8 @@ rule figure_gammaness:
         png=report(
             results("figures/gammaness.png"),
             caption="../report/gammaness.rst",
-            category="separation",
+            category="baselines and nets",
+            subcategory="separation",
         ),
     log:
         results("logs/figures/gammaness.log"),
@@ -43,20 +49,21 @@ rule figure_gammaness:
     threads: 1
     params:
         models=models_of_task("separation"),
-        src=src("evaluate.figures"),
+        src=src("evaluate.figures", "evaluate.style"),
     script:
         "../scripts/figure_gammaness.py"
 
 
 rule figure_energy_resolution:
     input:
-        metrics=expand(results("metrics/{model}.json"), model=models_of_task("energy")),
+        metrics=expand(results("metrics/{model}.json"), model=models_with_energy()),
     output:
         pdf=results("figures/energy_resolution.pdf"),
         png=report(
             results("figures/energy_resolution.png"),
             caption="../report/energy_resolution.rst",
-            category="energy",
+            category="baselines and nets",
+            subcategory="energy",
         ),
     log:
         results("logs/figures/energy_resolution.log"),
@@ -64,21 +71,22 @@ rule figure_energy_resolution:
         "../../envs/cpu.yaml"
     threads: 1
     params:
-        models=models_of_task("energy"),
-        src=src("evaluate.figures"),
+        models=models_with_energy(),
+        src=src("evaluate.figures", "evaluate.style"),
     script:
         "../scripts/figure_energy_resolution.py"
 
 
 rule figure_migration:
     input:
-        metrics=expand(results("metrics/{model}.json"), model=models_of_task("energy")),
+        metrics=expand(results("metrics/{model}.json"), model=models_with_energy()),
     output:
         pdf=results("figures/migration.pdf"),
         png=report(
             results("figures/migration.png"),
             caption="../report/migration.rst",
-            category="energy",
+            category="baselines and nets",
+            subcategory="energy",
         ),
     log:
         results("logs/figures/migration.log"),
@@ -86,8 +94,8 @@ rule figure_migration:
         "../../envs/cpu.yaml"
     threads: 1
     params:
-        models=models_of_task("energy"),
-        src=src("evaluate.figures"),
+        models=models_with_energy(),
+        src=src("evaluate.figures", "evaluate.style"),
     script:
         "../scripts/figure_migration.py"
 
@@ -100,7 +108,7 @@ rule figure_learning_curves:
         png=report(
             results("figures/learning_curves.png"),
             caption="../report/learning_curves.rst",
-            category="training",
+            category="nets",
         ),
     log:
         results("logs/figures/learning_curves.log"),
@@ -109,7 +117,7 @@ rule figure_learning_curves:
     threads: 1
     params:
         models=models_of_kind("net"),
-        src=src("evaluate.figures"),
+        src=src("evaluate.figures", "evaluate.style"),
     script:
         "../scripts/figure_learning_curves.py"
 
@@ -119,7 +127,10 @@ rule summary_table:
         metrics=expand(results("metrics/{model}.json"), model=list(config["models"])),
     output:
         csv=report(
-            results("paper/summary.csv"), caption="../report/summary.rst", category="summary"
+            results("paper/summary.csv"),
+            caption="../report/summary.rst",
+            category="baselines and nets",
+            subcategory="summary",
         ),
         tex=results("paper/summary.tex"),
     log:

@@ -218,6 +218,9 @@ def evaluate_model(
     if task == "separation":
         df_test = _read(test, ["event_id", "is_gamma", "gammaness"])
         out["test"] = _separation(df_test, cfg, seed)
+        if "energy_pred" in df_test and "true_energy" in df_test:
+            # a net with an energy head (multi-task): its energy on the simulated test gammas
+            out["test"]["energy"] = _energy(df_test, cfg)
     else:
         df_test = _read(test, ["event_id", "true_energy", "energy_pred"])
         out["test"] = _energy(df_test, cfg)

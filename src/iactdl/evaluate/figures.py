@@ -8,19 +8,19 @@ all. Axes carry units; energies are on log axes, as physics plots them.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")  # files only; no display on cluster nodes
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
 
-from iactdl.io import atomic_paths, read_columns  # noqa: E402
+from iactdl.evaluate import style  # noqa: E402
+from iactdl.evaluate.style import save_figure  # noqa: E402
+from iactdl.io import read_columns  # noqa: E402
 from iactdl.metrics import roc, roc_auc  # noqa: E402
 
 __all__ = [
@@ -31,18 +31,6 @@ __all__ = [
     "plot_migration",
     "plot_learning_curves",
 ]
-
-plt.rcParams.update({"font.size": 11, "legend.fontsize": 9, "figure.dpi": 110})
-
-
-def save_figure(fig, outputs: Sequence[str | os.PathLike]) -> None:
-    """Save ``fig`` to every path (format from the suffix), atomically, then close it."""
-    try:
-        with atomic_paths(*outputs) as tmps:  # all formats or none
-            for tmp in tmps:
-                fig.savefig(tmp, bbox_inches="tight", dpi=150)
-    finally:
-        plt.close(fig)
 
 
 def _empty(ax, text: str) -> None:
@@ -55,7 +43,7 @@ def plot_roc_curves(predictions: Mapping[str, str], outputs: Sequence[str]) -> N
 
     Hadron efficiency on a log axis: the region of strong background suppression matters.
     """
-    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    fig, ax = style.subplots(columns=1, aspect=0.85)
     for name, path in sorted(predictions.items()):
         c = read_columns(path, ["is_gamma", "gammaness"])
         curve = roc(c["is_gamma"], c["gammaness"])
@@ -84,7 +72,7 @@ def plot_gammaness(predictions: Mapping[str, str], outputs: Sequence[str]) -> No
     n = max(len(names), 1)
     cols = min(n, 3)
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False)
+    fig, axes = style.subplots(rows, cols, columns=2, aspect=0.75 / cols, squeeze=False)
     bins = np.linspace(0, 1, 41)
     for ax, name in zip(axes.flat, names, strict=False):
         c = read_columns(predictions[name], ["is_gamma", "gammaness"])
@@ -99,7 +87,6 @@ def plot_gammaness(predictions: Mapping[str, str], outputs: Sequence[str]) -> No
         ax.legend(loc="upper center", ncols=2)
     for ax in list(axes.flat)[len(names) :]:
         _empty(ax, "no separation models" if not names else "")
-    fig.tight_layout()
     save_figure(fig, outputs)
 
 
@@ -107,43 +94,68 @@ def _load(path) -> dict:
     return json.loads(Path(path).read_text())
 
 
+def _energy_section(metrics: dict) -> dict | None:
+    """The energy part of a model's metrics: the energy task's test section, or the ``energy``
+    section of a separation net with an energy head; None if it has none."""
+    test = metrics.get("test", {})
+    if "energy" in test:
+        return test["energy"]
+    return test if "binned" in test else None
+
+
 def plot_energy_resolution(metrics: Mapping[str, str], outputs: Sequence[str]) -> None:
-    """Energy resolution (68 % containment of (E_est - E_true)/E_true) and bias vs true energy."""
-    fig, (ax_r, ax_b) = plt.subplots(2, 1, figsize=(5.5, 6), sharex=True)
-    for name, path in sorted(metrics.items()):
-        b = _load(path)["test"]["binned"]
+    """Energy resolution (68 % containment of (E_est - E_true)/E_true) and bias vs true energy,
+    for the energy baselines and every net with an energy head, with statistical uncertainties
+    (Gaussian approximations from the events per bin: sigma / sqrt(2(n-1)) for the resolution,
+    1.2533 sigma / sqrt(n) for the median)."""
+    fig, (ax_r, ax_b) = style.subplots(2, 1, columns=1, aspect=0.5, sharex=True)
+    drawn = 0
+    for k, (name, path) in enumerate(sorted(metrics.items())):
+        section = _energy_section(_load(path))
+        if section is None:
+            continue
+        b = section["binned"]
         center = np.asarray(b["energy_center"], dtype=float)
         edges = np.asarray(b["energy_bins"], dtype=float)
         xerr = [center - edges[:-1], edges[1:] - center]
         res = np.asarray(b["resolution"], dtype=float)
         bias = np.asarray(b["bias"], dtype=float)
-        ax_r.errorbar(center, res, xerr=xerr, fmt="o", ms=4, label=name)
-        ax_b.errorbar(center, bias, xerr=xerr, fmt="o", ms=4, label=name)
-    if metrics:
-        ax_r.set_ylabel("resolution (68 % containment)")
+        count = np.asarray(b.get("count", np.full(len(res), np.nan)), dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            res_err = res / np.sqrt(2 * np.clip(count - 1, 1, None))
+            bias_err = 1.2533 * res / np.sqrt(np.clip(count, 1, None))
+        kw = dict(fmt=style.MARKERS[k % 8], color=style.colour(k), capsize=1.5, elinewidth=0.8)
+        ax_r.errorbar(center, res, xerr=xerr, yerr=res_err, label=name, **kw)
+        ax_b.errorbar(center, bias, xerr=xerr, yerr=bias_err, label=name, **kw)
+        drawn += 1
+    if drawn:
+        ax_r.set_ylabel("resolution (68 %)")
         ax_r.set_ylim(bottom=0)
-        ax_b.axhline(0, color="gray", lw=0.8)
-        ax_b.set_ylabel("bias (median relative error)")
+        ax_b.axhline(0, color=style.colour(7), lw=0.6)
+        ax_b.set_ylabel("bias (median rel. error)")
         ax_b.set_xlabel(r"true energy $E_\mathrm{true}$ / TeV")
         ax_b.set_xscale("log")
-        ax_r.legend()
+        ax_r.legend(ncols=2)
         ax_r.set_title("Energy estimation, simulated test gammas")
-        for ax in (ax_r, ax_b):
-            ax.grid(alpha=0.3, which="both")
     else:
-        _empty(ax_r, "no energy models")
+        _empty(ax_r, "no energy models or energy heads")
         ax_b.set_axis_off()
-    fig.tight_layout()
     save_figure(fig, outputs)
 
 
 def plot_migration(metrics: Mapping[str, str], outputs: Sequence[str]) -> None:
-    """Migration matrix P(E_est | E_true) per energy model, log-log axes, log colour scale."""
-    names = sorted(metrics)
+    """Migration matrix P(E_est | E_true) per energy model or energy head: every column of true
+    energy is normalised to 1 (each true-energy bin's events spread over the estimated bins);
+    log-log axes, log colour scale."""
+    sections = {n: _energy_section(_load(p)) for n, p in sorted(metrics.items())}
+    names = [n for n, sec in sections.items() if sec is not None]
     n = max(len(names), 1)
-    fig, axes = plt.subplots(1, n, figsize=(5 * n, 4.3), squeeze=False)
+    cols = min(n, 3)
+    rows = int(np.ceil(n / cols))
+    fig, axes = style.subplots(rows, cols, columns=2, aspect=0.85 / cols, squeeze=False)
+    mesh = None
     for ax, name in zip(axes.flat, names, strict=False):
-        m = _load(metrics[name])["test"]["migration"]
+        m = sections[name]["migration"]
         prob = np.asarray(m["probability"], dtype=float)
         prob = np.where(prob > 0, prob, np.nan)
         bt, be = np.asarray(m["bins_true"], float), np.asarray(m["bins_est"], float)
@@ -155,10 +167,12 @@ def plot_migration(metrics: Mapping[str, str], outputs: Sequence[str]) -> None:
         ax.set_xlabel(r"true energy $E_\mathrm{true}$ / TeV")
         ax.set_ylabel(r"estimated energy $E_\mathrm{est}$ / TeV")
         ax.set_title(name)
-        fig.colorbar(mesh, ax=ax, label=r"$P(E_\mathrm{est} \mid E_\mathrm{true})$")
-    if not names:
-        _empty(axes[0, 0], "no energy models")
-    fig.tight_layout()
+        ax.grid(False)
+    for ax in list(axes.flat)[len(names) :]:
+        _empty(ax, "no energy models or energy heads" if not names else "")
+    if mesh is not None:
+        fig.colorbar(mesh, ax=axes, label=r"$P(E_\mathrm{est} \mid E_\mathrm{true})$, "
+                     "per true-energy bin", shrink=0.9)  # fmt: skip
     save_figure(fig, outputs)
 
 
@@ -170,14 +184,14 @@ def plot_learning_curves(model_dirs: Mapping[str, str], outputs: Sequence[str]) 
         if path.exists():
             histories[name] = pd.read_csv(path)
     if not histories:
-        fig, ax = plt.subplots(figsize=(5, 2))
+        fig, ax = style.subplots(columns=1, aspect=0.4)
         _empty(ax, "no net training histories (history.csv)")
         save_figure(fig, outputs)
         return
-    fig, (ax_l, ax_m) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (ax_l, ax_m) = style.subplots(1, 2, columns=2, aspect=0.38)
     for k, (name, h) in enumerate(histories.items()):
         x = h["epoch"] if "epoch" in h else np.arange(1, len(h) + 1)
-        color = f"C{k % 10}"  # one colour per net; validation dashed, training solid
+        color = style.colour(k)  # one colour per net; validation dashed, training solid
         for col in [c for c in h.columns if "loss" in c]:
             ax_l.plot(
                 x, h[col], color=color, ls="--" if "val" in col else "-", label=f"{name}: {col}"
@@ -196,12 +210,9 @@ def plot_learning_curves(model_dirs: Mapping[str, str], outputs: Sequence[str]) 
     ax_l.set_yscale("log")
     ax_l.set_xlabel("epoch")
     ax_l.set_ylabel("loss")
-    ax_l.legend(fontsize=8)
+    ax_l.legend(fontsize=6)
     ax_m.set_xlabel("epoch")
     ax_m.set_ylabel("metric (e.g. validation ROC AUC)")
     if ax_m.lines:
         ax_m.legend()
-    for ax in (ax_l, ax_m):
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
     save_figure(fig, outputs)

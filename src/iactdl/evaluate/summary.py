@@ -43,6 +43,7 @@ def summary_table(metrics: Mapping[str, str | os.PathLike]) -> pd.DataFrame:
         m = json.loads(Path(path).read_text())
         test, obs = m.get("test", {}), m.get("observed") or {}
         onoff = obs.get("onoff") or {}
+        energy = test.get("energy") or test  # a separation net's energy head, or the energy task
         rows.append(
             {
                 "model": name,
@@ -52,8 +53,8 @@ def summary_table(metrics: Mapping[str, str | os.PathLike]) -> pd.DataFrame:
                 "auc_test_unc": test.get("roc_auc_unc"),
                 "auc_observed": obs.get("roc_auc"),
                 "auc_observed_unc": obs.get("roc_auc_unc"),
-                "energy_resolution": test.get("resolution"),
-                "energy_bias": test.get("bias"),
+                "energy_resolution": energy.get("resolution"),
+                "energy_bias": energy.get("bias"),
                 "li_ma_sigma": onoff.get("li_ma_significance"),
                 "n_on": onoff.get("n_on"),
                 "n_off": onoff.get("n_off"),

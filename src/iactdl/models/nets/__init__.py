@@ -7,6 +7,7 @@ name                module                       input kind  reads
 ``hexcnn``          :class:`HexCNN`              grid        ``grid_image`` (n, 2, 46, 45)
 ``deepsets``        :class:`DeepSets`            pixel_set   ``pixel_set`` (n, P, 4) + mask (n, P)
 ``settransformer``  :class:`SetTransformer`      pixel_set   ``pixel_set`` (n, P, 4) + mask (n, P)
+``pixelmlp``        :class:`PixelMLP`            grid        ``grid_image``: the 1440 pixel charges
 ==================  ===========================  ==========  ======================================
 
 Every net maps its inputs to one output per head: the gammaness logit and, optionally, log10 of the
@@ -21,6 +22,7 @@ from iactdl.models.nets.deepsets import DeepSets, DeepSetsSettings
 from iactdl.models.nets.hexcnn import HexCNN, HexCNNSettings
 from iactdl.models.nets.layers import OUTPUT_HEADS, HexConv2d, hex_kernel_mask
 from iactdl.models.nets.mlp import MLP, MLPSettings
+from iactdl.models.nets.pixelmlp import PixelMLP, PixelMLPSettings
 from iactdl.models.nets.registry import NETS, build_net, input_columns, net_settings
 from iactdl.models.nets.saved import NetPredictor, load_net, net_inputs, save_net
 from iactdl.models.nets.settransformer import SetTransformer, SetTransformerSettings
@@ -39,6 +41,8 @@ __all__ = [
     "NetPredictor",
     "MLP",
     "MLPSettings",
+    "PixelMLP",
+    "PixelMLPSettings",
     "HexCNN",
     "HexCNNSettings",
     "HexConv2d",

@@ -13,6 +13,7 @@ MLP                 the last hidden layer (after activation and dropout); head: 
 HexCNN              masked mean and max over the camera cells of the last stage; head: an MLP
 DeepSets            the pooled set vector (+ log pixel count), Zaheer et al.'s input of rho
 SetTransformer      the PMA output (k seeds, flattened); head: an MLP
+PixelMLP            the last hidden layer over the 1440 pixel charges; head: one linear layer
 ==================  ============================================================================
 """
 

@@ -27,6 +27,9 @@ class MLPSettings:
     hidden: tuple[int, ...] = (128, 128, 64)  # three layers: enough for ~20 features, fast on CPU
     dropout: float = 0.1  # mild: the table is small and the training set is ~10^4-10^5 events
     log_heavy_tails: bool = True  # log1p of heavy-tailed non-negative features before standardising
+    # one missing-value flag per feature as extra inputs; off where no feature can be NaN, so that
+    # every weight is trainable (the capacity experiment counts parameters)
+    missing_indicators: bool = True
 
 
 class MLP(EncoderHeadNet):
@@ -46,7 +49,8 @@ class MLP(EncoderHeadNet):
         self.register_buffer("mean", torch.zeros(n_features))
         self.register_buffer("std", torch.ones(n_features))
         self.register_buffer("log_mask", torch.zeros(n_features, dtype=torch.bool))
-        sizes = [2 * n_features, *settings.hidden]
+        n_in = 2 * n_features if settings.missing_indicators else n_features
+        sizes = [n_in, *settings.hidden]
         self.encoder = mlp(sizes, dropout=settings.dropout, final_activation=True)
         self.representation_size = sizes[-1]
         self.head = nn.Linear(sizes[-1], n_outputs)
@@ -76,4 +80,6 @@ class MLP(EncoderHeadNet):
         x = (self._log(features) - self.mean) / self.std
         missing = ~torch.isfinite(x)
         x = torch.where(missing, torch.zeros_like(x), x)
+        if not self.settings.missing_indicators:
+            return self.encoder(x)
         return self.encoder(torch.cat([x, missing.to(x.dtype)], dim=1))

@@ -12,6 +12,7 @@ from iactdl.models.nets.deepsets import DeepSets, DeepSetsSettings
 from iactdl.models.nets.hexcnn import HexCNN, HexCNNSettings
 from iactdl.models.nets.layers import OUTPUT_HEADS
 from iactdl.models.nets.mlp import MLP, MLPSettings
+from iactdl.models.nets.pixelmlp import PixelMLP, PixelMLPSettings
 from iactdl.models.nets.settransformer import SetTransformer, SetTransformerSettings
 
 __all__ = ["NETS", "INPUT_COLUMNS", "net_settings", "build_net", "input_columns"]
@@ -22,6 +23,7 @@ NETS: dict[str, tuple[type[nn.Module], type, str]] = {
     "hexcnn": (HexCNN, HexCNNSettings, "grid"),
     "deepsets": (DeepSets, DeepSetsSettings, "pixel_set"),
     "settransformer": (SetTransformer, SetTransformerSettings, "pixel_set"),
+    "pixelmlp": (PixelMLP, PixelMLPSettings, "grid"),
 }
 
 # dataset columns each input kind reads (features: the entry's own list of feature columns)

@@ -1,0 +1,49 @@
+"""The list of the paper's figures (results/paper/figures.md), one sentence each.
+
+A figure's sentence is the first sentence of its report caption (``workflow/report/*.rst``, the
+text ``snakemake --report`` shows under the figure), rendered as Snakemake renders captions: as a
+Jinja2 template that may quote the config (``{{ snakemake.config["experiments"]... }}``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from types import SimpleNamespace
+
+import jinja2
+
+__all__ = ["render_caption", "first_sentence", "write_figure_index"]
+
+
+def render_caption(path: str | os.PathLike, config: Mapping) -> str:
+    """The caption file rendered with ``snakemake.config`` = ``config``, whitespace collapsed."""
+    template = jinja2.Template(Path(path).read_text())
+    text = template.render(snakemake=SimpleNamespace(config=config, wildcards={}, params={}))
+    return " ".join(text.split())
+
+
+def first_sentence(text: str) -> str:
+    """Up to and including the first full stop that ends a sentence (not 'e.g.' or '1.5')."""
+    m = re.search(r"(?<!\be\.g)(?<!\bi\.e)\.(\s|$)", text)
+    return text[: m.start() + 1] if m else text
+
+
+def write_figure_index(notes: Mapping[str, str], output: str | os.PathLike) -> None:
+    """Markdown: one line per figure (PDF and PNG path) with its sentence; written atomically."""
+    lines = [
+        "# Figures of the paper",
+        "",
+        "Every figure as `results/figures/<name>.pdf` (for the paper) and `.png` (to look at);",
+        "`snakemake --report report.html` shows them with their full captions.",
+        "",
+    ]
+    for stem, sentence in notes.items():
+        lines.append(f"- **{stem}** (`results/figures/{stem}.pdf`): {sentence}")
+    path = Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text("\n".join(lines) + "\n")
+    os.replace(tmp, path)

@@ -1,0 +1,181 @@
+"""Experiment 1, capacity and double descent: one point of the sweep over the width of an MLP.
+
+A small training set is drawn from the simulated training split and a known fraction of its labels
+is flipped (label noise). MLPs of growing width are trained on it to (near) zero training error:
+full-batch (or large-batch) Adam, no early stopping, no weight decay, no dropout, and the final
+weights are those of the last epoch. Test error on the clean test split then traces the classical
+U-curve while the net is smaller than the training set, a peak where it just interpolates the noisy
+labels (parameters ~ training events: the interpolation threshold) and a second descent beyond it
+(Belkin et al. 2019, PNAS 116, 15849; Nakkiran et al. 2019, arXiv:1912.02292, who show that label
+noise makes the peak pronounced). The errors are recorded at log-spaced epochs as well, for the
+epoch-wise view of the same sweep.
+
+Every width of one repetition sees the same training events and the same flipped labels (the draw
+is seeded by the repetition alone), so the curve over widths is a curve over capacity only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from iactdl.experiments.defaults import CAPACITY_DEFAULTS
+from iactdl.experiments.training import write_json
+from iactdl.fit.optim import make_optimizer
+from iactdl.io import InputError, n_events, read_columns
+from iactdl.metrics import roc_auc
+from iactdl.models.nets import MLP, MLPSettings
+from iactdl.provenance import rule_seed
+
+__all__ = ["CapacitySettings", "noisy_subset", "record_epochs", "capacity_point"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CapacitySettings:
+    """One point of the sweep: the section's shared keys (defaults: CAPACITY_DEFAULTS), its depth,
+    width and seed."""
+
+    features: Sequence[str] = ()  # feature columns of the MLP (no NaN after quality cuts)
+    n_train: int = CAPACITY_DEFAULTS["n_train"]  # the interpolation threshold sits near it
+    label_noise: float = CAPACITY_DEFAULTS["label_noise"]  # flipped (Nakkiran et al.: 10-20 %)
+    epochs: int = CAPACITY_DEFAULTS["epochs"]  # passes over the training set: long enough to fit
+    batch_size: int = CAPACITY_DEFAULTS["batch_size"]  # 0 = full batch (gradient descent)
+    optimizer: str = CAPACITY_DEFAULTS["optimizer"]  # no weight decay: it would hide the peak
+    lr: float = CAPACITY_DEFAULTS["lr"]
+    n_test: int = CAPACITY_DEFAULTS["n_test"]  # seeded subset of the test split; 0 = all
+    n_records: int = CAPACITY_DEFAULTS["n_records"]  # log-spaced epochs with recorded errors
+    depth: int = 1  # hidden layers, all of the same width
+    width: int = 1  # hidden units per layer
+    seed: int = 0
+
+
+def noisy_subset(
+    labels: np.ndarray, n: int, noise: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted rows of ``n`` events and a mask of exactly ``round(noise * n)`` flipped labels."""
+    if not 0 < n <= len(labels):
+        raise ValueError(f"n_train {n} must be between 1 and the {len(labels)} training events")
+    if not 0 <= noise < 0.5:
+        raise ValueError(f"label_noise {noise} must be in [0, 0.5)")
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(len(labels), size=n, replace=False))
+    flip = np.zeros(n, dtype=bool)
+    flip[rng.choice(n, size=int(round(noise * n)), replace=False)] = True
+    return rows, flip
+
+
+def record_epochs(epochs: int, n_records: int) -> list[int]:
+    """Log-spaced epochs 1..epochs (unique, always including the last)."""
+    return sorted({int(e) for e in np.geomspace(1, epochs, max(2, n_records)).round()} | {epochs})
+
+
+def _errors(net, x, y_clean, y_train=None) -> dict:
+    with torch.no_grad():
+        logit = net(x)[:, 0]
+    pred = (logit > 0).numpy()
+    out = {
+        "error": float(np.mean(pred != y_clean.astype(bool))),
+        "auc": roc_auc(y_clean, logit.numpy()),
+        "loss": float(F.binary_cross_entropy_with_logits(logit, torch.from_numpy(y_clean))),
+    }
+    if y_train is not None:  # the error on the labels the net was trained on (noisy)
+        out["error_noisy"] = float(np.mean(pred != y_train.astype(bool)))
+    return out
+
+
+def capacity_point(
+    train_path: str | os.PathLike,
+    test_path: str | os.PathLike,
+    settings: Mapping,
+    output: str | os.PathLike,
+    threads: int = 1,
+) -> dict:
+    """Train one width of the sweep and write its errors (final and per recorded epoch) as JSON."""
+    s = CapacitySettings(**dict(settings))
+    if not s.features:
+        raise ValueError("experiments.capacity.features: give the feature columns of the MLP")
+    torch.set_num_threads(max(1, int(threads)))
+    cols = [*s.features, "is_gamma"]
+    labels = np.asarray(read_columns(train_path, ["is_gamma"])["is_gamma"])
+    rows, flip = noisy_subset(labels, s.n_train, s.label_noise, rule_seed(s.seed, "draw"))
+    train = read_columns(train_path, cols, index=rows)
+    n_test = n_events(test_path)
+    test_rows = None
+    if s.n_test and s.n_test < n_test:
+        rng = np.random.default_rng(rule_seed(s.seed, "test"))
+        test_rows = np.sort(rng.choice(n_test, size=s.n_test, replace=False))
+    test = read_columns(test_path, cols, index=test_rows)
+    x = torch.from_numpy(np.stack([train[c] for c in s.features], 1).astype(np.float32))
+    x_test = torch.from_numpy(np.stack([test[c] for c in s.features], 1).astype(np.float32))
+    if not (torch.isfinite(x).all() and torch.isfinite(x_test).all()):
+        raise InputError(
+            f"{train_path} / {test_path}: NaN or inf in the capacity features {list(s.features)}; "
+            "the experiment needs complete features (datasets.quality_cuts drop failed cleaning)"
+        )
+    y_clean = np.asarray(train["is_gamma"], dtype=np.float32)
+    y_noisy = np.where(flip, 1 - y_clean, y_clean).astype(np.float32)
+    y_test = np.asarray(test["is_gamma"], dtype=np.float32)
+    target = torch.from_numpy(y_noisy)
+
+    torch.manual_seed(rule_seed(s.seed, "init", str(s.depth), str(s.width)))
+    net = MLP(
+        MLPSettings(hidden=(s.width,) * s.depth, dropout=0.0, missing_indicators=False),
+        n_outputs=1,
+        n_features=len(s.features),
+    )
+    net.fit_scaling(x)
+    n_params = sum(p.numel() for p in net.parameters())
+    opt = make_optimizer(s.optimizer, net.parameters(), s.lr, weight_decay=0.0)
+    batch = s.batch_size or s.n_train
+    gen = torch.Generator().manual_seed(rule_seed(s.seed, "batches"))
+    records = set(record_epochs(s.epochs, s.n_records))
+    history = []
+    t0 = time.perf_counter()
+    net.train()
+    for epoch in range(1, s.epochs + 1):
+        perm = torch.randperm(s.n_train, generator=gen) if batch < s.n_train else None
+        for i in range(0, s.n_train, batch):
+            idx = perm[i : i + batch] if perm is not None else slice(None)
+            loss = F.binary_cross_entropy_with_logits(net(x[idx])[:, 0], target[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        if epoch in records:
+            row = {"epoch": epoch}
+            row.update({f"train_{k}": v for k, v in _errors(net, x, y_clean, y_noisy).items()})
+            row.update({f"test_{k}": v for k, v in _errors(net, x_test, y_test).items()})
+            history.append(row)
+    seconds = time.perf_counter() - t0
+    final = history[-1]
+    log.info(
+        "depth %d width %d (%d parameters, %d events, %.0f %% flipped): train error %.3f "
+        "(noisy labels), test error %.3f, test AUC %.3f, %.1f s",
+        s.depth,
+        s.width,
+        n_params,
+        s.n_train,
+        100 * s.label_noise,
+        final["train_error_noisy"],
+        final["test_error"],
+        final["test_auc"],
+        seconds,
+    )
+    result = {
+        "settings": asdict(s),
+        "n_params": int(n_params),
+        "n_test": int(len(y_test)),
+        "seconds": seconds,
+        "final": final,
+        "history": history,
+    }
+    write_json(output, result)
+    return result

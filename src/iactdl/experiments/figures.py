@@ -1,0 +1,420 @@
+"""The experiments' figures and tables, one function per figure (:mod:`iactdl.evaluate.style`).
+
+Each function reads the sweep points' files (JSON summaries, CSV histories), aggregates over the
+repetitions (mean and standard deviation over seeds) and writes the figure as PDF and PNG, and its
+table, whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from iactdl.evaluate import style
+from iactdl.evaluate.style import save_figure
+
+__all__ = [
+    "capacity_table",
+    "interpolation_threshold",
+    "plot_capacity",
+    "optimiser_histories",
+    "optimiser_table",
+    "plot_optimisers",
+    "inductive_bias_table",
+    "crossing_size",
+    "plot_inductive_bias",
+]
+
+log = logging.getLogger(__name__)
+
+OPTIMISER_LABELS = {"sgd": "SGD", "nesterov": "SGD + Nesterov", "adam": "Adam", "adamw": "AdamW"}
+SCHEDULE_LABELS = {
+    "constant": "constant",
+    "step": "step",
+    "cosine": "cosine",
+    "warmup": "warm-up + cosine",
+}
+
+
+def _atomic_text(path: str | os.PathLike, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+# ------------------------------------------------------------------ 1. capacity and double descent
+def capacity_table(points: Sequence[str | os.PathLike]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(final errors per point, errors per recorded epoch per point) of the capacity sweep."""
+    finals, epochs = [], []
+    for path in points:
+        d = json.loads(Path(path).read_text())
+        s = d["settings"]
+        key = {
+            "depth": s["depth"],
+            "width": s["width"],
+            "seed": s["seed"],
+            "n_params": d["n_params"],
+        }
+        finals.append(
+            {
+                **key,
+                **d["final"],
+                "n_train": s["n_train"],
+                "label_noise": s["label_noise"],
+                "epochs": s["epochs"],
+            }
+        )
+        epochs += [{**key, **row} for row in d["history"]]
+    return pd.DataFrame(finals), pd.DataFrame(epochs)
+
+
+def interpolation_threshold(final: pd.DataFrame, tolerance: float = 0.01) -> float:
+    """Parameters of the smallest net whose mean training error (noisy labels) is <= tolerance."""
+    mean = final.groupby("n_params")["train_error_noisy"].mean().sort_index()
+    reached = mean[mean <= tolerance]
+    return float(reached.index[0]) if len(reached) else float("nan")
+
+
+def _mean_std(df: pd.DataFrame, by: str | list, col: str) -> pd.DataFrame:
+    g = df.groupby(by)[col]
+    return pd.DataFrame({"mean": g.mean(), "std": g.std(ddof=1), "n": g.size()}).reset_index()
+
+
+def _line_band(ax, x, mean, std, **kw) -> None:
+    ax.plot(x, mean, **kw)
+    std = np.nan_to_num(np.asarray(std, dtype=float))
+    if np.any(std > 0):
+        ax.fill_between(x, mean - std, mean + std, color=kw.get("color"), alpha=0.2, lw=0)
+
+
+def plot_capacity(
+    points: Sequence[str | os.PathLike],
+    outputs: Sequence[str | os.PathLike],
+    epochwise_widths: Sequence[int] = (),
+) -> dict:
+    """Train and test error, and test AUC, against parameters; test error against epochs.
+
+    Returns the numbers the caption quotes: the U-curve minimum, the peak, the threshold.
+    """
+    final, hist = capacity_table(points)
+    n_train = int(final["n_train"].iloc[0])
+    noise = float(final["label_noise"].iloc[0])
+    epochs = int(final["epochs"].iloc[0])
+    fig, axes = style.subplots(1, 3, columns=2, aspect=0.3)
+    ax_e, ax_a, ax_t = axes
+    facts: dict = {"n_train": n_train, "label_noise": noise, "epochs": epochs, "depths": {}}
+    for k, (depth, df) in enumerate(final.groupby("depth")):
+        ls = style.LINESTYLES[k]
+        tr = _mean_std(df, "n_params", "train_error_noisy")
+        te = _mean_std(df, "n_params", "test_error")
+        auc = _mean_std(df, "n_params", "test_auc")
+        suffix = f" ({depth} hidden layers)" if final["depth"].nunique() > 1 else ""
+        _line_band(
+            ax_e,
+            tr["n_params"],
+            tr["mean"],
+            tr["std"],
+            color=style.colour(0),
+            ls=ls,
+            marker="o",
+            label=f"train (noisy labels){suffix}",
+        )
+        _line_band(
+            ax_e,
+            te["n_params"],
+            te["mean"],
+            te["std"],
+            color=style.colour(1),
+            ls=ls,
+            marker="s",
+            label=f"test{suffix}",
+        )
+        _line_band(
+            ax_a,
+            auc["n_params"],
+            auc["mean"],
+            auc["std"],
+            color=style.colour(2),
+            ls=ls,
+            marker="^",
+            label=f"test{suffix}",
+        )
+        threshold = interpolation_threshold(df)
+        below = te[te["n_params"] < threshold] if np.isfinite(threshold) else te
+        u_min = below.loc[below["mean"].idxmin()] if len(below) else None
+        peak = te.loc[te["mean"].idxmax()] if len(te) else None
+        facts["depths"][int(depth)] = {
+            "interpolation_threshold_params": threshold,
+            "u_minimum": None
+            if u_min is None
+            else {"n_params": int(u_min["n_params"]), "test_error": float(u_min["mean"])},
+            "peak": None
+            if peak is None
+            else {"n_params": int(peak["n_params"]), "test_error": float(peak["mean"])},
+            "widest": {
+                "n_params": int(te["n_params"].iloc[-1]),
+                "test_error": float(te["mean"].iloc[-1]),
+            },
+        }
+        if np.isfinite(threshold):
+            for ax in (ax_e, ax_a):
+                ax.axvline(threshold, color=style.colour(7), ls=ls, lw=0.8)
+    for ax in (ax_e, ax_a):
+        ax.axvline(n_train, color=style.colour(4), ls=":", lw=1.0)
+        ax.set_xscale("log")
+        ax.set_xlabel("parameters")
+    ax_e.text(
+        n_train,
+        0.98,
+        " params = events",
+        transform=ax_e.get_xaxis_transform(),
+        va="top",
+        fontsize=6,
+        color=style.colour(4),
+    )
+    ax_e.set_ylabel("error rate (fraction misclassified)")
+    ax_e.set_ylim(bottom=0)
+    ax_e.axhline(noise, color=style.colour(7), lw=0.6, ls="--")
+    ax_e.text(ax_e.get_xlim()[0], noise, f" {noise:.0%} flipped", va="bottom", fontsize=6)
+    ax_e.legend(loc="lower left")
+    ax_e.set_title(f"(a) {n_train} events, {noise:.0%} labels flipped")
+    ax_a.set_ylabel("test ROC AUC")
+    ax_a.set_title("(b) solid line: interpolation threshold")
+    # (c) epoch-wise: test error against epochs for a few widths (mean over seeds)
+    widths = [w for w in epochwise_widths if w in set(hist["width"])] or sorted(set(hist["width"]))
+    depth0 = hist["depth"].min()
+    for k, w in enumerate(widths):
+        h = hist[(hist["width"] == w) & (hist["depth"] == depth0)]
+        m = _mean_std(h, "epoch", "test_error")
+        params = int(h["n_params"].iloc[0])
+        _line_band(
+            ax_t,
+            m["epoch"],
+            m["mean"],
+            m["std"],
+            color=style.colour(k),
+            ls=style.LINESTYLES[k],
+            label=f"width {w} ({params} params)",
+        )
+    ax_t.set_xscale("log")
+    ax_t.set_xlabel("epoch")
+    ax_t.set_ylabel("test error rate")
+    ax_t.set_title("(c) epoch-wise")
+    ax_t.legend(loc="best")
+    save_figure(fig, outputs)
+    log.info("capacity: %s", facts)
+    return facts
+
+
+# ------------------------------------------------------------------ 2. optimisers and schedules
+_RUN = re.compile(
+    r"(?P<net>[^/]+)/(?P<opt>[^/]+)/(?P<schedule>[^/]+)/lr(?P<lr>[^_/]+)_seed(?P<rep>\d+)"
+)
+
+
+def optimiser_histories(runs: Sequence[str | os.PathLike]) -> pd.DataFrame:
+    """All histories of the optimiser sweep in one frame (net, optimizer, schedule, lr, rep)."""
+    frames = []
+    for path in runs:
+        m = _RUN.search(Path(path).as_posix())
+        if m is None:
+            raise ValueError(f"{path}: not an optimiser run path (.../net/opt/schedule/lrX_seedN)")
+        h = pd.read_csv(path)
+        if h.empty:  # a diverged run: no epoch to show
+            log.warning("%s: no epochs (the run diverged)", path)
+            continue
+        frames.append(
+            h.assign(
+                net=m["net"],
+                optimizer=m["opt"],
+                schedule=m["schedule"],
+                lr=float(m["lr"]),
+                rep=int(m["rep"]),
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def optimiser_table(hist: pd.DataFrame) -> pd.DataFrame:
+    """Best validation AUC (max over epochs) and loss per combination: mean and std over seeds."""
+    best = hist.groupby(["net", "optimizer", "schedule", "lr", "rep"]).agg(
+        best_val_auc=("val_auc", "max"),
+        best_val_loss=("val_loss", "min"),
+        wall_seconds=("wall_seconds", "max"),
+    )
+    g = best.groupby(["net", "optimizer", "schedule", "lr"])
+    table = g.agg(
+        best_val_auc=("best_val_auc", "mean"),
+        best_val_auc_std=("best_val_auc", "std"),
+        best_val_loss=("best_val_loss", "mean"),
+        best_val_loss_std=("best_val_loss", "std"),
+        wall_seconds=("wall_seconds", "mean"),
+        seeds=("best_val_auc", "size"),
+    ).reset_index()
+    return table.sort_values(["net", "best_val_auc"], ascending=[True, False])
+
+
+def _tex_table(table: pd.DataFrame) -> str:
+    lines = [
+        r"\begin{tabular}{lllrcc}",
+        r"\hline",
+        r"net & optimiser & schedule & lr & best val.\ AUC & best val.\ loss \\",
+        r"\hline",
+    ]
+    for r in table.itertuples():
+        lines.append(
+            f"{r.net} & {OPTIMISER_LABELS.get(r.optimizer, r.optimizer)} & "
+            f"{SCHEDULE_LABELS.get(r.schedule, r.schedule)} & {r.lr:g} & "
+            f"${r.best_val_auc:.4f} \\pm {np.nan_to_num(r.best_val_auc_std):.4f}$ & "
+            f"${r.best_val_loss:.4f} \\pm {np.nan_to_num(r.best_val_loss_std):.4f}$ \\\\"
+        )
+    lines += [r"\hline", r"\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+def plot_optimisers(
+    runs: Sequence[str | os.PathLike],
+    outputs: Sequence[str | os.PathLike],
+    table_csv: str | os.PathLike | None = None,
+    table_tex: str | os.PathLike | None = None,
+) -> pd.DataFrame:
+    """Validation loss against epoch and against wall time, per net; colour = optimiser,
+    line style = schedule; mean over seeds with a +-1 std band. Writes the table of best val AUC."""
+    hist = optimiser_histories(runs)
+    nets = list(dict.fromkeys(hist["net"]))
+    opts = [o for o in OPTIMISER_LABELS if o in set(hist["optimizer"])]
+    schedules = [s for s in SCHEDULE_LABELS if s in set(hist["schedule"])]
+    fig, axes = style.subplots(len(nets), 2, columns=2, aspect=0.32, squeeze=False)
+    for row, net in enumerate(nets):
+        ax_ep, ax_t = axes[row]
+        for i, opt in enumerate(opts):
+            for j, sched in enumerate(schedules):
+                h = hist[
+                    (hist["net"] == net) & (hist["optimizer"] == opt) & (hist["schedule"] == sched)
+                ]
+                if h.empty:
+                    continue
+                g = h.groupby("epoch")
+                mean, std = g["val_loss"].mean(), g["val_loss"].std(ddof=1)
+                wall = g["wall_seconds"].mean()
+                lr = h["lr"].iloc[0]
+                kw = dict(color=style.colour(i), ls=style.LINESTYLES[j], lw=1.0)
+                label = f"{OPTIMISER_LABELS[opt]} (lr {lr:g}), {SCHEDULE_LABELS[sched]}"
+                _line_band(ax_ep, mean.index, mean.values, std.values, label=label, **kw)
+                _line_band(ax_t, wall.values, mean.values, std.values, **kw)
+        ax_ep.set_xlabel("epoch")
+        ax_t.set_xlabel("wall time / s (mean over seeds)")
+        for ax in (ax_ep, ax_t):
+            ax.set_ylabel("validation loss (BCE)")
+        ax_ep.set_title(f"{net}: validation loss per epoch")
+        ax_t.set_title(f"{net}: against wall time")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=6)
+    save_figure(fig, outputs)
+    table = optimiser_table(hist)
+    if table_csv:
+        _atomic_text(table_csv, table.to_csv(index=False, float_format="%.5g"))
+    if table_tex:
+        _atomic_text(table_tex, _tex_table(table))
+    return table
+
+
+# ------------------------------------------------------------------ 3. inductive bias
+def inductive_bias_table(points: Sequence[str | os.PathLike]) -> pd.DataFrame:
+    """Test AUC per (model, training events): mean and std over seeds."""
+    rows = []
+    for path in points:
+        p = Path(path)
+        d = json.loads(p.read_text())
+        rows.append(
+            {
+                "model": p.parent.name,
+                "size": p.stem.split("_seed")[0],
+                "n_train": d["n_train"],
+                "seed": d["seed"],
+                "test_auc": d["test_auc"],
+                "n_params": d["n_params"],
+                "seconds": d["seconds"],
+            }
+        )
+    df = pd.DataFrame(rows)
+    g = df.groupby(["model", "size"])
+    table = g.agg(
+        n_train=("n_train", "mean"),
+        test_auc=("test_auc", "mean"),
+        test_auc_std=("test_auc", "std"),
+        seeds=("test_auc", "size"),
+        n_params=("n_params", "first"),
+        seconds=("seconds", "mean"),
+    ).reset_index()
+    table["n_train"] = table["n_train"].round().astype(int)
+    return table.drop(columns="size").sort_values(["model", "n_train"]).reset_index(drop=True)
+
+
+def crossing_size(table: pd.DataFrame, model: str, reference: str) -> float:
+    """Training events at which ``model``'s mean test AUC first rises above ``reference``'s
+    (linear interpolation in log events); NaN if it never does, its smallest size if it starts
+    above."""
+    a = table[table["model"] == model].set_index("n_train")["test_auc"]
+    b = table[table["model"] == reference].set_index("n_train")["test_auc"]
+    common = a.index.intersection(b.index).sort_values()
+    if len(common) == 0:
+        return float("nan")
+    diff = (a[common] - b[common]).to_numpy()
+    n = np.asarray(common, dtype=float)
+    if diff[0] > 0:
+        return float(n[0])
+    for k in range(1, len(n)):
+        if diff[k - 1] <= 0 < diff[k]:
+            t = -diff[k - 1] / (diff[k] - diff[k - 1])
+            return float(np.exp(np.log(n[k - 1]) + t * (np.log(n[k]) - np.log(n[k - 1]))))
+    return float("nan")
+
+
+def plot_inductive_bias(
+    points: Sequence[str | os.PathLike],
+    outputs: Sequence[str | os.PathLike],
+    table_csv: str | os.PathLike | None = None,
+    reference: str = "",
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Test AUC against training events (log x) per model, mean and +-1 std over seeds."""
+    table = inductive_bias_table(points)
+    labels = dict(labels or {})
+    # the configured order (labels), then any other model of the points
+    order = [m for m in labels if m in set(table["model"])]
+    order += [m for m in dict.fromkeys(table["model"]) if m not in order]
+    fig, ax = style.subplots(columns=1, aspect=0.75)
+    for k, model in enumerate(order):
+        t = table[table["model"] == model]
+        ax.errorbar(
+            t["n_train"],
+            t["test_auc"],
+            yerr=np.nan_to_num(t["test_auc_std"]),
+            color=style.colour(k),
+            ls=style.LINESTYLES[k],
+            marker=style.MARKERS[k],
+            capsize=2,
+            label=labels.get(model, model),
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel("training events")
+    ax.set_ylabel("test ROC AUC")
+    fig.legend(loc="outside lower center", ncols=1)
+    save_figure(fig, outputs)
+    if reference and reference in set(table["model"]):
+        table["crosses_reference_at"] = table["model"].map(
+            {m: crossing_size(table, m, reference) for m in table["model"].unique()}
+        )
+    if table_csv:
+        _atomic_text(table_csv, table.to_csv(index=False, float_format="%.5g"))
+    return table

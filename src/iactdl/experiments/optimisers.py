@@ -1,0 +1,132 @@
+"""Experiment 2, optimisers and learning-rate schedules: one training run per sweep point.
+
+A point is (net, optimiser, schedule, learning rate, seed): the net's config entry with those
+settings, trained by the pipeline's engine (:func:`iactdl.fit.engine.fit`, which has SGD, SGD with
+Nesterov momentum (Sutskever et al. 2013), Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter
+2019), and the constant, step and cosine-with-warm-up schedules) on a seeded subset of the training
+split, without early stopping, so every run has the same number of epochs. The validation loss and
+AUC per epoch and the wall time are the point's history.
+
+The learning rate of each (net, optimiser) is chosen on the validation split (:func:`choose_lr`):
+among the grid's rates, trained with the constant schedule and the first seed, the one with the
+lowest validation loss at any epoch. Those grid runs are themselves points of the sweep, so the
+chosen rate's constant-schedule run of the first seed is reused, not trained twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from iactdl.experiments.training import train_entry, write_json
+from iactdl.fit.engine import HISTORY_COLUMNS, TrainingDiverged
+
+__all__ = ["optimiser_point", "choose_lr", "read_lr"]
+
+log = logging.getLogger(__name__)
+
+HISTORY_FIELDS = (*HISTORY_COLUMNS, "wall_seconds")
+
+
+def optimiser_point(
+    entry: Mapping,
+    optimizer: str,
+    schedule: str,
+    lr: float,
+    seed: int,
+    train_path: str | os.PathLike,
+    val_path: str | os.PathLike,
+    n_train: int,
+    n_val: int,
+    output: str | os.PathLike,
+    history: str | os.PathLike,
+    threads: int = 1,
+) -> dict:
+    """Train one point and write its summary (JSON) and per-epoch history (CSV)."""
+    entry = {
+        **dict(entry),
+        "optimizer": optimizer,
+        "schedule": schedule,
+        "lr": float(lr),
+        "patience": 0,
+    }
+    try:
+        _, result, facts = train_entry(entry, train_path, val_path, n_train, n_val, seed, threads)
+    except TrainingDiverged as err:
+        # a rate of the grid that is too large is a result (it loses the choice), not a failure
+        log.warning("%s: diverged: %s", output, err)
+        summary = {
+            "optimizer": optimizer,
+            "schedule": schedule,
+            "lr": float(lr),
+            "seed": int(seed),
+            "diverged": True,
+            "best_val_loss": math.inf,
+            "best_val_auc": math.nan,
+        }
+        _write_csv(history, [], fieldnames=HISTORY_FIELDS)
+        write_json(output, summary)
+        return summary
+    wall = 0.0
+    rows = []
+    for row in result.history:
+        wall += float(row["seconds"])
+        rows.append({**row, "wall_seconds": round(wall, 3)})
+    aucs = [r["val_auc"] for r in rows if math.isfinite(r["val_auc"])]
+    summary = {
+        **facts,
+        "optimizer": optimizer,
+        "schedule": schedule,
+        "lr": float(lr),
+        "seed": int(seed),
+        "best_val_loss": result.best_val_loss,
+        "best_val_auc": max(aucs) if aucs else math.nan,
+        "final_val_loss": rows[-1]["val_loss"],
+        "wall_seconds": wall,
+        "diverged": False,
+    }
+    log.info("%s: %s", output, summary)
+    _write_csv(history, rows)
+    write_json(output, summary)
+    return summary
+
+
+def choose_lr(points: Mapping[float, str | os.PathLike], output: str | os.PathLike) -> dict:
+    """Pick the rate whose run (constant schedule, first seed) reached the lowest validation loss.
+
+    ``points`` maps each grid rate to that run's summary JSON; ties go to the smaller rate.
+    """
+    losses = {}
+    for lr, path in points.items():
+        loss = json.loads(Path(path).read_text())["best_val_loss"]
+        losses[float(lr)] = math.inf if loss is None else float(loss)
+    if not losses:
+        raise ValueError("choose_lr: the learning-rate grid is empty")
+    best = min(sorted(losses), key=lambda lr: losses[lr])
+    if not math.isfinite(losses[best]):
+        raise ValueError(f"every learning rate of the grid diverged: {losses}")
+    result = {"lr": best, "val_loss_by_lr": {f"{k:g}": v for k, v in sorted(losses.items())}}
+    log.info("chose lr %g from %s", best, result["val_loss_by_lr"])
+    write_json(output, result)
+    return result
+
+
+def read_lr(path: str | os.PathLike) -> float:
+    """The rate :func:`choose_lr` wrote."""
+    return float(json.loads(Path(path).read_text())["lr"])
+
+
+def _write_csv(path: str | os.PathLike, rows: Sequence[dict], fieldnames=None) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fieldnames or list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    os.replace(tmp, path)

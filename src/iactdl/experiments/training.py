@@ -1,0 +1,115 @@
+"""Training one net of a sweep point: a seeded subset of the training split, the engine, a score.
+
+The optimiser and inductive-bias experiments train the pipeline's own nets with the pipeline's own
+engine (:func:`iactdl.fit.engine.fit`) on seeded subsets of the simulated splits; this module is
+the part they share. A sweep point's settings are a net entry of the config (the keys of
+``models:`` entries of kind net, :mod:`iactdl.models.nets.entry`), so a point trains exactly what
+the pipeline would train with that entry.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from iactdl.fit.engine import FitResult, evaluate, fit
+from iactdl.fit.entry import fit_settings
+from iactdl.fit.losses import multitask_loss
+from iactdl.fit.train import heads_for, load_split
+from iactdl.io import n_events
+from iactdl.models.nets import NETS, build_net
+
+__all__ = ["subset_rows", "train_entry", "score", "write_json"]
+
+
+def subset_rows(path: str | os.PathLike, n: int, seed: int) -> np.ndarray | None:
+    """Sorted rows of the first ``n`` events of a seeded permutation of ``path`` (None: all).
+
+    Subsets of one seed are nested (n=500 lies inside n=2000), so the points of a learning curve
+    differ by added events only, and every model of a sweep sees the same events.
+    """
+    total = n_events(path)
+    if n <= 0 or n >= total:
+        return None
+    perm = np.random.default_rng(seed).permutation(total)
+    return np.sort(perm[:n])
+
+
+def train_entry(
+    entry: Mapping,
+    train_path: str | os.PathLike,
+    val_path: str | os.PathLike,
+    n_train: int,
+    n_val: int,
+    seed: int,
+    threads: int = 1,
+) -> tuple[torch.nn.Module, FitResult, dict]:
+    """Fit the net of config ``entry`` on ``n_train`` events (0 = all) and validate on ``n_val``.
+
+    Returns the net (weights of the epoch with the lowest validation loss, as the pipeline keeps),
+    the engine's result, and facts about the run (events, parameters, device).
+    """
+    torch.set_num_threads(max(1, int(threads)))
+    entry = dict(entry)
+    net_name = entry["net"]
+    task = entry.get("task", "separation")
+    features = list(entry.get("features") or []) if NETS[net_name][2] == "features" else []
+    train = load_split(train_path, net_name, features, task, subset_rows(train_path, n_train, seed))
+    val = load_split(val_path, net_name, features, task, subset_rows(val_path, n_val, seed + 1))
+    n = len(train["is_gamma"])
+    # small subsets: at most a quarter of the events per batch, so that every epoch takes >= 4 steps
+    entry["batch_size"] = max(1, min(int(entry.get("batch_size", 256)), n // 4))
+    settings = fit_settings(entry, seed, net_name)
+    torch.manual_seed(settings.seed)  # initialisation
+    net = build_net(net_name, entry.get("settings"), heads_for(entry), len(features) or None)
+    net.fit_scaling(**{k: train[k] for k in net.input_names})
+    result = fit(net, train, val, settings, progress=False)
+    facts = {
+        "net": net_name,
+        "n_train": n,
+        "n_val": len(val["is_gamma"]),
+        "n_params": int(sum(p.numel() for p in net.parameters())),
+        "batch_size": settings.batch_size,
+        "epochs_run": len(result.history),
+        "best_epoch": result.best_epoch,
+        "train_seconds": float(sum(result.train_seconds)),
+    }
+    return net, result, facts
+
+
+def score(net: torch.nn.Module, entry: Mapping, path: str | os.PathLike, n: int, seed: int) -> dict:
+    """Loss and ROC AUC of ``net`` on ``n`` events (0 = all) of the dataset file ``path``."""
+    net_name = entry["net"]
+    features = list(entry.get("features") or []) if NETS[net_name][2] == "features" else []
+    data = load_split(
+        path, net_name, features, entry.get("task", "separation"), subset_rows(path, n, seed)
+    )
+    loss, auc, _ = evaluate(net, data, multitask_loss, batch_size=2048)
+    return {"loss": loss, "auc": auc, "n_events": len(data["is_gamma"])}
+
+
+def write_json(path: str | os.PathLike, obj) -> None:
+    """Write ``obj`` as JSON whole or not at all (temporary name, then rename); NaN -> null."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(_clean(obj), indent=1))
+    os.replace(tmp, path)
+
+
+def _clean(obj):
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return _clean(obj.item())
+    return obj

@@ -1,0 +1,7 @@
+"""Rule `figures_index`, thin: log to the rule's log, write results/paper/figures.md."""
+
+from iactdl.evaluate.report import write_figure_index
+from iactdl.rule_log import rule_logging
+
+with rule_logging(snakemake.log[0], "figures_index"):  # noqa: F821
+    write_figure_index(snakemake.params.notes, snakemake.output.index)  # noqa: F821
