@@ -15,6 +15,7 @@ SMALL = {
     "hexcnn": {"channels": [8, 16], "head_hidden": 16, "dropout": 0.0},
     "deepsets": {"phi": [32, 32], "rho": [32]},
     "settransformer": {"dim": 32, "heads": 4, "blocks": 2, "inducing_points": 8, "head_hidden": 32},
+    "pixelmlp": {"hidden": [32], "dropout": 0.0},
 }
 
 

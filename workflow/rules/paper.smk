@@ -61,6 +61,7 @@ rule figures_index:
         "../../envs/cpu.yaml"
     params:
         notes=get_figure_notes,
+        figures_dir=results("figures"),
         src=src("evaluate.report"),
     script:
         "../scripts/figures_index.py"

@@ -31,17 +31,19 @@ def first_sentence(text: str) -> str:
     return text[: m.start() + 1] if m else text
 
 
-def write_figure_index(notes: Mapping[str, str], output: str | os.PathLike) -> None:
-    """Markdown: one line per figure (PDF and PNG path) with its sentence; written atomically."""
+def write_figure_index(
+    notes: Mapping[str, str], output: str | os.PathLike, figures_dir: str = "results/figures"
+) -> None:
+    """Markdown: one line per figure (its PDF path) with its sentence; written atomically."""
     lines = [
         "# Figures of the paper",
         "",
-        "Every figure as `results/figures/<name>.pdf` (for the paper) and `.png` (to look at);",
+        f"Every figure as `{figures_dir}/<name>.pdf` (for the paper) and `.png` (to look at);",
         "`snakemake --report report.html` shows them with their full captions.",
         "",
     ]
     for stem, sentence in notes.items():
-        lines.append(f"- **{stem}** (`results/figures/{stem}.pdf`): {sentence}")
+        lines.append(f"- **{stem}** (`{figures_dir}/{stem}.pdf`): {sentence}")
     path = Path(output)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
