@@ -15,7 +15,7 @@
 # its keys in another order gives the same params (Snakemake compares their repr) and reruns
 # nothing. Lists keep their order (it means something). A dict a rule builds itself for its
 # params must go through canonical(...) as well; list(config["models"]) is sorted by name.
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from snakemake.utils import validate
 
@@ -313,10 +313,10 @@ def get_shift_output():
 
 
 # The paper: every figure (its path under results/figures/ without suffix; a PDF and a PNG each)
-# and every table. A stage adds its own next to the rule that makes them, in its .smk file:
+# and every table. A stage adds its own in its .smk file, next to the job that makes them, e.g.
 #     PAPER_FIGURES.append("adaptation/dann_roc")
 #     PAPER_TABLES.append(results("paper/adaptation.csv"))
-# and marks the PNG with report(..., caption=..., category=...), so `rule paper`, `rule all`, the
+# and marks the PNG with report(..., caption=..., category=...), so the paper and all targets, the
 # report and results/paper/figures.md pick it up; FIGURE_NOTES[stem] is the figure's one sentence
 # in figures.md (default: the first sentence of its caption file in workflow/report/).
 PAPER_FIGURES = ["roc", "gammaness", "energy_resolution", "migration", "learning_curves"]
@@ -579,11 +579,11 @@ def get_optimiser_gpus(wildcards):
 
 def get_lr_grid_points(wildcards):
     """lr -> summary of the constant-schedule, first-seed run at each rate of the grid."""
-    grid = _experiment("optimisers")["learning_rates"][wildcards.optimizer]
+    net, opt = wildcards.opt_net, wildcards.optimizer
+    grid = _experiment("optimisers")["learning_rates"][opt]
     return {
         _lr_name(lr): results(
-            f"experiments/optimisers/{wildcards.opt_net}/{wildcards.optimizer}"
-            f"/constant/lr{_lr_name(lr)}_seed0.json"
+            f"experiments/optimisers/{net}/{opt}/constant/lr{_lr_name(lr)}_seed0.json"
         )
         for lr in grid
     }
@@ -672,7 +672,8 @@ def get_paper_figure_pngs(wildcards):
 
 def caption_file(figure):
     """The report caption of a figure: workflow/report/<figure with / as _>.rst."""
-    return Path(workflow.basedir) / "workflow" / "report" / (figure.replace("/", "_") + ".rst")
+    name = "_".join(PurePosixPath(figure).parts)
+    return Path(workflow.basedir, "workflow", "report", f"{name}.rst")
 
 
 def get_figure_notes(wildcards):
@@ -687,5 +688,5 @@ def get_figure_notes(wildcards):
         elif path.exists():
             notes[figure] = first_sentence(render_caption(path, config))
         else:
-            notes[figure] = "(no caption: add " + str(path.relative_to(workflow.basedir)) + ")"
+            notes[figure] = f"(no caption: add {path.relative_to(workflow.basedir)})"
     return notes
