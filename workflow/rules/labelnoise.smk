@@ -11,7 +11,7 @@ rule train_onoff:
     input:
         train=results("datasets/observed_train.h5"),
     output:
-        model=results("models/{model}/model.joblib"),
+        model=results("models/{model}/model.skops"),
         info=results("models/{model}/model.json"),
         cv=results("models/{model}/cv.csv"),
     log:
@@ -38,7 +38,7 @@ rule train_onoff_oracle:
         train=results("datasets/observed_train.h5"),
         truth=results("simulated/observed_truth.h5"),
     output:
-        model=results("labelnoise/{model}/oracle/model.joblib"),
+        model=results("labelnoise/{model}/oracle/model.skops"),
         info=results("labelnoise/{model}/oracle/model.json"),
     log:
         results("logs/train_onoff_oracle/{model}.log"),
