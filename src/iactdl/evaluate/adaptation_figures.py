@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
-from iactdl.evaluate.figures import plt, save_figure
+from iactdl.evaluate.style import plt, save_figure
 from iactdl.io import read_attrs, read_columns
 
 __all__ = ["plot_adaptation_bars", "plot_representation", "plot_onoff_gammaness"]
