@@ -238,7 +238,7 @@ def get_evaluate_input(wildcards):
 def get_model_file(wildcards):
     """The file predict loads (a baseline's model.skops, a net's model.pt): an input, so that a
     replaced model file reruns the predictions (model.json records its SHA-256 as well)."""
-    name = "model.skops" if config["models"][wildcards.model]["kind"] == "baseline" else "model.pt"
+    name = "model.skops" if model_entry(wildcards.model)["kind"] == "baseline" else "model.pt"
     return results(f"models/{wildcards.model}/{name}")
 
 
