@@ -7,6 +7,17 @@
 # observed_val without truth. labelnoise_comparison builds the paper's central comparison.
 
 
+# this stage's figures in the paper's list (the report and results/paper/figures.md read it)
+if onoff_models():
+    PAPER_FIGURES.append("comparison")
+    for _model in onoff_models():
+        PAPER_FIGURES.append(f"reliability_{_model}")
+        FIGURE_NOTES[f"reliability_{_model}"] = (
+            f"Reliability of {_model}'s gammaness on observed_test before and after Menon's "
+            "correction, beside its oracle's: the correction should bring it onto the diagonal."
+        )
+
+
 rule train_onoff:
     input:
         train=results("datasets/observed_train.h5"),
