@@ -130,28 +130,22 @@ def _importance_weights(
 
 def train_adapted_net(
     *,
-    train_path: str | os.PathLike,
-    val_path: str | os.PathLike,
-    target_path: str | os.PathLike,
     entry: Mapping,
-    seed: int,
-    model_dir: str | os.PathLike,
+    target_path: str | os.PathLike,
     weight_target_path: str | os.PathLike | None = None,
     diagnostics_path: str | os.PathLike | None = None,
-    threads: int = 1,
-    resume_path: str | os.PathLike | None = None,
     name: str = "",
-    progress: bool = True,
-    gpus: int | None = None,
+    **job,
 ) -> dict:
     """Train the net of an adapted ``entry`` (see the module doc) and write it like
     :func:`iactdl.fit.train.train_net`; ``model.json`` gains ``adapt`` and ``selection``.
-    ``gpus``: the GPUs the job was given (the rule's ``resources.gpu``): they decide the device.
 
     ``target_path``: the observed_train events with the net's inputs (the DANN target stream);
     ``weight_target_path``: observed_train's feature table (importance weights; default
     ``target_path``); ``diagnostics_path``: ``results/shift/diagnostics.json`` (iwdann's prior
-    when the entry gives none).
+    when the entry gives none). ``job``: the other keywords of :func:`~iactdl.fit.train.train_net`
+    (``train_path``, ``val_path``, ``seed``, ``model_dir``, ``threads``, ``resume_path``,
+    ``progress``, ``gpus``: the GPUs the job was given, which decide the device), passed on.
     """
     name = name or "net"
     entry = dict(entry)
@@ -186,8 +180,8 @@ def train_adapted_net(
     def prepare(net, train, val, fit_settings, rows):
         if settings.method == "importance":
             w_train, w_val, summary = _importance_weights(
-                settings, train_path, val_path, weight_target_path or target_path, rows,
-                fit_settings.seed, threads,
+                settings, job["train_path"], job["val_path"], weight_target_path or target_path,
+                rows, fit_settings.seed, job.get("threads", 1),
             )  # fmt: skip
             train["sample_weight"], val["sample_weight"] = map(torch.from_numpy, (w_train, w_val))
             return net, None, {**meta, "importance_weights": summary}
@@ -202,35 +196,21 @@ def train_adapted_net(
         objective = DANNObjective(target, settings.dann(), fit_settings.batch_size, loss_fn)
         return model, objective, meta
 
-    return train_net(
-        train_path, val_path, plain, seed, model_dir, threads=threads, resume_path=resume_path,
-        name=name, progress=progress, prepare=prepare, gpus=gpus,
-    )  # fmt: skip
+    return train_net(entry=plain, name=name, prepare=prepare, **job)
 
 
 def train_oracle_net(
-    *,
-    train_path: str | os.PathLike,
-    val_path: str | os.PathLike,
-    truth_path: str | os.PathLike,
-    entry: Mapping,
-    seed: int,
-    model_dir: str | os.PathLike,
-    threads: int = 1,
-    resume_path: str | os.PathLike | None = None,
-    name: str = "",
-    progress: bool = True,
-    gpus: int | None = None,
+    *, entry: Mapping, truth_path: str | os.PathLike, name: str = "", **job
 ) -> dict:
     """The target oracle, a reference only: the net of ``entry`` trained on observed_train with its
-    hidden truth (validated on observed_val with its truth); it marks the ceiling of adaptation."""
+    hidden truth (validated on observed_val with its truth); it marks the ceiling of adaptation.
+    ``job``: the other keywords of :func:`~iactdl.fit.train.train_net`, passed on."""
     name = name or "oracle"
     entry = {k: v for k, v in dict(entry).items() if k != "adapt"}
     refuse_source_dependent(name, entry)
     meta = {"oracle": True, "selection": "lowest observed_val loss against the hidden truth"}
     return train_net(
-        train_path, val_path, entry, seed, model_dir, threads=threads, resume_path=resume_path,
-        name=name, progress=progress, truth_path=truth_path, gpus=gpus,
+        entry=entry, name=name, truth_path=truth_path, **job,
         prepare=lambda net, train, val, s, rows: (net, None, meta),
     )  # fmt: skip
 

@@ -28,7 +28,7 @@ from iactdl.fit.entry import NET_DEFAULTS, fit_settings
 from iactdl.io import PARTICLE_ID, InputError, atomic_path, n_events, read_columns
 from iactdl.models.nets import NETS, build_net, input_columns, net_inputs, save_net
 
-__all__ = ["choose_device", "device_name", "heads_for", "load_split", "train_net"]
+__all__ = ["choose_device", "device_name", "heads_for", "load_split", "train_net", "rule_job"]
 
 log = logging.getLogger(__name__)
 
@@ -246,3 +246,20 @@ def train_net(
             shutil.copyfile(resume, tmp)
         resume.unlink()
     return meta
+
+
+def rule_job(smk) -> dict:
+    """The keywords of :func:`train_net` that every net-training rule (``train_net``,
+    ``train_adapted``, ``train_oracle``) takes from its Snakemake job, so each rule's script adds
+    only what is its own (the adapted net's target stream, the oracle's truth file)."""
+    return {
+        "train_path": smk.input.train,
+        "val_path": smk.input.val,
+        "entry": smk.params.entry,
+        "seed": smk.params.seed,
+        "model_dir": Path(smk.output.model).parent,
+        "threads": smk.threads,
+        "resume_path": smk.params.resume,
+        "name": smk.wildcards.model,
+        "gpus": smk.resources.gpu,  # the job's GPUs decide the device
+    }
