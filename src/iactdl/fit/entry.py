@@ -26,7 +26,7 @@ from iactdl.fit.dann import DANNSettings
 from iactdl.fit.engine import FitSettings
 from iactdl.fit.optim import OPTIMIZERS, SCHEDULES
 from iactdl.models import validate_baseline_entry, validate_model_entry
-from iactdl.models.derived import DERIVED_FEATURES
+from iactdl.models.derived import SOURCE_DEPENDENT_COLUMNS, refuse_source_dependent_columns
 from iactdl.models.nets.registry import INPUT_COLUMNS, NETS, net_settings
 
 __all__ = [
@@ -127,7 +127,6 @@ def fit_settings(entry: Mapping, seed: int, name: str = "net") -> FitSettings:
 
 
 ADAPT_METHODS = ("dann", "iwdann", "importance")
-SOURCE_DEPENDENT_COLUMNS = ("source_x", "source_y", "distance", "alpha")
 # the importance weights' domain classifier reads the image features unless the entry names some
 DEFAULT_WEIGHT_FEATURES = tuple(DEFAULT_FEATURES)
 
@@ -179,15 +178,4 @@ def adapt_settings(name: str, entry: Mapping) -> AdaptSettings:
 def refuse_source_dependent(name: str, entry: Mapping) -> None:
     """Refuse source-dependent inputs in a model trained on observed events (see module doc)."""
     used = list(entry.get("features") or []) + list(entry.get("derived_features") or [])
-    bad = []
-    for col in used:
-        inputs = DERIVED_FEATURES[col][0] if col in DERIVED_FEATURES else (col,)
-        if col in SOURCE_DEPENDENT_COLUMNS or set(inputs) & set(SOURCE_DEPENDENT_COLUMNS):
-            bad.append(col)
-    if bad:
-        raise ValueError(
-            f"config models.{name}: {bad} depend on the assumed source position, refused in a "
-            f"model trained on observed events: the ON and OFF positions differ in the camera, so "
-            f"these inputs tell the model the region an event came from, not what its shower was. "
-            f"Drop them from features/derived_features."
-        )
+    refuse_source_dependent_columns(used, f"config models.{name}")

@@ -45,7 +45,6 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 __all__ = [
-    "SOURCE_DEPENDENT_COLUMNS",
     "NoiseEstimationError",
     "MenonCorrection",
     "alpha_from_attrs",
@@ -57,10 +56,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Columns that tell ON from OFF by geometry: the assumed source position is the region's own
-# (rotated about the camera centre), so a model reading it (or distance/alpha computed from it)
-# learns the region, not the particle.
-SOURCE_DEPENDENT_COLUMNS = ("source_x", "source_y")
 _TRUTH = ("is_gamma", "particle_id", "true_energy", "true_impact", "true_source_x", "true_source_y")
 
 
@@ -133,21 +128,10 @@ def check_source_independent(features, name: str = "model") -> None:
 
     ``features`` are the columns the model reads (derived features' inputs included).
     """
-    from iactdl.models.derived import DERIVED_FEATURES  # the names of the source-dependent ones
+    from iactdl.models.derived import refuse_source_dependent_columns
 
     features = list(features)
-    bad = [f for f in features if f in SOURCE_DEPENDENT_COLUMNS]
-    bad += [
-        f
-        for f in features
-        if f in DERIVED_FEATURES and set(DERIVED_FEATURES[f][0]) & set(SOURCE_DEPENDENT_COLUMNS)
-    ]
-    if bad:
-        raise ValueError(
-            f"{name}: feature(s) {sorted(set(bad))} depend on the assumed source position; an "
-            "ON/OFF-trained model cannot use them: the ON and OFF positions differ in the camera, "
-            "so they would tell ON from OFF by geometry, not by the physics of the shower"
-        )
+    refuse_source_dependent_columns(features, name)  # the same rule as domain adaptation's
     if "region" in features:
         raise ValueError(f"{name}: feature 'region' is the ON/OFF label itself, not an input")
     truth = [f for f in features if f in _TRUTH]

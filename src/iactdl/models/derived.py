@@ -22,7 +22,13 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["DERIVED_FEATURES", "derived_inputs", "compute_derived"]
+__all__ = [
+    "DERIVED_FEATURES",
+    "SOURCE_DEPENDENT_COLUMNS",
+    "derived_inputs",
+    "compute_derived",
+    "refuse_source_dependent_columns",
+]
 
 _TINY = 1e-9
 
@@ -99,3 +105,29 @@ def compute_derived(columns: Mapping[str, np.ndarray], names: Sequence[str]) -> 
     _check(names)
     cols = {k: np.asarray(columns[k], dtype=np.float64) for k in derived_inputs(names)}
     return {n: DERIVED_FEATURES[n][1](cols) for n in names}
+
+
+# The assumed source position (the pointing model's): a model trained on observed events that reads
+# it, or a derived feature computed from it (distance, alpha), learns the ON or OFF region an event
+# was recorded in, not its shower. Refused by ON/OFF training and by domain adaptation alike.
+SOURCE_DEPENDENT_COLUMNS = ("source_x", "source_y")
+
+
+def refuse_source_dependent_columns(columns: Sequence[str], where: str) -> None:
+    """Raise ``ValueError`` naming ``where`` and the reason if any of ``columns`` (dataset columns
+    or derived features) is or reads the assumed source position."""
+    bad = sorted(
+        {
+            col
+            for col in columns
+            if col in SOURCE_DEPENDENT_COLUMNS
+            or set(DERIVED_FEATURES.get(col, ((),))[0]) & set(SOURCE_DEPENDENT_COLUMNS)
+        }
+    )
+    if bad:
+        raise ValueError(
+            f"{where}: {bad} depend on the assumed source position, refused in a model trained on "
+            f"observed events: the ON and OFF positions differ in the camera, so these inputs tell "
+            f"the model the region an event came from, not what its shower was. Drop them from "
+            f"features/derived_features."
+        )
