@@ -37,7 +37,6 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from iactdl import __version__
 from iactdl.fit.labelnoise import (
     MenonCorrection,
     NoiseEstimationError,
@@ -50,10 +49,11 @@ from iactdl.fit.labelnoise import (
 from iactdl.io import InputError, column_names, data_attrs, read_columns
 from iactdl.models.baselines import (
     BaselineModel,
-    _summarise,
+    baseline_record,
     build_baseline,
     cross_validate,
     save_baseline,
+    summarise_cv,
 )
 
 __all__ = [
@@ -161,10 +161,6 @@ def _estimates(oof, s, settings) -> dict:
     return out
 
 
-def _write_model(out: Path, model, meta: dict, cv: pd.DataFrame | None) -> None:
-    save_baseline(out, model, meta, cv)  # model.skops + model.json (its SHA-256) [+ cv.csv]
-
-
 def fit_onoff_baseline(
     train: str | os.PathLike,
     model_dir: str | os.PathLike,
@@ -202,22 +198,12 @@ def fit_onoff_baseline(
     log.info("model %s: correction %s; out-of-fold clipped %s", name, chosen.to_dict(), clipped)
     fields = ("name", "task", "features", "estimator", "derived_features")
     model = OnOffModel(**{k: getattr(base, k) for k in fields}, correction=chosen)
-    meta = {
-        "name": name,
-        "kind": "baseline",
-        "task": "separation",
-        "labels": "on_off",
-        "entry": entry,
-        "features": model.feature_names,
-        "required_columns": model.required_columns,
-        "n_train": int(len(s)),
-        "n_on": int(s.sum()),
-        "n_off": int((s == 0).sum()),
-        "seed": int(seed),
-        "threads": int(threads),
-        "fit_seconds": time.perf_counter() - t0,
-        "cv": _summarise(scores),  # ROC AUC of ON against OFF (noisy labels)
-        "labelnoise": {
+    meta = baseline_record(
+        name, model, entry, n_train=len(s), seed=seed, threads=threads,
+        fit_seconds=time.perf_counter() - t0, labels="on_off", n_on=int(s.sum()),
+        n_off=int((s == 0).sum()),
+        cv=summarise_cv(scores),  # ROC AUC of ON against OFF (noisy labels)
+        labelnoise={
             "settings": settings,
             "alpha": alpha,
             "prior": PRIOR,
@@ -229,12 +215,11 @@ def fit_onoff_baseline(
             },
             "clipped_out_of_fold": clipped,
         },
-        "iactdl_version": __version__,
-    }
+    )  # fmt: skip
     cv = pd.DataFrame(
         {"event_id": cols["event_id"], "fold": fold, "target": s, "oof_prediction": oof}
     )
-    _write_model(Path(model_dir), model, meta, cv)
+    save_baseline(Path(model_dir), model, meta, cv)  # model.skops, cv.csv, model.json (SHA-256)
     return model
 
 
@@ -269,19 +254,10 @@ def fit_onoff_oracle(
     t0 = time.perf_counter()
     with threadpool_limits(threads):
         base.estimator.fit(x, y)
-    meta = {
-        "name": f"{name}_oracle",
-        "kind": "baseline",
-        "task": "separation",
-        "labels": "truth (oracle, reference only)",
-        "entry": base_entry(entry),
-        "features": base.feature_names,
-        "required_columns": base.required_columns,
-        "n_train": int(len(y)),
-        "n_gamma": int(y.sum()),
-        "seed": int(seed),
-        "fit_seconds": time.perf_counter() - t0,
-        "iactdl_version": __version__,
-    }
-    _write_model(Path(model_dir), base, meta, None)
+    meta = baseline_record(
+        f"{name}_oracle", base, base_entry(entry), n_train=len(y), seed=seed, threads=threads,
+        fit_seconds=time.perf_counter() - t0, labels="truth (oracle, reference only)",
+        n_gamma=int(y.sum()),
+    )  # fmt: skip
+    save_baseline(Path(model_dir), base, meta, None)
     return base

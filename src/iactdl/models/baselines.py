@@ -54,6 +54,8 @@ __all__ = [
     "MODEL_FILE",
     "TRUSTED_TYPES",
     "save_baseline",
+    "baseline_record",
+    "summarise_cv",
 ]
 
 log = logging.getLogger(__name__)
@@ -291,7 +293,8 @@ def cross_validate(model: BaselineModel, x, y, n_folds: int = 5, seed: int = 0):
     return oof, fold, scores
 
 
-def _summarise(scores: list[dict]) -> dict:
+def summarise_cv(scores: list[dict]) -> dict:
+    """Per-fold scores and, per score, their mean and standard deviation (``model.json: cv``)."""
     out = {"folds": scores}
     for key in scores[0]:
         vals = np.array([s[key] for s in scores])
@@ -343,21 +346,10 @@ def fit_baseline(
     out = Path(model_dir)
     out.mkdir(parents=True, exist_ok=True)
     cv = pd.DataFrame({"event_id": event_id, "fold": fold, "target": y, "oof_prediction": oof})
-    meta = {
-        "name": name,
-        "kind": "baseline",
-        "task": model.task,
-        "entry": entry,
-        "features": model.feature_names,
-        "required_columns": model.required_columns,
-        "n_train": int(len(y)),
-        "seed": int(seed),
-        "threads": int(threads),
-        "fit_seconds": fit_seconds,
-        "cv": _summarise(scores),
-        "val": val_scores,
-        "iactdl_version": __version__,
-    }
+    meta = baseline_record(
+        name, model, entry, n_train=len(y), seed=seed, threads=threads, fit_seconds=fit_seconds,
+        cv=summarise_cv(scores), val=val_scores,
+    )  # fmt: skip
     save_baseline(out, model, meta, cv)
     log.info(
         "model %s: CV %s, val %s",
@@ -366,6 +358,28 @@ def fit_baseline(
         val_scores,
     )
     return model
+
+
+def baseline_record(
+    name: str, model: BaselineModel, entry: Mapping, *, n_train: int, seed: int, threads: int,
+    fit_seconds: float, **extra,
+) -> dict:  # fmt: skip
+    """The ``model.json`` of a fitted baseline (plain, ON/OFF or oracle fit; :func:`save_baseline`
+    adds the model file's SHA-256): what every fit records, then ``extra``, what this one adds."""
+    return {
+        "name": name,
+        "kind": "baseline",
+        "task": model.task,
+        "entry": entry,
+        "features": model.feature_names,
+        "required_columns": model.required_columns,
+        "n_train": int(n_train),
+        "seed": int(seed),
+        "threads": int(threads),
+        "fit_seconds": fit_seconds,
+        **extra,
+        "iactdl_version": __version__,
+    }
 
 
 def save_baseline(
