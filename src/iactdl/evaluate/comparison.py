@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iactdl.io import atomic_paths
+
 __all__ = [
     "APPROACHES",
     "approach_of",
@@ -111,28 +113,18 @@ def _tex(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _atomic(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def write_comparison(df: pd.DataFrame, csv: str | os.PathLike, tex: str | os.PathLike) -> None:
-    """The table as CSV and as a LaTeX tabular (each written whole or not at all)."""
-    _atomic(Path(csv), lambda p: df.to_csv(p, index=False, float_format="%.6g"))
-    _atomic(Path(tex), lambda p: p.write_text(_tex(df)))
+    """The table as CSV and as a LaTeX tabular (both written, or neither new)."""
+    with atomic_paths(csv, tex) as (csv_tmp, tex_tmp):
+        df.to_csv(csv_tmp, index=False, float_format="%.6g")
+        tex_tmp.write_text(_tex(df))
 
 
 def plot_comparison(df: pd.DataFrame, pdf: str | os.PathLike, png: str | os.PathLike) -> None:
     """AUC, ECE and Li & Ma significance per approach, one marker per model family."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from iactdl.evaluate.style import save_figure  # sets the Agg backend first
 
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), sharey=True)
     ypos = {a: i for i, a in enumerate(APPROACHES)}
@@ -154,19 +146,14 @@ def plot_comparison(df: pd.DataFrame, pdf: str | os.PathLike, png: str | os.Path
     axes[0].invert_yaxis()
     axes[0].legend(loc="lower left", fontsize="small")
     fig.tight_layout()
-    for path in (pdf, png):
-        _atomic(
-            Path(path), lambda p, path=path: fig.savefig(p, format=Path(path).suffix[1:], dpi=150)
-        )
-    plt.close(fig)
+    save_figure(fig, (pdf, png), dpi=150)
 
 
 def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os.PathLike) -> None:
     """Reliability diagram of one ON/OFF model before and after correction, and of its oracle."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from iactdl.evaluate.style import save_figure  # sets the Agg backend first
 
     fig, ax = plt.subplots(figsize=(4.6, 4.2))
     ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--", label="perfect")
@@ -190,11 +177,7 @@ def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os
     ax.legend(fontsize="x-small", loc="upper left")
     ax.set_title(str(measurement.get("model")), fontsize="small")
     fig.tight_layout()
-    for path in (pdf, png):
-        _atomic(
-            Path(path), lambda p, path=path: fig.savefig(p, format=Path(path).suffix[1:], dpi=150)
-        )
-    plt.close(fig)
+    save_figure(fig, (pdf, png), dpi=150)
 
 
 def build_comparison(

@@ -244,7 +244,7 @@ def evaluate_labelnoise(
     ``test``/``val`` are the model's predictions on observed_test/observed_val; the thresholds
     are chosen on ``val`` without truth, the hidden ``truth`` scores ``test`` only.
     """
-    from iactdl.io import InputError, read_attrs, to_json
+    from iactdl.io import InputError, read_attrs, to_json, write_json
 
     def one(info_path, test_path, val_path):
         meta = json.loads(Path(info_path).read_text())
@@ -269,9 +269,5 @@ def evaluate_labelnoise(
     if oracle_info is not None:
         out["oracle"] = one(oracle_info, oracle_test, oracle_val)
     out = to_json(out)
-    path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(out, indent=2))
-    os.replace(tmp, path)  # whole or not at all
+    write_json(output, out)
     return out

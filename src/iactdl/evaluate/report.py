@@ -15,6 +15,8 @@ from types import SimpleNamespace
 
 import jinja2
 
+from iactdl.io import write_text_atomic
+
 __all__ = ["render_caption", "first_sentence", "write_figure_index"]
 
 
@@ -44,8 +46,4 @@ def write_figure_index(
     ]
     for stem, sentence in notes.items():
         lines.append(f"- **{stem}** (`{figures_dir}/{stem}.pdf`): {sentence}")
-    path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text("\n".join(lines) + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(output, "\n".join(lines) + "\n")

@@ -134,11 +134,12 @@ def band(
         ax.fill_between(x, mean - std, mean + std, color=color, alpha=0.2, lw=0)
 
 
-def save_figure(fig, outputs: Sequence[str | os.PathLike]) -> None:
-    """Save ``fig`` to every path (format from the suffix): all formats or none, then close it."""
+def save_figure(fig, outputs: Sequence[str | os.PathLike], **savefig) -> None:
+    """Save ``fig`` to every path (format from the suffix; ``savefig``: further keywords of
+    ``Figure.savefig``, e.g. ``dpi``): all formats or none, then close it."""
     try:
         with atomic_paths(*outputs) as tmps:
             for tmp in tmps:
-                fig.savefig(tmp)
+                fig.savefig(tmp, **savefig)
     finally:
         plt.close(fig)

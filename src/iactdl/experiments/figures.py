@@ -19,6 +19,7 @@ import pandas as pd
 
 from iactdl.evaluate import style
 from iactdl.evaluate.style import save_figure
+from iactdl.io import write_text_atomic
 
 __all__ = [
     "capacity_table",
@@ -41,14 +42,6 @@ SCHEDULE_LABELS = {
     "cosine": "cosine",
     "warmup": "warm-up + cosine",
 }
-
-
-def _atomic_text(path: str | os.PathLike, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 # ------------------------------------------------------------------ 1. capacity and double descent
@@ -322,9 +315,9 @@ def plot_optimisers(
     save_figure(fig, outputs)
     table = optimiser_table(hist)
     if table_csv:
-        _atomic_text(table_csv, table.to_csv(index=False, float_format="%.5g"))
+        write_text_atomic(table_csv, table.to_csv(index=False, float_format="%.5g"))
     if table_tex:
-        _atomic_text(table_tex, _tex_table(table))
+        write_text_atomic(table_tex, _tex_table(table))
     return table
 
 
@@ -416,5 +409,5 @@ def plot_inductive_bias(
             {m: crossing_size(table, m, reference) for m in table["model"].unique()}
         )
     if table_csv:
-        _atomic_text(table_csv, table.to_csv(index=False, float_format="%.5g"))
+        write_text_atomic(table_csv, table.to_csv(index=False, float_format="%.5g"))
     return table

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from iactdl.experiments.training import train_entry, write_json
 from iactdl.fit.engine import HISTORY_COLUMNS, TrainingDiverged
+from iactdl.io import atomic_path
 
 __all__ = ["optimiser_point", "choose_lr", "read_lr"]
 
@@ -122,11 +123,7 @@ def read_lr(path: str | os.PathLike) -> float:
 
 
 def _write_csv(path: str | os.PathLike, rows: Sequence[dict], fieldnames=None) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", newline="") as f:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fieldnames or list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    os.replace(tmp, path)

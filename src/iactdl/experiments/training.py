@@ -9,11 +9,8 @@ the pipeline would train with that entry.
 
 from __future__ import annotations
 
-import json
-import math
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -23,6 +20,7 @@ from iactdl.fit.entry import fit_settings
 from iactdl.fit.losses import multitask_loss
 from iactdl.fit.train import heads_for, load_split
 from iactdl.io import n_events
+from iactdl.io import write_json as io_write_json
 from iactdl.models.nets import NETS, build_net
 
 __all__ = ["subset_rows", "train_entry", "score", "write_json"]
@@ -95,21 +93,5 @@ def score(net: torch.nn.Module, entry: Mapping, path: str | os.PathLike, n: int,
 
 
 def write_json(path: str | os.PathLike, obj) -> None:
-    """Write ``obj`` as JSON whole or not at all (temporary name, then rename); NaN -> null."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(_clean(obj), indent=1))
-    os.replace(tmp, path)
-
-
-def _clean(obj):
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return _clean(obj.item())
-    return obj
+    """The experiments' results as compact JSON (indent 1), whole or not at all; NaN -> null."""
+    io_write_json(path, obj, indent=1)

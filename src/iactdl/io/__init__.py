@@ -24,7 +24,7 @@ from iactdl.io.hdf5 import (
     read_table,
     write_events,
 )
-from iactdl.io.jsonfile import to_json
+from iactdl.io.jsonfile import to_json, write_json
 from iactdl.io.photonstream import iter_photonstream, read_photonstream
 
 __all__ = [
@@ -55,4 +55,5 @@ __all__ = [
     "read_photonstream",
     "range_cut_masks",
     "to_json",
+    "write_json",
 ]

@@ -1,13 +1,18 @@
-"""Plain JSON/YAML types of results and config sections: NaN and infinities as ``null``."""
+"""Plain JSON/YAML types of results and config sections: NaN and infinities as ``null``; and the
+one JSON writer of the pipeline (whole or not at all)."""
 
 from __future__ import annotations
 
+import json
 import math
+import os
 from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["to_json"]
+from iactdl.io.atomic import write_text_atomic
+
+__all__ = ["to_json", "write_json"]
 
 
 def to_json(obj):
@@ -23,3 +28,8 @@ def to_json(obj):
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
+
+
+def write_json(path: str | os.PathLike, obj, indent: int = 2) -> None:
+    """Write ``obj`` as JSON (:func:`to_json`: NaN -> null) to ``path``, whole or not at all."""
+    write_text_atomic(path, json.dumps(to_json(obj), indent=indent))

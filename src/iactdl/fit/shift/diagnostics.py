@@ -36,14 +36,14 @@ import pandas as pd
 
 from iactdl.features.columns import FEATURE_UNITS, IMAGE_PRODUCTS
 from iactdl.fit.shift.domain import domain_classifier, domain_weights
-from iactdl.fit.shift.files import read_rows, subsample, write_csv, write_json, write_samples
+from iactdl.fit.shift.files import read_rows, subsample, write_csv, write_samples
 from iactdl.fit.shift.pixels import (
     pixel_channel_summaries,
     pixel_channel_values,
 )
 from iactdl.fit.shift.quantify import quantify_gamma_fraction
 from iactdl.fit.shift.twosample import two_sample_table
-from iactdl.io import InputError, column_names, iter_chunks, read_attrs, read_columns
+from iactdl.io import InputError, column_names, iter_chunks, read_attrs, read_columns, write_json
 
 __all__ = ["SHIFT_DEFAULTS", "check_shift_config", "default_shift_features", "shift_diagnostics"]
 

@@ -1,18 +1,17 @@
-"""Files of the shift diagnostics: seeded row subsets read chunk by chunk, atomic JSON, CSV and the
+"""Files of the shift diagnostics: seeded row subsets read chunk by chunk, atomic CSV and the
 .npz of the compared values (each written whole or not at all)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from iactdl.io import atomic_path, iter_chunks, read_columns, to_json, write_text_atomic
+from iactdl.io import atomic_path, iter_chunks, read_columns
 
-__all__ = ["subsample", "read_rows", "write_json", "write_csv", "write_samples"]
+__all__ = ["subsample", "read_rows", "write_csv", "write_samples"]
 
 
 def subsample(candidates: np.ndarray, max_events: int, seed: int) -> np.ndarray:
@@ -37,10 +36,6 @@ def read_rows(path, columns, rows: np.ndarray, chunk_size: int = 8192) -> dict[s
     return {
         c: np.concatenate(v) if v else read_columns(path, [c], 0, 0)[c] for c, v in parts.items()
     }
-
-
-def write_json(path: Path, obj) -> None:
-    write_text_atomic(path, json.dumps(to_json(obj), indent=2))
 
 
 def write_csv(path: Path, table: pd.DataFrame) -> None:
