@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from iactdl.features.columns import IMAGE_PRODUCTS
-from iactdl.features.split import DATASETS_DEFAULTS, quality_mask
+from iactdl.features.split import DATASETS_DEFAULTS, check_fractions, quality_mask
 from iactdl.io import (
     TRUTH_COLUMNS,
     EventWriter,
@@ -100,20 +100,10 @@ def event_hash_uniform(event_id: np.ndarray, salt: int = 0) -> np.ndarray:
 
 
 def check_observed_fractions(fractions: Mapping[str, float] | None) -> dict[str, float]:
-    """``{train, val, test}`` fractions, each in (0, 1) and summing to 1, or a ValueError."""
-    f = dict(fractions or DEFAULT_OBSERVED_FRACTIONS)
-    if set(f) != set(OBSERVED_SPLITS):
-        raise ValueError(
-            f"config datasets.observed_fractions: expected keys {list(OBSERVED_SPLITS)}, got "
-            f"{sorted(f)}"
-        )
-    values = [float(f[s]) for s in OBSERVED_SPLITS]
-    if min(values) <= 0 or abs(sum(values) - 1.0) > 1e-6:
-        raise ValueError(
-            "config datasets.observed_fractions: each fraction must be > 0 (every observed split "
-            f"is used) and they must sum to 1, got {f}"
-        )
-    return {s: float(f[s]) for s in OBSERVED_SPLITS}
+    """``{train, val, test}`` fractions (default: :data:`DEFAULT_OBSERVED_FRACTIONS`), each > 0
+    and summing to 1, or a ValueError naming ``datasets.observed_fractions`` (the simulations'
+    check, :func:`iactdl.features.split.check_fractions`)."""
+    return check_fractions(fractions or DEFAULT_OBSERVED_FRACTIONS, "observed_fractions")
 
 
 def observed_split_assignment(

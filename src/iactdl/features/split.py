@@ -65,28 +65,29 @@ DEFAULT_FRACTIONS = DATASETS_DEFAULTS["fractions"]
 GAMMA_SAMPLES = ("gamma", "gamma_diffuse")
 
 
-def check_fractions(fractions: Mapping[str, float]) -> dict[str, float]:
-    """``datasets.fractions`` checked: train, val and test each > 0 (every split is read: val for
-    early stopping, test for evaluation), summing to 1; raises ``ValueError`` naming the key."""
+def check_fractions(fractions: Mapping[str, float], key: str = "fractions") -> dict[str, float]:
+    """``datasets.{key}`` (``fractions``: the simulations' splits; ``observed_fractions``: the
+    observation's) checked: train, val and test each > 0 (every split is read: val for model
+    selection, test for the metrics), summing to 1; raises ``ValueError`` naming the key."""
+    where = f"datasets.{key}"
     missing = [s for s in SPLITS if s not in fractions]
     unknown = sorted(set(fractions) - set(SPLITS))
     if missing or unknown:
         raise ValueError(
-            f"datasets.fractions: expected exactly the keys {list(SPLITS)} (missing {missing}, "
+            f"{where}: expected keys {list(SPLITS)}, no others (missing {missing}, "
             f"unknown {unknown})"
         )
     for s in SPLITS:
         f = fractions[s]
         if isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 < f <= 1:
             raise ValueError(
-                f"datasets.fractions.{s}: expected a fraction in (0, 1], got {f!r} (an empty "
-                f"{s} split stops the pipeline later: val feeds early stopping, test the metrics)"
+                f"{where}.{s}: expected a fraction > 0 and <= 1, got {f!r} (an empty {s} split "
+                f"stops the pipeline later: val feeds model selection, test the metrics)"
             )
     total = sum(float(fractions[s]) for s in SPLITS)
     if abs(total - 1.0) > 1e-6:
         raise ValueError(
-            f"datasets.fractions: train + val + test must sum to 1, got {total:g} "
-            f"({dict(fractions)})"
+            f"{where}: train + val + test must sum to 1, got {total:g} ({dict(fractions)})"
         )
     return {s: float(fractions[s]) for s in SPLITS}
 
@@ -106,9 +107,9 @@ def check_datasets_config(section: Mapping | None) -> dict:
         raise ValueError(f"datasets.chunk_size: expected an integer, got {cfg['chunk_size']!r}")
     if cfg["chunk_size"] < 1:
         raise ValueError(f"datasets.chunk_size: expected >= 1, got {cfg['chunk_size']}")
-    from iactdl.features.observed_split import check_observed_fractions  # it imports this module
-
-    cfg["observed_fractions"] = check_observed_fractions(cfg["observed_fractions"])
+    cfg["observed_fractions"] = check_fractions(
+        cfg["observed_fractions"] or DATASETS_DEFAULTS["observed_fractions"], "observed_fractions"
+    )
     images = cfg["observed_train_images"]
     if isinstance(images, bool) or not isinstance(images, int) or images < 0:
         raise ValueError(
