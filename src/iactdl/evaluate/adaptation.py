@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from iactdl.evaluate.adaptation_figures import plot_adaptation_bars
+from iactdl.evaluate.latex import latex_table, tex_escape
 from iactdl.io import InputError, atomic_paths
 
 __all__ = ["ADAPTATION_COLUMNS", "study_rows", "adaptation_table", "write_adaptation_table"]
@@ -94,21 +95,23 @@ def adaptation_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _tex(t: pd.DataFrame) -> str:
-    lines = [
-        r"\begin{tabular}{llcccccc}",
-        r"net & method & seeds & AUC$_\mathrm{obs}$ & AUC$_\mathrm{sim}$ & gap closed"
-        r" & $\epsilon_\gamma^\mathrm{obs}$ & $S_\mathrm{Li\&Ma}$ \\ \hline",
-    ]
+    header = [
+        "net", "method", "seeds", r"AUC$_\mathrm{obs}$", r"AUC$_\mathrm{sim}$", "gap closed",
+        r"$\epsilon_\gamma^\mathrm{obs}$", r"$S_\mathrm{Li\&Ma}$",
+    ]  # fmt: skip
+    rows = []
     for r in t.itertuples():
         std = r.observed_auc_std if np.isfinite(r.observed_auc_std) else r.observed_auc_unc
         method = r.method + (r" (oracle: observed truth)" if r.method == "oracle" else "")
-        lines.append(
-            f"{r.net} & {method} & {r.n_seeds} & {r.observed_auc:.3f} $\\pm$ {std:.3f} & "
-            f"{r.simulated_auc:.3f} & {r.gap_closed:.2f} & {r.gamma_efficiency_observed:.2f} & "
-            f"{r.li_ma_significance:.1f} \\\\"
-        )
-    lines.append(r"\end{tabular}")
-    return "\n".join(lines).replace("nan", "--") + "\n"
+        rows.append(
+            [
+                tex_escape(r.net), tex_escape(method), str(r.n_seeds),
+                f"{r.observed_auc:.3f} $\\pm$ {std:.3f}", f"{r.simulated_auc:.3f}",
+                f"{r.gap_closed:.2f}", f"{r.gamma_efficiency_observed:.2f}",
+                f"{r.li_ma_significance:.1f}",
+            ]
+        )  # fmt: skip
+    return latex_table("llcccccc", header, rows).replace("nan", "--")
 
 
 def write_adaptation_table(

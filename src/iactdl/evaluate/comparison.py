@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from iactdl.evaluate.latex import latex_table, tex_escape
 from iactdl.io import atomic_paths
 
 __all__ = [
@@ -96,21 +97,20 @@ def comparison_table(
 
 
 def _tex(df: pd.DataFrame) -> str:
-    lines = [
-        r"\begin{tabular}{llllrrr}",
-        r"\hline",
-        r"approach & family & model & ROC AUC & ECE & $\epsilon_\gamma$ & $S_\mathrm{Li\&Ma}$ \\",
-        r"\hline",
-    ]
-    for r in df.itertuples():
-        model = str(r.model).replace("_", r"\_")
-        lines.append(
-            f"{r.approach} & {r.family} & {model} & ${r.roc_auc:.3f} \\pm {r.roc_auc_unc:.3f}$ & "
-            f"{r.ece:.3f} & ${r.gamma_efficiency:.3f} \\pm {r.gamma_efficiency_unc:.3f}$ & "
-            f"{r.li_ma_significance:.1f} \\\\"
-        )
-    lines += [r"\hline", r"\end{tabular}", ""]
-    return "\n".join(lines)
+    header = [
+        "approach", "family", "model", "ROC AUC", "ECE", r"$\epsilon_\gamma$",
+        r"$S_\mathrm{Li\&Ma}$",
+    ]  # fmt: skip
+    rows = [
+        [
+            r.approach, r.family, tex_escape(r.model),
+            f"${r.roc_auc:.3f} \\pm {r.roc_auc_unc:.3f}$", f"{r.ece:.3f}",
+            f"${r.gamma_efficiency:.3f} \\pm {r.gamma_efficiency_unc:.3f}$",
+            f"{r.li_ma_significance:.1f}",
+        ]
+        for r in df.itertuples()
+    ]  # fmt: skip
+    return latex_table("llllrrr", header, rows)
 
 
 def write_comparison(df: pd.DataFrame, csv: str | os.PathLike, tex: str | os.PathLike) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from iactdl.evaluate.latex import latex_table, tex_escape
 from iactdl.io import atomic_paths
 
 __all__ = ["summary_table", "write_summary", "to_latex"]
@@ -74,38 +75,32 @@ def _pm(value, unc, digits=3) -> str:
 
 def to_latex(table: pd.DataFrame) -> str:
     """A booktabs table (needs ``\\usepackage{booktabs}``); '--' where a model has no value."""
-    lines = [
-        r"\begin{tabular}{lllcccc}",
-        r"\toprule",
-        r"model & kind & task & AUC (sim. test) & AUC (observed) & "
-        r"$\Delta E/E$ (68\,\%) & $S_\mathrm{Li\&Ma}$ / $\sigma$ \\",
-        r"\midrule",
-    ]
+    header = [
+        "model", "kind", "task", "AUC (sim. test)", "AUC (observed)", r"$\Delta E/E$ (68\,\%)",
+        r"$S_\mathrm{Li\&Ma}$ / $\sigma$",
+    ]  # fmt: skip
+    rows = []
     for r in table.itertuples(index=False):
         res = None if pd.isna(r.energy_resolution) else r.energy_resolution
         sig = None if pd.isna(r.li_ma_sigma) else r.li_ma_sigma
-        lines.append(
-            " & ".join(
-                [
-                    r.model.replace("_", r"\_"),
-                    str(r.kind),
-                    str(r.task),
-                    _pm(
-                        None if pd.isna(r.auc_test) else r.auc_test,
-                        None if pd.isna(r.auc_test_unc) else r.auc_test_unc,
-                    ),
-                    _pm(
-                        None if pd.isna(r.auc_observed) else r.auc_observed,
-                        None if pd.isna(r.auc_observed_unc) else r.auc_observed_unc,
-                    ),
-                    _pm(res, None, 3),
-                    _pm(sig, None, 1),
-                ]
-            )
-            + r" \\"
+        rows.append(
+            [
+                tex_escape(r.model),
+                str(r.kind),
+                str(r.task),
+                _pm(
+                    None if pd.isna(r.auc_test) else r.auc_test,
+                    None if pd.isna(r.auc_test_unc) else r.auc_test_unc,
+                ),
+                _pm(
+                    None if pd.isna(r.auc_observed) else r.auc_observed,
+                    None if pd.isna(r.auc_observed_unc) else r.auc_observed_unc,
+                ),
+                _pm(res, None, 3),
+                _pm(sig, None, 1),
+            ]
         )
-    lines += [r"\bottomrule", r"\end{tabular}", ""]
-    return "\n".join(lines)
+    return latex_table("lllcccc", header, rows)
 
 
 def write_summary(metrics: Mapping[str, str], csv: str | os.PathLike, tex: str | os.PathLike):

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from iactdl.evaluate import style
+from iactdl.evaluate.latex import latex_table, tex_escape
 from iactdl.evaluate.style import save_figure
 from iactdl.io import write_text_atomic
 
@@ -257,21 +258,17 @@ def optimiser_table(hist: pd.DataFrame) -> pd.DataFrame:
 
 
 def _tex_table(table: pd.DataFrame) -> str:
-    lines = [
-        r"\begin{tabular}{lllrcc}",
-        r"\hline",
-        r"net & optimiser & schedule & lr & best val.\ AUC & best val.\ loss \\",
-        r"\hline",
-    ]
-    for r in table.itertuples():
-        lines.append(
-            f"{r.net} & {OPTIMISER_LABELS.get(r.optimizer, r.optimizer)} & "
-            f"{SCHEDULE_LABELS.get(r.schedule, r.schedule)} & {r.lr:g} & "
-            f"${r.best_val_auc:.4f} \\pm {np.nan_to_num(r.best_val_auc_std):.4f}$ & "
-            f"${r.best_val_loss:.4f} \\pm {np.nan_to_num(r.best_val_loss_std):.4f}$ \\\\"
-        )
-    lines += [r"\hline", r"\end{tabular}", ""]
-    return "\n".join(lines)
+    header = ["net", "optimiser", "schedule", "lr", r"best val.\ AUC", r"best val.\ loss"]
+    rows = [
+        [
+            tex_escape(r.net), OPTIMISER_LABELS.get(r.optimizer, r.optimizer),
+            SCHEDULE_LABELS.get(r.schedule, r.schedule), f"{r.lr:g}",
+            f"${r.best_val_auc:.4f} \\pm {np.nan_to_num(r.best_val_auc_std):.4f}$",
+            f"${r.best_val_loss:.4f} \\pm {np.nan_to_num(r.best_val_loss_std):.4f}$",
+        ]
+        for r in table.itertuples()
+    ]  # fmt: skip
+    return latex_table("lllrcc", header, rows)
 
 
 def plot_optimisers(
