@@ -112,36 +112,16 @@ def plot_capacity(
         te = _mean_std(df, "n_params", "test_error")
         auc = _mean_std(df, "n_params", "test_auc")
         suffix = f" ({depth} hidden layers)" if final["depth"].nunique() > 1 else ""
-        _line_band(
-            ax_e,
-            tr["n_params"],
-            tr["mean"],
-            tr["std"],
-            color=style.colour(0),
-            ls=ls,
-            marker="o",
-            label=f"train (noisy labels){suffix}",
+        curves = (
+            (ax_e, tr, "o", "train (noisy labels)"),
+            (ax_e, te, "s", "test"),
+            (ax_a, auc, "^", "test"),
         )
-        _line_band(
-            ax_e,
-            te["n_params"],
-            te["mean"],
-            te["std"],
-            color=style.colour(1),
-            ls=ls,
-            marker="s",
-            label=f"test{suffix}",
-        )
-        _line_band(
-            ax_a,
-            auc["n_params"],
-            auc["mean"],
-            auc["std"],
-            color=style.colour(2),
-            ls=ls,
-            marker="^",
-            label=f"test{suffix}",
-        )
+        for k_curve, (ax, m, marker, label) in enumerate(curves):
+            _line_band(
+                ax, m["n_params"], m["mean"], m["std"], color=style.colour(k_curve), ls=ls,
+                marker=marker, label=label + suffix,
+            )  # fmt: skip
         threshold = interpolation_threshold(df)
         below = te[te["n_params"] < threshold] if np.isfinite(threshold) else te
         u_min = below.loc[below["mean"].idxmin()] if len(below) else None
