@@ -11,17 +11,14 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.colors import LogNorm
 
-matplotlib.use("Agg")  # files only; no display on cluster nodes
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.colors import LogNorm  # noqa: E402
-
-from iactdl.evaluate import style  # noqa: E402
-from iactdl.evaluate.style import save_figure  # noqa: E402
-from iactdl.io import read_columns  # noqa: E402
-from iactdl.metrics import roc, roc_auc  # noqa: E402
+from iactdl.evaluate import style  # sets the Agg backend (files only) before any figure
+from iactdl.evaluate.style import save_figure
+from iactdl.io import read_columns
+from iactdl.metrics import roc, roc_auc
 
 __all__ = [
     "save_figure",
