@@ -3,6 +3,7 @@
 Every script runs its one library call inside :func:`rule_logging`, so progress goes to the rule's
 ``log:`` file and a failure is written there with its traceback before Snakemake reports the rule.
 Whatever the call writes to stderr (tqdm's progress bars, warnings) goes to the same file.
+:func:`model_job` gives the arguments every model-training rule takes from its job alike.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-__all__ = ["rule_logging"]
+__all__ = ["rule_logging", "model_job"]
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -40,3 +42,17 @@ def rule_logging(log_path: str, rule: str) -> Iterator[logging.Logger]:
             root.removeHandler(handler)
             handler.close()
         stream.close()
+
+
+def model_job(smk) -> dict:
+    """The keywords every model-training rule (baselines, ON/OFF models, nets) passes its library
+    call from its Snakemake job ``smk``: the model's ``name`` (the ``{model}`` wildcard), its config
+    ``entry`` and ``seed`` (params), ``model_dir`` (the folder of ``output.info``, its
+    ``model.json``) and ``threads``."""
+    return {
+        "name": smk.wildcards.model,
+        "entry": smk.params.entry,
+        "seed": smk.params.seed,
+        "model_dir": Path(smk.output.info).parent,
+        "threads": smk.threads,
+    }

@@ -1,12 +1,12 @@
 """Rule `train_adapted`, thin: log to the rule's log, call iactdl.fit.adapt.train_adapted_net."""
 
 from iactdl.fit.adapt import train_adapted_net
-from iactdl.fit.train import rule_job
+from iactdl.fit.train import net_job
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "train_adapted"):
     train_adapted_net(
-        **rule_job(snakemake),
+        **net_job(snakemake),
         target_path=snakemake.input.target,
         weight_target_path=snakemake.input.weight_target,
         diagnostics_path=snakemake.input.get("diagnostics"),

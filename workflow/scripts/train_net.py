@@ -1,7 +1,7 @@
 """Rule `train_net`, thin: log and progress bar to the rule's log, call iactdl.fit.train_net."""
 
-from iactdl.fit.train import rule_job, train_net
+from iactdl.fit.train import net_job, train_net
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "train_net"):  # tqdm's progress bar goes to the log too
-    train_net(**rule_job(snakemake))
+    train_net(**net_job(snakemake))

@@ -27,8 +27,9 @@ from iactdl.fit.engine import fit
 from iactdl.fit.entry import NET_DEFAULTS, fit_settings
 from iactdl.io import PARTICLE_ID, InputError, atomic_path, n_events, read_columns
 from iactdl.models.nets import NETS, build_net, input_columns, net_inputs, save_net
+from iactdl.rule_log import model_job
 
-__all__ = ["choose_device", "device_name", "heads_for", "load_split", "train_net", "rule_job"]
+__all__ = ["choose_device", "device_name", "heads_for", "load_split", "train_net", "net_job"]
 
 log = logging.getLogger(__name__)
 
@@ -248,18 +249,16 @@ def train_net(
     return meta
 
 
-def rule_job(smk) -> dict:
+def net_job(smk) -> dict:
     """The keywords of :func:`train_net` that every net-training rule (``train_net``,
-    ``train_adapted``, ``train_oracle``) takes from its Snakemake job, so each rule's script adds
-    only what is its own (the adapted net's target stream, the oracle's truth file)."""
+    ``train_adapted``, ``train_oracle``) takes from its Snakemake job: those of every model
+    (:func:`iactdl.rule_log.model_job`), the datasets, the scratch checkpoint and the job's GPUs.
+    Each rule's script adds only what is its own (the adapted net's target stream, the oracle's
+    truth file)."""
     return {
+        **model_job(smk),
         "train_path": smk.input.train,
         "val_path": smk.input.val,
-        "entry": smk.params.entry,
-        "seed": smk.params.seed,
-        "model_dir": Path(smk.output.model).parent,
-        "threads": smk.threads,
         "resume_path": smk.params.resume,
-        "name": smk.wildcards.model,
         "gpus": smk.resources.gpu,  # the job's GPUs decide the device
     }
