@@ -154,7 +154,12 @@ rule adaptation_table:
     threads: 1
     params:
         models=adaptation_study(),
-        src=src("evaluate.adaptation", "evaluate.adaptation_figures", "evaluate.figures"),
+        src=src(
+            "evaluate.adaptation",
+            "evaluate.adaptation_figures",
+            "evaluate.figures",
+            "evaluate.latex",
+        ),
     script:
         "../scripts/adaptation_table.py"
 

@@ -152,7 +152,7 @@ rule figure_optimisers:
         "../../envs/cpu.yaml"
     threads: 1
     params:
-        src=src("experiments.figures", "evaluate.style"),
+        src=src("experiments.figures", "evaluate.style", "evaluate.latex"),
     script:
         "../scripts/figure_optimisers.py"
 

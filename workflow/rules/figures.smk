@@ -140,6 +140,6 @@ rule summary_table:
     threads: 1
     params:
         models=list(config["models"]),
-        src=src("evaluate.summary"),
+        src=src("evaluate.summary", "evaluate.latex"),
     script:
         "../scripts/summary.py"

@@ -149,7 +149,7 @@ rule figure_reliability:
         "../../envs/cpu.yaml"
     threads: 1
     params:
-        src=src("evaluate.comparison"),
+        src=src("evaluate.comparison", "evaluate.style"),
     script:
         "../scripts/figure_reliability.py"
 
@@ -174,6 +174,6 @@ rule labelnoise_comparison:
     params:
         models=measured_models(),
         entries=config["models"],
-        src=src("evaluate.comparison"),
+        src=src("evaluate.comparison", "evaluate.latex", "evaluate.style"),
     script:
         "../scripts/labelnoise_comparison.py"
