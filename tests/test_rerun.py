@@ -504,6 +504,7 @@ def test_same_seed_same_bytes(built):
     watched += [results / "metrics" / f"{m}.json" for m in forests + nets]
     watched += [results / "models" / m / "cv.csv" for m in forests]
     watched += [results / "models" / m / "history.csv" for m in nets]
+    watched += [results / "models" / m / "model.pt" for m in nets]  # the weights themselves
     first = {p: p.read_bytes() for p in watched}
     trained = [(results / "models" / m / "model.json").relative_to(work) for m in forests + nets]
     proc = _run(work, "--configfile", TINY, "--forcerun", *map(str, trained))

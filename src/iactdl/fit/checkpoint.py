@@ -25,8 +25,10 @@ CHECKPOINT_FORMAT = "iactdl-checkpoint-1"
 def save_checkpoint(path: str | os.PathLike, state: dict) -> None:
     """``torch.save``, whole or not at all (:func:`iactdl.io.atomic_path`): a kill mid-write
     leaves the previous checkpoint intact."""
-    with atomic_path(path) as tmp:
-        torch.save({"format": CHECKPOINT_FORMAT, **state}, tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        # through a file object: given a path, torch names the archive's root folder after the
+        # (temporary, pid-bearing) file name, so the same weights gave different bytes per run
+        torch.save({"format": CHECKPOINT_FORMAT, **state}, f)
 
 
 def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict:

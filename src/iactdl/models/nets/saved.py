@@ -70,7 +70,8 @@ def save_net(net: torch.nn.Module, model_dir: str | os.PathLike, meta: Mapping) 
     )
     # both or neither: a model.json never describes weights that were not written
     with atomic_paths(model_dir / "model.pt", model_dir / "model.json") as (pt, info):
-        torch.save(net.state_dict(), pt)
+        with open(pt, "wb") as f:  # a file object: the bytes do not depend on the temp name
+            torch.save(net.state_dict(), f)
         meta["model_file"] = model_file_record(pt, "model.pt")  # checked before loading
         info.write_text(json.dumps(meta, indent=2, default=_json_default))
 
