@@ -2,7 +2,12 @@
 
 What is shown, against slurmctld/slurmd themselves (no mocks):
 
-- the whole tiny DAG completes with ``--workflow-profile profiles/slurm``;
+- the tiny DAG up to the metrics of the four nets and one baseline (simulate, extract, features,
+  split, train_net, train_baseline, predict, evaluate) completes with
+  ``--workflow-profile profiles/slurm``; the rest of the tiny DAG (stages 5-6, figures, the
+  experiment sweeps) is left to the local run of the whole tiny DAG (tests/test_rerun.py): on
+  SLURM every job pays a Snakemake start of several seconds on a 2-core CI machine (107 jobs took
+  over 20 minutes, the 56 up to the summary table 13);
 - the deep-net training jobs (rule ``train_net``) were submitted with a GPU request, on the ``gpu``
   partition, and were allocated the node's (fake) GPU gres: read back from ``scontrol show job``;
 - a job cancelled with ``scancel`` while running is retried (profile ``retries``) and the workflow
@@ -34,6 +39,11 @@ START = REPO / "tests" / "slurm" / "start.sh"
 STOP = REPO / "tests" / "slurm" / "stop.sh"
 STATE_DIR = "/tmp/iactdl-slurm-pytest"
 TINY = "tests/config/tiny.yaml"
+# what runs on SLURM: the metrics of every net (the GPU rule) and of one baseline
+TARGETS = [
+    f"results/tiny/metrics/{m}.json"
+    for m in ("mlp", "hexcnn", "deepsets", "settransformer", "hist_gbt")
+]
 GPU_RULE = "train_net"
 # hard wall-clock limit of one snakemake call; SIGKILL because a Snakemake that lost track of its
 # SLURM jobs ignores SIGTERM
@@ -171,7 +181,7 @@ class _Canceller(threading.Thread):
 @pytest.fixture(scope="module")
 def tiny_run(cluster, repo_copy):
     """Runs the tiny DAG once on SLURM, cancelling one running job (a train_net one if any)."""
-    dry = _snakemake(repo_copy, "--workflow-profile", "none", "-n", "--quiet", "rules",
+    dry = _snakemake(repo_copy, "--workflow-profile", "none", "-n", *TARGETS, "--quiet", "rules",
                      "--configfile", TINY, limit=300)  # fmt: skip
     assert dry.returncode == 0, f"tiny DAG does not build:\n{dry.stdout}\n{dry.stderr}"
     rules = set(re.findall(r"^(\w+)\s+\d+\s*$", dry.stdout, flags=re.M)) - {"total"}
@@ -180,7 +190,7 @@ def tiny_run(cluster, repo_copy):
     canceller = _Canceller(first, victim or "", after_s=3.0)
     canceller.start()
     t0 = time.monotonic()
-    proc = _snakemake(repo_copy, *_slurm_args("--configfile", TINY))
+    proc = _snakemake(repo_copy, *_slurm_args(*TARGETS, "--configfile", TINY))
     TIMINGS["tiny_dag_s"] = round(time.monotonic() - t0, 1)
     canceller.stop.set()
     canceller.join()
@@ -217,7 +227,7 @@ def test_tiny_dag_completes_on_slurm(tiny_run):
         if j["state"] != "COMPLETED" and (not cancelled or j["id"] != cancelled["id"])
     ]
     assert not bad, f"jobs not COMPLETED: {bad}"
-    again = _snakemake(tiny_run["copy"], "--workflow-profile", "none", "-n",
+    again = _snakemake(tiny_run["copy"], "--workflow-profile", "none", "-n", *TARGETS,
                        "--configfile", TINY, limit=300)  # fmt: skip
     assert "Nothing to be done" in again.stdout + again.stderr, again.stdout
 
