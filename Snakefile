@@ -1,6 +1,6 @@
 # iactdl: deep learning on IACT (FACT) events. The table of contents of the pipeline.
 # Run: snakemake --cores all            (the embedded default, simulated FACT events)
-#      snakemake --cores all paper      (every figure and table, the experiments included)
+#      snakemake --cores all paper      (all, plus the experiment sweeps: every figure and table)
 #      snakemake --report report.html   (the report: figures with captions, tables)
 #      snakemake --workflow-profile profiles/slurm   (a SLURM GPU cluster)
 from pathlib import Path
@@ -47,7 +47,7 @@ rule all:
 
 rule paper:
     input:
-        get_paper_output(),
+        get_final_output(experiments=True),
 
 
 # last: it collects the benchmark files of every rule defined above

@@ -42,6 +42,8 @@ pytestmark = pytest.mark.workflow
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = "tests/config/tiny.yaml"
+# the whole tiny DAG: the default target and `paper` (which adds the experiment sweeps)
+TARGETS = ("all", "paper")
 LIMIT_S = 1500  # one snakemake call, wall clock (SIGKILL after)
 COPY_IGNORE = shutil.ignore_patterns(
     ".git", ".snakemake", "results", "logs", "__pycache__", ".pytest_cache", ".ruff_cache", "*.h5"
@@ -74,7 +76,7 @@ def _run(work: Path, *args: str) -> subprocess.CompletedProcess:
 def _table(work: Path, configfile: str, detailed: bool = False) -> list[dict[str, str]]:
     """Rows of ``snakemake -n --summary`` (or --detailed-summary): one per output file."""
     flag = "--detailed-summary" if detailed else "--summary"
-    proc = _smk(work, "--dry-run", flag, "--configfile", configfile, limit=600)
+    proc = _smk(work, "--dry-run", flag, *TARGETS, "--configfile", configfile, limit=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
     lines = [ln for ln in proc.stdout.splitlines() if "\t" in ln]
     header = lines[0].split("\t")
@@ -224,7 +226,7 @@ def built(tmp_path_factory):
     work = tmp_path_factory.mktemp("rerun") / "repo"
     shutil.copytree(REPO, work, ignore=COPY_IGNORE, symlinks=True)
     t0 = time.monotonic()
-    _run(work, "--configfile", TINY)
+    _run(work, *TARGETS, "--configfile", TINY)
     print(f"\ntiny DAG built in {time.monotonic() - t0:.0f} s")
     graph = _table(work, TINY, detailed=True)
     assert graph, "the tiny DAG has no outputs"
@@ -236,7 +238,7 @@ def test_second_run_does_nothing_and_touches_nothing(built):
     work = built["work"]
     before = _snapshot(work)
     assert set(before) >= built["outputs"] - {""}, "outputs of the DAG missing after the run"
-    proc = _run(work, "--configfile", TINY)
+    proc = _run(work, *TARGETS, "--configfile", TINY)
     assert "Nothing to be done" in proc.stdout + proc.stderr, proc.stdout[-3000:]
     assert _snapshot(work) == before, "a second run changed files"
     assert _pending(work) == {}
@@ -352,7 +354,7 @@ def test_killed_training_is_finished_from_its_checkpoint(built, tmp_path):
     ]
     assert train_outputs, f"no train_net job for {name}"
 
-    cmd = ["snakemake", "--cores", "2", "--configfile", conf]
+    cmd = ["snakemake", "--cores", "2", *TARGETS, "--configfile", conf]
     proc = subprocess.Popen(cmd, cwd=work, env=_env(work), start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 900
@@ -375,7 +377,9 @@ def test_killed_training_is_finished_from_its_checkpoint(built, tmp_path):
     _show(f"after SIGKILL during train_net of {name}", pending)
     assert set(train_outputs) <= set(pending)
     assert ckpt.read_bytes() == ckpt_bytes, "the checkpoint changed before the rerun"
-    again = _run(work, "--configfile", conf)  # rerun-incomplete comes from profiles/default
+    again = _run(
+        work, *TARGETS, "--configfile", conf
+    )  # rerun-incomplete comes from profiles/default
     assert _pending(work, conf) == {}, "the rerun did not finish the DAG"
     log = next(r for r in graph if r["output_file"] == train_outputs[0])["log-file(s)"]
     text = "\n".join((work / f).read_text(errors="replace") for f in log.split(",") if f)
@@ -507,7 +511,7 @@ def test_same_seed_same_bytes(built):
     watched += [results / "models" / m / "model.pt" for m in nets]  # the weights themselves
     first = {p: p.read_bytes() for p in watched}
     trained = [(results / "models" / m / "model.json").relative_to(work) for m in forests + nets]
-    proc = _run(work, "--configfile", TINY, "--forcerun", *map(str, trained))
+    proc = _run(work, *TARGETS, "--configfile", TINY, "--forcerun", *map(str, trained))
     ran = set(re.findall(r"^(?:local)?rule (\w+):", proc.stdout + proc.stderr, flags=re.M))
     assert {"train_baseline", "train_net", "predict", "evaluate", "summary_table"} <= ran, ran
     history = {p for p in watched if p.name == "history.csv"}  # has each epoch's seconds
@@ -594,7 +598,7 @@ def test_report_has_every_figure_and_table(built, tmp_path):
     work, graph = built["work"], built["graph"]
     out = _results_dir(work).relative_to(work).as_posix()
     report = tmp_path / "report.html"
-    proc = _smk(work, "--report", str(report), "--configfile", TINY, limit=900)
+    proc = _smk(work, "--report", str(report), *TARGETS, "--configfile", TINY, limit=900)
     assert proc.returncode == 0, proc.stderr[-4000:]
     html = report.read_text(errors="replace")
     figures = sorted(

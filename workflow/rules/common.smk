@@ -112,9 +112,13 @@ def event_samples():
     return available_samples()
 
 
-def get_final_output():
+def get_final_output(experiments=False):
+    """The default target: stages 1-7 with every model, figure and table; the lecture's experiment
+    sweeps (their own targets) only with `experiments`, for the paper target: without them the DAG
+    stays within its half hour on 2 cores."""
     targets = expand(results("events/{sample}.h5"), sample=event_samples())
-    return targets + get_dataset_output() + get_paper_output() + get_shift_output()
+    paper = get_paper_output(experiments=experiments)
+    return targets + get_dataset_output() + paper + get_shift_output()
 
 
 # --- input functions of the simulate rules (simulate.smk) ---
@@ -323,6 +327,9 @@ PAPER_FIGURES = ["roc", "gammaness", "energy_resolution", "migration", "learning
 PAPER_TABLES = [results("paper/summary.csv"), results("paper/summary.tex")]
 FIGURE_NOTES = {}
 FIGURES = PAPER_FIGURES  # the old name
+# the experiment sweeps' figures and tables (experiments.smk): in `paper`, not in the default target
+EXPERIMENT_FIGURES = []
+EXPERIMENT_TABLES = []
 
 
 def models_of_task(task):
@@ -339,11 +346,14 @@ def models_with_energy():
     ]
 
 
-def get_paper_output():
-    """Every figure (PDF + PNG), every table and the metrics of every model."""
-    figures = expand(results("figures/{figure}.{ext}"), figure=PAPER_FIGURES, ext=["pdf", "png"])
+def get_paper_output(experiments=True):
+    """Every figure (PDF + PNG), every table and the metrics of every model; without the
+    experiment sweeps' figures and tables (experiments.smk) if not `experiments`."""
+    stems = [f for f in PAPER_FIGURES if experiments or f not in EXPERIMENT_FIGURES]
+    figures = expand(results("figures/{figure}.{ext}"), figure=stems, ext=["pdf", "png"])
+    tables = [t for t in PAPER_TABLES if experiments or t not in EXPERIMENT_TABLES]
     metrics = expand(results("metrics/{model}.json"), model=list(config["models"]))
-    return figures + PAPER_TABLES + metrics + get_labelnoise_output()
+    return figures + tables + metrics + get_labelnoise_output()
 
 
 # --- input functions of the domain-adaptation rules (adapt.smk) ---

@@ -1,18 +1,21 @@
 # The lecture's three experiments (iactdl.experiments), each a sweep whose every point is its own
 # job, so a cluster runs the points in parallel and editing one point's setting reruns that point
 # and the figure alone. Targets: `capacity`, `optimisers`, `inductive_bias` (and `experiments`,
-# all three); `paper` and `all` include every sweep that has points. Config section `experiments`
-# (config.yaml documents every key). Points read the simulated train/val/test splits only.
+# all three); `paper` includes every sweep that has points, the default target `all` none (a
+# half-hour of its own on 2 cores). Config section `experiments` (config.yaml documents every key).
+# Points read the simulated train/val/test splits only.
 
 # a sweep without points (no widths, nets or models: e.g. a config for FACT DL2 files) is left out
 if config["experiments"]["capacity"]["widths"]:
-    PAPER_FIGURES.append("experiments/capacity")
+    EXPERIMENT_FIGURES.append("experiments/capacity")
 if config["experiments"]["optimisers"]["nets"]:
-    PAPER_FIGURES.append("experiments/optimisers")
-    PAPER_TABLES.extend([results("paper/optimisers.csv"), results("paper/optimisers.tex")])
+    EXPERIMENT_FIGURES.append("experiments/optimisers")
+    EXPERIMENT_TABLES.extend([results("paper/optimisers.csv"), results("paper/optimisers.tex")])
 if config["experiments"]["inductive_bias"]["models"]:
-    PAPER_FIGURES.append("experiments/inductive_bias")
-    PAPER_TABLES.append(results("paper/inductive_bias.csv"))
+    EXPERIMENT_FIGURES.append("experiments/inductive_bias")
+    EXPERIMENT_TABLES.append(results("paper/inductive_bias.csv"))
+PAPER_FIGURES.extend(EXPERIMENT_FIGURES)
+PAPER_TABLES.extend(EXPERIMENT_TABLES)
 
 
 # --- 1. capacity and double descent: one job per (depth, width, repetition) ---

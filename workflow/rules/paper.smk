@@ -1,6 +1,6 @@
 # The paper around the figures of every stage: overview figures of the data and the features, and
 # results/paper/figures.md, the list of every figure with one sentence (from its report caption).
-# `rule paper` (Snakefile) builds get_paper_output(); `snakemake --report report.html` bundles every
+# `rule paper` (Snakefile) builds get_final_output(experiments=True); `snakemake --report` bundles every
 # output marked report(...) with its caption, by category. Stages add figures to PAPER_FIGURES
 # (common.smk) in their own .smk file, which must be included before this one.
 
