@@ -249,8 +249,9 @@ def get_model_file(wildcards):
 def get_predict_src(wildcards):
     """Source hash of the code a model's predictions depend on (nets: the whole models package)."""
     entry = model_entry(wildcards.model)
-    if entry.get("labelnoise") is not None:  # the ON/OFF model class lives in iactdl.fit.onoff
-        return src("evaluate.predictions", "models", "fit.onoff", "fit.labelnoise", "io")
+    if entry.get("labelnoise") is not None:  # the ON/OFF model classes live in iactdl.fit
+        own = "fit.onoff_net" if entry["kind"] == "net" else "fit.onoff"
+        return src("evaluate.predictions", "models", own, "fit.onoff", "fit.labelnoise", "io")
     if entry["kind"] == "baseline":
         return src("evaluate.predictions", "models.baselines", "models.derived", "io")
     return src("evaluate.predictions", "models", "io")
@@ -466,6 +467,31 @@ def get_representation_input(wildcards):
 def onoff_models():
     """Entries trained on the ON/OFF labels of observed_train (a `labelnoise` section)."""
     return [n for n, e in config["models"].items() if e.get("labelnoise") is not None]
+
+
+def onoff_baselines():
+    """ON/OFF baselines (rules train_onoff, train_onoff_oracle)."""
+    return [m for m in onoff_models() if config["models"][m]["kind"] == "baseline"]
+
+
+def onoff_nets():
+    """ON/OFF nets (rules train_onoff_net, train_onoff_oracle_net)."""
+    return [m for m in onoff_models() if config["models"][m]["kind"] == "net"]
+
+
+def get_onoff_net_input(wildcards):
+    """observed_train (with images for pixel-level nets) and observed_val: ON/OFF labels, no
+    truth."""
+    return {
+        "train": observed_train_file(model_entry(wildcards.model)),
+        "val": results("datasets/observed_val.h5"),
+    }
+
+
+def get_onoff_oracle_model_file(wildcards):
+    """The oracle's model file (baseline: model.skops, net: model.pt), an input of its predict."""
+    name = "model.skops" if model_entry(wildcards.model)["kind"] == "baseline" else "model.pt"
+    return results(f"labelnoise/{wildcards.model}/oracle/{name}")
 
 
 def measured_models():

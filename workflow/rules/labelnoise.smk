@@ -1,7 +1,8 @@
 # Stage 6: learning from ON/OFF labels with class-conditional label-noise correction (Menon et al.
-# 2015; iactdl.fit.labelnoise, iactdl.fit.onoff). A model entry with a `labelnoise` section is
-# trained on observed_train with label ON (region 0) = 1, OFF = 0, never on truth, and predicts the
-# corrected gammaness (and p_on). The oracle (the same estimator on the truth of the same
+# 2015; iactdl.fit.labelnoise, iactdl.fit.onoff, iactdl.fit.onoff_net). A model entry with a
+# `labelnoise` section is trained on observed_train (pixel nets: observed_train_images) with label
+# ON (region 0) = 1, OFF = 0, never on truth (baselines: train_onoff; nets: train_onoff_net,
+# validated on observed_val's ON/OFF labels), and predicts the corrected gammaness (and p_on). The oracle (the same estimator on the truth of the same
 # observed_train events) is reference only, in rules whose name says oracle. evaluate_labelnoise,
 # like evaluate, reads the hidden truth to score observed_test; thresholds are chosen on
 # observed_val without truth. labelnoise_comparison builds the paper's central comparison.
@@ -30,7 +31,7 @@ rule train_onoff:
     benchmark:
         results("benchmarks/train_onoff/{model}.tsv")
     wildcard_constraints:
-        model="|".join(onoff_models()) or "NO_ONOFF_MODELS",
+        model="|".join(onoff_baselines()) or "NO_ONOFF_BASELINES",
     conda:
         "../../envs/cpu.yaml"
     threads: 2
@@ -56,7 +57,7 @@ rule train_onoff_oracle:
     benchmark:
         results("benchmarks/train_onoff_oracle/{model}.tsv")
     wildcard_constraints:
-        model="|".join(onoff_models()) or "NO_ONOFF_MODELS",
+        model="|".join(onoff_baselines()) or "NO_ONOFF_BASELINES",
     conda:
         "../../envs/cpu.yaml"
     threads: 2
@@ -70,9 +71,69 @@ rule train_onoff_oracle:
         "../scripts/train_onoff_oracle.py"
 
 
+rule train_onoff_net:
+    input:
+        unpack(get_onoff_net_input),
+    output:
+        model=results("models/{model}/model.pt"),
+        info=results("models/{model}/model.json"),
+        history=results("models/{model}/history.csv"),
+        checkpoint=results("models/{model}/checkpoint.pt"),
+    log:
+        results("logs/train_onoff_net/{model}.log"),
+    benchmark:
+        results("benchmarks/train_onoff_net/{model}.tsv")
+    wildcard_constraints:
+        model="|".join(onoff_nets()) or "NO_ONOFF_NETS",
+    conda:
+        "../../envs/gpu.yaml"
+    threads: 2
+    resources:
+        gpu=get_net_gpus,
+        mem_mb=6000,
+    params:
+        entry=get_net_entry,
+        seed=get_onoff_seed,
+        resume=results("checkpoints/{model}.pt"),
+        src=src("models.nets", "fit", "io"),
+    script:
+        "../scripts/train_onoff_net.py"
+
+
+# the same net on the truth of the same observed events: train_oracle's script and library call
+rule train_onoff_oracle_net:
+    input:
+        unpack(get_oracle_input),
+    output:
+        model=results("labelnoise/{model}/oracle/model.pt"),
+        info=results("labelnoise/{model}/oracle/model.json"),
+        history=results("labelnoise/{model}/oracle/history.csv"),
+        checkpoint=results("labelnoise/{model}/oracle/checkpoint.pt"),
+    log:
+        results("logs/train_onoff_oracle_net/{model}.log"),
+    benchmark:
+        results("benchmarks/train_onoff_oracle_net/{model}.tsv")
+    wildcard_constraints:
+        model="|".join(onoff_nets()) or "NO_ONOFF_NETS",
+    conda:
+        "../../envs/gpu.yaml"
+    threads: 2
+    resources:
+        gpu=get_net_gpus,
+        mem_mb=6000,
+    params:
+        entry=get_net_entry,
+        seed=get_onoff_seed,
+        resume=results("checkpoints/{model}_onoff_oracle.pt"),
+        src=src("models.nets", "fit", "io"),
+    script:
+        "../scripts/train_oracle.py"
+
+
 rule predict_onoff_oracle:
     input:
         info=results("labelnoise/{model}/oracle/model.json"),
+        model=get_onoff_oracle_model_file,
         dataset=results("datasets/{split}.h5"),
     output:
         predictions=results("labelnoise/{model}/oracle/{split}.h5"),

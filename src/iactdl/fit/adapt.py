@@ -206,7 +206,8 @@ def train_oracle_net(
     hidden truth (validated on observed_val with its truth); it marks the ceiling of adaptation.
     ``job``: the other keywords of :func:`~iactdl.fit.train.train_net`, passed on."""
     name = name or "oracle"
-    entry = {k: v for k, v in dict(entry).items() if k != "adapt"}
+    # the same net as the adapted or ON/OFF-trained one, on truth: without their sections
+    entry = {k: v for k, v in dict(entry).items() if k not in ("adapt", "labelnoise")}
     refuse_source_dependent(name, entry)
     meta = {"oracle": True, "selection": "lowest observed_val loss against the hidden truth"}
     return train_net(

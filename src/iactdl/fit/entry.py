@@ -12,7 +12,9 @@ A net entry has the keys every model has (``kind``, ``task``, ``features``; see
 seed). ``features`` is the list of feature columns for ``mlp``; the image and set nets read fixed
 columns (``grid_image``; ``pixel_set`` + ``pixel_set_mask``), which ``features`` may list or leave
 empty. An ``adapt`` section (:class:`AdaptSettings`) opts a net into domain adaptation
-(:mod:`iactdl.fit.adapt`); it is checked here with the rest of the entry.
+(:mod:`iactdl.fit.adapt`); it is checked here with the rest of the entry. A ``labelnoise``
+section trains it on ON/OFF labels (:mod:`iactdl.fit.onoff_net`), checked by
+:func:`iactdl.fit.onoff.labelnoise_settings` in :func:`validate_entry`.
 """
 
 from __future__ import annotations
@@ -54,8 +56,12 @@ NET_DEFAULTS = {
     "require_gpu": False,
     "max_train_events": 0,
     "adapt": None,  # not adapted; a mapping (AdaptSettings) opts into domain adaptation
+    "labelnoise": None,  # trained on simulations; a mapping: ON/OFF labels (iactdl.fit.onoff_net)
 }
-NET_KEYS = ("net", "settings", "energy_head", "gpu", "require_gpu", "max_train_events", "adapt")
+NET_KEYS = (
+    "net", "settings", "energy_head", "gpu", "require_gpu", "max_train_events", "adapt",
+    "labelnoise",
+)  # fmt: skip
 COMMON_KEYS = ("kind", "task", "features", "description")
 FIT_KEYS = tuple(f.name for f in dataclasses.fields(FitSettings) if f.name != "seed")
 

@@ -11,13 +11,16 @@ the entry stays a normal model, plus a few keys)::
       labelnoise:
         noise_rates: known_alpha   # known_alpha | anchor | range: where the flip rates come from
 
-It is then trained on ``observed_train`` with label 1 for ON (region 0) and 0 for OFF, never on
-truth; ``alpha = 1 / n_off_regions`` comes from the file's attributes. k-fold cross-validation gives
-out-of-fold ``P(ON | x)``, from which the flip rates are also estimated without alpha (anchor and
-range, :func:`iactdl.fit.labelnoise.estimate_noise_rates`), for the record and for ``noise_rates:
-anchor | range``. The saved :class:`OnOffModel` predicts ``gammaness`` = the corrected posterior
-(:func:`iactdl.fit.labelnoise.menon_correction`) and ``p_on`` = the uncorrected ``P(ON | x)``.
+A baseline is then trained (:func:`fit_onoff_baseline`) on ``observed_train`` with label 1 for ON
+(region 0) and 0 for OFF, never on truth; ``alpha = 1 / n_off_regions`` comes from the file's
+attributes. k-fold cross-validation gives out-of-fold ``P(ON | x)``, from which the flip rates are
+also estimated without alpha (anchor and range, :func:`iactdl.fit.labelnoise.estimate_noise_rates`),
+for the record and for ``noise_rates: anchor | range``. The saved :class:`OnOffModel` predicts
+``gammaness`` = the corrected posterior (:func:`iactdl.fit.labelnoise.menon_correction`) and
+``p_on`` = the uncorrected ``P(ON | x)``.
 Source-dependent features are refused (:func:`iactdl.fit.labelnoise.check_source_independent`).
+A net entry with the same section is trained by :mod:`iactdl.fit.onoff_net` (validation on
+``observed_val``'s ON/OFF labels instead of cross-validation).
 
 The oracle (:func:`fit_onoff_oracle`, reference only, for rules whose name says oracle): the same
 estimator on the clean truth of the same ``observed_train`` events, joined by ``event_id``.
@@ -63,6 +66,7 @@ __all__ = [
     "base_entry",
     "fit_onoff_baseline",
     "fit_onoff_oracle",
+    "correction_record",
 ]
 
 log = logging.getLogger(__name__)
@@ -104,11 +108,18 @@ def labelnoise_settings(name: str, entry: Mapping) -> dict:
         )
     if entry.get("task") != "separation":
         raise ValueError(f"config models.{name}.task: ON/OFF labels train task separation only")
-    if entry.get("kind") != "baseline":
+    if entry.get("kind") not in ("baseline", "net"):
         raise ValueError(
-            f"config models.{name}.kind: {entry.get('kind')!r}; ON/OFF training is implemented for "
-            "baselines (nets: not yet)"
+            f"config models.{name}.kind: {entry.get('kind')!r}; ON/OFF training takes a baseline "
+            "(rule train_onoff) or a net (rule train_onoff_net)"
         )
+    if entry.get("kind") == "net" and entry.get("energy_head"):
+        raise ValueError(
+            f"config models.{name}.energy_head: true, but ON/OFF labels carry no energy; set "
+            "energy_head: false (the net learns P(ON | x) alone)"
+        )
+    if entry.get("adapt") is not None:
+        raise ValueError(f"config models.{name}: either `adapt` or `labelnoise`, not both")
     check_source_independent(
         list(entry.get("features", [])) + list(entry.get("derived_features", [])),
         f"config models.{name}",
@@ -145,13 +156,13 @@ def _design(model: BaselineModel, path, extra: list[str]):
     return model.design_matrix(cols, source=str(path)), cols
 
 
-def _estimates(oof, s, settings) -> dict:
-    """Every flip-rate estimate from the out-of-fold P(ON|x), or why it failed."""
+def _estimates(eta, s, settings) -> dict:
+    """Every flip-rate estimate from held-out P(ON|x), or why it failed."""
     out = {}
     for method in ("anchor", "range"):
         try:
             corr = estimate_noise_rates(
-                oof, s, method=method, quantiles=tuple(settings["quantiles"]),
+                eta, s, method=method, quantiles=tuple(settings["quantiles"]),
                 anchor_fraction=settings["anchor_fraction"],
                 rho_plus=0.0 if method == "anchor" else None,
             )  # fmt: skip
@@ -159,6 +170,39 @@ def _estimates(oof, s, settings) -> dict:
         except NoiseEstimationError as err:
             out[method] = err
     return out
+
+
+def correction_record(
+    name: str, settings: Mapping, alpha: float, eta_heldout, s, heldout: str
+) -> tuple[MenonCorrection, dict]:
+    """The correction ``settings`` choose and the ``labelnoise`` record of ``model.json``.
+
+    ``eta_heldout``: ``P(ON | x)`` of events the model was not fitted on (a baseline's out-of-fold
+    predictions, a net's on observed_val), ``s`` their ON/OFF labels; ``heldout`` says which.
+    The alpha-free estimates (anchor, range) come from them, known alpha from ``alpha``.
+    """
+    estimates = _estimates(eta_heldout, s, settings)
+    known = MenonCorrection.from_alpha(alpha)
+    chosen = (
+        known if settings["noise_rates"] == "known_alpha" else estimates[settings["noise_rates"]]
+    )
+    if isinstance(chosen, Exception):
+        raise NoiseEstimationError(f"model '{name}': {chosen}")
+    _, clipped = chosen(eta_heldout)
+    log.info("model %s: correction %s; held-out clipped %s", name, chosen.to_dict(), clipped)
+    return chosen, {
+        "settings": dict(settings),
+        "alpha": alpha,
+        "prior": PRIOR,
+        "correction": chosen.to_dict(),
+        "known_alpha": known.to_dict(),
+        "estimated_from": heldout,
+        "estimated": {
+            k: (v.to_dict() if isinstance(v, MenonCorrection) else {"error": str(v)})
+            for k, v in estimates.items()
+        },
+        "clipped_heldout": clipped,
+    }
 
 
 def fit_onoff_baseline(
@@ -187,15 +231,7 @@ def fit_onoff_baseline(
     with threadpool_limits(threads):
         oof, fold, scores = cross_validate(base, x, s, entry.get("cv_folds", 5), seed)
         base.estimator.fit(x, s)
-    estimates = _estimates(oof, s, settings)
-    known = MenonCorrection.from_alpha(alpha)
-    chosen = (
-        known if settings["noise_rates"] == "known_alpha" else estimates[settings["noise_rates"]]
-    )
-    if isinstance(chosen, Exception):
-        raise NoiseEstimationError(f"model '{name}': {chosen}")
-    _, clipped = chosen(oof)
-    log.info("model %s: correction %s; out-of-fold clipped %s", name, chosen.to_dict(), clipped)
+    chosen, record = correction_record(name, settings, alpha, oof, s, "out-of-fold")
     fields = ("name", "task", "features", "estimator", "derived_features")
     model = OnOffModel(**{k: getattr(base, k) for k in fields}, correction=chosen)
     meta = baseline_record(
@@ -203,18 +239,7 @@ def fit_onoff_baseline(
         fit_seconds=time.perf_counter() - t0, labels="on_off", n_on=int(s.sum()),
         n_off=int((s == 0).sum()),
         cv=summarise_cv(scores),  # ROC AUC of ON against OFF (noisy labels)
-        labelnoise={
-            "settings": settings,
-            "alpha": alpha,
-            "prior": PRIOR,
-            "correction": chosen.to_dict(),
-            "known_alpha": known.to_dict(),
-            "estimated": {
-                k: (v.to_dict() if isinstance(v, MenonCorrection) else {"error": str(v)})
-                for k, v in estimates.items()
-            },
-            "clipped_out_of_fold": clipped,
-        },
+        labelnoise=record,
     )  # fmt: skip
     cv = pd.DataFrame(
         {"event_id": cols["event_id"], "fold": fold, "target": s, "oof_prediction": oof}

@@ -25,7 +25,8 @@ import torch
 from iactdl import __version__
 from iactdl.fit.engine import fit
 from iactdl.fit.entry import NET_DEFAULTS, fit_settings
-from iactdl.io import PARTICLE_ID, InputError, atomic_path, n_events, read_columns
+from iactdl.fit.labelnoise import alpha_from_attrs, onoff_labels
+from iactdl.io import PARTICLE_ID, InputError, atomic_path, data_attrs, n_events, read_columns
 from iactdl.models.nets import NETS, build_net, input_columns, net_inputs, save_net
 from iactdl.rule_log import model_job
 
@@ -95,14 +96,29 @@ def load_split(
     task: str,
     rows: np.ndarray | None = None,
     truth_path: str | os.PathLike | None = None,
+    labels: str = "truth",
 ) -> dict[str, torch.Tensor]:
     """Inputs and targets of a dataset file as tensors (CPU). Energy task: gammas only.
 
-    ``truth_path``: the targets come from this truth file, joined on ``event_id`` (the observed
-    events' hidden truth: the target oracle alone passes it).
+    Where the separation target ``is_gamma`` comes from (``labels``):
+
+    - ``"truth"``: the file's ``is_gamma`` (simulations), or with ``truth_path`` the truth file,
+      joined on ``event_id`` (the observed events' hidden truth: oracles alone pass it);
+    - ``"onoff"``: the observed events' noisy labels ON (region 0) = 1, OFF = 0, with ``alpha``
+      from the file's ``n_off_regions`` (:func:`iactdl.fit.labelnoise.onoff_labels`); no truth
+      is read and there is no energy target.
     """
     kind = NETS[net][2]
-    if truth_path is None:
+    if labels == "onoff":
+        if truth_path is not None or task != "separation":
+            raise ValueError("ON/OFF labels: task separation, and no truth_path (no truth read)")
+        data = read_columns(path, input_columns(net, features) + ["region"], index=rows)
+        alpha = alpha_from_attrs(data_attrs(path), str(path))
+        data["is_gamma"] = onoff_labels(data.pop("region"), alpha, str(path))
+        data["true_energy"] = np.full(len(data["is_gamma"]), np.nan)  # no energy target
+    elif labels != "truth":
+        raise ValueError(f"labels = {labels!r}; expected 'truth' or 'onoff'")
+    elif truth_path is None:
         cols = input_columns(net, features) + ["is_gamma", "true_energy"]
         data = read_columns(path, cols, index=rows)
     else:
@@ -159,6 +175,8 @@ def train_net(
     prepare: Callable | None = None,
     truth_path: str | os.PathLike | None = None,
     gpus: int | None = None,
+    labels: str = "truth",
+    finalise: Callable | None = None,
 ) -> dict:
     """Fit the net of model ``entry`` and write ``model_dir/{model.pt, model.json, history.csv,
     checkpoint.pt}``. ``resume_path`` is the scratch checkpoint written every epoch (kept outside
@@ -168,7 +186,10 @@ def train_net(
     ``prepare(net, train, val, settings, rows) -> (model, objective, meta)``, after the net's
     scaling is fitted, turns plain training into another (domain adaptation,
     :mod:`iactdl.fit.adapt`): the engine fits ``model`` with ``objective``, ``net`` is saved and
-    ``meta`` joins its json. ``truth_path``: labels from a truth file (:func:`load_split`).
+    ``meta`` joins its json. ``truth_path``, ``labels``: where the targets of both splits come
+    from (:func:`load_split`). ``finalise(net, val) -> dict``, after training (the net holds its
+    best epoch's weights), adds what only the trained net can tell to its json (the ON/OFF net's
+    label-noise correction, :mod:`iactdl.fit.onoff_net`).
     ``gpus``: the GPUs the job was given (the rule's ``resources.gpu``; default: the entry's
     ``gpu``); it decides the device (:func:`choose_device`).
     """
@@ -188,7 +209,7 @@ def train_net(
         rng = np.random.default_rng(seed)
         rows = np.sort(rng.choice(n_events(train_path), size=limit, replace=False))
     try:
-        train = load_split(train_path, net_name, features, task, rows, truth_path)
+        train = load_split(train_path, net_name, features, task, rows, truth_path, labels)
     except InputError as err:
         if rows is None:
             raise
@@ -196,7 +217,7 @@ def train_net(
             f"config models.{name or net_name}.max_train_events: the {limit} events drawn at "
             f"random are not enough ({err}); raise it, or 0 to train on all events"
         ) from None
-    val = load_split(val_path, net_name, features, task, truth_path=truth_path)
+    val = load_split(val_path, net_name, features, task, truth_path=truth_path, labels=labels)
     torch.manual_seed(settings.seed)  # initialisation
     net = build_net(net_name, entry.get("settings"), heads, n_features=len(features) or None)
     net.fit_scaling(**{k: train[k] for k in net.input_names})
@@ -241,6 +262,8 @@ def train_net(
         "iactdl_version": __version__,
         **extra,
     }
+    if finalise is not None:
+        meta.update(finalise(net, val))
     save_net(net.cpu(), model_dir, meta)
     if resume != model_dir / "checkpoint.pt":
         with atomic_path(model_dir / "checkpoint.pt") as tmp:

@@ -1,0 +1,129 @@
+"""ON/OFF training of a net: the entry's net fitted on the observation's own labels, corrected.
+
+A net entry with a ``labelnoise`` section (:func:`iactdl.fit.onoff.labelnoise_settings`: task
+separation, no energy head, no source-dependent inputs) is trained by :func:`fit_onoff_net` with
+the plain nets' loop (:func:`iactdl.fit.train.train_net`, ``labels="onoff"``): on
+``observed_train`` (feature nets) or ``observed_train_images`` (pixel nets) with label ON
+(region 0) = 1, OFF = 0, validated and early-stopped on ``observed_val``'s ON/OFF labels; no
+truth is read anywhere. Its gammaness head then estimates ``P(ON | x)``.
+
+The correction (:func:`iactdl.fit.onoff.correction_record`, the same as the baselines'): known
+alpha from the training file's ``n_off_regions`` (``a = 1 + alpha``, ``b = -alpha``), or for
+``noise_rates: anchor | range`` flip rates estimated from the trained net's predictions on
+observed_val. A net gets no cross-validation (k trainings per model are too dear): its held-out
+predictions are observed_val's, the events that chose its epoch, so its alpha-free estimates are
+slightly optimistic where a baseline's out-of-fold ones are not. ``model.json`` records it under
+``labelnoise``; :func:`load_onoff_net` (what prediction loads for such a net,
+:func:`iactdl.evaluate.predictions.predict_file`) returns
+:class:`OnOffNet`: ``gammaness`` = the corrected posterior clipped to [0, 1]
+(:func:`iactdl.fit.labelnoise.menon_correction`, the one place that applies it), ``p_on`` = the
+net's raw ``P(ON | x)``, like :class:`iactdl.fit.onoff.OnOffModel` for baselines.
+
+The oracle (reference only) is the same net on the truth of the same events:
+:func:`iactdl.fit.adapt.train_oracle_net`, rule ``train_onoff_oracle_net``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+
+from iactdl.fit.labelnoise import MenonCorrection, alpha_from_attrs, menon_correction
+from iactdl.fit.onoff import base_entry, correction_record, labelnoise_settings
+from iactdl.fit.train import train_net
+from iactdl.io import data_attrs
+
+__all__ = ["OnOffNet", "fit_onoff_net", "load_onoff_net", "p_on"]
+
+log = logging.getLogger(__name__)
+
+SELECTION = (
+    "epoch with the lowest observed_val loss against the ON/OFF labels (no truth); flip-rate "
+    "estimates from the net's observed_val predictions (no cross-validation for nets)"
+)
+
+
+@torch.no_grad()
+def p_on(net: torch.nn.Module, data: Mapping[str, torch.Tensor], batch_size: int = 4096):
+    """The net's ``P(ON | x)`` (sigmoid of the gammaness logit) on CPU tensors ``data``."""
+    device = next(net.parameters()).device
+    was_training = net.training
+    net.eval()
+    j = list(net.heads).index("gammaness")
+    n = len(data["is_gamma"])
+    out = [
+        net(**{k: data[k][i : i + batch_size].to(device) for k in net.input_names})[:, j]
+        for i in range(0, n, batch_size)
+    ]
+    net.train(was_training)
+    logits = torch.cat(out).float().cpu().numpy().astype(np.float64)
+    return 1.0 / (1.0 + np.exp(-logits))
+
+
+def fit_onoff_net(*, entry: Mapping, name: str = "", train_path, val_path, **job) -> dict:
+    """Train the net of ``entry`` (with a ``labelnoise`` section) on the ON/OFF labels of
+    ``train_path``, select its epoch on those of ``val_path``, and record the correction in its
+    ``model.json``. ``job``: the other keywords of :func:`~iactdl.fit.train.train_net`."""
+    name = name or "onoff_net"
+    entry = dict(entry)
+    settings = labelnoise_settings(name, entry)
+    alpha = alpha_from_attrs(data_attrs(train_path), str(train_path))
+    alpha_val = alpha_from_attrs(data_attrs(val_path), str(val_path))
+    if alpha_val != alpha:
+        raise ValueError(
+            f"{val_path}: n_off_regions gives alpha = {alpha_val}, but {train_path} has "
+            f"alpha = {alpha}; the ON/OFF labels of both must mean the same"
+        )
+
+    def finalise(net, val) -> dict:
+        s = val["is_gamma"].numpy().astype(np.int64)  # the ON/OFF labels (labels="onoff")
+        _, record = correction_record(name, settings, alpha, p_on(net, val), s, "observed_val")
+        return {
+            "labels": "on_off",
+            "labelnoise": record,
+            "selection": SELECTION,
+            "n_on_val": int(s.sum()),
+            "n_off_val": int((s == 0).sum()),
+        }
+
+    return train_net(
+        entry=base_entry(entry), name=name, train_path=train_path, val_path=val_path,
+        labels="onoff", finalise=finalise, **job,
+    )  # fmt: skip
+
+
+class OnOffNet:
+    """A net trained on ON/OFF labels behind the model interface: ``gammaness`` corrected,
+    ``p_on`` as the net outputs it."""
+
+    def __init__(self, predictor, correction: MenonCorrection):
+        self.predictor = predictor
+        self.correction = correction
+        self.task = "separation"
+        self.required_columns = predictor.required_columns
+
+    def predict(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        eta_noisy = self.predictor.predict(columns)["gammaness"]
+        gammaness = menon_correction(eta_noisy, self.correction)
+        return {"gammaness": gammaness.astype(np.float32), "p_on": eta_noisy.astype(np.float32)}
+
+
+def load_onoff_net(model_dir: str | os.PathLike) -> OnOffNet:
+    """The ON/OFF net in ``model_dir`` with the correction its ``model.json`` records."""
+    from iactdl.io import InputError
+    from iactdl.models.nets import load_net
+
+    net = load_net(model_dir)
+    try:
+        c = net.meta["labelnoise"]["correction"]
+        correction = MenonCorrection(c["rho_minus"], c["rho_plus"], c["method"])
+    except (KeyError, TypeError) as err:
+        raise InputError(
+            f"{model_dir}/model.json: labelnoise.correction is incomplete ({err!r}); train the "
+            "model again"
+        ) from None
+    return OnOffNet(net, correction)
