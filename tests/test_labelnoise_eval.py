@@ -92,6 +92,17 @@ def test_comparison_rows_with_and_without_adapted_models(tmp_path):
     df = comparison_table(entries, metrics, infos, meas)
     rows = set(zip(df.approach, df.family, df.model, strict=True))
     assert ("domain-adapted", "net", "mlp_dann") in rows
+    # ON/OFF nets: the best by its ON-vs-OFF AUC on observed_val (no cross-validation for nets),
+    # with its oracle (the same net on truth) beside it
+    for name, val_auc in (("mlp_onoff", 0.57), ("deepsets_onoff", 0.55)):
+        entries[name] = {"kind": "net", "labelnoise": {}}
+        infos[name] = {"kind": "net", "metrics": {"val_auc": val_auc}}
+        meas[name] = {"measurement": _measurement(0.75), "oracle": _measurement(0.88)}
+    df = comparison_table(entries, metrics, infos, meas)
+    rows = list(zip(df.approach, df.family, df.model, strict=True))
+    assert ("ON/OFF corrected", "net", "mlp_onoff") in rows
+    assert ("oracle", "net", "mlp_onoff (oracle)") in rows
+    assert not [r for r in rows if r[2].startswith("deepsets_onoff")]
     write_comparison(df, tmp_path / "c.csv", tmp_path / "c.tex")
     plot_comparison(df, tmp_path / "c.pdf", tmp_path / "c.png")
     assert "domain-adapted" in (tmp_path / "c.tex").read_text()

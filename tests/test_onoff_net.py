@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from iactdl.evaluate.onoff import evaluate_labelnoise
 from iactdl.evaluate.predictions import predict_file
 from iactdl.features.columns import DEFAULT_FEATURES
 from iactdl.features.pipeline import image_features
@@ -149,6 +150,33 @@ def test_prediction_writes_corrected_gammaness_and_p_on(observed, trained, tmp_p
     )
     assert pred["gammaness"].min() >= 0 and pred["gammaness"].max() <= 1
     assert (pred["gammaness"] == 0).any()  # some P(ON|x) below rho_- = 1/6: clipped, not negative
+
+
+def test_stage6_measurement_of_the_net_and_its_oracle(observed, trained, tmp_path):
+    """evaluate_labelnoise reads the net's correction from its model.json: the corrected
+    posterior's calibration and the ON gamma fraction against the hidden truth, its oracle beside."""
+    d, y, _ = observed
+    for who in ("onoff", "oracle"):
+        for split in ("val", "test"):
+            predict_file(trained / who, d / f"{split}.h5", tmp_path / f"{who}_{split}.h5")
+    out = evaluate_labelnoise(
+        info=trained / "onoff" / "model.json", test=tmp_path / "onoff_test.h5",
+        val=tmp_path / "onoff_val.h5", truth=d / "truth.h5", output=tmp_path / "m.json",
+        oracle_info=trained / "oracle" / "model.json", oracle_test=tmp_path / "oracle_test.h5",
+        oracle_val=tmp_path / "oracle_val.h5", n_bootstrap=20,
+    )  # fmt: skip
+    m, o = out["measurement"], out["oracle"]
+    ece = (m["calibration_before"]["ece"], m["calibration_after"]["ece"])
+    print(
+        f"AUC {m['roc_auc']:.3f} (oracle {o['roc_auc']:.3f}); ECE before/after {ece} (oracle "
+        f"{o['calibration_after']['ece']:.3f}); ON gamma fraction {m['on_gamma_fraction']}"
+    )
+    assert m["labels"] == "on_off" and m["flip_rates"]["correction"]["a"] == pytest.approx(1.2)
+    assert m["n_events"] == len(y) and m["n_gamma"] == int(y.sum())
+    assert m["calibration_after"]["ece"] < m["calibration_before"]["ece"]
+    assert m["calibration_after"]["ece"] < o["calibration_after"]["ece"] + 0.03
+    # the gamma fraction in ON from the corrected posterior: within two uncertainties of the truth
+    assert abs(m["on_gamma_fraction"]["model_pull"]) < 2
 
 
 def test_resumes_from_its_checkpoint(observed, trained, tmp_path):
