@@ -154,7 +154,8 @@ def test_prediction_writes_corrected_gammaness_and_p_on(observed, trained, tmp_p
 
 def test_stage6_measurement_of_the_net_and_its_oracle(observed, trained, tmp_path):
     """evaluate_labelnoise reads the net's correction from its model.json: the corrected
-    posterior's calibration and the ON gamma fraction against the hidden truth, its oracle beside."""
+    posterior's calibration and the ON gamma fraction against the hidden truth, beside its
+    oracle."""
     d, y, _ = observed
     for who in ("onoff", "oracle"):
         for split in ("val", "test"):
