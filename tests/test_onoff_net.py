@@ -25,6 +25,7 @@ from iactdl.features.pipeline import image_features
 from iactdl.fit.adapt import train_oracle_net
 from iactdl.fit.entry import validate_entry
 from iactdl.fit.onoff_net import fit_onoff_net, load_onoff_net
+from iactdl.fit.toydata import toy_events
 from iactdl.fit.train import load_split
 from iactdl.io import read_columns, write_events
 from iactdl.metrics import expected_calibration_error, roc_auc
@@ -188,6 +189,33 @@ def test_resumes_from_its_checkpoint(observed, trained, tmp_path):
     _train(d, tmp_path / "m")
     a = (trained / "onoff" / "model.pt").read_bytes()
     assert (tmp_path / "m" / "model.pt").read_bytes() == a
+
+
+@pytest.mark.parametrize("net", ["deepsets", "hexcnn"])
+def test_pixel_nets_train_on_onoff_labels_of_their_images(tmp_path, net):
+    """A pixel-level net reads its images (observed_train_images), with the same labels and
+    correction; the file has no truth columns."""
+    truth = ("is_gamma", "particle_id", "true_energy")
+    for split, n, seed in (("train", 240, 1), ("val", 120, 2), ("test", 60, 3)):
+        ev = toy_events(n, seed=seed, max_pixels=32)
+        region = assign_regions(np.random.default_rng(seed), ev["is_gamma"] == 1, N_OFF)
+        write_events(tmp_path / f"{split}.h5",
+                     {**{k: v for k, v in ev.items() if k not in truth}, "region": region},
+                     attrs={"n_off_regions": N_OFF})  # fmt: skip
+    settings = {"deepsets": {"phi": [8], "rho": [8]},
+                "hexcnn": {"channels": [4], "head_hidden": 8}}[net]  # fmt: skip
+    entry = {"kind": "net", "task": "separation", "net": net, "features": [],
+             "settings": settings, "epochs": 2, "batch_size": 32,
+             "labelnoise": {"noise_rates": "anchor"}}  # fmt: skip
+    meta = _train(tmp_path, tmp_path / "m", entry=entry)
+    assert meta["input_kind"] != "features" and meta["n_train"] == 240
+    assert meta["labelnoise"]["correction"]["method"] == "anchor"
+    n = predict_file(tmp_path / "m", tmp_path / "test.h5", tmp_path / "pred.h5")
+    pred = read_columns(tmp_path / "pred.h5", ["gammaness", "p_on"])
+    c = meta["labelnoise"]["correction"]
+    expected = np.clip(c["a"] * pred["p_on"].astype(float) + c["b"], 0, 1)
+    assert n == 60
+    np.testing.assert_allclose(pred["gammaness"], expected, atol=1e-6)
 
 
 def _with_regions(d, tmp_path, name, region, n_off=N_OFF):
