@@ -158,6 +158,9 @@ def plot_comparison(df: pd.DataFrame, pdf: str | os.PathLike, png: str | os.Path
     save_figure(fig, (pdf, png), dpi=150)
 
 
+RELIABILITY_MIN_EVENTS = 20  # fewest events of a bin drawn in the reliability diagram
+
+
 def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os.PathLike) -> None:
     """Reliability diagram of one ON/OFF model before and after correction, and of its oracle."""
     import matplotlib.pyplot as plt
@@ -178,7 +181,15 @@ def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os
         rel = cal["reliability"]
         pred = np.asarray(rel["mean_predicted"], dtype=float)
         frac = np.asarray(rel["fraction_gamma"], dtype=float)
-        ax.plot(pred, frac, marker="o", ms=3, label=f"{label}, ECE {cal['ece']:.3f}")
+        count = np.asarray(rel["count"], dtype=float)
+        # bins with a handful of events are noise (one event reads as 0 or 1): left out, and the
+        # rest drawn with their binomial uncertainty
+        keep = np.isfinite(pred) & np.isfinite(frac) & (count >= RELIABILITY_MIN_EVENTS)
+        err = np.sqrt(frac[keep] * (1 - frac[keep]) / count[keep])
+        ax.errorbar(pred[keep], frac[keep], yerr=err, marker="o", ms=3, capsize=2,
+                    label=f"{label}, ECE {cal['ece']:.3f}")  # fmt: skip
+    ax.text(0.98, 0.02, f"bins with >= {RELIABILITY_MIN_EVENTS} events", ha="right",
+            va="bottom", fontsize="x-small", transform=ax.transAxes)  # fmt: skip
     ax.set_xlabel("predicted P(gamma)")
     ax.set_ylabel("gamma fraction (observed_test truth)")
     ax.set_xlim(0, 1)

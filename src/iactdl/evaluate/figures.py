@@ -77,13 +77,15 @@ def plot_gammaness(predictions: Mapping[str, str], outputs: Sequence[str]) -> No
         ax.hist(c["gammaness"][g], bins, histtype="step", lw=1.5, label="gammas")
         ax.hist(c["gammaness"][~g], bins, histtype="step", lw=1.5, label="hadrons (protons)")
         ax.set_yscale("log")
-        ax.set_ylim(0.5, ax.get_ylim()[1] * 20)  # head room for the legend on the log axis
+        ax.set_ylim(0.5, ax.get_ylim()[1] * 2)
         ax.set_title(name)
         ax.set_xlabel("gammaness")
         ax.set_ylabel("events per bin")
-        ax.legend(loc="upper center", ncols=2)
     for ax in list(axes.flat)[len(names) :]:
         _empty(ax, "no separation models" if not names else "")
+    if names:  # one legend above the panels: inside small panels it hid the axis labels
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside upper center", ncols=2)
     save_figure(fig, outputs)
 
 

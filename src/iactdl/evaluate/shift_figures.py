@@ -19,6 +19,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from iactdl.evaluate.figures import save_figure  # noqa: I001  (selects the Agg backend first)
 from iactdl.features.columns import FEATURE_UNITS
@@ -55,6 +56,10 @@ def _compare(ax, s: np.ndarray, t: np.ndarray, name: str, units: Mapping[str, st
     if lo > 0 and hi / lo > 20:  # sizes, charges: physics plots them on log axes
         bins = np.geomspace(lo, hi, 41)
         ax.set_xscale("log")
+        # ticks at 1, 3, 10, 30, ... written plainly (labelled minor ticks overlapped)
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 3.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     elif np.allclose(both, np.round(both)):  # counts: bins of whole numbers
         step = max(1.0, np.ceil((hi - lo + 1) / 40))
         bins = np.arange(np.floor(lo) - 0.5, np.ceil(hi) + step, step)
