@@ -8,9 +8,9 @@ import json
 
 import numpy as np
 import pytest
+from showers import shower_features
 
 from iactdl.features.columns import DEFAULT_FEATURES
-from iactdl.features.pipeline import image_features
 from iactdl.fit.entry import validate_entry
 from iactdl.fit.labelnoise import MenonCorrection, estimate_noise_rates, menon_correction
 from iactdl.fit.onoff import fit_onoff_baseline, fit_onoff_oracle
@@ -18,7 +18,6 @@ from iactdl.io import write_events
 from iactdl.metrics import expected_calibration_error, roc_auc
 from iactdl.models import load_baseline
 from iactdl.models.registry import make_estimator
-from iactdl.simulate import simulate_chunks
 from iactdl.simulate.observation import assign_regions
 
 FEATURES = list(DEFAULT_FEATURES)
@@ -26,10 +25,7 @@ N_OFF = 5
 
 
 def _features(sample, n, seed):
-    cols = next(simulate_chunks(sample, n, {"chunk_size": n}, seed))
-    f, _, _ = image_features(cols["image"], cols["peak_time"])
-    keep = f["num_pixel_in_shower"] >= 10
-    return {c: np.asarray(f[c])[keep] for c in FEATURES}
+    return shower_features(sample, n, seed, FEATURES)
 
 
 @pytest.fixture(scope="module")

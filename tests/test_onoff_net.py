@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from showers import shower_features
 
 from iactdl.evaluate.onoff import evaluate_labelnoise
 from iactdl.evaluate.predictions import predict_file
 from iactdl.features.columns import DEFAULT_FEATURES
-from iactdl.features.pipeline import image_features
 from iactdl.fit.adapt import train_oracle_net
 from iactdl.fit.entry import validate_entry
 from iactdl.fit.onoff_net import fit_onoff_net, load_onoff_net
@@ -30,7 +30,6 @@ from iactdl.fit.train import load_split
 from iactdl.io import read_columns, write_events
 from iactdl.metrics import expected_calibration_error, roc_auc
 from iactdl.models.nets import load_net
-from iactdl.simulate import simulate_chunks
 from iactdl.simulate.observation import assign_regions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,10 +43,7 @@ ENTRY = {
 
 
 def _features(sample, n, seed):
-    cols = next(simulate_chunks(sample, n, {"chunk_size": n}, seed))
-    f, _, _ = image_features(cols["image"], cols["peak_time"])
-    keep = f["num_pixel_in_shower"] >= 10
-    return {c: np.asarray(f[c])[keep] for c in FEATURES}
+    return shower_features(sample, n, seed, FEATURES)
 
 
 @pytest.fixture(scope="module")
