@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.colors import LogNorm
+from matplotlib.lines import Line2D
 
 from iactdl.evaluate import style  # sets the Agg backend (files only) before any figure
 from iactdl.evaluate.style import save_figure
@@ -175,6 +176,21 @@ def plot_migration(metrics: Mapping[str, str], outputs: Sequence[str]) -> None:
     save_figure(fig, outputs)
 
 
+_CURVE_STYLES = (  # prefix of a history column -> line style, legend name
+    ("train_", "-", "training"),
+    ("val_", "--", "validation"),
+    ("class_", "-.", "class loss (DANN)"),
+    ("domain_", ":", "domain loss (DANN)"),
+)
+
+
+def _curve_style(column: str) -> tuple[str, str]:
+    for prefix, ls, kind in _CURVE_STYLES:
+        if column.startswith(prefix):
+            return ls, kind
+    return "-", column
+
+
 def plot_learning_curves(model_dirs: Mapping[str, str], outputs: Sequence[str]) -> None:
     """Loss (and validation metrics) per epoch from each net's ``history.csv``, where present."""
     histories = {}
@@ -188,13 +204,15 @@ def plot_learning_curves(model_dirs: Mapping[str, str], outputs: Sequence[str]) 
         save_figure(fig, outputs)
         return
     fig, (ax_l, ax_m) = style.subplots(1, 2, columns=2, aspect=0.38)
-    for k, (name, h) in enumerate(histories.items()):
+    styles_used: dict[str, str] = {}
+    metric_cols: set[str] = set()
+    for k, h in enumerate(histories.values()):
         x = h["epoch"] if "epoch" in h else np.arange(1, len(h) + 1)
-        color = style.colour(k)  # one colour per net; validation dashed, training solid
+        color = style.colour(k)  # one colour per net, one line style per kind of curve
         for col in [c for c in h.columns if "loss" in c]:
-            ax_l.plot(
-                x, h[col], color=color, ls="--" if "val" in col else "-", label=f"{name}: {col}"
-            )
+            ls, kind = _curve_style(col)
+            styles_used[kind] = ls
+            ax_l.plot(x, h[col], color=color, ls=ls)
         # quality metrics only: not the loss, the learning rate or timings (seconds, time)
         for col in [
             c
@@ -203,15 +221,25 @@ def plot_learning_curves(model_dirs: Mapping[str, str], outputs: Sequence[str]) 
             and c.startswith(("val_", "train_"))
             and pd.api.types.is_numeric_dtype(h[c])
         ]:
-            ax_m.plot(
-                x, h[col], color=color, ls="--" if "val" in col else "-", label=f"{name}: {col}"
-            )
+            ls, kind = _curve_style(col)
+            styles_used[kind] = ls
+            metric_cols.add(col)
+            ax_m.plot(x, h[col], color=color, ls=ls)
     ax_l.set_yscale("log")
     ax_l.set_xlabel("epoch")
     ax_l.set_ylabel("loss")
-    ax_l.legend(fontsize=6)
     ax_m.set_xlabel("epoch")
-    ax_m.set_ylabel("metric (e.g. validation ROC AUC)")
-    if ax_m.lines:
-        ax_m.legend()
+    names = {"val_auc": "validation ROC AUC", "train_auc": "training ROC AUC"}
+    ax_m.set_ylabel(
+        names[next(iter(metric_cols))] if len(metric_cols) == 1 and metric_cols <= set(names)
+        else "metric per epoch"
+    )  # fmt: skip
+    # one legend beside the panels (inside, 16 entries covered the curves): nets by colour, then
+    # the kinds of curve by line style
+    handles = [Line2D([], [], color=style.colour(k)) for k in range(len(histories))]
+    labels = list(histories)
+    for kind, ls in styles_used.items():
+        handles.append(Line2D([], [], color="0.3", ls=ls))
+        labels.append(kind)
+    fig.legend(handles, labels, loc="outside right upper")
     save_figure(fig, outputs)
