@@ -304,3 +304,38 @@ def test_figures_and_summary_written_whole(tmp_path):
     assert table.loc[0, "energy_resolution"] == pytest.approx(0.2, abs=0.05)  # lognormal 0.2
     tex = (tmp_path / "s.tex").read_text()
     assert r"\pm" in tex and "--" in tex and tex.count(r"\\") >= 3
+
+
+def test_learning_curves_legend_names_each_net_once_and_each_kind_of_curve(tmp_path, monkeypatch):
+    """One legend beside the panels: every net once (by colour), then the kinds of curve by line
+    style, DANN's class and domain losses apart from the plain training loss."""
+    import matplotlib.figure
+    import pandas as pd
+
+    from iactdl.evaluate.figures import plot_learning_curves
+
+    epochs = np.arange(1, 6)
+    plain = pd.DataFrame({"epoch": epochs, "train_loss": 1 / epochs, "val_loss": 1.1 / epochs,
+                          "val_auc": 0.8 + 0.01 * epochs, "seconds": 1.0})  # fmt: skip
+    dann = plain.assign(class_loss=0.9 / epochs, domain_loss=0.69 + 0 * epochs)
+    dirs = {}
+    for name, h in (("mlp", plain), ("deepsets_dann", dann)):
+        (tmp_path / name).mkdir()
+        h.to_csv(tmp_path / name / "history.csv", index=False)
+        dirs[name] = str(tmp_path / name)
+    seen = {}
+    save = matplotlib.figure.Figure.savefig
+
+    def spy(fig, *args, **kwargs):
+        seen["legend"] = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+        seen["ylabel"] = fig.axes[1].get_ylabel()
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
+    outs = [tmp_path / "lc.pdf", tmp_path / "lc.png"]
+    plot_learning_curves(dirs, outs)
+    assert all(p.stat().st_size > 1000 for p in outs)
+    assert seen["legend"] == [
+        "deepsets_dann", "mlp", "training", "validation", "class loss (DANN)", "domain loss (DANN)"
+    ]  # fmt: skip
+    assert seen["ylabel"] == "validation ROC AUC"
