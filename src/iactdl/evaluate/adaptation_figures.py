@@ -26,7 +26,9 @@ def plot_adaptation_bars(table: pd.DataFrame, outputs: Sequence[str]) -> None:
     bootstrap uncertainty with one seed); the oracle is hatched (observed truth, reference)."""
     nets = list(dict.fromkeys(table["net"]))
     methods = list(dict.fromkeys(table["method"]))
-    fig, ax = plt.subplots(figsize=(1.6 + 1.1 * len(nets) * max(len(methods), 1) / 3, 3.6))
+    # at least a column's width: with one net the legend was cut off at the right edge
+    width_in = max(3.4, 1.6 + 1.1 * len(nets) * max(len(methods), 1) / 3)
+    fig, ax = plt.subplots(figsize=(width_in, 3.6), layout="constrained")
     width = 0.8 / max(len(methods), 1)
     for j, method in enumerate(methods):
         t = table[table["method"] == method].set_index("net").reindex(nets)
@@ -41,8 +43,7 @@ def plot_adaptation_bars(table: pd.DataFrame, outputs: Sequence[str]) -> None:
     low = np.nanmin(table["observed_auc"]) if len(table) else 0.5
     ax.set_ylim(max(0.5, low - 0.05), 1.0)
     ax.set_ylabel("ROC AUC on observed_test")
-    ax.legend(ncols=3, loc="upper left", fontsize=8)
-    fig.tight_layout()
+    fig.legend(ncols=3, loc="outside upper center", fontsize=8)  # above the bars, never on them
     save_figure(fig, outputs)
 
 
