@@ -24,7 +24,7 @@ from iactdl.experiments import (
     optimiser_point,
     subset_rows,
 )
-from iactdl.experiments.capacity import noisy_subset, record_epochs
+from iactdl.experiments.capacity import noisy_subset, record_epochs, training_loss
 from iactdl.experiments.figures import (
     crossing_size,
     plot_capacity,
@@ -226,3 +226,18 @@ def test_pixel_mlp_reads_the_1440_camera_pixels_only():
     outside = grid.clone()
     outside[:, :, torch.from_numpy(~cam.grid_mask)] = 1e6  # cells that are no pixel
     assert torch.equal(net(outside), out)
+
+
+def test_capacity_losses_decide_by_the_sign_and_an_unknown_loss_is_refused(splits, tmp_path):
+    out, label = torch.tensor([2.0, -0.5]), torch.tensor([1.0, 0.0])
+    # squared loss on +-1 targets: (2 - 1)^2 and (-0.5 + 1)^2
+    assert training_loss("squared", out, label).item() == pytest.approx((1.0 + 0.25) / 2)
+    assert training_loss("cross_entropy", out, label).item() == pytest.approx(
+        float(torch.nn.functional.binary_cross_entropy_with_logits(out, label))
+    )
+    with pytest.raises(ValueError, match="experiments.capacity.loss 'hinge'"):
+        capacity_point(
+            splits["train"], splits["test"], {"features": FEATURES, "loss": "hinge"},
+            tmp_path / "x.json",
+        )  # fmt: skip
+    assert not (tmp_path / "x.json").exists()

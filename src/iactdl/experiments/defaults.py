@@ -20,6 +20,7 @@ CAPACITY_DEFAULTS = {
     "batch_size": 0,
     "optimizer": "adam",
     "lr": 0.001,
+    "loss": "squared",
     "n_test": 0,
     "n_records": 25,
     "epochwise_widths": [],
