@@ -3,7 +3,10 @@
 # evaluate.smk puts the hidden truth beside the label-shift estimates), and their figures. Then the
 # adapted models (iactdl.fit.adapt, iactdl.fit.dann). A net entry with an `adapt`
 # section trains on the labelled simulations plus the unlabelled observed_train events (rule
-# train_adapted); the adaptation study (config `adaptation`, target adaptation_study) trains every
+# train_adapted); a baseline entry with `adapt: {method: importance}` is fitted on the simulations
+# with sample_weight = the domain classifier's clipped odds against observed_train's features
+# (rule train_adapted_baseline, iactdl.fit.importance) and lands in results/models/{model}/ like
+# any baseline; the adaptation study (config `adaptation`, target adaptation_study) trains every
 # net x method x seed, the target oracles (rule train_oracle: observed_train WITH its hidden truth,
 # a reference ceiling, never a method) and writes the adaptation table and figures. Every model is
 # scored on observed_test by the rules of evaluate.smk.
@@ -104,6 +107,42 @@ rule train_adapted:
         src=src("models.nets", "fit", "io"),
     script:
         "../scripts/train_adapted.py"
+
+
+rule train_adapted_baseline:
+    input:
+        unpack(get_adapted_baseline_input),
+    output:
+        model=results("models/{model}/model.skops"),
+        info=results("models/{model}/model.json"),
+        cv=results("models/{model}/cv.csv"),
+    log:
+        results("logs/train_adapted_baseline/{model}.log"),
+    benchmark:
+        results("benchmarks/train_adapted_baseline/{model}.tsv")
+    wildcard_constraints:
+        model="|".join(adapted_baselines()) or "NO_ADAPTED_BASELINES",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    params:
+        entry=get_model_entry,
+        seed=get_adapted_baseline_seed,
+        src=src(
+            "fit.importance",
+            "fit.entry",
+            "fit.shift.domain",
+            "models.baselines",
+            "models.registry",
+            "models.derived",
+            "models.entry",
+            "metrics",
+            "io",
+        ),
+    script:
+        "../scripts/train_adapted_baseline.py"
 
 
 rule train_oracle:

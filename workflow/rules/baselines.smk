@@ -1,7 +1,9 @@
 # Stage 3: baselines. One scikit-learn model per entry of config `models` with kind `baseline`
 # (iactdl.models.baselines): 5-fold cross-validated out-of-fold predictions, then the final fit on
 # the training split. The entry is the rule's params: editing one model reruns that model alone and
-# what reads it. Training rules never see the observed truth.
+# what reads it. Training rules never see the observed truth. A baseline entry with an `adapt`
+# section (importance weights) is trained by train_adapted_baseline (adapt.smk), one with a
+# `labelnoise` section by train_onoff (labelnoise.smk).
 
 
 rule train_baseline:
@@ -17,7 +19,7 @@ rule train_baseline:
     benchmark:
         results("benchmarks/train_baseline/{model}.tsv")
     wildcard_constraints:
-        model="|".join(models_of_kind("baseline")) or "NO_BASELINES",
+        model="|".join(plain_baselines()) or "NO_BASELINES",
     conda:
         "../../envs/cpu.yaml"
     threads: 2

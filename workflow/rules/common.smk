@@ -80,6 +80,11 @@ def models_of_kind(*kinds):
     ]
 
 
+def plain_baselines():
+    """Baselines trained on the simulations alone (train_baseline): entries without `adapt`."""
+    return [m for m in models_of_kind("baseline") if config["models"][m].get("adapt") is None]
+
+
 def plain_nets():
     """Net models trained on the simulations alone (train_net): config entries without
     `adapt`, and the adaptation study's source-only models."""
@@ -412,6 +417,26 @@ def get_adapted_input(wildcards):
     if adapt.get("method", "dann") == "iwdann" and adapt.get("target_prior") is None:
         inputs["diagnostics"] = results("shift/diagnostics.json")
     return inputs
+
+
+def adapted_baselines():
+    """Baselines with `adapt: {method: importance}`: rule train_adapted_baseline."""
+    return [m for m in models_of_kind("baseline") if config["models"][m].get("adapt") is not None]
+
+
+def get_adapted_baseline_input(wildcards):
+    """Simulated train/val (fitted, scored with weights) and observed_train's feature table (the
+    domain classifier's target sample: features only, no truth)."""
+    return {
+        "train": results("datasets/train.h5"),
+        "val": results("datasets/val.h5"),
+        "weight_target": results("datasets/observed_train.h5"),
+    }
+
+
+def get_adapted_baseline_seed(wildcards):
+    """The training seed of one adapted baseline (CV folds, estimator, domain classifier)."""
+    return seed_for("train_adapted_baseline", wildcards.model)
 
 
 def get_adapted_seed(wildcards):

@@ -15,7 +15,8 @@ Methods (all train on the labelled simulations plus the unlabelled ``observed_tr
                 from the entry (``target_prior``) or the EM estimate of the shift diagnostics
 ``importance``  covariate-shift importance weighting (Shimodaira 2000): every source event's loss
                 weighted by ``p_t(x) / p_s(x)`` from the domain classifier's odds on the feature
-                table, clipped (:func:`iactdl.fit.shift.domain.domain_weights`)
+                table, clipped (:func:`iactdl.fit.importance.importance_weights`; a baseline
+                takes the same weights as ``sample_weight``: :mod:`iactdl.fit.importance`)
 ==============  ==================================================================================
 
 Model selection uses no observed truth: the epoch with the lowest source validation loss, where the
@@ -43,7 +44,8 @@ import numpy as np
 import torch
 
 from iactdl.fit.dann import DANNObjective, DomainAdversarialNet, class_prior_weights
-from iactdl.fit.entry import AdaptSettings, adapt_settings, refuse_source_dependent
+from iactdl.fit.entry import adapt_settings, refuse_source_dependent
+from iactdl.fit.importance import importance_weights
 from iactdl.fit.losses import multitask_loss
 from iactdl.fit.train import train_net
 from iactdl.io import InputError, n_events, read_columns
@@ -106,28 +108,6 @@ def _target_inputs(path, net_name: str, features) -> dict[str, torch.Tensor]:
     return net_inputs(read_columns(path, cols), NETS[net_name][2], features)
 
 
-def _importance_weights(
-    settings: AdaptSettings, train_path, val_path, target_path, rows, seed: int, threads: int
-) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Clipped domain-classifier odds of the source train and val events (one classifier, out of
-    fold, so no source event is weighted by a model that saw it)."""
-    from iactdl.fit.shift.domain import domain_weights
-
-    cols = list(settings.weight_features)
-
-    def table(path, index=None):
-        data = read_columns(path, cols, index=index)
-        return np.stack([np.asarray(data[c], dtype=np.float64) for c in cols], axis=1)
-
-    source_train, source_val = table(train_path, rows), table(val_path)
-    dw = domain_weights(
-        np.vstack([source_train, source_val]), table(target_path), clip=settings.weight_clip,
-        seed=seed, threads=threads,
-    )  # fmt: skip
-    w = dw.weights.astype(np.float32)
-    return w[: len(source_train)], w[len(source_train) :], dw.summary()
-
-
 def train_adapted_net(
     *,
     entry: Mapping,
@@ -179,11 +159,12 @@ def train_adapted_net(
 
     def prepare(net, train, val, fit_settings, rows):
         if settings.method == "importance":
-            w_train, w_val, summary = _importance_weights(
+            w_train, w_val, summary = importance_weights(
                 settings, job["train_path"], job["val_path"], weight_target_path or target_path,
                 rows, fit_settings.seed, job.get("threads", 1),
             )  # fmt: skip
-            train["sample_weight"], val["sample_weight"] = map(torch.from_numpy, (w_train, w_val))
+            w_train, w_val = (torch.from_numpy(w.astype(np.float32)) for w in (w_train, w_val))
+            train["sample_weight"], val["sample_weight"] = w_train, w_val
             return net, None, {**meta, "importance_weights": summary}
         if settings.method == "iwdann":
             q = meta["adapt"]["target_prior"]

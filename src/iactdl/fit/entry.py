@@ -43,6 +43,7 @@ __all__ = [
     "SOURCE_DEPENDENT_COLUMNS",
     "AdaptSettings",
     "adapt_settings",
+    "adapted_baseline_settings",
     "refuse_source_dependent",
 ]
 
@@ -121,6 +122,9 @@ def validate_entry(name: str, entry) -> None:
         labelnoise_settings(name, entry)
         entry = base_entry(entry)
     if entry["kind"] == "baseline":
+        if entry.get("adapt") is not None:  # importance weighting (iactdl.fit.importance)
+            adapted_baseline_settings(name, entry)
+            entry = {k: v for k, v in entry.items() if k != "adapt"}
         validate_baseline_entry(name, entry)
     else:
         validate_net_entry(name, entry)
@@ -177,7 +181,42 @@ def adapt_settings(name: str, entry: Mapping) -> AdaptSettings:
         raise ValueError(f"{where}.target_prior: expected a gamma fraction in (0, 1), got {q!r}")
     if not (isinstance(settings.weight_clip, (int, float)) and settings.weight_clip > 1):
         raise ValueError(f"{where}.weight_clip: expected > 1, got {settings.weight_clip!r}")
+    if not settings.weight_features:
+        raise ValueError(f"{where}.weight_features: empty; list the domain classifier's columns")
     refuse_source_dependent(name, {"features": settings.weight_features})
+    return settings
+
+
+# keys of the adapt section that only DANN reads: refused on a baseline, where they would do nothing
+DANN_ONLY_KEYS = ("lambda_max", "domain_hidden", "target_batch_fraction", "target_prior")
+
+
+def adapted_baseline_settings(name: str, entry: Mapping) -> AdaptSettings:
+    """The ``adapt`` section of a baseline entry, checked: importance weighting only, of a
+    separation model without source-dependent features (:mod:`iactdl.fit.importance`)."""
+    where = f"config models.{name}"
+    settings = adapt_settings(name, entry)
+    if settings.method != "importance":
+        raise ValueError(
+            f"{where}.adapt.method: {settings.method!r} needs a net (kind: net): DANN trains a "
+            "domain head on the net's encoder through a gradient-reversal layer, which a "
+            "scikit-learn estimator does not have; a baseline takes method importance "
+            "(sample_weight from the domain classifier's odds)"
+        )
+    dann_only = sorted(set(entry["adapt"]) & set(DANN_ONLY_KEYS))
+    if dann_only:
+        raise ValueError(
+            f"{where}.adapt: {dann_only} are DANN settings, which importance weighting does not "
+            "read; remove them"
+        )
+    if entry.get("task") != "separation":
+        raise ValueError(
+            f"{where}.task: {entry.get('task')!r}; importance weighting of a baseline takes task "
+            "separation: the weights estimate p_obs(x) / p_sim(x) over all events, and the "
+            "observed events are nearly all hadrons, so they cannot reweight the simulated gammas "
+            "an energy regressor trains on to the observed gammas (that needs p_obs(x | gamma))"
+        )
+    refuse_source_dependent(name, entry)
     return settings
 
 

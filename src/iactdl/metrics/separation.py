@@ -35,12 +35,13 @@ def _check(y, score):
     return y, score
 
 
-def roc_auc(y, score) -> float:
-    """Area under the ROC curve; NaN when only one class is present."""
+def roc_auc(y, score, sample_weight=None) -> float:
+    """Area under the ROC curve (each event counted ``sample_weight`` times, e.g. an importance
+    weight); NaN when only one class is present."""
     y, score = _check(y, score)
     if len(np.unique(y)) < 2:
         return float("nan")
-    return float(roc_auc_score(y, score))
+    return float(roc_auc_score(y, score, sample_weight=sample_weight))
 
 
 def roc_auc_bootstrap(y, score, n_bootstrap: int = 200, seed: int = 0) -> tuple[float, float]:

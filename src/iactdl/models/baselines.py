@@ -30,6 +30,7 @@ import skops.io
 from sklearn.base import BaseEstimator, clone
 from sklearn.ensemble._forest import BaseForest
 from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.pipeline import Pipeline
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
@@ -49,6 +50,7 @@ __all__ = [
     "build_baseline",
     "training_data",
     "cross_validate",
+    "fit_estimator",
     "fit_baseline",
     "load_baseline",
     "MODEL_FILE",
@@ -76,8 +78,15 @@ TRUSTED_TYPES = (
 
 # Defaults of a baseline entry's optional keys (the schema repeats them; tests/test_defaults.py)
 # labelnoise: null = trained on simulations; a section makes an ON/OFF entry, which iactdl.fit.onoff
-# trains after taking the section off (base_entry), never fit_baseline
-BASELINE_DEFAULTS = {"params": {}, "derived_features": [], "cv_folds": 5, "labelnoise": None}
+# trains after taking the section off (base_entry), never fit_baseline as it is; adapt: null = not
+# adapted; a section makes an importance-weighted entry (iactdl.fit.importance), likewise
+BASELINE_DEFAULTS = {
+    "params": {},
+    "derived_features": [],
+    "cv_folds": 5,
+    "labelnoise": None,
+    "adapt": None,
+}
 BASELINE_KEYS = {"kind", "task", "estimator", "features", *BASELINE_DEFAULTS}
 
 
@@ -96,6 +105,11 @@ def validate_baseline_entry(name: str, entry: Mapping) -> None:
         raise ValueError(
             f"{where}.labelnoise: an ON/OFF entry, trained by iactdl.fit.onoff (rule train_onoff) "
             "on observed ON/OFF labels, not as a simulation-trained baseline"
+        )
+    if entry.get("adapt") is not None:
+        raise ValueError(
+            f"{where}.adapt: an adapted entry, trained by iactdl.fit.importance (rule "
+            "train_adapted_baseline) with importance weights, not as a plain baseline"
         )
     if "estimator" not in entry:
         raise ValueError(f"{where}.estimator: missing")
@@ -254,19 +268,33 @@ def training_data(model: BaselineModel, path: str | os.PathLike):
     return x, y, np.asarray(event_id)
 
 
-def _scores(task: str, y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
-    """Fold scores: ROC AUC for separation; bias, resolution (68 % containment) for energy."""
+def fit_estimator(estimator: BaseEstimator, x, y, sample_weight=None) -> BaseEstimator:
+    """``estimator.fit(x, y)``, each event's loss weighted by ``sample_weight`` if given (a
+    pipeline passes them to its final step: the imputer and scaler stay unweighted)."""
+    if sample_weight is None:
+        return estimator.fit(x, y)
+    if isinstance(estimator, Pipeline):
+        return estimator.fit(x, y, **{f"{estimator.steps[-1][0]}__sample_weight": sample_weight})
+    return estimator.fit(x, y, sample_weight=sample_weight)
+
+
+def _scores(task: str, y: np.ndarray, pred: np.ndarray, weight=None) -> dict[str, float]:
+    """Fold scores: ROC AUC for separation (each event counted ``weight`` times if given);
+    bias, resolution (68 % containment) for energy."""
     if task == "separation":
-        return {"roc_auc": float(roc_auc(y, pred))}
+        return {"roc_auc": float(roc_auc(y, pred, sample_weight=weight))}
+    if weight is not None:
+        raise ValueError("weighted scores: task separation only")
     bias, res = bias_resolution(10.0**y, 10.0**pred)
     return {"bias": float(bias), "resolution": float(res)}
 
 
-def cross_validate(model: BaselineModel, x, y, n_folds: int = 5, seed: int = 0):
+def cross_validate(model: BaselineModel, x, y, n_folds: int = 5, seed: int = 0, sample_weight=None):
     """Out-of-fold predictions and per-fold scores with k-fold CV (stratified for separation).
 
     Returns ``(oof, fold, scores)``: the prediction of each event by the model that did not see it,
-    its fold number and a list of score dicts, one per fold.
+    its fold number and a list of score dicts, one per fold. With ``sample_weight`` (one per
+    event), every fold is fitted and scored with the weights of its events.
     """
     if model.task == "separation":
         counts = np.bincount(y)
@@ -283,12 +311,16 @@ def cross_validate(model: BaselineModel, x, y, n_folds: int = 5, seed: int = 0):
     oof = np.empty(len(y), dtype=np.float64)
     fold = np.empty(len(y), dtype=np.int64)
     scores = []
+
+    def w(rows):
+        return None if sample_weight is None else sample_weight[rows]
+
     for k, (tr, te) in enumerate(splitter.split(x, y)):
-        est = clone(model.estimator).fit(x[tr], y[tr])
+        est = fit_estimator(clone(model.estimator), x[tr], y[tr], w(tr))
         part = BaselineModel(model.name, model.task, model.features, est, model.derived_features)
         oof[te] = part.predict_array(x[te])
         fold[te] = k
-        scores.append(_scores(model.task, y[te], oof[te]))
+        scores.append(_scores(model.task, y[te], oof[te], w(te)))
         log.info("model %s fold %d/%d: %s", model.name, k + 1, n_folds, scores[-1])
     return oof, fold, scores
 
@@ -311,6 +343,10 @@ def fit_baseline(
     seed: int = 0,
     threads: int = 1,
     val: str | os.PathLike | None = None,
+    *,
+    sample_weight: np.ndarray | None = None,
+    val_weight: np.ndarray | None = None,
+    record: Mapping | None = None,
 ) -> BaselineModel:
     """Validate, cross-validate, fit and save one baseline into ``model_dir``.
 
@@ -327,29 +363,50 @@ def fit_baseline(
         The rule's seed: CV folds and the estimator's ``random_state``.
     threads : int
         Cores to use (``n_jobs`` of forests, OpenMP threads of histogram boosting).
+    sample_weight, val_weight : arrays, optional
+        One weight per event of ``train`` and ``val`` (task separation; e.g. importance weights,
+        :mod:`iactdl.fit.importance`): the CV folds and the final model are fitted with them, and
+        ``cv`` and ``val`` in ``model.json`` are weighted scores (the unweighted ones beside them
+        as ``cv_unweighted``, ``val_unweighted``); ``cv.csv`` gains a ``weight`` column.
+    record : mapping, optional
+        Keys added to (or replacing those of) ``model.json``.
     """
     entry = json.loads(json.dumps(dict(entry)))  # plain types (Snakemake hands its own)
     model = build_baseline(name, entry, seed=seed, threads=threads)
     x, y, event_id = training_data(model, train)
+    weighted = sample_weight is not None
+    if weighted:
+        sample_weight = _event_weights(sample_weight, len(y), train, model)
     log.info("model %s: %d training events, %d features", name, len(y), x.shape[1])
     t0 = time.perf_counter()
+    extra = {}
     with threadpool_limits(threads):
-        oof, fold, scores = cross_validate(
-            model, x, y, entry.get("cv_folds", BASELINE_DEFAULTS["cv_folds"]), seed
-        )
-        model.estimator.fit(x, y)
+        folds = entry.get("cv_folds", BASELINE_DEFAULTS["cv_folds"])
+        oof, fold, scores = cross_validate(model, x, y, folds, seed, sample_weight)
+        fit_estimator(model.estimator, x, y, sample_weight)
         val_scores = None
         if val is not None and n_events(val) > 0:
             xv, yv, _ = training_data(model, val)
-            val_scores = _scores(model.task, yv, model.predict_array(xv))
+            pv = model.predict_array(xv)
+            if weighted and val_weight is not None:
+                val_weight = _event_weights(val_weight, len(yv), val, model)
+                extra["val_unweighted"] = _scores(model.task, yv, pv)
+            val_scores = _scores(model.task, yv, pv, val_weight if weighted else None)
+    if weighted:
+        extra["cv_unweighted"] = summarise_cv(
+            [_scores(model.task, y[fold == k], oof[fold == k]) for k in range(len(scores))]
+        )
     fit_seconds = time.perf_counter() - t0
     out = Path(model_dir)
     out.mkdir(parents=True, exist_ok=True)
     cv = pd.DataFrame({"event_id": event_id, "fold": fold, "target": y, "oof_prediction": oof})
+    if weighted:
+        cv["weight"] = sample_weight
     meta = baseline_record(
         name, model, entry, n_train=len(y), seed=seed, threads=threads, fit_seconds=fit_seconds,
-        cv=summarise_cv(scores), val=val_scores,
+        cv=summarise_cv(scores), val=val_scores, **extra,
     )  # fmt: skip
+    meta.update(record or {})
     save_baseline(out, model, meta, cv)
     log.info(
         "model %s: CV %s, val %s",
@@ -358,6 +415,19 @@ def fit_baseline(
         val_scores,
     )
     return model
+
+
+def _event_weights(weight, n: int, path, model: BaselineModel) -> np.ndarray:
+    """``weight`` as float64, checked: one finite, non-negative weight per event of ``path``."""
+    w = np.asarray(weight, dtype=np.float64)
+    if model.task != "separation":
+        raise ValueError(f"model '{model.name}': sample weights are for task separation only")
+    if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
+        raise ValueError(
+            f"{path}: model '{model.name}': expected {n} finite, non-negative sample weights "
+            f"(one per event, not all 0), got shape {w.shape}"
+        )
+    return w
 
 
 def baseline_record(
