@@ -12,9 +12,11 @@ A net entry has the keys every model has (``kind``, ``task``, ``features``; see
 seed). ``features`` is the list of feature columns for ``mlp``; the image and set nets read fixed
 columns (``grid_image``; ``pixel_set`` + ``pixel_set_mask``), which ``features`` may list or leave
 empty. An ``adapt`` section (:class:`AdaptSettings`) opts a net into domain adaptation
-(:mod:`iactdl.fit.adapt`); it is checked here with the rest of the entry. A ``labelnoise``
-section trains it on ON/OFF labels (:mod:`iactdl.fit.onoff_net`), checked by
-:func:`iactdl.fit.onoff.labelnoise_settings` in :func:`validate_entry`.
+(:mod:`iactdl.fit.adapt`); it is checked here with the rest of the entry. A baseline entry may
+carry one too, for importance weighting alone (:func:`adapted_baseline_settings`,
+:mod:`iactdl.fit.importance`). A ``labelnoise`` section trains a net on ON/OFF labels
+(:mod:`iactdl.fit.onoff_net`), checked by :func:`iactdl.fit.onoff.labelnoise_settings` in
+:func:`validate_entry`.
 """
 
 from __future__ import annotations
