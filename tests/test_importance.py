@@ -221,3 +221,19 @@ def test_source_dependent_features_are_refused(key, value):
 def test_weight_clip_at_or_below_one_is_refused(shift, tmp_path, clip):
     with pytest.raises(ValueError, match=r"config models.toy_iw.adapt.weight_clip: expected > 1"):
         _fit(shift, tmp_path, adapt={**ADAPT, "weight_clip": clip})
+
+
+@pytest.mark.parametrize(
+    ("weights", "match"),
+    [
+        (np.ones(3999), r"expected 4000 finite, non-negative sample weights"),
+        (np.r_[-1.0, np.ones(3999)], r"non-negative"),
+        (np.r_[np.nan, np.ones(3999)], r"finite"),
+        (np.zeros(4000), r"not all 0"),
+    ],
+)
+def test_bad_sample_weights_are_refused_naming_the_file(shift, tmp_path, weights, match):
+    d = shift["dir"]
+    with pytest.raises(ValueError, match=rf"train.h5: model 'toy': .*{match}"):
+        fit_baseline(d / "train.h5", tmp_path / "m", "toy", ENTRY, sample_weight=weights)
+    assert not (tmp_path / "m").exists()
