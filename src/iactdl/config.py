@@ -156,10 +156,14 @@ def _check_study(config: Mapping) -> list[str]:
     """The adaptation study's entries (a net entry with a method's changes), one per net and
     method: checked like the config's own, so the study's rules cannot fail on their entry."""
     from iactdl.fit import validate_entry
-    from iactdl.fit.study import SEPARATOR, STUDY_DEFAULTS, study_entry, study_models
+    from iactdl.fit.study import SEPARATOR, STUDY_DEFAULTS, lambda_grid, study_entry, study_models
 
     models = config.get("models") or {}
     study = {**STUDY_DEFAULTS, **dict(config.get("adaptation") or {})}
+    try:
+        lambda_grid(study)  # the names of the grid's candidates need it whole
+    except ValueError as err:
+        return [str(err)]
     errors = []
     for name in study_models(models, {**study, "seeds": 1}):
         net = name.split(SEPARATOR)[0]
