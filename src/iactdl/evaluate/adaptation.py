@@ -8,6 +8,14 @@ simulated test AUC (what adaptation may cost), the fraction of the gap closed ``
 gamma efficiency on observed_test at the cut chosen on the simulations (70% of simulated gammas by
 default), and the Li & Ma significance of the ON/OFF excess at that cut (chosen without observed
 truth). The oracle rows are a reference: trained on observed truth, never a method.
+
+With a lambda grid (config ``adaptation.lambda_grid``) every dann/iwdann seed has one candidate per
+``lambda_max``; the table keeps, per seed, the candidate that rule ``select_lambda`` chose on
+observed_val without truth (:mod:`iactdl.evaluate.lambda_selection`), says which in a column
+``lambda_max`` (the chosen value of each seed, in seed order), and the grid table
+(``paper/adaptation_lambda.csv``) lists every candidate: its observed_val significance (the
+criterion) beside its observed_test AUC, so a reader sees what the choice gained or cost. Without a
+grid the table is as it always was.
 """
 
 from __future__ import annotations
@@ -21,10 +29,21 @@ import numpy as np
 import pandas as pd
 
 from iactdl.evaluate.adaptation_figures import plot_adaptation_bars
+from iactdl.evaluate.lambda_selection import read_selection
 from iactdl.evaluate.latex import latex_table, tex_escape
-from iactdl.io import InputError, atomic_paths
+from iactdl.fit.study import parse, selection_of
+from iactdl.io import InputError, atomic_path, atomic_paths
 
-__all__ = ["ADAPTATION_COLUMNS", "study_rows", "adaptation_table", "write_adaptation_table"]
+__all__ = [
+    "ADAPTATION_COLUMNS",
+    "LAMBDA_GRID_COLUMNS",
+    "study_rows",
+    "select_candidates",
+    "adaptation_table",
+    "lambda_grid_table",
+    "write_adaptation_table",
+    "write_lambda_grid_table",
+]
 
 ADAPTATION_COLUMNS = (
     "net", "method", "n_seeds", "observed_auc", "observed_auc_std", "observed_auc_unc",
@@ -32,6 +51,11 @@ ADAPTATION_COLUMNS = (
     "li_ma_significance", "reference",
 )  # fmt: skip
 METHOD_ORDER = ("source", "relative", "importance", "dann", "iwdann", "oracle")
+LAMBDA_GRID_COLUMNS = (
+    "net", "method", "seed", "lambda_max", "selected", "observed_val_significance",
+    "observed_val_cut", "observed_auc", "observed_auc_unc", "simulated_auc",
+    "gamma_efficiency_observed", "li_ma_significance", "model",
+)  # fmt: skip
 
 
 def _get(d: Mapping, *keys, default=np.nan):
@@ -43,11 +67,12 @@ def _get(d: Mapping, *keys, default=np.nan):
 
 
 def study_rows(models: Iterable[str], metrics_paths: Iterable[str | os.PathLike]) -> pd.DataFrame:
-    """One row per study model ``{net}~{method}~s{seed}`` from its metrics json."""
+    """One row per study model ``{net}~{method}~s{seed}`` from its metrics json; a lambda-grid
+    candidate ``{net}~{method}@{lambda}~s{seed}`` gives its method and its ``lambda_max``."""
     rows = []
     for name, path in zip(models, metrics_paths, strict=True):
-        parts = name.split("~")
-        if len(parts) != 3:
+        parsed = parse(name)
+        if parsed is None:
             raise ValueError(f"{name!r}: not a study model name ({{net}}~{{method}}~s{{seed}})")
         try:
             m = json.loads(Path(path).read_text())
@@ -56,9 +81,10 @@ def study_rows(models: Iterable[str], metrics_paths: Iterable[str | os.PathLike]
         rows.append(
             {
                 "model": name,
-                "net": parts[0],
-                "method": parts[1],
-                "seed": int(parts[2][1:]),
+                "net": parsed.net,
+                "method": parsed.method,
+                "seed": parsed.seed,
+                "lambda_max": np.nan if parsed.lambda_max is None else parsed.lambda_max,
                 "observed_auc": _get(m, "observed", "roc_auc"),
                 "observed_auc_unc": _get(m, "observed", "roc_auc_unc"),
                 "simulated_auc": _get(m, "test", "roc_auc"),
@@ -69,8 +95,40 @@ def study_rows(models: Iterable[str], metrics_paths: Iterable[str | os.PathLike]
     return pd.DataFrame(rows)
 
 
+def select_candidates(rows: pd.DataFrame, selections: Iterable[Mapping]) -> pd.DataFrame:
+    """``rows`` (:func:`study_rows`) with the lambda-grid candidates of each selection reduced to
+    the one chosen (``selections``: :func:`iactdl.evaluate.lambda_selection.read_selection`)."""
+    candidate = rows["lambda_max"].notna() if "lambda_max" in rows else pd.Series(False, rows.index)
+    chosen = {s["selection"]: s["model"] for s in selections}
+    needed = sorted(set(rows.loc[candidate, "model"].map(selection_of)))
+    missing = [name for name in needed if name not in chosen]
+    if missing:
+        raise InputError(f"lambda-grid candidates of {missing} but no lambda selection of them")
+    absent = sorted(m for m in chosen.values() if m not in set(rows["model"]))
+    if absent:
+        raise InputError(f"the lambda selections chose {absent}, which have no metrics here")
+    return rows[~candidate | rows["model"].isin(set(chosen.values()))].reset_index(drop=True)
+
+
+def _chosen_lambdas(rows: pd.DataFrame) -> dict:
+    """(net, method) -> the chosen lambda_max of each seed, in seed order ('' if none)."""
+    out = {}
+    for key, r in rows.sort_values("seed").groupby(["net", "method"], sort=False):
+        lam = r["lambda_max"].dropna()
+        out[key] = " ".join(f"{v:g}" for v in lam)
+    return out
+
+
 def adaptation_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Mean +- std over seeds per (net, method), and the fraction of the gap closed."""
+    """Mean +- std over seeds per (net, method), and the fraction of the gap closed; with
+    lambda-grid candidates (already reduced to the chosen ones, :func:`select_candidates`) a
+    column ``lambda_max``: the chosen value of each seed."""
+    dup = rows.duplicated(["net", "method", "seed"])
+    if dup.any():
+        raise ValueError(
+            f"{rows.loc[dup, 'model'].tolist()}: a second model of the same net, method and seed "
+            "(lambda-grid candidates: reduce them to the chosen one with select_candidates first)"
+        )
     g = rows.groupby(["net", "method"], sort=False)
     t = g.agg(
         n_seeds=("seed", "size"),
@@ -91,7 +149,32 @@ def adaptation_table(rows: pd.DataFrame) -> pd.DataFrame:
     t["reference"] = np.where(t["method"] == "oracle", "oracle (observed truth)", "")
     order = {m: i for i, m in enumerate(METHOD_ORDER)}
     t = t.sort_values(["net", "method"], key=lambda c: c.map(order) if c.name == "method" else c)
-    return t[list(ADAPTATION_COLUMNS)].reset_index(drop=True)
+    columns = list(ADAPTATION_COLUMNS)
+    if "lambda_max" in rows and rows["lambda_max"].notna().any():
+        chosen = _chosen_lambdas(rows)
+        t["lambda_max"] = [chosen[k] for k in zip(t["net"], t["method"], strict=True)]
+        columns.insert(columns.index("n_seeds") + 1, "lambda_max")
+    return t[columns].reset_index(drop=True)
+
+
+def lambda_grid_table(rows: pd.DataFrame, selections: Iterable[Mapping]) -> pd.DataFrame:
+    """Every lambda-grid candidate: its observed_val significance (the selection's criterion), its
+    scores on observed_test and the simulated test split, and whether it was chosen."""
+    val = {}
+    chosen = set()
+    for s in selections:
+        chosen.add(s["model"])
+        for c in s["candidates"]:
+            val[c["model"]] = (c["li_ma_significance"], c["cut"])
+    t = rows[rows["lambda_max"].notna()].copy()
+    missing = sorted(set(t["model"]) - set(val))
+    if missing:
+        raise InputError(f"lambda-grid candidates {missing} are in no lambda selection")
+    t["observed_val_significance"] = [val[m][0] for m in t["model"]]
+    t["observed_val_cut"] = [val[m][1] for m in t["model"]]
+    t["selected"] = t["model"].isin(chosen)
+    t = t.sort_values(["net", "method", "seed", "lambda_max"])
+    return t[list(LAMBDA_GRID_COLUMNS)].reset_index(drop=True)
 
 
 def _tex(t: pd.DataFrame) -> str:
@@ -99,19 +182,23 @@ def _tex(t: pd.DataFrame) -> str:
         "net", "method", "seeds", r"AUC$_\mathrm{obs}$", r"AUC$_\mathrm{sim}$", "gap closed",
         r"$\epsilon_\gamma^\mathrm{obs}$", r"$S_\mathrm{Li\&Ma}$",
     ]  # fmt: skip
+    grid = "lambda_max" in t  # the chosen lambda_max of each seed, after the seeds
+    if grid:
+        header.insert(3, r"$\lambda_\mathrm{max}$")
     rows = []
     for r in t.itertuples():
         std = r.observed_auc_std if np.isfinite(r.observed_auc_std) else r.observed_auc_unc
         method = r.method + (r" (oracle: observed truth)" if r.method == "oracle" else "")
-        rows.append(
-            [
-                tex_escape(r.net), tex_escape(method), str(r.n_seeds),
-                f"{r.observed_auc:.3f} $\\pm$ {std:.3f}", f"{r.simulated_auc:.3f}",
-                f"{r.gap_closed:.2f}", f"{r.gamma_efficiency_observed:.2f}",
-                f"{r.li_ma_significance:.1f}",
-            ]
-        )  # fmt: skip
-    return latex_table("llcccccc", header, rows).replace("nan", "--")
+        row = [
+            tex_escape(r.net), tex_escape(method), str(r.n_seeds),
+            f"{r.observed_auc:.3f} $\\pm$ {std:.3f}", f"{r.simulated_auc:.3f}",
+            f"{r.gap_closed:.2f}", f"{r.gamma_efficiency_observed:.2f}",
+            f"{r.li_ma_significance:.1f}",
+        ]  # fmt: skip
+        if grid:
+            row.insert(3, r.lambda_max.replace(" ", ", ") or "--")
+        rows.append(row)
+    return latex_table("llc" + "c" * grid + "ccccc", header, rows).replace("nan", "--")
 
 
 def write_adaptation_table(
@@ -120,13 +207,33 @@ def write_adaptation_table(
     csv_path: str | os.PathLike,
     tex_path: str | os.PathLike,
     figure_paths: Iterable[str | os.PathLike] = (),
+    selection_paths: Iterable[str | os.PathLike] = (),
 ) -> pd.DataFrame:
-    """Read the study's metrics, write the table (csv, tex) and the adaptation bars figure."""
-    table = adaptation_table(study_rows(models, metrics_paths))
+    """Read the study's metrics, write the table (csv, tex) and the adaptation bars figure; with a
+    lambda grid, ``selection_paths`` are the selections (``lambda.json``) that pick the candidate
+    of each seed."""
+    selections = [read_selection(p) for p in selection_paths]
+    table = adaptation_table(select_candidates(study_rows(models, metrics_paths), selections))
     with atomic_paths(csv_path, tex_path) as (csv_tmp, tex_tmp):  # both or neither
         csv_tmp.write_text(table.to_csv(index=False, float_format="%.5g"))
         tex_tmp.write_text(_tex(table))
     figure_paths = list(figure_paths)
     if figure_paths:
         plot_adaptation_bars(table, figure_paths)
+    return table
+
+
+def write_lambda_grid_table(
+    models: Iterable[str],
+    metrics_paths: Iterable[str | os.PathLike],
+    selection_paths: Iterable[str | os.PathLike],
+    csv_path: str | os.PathLike,
+) -> pd.DataFrame:
+    """Every lambda-grid candidate of the study (:func:`lambda_grid_table`) to ``csv_path``."""
+    selections = [read_selection(p) for p in selection_paths]
+    table = lambda_grid_table(study_rows(models, metrics_paths), selections)
+    if table.empty:
+        raise InputError("no lambda-grid candidates among the study's models (lambda_grid empty?)")
+    with atomic_path(csv_path) as tmp:
+        tmp.write_text(table.to_csv(index=False, float_format="%.5g"))
     return table

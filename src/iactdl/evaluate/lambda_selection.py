@@ -1,0 +1,179 @@
+"""Choose a DANN's ``lambda_max`` without observed truth: the Li & Ma significance on observed_val.
+
+The adaptation study trains every dann/iwdann model once per value of ``adaptation.lambda_grid``
+(the *candidates* of one ``{net}~{method}~s{seed}``, which share their training seed and differ by
+``lambda_max`` alone; :mod:`iactdl.fit.study`). Rule ``select_lambda`` keeps the candidate whose
+gammaness on ``observed_val`` gives the most significant ON excess: for each candidate, the cut
+``gammaness >= c`` with the largest Li & Ma (1983, eq. 17) significance of ``N_on - alpha N_off``
+(:func:`iactdl.evaluate.thresholds.li_ma_threshold`, ``alpha = 1 / n_off_regions``), and the
+candidate with the largest such significance wins.
+
+Why it is sound: the ON and OFF regions of a wobble observation see the same hadron background
+(same camera, same time, same conditions) and differ only by the source's gammas, so above any cut
+the excess ``N_on - alpha N_off`` counts gammas and ``alpha N_off`` the hadrons that pass with them.
+A better gamma/hadron separator *on the observation* keeps more of the first for fewer of the second
+and so gives a more significant excess; it is the quantity an analysis of this observation wants
+largest. It reads the ON/OFF ``region`` that every observation has, never the hidden truth: the
+prediction files of observed_val carry no truth, and only ``event_id``, ``gammaness`` and
+``region`` are read here.
+
+Known weaknesses:
+
+- The maximum over cuts on a finite observed_val is an optimistic, noisy statistic (the best of many
+  correlated tests); with few ON gammas the significances of close candidates differ by less than
+  their fluctuation, and the choice between them is then a coin toss (the grid table,
+  ``paper/adaptation_lambda.csv``, shows how much it matters). Cuts keeping fewer than 10 ON events
+  are not considered (fewer on a tiny observed_val: all of its ON events).
+- It rewards separation at the best working point only, not the whole ROC curve (the AUC that the
+  table reports on observed_test).
+- The choice is made on observed_val and the table scores the chosen candidate on observed_test:
+  not in-sample, but the table's Li & Ma significance of the chosen candidate (its own cut on
+  observed_test) shares the criterion's kind and may look better than a fixed lambda's by the
+  selection alone.
+
+Ties (equal significance) go to the smallest ``lambda_max``, the weaker adversary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from iactdl.evaluate.thresholds import li_ma_threshold
+from iactdl.fit.study import parse
+from iactdl.io import InputError, column_names, read_attrs, read_columns, write_json
+
+__all__ = ["LAMBDA_CRITERION", "observed_val_significance", "select_lambda", "read_selection"]
+
+LAMBDA_CRITERION = (
+    "lambda_max of the candidate with the largest Li & Ma significance of the ON excess on "
+    "observed_val at its own best gammaness cut (alpha = 1 / n_off_regions; ON/OFF regions only, "
+    "no observed truth); ties to the smallest lambda_max"
+)
+# what is read from a prediction file: never the truth (observed predictions carry none)
+READ_COLUMNS = ("event_id", "gammaness", "region")
+MIN_ON = 10  # a cut keeping fewer ON events is a fluctuation, not a working point
+
+
+def _read(path: str | os.PathLike) -> tuple[dict, int]:
+    """The columns the criterion needs and ``n_off_regions`` of one prediction file, checked."""
+    have = column_names(path)
+    missing = [c for c in READ_COLUMNS if c not in have]
+    if missing:
+        raise InputError(
+            f"{path}: column(s) {missing} missing (predictions on observed_val need "
+            f"{list(READ_COLUMNS)}); the file has {have}"
+        )
+    n_off = read_attrs(path).get("n_off_regions")
+    if n_off is None or int(n_off) < 1:
+        raise InputError(
+            f"{path}: attribute n_off_regions is {n_off!r}; expected an integer >= 1 (carried from "
+            "the observed dataset by predict; alpha = 1 / n_off_regions)"
+        )
+    data = read_columns(path, list(READ_COLUMNS))
+    region = np.asarray(data["region"])
+    n_off = int(n_off)
+    n_on_all = int(np.count_nonzero(region == 0))
+    n_off_all = int(np.count_nonzero((region >= 1) & (region <= n_off)))
+    if n_on_all == 0 or n_off_all == 0:
+        empty = "ON (region 0)" if n_on_all == 0 else f"OFF (region 1..{n_off})"
+        raise InputError(
+            f"{path}: no {empty} events among its {region.size} (ON {n_on_all}, OFF {n_off_all}); "
+            "the Li & Ma significance needs both: is observed_val empty or not an ON/OFF "
+            "observation?"
+        )
+    return data, n_off
+
+
+def observed_val_significance(path: str | os.PathLike, min_on: int = MIN_ON) -> dict:
+    """The best truth-free cut of one prediction file on observed_val (see the module doc):
+    ``li_ma_threshold``'s ``cut``, ``n_on``, ``n_off``, ``excess`` and ``li_ma_significance``,
+    with ``min_on`` lowered to the file's ON events when it has fewer."""
+    data, n_off = _read(path)
+    n_on_all = int(np.count_nonzero(np.asarray(data["region"]) == 0))
+    try:
+        return li_ma_threshold(data["gammaness"], data["region"], n_off, min(min_on, n_on_all))
+    except ValueError as err:
+        raise InputError(f"{path}: {err}") from None
+
+
+def select_lambda(
+    candidates: Sequence[str],
+    predictions: Sequence[str | os.PathLike],
+    output: str | os.PathLike | None = None,
+    min_on: int = MIN_ON,
+) -> dict:
+    """Pick the ``lambda_max`` of one selection from its candidates' predictions on observed_val.
+
+    Parameters
+    ----------
+    candidates : names ``{net}~{method}@{lambda}~s{seed}`` of one selection (the lambda is read
+        from the name).
+    predictions : each candidate's predictions on observed_val (rule ``predict_observed_val``),
+        in the same order; they must hold the same events.
+    output : the selection's json (written whole or not at all), if given.
+
+    Returns
+    -------
+    dict
+        ``selection``, ``criterion``, the chosen ``lambda_max`` and ``model``, and per candidate
+        (grid order) its ``lambda_max``, ``model`` and best cut on observed_val.
+    """
+    candidates, predictions = list(candidates), list(predictions)
+    if not candidates or len(candidates) != len(predictions):
+        raise ValueError(
+            f"select_lambda: {len(candidates)} candidate(s) and {len(predictions)} prediction "
+            "file(s); expected one file per candidate, at least one"
+        )
+    parsed = [parse(name) for name in candidates]
+    bad = [n for n, p in zip(candidates, parsed, strict=True) if p is None or p.lambda_max is None]
+    if bad:
+        raise ValueError(
+            f"select_lambda: {bad} are not lambda-grid candidates ({{net}}~{{method}}@{{lambda}}"
+            "~s{seed})"
+        )
+    selections = sorted({p.selection for p in parsed})
+    if len(selections) != 1:
+        raise ValueError(f"select_lambda: the candidates belong to {selections}; expected one")
+    rows, events = [], None
+    for name, p, path in zip(candidates, parsed, predictions, strict=True):
+        best = observed_val_significance(path, min_on)
+        event_id = np.sort(np.asarray(read_columns(path, ["event_id"])["event_id"]))
+        if events is None:
+            events, first = event_id, path
+        elif not np.array_equal(events, event_id):
+            raise InputError(
+                f"{path}: not the events of {first} ({event_id.size} vs {events.size} events); "
+                "the candidates must be compared on the same observed_val"
+            )
+        rows.append({"model": name, "lambda_max": p.lambda_max, **best})
+    sig = np.array([r["li_ma_significance"] for r in rows])
+    lam = np.array([r["lambda_max"] for r in rows])
+    # the largest significance; among equal ones the smallest lambda_max (lexsort: last key first)
+    chosen = rows[int(np.lexsort((lam, -sig))[0])]
+    result = {
+        "selection": selections[0],
+        "criterion": LAMBDA_CRITERION,
+        "lambda_max": chosen["lambda_max"],
+        "model": chosen["model"],
+        "candidates": rows,
+    }
+    if output is not None:
+        write_json(output, result)
+    return result
+
+
+def read_selection(path: str | os.PathLike) -> dict:
+    """A selection's json (rule ``select_lambda``), checked for the keys the table reads."""
+    try:
+        sel = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as err:
+        raise InputError(f"{path}: not a readable lambda selection ({err})") from None
+    missing = [k for k in ("selection", "lambda_max", "model", "candidates") if k not in sel]
+    if missing:
+        raise InputError(f"{path}: key(s) {missing} missing; not a selection of select_lambda")
+    return sel
