@@ -9,7 +9,10 @@
 # any baseline; the adaptation study (config `adaptation`, target adaptation_study) trains every
 # net x method x seed, the target oracles (rule train_oracle: observed_train WITH its hidden truth,
 # a reference ceiling, never a method) and writes the adaptation table and figures. Every model is
-# scored on observed_test by the rules of evaluate.smk.
+# scored on observed_test by the rules of evaluate.smk. With config adaptation.lambda_grid, every
+# dann/iwdann study model is trained once per lambda_max (candidates {net}~{method}@{lambda}~s{seed})
+# and checkpoint select_lambda picks one per seed without truth (the largest Li & Ma significance
+# on observed_val); the table and figures show the chosen one, adaptation_lambda_table every one.
 
 
 rule shift_diagnostics:
@@ -174,6 +177,51 @@ rule train_oracle:
         "../scripts/train_oracle.py"
 
 
+# A checkpoint: the figures show the chosen candidate, known once it has run (chosen_model).
+checkpoint select_lambda:
+    input:
+        unpack(get_select_lambda_input),
+    output:
+        json=results("adaptation/{selection}/lambda.json"),
+    log:
+        results("logs/select_lambda/{selection}.log"),
+    wildcard_constraints:
+        selection="|".join(lambda_selection_names()) or "NO_LAMBDA_GRID",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    params:
+        candidates=get_lambda_candidates,
+        src=src(
+            "evaluate.lambda_selection",
+            "evaluate.thresholds",
+            "evaluate.significance",
+            "fit.study",
+            "io",
+        ),
+    script:
+        "../scripts/select_lambda.py"
+
+
+rule adaptation_lambda_table:
+    input:
+        unpack(get_lambda_table_input),
+    output:
+        csv=results("paper/adaptation_lambda.csv"),
+    log:
+        results("logs/adaptation_lambda_table.log"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        models=adaptation_study(),
+        src=src("evaluate.adaptation", "evaluate.lambda_selection", "fit.study", "io"),
+    script:
+        "../scripts/adaptation_lambda_table.py"
+
+
 rule adaptation_table:
     input:
         unpack(get_adaptation_table_input),
@@ -198,6 +246,8 @@ rule adaptation_table:
             "evaluate.adaptation_figures",
             "evaluate.figures",
             "evaluate.latex",
+            "evaluate.lambda_selection",
+            "fit.study",
         ),
     script:
         "../scripts/adaptation_table.py"
@@ -219,7 +269,7 @@ rule figure_adaptation_representation:
         "../../envs/cpu.yaml"
     threads: 1
     params:
-        models=representation_models(),
+        models=get_representation_models,
         seed=seed_for("figure_adaptation_representation"),
         src=src("fit.adapt", "models.nets", "evaluate.adaptation_figures", "io"),
     script:
@@ -228,9 +278,7 @@ rule figure_adaptation_representation:
 
 rule figure_adaptation_onoff:
     input:
-        predictions=expand(
-            results("predictions/{model}/observed_test.h5"), model=representation_models()
-        ),
+        unpack(get_onoff_figure_input),
     output:
         pdf=results("figures/adaptation_onoff.pdf"),
         png=report(
@@ -244,7 +292,7 @@ rule figure_adaptation_onoff:
         "../../envs/cpu.yaml"
     threads: 1
     params:
-        models=representation_models(),
+        models=get_representation_models,
         src=src("evaluate.adaptation_figures", "io"),
     script:
         "../scripts/figure_adaptation_onoff.py"
@@ -255,3 +303,4 @@ rule adaptation_study:
         rules.adaptation_table.output,
         rules.figure_adaptation_representation.output,
         rules.figure_adaptation_onoff.output,
+        get_lambda_grid_output,

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from snakemake.utils import validate
 
 from iactdl.config import check_config, load_config, produced_samples
-from iactdl.fit.study import study_entry, study_models
+from iactdl.fit.study import lambda_selections, selection_of, study_entry, study_models
 from iactdl.models.nets import NETS
 from iactdl.provenance import canonical, rule_seed, source_hash
 
@@ -440,8 +440,9 @@ def get_adapted_baseline_seed(wildcards):
 
 
 def get_adapted_seed(wildcards):
-    """The training seed of one adapted net."""
-    return seed_for("train_adapted", wildcards.model)
+    """The training seed of one adapted net; the lambda-grid candidates of one study seed share
+    it (their selection's name), so that they differ by lambda_max alone."""
+    return seed_for("train_adapted", selection_of(wildcards.model))
 
 
 def get_oracle_input(wildcards):
@@ -459,11 +460,85 @@ def get_oracle_seed(wildcards):
 
 
 def get_adaptation_table_input(wildcards):
-    """Metrics and model info of every study model."""
+    """Metrics and model info of every study model, and with a lambda grid the selections that
+    pick one candidate per seed."""
     models = adaptation_study()
-    return {
+    inputs = {
         "metrics": expand(results("metrics/{model}.json"), model=models),
         "info": expand(results("models/{model}/model.json"), model=models),
+    }
+    if lambda_selection_names():
+        inputs["selections"] = get_lambda_selection_files(wildcards)
+    return inputs
+
+
+# --- the lambda grid of the adaptation study (config adaptation.lambda_grid; adapt.smk) ---
+
+
+def _lambda_selections():
+    """Selection {net}~{method}~s{seed} -> its candidates {net}~{method}@{lambda}~s{seed}."""
+    return lambda_selections(config["models"], config["adaptation"])
+
+
+def lambda_selection_names():
+    """The study's lambda selections (none without a grid: the default DAG is unchanged)."""
+    return list(_lambda_selections())
+
+
+def get_lambda_candidates(wildcards):
+    """The candidates of one selection, in grid order."""
+    return _lambda_selections()[wildcards.selection]
+
+
+def get_select_lambda_input(wildcards):
+    """Each candidate's predictions on observed_val (by predict_observed_val; no truth)."""
+    return {
+        "predictions": expand(
+            results("labelnoise/{model}/observed_val.h5"), model=get_lambda_candidates(wildcards)
+        )
+    }
+
+
+def get_lambda_selection_files(wildcards):
+    """Every selection's lambda.json (checkpoint select_lambda)."""
+    return expand(results("adaptation/{selection}/lambda.json"), selection=lambda_selection_names())
+
+
+def get_lambda_table_input(wildcards):
+    """Every study model's metrics (the table keeps the candidates) and every selection."""
+    return {
+        "metrics": expand(results("metrics/{model}.json"), model=adaptation_study()),
+        "selections": get_lambda_selection_files(wildcards),
+    }
+
+
+def get_lambda_grid_output(wildcards):
+    """The grid table of the study's target, with a grid only."""
+    return [results("paper/adaptation_lambda.csv")] if lambda_selection_names() else []
+
+
+def chosen_model(name):
+    """A study model as the figures show it: a lambda selection's chosen candidate (known once
+    checkpoint select_lambda has run), any other model as it is."""
+    if name not in _lambda_selections():
+        return name
+    from iactdl.evaluate.lambda_selection import read_selection
+
+    return read_selection(checkpoints.select_lambda.get(selection=name).output.json)["model"]
+
+
+def get_representation_models(wildcards):
+    """representation_models() with each lambda selection replaced by its chosen candidate."""
+    return [chosen_model(name) for name in representation_models()]
+
+
+def get_onoff_figure_input(wildcards):
+    """The before/after models' predictions on observed_test."""
+    return {
+        "predictions": expand(
+            results("predictions/{model}/observed_test.h5"),
+            model=get_representation_models(wildcards),
+        )
     }
 
 
@@ -479,8 +554,9 @@ def representation_models():
 
 def get_representation_input(wildcards):
     """The before/after models and the simulated test and observed_test events they encode."""
+    models = get_representation_models(wildcards)
     return {
-        "info": expand(results("models/{model}/model.json"), model=representation_models()),
+        "info": expand(results("models/{model}/model.json"), model=models),
         "source": results("datasets/test.h5"),
         "target": results("datasets/observed_test.h5"),
     }

@@ -10,4 +10,5 @@ with rule_logging(snakemake.log[0], "adaptation_table"):
         csv_path=snakemake.output.csv,
         tex_path=snakemake.output.tex,
         figure_paths=[snakemake.output.pdf, snakemake.output.png],
+        selection_paths=snakemake.input.get("selections", []),  # with a lambda grid only
     )
