@@ -27,9 +27,9 @@ Known weaknesses:
 - It rewards separation at the best working point only, not the whole ROC curve (the AUC that the
   table reports on observed_test).
 - The choice is made on observed_val and the table scores the chosen candidate on observed_test:
-  not in-sample, but the table's Li & Ma significance of the chosen candidate (its own cut on
-  observed_test) shares the criterion's kind and may look better than a fixed lambda's by the
-  selection alone.
+  not in-sample (the events differ), but the table's Li & Ma significance on observed_test (at the
+  simulation-chosen cut) measures the same kind of thing as the criterion, so it favours the
+  chosen candidate more than the AUC does; judge the choice by the AUC.
 
 Ties (equal significance) go to the smallest ``lambda_max``, the weaker adversary.
 """

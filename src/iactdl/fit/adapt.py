@@ -22,7 +22,10 @@ Methods (all train on the labelled simulations plus the unlabelled ``observed_tr
 Model selection uses no observed truth: the epoch with the lowest source validation loss, where the
 validation events carry the same weights as the training events (class-prior or importance
 weights: importance-weighted validation, Sugiyama et al. 2007, an estimate of the target loss);
-``lambda_max`` is the entry's. The criterion is written into ``model.json`` (``selection``).
+``lambda_max`` is the entry's; the adaptation study chooses it from ``adaptation.lambda_grid``
+without observed truth too (the most significant ON excess on observed_val, rule ``select_lambda``,
+:mod:`iactdl.evaluate.lambda_selection`). The epoch's criterion is written into ``model.json``
+(``selection``), the lambda's into the selection's ``lambda.json``.
 
 Source-dependent features (``source_x``, ``source_y``, ``distance``, ``alpha`` and what derives from
 them) are refused in every model trained on observed events: the ON and OFF positions sit at
