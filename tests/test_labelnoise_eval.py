@@ -107,3 +107,34 @@ def test_comparison_rows_with_and_without_adapted_models(tmp_path):
     plot_comparison(df, tmp_path / "c.pdf", tmp_path / "c.png")
     assert "domain-adapted" in (tmp_path / "c.tex").read_text()
     assert (tmp_path / "c.png").stat().st_size > 1000
+
+
+def test_model_on_gamma_fraction_uncertainty_covers_the_calibration_of_the_training_labels():
+    """Repeated toy observations, an ON/OFF classifier fit on each: the model's ON gamma fraction
+    scatters around the truth as its stated uncertainty says only with the calibration term (the
+    mean of p_on is set by the training labels' ON fraction, binomial noise and all)."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(7)
+    alpha, n_train, n_test = 0.2, 30_000, 15_000
+
+    def observe(n):
+        gamma = rng.random(n) < 0.03
+        x = np.where(gamma, rng.normal(1.5, 1.0, n), rng.normal(0.0, 1.0, n))
+        on = gamma | (rng.random(n) < alpha / (1 + alpha))  # no gamma in OFF
+        return np.c_[x, x**2], gamma, np.where(on, 0, 1 + rng.integers(0, 5, n))
+
+    pulls_events, pulls = [], []
+    for _ in range(60):
+        x, _, region = observe(n_train)
+        clf = LogisticRegression(C=1e6).fit(x, region == 0)
+        x_t, gamma_t, region_t = observe(n_test)
+        eta = (1 + alpha) * clf.predict_proba(x_t)[:, 1] - alpha
+        out = on_gamma_fraction(
+            region_t, 5, gamma_t, eta, n_bootstrap=50, n_train=n_train, slope=1 + alpha
+        )
+        assert out["model_std_calibration"] > out["model_std_events"]
+        pulls.append(out["model_pull"])
+        pulls_events.append((out["model"] - out["true"]) / out["model_std_events"])
+    assert 0.7 < np.std(pulls) < 1.4 and abs(np.mean(pulls)) < 0.5
+    assert np.std(pulls_events) > 2.5  # the events' bootstrap alone understates it
