@@ -179,13 +179,34 @@ def test_the_candidate_with_the_planted_excess_wins_and_no_truth_is_read(tmp_pat
     assert json.loads(out.read_text()) == json.loads(json.dumps(result))
 
 
+def test_bootstrap_wins_say_how_firm_the_choice_is(tmp_path):
+    rng = np.random.default_rng(5)
+    event_id, region, is_gamma = _observed_val(rng, 3000, 150)
+
+    def scores(width):  # gammas above the hadrons by `width`, plus independent noise
+        return np.where(is_gamma, width, 0) + rng.normal(0, 1, region.size)
+
+    clear = [_predictions(tmp_path / f"c{w}.h5", event_id, region, scores(w)) for w in (0, 3)]
+    close = [_predictions(tmp_path / f"n{i}.h5", event_id, region, scores(1.0)) for i in range(2)]
+    names = ["mlp~dann@0.1~s1", "mlp~dann@1.0~s1"]
+    firm = select_lambda(names, clear, n_bootstrap=50, seed=1)
+    assert firm["lambda_max"] == 1.0 and firm["bootstrap_wins"] == 1.0
+    assert [c["bootstrap_wins"] for c in firm["candidates"]] == [0.0, 1.0]
+    coin = select_lambda(names, close, n_bootstrap=100, seed=1)
+    assert 0.1 < coin["bootstrap_wins"] < 0.9  # equal separators: either may win a resample
+    assert sum(c["bootstrap_wins"] for c in coin["candidates"]) == pytest.approx(1.0)
+    assert select_lambda(names, close, n_bootstrap=100, seed=1) == coin  # same seed, same choice
+    assert np.isnan(select_lambda(names, close, n_bootstrap=0)["bootstrap_wins"])
+
+
 def test_equal_significance_goes_to_the_smallest_lambda(tmp_path):
     rng = np.random.default_rng(2)
     event_id, region, is_gamma = _observed_val(rng, 1000, 60)
     g = np.where(is_gamma, 0.9, rng.uniform(0, 1, region.size))
     files = [_predictions(tmp_path / f"{i}.h5", event_id, region, g) for i in range(3)]
     names = ["deepsets~iwdann@1.0~s2", "deepsets~iwdann@0.1~s2", "deepsets~iwdann@0.3~s2"]
-    assert select_lambda(names, files)["lambda_max"] == 0.1
+    result = select_lambda(names, files, n_bootstrap=20)
+    assert result["lambda_max"] == 0.1 and result["bootstrap_wins"] == 1.0
 
 
 @pytest.mark.parametrize("empty", ["ON", "OFF"])
@@ -237,7 +258,7 @@ def _selection(tmp_path, selection, chosen, sigs):
     net, method, seed = selection.split("~")
     cands = [
         {"model": f"{net}~{method}@{lam!r}~{seed}", "lambda_max": lam,
-         "li_ma_significance": s, "cut": 0.5}
+         "li_ma_significance": s, "cut": 0.5, "bootstrap_wins": float(lam == chosen)}
         for lam, s in sigs.items()
     ]  # fmt: skip
     path.write_text(json.dumps({
@@ -279,6 +300,7 @@ def test_the_table_reports_the_chosen_candidate_and_the_grid_table_every_one(tmp
     assert chosen.loc[1, "lambda_max"] == 0.1 and chosen.loc[2, "observed_auc"] == 0.78
     row = grid[(grid["seed"] == 2) & (grid["lambda_max"] == 0.1)].iloc[0]
     assert row["observed_val_significance"] == 1.0 and row["observed_auc"] == 0.5
+    assert (grid["bootstrap_wins"] == grid["selected"]).all()
     assert pd.read_csv(tmp_path / "grid.csv").shape == grid.shape
 
     # candidates without their selection, or pooled unselected: refused, never averaged

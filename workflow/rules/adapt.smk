@@ -194,6 +194,8 @@ checkpoint select_lambda:
         mem_mb=2000,
     params:
         candidates=get_lambda_candidates,
+        n_bootstrap=config["evaluation"]["n_bootstrap"],
+        seed=get_select_lambda_seed,
         src=src(
             "evaluate.lambda_selection",
             "evaluate.thresholds",

@@ -499,6 +499,11 @@ def get_select_lambda_input(wildcards):
     }
 
 
+def get_select_lambda_seed(wildcards):
+    """Seed of the bootstrap resamples of observed_val that say how firm a selection is."""
+    return seed_for("select_lambda", wildcards.selection)
+
+
 def get_lambda_selection_files(wildcards):
     """Every selection's lambda.json (checkpoint select_lambda)."""
     return expand(results("adaptation/{selection}/lambda.json"), selection=lambda_selection_names())

@@ -8,4 +8,6 @@ with rule_logging(snakemake.log[0], "select_lambda"):
         candidates=snakemake.params.candidates,
         predictions=snakemake.input.predictions,
         output=snakemake.output.json,
+        n_bootstrap=snakemake.params.n_bootstrap,
+        seed=snakemake.params.seed,
     )

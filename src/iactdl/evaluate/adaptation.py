@@ -53,7 +53,7 @@ ADAPTATION_COLUMNS = (
 METHOD_ORDER = ("source", "relative", "importance", "dann", "iwdann", "oracle")
 LAMBDA_GRID_COLUMNS = (
     "net", "method", "seed", "lambda_max", "selected", "observed_val_significance",
-    "observed_val_cut", "observed_auc", "observed_auc_unc", "simulated_auc",
+    "observed_val_cut", "bootstrap_wins", "observed_auc", "observed_auc_unc", "simulated_auc",
     "gamma_efficiency_observed", "li_ma_significance", "model",
 )  # fmt: skip
 
@@ -158,20 +158,22 @@ def adaptation_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def lambda_grid_table(rows: pd.DataFrame, selections: Iterable[Mapping]) -> pd.DataFrame:
-    """Every lambda-grid candidate: its observed_val significance (the selection's criterion), its
-    scores on observed_test and the simulated test split, and whether it was chosen."""
+    """Every lambda-grid candidate: its observed_val significance (the selection's criterion) and
+    share of the bootstrap resamples it wins, its scores on observed_test and the simulated test
+    split, and whether it was chosen."""
     val = {}
     chosen = set()
     for s in selections:
         chosen.add(s["model"])
         for c in s["candidates"]:
-            val[c["model"]] = (c["li_ma_significance"], c["cut"])
+            val[c["model"]] = (c["li_ma_significance"], c["cut"], c.get("bootstrap_wins", np.nan))
     t = rows[rows["lambda_max"].notna()].copy()
     missing = sorted(set(t["model"]) - set(val))
     if missing:
         raise InputError(f"lambda-grid candidates {missing} are in no lambda selection")
     t["observed_val_significance"] = [val[m][0] for m in t["model"]]
     t["observed_val_cut"] = [val[m][1] for m in t["model"]]
+    t["bootstrap_wins"] = [val[m][2] for m in t["model"]]
     t["selected"] = t["model"].isin(chosen)
     t = t.sort_values(["net", "method", "seed", "lambda_max"])
     return t[list(LAMBDA_GRID_COLUMNS)].reset_index(drop=True)
