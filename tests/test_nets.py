@@ -165,3 +165,14 @@ def test_relative_time_ignores_a_per_event_time_offset(name, events):
     assert not torch.allclose(*outputs["absolute"], rtol=1e-3, atol=1e-3)
     with pytest.raises(ValueError, match="time"):
         build_net(name, {**SMALL[name], "time": "local"})
+
+
+def test_mlp_activation_is_a_setting_and_an_unknown_one_is_refused():
+    from iactdl.models.nets import MLP, MLPSettings
+
+    relu = MLP(MLPSettings(hidden=(8,), activation="relu"), n_features=3)
+    assert any(isinstance(m, torch.nn.ReLU) for m in relu.modules())
+    assert not any(isinstance(m, torch.nn.GELU) for m in relu.modules())
+    assert any(isinstance(m, torch.nn.GELU) for m in MLP(MLPSettings(), n_features=3).modules())
+    with pytest.raises(ValueError, match="activation 'tanh'"):
+        MLP(MLPSettings(activation="tanh"), n_features=3)

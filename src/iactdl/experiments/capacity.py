@@ -63,6 +63,7 @@ class CapacitySettings:
     optimizer: str = CAPACITY_DEFAULTS["optimizer"]  # no weight decay: it would hide the peak
     lr: float = CAPACITY_DEFAULTS["lr"]
     loss: str = CAPACITY_DEFAULTS["loss"]  # squared (labels +-1, Belkin et al.) | cross_entropy
+    activation: str = CAPACITY_DEFAULTS["activation"]  # relu | gelu (the nets' own)
     n_test: int = CAPACITY_DEFAULTS["n_test"]  # seeded subset of the test split; 0 = all
     n_records: int = CAPACITY_DEFAULTS["n_records"]  # log-spaced epochs with recorded errors
     depth: int = 1  # hidden layers, all of the same width
@@ -157,7 +158,12 @@ def capacity_point(
 
     torch.manual_seed(rule_seed(s.seed, "init", str(s.depth), str(s.width)))
     net = MLP(
-        MLPSettings(hidden=(s.width,) * s.depth, dropout=0.0, missing_indicators=False),
+        MLPSettings(
+            hidden=(s.width,) * s.depth,
+            dropout=0.0,
+            missing_indicators=False,
+            activation=s.activation,
+        ),
         n_outputs=1,
         n_features=len(s.features),
     )

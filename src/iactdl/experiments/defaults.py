@@ -21,6 +21,7 @@ CAPACITY_DEFAULTS = {
     "optimizer": "adam",
     "lr": 0.001,
     "loss": "squared",
+    "activation": "relu",
     "n_test": 0,
     "n_records": 25,
     "epochwise_widths": [],

@@ -63,13 +63,24 @@ class HexConv2d(nn.Conv2d):
         return F.conv2d(x, self.weight * self.kernel_mask, self.bias, padding=1)
 
 
-def mlp(sizes: list[int], dropout: float = 0.0, final_activation: bool = False) -> nn.Sequential:
-    """Linear layers with GELU between them (and dropout after each hidden activation)."""
+ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU}
+
+
+def mlp(
+    sizes: list[int],
+    dropout: float = 0.0,
+    final_activation: bool = False,
+    activation: str = "gelu",
+) -> nn.Sequential:
+    """Linear layers with ``activation`` (GELU by default) between them (and dropout after each
+    hidden activation)."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation {activation!r}; valid: {list(ACTIVATIONS)}")
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2 or final_activation:
-            layers.append(nn.GELU())
+            layers.append(ACTIVATIONS[activation]())
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)

@@ -30,6 +30,9 @@ class MLPSettings:
     # one missing-value flag per feature as extra inputs; off where no feature can be NaN, so that
     # every weight is trainable (the capacity experiment counts parameters)
     missing_indicators: bool = True
+    # gelu | relu: GELU trains the nets; the capacity experiment takes ReLU, with which wide nets
+    # interpolate like a kernel machine and the second descent shows (it did not with GELU)
+    activation: str = "gelu"
 
 
 class MLP(EncoderHeadNet):
@@ -51,7 +54,9 @@ class MLP(EncoderHeadNet):
         self.register_buffer("log_mask", torch.zeros(n_features, dtype=torch.bool))
         n_in = 2 * n_features if settings.missing_indicators else n_features
         sizes = [n_in, *settings.hidden]
-        self.encoder = mlp(sizes, dropout=settings.dropout, final_activation=True)
+        self.encoder = mlp(
+            sizes, dropout=settings.dropout, final_activation=True, activation=settings.activation
+        )
         self.representation_size = sizes[-1]
         self.head = nn.Linear(sizes[-1], n_outputs)
 
