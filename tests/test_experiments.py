@@ -135,6 +135,7 @@ def test_optimiser_points_and_the_learning_rate_chosen_on_validation(splits, tmp
         tmp_path / "lr.json",
     )
     assert chosen["lr"] == 3e-3
+    assert chosen["at_grid_edge"]  # the larger of two rates: the grid should reach past it
     hist = pd.read_csv(tmp_path / "mlp/adam/constant/lr0.003_seed0.csv")
     assert len(hist) == 4 and hist["wall_seconds"].is_monotonic_increasing
     table = plot_optimisers(

@@ -33,8 +33,8 @@ OPTIMISERS_DEFAULTS = {
     "seeds": 3,
     "schedules": ["constant", "step", "warmup"],
     "learning_rates": {
-        "sgd": [0.01, 0.03, 0.1],
-        "nesterov": [0.01, 0.03, 0.1],
+        "sgd": [0.01, 0.03, 0.1, 0.3],
+        "nesterov": [0.01, 0.03, 0.1, 0.3],
         "adam": [0.0003, 0.001, 0.003],
         "adamw": [0.0003, 0.001, 0.003],
     },

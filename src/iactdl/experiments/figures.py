@@ -276,15 +276,21 @@ def plot_optimisers(
                 g = h.groupby("epoch")
                 mean, std = g["val_loss"].mean(), g["val_loss"].std(ddof=1)
                 wall = g["wall_seconds"].mean()
-                lr = h["lr"].iloc[0]
                 kw = dict(color=style.colour(i), ls=style.LINESTYLES[j], lw=1.0)
-                label = f"{OPTIMISER_LABELS[opt]} (lr {lr:g}), {SCHEDULE_LABELS[sched]}"
+                label = f"{OPTIMISER_LABELS[opt]}, {SCHEDULE_LABELS[sched]}"
                 _line_band(ax_ep, mean.index, mean.values, std.values, label=label, **kw)
                 _line_band(ax_t, wall.values, mean.values, std.values, **kw)
         ax_ep.set_xlabel("epoch")
         ax_t.set_xlabel("wall time / s (mean over seeds)")
         for ax in (ax_ep, ax_t):
             ax.set_ylabel("validation loss (BCE)")
+        # the learning rates were chosen per net: they go in its panel, not the shared legend
+        rates = hist[hist["net"] == net].groupby("optimizer")["lr"].first()
+        ax_ep.text(
+            0.98, 0.95,
+            "lr: " + ", ".join(f"{OPTIMISER_LABELS[o]} {rates[o]:g}" for o in opts if o in rates),
+            transform=ax_ep.transAxes, ha="right", va="top", fontsize=6,
+        )  # fmt: skip
         ax_ep.set_title(f"{net}: validation loss per epoch")
         ax_t.set_title(f"{net}: against wall time")
     handles, labels = axes[0, 0].get_legend_handles_labels()

@@ -112,7 +112,14 @@ def choose_lr(points: Mapping[float, str | os.PathLike], output: str | os.PathLi
     if not math.isfinite(losses[best]):
         raise ValueError(f"every learning rate of the grid diverged: {losses}")
     result = {"lr": best, "val_loss_by_lr": {f"{k:g}": v for k, v in sorted(losses.items())}}
+    # a rate at the grid's edge may not be the best one: the grid should reach past it
+    result["at_grid_edge"] = len(losses) > 1 and best in (min(losses), max(losses))
     log.info("chose lr %g from %s", best, result["val_loss_by_lr"])
+    if result["at_grid_edge"]:
+        log.warning(
+            "lr %g is at the edge of the grid %s: extend experiments.optimisers.learning_rates "
+            "past it to be sure it is the best", best, sorted(losses),
+        )  # fmt: skip
     write_json(output, result)
     return result
 
