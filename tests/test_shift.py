@@ -337,6 +337,14 @@ def test_shift_config_check_names_the_key():
         check_shift_config({"domain_classifier": {"max_iters": 10}})
     with pytest.raises(ValueError, match=r"quantifier_model: 'energy_rf'.*\['hist_gbt'\]"):
         check_shift_config({"quantifier_model": "energy_rf"}, models)
+    # an ON/OFF-trained or importance-weighted baseline predicts something else than the truth
+    for key, value in (
+        ("labelnoise", {"noise_rates": "known_alpha"}),
+        ("adapt", {"method": "importance"}),
+    ):
+        other = {**models, "gbt_x": {"kind": "baseline", "task": "separation", key: value}}
+        with pytest.raises(ValueError, match=f"quantifier_model: 'gbt_x' has `{key}`"):
+            check_shift_config({"quantifier_model": "gbt_x"}, other)
 
 
 def test_the_workflow_config_check_refuses_a_bad_quantifier():

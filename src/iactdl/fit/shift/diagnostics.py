@@ -83,8 +83,9 @@ def check_shift_config(config: Mapping | None, models: Mapping | None = None) ->
 
     Raises ``ValueError`` naming the key for an unknown key, a value out of range, an unknown
     hyper-parameter of the domain classifier, or (with ``models``, the config's models) a
-    ``quantifier_model`` that is not a separation baseline. Used by :func:`shift_diagnostics` and
-    the workflow's validation step (:func:`iactdl.config.check_config`).
+    ``quantifier_model`` that is not a source-only separation baseline. Used by
+    :func:`shift_diagnostics` and the workflow's validation step
+    (:func:`iactdl.config.check_config`).
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -118,6 +119,15 @@ def check_shift_config(config: Mapping | None, models: Mapping | None = None) ->
                 f"shift.quantifier_model: {name!r} is not a separation baseline of models (those "
                 f"are {baselines}); its out-of-fold predictions give the rates of adjusted "
                 "classify-and-count"
+            )
+        # its cv.csv must hold predictions against the simulated truth (is_gamma), from a model
+        # that saw the simulations as they are: not ON/OFF labels, not importance weights
+        trained_otherwise = [k for k in ("labelnoise", "adapt") if entry.get(k) is not None]
+        if trained_otherwise:
+            raise ValueError(
+                f"shift.quantifier_model: {name!r} has `{trained_otherwise[0]}`; the quantifiers "
+                "need a source-only classifier trained on the simulated truth (its out-of-fold "
+                "gamma predictions give the rates of adjusted classify-and-count)"
             )
     return cfg
 
