@@ -34,7 +34,7 @@ OPTIMISERS_DEFAULTS = {
     "schedules": ["constant", "step", "warmup"],
     "learning_rates": {
         "sgd": [0.01, 0.03, 0.1, 0.3],
-        "nesterov": [0.01, 0.03, 0.1, 0.3],
+        "nesterov": [0.01, 0.03, 0.1, 0.3, 1.0],
         "adam": [0.0003, 0.001, 0.003],
         "adamw": [0.0003, 0.001, 0.003],
     },
