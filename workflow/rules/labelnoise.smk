@@ -157,6 +157,7 @@ rule predict_onoff_oracle:
 rule predict_observed_val:
     input:
         info=results("models/{model}/model.json"),
+        model=get_model_file,  # as predict: a replaced model file reruns its predictions
         dataset=results("datasets/observed_val.h5"),
     output:
         predictions=results("labelnoise/{model}/observed_val.h5"),
