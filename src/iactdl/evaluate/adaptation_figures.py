@@ -57,9 +57,20 @@ def plot_representation(
     for ax, name in zip(np.atleast_1d(axes), names, strict=False):
         z_s, z_t = samples[name]
         pca = PCA(2, random_state=0).fit(np.vstack([z_s, z_t]))
-        for z, label, c in ((z_s, "simulated", "tab:blue"), (z_t, "observed", "tab:orange")):
-            p = pca.transform(z)
+        projected = [pca.transform(z) for z in (z_s, z_t)]
+        colours = ("tab:blue", "tab:orange")
+        for p, label, c in zip(projected, ("simulated", "observed"), colours, strict=True):
             ax.scatter(p[:, 0], p[:, 1], s=3, alpha=0.35, color=c, label=label, rasterized=True)
+        # a few events far out set the autoscale and squeeze the bulk into a corner: show the
+        # central 99 % of both samples and say how many lie outside
+        both = np.vstack(projected)
+        lo, hi = np.percentile(both, [0.5, 99.5], axis=0)
+        pad = 0.05 * (hi - lo)
+        ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
+        ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
+        outside = np.count_nonzero(np.any((both < lo - pad) | (both > hi + pad), axis=1))
+        ax.text(0.02, 0.02, f"{outside} of {len(both)} events outside the axes",
+                transform=ax.transAxes, fontsize=7, va="bottom")  # fmt: skip
         ax.set_title(name)
         ev = pca.explained_variance_ratio_
         ax.set_xlabel(f"PC 1 ({100 * ev[0]:.0f}% of variance)")
