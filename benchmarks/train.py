@@ -57,6 +57,7 @@ SETTINGS = {
     "hexcnn": {"channels": [8, 16, 32]},
     "deepsets": {"phi": [64, 64, 64], "rho": [64]},
     "settransformer": {"dim": 32, "heads": 4, "blocks": 1, "inducing_points": 16},
+    "pixelmlp": {"hidden": [128, 64]},
 }
 # GPU-sized variants (--gpu-sizes): what one would train on an H100
 GPU_SETTINGS = {
@@ -64,6 +65,7 @@ GPU_SETTINGS = {
     "hexcnn": {"channels": [32, 64, 128], "convs_per_stage": 2, "head_hidden": 128},
     "deepsets": {"phi": [128, 128, 128], "rho": [128]},
     "settransformer": {"dim": 128, "heads": 8, "blocks": 2, "inducing_points": 32},
+    "pixelmlp": {"hidden": [512, 256]},
 }
 
 
