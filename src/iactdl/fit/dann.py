@@ -169,6 +169,7 @@ class DANNObjective(Objective):
         self.device, self.bf16 = device, bf16
         self.steps_per_epoch, self.total_steps = steps_per_epoch, steps_per_epoch * epochs
         self.target = {k: v.to(device) for k, v in self.target.items()}
+        self._terms: dict = {}
 
     def start_epoch(self, epoch: int, epoch_seed: int) -> None:
         # the target events of this epoch: whole permutations, as many as the steps need
@@ -180,30 +181,38 @@ class DANNObjective(Objective):
         self.sums = torch.zeros(4, device=self.device)  # class, domain, domain accuracy, steps
         self.lambd = 0.0
 
+    def _domain_terms(self, n_s: int, n_t: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Domain labels and the per-row weights that make one summed BCE over the concatenated
+        batch equal to the mean of the source and the target halves' mean losses (cached per
+        batch shape: the last batch of an epoch may be shorter)."""
+        key = (n_s, n_t)
+        if key not in self._terms:
+            labels = torch.cat([torch.zeros(n_s), torch.ones(n_t)]).to(self.device)
+            weights = torch.cat([torch.full((n_s,), 0.5 / n_s), torch.full((n_t,), 0.5 / n_t)])
+            self._terms[key] = (labels, weights.to(self.device))
+        return self._terms[key]
+
     def loss(self, model, batch, step: int) -> torch.Tensor:
         wrapper = getattr(model, "_orig_mod", model)  # torch.compile keeps the module there
         net, names = wrapper.net, wrapper.input_names
         b = step % self.steps_per_epoch
         idx = self.target_index[b * self.target_batch : (b + 1) * self.target_batch]
-        target = {k: self.target[k][idx] for k in names}
         self.lambd = float(ganin_lambda(step / max(1, self.total_steps), self.settings.lambda_max))
-        n_s = batch[names[0]].shape[0]
-        both = {k: _concat_padded(batch[k], target[k]) for k in names}
+        n_s, n_t = batch[names[0]].shape[0], idx.shape[0]
+        # one pass over source and target events (fewer, larger ops: the step's cost is mostly
+        # per-op overhead for the small nets), one domain-head pass, one fused domain loss
+        both = {k: _concat_padded(batch[k], self.target[k][idx]) for k in names}
+        labels, weights = self._domain_terms(n_s, n_t)
+        if "domain_weight" in batch:  # IWDAN: the source rows carry their class weight
+            weights = weights * torch.cat([batch["domain_weight"], weights.new_ones(n_t)])
         with autocast(self.device, self.bf16):
-            z = net.encode(**both)  # one pass over source and target events: fewer, larger ops
-            z_s, z_t = z[:n_s], z[n_s:]
-            out = net.head(z_s)
-            d_s = wrapper.domain_head(grad_reverse(z_s, self.lambd)).float()[:, 0]
-            d_t = wrapper.domain_head(grad_reverse(z_t, self.lambd)).float()[:, 0]
+            z = net.encode(**both)
+            out = net.head(z[:n_s])
+            d = wrapper.domain_head(grad_reverse(z, self.lambd)).float()[:, 0]
         class_loss = self.loss_fn(out.float(), batch, wrapper.heads)
-        domain_loss = 0.5 * (
-            F.binary_cross_entropy_with_logits(
-                d_s, torch.zeros_like(d_s), weight=batch.get("domain_weight")
-            )
-            + F.binary_cross_entropy_with_logits(d_t, torch.ones_like(d_t))
-        )
-        with torch.no_grad():
-            acc = 0.5 * ((d_s < 0).float().mean() + (d_t > 0).float().mean())
+        domain_loss = F.binary_cross_entropy_with_logits(d, labels, weight=weights, reduction="sum")
+        with torch.no_grad():  # balanced accuracy of the domain head: mean of the two halves'
+            acc = (((d > 0).float() == labels).float() * self._terms[(n_s, n_t)][1]).sum()
             self.sums += torch.stack(
                 [class_loss.detach(), domain_loss.detach(), acc, torch.ones_like(acc)]
             )
