@@ -96,7 +96,7 @@ rule train_adapted:
     benchmark:
         results("benchmarks/train_adapted/{model}.tsv")
     wildcard_constraints:
-        model="|".join(adapted_models()) or "NO_ADAPTED_NETS",
+        model=one_of(adapted_models(), "NO_ADAPTED_NETS"),
     conda:
         "../../envs/gpu.yaml"
     threads: 2
@@ -124,7 +124,7 @@ rule train_adapted_baseline:
     benchmark:
         results("benchmarks/train_adapted_baseline/{model}.tsv")
     wildcard_constraints:
-        model="|".join(adapted_baselines()) or "NO_ADAPTED_BASELINES",
+        model=one_of(adapted_baselines(), "NO_ADAPTED_BASELINES"),
     conda:
         "../../envs/cpu.yaml"
     threads: 2
@@ -161,7 +161,7 @@ rule train_oracle:
     benchmark:
         results("benchmarks/train_oracle/{model}.tsv")
     wildcard_constraints:
-        model="|".join(oracle_models()) or "NO_ORACLES",
+        model=one_of(oracle_models(), "NO_ORACLES"),
     conda:
         "../../envs/gpu.yaml"
     threads: 2
@@ -186,7 +186,7 @@ checkpoint select_lambda:
     log:
         results("logs/select_lambda/{selection}.log"),
     wildcard_constraints:
-        selection="|".join(lambda_selection_names()) or "NO_LAMBDA_GRID",
+        selection=one_of(lambda_selection_names(), "NO_LAMBDA_GRID"),
     conda:
         "../../envs/cpu.yaml"
     threads: 1

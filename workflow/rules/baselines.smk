@@ -19,7 +19,7 @@ rule train_baseline:
     benchmark:
         results("benchmarks/train_baseline/{model}.tsv")
     wildcard_constraints:
-        model="|".join(plain_baselines()) or "NO_BASELINES",
+        model=one_of(plain_baselines(), "NO_BASELINES"),
     conda:
         "../../envs/cpu.yaml"
     threads: 2

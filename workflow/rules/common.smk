@@ -15,6 +15,7 @@
 # its keys in another order gives the same params (Snakemake compares their repr) and reruns
 # nothing. Lists keep their order (it means something). A dict a rule builds itself for its
 # params must go through canonical(...) as well; list(config["models"]) is sorted by name.
+import re
 from pathlib import Path, PurePosixPath
 
 from snakemake.utils import validate
@@ -102,11 +103,18 @@ def src(*modules):
     return source_hash(*modules)
 
 
+def one_of(names, none):
+    """A wildcard constraint matching exactly one of ``names`` (regex-escaped: a lambda-grid
+    candidate's '0.3' must not match '0x3'), or the never-matching ``none`` if there are none."""
+    return "|".join(re.escape(str(n)) for n in names) or none
+
+
 wildcard_constraints:
-    sample="|".join(SAMPLES),
-    split="|".join(SPLITS),
-    model="|".join([*config["models"], *study_models(config["models"], config["adaptation"])])
-    or "NO_MODELS",
+    sample=one_of(SAMPLES, "NO_SAMPLES"),
+    split=one_of(SPLITS, "NO_SPLITS"),
+    model=one_of(
+        [*config["models"], *study_models(config["models"], config["adaptation"])], "NO_MODELS"
+    ),
 
 
 def event_samples():

@@ -23,7 +23,7 @@ rule train_net:
     benchmark:
         results("benchmarks/train_net/{model}.tsv")
     wildcard_constraints:
-        model="|".join(plain_nets()) or "NO_NETS",
+        model=one_of(plain_nets(), "NO_NETS"),
     conda:
         "../../envs/gpu.yaml"
     threads: 2

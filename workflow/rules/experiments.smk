@@ -92,9 +92,11 @@ rule optimiser_point:
     benchmark:
         results("benchmarks/optimiser_point/{opt_net}_{optimizer}_{schedule}_lr{lr}_seed{rep}.tsv")
     wildcard_constraints:
-        opt_net="|".join(config["experiments"]["optimisers"]["nets"]) or "NO_NETS",
-        optimizer="|".join(config["experiments"]["optimisers"]["learning_rates"]) or "NO_OPT",
-        schedule="|".join({"constant", *config["experiments"]["optimisers"]["schedules"]}),
+        opt_net=one_of(config["experiments"]["optimisers"]["nets"], "NO_NETS"),
+        optimizer=one_of(config["experiments"]["optimisers"]["learning_rates"], "NO_OPT"),
+        schedule=one_of(
+            sorted({"constant", *config["experiments"]["optimisers"]["schedules"]}), "NO_SCHEDULES"
+        ),
         lr=r"[0-9.e+-]+",
         rep=r"\d+",
     conda:
@@ -119,8 +121,8 @@ checkpoint optimiser_lr:
     log:
         results("logs/experiments/optimisers/{opt_net}/{optimizer}/lr.log"),
     wildcard_constraints:
-        opt_net="|".join(config["experiments"]["optimisers"]["nets"]) or "NO_NETS",
-        optimizer="|".join(config["experiments"]["optimisers"]["learning_rates"]) or "NO_OPT",
+        opt_net=one_of(config["experiments"]["optimisers"]["nets"], "NO_NETS"),
+        optimizer=one_of(config["experiments"]["optimisers"]["learning_rates"], "NO_OPT"),
     conda:
         "../../envs/cpu.yaml"
     threads: 1
@@ -180,7 +182,7 @@ rule inductive_bias_point:
     benchmark:
         results("benchmarks/inductive_bias_point/{ib_model}_n{n_train}_seed{rep}.tsv")
     wildcard_constraints:
-        ib_model="|".join(config["experiments"]["inductive_bias"]["models"]) or "NO_MODELS",
+        ib_model=one_of(config["experiments"]["inductive_bias"]["models"], "NO_MODELS"),
         n_train=r"\d+|all",
         rep=r"\d+",
     conda:

@@ -31,7 +31,7 @@ rule train_onoff:
     benchmark:
         results("benchmarks/train_onoff/{model}.tsv")
     wildcard_constraints:
-        model="|".join(onoff_baselines()) or "NO_ONOFF_BASELINES",
+        model=one_of(onoff_baselines(), "NO_ONOFF_BASELINES"),
     conda:
         "../../envs/cpu.yaml"
     threads: 2
@@ -57,7 +57,7 @@ rule train_onoff_oracle:
     benchmark:
         results("benchmarks/train_onoff_oracle/{model}.tsv")
     wildcard_constraints:
-        model="|".join(onoff_baselines()) or "NO_ONOFF_BASELINES",
+        model=one_of(onoff_baselines(), "NO_ONOFF_BASELINES"),
     conda:
         "../../envs/cpu.yaml"
     threads: 2
@@ -84,7 +84,7 @@ rule train_onoff_net:
     benchmark:
         results("benchmarks/train_onoff_net/{model}.tsv")
     wildcard_constraints:
-        model="|".join(onoff_nets()) or "NO_ONOFF_NETS",
+        model=one_of(onoff_nets(), "NO_ONOFF_NETS"),
     conda:
         "../../envs/gpu.yaml"
     threads: 2
@@ -114,7 +114,7 @@ rule train_onoff_oracle_net:
     benchmark:
         results("benchmarks/train_onoff_oracle_net/{model}.tsv")
     wildcard_constraints:
-        model="|".join(onoff_nets()) or "NO_ONOFF_NETS",
+        model=one_of(onoff_nets(), "NO_ONOFF_NETS"),
     conda:
         "../../envs/gpu.yaml"
     threads: 2
