@@ -200,7 +200,9 @@ def test_inductive_bias_points_and_figure(splits, tmp_path):
         points, [tmp_path / "ib.png"], tmp_path / "ib.csv", reference="feature_mlp"
     )
     assert set(table["n_train"]) == {100, 400}
-    assert "crosses_reference_at" in pd.read_csv(tmp_path / "ib.csv")
+    assert {"crosses_reference_at", "falls_below_reference_at"} <= set(
+        pd.read_csv(tmp_path / "ib.csv")
+    )
 
 
 def test_crossing_size_interpolates_in_log_events():
@@ -214,6 +216,24 @@ def test_crossing_size_interpolates_in_log_events():
     # cnn - ref: -0.10, -0.01, +0.02 -> crosses 1/3 of the way from 1000 to 10000 in log
     assert crossing_size(table, "cnn", "ref") == pytest.approx(10 ** (3 + 1 / 3))
     assert np.isnan(crossing_size(table, "never", "ref"))
+    assert np.isnan(crossing_size(table, "cnn", "ref", "below"))  # below, then above: no fall
+
+
+def test_crossing_size_says_where_a_net_above_from_the_start_is_overtaken():
+    # the default run's shape: the image net beats the reference at 500 events, not at 1500
+    table = pd.DataFrame(
+        {
+            "model": ["ref"] * 3 + ["cnn"] * 3,
+            "n_train": [500, 1500, 4500] * 2,
+            "test_auc": [0.78, 0.88, 0.90, 0.82, 0.87, 0.875],
+        }
+    )
+    assert crossing_size(table, "cnn", "ref") == 500  # above from the start
+    # cnn - ref: +0.04, -0.01 -> falls below 4/5 of the way from 500 to 1500 in log events
+    expected = np.exp(np.log(500) + 0.8 * (np.log(1500) - np.log(500)))
+    assert crossing_size(table, "cnn", "ref", "below") == pytest.approx(expected)
+    with pytest.raises(ValueError, match="direction"):
+        crossing_size(table, "cnn", "ref", "sideways")
 
 
 def test_pixel_mlp_reads_the_1440_camera_pixels_only():

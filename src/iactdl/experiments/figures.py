@@ -336,19 +336,31 @@ def inductive_bias_table(points: Sequence[str | os.PathLike]) -> pd.DataFrame:
     return table.drop(columns="size").sort_values(["model", "n_train"]).reset_index(drop=True)
 
 
-def crossing_size(table: pd.DataFrame, model: str, reference: str) -> float:
+def crossing_size(
+    table: pd.DataFrame, model: str, reference: str, direction: str = "above"
+) -> float:
     """Training events at which ``model``'s mean test AUC first rises above ``reference``'s
-    (linear interpolation in log events); NaN if it never does, its smallest size if it starts
-    above."""
+    (``direction="above"``; its smallest size if it starts above) or first falls below it after
+    being above (``"below"``; NaN if it never is above); linear interpolation in log events, NaN if
+    it never crosses. Both together say "above from the start, overtaken at N" as well as "catches
+    up at N"."""
+    if direction not in ("above", "below"):
+        raise ValueError(f"direction: 'above' or 'below', got {direction!r}")
     a = table[table["model"] == model].set_index("n_train")["test_auc"]
     b = table[table["model"] == reference].set_index("n_train")["test_auc"]
     common = a.index.intersection(b.index).sort_values()
     if len(common) == 0:
         return float("nan")
     diff = (a[common] - b[common]).to_numpy()
+    if direction == "below":
+        diff = -diff
+        start = int(np.argmax(diff < 0)) if (diff < 0).any() else len(diff)  # first time above
+        diff, common = diff[start:], common[start:]
+        if len(diff) == 0:
+            return float("nan")
     n = np.asarray(common, dtype=float)
     if diff[0] > 0:
-        return float(n[0])
+        return float(n[0]) if direction == "above" else float("nan")
     for k in range(1, len(n)):
         if diff[k - 1] <= 0 < diff[k]:
             t = -diff[k - 1] / (diff[k] - diff[k - 1])
@@ -388,9 +400,13 @@ def plot_inductive_bias(
     fig.legend(loc="outside lower center", ncols=1)
     save_figure(fig, outputs)
     if reference and reference in set(table["model"]):
-        table["crosses_reference_at"] = table["model"].map(
-            {m: crossing_size(table, m, reference) for m in table["model"].unique()}
-        )
+        for column, direction in (
+            ("crosses_reference_at", "above"),
+            ("falls_below_reference_at", "below"),
+        ):
+            table[column] = table["model"].map(
+                {m: crossing_size(table, m, reference, direction) for m in table["model"].unique()}
+            )
     if table_csv:
         write_text_atomic(table_csv, table.to_csv(index=False, float_format="%.5g"))
     return table
