@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
-from iactdl.evaluate.style import plt, save_figure
+from iactdl.evaluate import style
+from iactdl.evaluate.style import save_figure
 from iactdl.io import read_attrs, read_columns
 
 __all__ = ["plot_adaptation_bars", "plot_representation", "plot_onoff_gammaness"]
@@ -26,9 +27,10 @@ def plot_adaptation_bars(table: pd.DataFrame, outputs: Sequence[str]) -> None:
     bootstrap uncertainty with one seed); the oracle is hatched (observed truth, reference)."""
     nets = list(dict.fromkeys(table["net"]))
     methods = list(dict.fromkeys(table["method"]))
-    # at least a column's width: with one net the legend was cut off at the right edge
-    width_in = max(3.4, 1.6 + 1.1 * len(nets) * max(len(methods), 1) / 3)
-    fig, ax = plt.subplots(figsize=(width_in, 3.6), layout="constrained")
+    # one column for one or two nets, two beyond (six bars per net); the legend sits above
+    fig, ax = style.subplots(
+        columns=1 if len(nets) <= 2 else 2, aspect=0.9 if len(nets) <= 2 else 0.45
+    )
     width = 0.8 / max(len(methods), 1)
     for j, method in enumerate(methods):
         t = table[table["method"] == method].set_index("net").reindex(nets)
@@ -53,7 +55,8 @@ def plot_representation(
     """Per model: the first two principal components of the encoder's representation of simulated
     (source) and observed (target) events, the PCA fitted on both together."""
     names = list(samples)
-    fig, axes = plt.subplots(1, max(len(names), 1), figsize=(4.2 * max(len(names), 1), 3.8))
+    n = max(len(names), 1)
+    fig, axes = style.subplots(1, n, columns=1 if n == 1 else 2, aspect=0.8 if n == 1 else 0.45)
     for ax, name in zip(np.atleast_1d(axes), names, strict=False):
         z_s, z_t = samples[name]
         pca = PCA(2, random_state=0).fit(np.vstack([z_s, z_t]))
@@ -76,7 +79,6 @@ def plot_representation(
         ax.set_xlabel(f"PC 1 ({100 * ev[0]:.0f}% of variance)")
         ax.set_ylabel(f"PC 2 ({100 * ev[1]:.0f}%)")
         ax.legend(markerscale=4)
-    fig.tight_layout()
     save_figure(fig, outputs)
 
 
@@ -86,7 +88,8 @@ def plot_onoff_gammaness(predictions: Mapping[str, str], outputs: Sequence[str])
     excess: a model that separates on the observation puts the excess at high gammaness. No truth
     needed."""
     names = list(predictions)
-    fig, axes = plt.subplots(1, max(len(names), 1), figsize=(4.2 * max(len(names), 1), 3.6))
+    n = max(len(names), 1)
+    fig, axes = style.subplots(1, n, columns=1 if n == 1 else 2, aspect=0.75 if n == 1 else 0.42)
     bins = np.linspace(0, 1, 26)
     for ax, name in zip(np.atleast_1d(axes), names, strict=False):
         c = read_columns(predictions[name], ["gammaness", "region"])
@@ -102,6 +105,5 @@ def plot_onoff_gammaness(predictions: Mapping[str, str], outputs: Sequence[str])
         ax.set_title(name)
         ax.set_xlabel("gammaness")
         ax.set_ylabel("events per bin")
-        ax.legend(fontsize=8)
-    fig.tight_layout()
+        ax.legend(fontsize=7)
     save_figure(fig, outputs)
