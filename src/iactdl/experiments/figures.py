@@ -352,15 +352,14 @@ def crossing_size(
     if len(common) == 0:
         return float("nan")
     diff = (a[common] - b[common]).to_numpy()
-    if direction == "below":
-        diff = -diff
-        start = int(np.argmax(diff < 0)) if (diff < 0).any() else len(diff)  # first time above
-        diff, common = diff[start:], common[start:]
-        if len(diff) == 0:
-            return float("nan")
     n = np.asarray(common, dtype=float)
-    if diff[0] > 0:
-        return float(n[0]) if direction == "above" else float("nan")
+    if direction == "above" and diff[0] > 0:
+        return float(n[0])
+    if direction == "below":  # an upward crossing of reference - model, from its first lead on
+        above = np.flatnonzero(diff > 0)
+        if len(above) == 0:
+            return float("nan")
+        diff, n = -diff[above[0] :], n[above[0] :]
     for k in range(1, len(n)):
         if diff[k - 1] <= 0 < diff[k]:
             t = -diff[k - 1] / (diff[k] - diff[k - 1])

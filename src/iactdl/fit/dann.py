@@ -202,9 +202,10 @@ class DANNObjective(Objective):
         # one pass over source and target events (fewer, larger ops: the step's cost is mostly
         # per-op overhead for the small nets), one domain-head pass, one fused domain loss
         both = {k: _concat_padded(batch[k], self.target[k][idx]) for k in names}
-        labels, weights = self._domain_terms(n_s, n_t)
+        labels, balance = self._domain_terms(n_s, n_t)
+        weights = balance
         if "domain_weight" in batch:  # IWDAN: the source rows carry their class weight
-            weights = weights * torch.cat([batch["domain_weight"], weights.new_ones(n_t)])
+            weights = balance * torch.cat([batch["domain_weight"], balance.new_ones(n_t)])
         with autocast(self.device, self.bf16):
             z = net.encode(**both)
             out = net.head(z[:n_s])
@@ -212,7 +213,7 @@ class DANNObjective(Objective):
         class_loss = self.loss_fn(out.float(), batch, wrapper.heads)
         domain_loss = F.binary_cross_entropy_with_logits(d, labels, weight=weights, reduction="sum")
         with torch.no_grad():  # balanced accuracy of the domain head: mean of the two halves'
-            acc = (((d > 0).float() == labels).float() * self._terms[(n_s, n_t)][1]).sum()
+            acc = (((d > 0).float() == labels).float() * balance).sum()
             self.sums += torch.stack(
                 [class_loss.detach(), domain_loss.detach(), acc, torch.ones_like(acc)]
             )
