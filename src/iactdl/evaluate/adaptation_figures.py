@@ -55,9 +55,15 @@ def plot_representation(
     """Per model: the first two principal components of the encoder's representation of simulated
     (source) and observed (target) events, the PCA fitted on both together."""
     names = list(samples)
+    # two panels a row (a net's source-only and adapted model side by side), a row per net
     n = max(len(names), 1)
-    fig, axes = style.subplots(1, n, columns=1 if n == 1 else 2, aspect=0.8 if n == 1 else 0.45)
-    for ax, name in zip(np.atleast_1d(axes), names, strict=False):
+    ncols = min(n, 2)
+    nrows = -(-n // ncols)
+    fig, axes = style.subplots(nrows, ncols, columns=ncols, aspect=0.8 if ncols == 1 else 0.42)
+    axes = np.atleast_1d(axes).ravel()
+    for ax in axes[len(names) :]:
+        ax.set_visible(False)
+    for ax, name in zip(axes, names, strict=False):
         z_s, z_t = samples[name]
         pca = PCA(2, random_state=0).fit(np.vstack([z_s, z_t]))
         projected = [pca.transform(z) for z in (z_s, z_t)]
@@ -72,7 +78,7 @@ def plot_representation(
         ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
         ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
         outside = np.count_nonzero(np.any((both < lo - pad) | (both > hi + pad), axis=1))
-        ax.text(0.02, 0.02, f"{outside} of {len(both)} events outside the axes",
+        ax.text(0.02, 0.02, f"{outside} of {len(both)} outside",
                 transform=ax.transAxes, fontsize=7, va="bottom")  # fmt: skip
         ax.set_title(name)
         ev = pca.explained_variance_ratio_
