@@ -78,13 +78,15 @@ def plot_representation(
         ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
         ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
         outside = np.count_nonzero(np.any((both < lo - pad) | (both > hi + pad), axis=1))
-        ax.text(0.02, 0.02, f"{outside} of {len(both)} outside",
-                transform=ax.transAxes, fontsize=7, va="bottom")  # fmt: skip
+        ax.text(0.02, 0.02, f"{outside} of {len(both)} outside", transform=ax.transAxes,
+                fontsize=7, va="bottom", bbox=dict(facecolor="white", alpha=0.8, lw=0))  # fmt: skip
         ax.set_title(name)
         ev = pca.explained_variance_ratio_
         ax.set_xlabel(f"PC 1 ({100 * ev[0]:.0f}% of variance)")
         ax.set_ylabel(f"PC 2 ({100 * ev[1]:.0f}%)")
-        ax.legend(markerscale=4)
+    if names:  # one legend above the panels: inside a panel it sat on the points or the note
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, ncols=2, loc="outside upper center", markerscale=4)
     save_figure(fig, outputs)
 
 
