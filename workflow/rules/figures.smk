@@ -140,6 +140,6 @@ rule summary_table:
     threads: 1
     params:
         models=list(config["models"]),
-        src=src("evaluate.summary", "evaluate.latex"),
+        src=src("evaluate.summary", "evaluate.latex", "io"),
     script:
         "../scripts/summary.py"
