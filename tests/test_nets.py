@@ -167,6 +167,31 @@ def test_relative_time_ignores_a_per_event_time_offset(name, events):
         build_net(name, {**SMALL[name], "time": "local"})
 
 
+@pytest.mark.parametrize("name", ["hexcnn", "deepsets", "settransformer"])
+def test_time_none_makes_the_net_blind_to_every_pixel_time(name, events):
+    """``time: none`` (the timing ablation): random times per pixel change nothing, where the
+    relative-time net, which keeps the time gradient, does change."""
+    x = {k: v[:16].clone() for k, v in _inputs(name, events).items()}
+    scrambled = {k: v.clone() for k, v in x.items()}
+    gen = torch.Generator().manual_seed(1)
+    if name == "hexcnn":
+        g = scrambled["grid_image"]
+        g[:, 1] = torch.where(g[:, 0] > 0, 40 * torch.rand(g[:, 1].shape, generator=gen), g[:, 1])
+    else:
+        p, m = scrambled["pixel_set"], scrambled["pixel_set_mask"]
+        p[..., 3] = torch.where(m, 40 * torch.rand(p[..., 3].shape, generator=gen), p[..., 3])
+    outputs = {}
+    for time in ("none", "relative"):
+        torch.manual_seed(0)
+        net = build_net(name, {**SMALL[name], "time": time}, n_features=len(TOY_FEATURES))
+        net.fit_scaling(**_inputs(name, events))
+        with torch.no_grad():
+            outputs[time] = (net.eval()(**x), net(**scrambled))
+        assert torch.isfinite(outputs[time][0]).all()
+    torch.testing.assert_close(*outputs["none"], rtol=1e-5, atol=1e-5)
+    assert not torch.allclose(*outputs["relative"], rtol=1e-3, atol=1e-3)
+
+
 def test_mlp_activation_is_a_setting_and_an_unknown_one_is_refused():
     from iactdl.models.nets import MLP, MLPSettings
 

@@ -26,7 +26,7 @@ from iactdl.models.nets.layers import pixel_row_stats, standardise_pixel_rows
 
 __all__ = ["EncoderHeadNet", "PixelSetNet", "TIME_INPUTS", "check_time_setting"]
 
-TIME_INPUTS = ("absolute", "relative")
+TIME_INPUTS = ("absolute", "relative", "none")
 
 
 class EncoderHeadNet(nn.Module):
@@ -66,24 +66,23 @@ class PixelSetNet(EncoderHeadNet):
 
     @torch.no_grad()
     def fit_scaling(self, pixel_set: torch.Tensor, pixel_set_mask: torch.Tensor) -> None:
-        mean, std = pixel_row_stats(pixel_set, pixel_set_mask.bool(), self.relative_time)
+        mean, std = pixel_row_stats(pixel_set, pixel_set_mask.bool(), self.time_input)
         self.row_mean.copy_(mean)
         self.row_std.copy_(std)
 
     def scaled_rows(self, pixel_set: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Standardised pixel rows; ``mask`` (bool) marks the valid ones."""
-        return standardise_pixel_rows(
-            pixel_set, mask, self.row_mean, self.row_std, self.relative_time
-        )
+        return standardise_pixel_rows(pixel_set, mask, self.row_mean, self.row_std, self.time_input)
 
     @property
-    def relative_time(self) -> bool:
-        return check_time_setting(self.settings) == "relative"
+    def time_input(self) -> str:
+        return check_time_setting(self.settings)
 
 
 def check_time_setting(settings) -> str:
-    """The ``time`` setting of a pixel-level net: ``absolute`` (as recorded) or ``relative`` (minus
-    the event's charge-weighted mean time: an ablation that removes per-event time offsets)."""
+    """The ``time`` setting of a pixel-level net: ``absolute`` (as recorded), ``relative`` (minus
+    the event's charge-weighted mean time: an ablation that removes per-event time offsets) or
+    ``none`` (times set to 0: what the net achieves without timing)."""
     time = getattr(settings, "time", "absolute")
     if time not in TIME_INPUTS:
         raise ValueError(f"time: {time!r}; valid: {list(TIME_INPUTS)}")

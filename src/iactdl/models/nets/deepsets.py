@@ -29,7 +29,7 @@ class DeepSetsSettings:
     pooling: str = "sum+mean"  # '+'-joined subset of sum, mean, max (Zaheer et al. use sum)
     sum_scale: float = 32.0  # the sum is divided by this (~ a typical pixel count) to keep it O(1)
     dropout: float = 0.0  # in rho only
-    time: str = "absolute"  # absolute | relative (minus the event's charge-weighted mean time)
+    time: str = "absolute"  # absolute | relative (minus the event's charge-weighted mean) | none
 
 
 class DeepSets(PixelSetNet):

@@ -35,7 +35,7 @@ class HexCNNSettings:
     convs_per_stage: int = 1  # more convs per stage = larger receptive field, slower on CPU
     head_hidden: int = 64  # width of the MLP after global pooling
     dropout: float = 0.1  # in the head only
-    time: str = "absolute"  # absolute | relative (minus the event's charge-weighted mean time)
+    time: str = "absolute"  # absolute | relative (minus the event's charge-weighted mean) | none
 
 
 class HexCNN(EncoderHeadNet):
@@ -79,11 +79,14 @@ class HexCNN(EncoderHeadNet):
             self.time_std.copy_(t.std().clamp(min=1e-3).float())
 
     def _time(self, grid_image: torch.Tensor) -> torch.Tensor:
-        """(n, 1, rows, cols) peak time in ns, absolute or relative to the event (``time``)."""
-        time = grid_image[:, 1:2]
-        if check_time_setting(self.settings) == "relative":
+        """(n, 1, rows, cols) peak time in ns: absolute, relative to the event or none (0), as
+        setting ``time`` says."""
+        time, mode = grid_image[:, 1:2], check_time_setting(self.settings)
+        if mode == "relative":
             charge = grid_image[:, :1]
             return event_relative_time(charge, time, charge > 0, dims=(1, 2, 3))
+        if mode == "none":
+            return torch.zeros_like(time)
         return time
 
     def scale(self, grid_image: torch.Tensor) -> torch.Tensor:

@@ -119,16 +119,19 @@ def event_relative_time(
     return torch.where(valid, time - mean, torch.zeros_like(time))
 
 
-def pixel_rows(pixels: torch.Tensor, mask: torch.Tensor, relative_time: bool = False):
+def pixel_rows(pixels: torch.Tensor, mask: torch.Tensor, time: str = "absolute"):
     """Pixel rows (x_deg, y_deg, charge p.e., time ns) -> (x, y, log1p(charge), time).
 
-    Charge enters as log1p (shower images span three decades in p.e.); with ``relative_time`` the
-    time is relative to the event (:func:`event_relative_time`).
+    Charge enters as log1p (shower images span three decades in p.e.); ``time``: ``absolute`` as
+    recorded, ``relative`` to the event (:func:`event_relative_time`), ``none`` (0: the net is
+    blind to timing, the ablation that says what the times carry).
     """
-    time = pixels[..., 3:]
-    if relative_time:
-        time = event_relative_time(pixels[..., 2:3], time, mask.unsqueeze(-1), dims=(1,))
-    return torch.cat([pixels[..., :2], torch.log1p(pixels[..., 2:3].clamp(min=0)), time], -1)
+    t = pixels[..., 3:]
+    if time == "relative":
+        t = event_relative_time(pixels[..., 2:3], t, mask.unsqueeze(-1), dims=(1,))
+    elif time == "none":
+        t = torch.zeros_like(t)
+    return torch.cat([pixels[..., :2], torch.log1p(pixels[..., 2:3].clamp(min=0)), t], -1)
 
 
 def standardise_pixel_rows(
@@ -136,19 +139,19 @@ def standardise_pixel_rows(
     mask: torch.Tensor,
     mean: torch.Tensor,
     std: torch.Tensor,
-    relative_time: bool = False,
+    time: str = "absolute",
 ) -> torch.Tensor:
     """:func:`pixel_rows` standardised with the training-set mean/std over valid rows; padded
     rows set to 0, so that no value there (not even NaN) can reach a valid output."""
-    x = (pixel_rows(pixels, mask, relative_time) - mean) / std
+    x = (pixel_rows(pixels, mask, time) - mean) / std
     return torch.where(mask.unsqueeze(-1), x, torch.zeros_like(x))
 
 
 def pixel_row_stats(
-    pixels: torch.Tensor, mask: torch.Tensor, relative_time: bool = False
+    pixels: torch.Tensor, mask: torch.Tensor, time: str = "absolute"
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and std of the scaled pixel columns over all valid rows of a training set."""
-    x = pixel_rows(pixels, mask, relative_time)
+    x = pixel_rows(pixels, mask, time)
     rows = x[mask].double()
     if rows.shape[0] < 2:
         return torch.zeros(x.shape[-1]), torch.ones(x.shape[-1])

@@ -33,7 +33,7 @@ class SetTransformerSettings:
     seeds: int = 1  # k of PMA: one pooled vector per event for classification
     head_hidden: int = 64  # width of the MLP after pooling
     dropout: float = 0.0  # in the head only
-    time: str = "absolute"  # absolute | relative (minus the event's charge-weighted mean time)
+    time: str = "absolute"  # absolute | relative (minus the event's charge-weighted mean) | none
 
 
 class MAB(nn.Module):
