@@ -49,20 +49,33 @@ def plot_adaptation_bars(table: pd.DataFrame, outputs: Sequence[str]) -> None:
     save_figure(fig, outputs)
 
 
+def _pair_grid(n: int, aspect: float):
+    """Two panels a row (a net's source-only and adapted model side by side), a row per net; the
+    unused panel of an odd count hidden. With all panels in one row the titles and labels of
+    eight panels ran together."""
+    n = max(n, 1)
+    ncols = min(n, 2)
+    fig, axes = style.subplots(-(-n // ncols), ncols, columns=ncols,
+                               aspect=aspect if ncols == 1 else 0.42)  # fmt: skip
+    axes = np.atleast_1d(axes).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
+def _legend_above(fig, ax, **kwargs) -> None:
+    """One legend for every panel, above them: inside a panel it covers the data."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", **kwargs)
+
+
 def plot_representation(
     samples: Mapping[str, tuple[np.ndarray, np.ndarray]], outputs: Sequence[str]
 ) -> None:
     """Per model: the first two principal components of the encoder's representation of simulated
     (source) and observed (target) events, the PCA fitted on both together."""
     names = list(samples)
-    # two panels a row (a net's source-only and adapted model side by side), a row per net
-    n = max(len(names), 1)
-    ncols = min(n, 2)
-    nrows = -(-n // ncols)
-    fig, axes = style.subplots(nrows, ncols, columns=ncols, aspect=0.8 if ncols == 1 else 0.42)
-    axes = np.atleast_1d(axes).ravel()
-    for ax in axes[len(names) :]:
-        ax.set_visible(False)
+    fig, axes = _pair_grid(len(names), aspect=0.8)
     for ax, name in zip(axes, names, strict=False):
         z_s, z_t = samples[name]
         pca = PCA(2, random_state=0).fit(np.vstack([z_s, z_t]))
@@ -84,9 +97,8 @@ def plot_representation(
         ev = pca.explained_variance_ratio_
         ax.set_xlabel(f"PC 1 ({100 * ev[0]:.0f}% of variance)")
         ax.set_ylabel(f"PC 2 ({100 * ev[1]:.0f}%)")
-    if names:  # one legend above the panels: inside a panel it sat on the points or the note
-        handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, ncols=2, loc="outside upper center", markerscale=4)
+    if names:
+        _legend_above(fig, axes[0], ncols=2, markerscale=4)
     save_figure(fig, outputs)
 
 
@@ -96,10 +108,9 @@ def plot_onoff_gammaness(predictions: Mapping[str, str], outputs: Sequence[str])
     excess: a model that separates on the observation puts the excess at high gammaness. No truth
     needed."""
     names = list(predictions)
-    n = max(len(names), 1)
-    fig, axes = style.subplots(1, n, columns=1 if n == 1 else 2, aspect=0.75 if n == 1 else 0.42)
+    fig, axes = _pair_grid(len(names), aspect=0.75)
     bins = np.linspace(0, 1, 26)
-    for ax, name in zip(np.atleast_1d(axes), names, strict=False):
+    for ax, name in zip(axes, names, strict=False):
         c = read_columns(predictions[name], ["gammaness", "region"])
         n_off_regions = int(read_attrs(predictions[name]).get("n_off_regions", c["region"].max()))
         alpha = 1.0 / max(n_off_regions, 1)
@@ -113,5 +124,6 @@ def plot_onoff_gammaness(predictions: Mapping[str, str], outputs: Sequence[str])
         ax.set_title(name)
         ax.set_xlabel("gammaness")
         ax.set_ylabel("events per bin")
-        ax.legend(fontsize=7)
+    if names:
+        _legend_above(fig, axes[0], ncols=3)
     save_figure(fig, outputs)
