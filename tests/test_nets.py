@@ -141,28 +141,39 @@ def test_unknown_net_and_settings_are_clear_errors():
         build_net("mlp")
 
 
+def _time_changed(name, events, new_time):
+    """16 events of ``name``'s inputs and a copy whose pixel times (where there is a pixel) are
+    ``new_time(times)``."""
+    x = {k: v[:16].clone() for k, v in _inputs(name, events).items()}
+    changed = {k: v.clone() for k, v in x.items()}
+    if name == "hexcnn":
+        g = changed["grid_image"]
+        g[:, 1] = torch.where(g[:, 0] > 0, new_time(g[:, 1]), g[:, 1])
+    else:
+        p, m = changed["pixel_set"], changed["pixel_set_mask"]
+        p[..., 3] = torch.where(m, new_time(p[..., 3]), p[..., 3])
+    return x, changed
+
+
+def _outputs_with_time(name, events, time, *inputs):
+    """The outputs on each of ``inputs`` of one net (same seed) with setting ``time``."""
+    torch.manual_seed(0)
+    net = build_net(name, {**SMALL[name], "time": time}, n_features=len(TOY_FEATURES))
+    net.fit_scaling(**_inputs(name, events))
+    with torch.no_grad():
+        return tuple(net.eval()(**x) for x in inputs)
+
+
 @pytest.mark.parametrize("name", ["hexcnn", "deepsets", "settransformer"])
 def test_relative_time_ignores_a_per_event_time_offset(name, events):
     """``time: relative`` (the ablation of the adaptation study): a trigger-time offset of a whole
     event changes nothing; with absolute time it changes the output."""
-    x = {k: v[:16].clone() for k, v in _inputs(name, events).items()}
     offset = torch.linspace(-20, 20, 16)
-    shifted = {k: v.clone() for k, v in x.items()}
-    if name == "hexcnn":
-        g = shifted["grid_image"]
-        g[:, 1] = torch.where(g[:, 0] > 0, g[:, 1] + offset[:, None, None], g[:, 1])
-    else:
-        p, m = shifted["pixel_set"], shifted["pixel_set_mask"]
-        p[..., 3] = torch.where(m, p[..., 3] + offset[:, None], p[..., 3])
-    outputs = {}
-    for time in ("absolute", "relative"):
-        torch.manual_seed(0)
-        net = build_net(name, {**SMALL[name], "time": time}, n_features=len(TOY_FEATURES))
-        net.fit_scaling(**_inputs(name, events))
-        with torch.no_grad():
-            outputs[time] = (net.eval()(**x), net(**shifted))
-    torch.testing.assert_close(*outputs["relative"], rtol=1e-4, atol=1e-4)
-    assert not torch.allclose(*outputs["absolute"], rtol=1e-3, atol=1e-3)
+    x, shifted = _time_changed(name, events, lambda t: t + offset.view(-1, *[1] * (t.ndim - 1)))
+    relative = _outputs_with_time(name, events, "relative", x, shifted)
+    torch.testing.assert_close(*relative, rtol=1e-4, atol=1e-4)
+    absolute = _outputs_with_time(name, events, "absolute", x, shifted)
+    assert not torch.allclose(*absolute, rtol=1e-3, atol=1e-3)
     with pytest.raises(ValueError, match="time"):
         build_net(name, {**SMALL[name], "time": "local"})
 
@@ -171,25 +182,13 @@ def test_relative_time_ignores_a_per_event_time_offset(name, events):
 def test_time_none_makes_the_net_blind_to_every_pixel_time(name, events):
     """``time: none`` (the timing ablation): random times per pixel change nothing, where the
     relative-time net, which keeps the time gradient, does change."""
-    x = {k: v[:16].clone() for k, v in _inputs(name, events).items()}
-    scrambled = {k: v.clone() for k, v in x.items()}
     gen = torch.Generator().manual_seed(1)
-    if name == "hexcnn":
-        g = scrambled["grid_image"]
-        g[:, 1] = torch.where(g[:, 0] > 0, 40 * torch.rand(g[:, 1].shape, generator=gen), g[:, 1])
-    else:
-        p, m = scrambled["pixel_set"], scrambled["pixel_set_mask"]
-        p[..., 3] = torch.where(m, 40 * torch.rand(p[..., 3].shape, generator=gen), p[..., 3])
-    outputs = {}
-    for time in ("none", "relative"):
-        torch.manual_seed(0)
-        net = build_net(name, {**SMALL[name], "time": time}, n_features=len(TOY_FEATURES))
-        net.fit_scaling(**_inputs(name, events))
-        with torch.no_grad():
-            outputs[time] = (net.eval()(**x), net(**scrambled))
-        assert torch.isfinite(outputs[time][0]).all()
-    torch.testing.assert_close(*outputs["none"], rtol=1e-5, atol=1e-5)
-    assert not torch.allclose(*outputs["relative"], rtol=1e-3, atol=1e-3)
+    x, scrambled = _time_changed(name, events, lambda t: 40 * torch.rand(t.shape, generator=gen))
+    none = _outputs_with_time(name, events, "none", x, scrambled)
+    assert torch.isfinite(none[0]).all()
+    torch.testing.assert_close(*none, rtol=1e-5, atol=1e-5)
+    relative = _outputs_with_time(name, events, "relative", x, scrambled)
+    assert not torch.allclose(*relative, rtol=1e-3, atol=1e-3)
 
 
 def test_mlp_activation_is_a_setting_and_an_unknown_one_is_refused():
