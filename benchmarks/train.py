@@ -270,6 +270,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--dann", action="store_true", help="also DANN training: cost per sample")
     ap.add_argument("--dann-repeats", type=int, default=3, help="alternations (medians taken)")
     args = ap.parse_args(argv)
+    if args.dann_repeats < 1:
+        ap.error(f"--dann-repeats must be >= 1, got {args.dann_repeats}")
     torch.set_num_threads(args.threads)
     events = toy_events(args.n_events, seed=0, max_pixels=args.pixels)
     devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
