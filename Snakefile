@@ -8,6 +8,7 @@ from pathlib import Path
 from snakemake.utils import min_version
 
 from iactdl.config import load_config
+from iactdl.provenance import save_index_cache
 
 min_version("9.0")
 
@@ -52,3 +53,7 @@ rule paper:
 
 # last: it collects the benchmark files of every rule defined above
 include: "workflow/rules/benchmarks.smk"
+
+
+# the code index that src(...) read, kept for the next call (common.smk), now that the config passed
+save_index_cache()

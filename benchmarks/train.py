@@ -55,7 +55,7 @@ from iactdl.fit import FitSettings, fit
 from iactdl.fit.dann import DANNObjective, DANNSettings, DomainAdversarialNet
 from iactdl.fit.losses import multitask_loss
 from iactdl.fit.toydata import TOY_FEATURES, toy_events
-from iactdl.models.nets import NETS, build_net, net_inputs
+from iactdl.models.nets import NETS, build_net, net_class, net_inputs
 
 # default sizes of config.yaml's net entries (what the pipeline trains on the CPU)
 SETTINGS = {
@@ -215,12 +215,12 @@ def run_device(args, device: str, events: dict) -> dict:
     peak = bf16_matmul_rate(device) if device == "cuda" else None  # null in the JSON on the CPU
     sizes = GPU_SETTINGS if args.gpu_sizes else SETTINGS
     for name in args.nets:
-        kind = NETS[name][2]
+        kind = NETS[name].input_kind
         tensors = net_inputs(events, kind, TOY_FEATURES)
         tensors["is_gamma"] = torch.from_numpy(events["is_gamma"].astype(np.float32))
         tensors["log10_energy"] = torch.from_numpy(np.log10(events["true_energy"]).astype("f4"))
         tensors["energy_weight"] = tensors["is_gamma"].clone()
-        names = NETS[name][0].input_names
+        names = net_class(name).input_names
 
         def fresh(name=name, tensors=tensors, names=names):
             torch.manual_seed(0)

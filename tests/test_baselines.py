@@ -14,6 +14,7 @@ from sklearn.base import is_classifier, is_regressor
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
+from iactdl.config import validate_model
 from iactdl.fit import validate_entry
 from iactdl.io import InputError, write_events
 from iactdl.models import (
@@ -137,7 +138,7 @@ def test_every_configured_model_entry_is_valid():
     for cfg in ("config.yaml", "tests/config/tiny.yaml", "tests/config/fact_examples.yaml"):
         models = yaml.safe_load((ROOT / cfg).read_text())["models"]
         for name, e in models.items():
-            validate_entry(name, e)
+            validate_model(name, e)  # every kind and stage (ON/OFF entries by stage 6)
 
 
 # ---- bad data ----

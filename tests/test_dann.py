@@ -47,7 +47,7 @@ def _labelled(ev, kind):
 
 
 def _run(name="mlp", ckpt=None, stop=None, lambda_max=0.5, class_weights=False, epochs=4):
-    kind = NETS[name][2]
+    kind = NETS[name].input_kind
     train, val = _labelled(toy_events(256, 1, 32), kind), _labelled(toy_events(128, 2, 32), kind)
     target = net_inputs(_observed(200, 3), kind, TOY_FEATURES)
     if class_weights:

@@ -32,7 +32,7 @@ CASES = [(name, size) for name in SPLIT_NETS for size in ("default", "small")]
 
 def _outputs(name: str, size: str) -> np.ndarray:
     events = toy_events(64, seed=5, max_pixels=40)
-    x = net_inputs(events, NETS[name][2], TOY_FEATURES)
+    x = net_inputs(events, NETS[name].input_kind, TOY_FEATURES)
     torch.manual_seed(11)
     settings = SMALL[name] if size == "small" else None
     net = build_net(name, settings, ("gammaness", "log10_energy"), n_features=len(TOY_FEATURES))
@@ -43,7 +43,7 @@ def _outputs(name: str, size: str) -> np.ndarray:
 
 def _net_and_inputs(name: str):
     events = toy_events(64, seed=5, max_pixels=40)
-    x = net_inputs(events, NETS[name][2], TOY_FEATURES)
+    x = net_inputs(events, NETS[name].input_kind, TOY_FEATURES)
     torch.manual_seed(11)
     net = build_net(name, SMALL[name], ("gammaness", "log10_energy"), n_features=len(TOY_FEATURES))
     net.fit_scaling(**x)

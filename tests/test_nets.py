@@ -25,7 +25,7 @@ def events():
 
 
 def _inputs(name, events):
-    return net_inputs(events, NETS[name][2], TOY_FEATURES)
+    return net_inputs(events, NETS[name].input_kind, TOY_FEATURES)
 
 
 def _net(name, events, heads=("gammaness",), seed=0):

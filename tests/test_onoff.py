@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from showers import shower_features
 
+from iactdl.config import validate_model
 from iactdl.features.columns import DEFAULT_FEATURES
-from iactdl.fit.entry import validate_entry
 from iactdl.fit.labelnoise import MenonCorrection, estimate_noise_rates, menon_correction
-from iactdl.fit.onoff import fit_onoff_baseline, fit_onoff_oracle
-from iactdl.io import write_events
+from iactdl.fit.onoff import OnOffModel, fit_onoff_baseline, fit_onoff_oracle
+from iactdl.io import InputError, write_events
 from iactdl.metrics import expected_calibration_error, roc_auc
-from iactdl.models import load_baseline
+from iactdl.models import load_baseline, load_model
 from iactdl.models.registry import make_estimator
 from iactdl.simulate.observation import assign_regions
 
@@ -131,7 +131,10 @@ def test_fit_onoff_baseline_corrects_with_known_alpha(observed, tmp_path):
     # the alpha-free anchor estimate of rho_minus = 1/6 (the gammas here are ~40 % of all events)
     anchor = ln["estimated"]["anchor"]
     assert abs(anchor["rho_minus"] - 1 / 6) < 0.05
-    model = load_baseline(tmp_path / "m")
+    model = load_model(tmp_path / "m")  # the one door: model.json names stage 6's loader
+    assert isinstance(model, OnOffModel)
+    with pytest.raises(InputError, match="iactdl.fit.onoff.OnOffModel"):
+        load_baseline(tmp_path / "m")  # the plain loader trusts no stage-6 type
     cols = {c: np.asarray(v) for c, v in zip(FEATURES, _matrix_cols(d / "train.h5"), strict=True)}
     out = model.predict(cols)
     np.testing.assert_allclose(out["gammaness"], np.clip(1.2 * out["p_on"] - 0.2, 0, 1), atol=1e-6)
@@ -155,15 +158,15 @@ def test_oracle_reads_truth_by_event_id(observed, tmp_path):
 def test_bad_entries_and_files(observed, tmp_path):
     d, _, _ = observed
     with pytest.raises(ValueError, match="ON and OFF positions differ"):
-        validate_entry("x", {**ENTRY, "derived_features": ["distance"]})
+        validate_model("x", {**ENTRY, "derived_features": ["distance"]})
     with pytest.raises(ValueError, match="noise_rates"):
-        validate_entry("x", {**ENTRY, "labelnoise": {"noise_rates": "guess"}})
+        validate_model("x", {**ENTRY, "labelnoise": {"noise_rates": "guess"}})
     with pytest.raises(ValueError, match="unknown key"):
-        validate_entry("x", {**ENTRY, "labelnoise": {"alpha": 0.2}})
-    validate_entry("x", ENTRY)
+        validate_model("x", {**ENTRY, "labelnoise": {"alpha": 0.2}})
+    validate_model("x", ENTRY)
     # the schema fills labelnoise: null into every baseline entry: a simulation-trained baseline
     plain = {k: v for k, v in ENTRY.items() if k != "labelnoise"}
-    validate_entry("x", {**plain, "labelnoise": None})
+    validate_model("x", {**plain, "labelnoise": None})
     from iactdl.models import validate_baseline_entry
 
     with pytest.raises(ValueError, match="ON/OFF entry, trained by iactdl.fit.onoff"):

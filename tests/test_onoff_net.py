@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 from showers import shower_features
 
+from iactdl.config import validate_model
 from iactdl.evaluate.onoff import evaluate_labelnoise
 from iactdl.evaluate.predictions import predict_file
 from iactdl.features.columns import DEFAULT_FEATURES
 from iactdl.fit.adapt import train_oracle_net
-from iactdl.fit.entry import validate_entry
-from iactdl.fit.onoff_net import fit_onoff_net, load_onoff_net
+from iactdl.fit.onoff_net import fit_onoff_net, load_onoff_net, onoff_targets
 from iactdl.fit.toydata import toy_events
 from iactdl.fit.train import load_split
 from iactdl.io import read_columns, write_events
@@ -243,14 +243,14 @@ def test_bad_inputs_are_refused_and_nothing_is_written(observed, tmp_path):
         ({"labelnoise": {"noise_rates": "guess"}}, "noise_rates"),
     ):
         with pytest.raises(ValueError, match=match):
-            validate_entry("mlp_onoff", {**ENTRY, **bad})
+            validate_model("mlp_onoff", {**ENTRY, **bad})
         with pytest.raises(ValueError, match=match):
             _train(d, model_dir, entry={**ENTRY, **bad})
-    validate_entry("mlp_onoff", ENTRY)
-    validate_entry("mlp", {**ENTRY, "labelnoise": None})  # the schema's default: a plain net
-    with pytest.raises(ValueError, match="no truth_path"):
+    validate_model("mlp_onoff", ENTRY)
+    validate_model("mlp", {**ENTRY, "labelnoise": None})  # the schema's default: a plain net
+    with pytest.raises(ValueError, match="not both"):
         load_split(d / "train.h5", "mlp", FEATURES, "separation", truth_path=d / "truth.h5",
-                   labels="onoff")  # fmt: skip
+                   labels=onoff_targets)  # fmt: skip
     assert not model_dir.exists() or not any(model_dir.iterdir())
 
 

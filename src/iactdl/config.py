@@ -14,12 +14,22 @@ and names the file and line of a syntax error.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import yaml
 
-__all__ = ["ConfigError", "load_config", "check_config", "produced_samples"]
+__all__ = [
+    "ConfigError",
+    "check_config",
+    "checked_config",
+    "load_config",
+    "produced_samples",
+    "validate_model",
+]
+
+# libyaml's reader where PyYAML has it: config.yaml is read on every snakemake call (10x faster)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SAMPLES = ("gamma", "gamma_diffuse", "proton", "observed")
 GAMMA_SAMPLES = ("gamma", "gamma_diffuse")
@@ -74,7 +84,7 @@ def load_config(path: str | os.PathLike) -> dict:
     except OSError as err:
         raise ConfigError(f"{path}: cannot read the config file ({err.strerror})") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         what = str(err.problem or err.context)
@@ -90,7 +100,7 @@ def load_config(path: str | os.PathLike) -> dict:
     if node is None:
         raise ConfigError(f"{path}: the config file is empty")
     _duplicates(node, str(path), "")
-    config = yaml.safe_load(text)
+    config = yaml.load(text, Loader=_LOADER)
     if not isinstance(config, Mapping):
         raise ConfigError(
             f"{path}: expected a mapping of sections (seed, source, models, ...) at the top level, "
@@ -144,7 +154,7 @@ def _net_inputs(name: str, entry: Mapping) -> list[str]:
     from iactdl.models.nets.registry import NETS, build_net, input_columns
 
     reads = input_columns(entry["net"], list(entry.get("features") or []))
-    n_features = len(reads) if NETS[entry["net"]][2] == "features" else None
+    n_features = len(reads) if NETS[entry["net"]].input_kind == "features" else None
     try:
         build_net(entry["net"], entry.get("settings"), heads_for(entry), n_features=n_features)
     except (ValueError, TypeError) as err:
@@ -152,10 +162,25 @@ def _net_inputs(name: str, entry: Mapping) -> list[str]:
     return reads
 
 
+def validate_model(name: str, entry: Mapping) -> None:
+    """Check a model entry of any kind and stage: an ON/OFF entry (a ``labelnoise`` section) by
+    stage 6 (:func:`iactdl.fit.onoff.labelnoise_settings`) and its base entry, every other entry
+    by the engine's :func:`iactdl.fit.entry.validate_entry`."""
+    from iactdl.fit.entry import validate_entry
+
+    if isinstance(entry, Mapping) and entry.get("labelnoise") is not None:
+        from iactdl.fit.onoff import base_entry, labelnoise_settings
+        from iactdl.models.entry import validate_model_entry
+
+        validate_model_entry(name, entry)
+        labelnoise_settings(name, entry)
+        entry = base_entry(entry)
+    validate_entry(name, entry)
+
+
 def _check_study(config: Mapping) -> list[str]:
     """The adaptation study's entries (a net entry with a method's changes), one per net and
     method: checked like the config's own, so the study's rules cannot fail on their entry."""
-    from iactdl.fit import validate_entry
     from iactdl.fit.study import SEPARATOR, STUDY_DEFAULTS, lambda_grid, study_entry, study_models
 
     models = config.get("models") or {}
@@ -168,11 +193,11 @@ def _check_study(config: Mapping) -> list[str]:
     for name in study_models(models, {**study, "seeds": 1}):
         net = name.split(SEPARATOR)[0]
         try:
-            validate_entry(net, models[net])
+            validate_model(net, models[net])
         except (ValueError, TypeError):
             continue  # reported as the net's own error
         try:
-            validate_entry(name, study_entry(name, models, study))
+            validate_model(name, study_entry(name, models, study))
         except (ValueError, TypeError) as err:
             errors.append(f"adaptation (study model {name}): {err}")
     return errors
@@ -209,7 +234,6 @@ def _check_shift(config: Mapping) -> list[str]:
 
 def _check_models(config: Mapping) -> list[str]:
     from iactdl.features.columns import IMAGE_PRODUCTS, model_input_columns
-    from iactdl.fit import validate_entry
     from iactdl.models import derived_inputs
 
     models = config.get("models")
@@ -225,7 +249,7 @@ def _check_models(config: Mapping) -> list[str]:
     errors = []
     for name, entry in models.items():
         try:
-            validate_entry(name, entry)
+            validate_model(name, entry)
         except (ValueError, TypeError) as err:
             errors.append(str(err))
             continue
@@ -285,7 +309,7 @@ def check_config(config: Mapping) -> None:
     The sections' validators are the stages' own (``iactdl.simulate.config.check_config``,
     ``iactdl.extract.check_extract_config`` and ``check_fact_config``,
     ``iactdl.features.pipeline.check_features_config``,
-    ``iactdl.features.split.check_datasets_config``, ``iactdl.fit.validate_entry``,
+    ``iactdl.features.split.check_datasets_config``, :func:`validate_model`,
     ``iactdl.evaluate.evaluation.check_evaluation_config``);
     across sections: ``models`` is not empty, every model's features (and the inputs of its derived
     features) are columns the datasets of this config carry, and the samples a task needs are
@@ -304,12 +328,82 @@ def check_config(config: Mapping) -> None:
         raise ConfigError(f"invalid config ({len(errors)} error(s)):\n{lines}")
 
 
+def checked_config(
+    config: Mapping,
+    files: list[str | os.PathLike],
+    schema: str | os.PathLike,
+    validate: Callable[[dict], None],
+    cache_dir: str | os.PathLike,
+) -> dict:
+    """``config`` (read from the config ``files``) read strictly (:func:`load_config` of each
+    file), validated against ``schema`` (with its defaults filled in) and checked by
+    :func:`check_config`, computed once per config, its files, schema and code of the checks.
+
+    Planning the workflow must not import torch or scikit-learn (seconds on every ``snakemake``
+    call and every SLURM job's start), but the checks need them: a net's settings are checked by
+    building the net, a baseline's by its estimator. So the checks run in a child process
+    (``python -m iactdl.config --stdin``), after ``validate`` (the workflow's JSON-schema check,
+    which fills in the defaults) ran here. The result is kept in ``cache_dir``, named by the hash of
+    the config, the schema and the checks' code (:func:`iactdl.provenance.source_hash` of this
+    module's import closure), so the next call with the same three reads it and imports nothing.
+    A failed check keeps nothing and raises :class:`ConfigError` with the child's message.
+    """
+    import hashlib
+    import subprocess
+    import sys
+
+    from iactdl.provenance import canonical, source_hash
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.dump(canonical(dict(config)), Dumper=dumper, sort_keys=True, allow_unicode=True)
+    key = hashlib.sha256(source_hash("config").encode() + Path(schema).read_bytes())
+    for path in files:
+        key.update(f"\0{path}\0".encode() + Path(path).read_bytes())
+    key = key.hexdigest()[:32] + hashlib.sha256(text.encode()).hexdigest()[:32]
+    cached = Path(cache_dir) / f"{key}.yaml"
+    if cached.is_file():
+        try:
+            return yaml.load(cached.read_text(encoding="utf-8"), Loader=_LOADER)
+        except (OSError, yaml.YAMLError):
+            pass  # damaged (an interrupted disk): check again
+    for path in files:  # a duplicate key, which Snakemake's reader lets through, names its line
+        load_config(path)
+    checked = dict(config)
+    validate(checked)
+    checked = canonical(checked)
+    text = yaml.dump(checked, Dumper=dumper, sort_keys=True, allow_unicode=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "iactdl.config", "--stdin"],
+        input=text,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode == 1:
+        raise ConfigError(proc.stderr.strip().removeprefix("<stdin>: "))
+    if proc.returncode != 0:
+        raise RuntimeError(f"checking the config failed in {sys.executable}:\n{proc.stderr}")
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, cached)  # atomic: concurrent jobs (SLURM) may write the same file
+    return checked
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m iactdl.config FILE...``: read each config file strictly and check it, naming
     the file and line of a YAML error (Snakemake's reader of ``--configfile`` does not)."""
     import sys
 
     paths = sys.argv[1:] if argv is None else argv
+    if paths == ["--stdin"]:  # one config as YAML on stdin (check_config_once's child)
+        try:
+            check_config(
+                yaml.load(sys.stdin.read(), Loader=_LOADER)
+            )  # written by safe_dump: no duplicates
+        except ConfigError as err:
+            print(f"<stdin>: {err}", file=sys.stderr)
+            return 1
+        return 0
     status = 0
     for path in paths:
         try:

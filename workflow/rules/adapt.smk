@@ -35,14 +35,7 @@ rule shift_diagnostics:
     params:
         shift=get_shift_section(),
         seed=seed_for("shift_diagnostics"),
-        src=src(
-            "fit.shift",
-            "features.columns",
-            "features.pixelset",
-            "models.baselines",
-            "models.derived",
-            "io",
-        ),
+        src=src("shift_diagnostics.py"),
     script:
         "../scripts/shift_diagnostics.py"
 
@@ -78,7 +71,7 @@ rule figure_shift:
         "../../envs/cpu.yaml"
     threads: 1
     params:
-        src=src("evaluate.shift_figures", "evaluate.figures"),
+        src=src("figure_shift.py"),
     script:
         "../scripts/figure_shift.py"
 
@@ -107,7 +100,7 @@ rule train_adapted:
         entry=get_net_entry,
         seed=get_adapted_seed,
         resume=results("checkpoints/{model}.pt"),
-        src=src("models.nets", "fit", "io"),
+        src=net_src("train_adapted.py"),
     script:
         "../scripts/train_adapted.py"
 
@@ -133,17 +126,7 @@ rule train_adapted_baseline:
     params:
         entry=get_model_entry,
         seed=get_adapted_baseline_seed,
-        src=src(
-            "fit.importance",
-            "fit.entry",
-            "fit.shift.domain",
-            "models.baselines",
-            "models.registry",
-            "models.derived",
-            "models.entry",
-            "metrics",
-            "io",
-        ),
+        src=src("train_adapted_baseline.py"),
     script:
         "../scripts/train_adapted_baseline.py"
 
@@ -172,7 +155,7 @@ rule train_oracle:
         entry=get_net_entry,
         seed=get_oracle_seed,
         resume=results("checkpoints/{model}.pt"),
-        src=src("models.nets", "fit", "io"),
+        src=net_src("train_oracle.py"),
     script:
         "../scripts/train_oracle.py"
 
@@ -196,13 +179,7 @@ checkpoint select_lambda:
         candidates=get_lambda_candidates,
         n_bootstrap=config["evaluation"]["n_bootstrap"],
         seed=get_select_lambda_seed,
-        src=src(
-            "evaluate.lambda_selection",
-            "evaluate.thresholds",
-            "evaluate.significance",
-            "fit.study",
-            "io",
-        ),
+        src=src("select_lambda.py"),
     script:
         "../scripts/select_lambda.py"
 
@@ -219,7 +196,7 @@ rule adaptation_lambda_table:
     threads: 1
     params:
         models=adaptation_study(),
-        src=src("evaluate.adaptation", "evaluate.lambda_selection", "fit.study", "io"),
+        src=src("adaptation_lambda_table.py"),
     script:
         "../scripts/adaptation_lambda_table.py"
 
@@ -243,14 +220,7 @@ rule adaptation_table:
     threads: 1
     params:
         models=adaptation_study(),
-        src=src(
-            "evaluate.adaptation",
-            "evaluate.adaptation_figures",
-            "evaluate.figures",
-            "evaluate.latex",
-            "evaluate.lambda_selection",
-            "fit.study",
-        ),
+        src=src("adaptation_table.py"),
     script:
         "../scripts/adaptation_table.py"
 
@@ -273,7 +243,7 @@ rule figure_adaptation_representation:
     params:
         models=get_representation_models,
         seed=seed_for("figure_adaptation_representation"),
-        src=src("fit.adapt", "models.nets", "evaluate.adaptation_figures", "io"),
+        src=src("figure_adaptation_representation.py"),
     script:
         "../scripts/figure_adaptation_representation.py"
 
@@ -295,7 +265,7 @@ rule figure_adaptation_onoff:
     threads: 1
     params:
         models=get_representation_models,
-        src=src("evaluate.adaptation_figures", "io"),
+        src=src("figure_adaptation_onoff.py"),
     script:
         "../scripts/figure_adaptation_onoff.py"
 

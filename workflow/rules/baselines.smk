@@ -28,13 +28,6 @@ rule train_baseline:
     params:
         entry=get_model_entry,
         seed=get_train_seed,
-        src=src(
-            "models.baselines",
-            "models.registry",
-            "models.derived",
-            "models.entry",
-            "metrics",
-            "io",
-        ),
+        src=src("train_baseline.py"),
     script:
         "../scripts/train_baseline.py"

@@ -18,6 +18,6 @@ rule benchmark_summary:
     params:
         # rule name -> benchmark path pattern, for every rule above that has one
         patterns={r.name: str(r.benchmark) for r in workflow.rules if r.benchmark},
-        src=src("benchmark_summary"),
+        src=src("summarise_benchmarks.py"),
     script:
         "../scripts/summarise_benchmarks.py"

@@ -20,22 +20,30 @@ from pathlib import Path, PurePosixPath
 
 from snakemake.utils import validate
 
-from iactdl.config import check_config, load_config, produced_samples
+# Planning imports no torch, scikit-learn or matplotlib (tests/test_parse.py): every call of
+# snakemake (and every SLURM job's start) parses this file. Job scripts import what they need.
+from iactdl.config import checked_config, produced_samples
 from iactdl.fit.study import lambda_selections, selection_of, study_entry, study_models
-from iactdl.models.nets import NETS
-from iactdl.provenance import canonical, rule_seed, source_hash
+from iactdl.models.nets.catalog import NETS
+from iactdl.provenance import canonical, rule_seed, script_source_hash, use_index_cache
 
-# Snakemake's YAML reader keeps the last of two equal keys without a word (a copied model entry
-# replaces the first): read every config file again, strictly (names the key and line).
-for _configfile in workflow.configfiles:
-    load_config(_configfile)
-validate(config, schema="../schemas/config.schema.yaml")
-# every check that spans keys or sections, by the stages' own validators, before any job runs
-check_config(config)
-# in place: `config` is the workflow's own object, read by every rule after this line
-_sorted_config = canonical(config)
+# the package's code index (digests, imports) for src(...), reread while no module changed
+use_index_cache(Path(".snakemake", "iactdl", "code_index.json"))
+# Every config file read again, strictly (Snakemake's YAML reader keeps the last of two equal keys
+# without a word: a copied model entry replaces the first), the JSON schema (types, ranges,
+# unknown keys; fills in defaults), then every check that spans keys or sections, by the stages'
+# own validators (in a child process: they build nets and estimators), before any job runs; once
+# per config, its files, the schema and the checks' code, then cached.
+# In place, in sorted key order: `config` is the workflow's own object, read by every rule below.
+_checked_config = checked_config(
+    config,
+    files=workflow.configfiles,
+    schema=Path(workflow.basedir, "workflow", "schemas", "config.schema.yaml"),
+    validate=lambda c: validate(c, schema="../schemas/config.schema.yaml"),
+    cache_dir=Path(".snakemake", "iactdl", "config_checks"),
+)
 config.clear()
-config.update(_sorted_config)
+config.update(_checked_config)
 
 RESULTS_DIR = Path(config["results_dir"]).as_posix()  # "results/" -> "results"
 
@@ -98,9 +106,33 @@ def seed_for(*names):
     return rule_seed(config["seed"], *names)
 
 
-def src(*modules):
-    """Content hash of the package modules the rule uses, so that editing them reruns it."""
-    return source_hash(*modules)
+SCRIPTS = Path(workflow.basedir, "workflow", "scripts")
+
+
+def src(script, nets=None, modules=()):
+    """Hash of the package code rule script ``script`` runs (its import closure, code only), so
+    that a code edit reruns exactly the rules whose scripts reach it. Every rule with a script
+    names it here (tests/test_provenance.py checks that it names its own). ``nets``: the nets the
+    job runs (None: any), so that its hash leaves out the other nets' modules; ``modules``: package
+    modules the job loads by name (a model's loader), hashed with their closure."""
+    others = [spec.module for name, spec in NETS.items() if nets is not None and name not in nets]
+    return script_source_hash(SCRIPTS / script, unnamed=others, modules=modules)
+
+
+def net_src(script):
+    """:func:`src` for a rule of one model (wildcard ``model``): a net's rule hashes its own net's
+    module and what all nets share, not its sibling nets; a baseline's rule no net's module."""
+
+    def get(wildcards):
+        entry = model_entry(wildcards.model)
+        nets = [entry["net"]] if entry["kind"] == "net" else []
+        if entry.get("labelnoise") is None:
+            return src(script, nets)
+        # an ON/OFF model loads through stage 6's loader, named in its model.json (not imported)
+        loader = "fit.onoff_net" if entry["kind"] == "net" else "fit.onoff"
+        return src(script, nets, modules=[loader])
+
+    return get
 
 
 def one_of(names, none):
@@ -259,17 +291,6 @@ def get_model_file(wildcards):
     return results(f"models/{wildcards.model}/{name}")
 
 
-def get_predict_src(wildcards):
-    """Source hash of the code a model's predictions depend on (nets: the whole models package)."""
-    entry = model_entry(wildcards.model)
-    if entry.get("labelnoise") is not None:  # the ON/OFF model classes live in iactdl.fit
-        own = "fit.onoff_net" if entry["kind"] == "net" else "fit.onoff"
-        return src("evaluate.predictions", "models", own, "fit.onoff", "fit.labelnoise", "io")
-    if entry["kind"] == "baseline":
-        return src("evaluate.predictions", "models.baselines", "models.derived", "io")
-    return src("evaluate.predictions", "models", "io")
-
-
 def get_evaluate_seed(wildcards):
     """Seed of the bootstrap of one model's AUC uncertainty."""
     return seed_for("evaluate", wildcards.model)
@@ -407,7 +428,7 @@ def oracle_models():
 
 def observed_train_file(entry):
     """observed_train with the entry's inputs: the feature table, or the subset with images."""
-    pixel_level = NETS[entry["net"]][2] != "features"
+    pixel_level = NETS[entry["net"]].input_kind != "features"
     return results("datasets/observed_train" + ("_images" if pixel_level else "") + ".h5")
 
 
@@ -753,7 +774,7 @@ def get_optimiser_runs(wildcards):
 
     The rate is chosen by checkpoint optimiser_lr, so the DAG below it is known once it has run.
     """
-    from iactdl.experiments.optimisers import read_lr
+    from iactdl.experiments.learning_rate import read_lr
 
     o = _experiment("optimisers")
     runs = []

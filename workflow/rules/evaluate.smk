@@ -26,7 +26,7 @@ rule predict:
         mem_mb=4000,
     params:
         chunk_size=config["evaluation"]["chunk_size"],
-        src=get_predict_src,
+        src=net_src("predict.py"),
     script:
         "../scripts/predict.py"
 
@@ -48,12 +48,7 @@ rule evaluate:
     params:
         evaluation=config["evaluation"],
         seed=get_evaluate_seed,
-        src=src(
-            "evaluate.evaluation",
-            "metrics",
-            "evaluate.significance",
-            "io",
-        ),
+        src=src("evaluate.py"),
     script:
         "../scripts/evaluate.py"
 
@@ -71,6 +66,6 @@ rule evaluate_shift:
         "../../envs/cpu.yaml"
     threads: 1
     params:
-        src=src("evaluate.shift", "io"),
+        src=src("evaluate_shift.py"),
     script:
         "../scripts/evaluate_shift.py"

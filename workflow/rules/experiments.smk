@@ -40,7 +40,7 @@ rule capacity_point:
     threads: 1
     params:
         settings=get_capacity_settings,
-        src=src("experiments.capacity", "experiments.training", "models.nets", "fit", "io"),
+        src=src("capacity_point.py"),
     script:
         "../scripts/capacity_point.py"
 
@@ -63,7 +63,7 @@ rule figure_capacity:
     threads: 1
     params:
         epochwise_widths=config["experiments"]["capacity"]["epochwise_widths"],
-        src=src("experiments.figures", "evaluate.style"),
+        src=src("figure_capacity.py"),
     script:
         "../scripts/figure_capacity.py"
 
@@ -108,7 +108,7 @@ rule optimiser_point:
         entry=get_optimiser_entry,
         sizes=get_optimiser_sizes,
         seed=get_optimiser_seed,
-        src=src("experiments.optimisers", "experiments.training", "models.nets", "fit", "io"),
+        src=src("optimiser_point.py"),
     script:
         "../scripts/optimiser_point.py"
 
@@ -127,7 +127,7 @@ checkpoint optimiser_lr:
         "../../envs/cpu.yaml"
     threads: 1
     params:
-        src=src("experiments.optimisers"),
+        src=src("optimiser_lr.py"),
     script:
         "../scripts/optimiser_lr.py"
 
@@ -157,7 +157,7 @@ rule figure_optimisers:
         "../../envs/cpu.yaml"
     threads: 1
     params:
-        src=src("experiments.figures", "evaluate.style", "evaluate.latex"),
+        src=src("figure_optimisers.py"),
     script:
         "../scripts/figure_optimisers.py"
 
@@ -194,7 +194,7 @@ rule inductive_bias_point:
         entry=get_inductive_bias_entry,
         sizes=get_inductive_bias_sizes,
         seed=get_inductive_bias_seed,
-        src=src("experiments.inductive_bias", "experiments.training", "models.nets", "fit", "io"),
+        src=src("inductive_bias_point.py"),
     script:
         "../scripts/inductive_bias_point.py"
 
@@ -224,7 +224,7 @@ rule figure_inductive_bias:
     params:
         reference=config["experiments"]["inductive_bias"]["reference"],
         labels=get_inductive_bias_labels(),
-        src=src("experiments.figures", "evaluate.style"),
+        src=src("figure_inductive_bias.py"),
     script:
         "../scripts/figure_inductive_bias.py"
 

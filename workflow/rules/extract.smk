@@ -17,6 +17,6 @@ rule extract:
         source=config["source"],
         extract=config["extract"],
         fact=get_fact_section(),
-        src=src("extract", "io"),
+        src=src("extract.py"),
     script:
         "../scripts/extract.py"

@@ -20,7 +20,7 @@ rule build_features:
     threads: 1
     params:
         features=config["features"],
-        src=src("features", "io", "camera", "data"),
+        src=src("build_features.py"),
     script:
         "../scripts/build_features.py"
 
@@ -42,7 +42,7 @@ rule split_dataset:
     params:
         datasets=config["datasets"],
         seed=seed_for("split_dataset"),
-        src=src("features", "io"),
+        src=src("split_dataset.py"),
     script:
         "../scripts/split_dataset.py"
 
@@ -69,6 +69,6 @@ if config["source"] == "fact":
         params:
             datasets=get_observed_datasets(),
             seed=seed_for("split_observed"),
-            src=src("features", "io"),
+            src=src("split_observed.py"),
         script:
             "../scripts/split_observed.py"

@@ -24,7 +24,7 @@ rule figure_roc:
     threads: 1
     params:
         models=models_of_task("separation"),
-        src=src("evaluate.figures", "metrics", "evaluate.style"),
+        src=src("figure_roc.py"),
     script:
         "../scripts/figure_roc.py"
 
@@ -49,7 +49,7 @@ rule figure_gammaness:
     threads: 1
     params:
         models=models_of_task("separation"),
-        src=src("evaluate.figures", "evaluate.style"),
+        src=src("figure_gammaness.py"),
     script:
         "../scripts/figure_gammaness.py"
 
@@ -72,7 +72,7 @@ rule figure_energy_resolution:
     threads: 1
     params:
         models=models_with_energy(),
-        src=src("evaluate.figures", "evaluate.style"),
+        src=src("figure_energy_resolution.py"),
     script:
         "../scripts/figure_energy_resolution.py"
 
@@ -95,7 +95,7 @@ rule figure_migration:
     threads: 1
     params:
         models=models_with_energy(),
-        src=src("evaluate.figures", "evaluate.style"),
+        src=src("figure_migration.py"),
     script:
         "../scripts/figure_migration.py"
 
@@ -117,7 +117,7 @@ rule figure_learning_curves:
     threads: 1
     params:
         models=models_of_kind("net"),
-        src=src("evaluate.figures", "evaluate.style"),
+        src=src("figure_learning_curves.py"),
     script:
         "../scripts/figure_learning_curves.py"
 
@@ -140,6 +140,6 @@ rule summary_table:
     threads: 1
     params:
         models=list(config["models"]),
-        src=src("evaluate.summary", "evaluate.latex", "io"),
+        src=src("summary.py"),
     script:
         "../scripts/summary.py"

@@ -23,7 +23,7 @@ rule figure_data:
         "../../envs/cpu.yaml"
     threads: 1
     params:
-        src=src("evaluate.overview", "evaluate.style", "camera", "io"),
+        src=src("figure_data.py"),
     script:
         "../scripts/figure_data.py"
 
@@ -44,7 +44,7 @@ rule figure_features:
         "../../envs/cpu.yaml"
     threads: 1
     params:
-        src=src("evaluate.overview", "evaluate.style", "io"),
+        src=src("figure_features.py"),
     script:
         "../scripts/figure_features.py"
 
@@ -62,7 +62,7 @@ rule figures_index:
     params:
         notes=get_figure_notes,
         figures_dir=results("figures"),
-        src=src("evaluate.report"),
+        src=src("figures_index.py"),
     script:
         "../scripts/figures_index.py"
 

@@ -20,7 +20,7 @@ rule simulate:
         sample="{sample}",
         simulation=config["simulation"],
         seed=get_simulate_seed,
-        src=src("simulate", "camera", "io"),
+        src=src("simulate.py"),
     script:
         "../scripts/simulate.py"
 
@@ -52,6 +52,6 @@ if config["source"] == "simulate":
             datasets=get_observed_datasets(),
             seed=seed_for("simulate", "observed"),
             salt=seed_for("split_observed"),
-            src=src("observed_stream", "simulate", "extract", "features", "io", "camera", "data"),
+            src=src("stream_observed.py"),
         script:
             "../scripts/stream_observed.py"

@@ -1,6 +1,6 @@
 """Checkpoint `optimiser_lr`, thin: choose one optimiser's learning rate on the validation split."""
 
-from iactdl.experiments.optimisers import choose_lr
+from iactdl.experiments.learning_rate import choose_lr
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "optimiser_lr"):  # noqa: F821

@@ -4,47 +4,31 @@ predictions, figures, summary table.
 Import figures from :mod:`iactdl.evaluate.figures` directly (it loads matplotlib).
 """
 
-from iactdl.evaluate.evaluation import EVALUATION_DEFAULTS, energy_bins, evaluate_model
-from iactdl.evaluate.predictions import predict_file
-from iactdl.evaluate.significance import (
-    best_cut_expected_significance,
-    li_ma_significance,
-    onoff_counts,
-)
-from iactdl.evaluate.summary import summary_table, write_summary
-from iactdl.metrics import (  # re-exported: evaluation's metrics live one layer down
-    bias_resolution,
-    binned_bias_resolution,
-    brier_score,
-    calibration_curve,
-    cut_at_gamma_efficiency,
-    migration_matrix,
-    relative_error,
-    roc,
-    roc_auc,
-    roc_auc_bootstrap,
-    working_points,
-)
+from iactdl._lazy import lazy_exports
 
-__all__ = [
-    "EVALUATION_DEFAULTS",
-    "best_cut_expected_significance",
-    "bias_resolution",
-    "binned_bias_resolution",
-    "brier_score",
-    "calibration_curve",
-    "cut_at_gamma_efficiency",
-    "energy_bins",
-    "evaluate_model",
-    "li_ma_significance",
-    "migration_matrix",
-    "onoff_counts",
-    "predict_file",
-    "relative_error",
-    "roc",
-    "roc_auc",
-    "roc_auc_bootstrap",
-    "summary_table",
-    "working_points",
-    "write_summary",
-]
+# Lazy (iactdl._lazy): importing one submodule must not import scikit-learn and matplotlib
+# through this file.
+_LAZY = {
+    "EVALUATION_DEFAULTS": "iactdl.evaluate.evaluation",
+    "energy_bins": "iactdl.evaluate.evaluation",
+    "evaluate_model": "iactdl.evaluate.evaluation",
+    "predict_file": "iactdl.evaluate.predictions",
+    "best_cut_expected_significance": "iactdl.evaluate.significance",
+    "li_ma_significance": "iactdl.evaluate.significance",
+    "onoff_counts": "iactdl.evaluate.significance",
+    "summary_table": "iactdl.evaluate.summary",
+    "write_summary": "iactdl.evaluate.summary",
+    "bias_resolution": "iactdl.metrics",
+    "binned_bias_resolution": "iactdl.metrics",
+    "brier_score": "iactdl.metrics",
+    "calibration_curve": "iactdl.metrics",
+    "cut_at_gamma_efficiency": "iactdl.metrics",
+    "migration_matrix": "iactdl.metrics",
+    "relative_error": "iactdl.metrics",
+    "roc": "iactdl.metrics",
+    "roc_auc": "iactdl.metrics",
+    "roc_auc_bootstrap": "iactdl.metrics",
+    "working_points": "iactdl.metrics",
+}
+__all__ = [*_LAZY]
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -1,11 +1,11 @@
 """Apply a trained model to a dataset file in chunks: ``results/predictions/{model}/{split}.h5``.
 
-Any model :func:`iactdl.models.load_model` returns (baselines and nets) works, and a net trained
-on ON/OFF labels through :func:`iactdl.fit.onoff_net.load_onoff_net` (gammaness corrected, p_on
-raw, like an ON/OFF baseline): the file is streamed in chunks of the columns the model requires,
-so memory does not grow with the number of events. The output keeps ``event_id``, the model's
-prediction columns, and the columns evaluation needs that the input has: the truth of simulations
-(``is_gamma``, ``particle_id``, ``true_energy``, ``sample``) and the ``region`` of observed events.
+Any model :func:`iactdl.models.load_model` returns works (baselines and nets, and ON/OFF models
+of stage 6 with their correction: gammaness corrected, p_on raw): the file is streamed in chunks
+of the columns the model requires, so memory does not grow with the number of events. The output
+keeps ``event_id``, the model's prediction columns, and the columns evaluation needs that the input
+has: the truth of simulations (``is_gamma``, ``particle_id``, ``true_energy``, ``sample``) and the
+``region`` of observed events.
 The observed file's ``n_off_regions`` attribute is carried over for the Li & Ma significance. The
 observed truth is never read here.
 """
@@ -39,16 +39,9 @@ def predict_file(
     """Predict every event of ``dataset`` with the model in ``model_dir``; return the count."""
     from threadpoolctl import threadpool_limits
 
-    from iactdl.models import load_model, read_model_info
+    from iactdl.models import load_model
 
-    info = read_model_info(model_dir)
-    if info["kind"] == "net" and info.get("labelnoise") is not None:
-        # a net trained on ON/OFF labels: with its Menon correction (baselines carry theirs)
-        from iactdl.fit.onoff_net import load_onoff_net
-
-        model = load_onoff_net(model_dir)
-    else:
-        model = load_model(model_dir)
+    model = load_model(model_dir)  # any kind and stage (an ON/OFF model with its correction)
     have = column_names(dataset)
     missing = [c for c in model.required_columns if c not in have]
     if missing:

@@ -12,21 +12,20 @@ They sit on top of the package (features <- models <- fit <- experiments) and re
 train/val/test splits only.
 """
 
-from iactdl.experiments.capacity import CapacitySettings, capacity_point
-from iactdl.experiments.defaults import DEFAULTS as EXPERIMENTS_DEFAULTS
-from iactdl.experiments.inductive_bias import epochs_for, inductive_bias_point
-from iactdl.experiments.optimisers import choose_lr, optimiser_point, read_lr
-from iactdl.experiments.training import subset_rows, train_entry
+from iactdl._lazy import lazy_exports
 
-__all__ = [
-    "EXPERIMENTS_DEFAULTS",
-    "CapacitySettings",
-    "capacity_point",
-    "optimiser_point",
-    "choose_lr",
-    "read_lr",
-    "inductive_bias_point",
-    "epochs_for",
-    "subset_rows",
-    "train_entry",
-]
+# Lazy (iactdl._lazy): importing one submodule must not import torch through this file.
+_LAZY = {
+    "CapacitySettings": "iactdl.experiments.capacity",
+    "capacity_point": "iactdl.experiments.capacity",
+    "EXPERIMENTS_DEFAULTS": "iactdl.experiments.defaults:DEFAULTS",
+    "epochs_for": "iactdl.experiments.inductive_bias",
+    "inductive_bias_point": "iactdl.experiments.inductive_bias",
+    "choose_lr": "iactdl.experiments.learning_rate",
+    "optimiser_point": "iactdl.experiments.optimisers",
+    "read_lr": "iactdl.experiments.learning_rate",
+    "subset_rows": "iactdl.experiments.training",
+    "train_entry": "iactdl.experiments.training",
+}
+__all__ = [*_LAZY]
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -57,7 +57,7 @@ def train_entry(
     entry = dict(entry)
     net_name = entry["net"]
     task = entry.get("task", "separation")
-    features = list(entry.get("features") or []) if NETS[net_name][2] == "features" else []
+    features = list(entry.get("features") or []) if NETS[net_name].input_kind == "features" else []
     train = load_split(train_path, net_name, features, task, subset_rows(train_path, n_train, seed))
     val = load_split(val_path, net_name, features, task, subset_rows(val_path, n_val, seed + 1))
     n = len(train["is_gamma"])
@@ -84,7 +84,7 @@ def train_entry(
 def score(net: torch.nn.Module, entry: Mapping, path: str | os.PathLike, n: int, seed: int) -> dict:
     """Loss and ROC AUC of ``net`` on ``n`` events (0 = all) of the dataset file ``path``."""
     net_name = entry["net"]
-    features = list(entry.get("features") or []) if NETS[net_name][2] == "features" else []
+    features = list(entry.get("features") or []) if NETS[net_name].input_kind == "features" else []
     data = load_split(
         path, net_name, features, entry.get("task", "separation"), subset_rows(path, n, seed)
     )

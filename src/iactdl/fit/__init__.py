@@ -1,29 +1,29 @@
 """The training engine: mini-batches on the device, optimisers, schedules, losses, checkpoints."""
 
-from iactdl.fit.checkpoint import load_checkpoint, save_checkpoint
-from iactdl.fit.engine import FitResult, FitSettings, TrainingDiverged, evaluate, fit
-from iactdl.fit.entry import NET_DEFAULTS, fit_settings, validate_entry, validate_net_entry
-from iactdl.fit.losses import LOSSES, bce_loss, mse_loss, multitask_loss
-from iactdl.fit.optim import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
+from iactdl._lazy import lazy_exports
 
-__all__ = [
-    "FitSettings",
-    "NET_DEFAULTS",
-    "fit_settings",
-    "validate_entry",
-    "validate_net_entry",
-    "FitResult",
-    "TrainingDiverged",
-    "fit",
-    "evaluate",
-    "LOSSES",
-    "bce_loss",
-    "mse_loss",
-    "multitask_loss",
-    "OPTIMIZERS",
-    "SCHEDULES",
-    "make_optimizer",
-    "make_schedule",
-    "save_checkpoint",
-    "load_checkpoint",
-]
+# Lazy (iactdl._lazy): importing a submodule (iactdl.fit.study, used to plan the workflow) runs this
+# file; it must not import torch for that. iactdl.provenance reads this table.
+_LAZY = {
+    "load_checkpoint": "iactdl.fit.checkpoint",
+    "save_checkpoint": "iactdl.fit.checkpoint",
+    "FitResult": "iactdl.fit.engine",
+    "FitSettings": "iactdl.fit.engine",
+    "TrainingDiverged": "iactdl.fit.engine",
+    "evaluate": "iactdl.fit.engine",
+    "fit": "iactdl.fit.engine",
+    "NET_DEFAULTS": "iactdl.fit.entry",
+    "fit_settings": "iactdl.fit.entry",
+    "validate_entry": "iactdl.fit.entry",
+    "validate_net_entry": "iactdl.fit.entry",
+    "LOSSES": "iactdl.fit.losses",
+    "bce_loss": "iactdl.fit.losses",
+    "mse_loss": "iactdl.fit.losses",
+    "multitask_loss": "iactdl.fit.losses",
+    "OPTIMIZERS": "iactdl.fit.optim",
+    "SCHEDULES": "iactdl.fit.optim",
+    "make_optimizer": "iactdl.fit.optim",
+    "make_schedule": "iactdl.fit.optim",
+}
+__all__ = list(_LAZY)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -108,7 +108,7 @@ def _target_inputs(path, net_name: str, features) -> dict[str, torch.Tensor]:
             f"leave observed_train non-empty)"
         )
     cols = input_columns(net_name, features)
-    return net_inputs(read_columns(path, cols), NETS[net_name][2], features)
+    return net_inputs(read_columns(path, cols), NETS[net_name].input_kind, features)
 
 
 def train_adapted_net(
@@ -136,7 +136,7 @@ def train_adapted_net(
     refuse_source_dependent(name, entry)
     net_name = entry.get("net")
     plain = {k: v for k, v in entry.items() if k != "adapt"}
-    features = list(entry.get("features") or []) if NETS[net_name][2] == "features" else []
+    features = list(entry.get("features") or []) if NETS[net_name].input_kind == "features" else []
     meta: dict = {
         "config": entry,
         "adapt": dataclasses.asdict(settings),

@@ -96,7 +96,7 @@ def validate_net_entry(name: str, entry: Mapping) -> None:
     task = entry.get("task", "separation")
     if task not in ("separation", "energy"):
         raise ValueError(f"{where}.task: unknown task {task!r}; valid: ['separation', 'energy']")
-    kind = NETS[net][2]
+    kind = NETS[net].input_kind
     features = list(entry.get("features") or [])
     if kind == "features" and not features:
         raise ValueError(f"{where}.features: net {net!r} needs a list of feature columns")
@@ -116,13 +116,16 @@ def validate_net_entry(name: str, entry: Mapping) -> None:
 
 
 def validate_entry(name: str, entry) -> None:
-    """Full check of a model entry: the common keys, then the kind's own validator."""
+    """Full check of a model entry trained by the engine: the common keys, then the kind's own
+    validator. An ON/OFF entry (a ``labelnoise`` section, stage 6) is checked by
+    :func:`iactdl.config.validate_model`, which hands its base entry here: the engine knows no
+    stage-6 setting."""
     validate_model_entry(name, entry)
-    if entry.get("labelnoise") is not None:  # ON/OFF training (iactdl.fit.onoff): section, rest
-        from iactdl.fit.onoff import base_entry, labelnoise_settings
-
-        labelnoise_settings(name, entry)
-        entry = base_entry(entry)
+    if entry.get("labelnoise") is not None:
+        raise ValueError(
+            f"config models.{name}.labelnoise: an ON/OFF entry; check it with "
+            "iactdl.config.validate_model (stage 6 checks its section, then the base entry)"
+        )
     if entry["kind"] == "baseline":
         if entry.get("adapt") is not None:  # importance weighting (iactdl.fit.importance)
             adapted_baseline_settings(name, entry)

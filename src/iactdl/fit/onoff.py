@@ -55,6 +55,7 @@ from iactdl.models.baselines import (
     baseline_record,
     build_baseline,
     cross_validate,
+    load_baseline,
     save_baseline,
     summarise_cv,
 )
@@ -62,6 +63,7 @@ from iactdl.models.baselines import (
 __all__ = [
     "LABELNOISE_DEFAULTS",
     "OnOffModel",
+    "load_onoff_baseline",
     "labelnoise_settings",
     "base_entry",
     "fit_onoff_baseline",
@@ -125,6 +127,16 @@ def labelnoise_settings(name: str, entry: Mapping) -> dict:
         f"config models.{name}",
     )
     return out
+
+
+# the types of an ON/OFF baseline beyond a plain one's (iactdl.models.baselines.TRUSTED_TYPES)
+TRUSTED_TYPES = ("iactdl.fit.labelnoise.MenonCorrection", "iactdl.fit.onoff.OnOffModel")
+LOADER = "iactdl.fit.onoff:load_onoff_baseline"  # model.json's loader (iactdl.models.load_model)
+
+
+def load_onoff_baseline(model_dir: str | os.PathLike) -> OnOffModel:
+    """The ON/OFF baseline in ``model_dir`` (its ``model.json`` names this loader)."""
+    return load_baseline(model_dir, trusted=TRUSTED_TYPES)
 
 
 def base_entry(entry: Mapping) -> dict:
@@ -240,6 +252,7 @@ def fit_onoff_baseline(
         n_off=int((s == 0).sum()),
         cv=summarise_cv(scores),  # ROC AUC of ON against OFF (noisy labels)
         labelnoise=record,
+        loader=LOADER,  # iactdl.models.load_model: with the correction's types trusted
     )  # fmt: skip
     cv = pd.DataFrame(
         {"event_id": cols["event_id"], "fold": fold, "target": s, "oof_prediction": oof}

@@ -2,7 +2,7 @@
 
 A net entry with a ``labelnoise`` section (:func:`iactdl.fit.onoff.labelnoise_settings`: task
 separation, no energy head, no source-dependent inputs) is trained by :func:`fit_onoff_net` with
-the plain nets' loop (:func:`iactdl.fit.train.train_net`, ``labels="onoff"``): on
+the plain nets' loop (:func:`iactdl.fit.train.train_net` with ``labels=onoff_targets``): on
 ``observed_train`` (feature nets) or ``observed_train_images`` (pixel nets) with label ON
 (region 0) = 1, OFF = 0, validated and early-stopped on ``observed_val``'s ON/OFF labels; no
 truth is read anywhere. Its gammaness head then estimates ``P(ON | x)``.
@@ -32,12 +32,29 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
-from iactdl.fit.labelnoise import MenonCorrection, alpha_from_attrs, menon_correction
+from iactdl.fit.labelnoise import (
+    MenonCorrection,
+    alpha_from_attrs,
+    menon_correction,
+    onoff_labels,
+)
 from iactdl.fit.onoff import base_entry, correction_record, labelnoise_settings
 from iactdl.fit.train import train_net
-from iactdl.io import data_attrs
+from iactdl.io import data_attrs, read_columns
 
-__all__ = ["OnOffNet", "fit_onoff_net", "load_onoff_net", "p_on"]
+__all__ = ["OnOffNet", "fit_onoff_net", "load_onoff_net", "onoff_targets", "p_on"]
+
+
+def onoff_targets(path: str | os.PathLike, rows: np.ndarray | None = None) -> dict:
+    """The targets of ON/OFF training in dataset ``path`` (the engine's ``labels`` hook):
+    ``is_gamma`` = ON (region 0) = 1, OFF = 0, with ``alpha`` from the file's ``n_off_regions``
+    (:func:`iactdl.fit.labelnoise.onoff_labels`); no truth is read and there is no energy
+    target (NaN)."""
+    alpha = alpha_from_attrs(data_attrs(path), str(path))
+    region = read_columns(path, ["region"], index=rows)["region"]
+    is_gamma = onoff_labels(region, alpha, str(path))
+    return {"is_gamma": is_gamma, "true_energy": np.full(len(is_gamma), np.nan)}
+
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +97,11 @@ def fit_onoff_net(*, entry: Mapping, name: str = "", train_path, val_path, **job
         )
 
     def finalise(net, val) -> dict:
-        s = val["is_gamma"].numpy().astype(np.int64)  # the ON/OFF labels (labels="onoff")
+        s = val["is_gamma"].numpy().astype(np.int64)  # the ON/OFF labels (onoff_targets)
         _, record = correction_record(name, settings, alpha, p_on(net, val), s, "observed_val")
         return {
             "labels": "on_off",
+            "loader": "iactdl.fit.onoff_net:load_onoff_net",  # iactdl.models.load_model
             "labelnoise": record,
             "selection": SELECTION,
             "n_on_val": int(s.sum()),
@@ -92,7 +110,7 @@ def fit_onoff_net(*, entry: Mapping, name: str = "", train_path, val_path, **job
 
     return train_net(
         entry=base_entry(entry), name=name, train_path=train_path, val_path=val_path,
-        labels="onoff", finalise=finalise, **job,
+        labels=onoff_targets, finalise=finalise, **job,
     )  # fmt: skip
 
 

@@ -111,7 +111,7 @@ def study_models(models: Mapping, study: Mapping, methods=None) -> list[str]:
     for net in study["nets"]:
         if models.get(net, {}).get("kind") != "net" or models[net].get("adapt") is not None:
             continue
-        pixel_level = NETS[models[net]["net"]][2] != "features"
+        pixel_level = NETS[models[net]["net"]].input_kind != "features"
         for method in methods or study["methods"]:
             if method == "relative" and not pixel_level:
                 continue

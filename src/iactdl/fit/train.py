@@ -25,8 +25,7 @@ import torch
 from iactdl import __version__
 from iactdl.fit.engine import fit
 from iactdl.fit.entry import NET_DEFAULTS, fit_settings
-from iactdl.fit.labelnoise import alpha_from_attrs, onoff_labels
-from iactdl.io import PARTICLE_ID, InputError, atomic_path, data_attrs, n_events, read_columns
+from iactdl.io import PARTICLE_ID, InputError, atomic_path, n_events, read_columns
 from iactdl.models.nets import NETS, build_net, input_columns, net_inputs, save_net
 from iactdl.rule_log import model_job
 
@@ -96,28 +95,24 @@ def load_split(
     task: str,
     rows: np.ndarray | None = None,
     truth_path: str | os.PathLike | None = None,
-    labels: str = "truth",
+    labels: Callable | None = None,
 ) -> dict[str, torch.Tensor]:
     """Inputs and targets of a dataset file as tensors (CPU). Energy task: gammas only.
 
-    Where the separation target ``is_gamma`` comes from (``labels``):
+    Where the targets ``is_gamma`` and ``true_energy`` come from:
 
-    - ``"truth"``: the file's ``is_gamma`` (simulations), or with ``truth_path`` the truth file,
+    - by default the file's columns (simulations), or with ``truth_path`` the truth file,
       joined on ``event_id`` (the observed events' hidden truth: oracles alone pass it);
-    - ``"onoff"``: the observed events' noisy labels ON (region 0) = 1, OFF = 0, with ``alpha``
-      from the file's ``n_off_regions`` (:func:`iactdl.fit.labelnoise.onoff_labels`); no truth
-      is read and there is no energy target.
+    - ``labels(path, rows) -> {"is_gamma": ..., "true_energy": ...}``: a stage's own targets
+      (stage 6's ON/OFF labels, :func:`iactdl.fit.onoff_net.onoff_targets`); the engine knows
+      no method.
     """
-    kind = NETS[net][2]
-    if labels == "onoff":
-        if truth_path is not None or task != "separation":
-            raise ValueError("ON/OFF labels: task separation, and no truth_path (no truth read)")
-        data = read_columns(path, input_columns(net, features) + ["region"], index=rows)
-        alpha = alpha_from_attrs(data_attrs(path), str(path))
-        data["is_gamma"] = onoff_labels(data.pop("region"), alpha, str(path))
-        data["true_energy"] = np.full(len(data["is_gamma"]), np.nan)  # no energy target
-    elif labels != "truth":
-        raise ValueError(f"labels = {labels!r}; expected 'truth' or 'onoff'")
+    kind = NETS[net].input_kind
+    if labels is not None:
+        if truth_path is not None:
+            raise ValueError("load_split: either labels or truth_path, not both")
+        data = read_columns(path, input_columns(net, features), index=rows)
+        data.update(labels(path, rows))
     elif truth_path is None:
         cols = input_columns(net, features) + ["is_gamma", "true_energy"]
         data = read_columns(path, cols, index=rows)
@@ -175,7 +170,7 @@ def train_net(
     prepare: Callable | None = None,
     truth_path: str | os.PathLike | None = None,
     gpus: int | None = None,
-    labels: str = "truth",
+    labels: Callable | None = None,
     finalise: Callable | None = None,
 ) -> dict:
     """Fit the net of model ``entry`` and write ``model_dir/{model.pt, model.json, history.csv,
@@ -199,7 +194,7 @@ def train_net(
     net_name = entry["net"]
     heads = heads_for(entry)
     task = entry.get("task", "separation")
-    features = list(entry.get("features") or []) if NETS[net_name][2] == "features" else []
+    features = list(entry.get("features") or []) if NETS[net_name].input_kind == "features" else []
     if gpus is None:  # library use: the entry's request (a rule passes its job's resource)
         gpus = int(entry.get("gpu", NET_DEFAULTS["gpu"]) or 0)
     device = choose_device(int(gpus), bool(entry.get("require_gpu", NET_DEFAULTS["require_gpu"])))
@@ -241,7 +236,7 @@ def train_net(
     meta = {
         "name": name,
         "task": task,
-        "input_kind": NETS[net_name][2],
+        "input_kind": NETS[net_name].input_kind,
         "features": features,
         "required_columns": input_columns(net_name, features),
         "config": entry,

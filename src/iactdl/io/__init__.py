@@ -1,59 +1,37 @@
 """HDF5 event files in the FACT/pyfact DL2 layout, our column table, and readers of FACT data."""
 
-from iactdl.io.atomic import atomic_path, atomic_paths, write_text_atomic
-from iactdl.io.columns import (
-    IMAGE_COLUMNS,
-    PARTICLE_ID,
-    SAMPLES,
-    SIMULATED_SAMPLES,
-    TRUTH_COLUMNS,
-    UNITS,
-)
-from iactdl.io.cuts import range_cut_masks
-from iactdl.io.fact import fact_level, iter_fact_chunks, read_fact
-from iactdl.io.hdf5 import (
-    EventWriter,
-    InputError,
-    column_names,
-    data_attrs,
-    iter_chunks,
-    n_events,
-    open_events,
-    read_attrs,
-    read_columns,
-    read_table,
-    write_events,
-)
-from iactdl.io.jsonfile import to_json, write_json
-from iactdl.io.photonstream import iter_photonstream, read_photonstream
+from iactdl._lazy import lazy_exports
 
-__all__ = [
-    "atomic_path",
-    "atomic_paths",
-    "write_text_atomic",
-    "IMAGE_COLUMNS",
-    "PARTICLE_ID",
-    "SAMPLES",
-    "SIMULATED_SAMPLES",
-    "TRUTH_COLUMNS",
-    "UNITS",
-    "EventWriter",
-    "InputError",
-    "column_names",
-    "data_attrs",
-    "iter_chunks",
-    "n_events",
-    "open_events",
-    "read_attrs",
-    "read_columns",
-    "read_table",
-    "write_events",
-    "fact_level",
-    "iter_fact_chunks",
-    "read_fact",
-    "iter_photonstream",
-    "read_photonstream",
-    "range_cut_masks",
-    "to_json",
-    "write_json",
-]
+# Lazy (iactdl._lazy): a module that needs one helper (write_text_atomic) does not import h5py.
+_LAZY = {
+    "atomic_path": "iactdl.io.atomic",
+    "atomic_paths": "iactdl.io.atomic",
+    "write_text_atomic": "iactdl.io.atomic",
+    "IMAGE_COLUMNS": "iactdl.io.columns",
+    "PARTICLE_ID": "iactdl.io.columns",
+    "SAMPLES": "iactdl.io.columns",
+    "SIMULATED_SAMPLES": "iactdl.io.columns",
+    "TRUTH_COLUMNS": "iactdl.io.columns",
+    "UNITS": "iactdl.io.columns",
+    "range_cut_masks": "iactdl.io.cuts",
+    "fact_level": "iactdl.io.fact",
+    "iter_fact_chunks": "iactdl.io.fact",
+    "read_fact": "iactdl.io.fact",
+    "EventWriter": "iactdl.io.hdf5",
+    "InputError": "iactdl.io.hdf5",
+    "column_names": "iactdl.io.hdf5",
+    "data_attrs": "iactdl.io.hdf5",
+    "iter_chunks": "iactdl.io.hdf5",
+    "n_events": "iactdl.io.hdf5",
+    "open_events": "iactdl.io.hdf5",
+    "read_attrs": "iactdl.io.hdf5",
+    "read_columns": "iactdl.io.hdf5",
+    "read_table": "iactdl.io.hdf5",
+    "write_events": "iactdl.io.hdf5",
+    "to_json": "iactdl.io.jsonfile",
+    "write_json": "iactdl.io.jsonfile",
+    "iter_photonstream": "iactdl.io.photonstream",
+    "read_photonstream": "iactdl.io.photonstream",
+}
+__all__ = [*_LAZY]
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

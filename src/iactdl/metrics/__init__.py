@@ -4,34 +4,22 @@ The lowest layer that scores predictions: model selection (:mod:`iactdl.models` 
 and evaluation (:mod:`iactdl.evaluate`) both read them from here, so neither imports the other.
 """
 
-from iactdl.metrics.energy import (
-    bias_resolution,
-    binned_bias_resolution,
-    migration_matrix,
-    relative_error,
-)
-from iactdl.metrics.separation import (
-    brier_score,
-    calibration_curve,
-    cut_at_gamma_efficiency,
-    expected_calibration_error,
-    roc,
-    roc_auc,
-    roc_auc_bootstrap,
-    working_points,
-)
+from iactdl._lazy import lazy_exports
 
-__all__ = [
-    "bias_resolution",
-    "binned_bias_resolution",
-    "brier_score",
-    "calibration_curve",
-    "cut_at_gamma_efficiency",
-    "expected_calibration_error",
-    "migration_matrix",
-    "relative_error",
-    "roc",
-    "roc_auc",
-    "roc_auc_bootstrap",
-    "working_points",
-]
+# Lazy (iactdl._lazy): importing one submodule must not import scikit-learn through this file.
+_LAZY = {
+    "bias_resolution": "iactdl.metrics.energy",
+    "binned_bias_resolution": "iactdl.metrics.energy",
+    "migration_matrix": "iactdl.metrics.energy",
+    "relative_error": "iactdl.metrics.energy",
+    "brier_score": "iactdl.metrics.separation",
+    "calibration_curve": "iactdl.metrics.separation",
+    "cut_at_gamma_efficiency": "iactdl.metrics.separation",
+    "expected_calibration_error": "iactdl.metrics.separation",
+    "roc": "iactdl.metrics.separation",
+    "roc_auc": "iactdl.metrics.separation",
+    "roc_auc_bootstrap": "iactdl.metrics.separation",
+    "working_points": "iactdl.metrics.separation",
+}
+__all__ = [*_LAZY]
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -63,13 +63,12 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "model.skops"
-# Types in our saved models that skops does not trust by default: our own model classes (plain
-# dataclasses, rebuilt from their fields; ON/OFF models of iactdl.fit.onoff carry a Menon
-# correction), the tree structures of random forests and histogram boosting, and numpy dtypes (the
-# imputer of the linear models). None runs code when read. Loading trusts these, nothing else.
+# Types in our saved models that skops does not trust by default: our own model class (a plain
+# dataclass, rebuilt from its fields), the tree structures of random forests and histogram
+# boosting, and numpy dtypes (the imputer of the linear models). None runs code when read. Loading
+# trusts these and the ones its caller adds (stage 6's ON/OFF models: iactdl.fit.onoff), nothing
+# else.
 TRUSTED_TYPES = (
-    "iactdl.fit.labelnoise.MenonCorrection",
-    "iactdl.fit.onoff.OnOffModel",
     "iactdl.models.baselines.BaselineModel",
     "numpy.dtype",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
@@ -471,11 +470,12 @@ def save_baseline(
     return meta
 
 
-def load_baseline(model_dir: str | os.PathLike) -> BaselineModel:
+def load_baseline(model_dir: str | os.PathLike, trusted: tuple[str, ...] = ()) -> BaselineModel:
     """The fitted :class:`BaselineModel` (or subclass) saved by :func:`save_baseline`.
 
     ``model.skops`` is read only after its SHA-256 matched the one in ``model.json`` and only if
-    every type skops does not trust by itself is one of :data:`TRUSTED_TYPES`.
+    every type skops does not trust by itself is one of :data:`TRUSTED_TYPES` or ``trusted`` (the
+    types of a subclass of another stage, named by the loader of that stage).
     """
     info_path = Path(model_dir) / "model.json"
     if not info_path.is_file():
@@ -489,11 +489,11 @@ def load_baseline(model_dir: str | os.PathLike) -> BaselineModel:
         untrusted = skops.io.get_untrusted_types(file=path)
     except Exception as err:  # noqa: BLE001  (any unreadable file: say which, and why)
         raise InputError(f"{path}: not a readable skops file ({err})") from err
-    unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    unexpected = sorted(set(untrusted) - {*TRUSTED_TYPES, *trusted})
     if unexpected:
         raise InputError(
             f"{path}: holds types no baseline of ours has, refused: {unexpected} "
-            f"(trusted: {list(TRUSTED_TYPES)})"
+            f"(trusted: {[*TRUSTED_TYPES, *trusted]})"
         )
     model = skops.io.load(path, trusted=untrusted)
     if not isinstance(model, BaselineModel):

@@ -9,61 +9,35 @@
 - :mod:`.diagnostics` rule ``shift_diagnostics`` (figures: :mod:`iactdl.evaluate.shift_figures`).
 """
 
-from iactdl.fit.shift.diagnostics import (
-    SHIFT_DEFAULTS,
-    check_shift_config,
-    default_shift_features,
-    shift_diagnostics,
-)
-from iactdl.fit.shift.domain import (
-    DOMAIN_CLASSIFIER_DEFAULTS,
-    OVERLAP_AUC,
-    DomainClassification,
-    DomainWeights,
-    domain_classifier,
-    domain_weights,
-    effective_sample_size,
-)
-from iactdl.fit.shift.pixels import (
-    PIXEL_CHANNELS,
-    pixel_channel_summaries,
-    pixel_channel_values,
-    pixel_channels,
-)
-from iactdl.fit.shift.quantify import (
-    adjusted_classify_and_count,
-    classifier_rates,
-    classify_and_count,
-    em_prior,
-    onoff_gamma_fraction,
-    poisson_weights,
-    quantify_gamma_fraction,
-)
-from iactdl.fit.shift.twosample import two_sample_statistics, two_sample_table
+from iactdl._lazy import lazy_exports
 
-__all__ = [
-    "SHIFT_DEFAULTS",
-    "check_shift_config",
-    "default_shift_features",
-    "shift_diagnostics",
-    "DOMAIN_CLASSIFIER_DEFAULTS",
-    "OVERLAP_AUC",
-    "DomainClassification",
-    "DomainWeights",
-    "domain_classifier",
-    "domain_weights",
-    "effective_sample_size",
-    "PIXEL_CHANNELS",
-    "pixel_channel_summaries",
-    "pixel_channel_values",
-    "pixel_channels",
-    "adjusted_classify_and_count",
-    "classifier_rates",
-    "classify_and_count",
-    "em_prior",
-    "onoff_gamma_fraction",
-    "poisson_weights",
-    "quantify_gamma_fraction",
-    "two_sample_statistics",
-    "two_sample_table",
-]
+# Lazy (iactdl._lazy): importing one submodule must not import torch and scikit-learn
+# through this file.
+_LAZY = {
+    "SHIFT_DEFAULTS": "iactdl.fit.shift.diagnostics",
+    "check_shift_config": "iactdl.fit.shift.diagnostics",
+    "default_shift_features": "iactdl.fit.shift.diagnostics",
+    "shift_diagnostics": "iactdl.fit.shift.diagnostics",
+    "DOMAIN_CLASSIFIER_DEFAULTS": "iactdl.fit.shift.domain",
+    "OVERLAP_AUC": "iactdl.fit.shift.domain",
+    "DomainClassification": "iactdl.fit.shift.domain",
+    "DomainWeights": "iactdl.fit.shift.domain",
+    "domain_classifier": "iactdl.fit.shift.domain",
+    "domain_weights": "iactdl.fit.shift.domain",
+    "effective_sample_size": "iactdl.fit.shift.domain",
+    "PIXEL_CHANNELS": "iactdl.fit.shift.pixels",
+    "pixel_channel_summaries": "iactdl.fit.shift.pixels",
+    "pixel_channel_values": "iactdl.fit.shift.pixels",
+    "pixel_channels": "iactdl.fit.shift.pixels",
+    "adjusted_classify_and_count": "iactdl.fit.shift.quantify",
+    "classifier_rates": "iactdl.fit.shift.quantify",
+    "classify_and_count": "iactdl.fit.shift.quantify",
+    "em_prior": "iactdl.fit.shift.quantify",
+    "onoff_gamma_fraction": "iactdl.fit.shift.quantify",
+    "poisson_weights": "iactdl.fit.shift.quantify",
+    "quantify_gamma_fraction": "iactdl.fit.shift.quantify",
+    "two_sample_statistics": "iactdl.fit.shift.twosample",
+    "two_sample_table": "iactdl.fit.shift.twosample",
+}
+__all__ = [*_LAZY]
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -17,38 +17,36 @@ representation vector per event, which the domain head of domain adaptation read
 output heads.
 """
 
-from iactdl.models.nets.base import EncoderHeadNet, PixelSetNet
-from iactdl.models.nets.deepsets import DeepSets, DeepSetsSettings
-from iactdl.models.nets.hexcnn import HexCNN, HexCNNSettings
-from iactdl.models.nets.layers import OUTPUT_HEADS, HexConv2d, hex_kernel_mask
-from iactdl.models.nets.mlp import MLP, MLPSettings
-from iactdl.models.nets.pixelmlp import PixelMLP, PixelMLPSettings
-from iactdl.models.nets.registry import NETS, build_net, input_columns, net_settings
-from iactdl.models.nets.saved import NetPredictor, load_net, net_inputs, save_net
-from iactdl.models.nets.settransformer import SetTransformer, SetTransformerSettings
+from iactdl._lazy import lazy_exports
 
-__all__ = [
-    "NETS",
-    "EncoderHeadNet",
-    "PixelSetNet",
-    "OUTPUT_HEADS",
-    "build_net",
-    "net_settings",
-    "input_columns",
-    "load_net",
-    "save_net",
-    "net_inputs",
-    "NetPredictor",
-    "MLP",
-    "MLPSettings",
-    "PixelMLP",
-    "PixelMLPSettings",
-    "HexCNN",
-    "HexCNNSettings",
-    "HexConv2d",
-    "hex_kernel_mask",
-    "DeepSets",
-    "DeepSetsSettings",
-    "SetTransformer",
-    "SetTransformerSettings",
-]
+# Lazy (iactdl._lazy): planning the workflow reads NETS and input_columns without importing
+# torch; every other name imports its module (and torch) on first use.
+_LAZY = {
+    "NETS": "iactdl.models.nets.catalog",
+    "NetSpec": "iactdl.models.nets.catalog",
+    "input_columns": "iactdl.models.nets.catalog",
+    "EncoderHeadNet": "iactdl.models.nets.base",
+    "PixelSetNet": "iactdl.models.nets.base",
+    "OUTPUT_HEADS": "iactdl.models.nets.layers",
+    "HexConv2d": "iactdl.models.nets.layers",
+    "hex_kernel_mask": "iactdl.models.nets.layers",
+    "build_net": "iactdl.models.nets.registry",
+    "net_class": "iactdl.models.nets.registry",
+    "net_settings": "iactdl.models.nets.registry",
+    "load_net": "iactdl.models.nets.saved",
+    "save_net": "iactdl.models.nets.saved",
+    "net_inputs": "iactdl.models.nets.saved",
+    "NetPredictor": "iactdl.models.nets.saved",
+    "MLP": "iactdl.models.nets.mlp",
+    "MLPSettings": "iactdl.models.nets.mlp",
+    "PixelMLP": "iactdl.models.nets.pixelmlp",
+    "PixelMLPSettings": "iactdl.models.nets.pixelmlp",
+    "HexCNN": "iactdl.models.nets.hexcnn",
+    "HexCNNSettings": "iactdl.models.nets.hexcnn",
+    "DeepSets": "iactdl.models.nets.deepsets",
+    "DeepSetsSettings": "iactdl.models.nets.deepsets",
+    "SetTransformer": "iactdl.models.nets.settransformer",
+    "SetTransformerSettings": "iactdl.models.nets.settransformer",
+}
+__all__ = list(_LAZY)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -1,0 +1,63 @@
+"""The nets by name: where each one's code lives and what it reads, without importing torch.
+
+Planning the workflow (config checks, wildcard constraints, source hashes) needs the names and
+input kinds of the nets but none of their code; :mod:`iactdl.models.nets.registry` imports a net's
+module only when it builds one. Each net's module is spelled out in full, so that the source hash
+of a rule that trains one net (:func:`iactdl.provenance.import_closure` with ``nets=``) covers that
+module and none of its siblings.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = ["INPUT_COLUMNS", "INPUT_KINDS", "NETS", "NetSpec", "check_net_name", "input_columns"]
+
+
+class NetSpec(NamedTuple):
+    """One net of the catalogue."""
+
+    module: str
+    """Dotted module that defines the net (imported when a net is built or loaded)."""
+    net_class: str
+    """Its ``torch.nn.Module`` class in that module."""
+    settings_class: str
+    """Its ``@dataclass`` of settings in that module."""
+    input_kind: str
+    """What it reads: ``features`` (the entry's feature columns), ``grid`` or ``pixel_set``."""
+
+
+NETS: dict[str, NetSpec] = {
+    "mlp": NetSpec("iactdl.models.nets.mlp", "MLP", "MLPSettings", "features"),
+    "hexcnn": NetSpec("iactdl.models.nets.hexcnn", "HexCNN", "HexCNNSettings", "grid"),
+    "deepsets": NetSpec("iactdl.models.nets.deepsets", "DeepSets", "DeepSetsSettings", "pixel_set"),
+    "settransformer": NetSpec(
+        "iactdl.models.nets.settransformer", "SetTransformer", "SetTransformerSettings", "pixel_set"
+    ),
+    "pixelmlp": NetSpec("iactdl.models.nets.pixelmlp", "PixelMLP", "PixelMLPSettings", "grid"),
+}
+
+# dataset columns each input kind reads (features: the entry's own list of feature columns)
+INPUT_COLUMNS = {
+    "features": (),
+    "grid": ("grid_image",),
+    "pixel_set": ("pixel_set", "pixel_set_mask"),
+}
+INPUT_KINDS = tuple(INPUT_COLUMNS)
+
+
+def check_net_name(name: str) -> NetSpec:
+    """The catalogue entry of net ``name``; an unknown name is a clear error listing the nets."""
+    if name not in NETS:
+        raise ValueError(f"unknown net {name!r}; valid nets: {sorted(NETS)}")
+    return NETS[name]
+
+
+def input_columns(name: str, features: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Dataset columns net ``name`` reads as input."""
+    kind = check_net_name(name).input_kind
+    if kind == "features":
+        if not features:
+            raise ValueError(f"net {name!r} reads the feature table: give a `features` list")
+        return list(features)
+    return list(INPUT_COLUMNS[kind])
