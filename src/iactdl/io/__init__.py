@@ -26,6 +26,7 @@ from iactdl.io.hdf5 import (
 )
 from iactdl.io.jsonfile import to_json, write_json
 from iactdl.io.photonstream import iter_photonstream, read_photonstream
+from iactdl.io.truth import read_observed_truth
 
 __all__ = [
     "atomic_path",
@@ -53,6 +54,7 @@ __all__ = [
     "read_fact",
     "iter_photonstream",
     "read_photonstream",
+    "read_observed_truth",
     "range_cut_masks",
     "to_json",
     "write_json",
