@@ -30,8 +30,11 @@ from iactdl.fit.dann import DANNSettings
 from iactdl.fit.engine import FitSettings
 from iactdl.fit.optim import OPTIMIZERS, SCHEDULES
 from iactdl.models import validate_baseline_entry, validate_model_entry
-from iactdl.models.derived import SOURCE_DEPENDENT_COLUMNS, refuse_source_dependent_columns
 from iactdl.models.nets.registry import INPUT_COLUMNS, NETS, net_settings
+from iactdl.models.source_dependence import (
+    SOURCE_DEPENDENT_COLUMNS,
+    refuse_source_dependent_columns,
+)
 
 __all__ = [
     "NET_DEFAULTS",

@@ -128,7 +128,7 @@ def check_source_independent(features, name: str = "model") -> None:
 
     ``features`` are the columns the model reads (derived features' inputs included).
     """
-    from iactdl.models.derived import refuse_source_dependent_columns
+    from iactdl.models.source_dependence import refuse_source_dependent_columns
 
     features = list(features)
     refuse_source_dependent_columns(features, name)  # the same rule as domain adaptation's

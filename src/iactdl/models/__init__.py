@@ -13,6 +13,7 @@ import json
 import os
 from pathlib import Path
 
+from iactdl.features.derived import DERIVED_FEATURES, compute_derived, derived_inputs
 from iactdl.io import InputError
 from iactdl.models.baselines import (
     BaselineModel,
@@ -21,7 +22,6 @@ from iactdl.models.baselines import (
     load_baseline,
     validate_baseline_entry,
 )
-from iactdl.models.derived import DERIVED_FEATURES, compute_derived, derived_inputs
 from iactdl.models.entry import KINDS, OUTPUTS, TARGETS, TASKS, validate_model_entry
 from iactdl.models.registry import ESTIMATORS, check_hyperparameters, make_estimator
 

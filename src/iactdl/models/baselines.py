@@ -35,9 +35,9 @@ from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from iactdl import __version__
+from iactdl.features.derived import compute_derived, derived_inputs
 from iactdl.io import InputError, atomic_paths, column_names, n_events, read_columns, to_json
 from iactdl.metrics import bias_resolution, roc_auc
-from iactdl.models.derived import compute_derived, derived_inputs
 from iactdl.models.entry import OUTPUTS, validate_model_entry
 from iactdl.models.registry import check_hyperparameters, make_estimator
 from iactdl.models.stored import model_file_record, verified_model_file
