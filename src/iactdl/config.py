@@ -264,7 +264,7 @@ def _section_checks(config: Mapping) -> list:
     from iactdl.extract import check_extract_config, check_fact_config
     from iactdl.features.pipeline import check_features_config
     from iactdl.features.split import check_datasets_config
-    from iactdl.simulate.config import check_config as check_simulation_config
+    from iactdl.simulate.settings import check_config as check_simulation_config
 
     checks = [
         ("extract", check_extract_config),
@@ -282,7 +282,7 @@ def _section_checks(config: Mapping) -> list:
 def check_config(config: Mapping) -> None:
     """Run every check of a whole config; raise :class:`ConfigError` listing each error found.
 
-    The sections' validators are the stages' own (``iactdl.simulate.config.check_config``,
+    The sections' validators are the stages' own (``iactdl.simulate.settings.check_config``,
     ``iactdl.extract.check_extract_config`` and ``check_fact_config``,
     ``iactdl.features.pipeline.check_features_config``,
     ``iactdl.features.split.check_datasets_config``, ``iactdl.fit.validate_entry``,

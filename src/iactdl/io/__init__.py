@@ -1,7 +1,8 @@
 """HDF5 event files in the FACT/pyfact DL2 layout, our column table, and readers of FACT data."""
 
 from iactdl.io.atomic import atomic_path, atomic_paths, write_text_atomic
-from iactdl.io.columns import (
+from iactdl.io.cuts import range_cut_masks
+from iactdl.io.event_columns import (
     IMAGE_COLUMNS,
     PARTICLE_ID,
     SAMPLES,
@@ -9,7 +10,6 @@ from iactdl.io.columns import (
     TRUTH_COLUMNS,
     UNITS,
 )
-from iactdl.io.cuts import range_cut_masks
 from iactdl.io.fact import fact_level, iter_fact_chunks, read_fact
 from iactdl.io.hdf5 import (
     EventWriter,

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from iactdl.io.columns import PARTICLE_ID
+from iactdl.io.event_columns import PARTICLE_ID
 from iactdl.io.hdf5 import InputError, read_columns
 
 __all__ = ["read_observed_truth"]

@@ -15,10 +15,10 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from iactdl.io import EventWriter
-from iactdl.io.columns import PARTICLE_ID, SAMPLES, TRUTH_COLUMNS
-from iactdl.simulate.config import check_config, detector_config
+from iactdl.io.event_columns import PARTICLE_ID, SAMPLES, TRUTH_COLUMNS
 from iactdl.simulate.detector import Detector, detect
 from iactdl.simulate.observation import assign_regions, gamma_probability, region_positions
+from iactdl.simulate.settings import check_config, detector_config
 from iactdl.simulate.showers import concat_showers, gamma_showers, proton_showers
 from iactdl.simulate.spectra import disk_positions, wobble_positions
 

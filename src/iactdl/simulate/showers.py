@@ -31,7 +31,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from iactdl.io.columns import PARTICLE_ID
+from iactdl.io.event_columns import PARTICLE_ID
 from iactdl.simulate.spectra import (
     disk_positions,
     impact_distances,
