@@ -22,8 +22,8 @@ from iactdl.models.baselines import (
     load_baseline,
     validate_baseline_entry,
 )
-from iactdl.models.entry import KINDS, OUTPUTS, TARGETS, TASKS, validate_model_entry
-from iactdl.models.registry import ESTIMATORS, check_hyperparameters, make_estimator
+from iactdl.models.common_entry import KINDS, OUTPUTS, TARGETS, TASKS, validate_model_entry
+from iactdl.models.estimators import ESTIMATORS, check_hyperparameters, make_estimator
 
 __all__ = [
     "BaselineModel",

@@ -7,7 +7,7 @@ Three modules, one concept each, their names re-exported here:
 
 - :mod:`~.model`: the config entry (:func:`validate_baseline_entry`), :class:`BaselineModel` (the
   fitted estimator with the features it reads: ``required_columns``, ``predict(columns)``) and
-  :func:`build_baseline`, from the estimators of :mod:`iactdl.models.registry`;
+  :func:`build_baseline`, from the estimators of :mod:`iactdl.models.estimators`;
 - :mod:`~.cross_validation`: :func:`fit_baseline` checks the entry and the training file before
   fitting (unknown estimator or hyper-parameter, a missing feature, missing truth, a single class),
   computes out-of-fold predictions with k-fold cross-validation (stratified for separation), then

@@ -1,7 +1,7 @@
 """A baseline's config entry and its model: a scikit-learn estimator with the columns it reads.
 
 :func:`validate_baseline_entry` checks an entry (estimator and hyper-parameters by name from
-:mod:`iactdl.models.registry`, derived features by name from :mod:`iactdl.features.derived`),
+:mod:`iactdl.models.estimators`, derived features by name from :mod:`iactdl.features.derived`),
 :func:`build_baseline` turns it into an unfitted :class:`BaselineModel`, which implements the common
 predict interface (``required_columns``, ``predict(columns)``).
 """
@@ -18,8 +18,8 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from iactdl.features.derived import compute_derived, derived_inputs
 from iactdl.io import InputError
-from iactdl.models.entry import OUTPUTS, validate_model_entry
-from iactdl.models.registry import check_hyperparameters, make_estimator
+from iactdl.models.common_entry import OUTPUTS, validate_model_entry
+from iactdl.models.estimators import check_hyperparameters, make_estimator
 
 __all__ = [
     "BASELINE_DEFAULTS",

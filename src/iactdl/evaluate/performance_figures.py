@@ -1,0 +1,245 @@
+"""The paper's first figures, one function per figure: PDF for the paper, PNG to look at.
+
+Every function takes its inputs (prediction files, metrics JSON, model directories, keyed by model
+name) and a list of output paths (``.pdf`` and/or ``.png``); each output is written whole or not at
+all. Axes carry units; energies are on log axes, as physics plots them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import LogNorm
+from matplotlib.lines import Line2D
+
+from iactdl.evaluate import style  # sets the Agg backend (files only) before any figure
+from iactdl.evaluate.style import save_figure
+from iactdl.io import read_columns
+from iactdl.metrics import roc, roc_auc
+
+__all__ = [
+    "save_figure",
+    "plot_roc_curves",
+    "plot_gammaness",
+    "plot_energy_resolution",
+    "plot_migration",
+    "plot_learning_curves",
+]
+
+
+def _empty(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+
+
+def plot_roc_curves(predictions: Mapping[str, str], outputs: Sequence[str]) -> None:
+    """ROC curves of the separation models on the simulated test set (AUC in the legend).
+
+    Hadron efficiency on a log axis: the region of strong background suppression matters.
+    """
+    fig, ax = style.subplots(columns=1, aspect=0.85)
+    for name, path in sorted(predictions.items()):
+        c = read_columns(path, ["is_gamma", "gammaness"])
+        curve = roc(c["is_gamma"], c["gammaness"])
+        auc = roc_auc(c["is_gamma"], c["gammaness"])
+        x = np.clip(curve["hadron_efficiency"], 1e-4, None)
+        ax.plot(x, curve["gamma_efficiency"], label=f"{name} (AUC {auc:.3f})")
+    if predictions:
+        grid = np.logspace(-4, 0, 200)
+        ax.plot(grid, grid, ls=":", color="gray", label="random guess")
+        ax.set_xscale("log")
+        ax.set_xlim(1e-3, 1)
+        ax.set_ylim(0, 1.01)
+        ax.set_xlabel("hadron efficiency (false-positive rate)")
+        ax.set_ylabel("gamma efficiency (true-positive rate)")
+        ax.set_title("ROC curves, simulated test set")
+        ax.legend(loc="upper left")
+        ax.grid(alpha=0.3, which="both")
+    else:
+        _empty(ax, "no separation models")
+    save_figure(fig, outputs)
+
+
+def plot_gammaness(predictions: Mapping[str, str], outputs: Sequence[str]) -> None:
+    """Gammaness distributions per true class, one panel per separation model (log counts)."""
+    names = sorted(predictions)
+    n = max(len(names), 1)
+    cols = min(n, 3)
+    rows = int(np.ceil(n / cols))
+    fig, axes = style.subplots(rows, cols, columns=2, aspect=0.75 / cols, squeeze=False)
+    bins = np.linspace(0, 1, 41)
+    for ax, name in zip(axes.flat, names, strict=False):
+        c = read_columns(predictions[name], ["is_gamma", "gammaness"])
+        g = c["is_gamma"].astype(bool)
+        ax.hist(c["gammaness"][g], bins, histtype="step", lw=1.5, label="gammas")
+        ax.hist(c["gammaness"][~g], bins, histtype="step", lw=1.5, label="hadrons (protons)")
+        ax.set_yscale("log")
+        ax.set_ylim(0.5, ax.get_ylim()[1] * 2)
+        ax.set_title(name)
+        ax.set_xlabel("gammaness")
+        ax.set_ylabel("events per bin")
+    for ax in list(axes.flat)[len(names) :]:
+        _empty(ax, "no separation models" if not names else "")
+    if names:  # one legend above the panels: inside small panels it hid the axis labels
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside upper center", ncols=2)
+    save_figure(fig, outputs)
+
+
+def _load(path) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def _energy_section(metrics: dict) -> dict | None:
+    """The energy part of a model's metrics: the energy task's test section, or the ``energy``
+    section of a separation net with an energy head; None if it has none."""
+    test = metrics.get("test", {})
+    if "energy" in test:
+        return test["energy"]
+    return test if "binned" in test else None
+
+
+def plot_energy_resolution(metrics: Mapping[str, str], outputs: Sequence[str]) -> None:
+    """Energy resolution (68 % containment of (E_est - E_true)/E_true) and bias vs true energy,
+    for the energy baselines and every net with an energy head, with statistical uncertainties
+    (Gaussian approximations from the events per bin: sigma / sqrt(2(n-1)) for the resolution,
+    1.2533 sigma / sqrt(n) for the median)."""
+    fig, (ax_r, ax_b) = style.subplots(2, 1, columns=1, aspect=0.5, sharex=True)
+    drawn = 0
+    for k, (name, path) in enumerate(sorted(metrics.items())):
+        section = _energy_section(_load(path))
+        if section is None:
+            continue
+        b = section["binned"]
+        center = np.asarray(b["energy_center"], dtype=float)
+        edges = np.asarray(b["energy_bins"], dtype=float)
+        xerr = [center - edges[:-1], edges[1:] - center]
+        res = np.asarray(b["resolution"], dtype=float)
+        bias = np.asarray(b["bias"], dtype=float)
+        count = np.asarray(b.get("count", np.full(len(res), np.nan)), dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            res_err = res / np.sqrt(2 * np.clip(count - 1, 1, None))
+            bias_err = 1.2533 * res / np.sqrt(np.clip(count, 1, None))
+        kw = dict(fmt=style.MARKERS[k % 8], color=style.colour(k), capsize=1.5, elinewidth=0.8)
+        ax_r.errorbar(center, res, xerr=xerr, yerr=res_err, label=name, **kw)
+        ax_b.errorbar(center, bias, xerr=xerr, yerr=bias_err, label=name, **kw)
+        drawn += 1
+    if drawn:
+        ax_r.set_ylabel("resolution (68 %)")
+        ax_r.set_ylim(bottom=0)
+        ax_b.axhline(0, color=style.colour(7), lw=0.6)
+        ax_b.set_ylabel("bias (median rel. error)")
+        ax_b.set_xlabel(r"true energy $E_\mathrm{true}$ / TeV")
+        ax_b.set_xscale("log")
+        ax_r.legend(ncols=2)
+        ax_r.set_title("Energy estimation, simulated test gammas")
+    else:
+        _empty(ax_r, "no energy models or energy heads")
+        ax_b.set_axis_off()
+    save_figure(fig, outputs)
+
+
+def plot_migration(metrics: Mapping[str, str], outputs: Sequence[str]) -> None:
+    """Migration matrix P(E_est | E_true) per energy model or energy head: every column of true
+    energy is normalised to 1 (each true-energy bin's events spread over the estimated bins);
+    log-log axes, log colour scale."""
+    sections = {n: _energy_section(_load(p)) for n, p in sorted(metrics.items())}
+    names = [n for n, sec in sections.items() if sec is not None]
+    n = max(len(names), 1)
+    cols = min(n, 3)
+    rows = int(np.ceil(n / cols))
+    fig, axes = style.subplots(rows, cols, columns=2, aspect=0.85 / cols, squeeze=False)
+    mesh = None
+    for ax, name in zip(axes.flat, names, strict=False):
+        m = sections[name]["migration"]
+        prob = np.asarray(m["probability"], dtype=float)
+        prob = np.where(prob > 0, prob, np.nan)
+        bt, be = np.asarray(m["bins_true"], float), np.asarray(m["bins_est"], float)
+        mesh = ax.pcolormesh(bt, be, prob.T, norm=LogNorm(vmin=1e-3, vmax=1), cmap="viridis")
+        lo, hi = min(bt[0], be[0]), max(bt[-1], be[-1])
+        ax.plot([lo, hi], [lo, hi], color="white", lw=0.8, ls="--")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(r"true energy $E_\mathrm{true}$ / TeV")
+        ax.set_ylabel(r"estimated energy $E_\mathrm{est}$ / TeV")
+        ax.set_title(name)
+        ax.grid(False)
+    for ax in list(axes.flat)[len(names) :]:
+        _empty(ax, "no energy models or energy heads" if not names else "")
+    if mesh is not None:
+        fig.colorbar(mesh, ax=axes, label=r"$P(E_\mathrm{est} \mid E_\mathrm{true})$, "
+                     "per true-energy bin", shrink=0.9)  # fmt: skip
+    save_figure(fig, outputs)
+
+
+_CURVE_STYLES = (  # prefix of a history column -> line style, legend name
+    ("train_", "-", "training"),
+    ("val_", "--", "validation"),
+    ("class_", "-.", "class loss (DANN)"),
+    ("domain_", ":", "domain loss (DANN)"),
+)
+
+
+def _curve_style(column: str) -> tuple[str, str]:
+    for prefix, ls, kind in _CURVE_STYLES:
+        if column.startswith(prefix):
+            return ls, kind
+    return "-", column
+
+
+def plot_learning_curves(model_dirs: Mapping[str, str], outputs: Sequence[str]) -> None:
+    """Loss (and validation metrics) per epoch from each net's ``history.csv``, where present."""
+    histories = {}
+    for name, d in sorted(model_dirs.items()):
+        path = Path(d) / "history.csv"
+        if path.exists():
+            histories[name] = pd.read_csv(path)
+    if not histories:
+        fig, ax = style.subplots(columns=1, aspect=0.4)
+        _empty(ax, "no net training histories (history.csv)")
+        save_figure(fig, outputs)
+        return
+    fig, (ax_l, ax_m) = style.subplots(1, 2, columns=2, aspect=0.38)
+    styles_used: dict[str, str] = {}
+    metric_cols: set[str] = set()
+    for k, h in enumerate(histories.values()):
+        x = h["epoch"] if "epoch" in h else np.arange(1, len(h) + 1)
+        color = style.colour(k)  # one colour per net, one line style per kind of curve
+        for col in [c for c in h.columns if "loss" in c]:
+            ls, kind = _curve_style(col)
+            styles_used[kind] = ls
+            ax_l.plot(x, h[col], color=color, ls=ls)
+        # quality metrics only: not the loss, the learning rate or timings (seconds, time)
+        for col in [
+            c
+            for c in h.columns
+            if "loss" not in c
+            and c.startswith(("val_", "train_"))
+            and pd.api.types.is_numeric_dtype(h[c])
+        ]:
+            ls, kind = _curve_style(col)
+            styles_used[kind] = ls
+            metric_cols.add(col)
+            ax_m.plot(x, h[col], color=color, ls=ls)
+    ax_l.set_yscale("log")
+    ax_l.set_xlabel("epoch")
+    ax_l.set_ylabel("loss")
+    ax_m.set_xlabel("epoch")
+    names = {"val_auc": "validation ROC AUC", "train_auc": "training ROC AUC"}
+    ax_m.set_ylabel(
+        names[next(iter(metric_cols))] if len(metric_cols) == 1 and metric_cols <= set(names)
+        else "metric per epoch"
+    )  # fmt: skip
+    # one legend beside the panels (inside, 16 entries covered the curves): nets by colour, then
+    # the kinds of curve by line style
+    handles = [Line2D([], [], color=style.colour(k)) for k in range(len(histories))]
+    labels = list(histories)
+    for kind, ls in styles_used.items():
+        handles.append(Line2D([], [], color="0.3", ls=ls))
+        labels.append(kind)
+    fig.legend(handles, labels, loc="outside right upper")
+    save_figure(fig, outputs)
