@@ -25,11 +25,6 @@ SAMPLES = ("gamma", "gamma_diffuse", "proton", "observed")
 GAMMA_SAMPLES = ("gamma", "gamma_diffuse")
 
 
-# columns of the labelled splits that are the answer, not an input (no observed event has them)
-_LABELS = {"particle_id", "true_energy", "true_impact", "true_source_x", "true_source_y"}
-_LABELS |= {"is_gamma", "sample", "region"}
-
-
 class ConfigError(ValueError):
     """A bad configuration: the message names the file and line, or the key, and what is valid."""
 
@@ -210,7 +205,11 @@ def _check_shift(config: Mapping) -> list[str]:
 def _check_models(config: Mapping) -> list[str]:
     from iactdl.features.columns import IMAGE_PRODUCTS, model_input_columns
     from iactdl.fit import validate_entry
+    from iactdl.io import TRUTH_COLUMNS
     from iactdl.models import derived_inputs
+
+    # columns of the labelled splits that are the answer, not an input (no observed event has them)
+    labels = {*TRUTH_COLUMNS, "is_gamma", "sample", "region"}
 
     models = config.get("models")
     if not models:
@@ -244,7 +243,7 @@ def _check_models(config: Mapping) -> list[str]:
             hint = ""
             if any(c in IMAGE_PRODUCTS for c in missing):
                 hint = " (grid images and pixel sets exist only with source: simulate)"
-            elif set(missing) & _LABELS:
+            elif set(missing) & labels:
                 hint = " (truth and labels are no features: observed events have none)"
             elif source == "fact":
                 hint = " (source fact: add FACT columns to fact.features or fact.extra_columns)"

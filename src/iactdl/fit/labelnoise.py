@@ -44,6 +44,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from iactdl.io import TRUTH_COLUMNS
+
 __all__ = [
     "NoiseEstimationError",
     "MenonCorrection",
@@ -56,7 +58,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_TRUTH = ("is_gamma", "particle_id", "true_energy", "true_impact", "true_source_x", "true_source_y")
+_TRUTH = ("is_gamma", *TRUTH_COLUMNS)
 
 
 class NoiseEstimationError(ValueError):
