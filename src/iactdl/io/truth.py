@@ -29,9 +29,15 @@ from iactdl.io.hdf5 import InputError, read_columns
 __all__ = ["read_observed_truth"]
 
 
-def _first_repeated(ids: np.ndarray) -> np.ndarray:
-    sorted_ids = np.sort(ids, kind="stable")
-    return np.unique(sorted_ids[1:][sorted_ids[1:] == sorted_ids[:-1]])
+def _refuse_repeats(ids: np.ndarray, where) -> None:
+    """An event id twice would join one event to two rows (or two events to one truth)."""
+    ids = np.sort(ids, kind="stable")
+    twice = np.unique(ids[1:][ids[1:] == ids[:-1]])
+    if twice.size:
+        raise InputError(
+            f"{where}: column 'event_id' has {twice.size} repeated value(s) "
+            f"(first {twice[:5].tolist()}); expected each event once"
+        )
 
 
 def read_observed_truth(
@@ -71,21 +77,11 @@ def read_observed_truth(
     """
     event_id = np.asarray(event_id)
     where = f" of {events_path}" if events_path is not None else ""
-    twice = _first_repeated(event_id)
-    if twice.size:
-        raise InputError(
-            f"{events_path or 'events'}: column 'event_id' has {twice.size} repeated value(s) "
-            f"(first {twice[:5].tolist()}); expected each event once"
-        )
+    _refuse_repeats(event_id, events_path or "events")
     wanted = list(dict.fromkeys(["event_id", "particle_id", *columns]))
     truth = read_columns(truth_path, wanted)
     ids = np.asarray(truth["event_id"])
-    twice = _first_repeated(ids)
-    if twice.size:
-        raise InputError(
-            f"{truth_path}: column 'event_id' has {twice.size} repeated value(s) "
-            f"(first {twice[:5].tolist()}); expected each event once"
-        )
+    _refuse_repeats(ids, truth_path)
     order = np.argsort(ids, kind="stable")
     pos = np.clip(np.searchsorted(ids, event_id, sorter=order), 0, max(ids.size - 1, 0))
     row = order[pos] if ids.size else pos
