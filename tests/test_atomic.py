@@ -119,7 +119,7 @@ WRITERS = {
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        from iactdl.evaluate.figures import save_figure
+        from iactdl.evaluate.performance_figures import save_figure
         fig, ax = plt.subplots()
         ax.plot(range(1000), [i**0.5 for i in range(1000)])
         save_figure(fig, [OUT / "roc.png", OUT / "roc.pdf"])

@@ -18,10 +18,9 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-import pandas as pd
 import pytest
 
-from iactdl.evaluate.evaluation import evaluate_model, join_truth
+from iactdl.evaluate.evaluation import evaluate_model
 from iactdl.extract import extract_events
 from iactdl.features import build_features, split_dataset
 from iactdl.io import InputError, open_events, read_columns, write_events
@@ -236,36 +235,6 @@ def test_good_files_pass_and_fact_files_keep_their_text_columns(files):
 
 
 # ---- the hidden truth covers every observed event ----
-
-
-def _events(ids):
-    return pd.DataFrame({"event_id": np.asarray(ids, dtype=np.int64), "gammaness": 0.5})
-
-
-def _truth(ids):
-    ids = np.asarray(ids, dtype=np.int64)
-    return pd.DataFrame({"event_id": ids, "particle_id": 14, "true_energy": 1.0})
-
-
-@pytest.mark.parametrize(
-    "events, truth, message",
-    [
-        (range(10), range(9), "no truth row for 1 of 10 events"),
-        (range(10), range(1, 10), "event_id [0]"),
-        (range(10), [], "no truth row for 10 of 10"),
-        (range(10), range(20, 30), "no truth row for 10 of 10"),
-        (range(10), [*range(10), 3], "repeated"),
-        ([0, 1, 1, 2], range(5), "repeated"),
-    ],
-)
-def test_truth_must_cover_every_observed_event(events, truth, message):
-    with pytest.raises(InputError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        join_truth(_events(events), _truth(truth), "obs.h5", "truth.h5")
-
-
-def test_truth_join_is_exact_when_complete():
-    joined = join_truth(_events([5, 3, 9]), _truth([9, 8, 5, 3]), "obs.h5", "truth.h5")
-    assert joined["event_id"].tolist() == [5, 3, 9] and joined["particle_id"].notna().all()
 
 
 def test_evaluate_refuses_a_truth_file_with_missing_rows(tmp_path):

@@ -246,7 +246,7 @@ def test_evaluate_model_writes_json(tmp_path):
 
 def test_figures_and_summary_written_whole(tmp_path):
     from iactdl.evaluate import write_summary
-    from iactdl.evaluate.figures import (
+    from iactdl.evaluate.performance_figures import (
         plot_energy_resolution,
         plot_gammaness,
         plot_learning_curves,
@@ -312,7 +312,7 @@ def test_learning_curves_legend_names_each_net_once_and_each_kind_of_curve(tmp_p
     import matplotlib.figure
     import pandas as pd
 
-    from iactdl.evaluate.figures import plot_learning_curves
+    from iactdl.evaluate.performance_figures import plot_learning_curves
 
     epochs = np.arange(1, 6)
     plain = pd.DataFrame({"epoch": epochs, "train_loss": 1 / epochs, "val_loss": 1.1 / epochs,

@@ -17,7 +17,7 @@ from iactdl.fit.onoff import OnOffModel, fit_onoff_baseline, fit_onoff_oracle
 from iactdl.io import InputError, write_events
 from iactdl.metrics import expected_calibration_error, roc_auc
 from iactdl.models import load_baseline, load_model
-from iactdl.models.registry import make_estimator
+from iactdl.models.estimators import make_estimator
 from iactdl.simulate.observation import assign_regions
 
 FEATURES = list(DEFAULT_FEATURES)

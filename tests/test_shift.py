@@ -303,7 +303,7 @@ def test_evaluate_shift_puts_the_truth_beside_the_estimates(tmp_path):
     write_events(
         tmp_path / "truth2.h5", {"event_id": np.arange(1, 300), "particle_id": particle[1:]}
     )
-    with pytest.raises(InputError, match="no truth for 1 event"):
+    with pytest.raises(InputError, match="truth2.h5: no truth row for 1 of 300 events"):
         evaluate_shift(
             tmp_path / "d.json", tmp_path / "obs.h5", tmp_path / "truth2.h5", tmp_path / "e2.json"
         )

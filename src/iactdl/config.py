@@ -35,11 +35,6 @@ SAMPLES = ("gamma", "gamma_diffuse", "proton", "observed")
 GAMMA_SAMPLES = ("gamma", "gamma_diffuse")
 
 
-# columns of the labelled splits that are the answer, not an input (no observed event has them)
-_LABELS = {"particle_id", "true_energy", "true_impact", "true_source_x", "true_source_y"}
-_LABELS |= {"is_gamma", "sample", "region"}
-
-
 class ConfigError(ValueError):
     """A bad configuration: the message names the file and line, or the key, and what is valid."""
 
@@ -170,7 +165,7 @@ def validate_model(name: str, entry: Mapping) -> None:
 
     if isinstance(entry, Mapping) and entry.get("labelnoise") is not None:
         from iactdl.fit.onoff import base_entry, labelnoise_settings
-        from iactdl.models.entry import validate_model_entry
+        from iactdl.models.common_entry import validate_model_entry
 
         validate_model_entry(name, entry)
         labelnoise_settings(name, entry)
@@ -234,7 +229,11 @@ def _check_shift(config: Mapping) -> list[str]:
 
 def _check_models(config: Mapping) -> list[str]:
     from iactdl.features.columns import IMAGE_PRODUCTS, model_input_columns
+    from iactdl.io import TRUTH_COLUMNS
     from iactdl.models import derived_inputs
+
+    # columns of the labelled splits that are the answer, not an input (no observed event has them)
+    labels = {*TRUTH_COLUMNS, "is_gamma", "sample", "region"}
 
     models = config.get("models")
     if not models:
@@ -268,7 +267,7 @@ def _check_models(config: Mapping) -> list[str]:
             hint = ""
             if any(c in IMAGE_PRODUCTS for c in missing):
                 hint = " (grid images and pixel sets exist only with source: simulate)"
-            elif set(missing) & _LABELS:
+            elif set(missing) & labels:
                 hint = " (truth and labels are no features: observed events have none)"
             elif source == "fact":
                 hint = " (source fact: add FACT columns to fact.features or fact.extra_columns)"
@@ -288,7 +287,7 @@ def _section_checks(config: Mapping) -> list:
     from iactdl.extract import check_extract_config, check_fact_config
     from iactdl.features.pipeline import check_features_config
     from iactdl.features.split import check_datasets_config
-    from iactdl.simulate.config import check_config as check_simulation_config
+    from iactdl.simulate.settings import check_config as check_simulation_config
 
     checks = [
         ("extract", check_extract_config),
@@ -306,7 +305,7 @@ def _section_checks(config: Mapping) -> list:
 def check_config(config: Mapping) -> None:
     """Run every check of a whole config; raise :class:`ConfigError` listing each error found.
 
-    The sections' validators are the stages' own (``iactdl.simulate.config.check_config``,
+    The sections' validators are the stages' own (``iactdl.simulate.settings.check_config``,
     ``iactdl.extract.check_extract_config`` and ``check_fact_config``,
     ``iactdl.features.pipeline.check_features_config``,
     ``iactdl.features.split.check_datasets_config``, :func:`validate_model`,

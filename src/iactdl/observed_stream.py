@@ -38,7 +38,7 @@ from iactdl.features.observed_split import ObservedSplitWriter
 from iactdl.features.pipeline import add_image_products, check_features_config
 from iactdl.features.split import DATASETS_DEFAULTS, quality_mask
 from iactdl.io import TRUTH_COLUMNS, EventWriter, InputError
-from iactdl.io.columns import IMAGE_COLUMNS
+from iactdl.io.event_columns import IMAGE_COLUMNS
 from iactdl.simulate import check_config, simulate_chunks
 
 __all__ = ["stream_observed"]

@@ -120,8 +120,9 @@ def src(script, nets=None, modules=()):
 
 
 def net_src(script):
-    """:func:`src` for a rule of one model (wildcard ``model``): a net's rule hashes its own net's
-    module and what all nets share, not its sibling nets; a baseline's rule no net's module."""
+    """:func:`src` for the rules of one model (wildcard ``model``); a net's rule hashes its own
+    net's module and what all nets share, not its sibling nets; a baseline's rule no net's
+    module."""
 
     def get(wildcards):
         entry = model_entry(wildcards.model)

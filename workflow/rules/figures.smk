@@ -1,4 +1,4 @@
-# Stage 7b: the paper's figures and the summary table (iactdl.evaluate.figures, .summary). Models
+# Stage 7b: the paper's figures and the summary table (iactdl.evaluate.performance_figures, .summary). Models
 # are enumerated from config: separation models feed the ROC and gammaness figures, energy models and
 # nets with an energy head the resolution and migration figures, nets their learning curves. `rule all` and `rule paper`
 # (Snakefile) build them (common.smk get_final_output).

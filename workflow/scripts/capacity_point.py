@@ -3,11 +3,11 @@
 from iactdl.experiments.capacity import capacity_point
 from iactdl.rule_log import rule_logging
 
-with rule_logging(snakemake.log[0], "capacity_point"):  # noqa: F821
+with rule_logging(snakemake.log[0], "capacity_point"):
     capacity_point(
-        train_path=snakemake.input.train,  # noqa: F821
-        test_path=snakemake.input.test,  # noqa: F821
-        settings=snakemake.params.settings,  # noqa: F821
-        output=snakemake.output.point,  # noqa: F821
-        threads=snakemake.threads,  # noqa: F821
+        train_path=snakemake.input.train,
+        test_path=snakemake.input.test,
+        settings=snakemake.params.settings,
+        output=snakemake.output.point,
+        threads=snakemake.threads,
     )

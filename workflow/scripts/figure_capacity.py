@@ -3,9 +3,9 @@
 from iactdl.experiments.figures import plot_capacity
 from iactdl.rule_log import rule_logging
 
-with rule_logging(snakemake.log[0], "figure_capacity"):  # noqa: F821
+with rule_logging(snakemake.log[0], "figure_capacity"):
     plot_capacity(
-        snakemake.input.points,  # noqa: F821
-        [snakemake.output.pdf, snakemake.output.png],  # noqa: F821
-        epochwise_widths=snakemake.params.epochwise_widths,  # noqa: F821
+        snakemake.input.points,
+        [snakemake.output.pdf, snakemake.output.png],
+        epochwise_widths=snakemake.params.epochwise_widths,
     )

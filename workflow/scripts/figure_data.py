@@ -3,5 +3,5 @@
 from iactdl.evaluate.overview import plot_data
 from iactdl.rule_log import rule_logging
 
-with rule_logging(snakemake.log[0], "figure_data"):  # noqa: F821
-    plot_data(snakemake.input.dataset, [snakemake.output.pdf, snakemake.output.png])  # noqa: F821
+with rule_logging(snakemake.log[0], "figure_data"):
+    plot_data(snakemake.input.dataset, [snakemake.output.pdf, snakemake.output.png])

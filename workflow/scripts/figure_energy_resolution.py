@@ -1,6 +1,6 @@
 """Rule `figure_energy_resolution`, thin: log to the rule's log, call one figures function."""
 
-from iactdl.evaluate.figures import plot_energy_resolution
+from iactdl.evaluate.performance_figures import plot_energy_resolution
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "figure_energy_resolution"):

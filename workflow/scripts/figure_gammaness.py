@@ -1,6 +1,6 @@
 """Rule `figure_gammaness`, thin: log to the rule's log, call one figures function."""
 
-from iactdl.evaluate.figures import plot_gammaness
+from iactdl.evaluate.performance_figures import plot_gammaness
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "figure_gammaness"):

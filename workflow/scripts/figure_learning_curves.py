@@ -1,8 +1,8 @@
-"""Rule `figure_learning_curves`, thin: call iactdl.evaluate.figures.plot_learning_curves."""
+"""Rule `figure_learning_curves`, thin: call one iactdl.evaluate.performance_figures function."""
 
 from pathlib import Path
 
-from iactdl.evaluate.figures import plot_learning_curves
+from iactdl.evaluate.performance_figures import plot_learning_curves
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "figure_learning_curves"):

@@ -1,6 +1,6 @@
 """Rule `figure_migration`, thin: log to the rule's log, call one figures function."""
 
-from iactdl.evaluate.figures import plot_migration
+from iactdl.evaluate.performance_figures import plot_migration
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "figure_migration"):

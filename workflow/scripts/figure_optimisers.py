@@ -3,10 +3,10 @@
 from iactdl.experiments.figures import plot_optimisers
 from iactdl.rule_log import rule_logging
 
-with rule_logging(snakemake.log[0], "figure_optimisers"):  # noqa: F821
-    out = snakemake.output  # noqa: F821
+with rule_logging(snakemake.log[0], "figure_optimisers"):
+    out = snakemake.output
     plot_optimisers(
-        snakemake.input.runs,  # noqa: F821
+        snakemake.input.runs,
         [out.pdf, out.png],
         table_csv=out.csv,
         table_tex=out.tex,

@@ -1,6 +1,6 @@
-"""Rule `figure_roc`, thin: log to the rule's log, call one iactdl.evaluate.figures function."""
+"""Rule `figure_roc`, thin: call one iactdl.evaluate.performance_figures function."""
 
-from iactdl.evaluate.figures import plot_roc_curves
+from iactdl.evaluate.performance_figures import plot_roc_curves
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "figure_roc"):

@@ -3,9 +3,9 @@
 from iactdl.evaluate.report import write_figure_index
 from iactdl.rule_log import rule_logging
 
-with rule_logging(snakemake.log[0], "figures_index"):  # noqa: F821
+with rule_logging(snakemake.log[0], "figures_index"):
     write_figure_index(
-        snakemake.params.notes,  # noqa: F821
-        snakemake.output.index,  # noqa: F821
-        snakemake.params.figures_dir,  # noqa: F821
+        snakemake.params.notes,
+        snakemake.output.index,
+        snakemake.params.figures_dir,
     )

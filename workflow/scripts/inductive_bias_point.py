@@ -4,14 +4,14 @@ seed) point of the inductive-bias sweep and score it on the test split."""
 from iactdl.experiments.inductive_bias import inductive_bias_point
 from iactdl.rule_log import rule_logging
 
-with rule_logging(snakemake.log[0], "inductive_bias_point"):  # noqa: F821
+with rule_logging(snakemake.log[0], "inductive_bias_point"):
     inductive_bias_point(
-        entry=snakemake.params.entry,  # noqa: F821
-        seed=snakemake.params.seed,  # noqa: F821
-        train_path=snakemake.input.train,  # noqa: F821
-        val_path=snakemake.input.val,  # noqa: F821
-        test_path=snakemake.input.test,  # noqa: F821
-        output=snakemake.output.point,  # noqa: F821
-        threads=snakemake.threads,  # noqa: F821
-        **snakemake.params.sizes,  # noqa: F821
+        entry=snakemake.params.entry,
+        seed=snakemake.params.seed,
+        train_path=snakemake.input.train,
+        val_path=snakemake.input.val,
+        test_path=snakemake.input.test,
+        output=snakemake.output.point,
+        threads=snakemake.threads,
+        **snakemake.params.sizes,
     )

@@ -3,5 +3,5 @@
 from iactdl.experiments.learning_rate import choose_lr
 from iactdl.rule_log import rule_logging
 
-with rule_logging(snakemake.log[0], "optimiser_lr"):  # noqa: F821
-    choose_lr(dict(snakemake.input.items()), snakemake.output.lr)  # noqa: F821
+with rule_logging(snakemake.log[0], "optimiser_lr"):
+    choose_lr(dict(snakemake.input.items()), snakemake.output.lr)

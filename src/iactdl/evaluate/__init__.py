@@ -1,7 +1,7 @@
 """Evaluation: metrics (separation and energy from :mod:`iactdl.metrics`, significance),
 predictions, figures, summary table.
 
-Import figures from :mod:`iactdl.evaluate.figures` directly (it loads matplotlib).
+Import figures from :mod:`iactdl.evaluate.performance_figures` directly (it loads matplotlib).
 """
 
 from iactdl._lazy import lazy_exports

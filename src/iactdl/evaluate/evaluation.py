@@ -4,8 +4,9 @@ Simulated test set: ROC AUC with a bootstrap uncertainty, working points at fixe
 efficiencies, Brier score and calibration (separation); bias and resolution per bin of true energy
 and the migration matrix (energy, on gammas). Observed data: the gammaness cut chosen on the
 simulated test set (never on the observation) and the Li & Ma significance of the ON/OFF excess.
-The observed truth file (source ``simulate`` only) is read here and only here: it gives the AUC and
-the energy resolution on the observed domain, the measure of the simulation-to-data shift.
+The observed truth file (source ``simulate`` only) is read here with
+:func:`iactdl.io.read_observed_truth` (which evaluation and the oracles alone call): it gives the
+AUC and the energy resolution on the observed domain, the measure of the simulation-to-data shift.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ import numpy as np
 import pandas as pd
 
 from iactdl.evaluate.significance import best_cut_expected_significance, onoff_counts
-from iactdl.io import InputError, read_attrs, read_table, to_json, write_text_atomic
+from iactdl.io import (
+    InputError,
+    read_attrs,
+    read_observed_truth,
+    read_table,
+    to_json,
+    write_text_atomic,
+)
 from iactdl.metrics.energy import bias_resolution, binned_bias_resolution, migration_matrix
 from iactdl.metrics.separation import (
     brier_score,
@@ -35,7 +43,6 @@ __all__ = [
     "check_evaluation_config",
     "energy_bins",
     "evaluate_model",
-    "join_truth",
 ]
 
 log = logging.getLogger(__name__)
@@ -107,31 +114,6 @@ def _read(path, needed) -> pd.DataFrame:
     if missing:
         raise InputError(f"{path}: missing column(s) {missing}; it has {sorted(df)}")
     return df
-
-
-def join_truth(events: pd.DataFrame, truth: pd.DataFrame, events_path, truth_path) -> pd.DataFrame:
-    """``events`` with ``particle_id`` and ``true_energy`` from ``truth``, joined on ``event_id``.
-
-    The truth must cover every event exactly once: an event without a truth row would otherwise get
-    NaN, count as a hadron and bias every observed metric, so it is an error naming both files,
-    the count and the first event ids (likewise an event id twice in either file).
-    """
-    for df, path in ((events, events_path), (truth, truth_path)):
-        twice = df["event_id"][df["event_id"].duplicated()]
-        if len(twice):
-            raise InputError(
-                f"{path}: column 'event_id' has {len(twice)} repeated value(s) (first "
-                f"{twice.head(5).tolist()}); expected each event once"
-            )
-    missing = ~events["event_id"].isin(truth["event_id"])
-    if missing.any():
-        raise InputError(
-            f"{truth_path}: no truth row for {int(missing.sum())} of {len(events)} events of "
-            f"{events_path} (event_id {events['event_id'][missing].head(5).tolist()} ...); the "
-            "truth must cover every observed event (a missing row would count as a hadron)"
-        )
-    cols = truth[["event_id", "particle_id", "true_energy"]]
-    return events.merge(cols, on="event_id", how="left", validate="one_to_one")
 
 
 def _separation(test: pd.DataFrame, cfg: Mapping, seed: int) -> dict:
@@ -229,9 +211,9 @@ def evaluate_model(
         df_obs = _read(observed, ["event_id", pred_col])
         truth = None
         if observed_truth is not None:
-            truth = _read(observed_truth, ["event_id", "particle_id", "true_energy"])
-            df_obs = join_truth(df_obs, truth, observed, observed_truth)
-            df_obs["is_gamma"] = (df_obs["particle_id"] == 1).astype(np.int8)
+            event_id = df_obs["event_id"].to_numpy()
+            truth = read_observed_truth(observed_truth, event_id, events_path=observed)
+            df_obs = df_obs.assign(**truth)  # particle_id, true_energy, is_gamma
         obs: dict = {"n_events": int(len(df_obs)), "truth": truth is not None}
         if task == "separation":
             n_off = int(read_attrs(observed).get("n_off_regions", 0))

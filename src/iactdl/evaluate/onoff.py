@@ -218,19 +218,6 @@ def _predictions(path, columns) -> dict:
     return read_columns(path, columns)
 
 
-def _truth_for(truth_path, event_id) -> np.ndarray:
-    """``is_gamma`` of ``event_id`` from the hidden truth file; every event must be in it."""
-    from iactdl.io import InputError, read_columns
-
-    t = read_columns(truth_path, ["event_id", "particle_id"])
-    order = np.argsort(t["event_id"])
-    pos = np.clip(np.searchsorted(t["event_id"], event_id, sorter=order), 0, len(order) - 1)
-    found = t["event_id"][order[pos]] == event_id
-    if not found.all():
-        raise InputError(f"{truth_path}: {np.count_nonzero(~found)} predicted event(s) not in it")
-    return t["particle_id"][order[pos]] == 1
-
-
 def _score_and_cuts(info: dict, test: dict, val: dict, n_off: int):
     """Score column, truth-free cuts on it, and the correction's arrays (ON/OFF models only)."""
     from iactdl.evaluate.thresholds import li_ma_threshold
@@ -281,7 +268,7 @@ def evaluate_labelnoise(
     ``test``/``val`` are the model's predictions on observed_test/observed_val; the thresholds
     are chosen on ``val`` without truth, the hidden ``truth`` scores ``test`` only.
     """
-    from iactdl.io import InputError, read_attrs, to_json, write_json
+    from iactdl.io import InputError, read_attrs, read_observed_truth, to_json, write_json
 
     def one(info_path, test_path, val_path):
         meta = json.loads(Path(info_path).read_text())
@@ -291,8 +278,9 @@ def evaluate_labelnoise(
         if n_off is None:
             raise InputError(f"{test_path}: attribute n_off_regions missing (alpha unknown)")
         score, cuts, extra = _score_and_cuts(meta, t, v, int(n_off))
+        hidden = read_observed_truth(truth, t["event_id"], (), events_path=test_path)
         result = measure_onoff(
-            score=score, region=t["region"], is_gamma=_truth_for(truth, t["event_id"]),
+            score=score, region=t["region"], is_gamma=hidden["is_gamma"].astype(bool),
             n_off_regions=int(n_off), cuts=cuts, n_bootstrap=n_bootstrap, n_bins=n_bins,
             seed=seed, **extra,
         )  # fmt: skip

@@ -15,7 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from iactdl.io import InputError, read_attrs, read_columns, to_json, write_text_atomic
+from iactdl.io import (
+    InputError,
+    read_attrs,
+    read_columns,
+    read_observed_truth,
+    to_json,
+    write_text_atomic,
+)
 
 __all__ = ["evaluate_shift"]
 
@@ -46,15 +53,8 @@ def evaluate_shift(
     if not label_shift:
         raise InputError(f"{diagnostics}: no 'label_shift' section")
     obs = read_columns(observed, ["event_id", "region"])
-    truth = read_columns(observed_truth, ["event_id", "particle_id"])
-    order = np.argsort(truth["event_id"])
-    ids = truth["event_id"][order]
-    pos = np.clip(np.searchsorted(ids, obs["event_id"]), 0, max(ids.size - 1, 0))
-    found = ids.size > 0 and np.all(ids[pos] == obs["event_id"])
-    if not found:
-        n_missing = int(np.sum(ids[pos] != obs["event_id"])) if ids.size else obs["event_id"].size
-        raise InputError(f"{observed_truth}: no truth for {n_missing} event_id(s) of {observed}")
-    is_gamma = truth["particle_id"][order][pos] == 1
+    truth = read_observed_truth(observed_truth, obs["event_id"], (), events_path=observed)
+    is_gamma = truth["is_gamma"].astype(bool)
     n_off = int(diag.get("n_off_regions") or read_attrs(observed).get("n_off_regions", 0))
     region = obs["region"]
     masks = {

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from iactdl.evaluate.figures import save_figure  # noqa: I001  (selects the Agg backend first)
+from iactdl.evaluate.performance_figures import save_figure  # noqa: I001  (selects the Agg backend first)
 from iactdl.features.columns import FEATURE_UNITS
 
 __all__ = ["plot_shift_diagnostics", "plot_feature_shift", "plot_pixel_shift", "plot_label_shift"]

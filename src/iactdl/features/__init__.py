@@ -40,8 +40,8 @@ photoncharge_shower_* in p.e. (variance p.e.^2). The full table with units is
 real FACT files, are :data:`DEFAULT_FEATURES`.
 
 Modules: :mod:`~.cleaning` (tail cuts), :mod:`~.hillas`, :mod:`~.leakage`, :mod:`~.concentration`,
-:mod:`~.islands`, :mod:`~.timing`, :mod:`~.derived`, :mod:`~.pixels` (sparse shower pixels and
-charge statistics), :mod:`~.grid`, :mod:`~.pixelset`, :mod:`~.pipeline` (rule build_features),
+:mod:`~.islands`, :mod:`~.timing`, :mod:`~.derived`, :mod:`~.shower_pixels` (sparse shower pixels
+and charge statistics), :mod:`~.grid`, :mod:`~.pixelset`, :mod:`~.pipeline` (rule build_features),
 :mod:`~.split` (rule split_dataset), :mod:`~.observed_split` (rule split_observed),
 :mod:`~.columns`, :mod:`~.reference` (ctapipe 0.28 on our camera, toy images; for tests and
 benchmarks). Each documents its conventions against FACT-Tools and ctapipe 0.28.
@@ -70,8 +70,8 @@ from iactdl.features.observed_split import (
     split_observed,
 )
 from iactdl.features.pipeline import DEFAULT_CONFIG, build_features, image_features
-from iactdl.features.pixels import ShowerPixels, charge_statistics, shower_pixels_from_mask
 from iactdl.features.pixelset import pixel_set
+from iactdl.features.shower_pixels import ShowerPixels, charge_statistics, shower_pixels_from_mask
 from iactdl.features.split import DATASETS_DEFAULTS, split_assignment, split_dataset
 from iactdl.features.timing import timing_pixels
 

@@ -29,7 +29,7 @@ from scipy.sparse.csgraph import connected_components
 
 from iactdl.camera import CameraGeometry, fact_camera
 from iactdl.features._kernels import HAVE_NUMBA, clean_chunk
-from iactdl.features.pixels import ShowerPixels, scratch_buffer
+from iactdl.features.shower_pixels import ShowerPixels, scratch_buffer
 
 __all__ = [
     "CLEANING_DEFAULTS",

@@ -32,7 +32,7 @@ import numpy as np
 
 from iactdl.camera import CameraGeometry, fact_camera
 from iactdl.features.hillas import hillas_pixels
-from iactdl.features.pixels import (
+from iactdl.features.shower_pixels import (
     ShowerPixels,
     per_event_sum,
     per_event_two_largest,

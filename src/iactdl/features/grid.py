@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from iactdl.camera import CameraGeometry, fact_camera
-from iactdl.features.pixels import ShowerPixels
+from iactdl.features.shower_pixels import ShowerPixels
 
 __all__ = ["grid_image", "grid_image_pixels"]
 

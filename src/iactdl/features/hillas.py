@@ -48,15 +48,19 @@ from __future__ import annotations
 import numpy as np
 
 from iactdl.camera import CameraGeometry, fact_camera
-from iactdl.features.pixels import ShowerPixels, per_event_sum, shower_pixels_from_mask
+from iactdl.features.shower_pixels import ShowerPixels, per_event_sum, shower_pixels_from_mask
 
-__all__ = ["hillas", "hillas_pixels", "HILLAS_COLUMNS"]
+__all__ = ["hillas", "hillas_pixels", "HILLAS_COLUMNS", "LINE_WIDTH_RATIO"]
 
 HILLAS_COLUMNS = (
     "size", "cog_x", "cog_y", "length", "width", "delta",
     "m3_long", "m3_trans", "m4_long", "m4_trans",
     "skewness_long", "skewness_trans", "kurtosis_long", "kurtosis_trans",
 )  # fmt: skip
+
+# width / length at or below which an image is a line (width 0 up to rounding): no transverse
+# distribution, so no transverse moments (here) and no area to divide by (iactdl.features.derived)
+LINE_WIDTH_RATIO = 1e-9
 
 
 def hillas_pixels(
@@ -135,7 +139,7 @@ def hillas_pixels(
             "kurtosis_trans": m4_trans / width**4,
         }
     # a line-shaped image (width 0, up to rounding) has no transverse distribution
-    line = params["width"] <= 1e-9 * params["length"]
+    line = params["width"] <= LINE_WIDTH_RATIO * params["length"]
     for key in ("skewness_trans", "kurtosis_trans"):
         params[key][line] = np.nan
     n_pix = sp.n_pixels

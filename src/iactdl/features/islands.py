@@ -17,7 +17,7 @@ from scipy.sparse.csgraph import connected_components
 
 from iactdl.camera import CameraGeometry, fact_camera
 from iactdl.features.cleaning import count_true, padded_neighbours
-from iactdl.features.pixels import (
+from iactdl.features.shower_pixels import (
     ShowerPixels,
     false_buffer,
     scratch_buffer,

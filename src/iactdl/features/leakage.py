@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from iactdl.camera import CameraGeometry, fact_camera
-from iactdl.features.pixels import ShowerPixels, per_event_sum, shower_pixels_from_mask
+from iactdl.features.shower_pixels import ShowerPixels, per_event_sum, shower_pixels_from_mask
 
 __all__ = ["leakage", "leakage_pixels", "LEAKAGE_COLUMNS"]
 

@@ -35,8 +35,8 @@ from iactdl.features.derived import derived_features
 from iactdl.features.grid import grid_image_pixels
 from iactdl.features.hillas import HILLAS_COLUMNS, hillas_pixels
 from iactdl.features.leakage import leakage_pixels
-from iactdl.features.pixels import ShowerPixels, charge_statistics
 from iactdl.features.pixelset import PIXEL_SET_SIZE, pixel_set_pixels
+from iactdl.features.shower_pixels import ShowerPixels, charge_statistics
 from iactdl.features.timing import timing_pixels
 from iactdl.io import EventWriter, InputError, data_attrs, n_events, open_events, read_columns
 

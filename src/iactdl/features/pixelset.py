@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from iactdl.camera import CameraGeometry, fact_camera
-from iactdl.features.pixels import ShowerPixels, shower_pixels_from_mask
+from iactdl.features.shower_pixels import ShowerPixels, shower_pixels_from_mask
 
 __all__ = ["pixel_set", "pixel_set_pixels", "PIXEL_SET_FIELDS", "PIXEL_SET_SIZE"]
 

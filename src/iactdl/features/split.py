@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from iactdl.io import (
+    PARTICLE_ID,
     EventWriter,
     InputError,
     n_events,
@@ -210,7 +211,8 @@ def split_dataset(
                 chunk = read_columns(path, cols[name], start, stop)
                 chunk["sample"] = np.full(stop - start, name.encode(), dtype="S16")
                 if "particle_id" in chunk:
-                    chunk["is_gamma"] = (chunk["particle_id"] == 1).astype(np.int8)
+                    is_gamma = chunk["particle_id"] == PARTICLE_ID["gamma"]
+                    chunk["is_gamma"] = is_gamma.astype(np.int8)
                 else:
                     chunk["is_gamma"] = np.full(stop - start, name in GAMMA_SAMPLES, np.int8)
                 part = np.where(quality_mask(chunk, quality_cuts, path), assign[start:stop], -1)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from iactdl.features.pixels import ShowerPixels, per_event_sum
+from iactdl.features.shower_pixels import ShowerPixels, per_event_sum
 
 __all__ = ["timing_pixels", "TIMING_COLUMNS"]
 

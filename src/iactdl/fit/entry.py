@@ -7,7 +7,7 @@ are the engine's (:class:`~iactdl.fit.engine.FitSettings`, the optimiser and sch
 :func:`iactdl.models.baselines.validate_baseline_entry`).
 
 A net entry has the keys every model has (``kind``, ``task``, ``features``; see
-:mod:`iactdl.models.entry`), the net's own (:data:`NET_KEYS`) and the engine's
+:mod:`iactdl.models.common_entry`), the net's own (:data:`NET_KEYS`) and the engine's
 (:class:`iactdl.fit.engine.FitSettings` fields but ``seed``, which the rule derives from config's
 seed). ``features`` is the list of feature columns for ``mlp``; the image and set nets read fixed
 columns (``grid_image``; ``pixel_set`` + ``pixel_set_mask``), which ``features`` may list or leave
@@ -30,8 +30,11 @@ from iactdl.fit.dann import DANNSettings
 from iactdl.fit.engine import FitSettings
 from iactdl.fit.optim import OPTIMIZERS, SCHEDULES
 from iactdl.models import validate_baseline_entry, validate_model_entry
-from iactdl.models.derived import SOURCE_DEPENDENT_COLUMNS, refuse_source_dependent_columns
 from iactdl.models.nets.registry import INPUT_COLUMNS, NETS, net_settings
+from iactdl.models.source_dependence import (
+    SOURCE_DEPENDENT_COLUMNS,
+    refuse_source_dependent_columns,
+)
 
 __all__ = [
     "NET_DEFAULTS",

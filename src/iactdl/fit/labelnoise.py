@@ -44,6 +44,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from iactdl.io import TRUTH_COLUMNS
+
 __all__ = [
     "NoiseEstimationError",
     "MenonCorrection",
@@ -56,7 +58,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_TRUTH = ("is_gamma", "particle_id", "true_energy", "true_impact", "true_source_x", "true_source_y")
+_TRUTH = ("is_gamma", *TRUTH_COLUMNS)
 
 
 class NoiseEstimationError(ValueError):
@@ -128,7 +130,7 @@ def check_source_independent(features, name: str = "model") -> None:
 
     ``features`` are the columns the model reads (derived features' inputs included).
     """
-    from iactdl.models.derived import refuse_source_dependent_columns
+    from iactdl.models.source_dependence import refuse_source_dependent_columns
 
     features = list(features)
     refuse_source_dependent_columns(features, name)  # the same rule as domain adaptation's

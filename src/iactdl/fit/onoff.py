@@ -49,7 +49,7 @@ from iactdl.fit.labelnoise import (
     menon_correction,
     onoff_labels,
 )
-from iactdl.io import InputError, column_names, data_attrs, read_columns
+from iactdl.io import InputError, column_names, data_attrs, read_columns, read_observed_truth
 from iactdl.models.baselines import (
     BaselineModel,
     baseline_record,
@@ -279,16 +279,8 @@ def fit_onoff_oracle(
     labelnoise_settings(name, entry)
     base = build_baseline(name, base_entry(entry), seed=seed, threads=threads)
     x, cols = _design(base, train, ["event_id"])
-    t = read_columns(truth, ["event_id", "particle_id"])
-    order = np.argsort(t["event_id"])
-    pos = np.searchsorted(t["event_id"], cols["event_id"], sorter=order)
-    pos = np.clip(pos, 0, len(order) - 1)
-    found = t["event_id"][order[pos]] == cols["event_id"]
-    if not found.all():
-        raise InputError(
-            f"{truth}: {np.count_nonzero(~found)} event_id(s) of {train} are not in the truth file"
-        )
-    y = (t["particle_id"][order[pos]] == 1).astype(np.int64)
+    hidden = read_observed_truth(truth, cols["event_id"], (), events_path=train)
+    y = hidden["is_gamma"].astype(np.int64)
     t0 = time.perf_counter()
     with threadpool_limits(threads):
         base.estimator.fit(x, y)

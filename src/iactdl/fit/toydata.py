@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from iactdl.camera import fact_camera
+from iactdl.io import PARTICLE_ID
 
 __all__ = ["TOY_FEATURES", "toy_events"]
 
@@ -81,6 +82,6 @@ def toy_events(n: int, seed: int = 0, max_pixels: int = 64, threshold: float = 4
         "pixel_set": rows,
         "pixel_set_mask": mask,
         "is_gamma": is_gamma.astype(np.int8),
-        "particle_id": np.where(is_gamma, 1, 14).astype(np.int64),
+        "particle_id": np.where(is_gamma, PARTICLE_ID["gamma"], PARTICLE_ID["proton"]).astype(int),
         "true_energy": energy,
     }

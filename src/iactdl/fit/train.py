@@ -25,7 +25,13 @@ import torch
 from iactdl import __version__
 from iactdl.fit.engine import fit
 from iactdl.fit.entry import NET_DEFAULTS, fit_settings
-from iactdl.io import PARTICLE_ID, InputError, atomic_path, n_events, read_columns
+from iactdl.io import (
+    InputError,
+    atomic_path,
+    n_events,
+    read_columns,
+    read_observed_truth,
+)
 from iactdl.models.nets import NETS, build_net, input_columns, net_inputs, save_net
 from iactdl.rule_log import model_job
 
@@ -118,7 +124,8 @@ def load_split(
         data = read_columns(path, cols, index=rows)
     else:
         data = read_columns(path, input_columns(net, features) + ["event_id"], index=rows)
-        data.update(observed_truth(truth_path, data["event_id"]))
+        # the observed events' hidden truth: oracles alone pass truth_path
+        data.update(read_observed_truth(truth_path, data["event_id"], ("true_energy",), path))
     is_gamma = np.asarray(data["is_gamma"]).astype(bool)
     if task == "energy":
         data = {k: v[is_gamma] for k, v in data.items()}
@@ -136,25 +143,6 @@ def load_split(
     if task == "separation" and is_gamma.all() | (~is_gamma).all():
         raise InputError(f"{path}: only one class in is_gamma; separation needs gammas and hadrons")
     return out
-
-
-def observed_truth(truth_path: str | os.PathLike, event_id: np.ndarray) -> dict[str, np.ndarray]:
-    """``is_gamma`` and ``true_energy`` of the observed events ``event_id`` from the truth file."""
-    truth = read_columns(truth_path, ["event_id", "particle_id", "true_energy"])
-    order = np.argsort(truth["event_id"], kind="stable")
-    ids = truth["event_id"][order]
-    pos = np.clip(np.searchsorted(ids, event_id), 0, max(len(ids) - 1, 0))
-    found = (ids[pos] == event_id) if len(ids) else np.zeros(len(event_id), bool)
-    if not found.all():
-        raise InputError(
-            f"{truth_path}: no truth for {int((~found).sum())} of {len(event_id)} events "
-            f"(event_id {event_id[~found][:5].tolist()} ...)"
-        )
-    row = order[pos]
-    return {
-        "is_gamma": (truth["particle_id"][row] == PARTICLE_ID["gamma"]).astype(np.int8),
-        "true_energy": truth["true_energy"][row],
-    }
 
 
 def train_net(

@@ -7,13 +7,13 @@ _LAZY = {
     "atomic_path": "iactdl.io.atomic",
     "atomic_paths": "iactdl.io.atomic",
     "write_text_atomic": "iactdl.io.atomic",
-    "IMAGE_COLUMNS": "iactdl.io.columns",
-    "PARTICLE_ID": "iactdl.io.columns",
-    "SAMPLES": "iactdl.io.columns",
-    "SIMULATED_SAMPLES": "iactdl.io.columns",
-    "TRUTH_COLUMNS": "iactdl.io.columns",
-    "UNITS": "iactdl.io.columns",
     "range_cut_masks": "iactdl.io.cuts",
+    "IMAGE_COLUMNS": "iactdl.io.event_columns",
+    "PARTICLE_ID": "iactdl.io.event_columns",
+    "SAMPLES": "iactdl.io.event_columns",
+    "SIMULATED_SAMPLES": "iactdl.io.event_columns",
+    "TRUTH_COLUMNS": "iactdl.io.event_columns",
+    "UNITS": "iactdl.io.event_columns",
     "fact_level": "iactdl.io.fact",
     "iter_fact_chunks": "iactdl.io.fact",
     "read_fact": "iactdl.io.fact",
@@ -32,6 +32,7 @@ _LAZY = {
     "write_json": "iactdl.io.jsonfile",
     "iter_photonstream": "iactdl.io.photonstream",
     "read_photonstream": "iactdl.io.photonstream",
+    "read_observed_truth": "iactdl.io.truth",
 }
 __all__ = [*_LAZY]
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)

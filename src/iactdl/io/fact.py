@@ -1,6 +1,6 @@
 """Reader of real FACT DL2/DL3 files (FACT-Tools / pyfact / aict-tools layout) in our names.
 
-The one place where FACT's column names are mapped to ours (:mod:`iactdl.io.columns`).
+The one place where FACT's column names are mapped to ours (:mod:`iactdl.io.event_columns`).
 
 FACT -> ours (units converted here, nowhere else):
 

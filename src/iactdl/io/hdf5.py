@@ -24,7 +24,7 @@ import yaml
 
 from iactdl import __version__
 from iactdl.io.atomic import atomic_path
-from iactdl.io.columns import COLUMN_TYPES
+from iactdl.io.event_columns import COLUMN_TYPES
 from iactdl.io.jsonfile import to_json  # plain types (Snakemake hands us its own mappings)
 
 __all__ = [
@@ -67,8 +67,8 @@ def _describe(kinds: str) -> str:
 
 def check_column(path, name: str, ds: h5py.Dataset, text_ok: bool = False) -> None:
     """Raise :class:`InputError` naming the file and column unless ``ds`` holds what our column
-    table (:data:`iactdl.io.columns.COLUMN_TYPES`) says: its dtype and its shape per event; any
-    other column holds numbers (or, with ``text_ok``, anything)."""
+    table (:data:`iactdl.io.event_columns.COLUMN_TYPES`) says: its dtype and its shape per event;
+    any other column holds numbers (or, with ``text_ok``, anything)."""
     kinds, shape = COLUMN_TYPES.get(name, (_NUMBERS, None))
     if ds.ndim == 0:
         raise InputError(f"{path}: column '{name}' is a scalar; expected one value per event")

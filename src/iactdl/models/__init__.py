@@ -15,25 +15,25 @@ from pathlib import Path
 
 from iactdl._lazy import lazy_exports
 
-# Lazy (iactdl._lazy): importing a submodule (iactdl.models.nets.catalog, iactdl.models.entry) runs
-# this file; it must not import scikit-learn or torch for that. iactdl.provenance reads this table.
+# Lazy (iactdl._lazy): importing a submodule (iactdl.models.nets.catalog, .common_entry) runs
+# this file; it must not import scikit-learn or torch for that.
 _LAZY = {
     "BaselineModel": "iactdl.models.baselines",
     "build_baseline": "iactdl.models.baselines",
     "fit_baseline": "iactdl.models.baselines",
     "load_baseline": "iactdl.models.baselines",
     "validate_baseline_entry": "iactdl.models.baselines",
-    "DERIVED_FEATURES": "iactdl.models.derived",
-    "compute_derived": "iactdl.models.derived",
-    "derived_inputs": "iactdl.models.derived",
-    "KINDS": "iactdl.models.entry",
-    "OUTPUTS": "iactdl.models.entry",
-    "TARGETS": "iactdl.models.entry",
-    "TASKS": "iactdl.models.entry",
-    "validate_model_entry": "iactdl.models.entry",
-    "ESTIMATORS": "iactdl.models.registry",
-    "check_hyperparameters": "iactdl.models.registry",
-    "make_estimator": "iactdl.models.registry",
+    "DERIVED_FEATURES": "iactdl.features.derived",
+    "compute_derived": "iactdl.features.derived",
+    "derived_inputs": "iactdl.features.derived",
+    "KINDS": "iactdl.models.common_entry",
+    "OUTPUTS": "iactdl.models.common_entry",
+    "TARGETS": "iactdl.models.common_entry",
+    "TASKS": "iactdl.models.common_entry",
+    "validate_model_entry": "iactdl.models.common_entry",
+    "ESTIMATORS": "iactdl.models.estimators",
+    "check_hyperparameters": "iactdl.models.estimators",
+    "make_estimator": "iactdl.models.estimators",
 }
 __all__ = [*_LAZY, "load_model", "read_model_info"]
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
@@ -42,6 +42,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 def read_model_info(model_dir: str | os.PathLike) -> dict:
     """The ``model.json`` of a model directory (kind, task, entry, features, scores)."""
     from iactdl.io import InputError
+    from iactdl.models.common_entry import KINDS
 
     path = Path(model_dir) / "model.json"
     if not path.exists():
@@ -50,8 +51,6 @@ def read_model_info(model_dir: str | os.PathLike) -> dict:
         info = json.loads(path.read_text())
     except json.JSONDecodeError as err:
         raise InputError(f"{path}: not valid JSON ({err})") from None
-    from iactdl.models.entry import KINDS
-
     if info.get("kind") not in KINDS:
         raise InputError(f"{path}: key 'kind' is {info.get('kind')!r}; expected one of {KINDS}")
     return info

@@ -15,10 +15,10 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from iactdl.io import EventWriter
-from iactdl.io.columns import SAMPLES, TRUTH_COLUMNS
-from iactdl.simulate.config import check_config, detector_config
+from iactdl.io.event_columns import PARTICLE_ID, SAMPLES, TRUTH_COLUMNS
 from iactdl.simulate.detector import Detector, detect
 from iactdl.simulate.observation import assign_regions, gamma_probability, region_positions
+from iactdl.simulate.settings import check_config, detector_config
 from iactdl.simulate.showers import concat_showers, gamma_showers, proton_showers
 from iactdl.simulate.spectra import disk_positions, wobble_positions
 
@@ -73,7 +73,7 @@ def _chunk(rng, sample: str, n: int, cfg: Mapping) -> tuple:
     showers = concat_showers(parts)
     on_x = np.concatenate([o[0] for o in on])
     on_y = np.concatenate([o[1] for o in on])
-    region = assign_regions(rng, showers.particle_id == 1, n_off)
+    region = assign_regions(rng, showers.particle_id == PARTICLE_ID["gamma"], n_off)
     sx, sy = region_positions(on_x, on_y, region, n_off)
     return showers, {"source_x": sx, "source_y": sy, "region": region}
 

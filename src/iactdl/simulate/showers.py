@@ -31,6 +31,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from iactdl.io.event_columns import PARTICLE_ID
 from iactdl.simulate.spectra import (
     disk_positions,
     impact_distances,
@@ -205,7 +206,7 @@ def gamma_showers(rng, n, draw_source, particle, trigger) -> Showers:
     )
     slope = np.minimum(0.028 * (r / 100.0) ** 2, 0.2)
     return Showers(
-        particle_id=np.full(n, 1, dtype=np.int64),
+        particle_id=np.full(n, PARTICLE_ID["gamma"], dtype=np.int64),
         true_energy=e,
         true_impact=r,
         true_source_x=t["sx"],
@@ -293,7 +294,7 @@ def proton_showers(rng, n, particle, trigger) -> Showers:
     slope = np.minimum(0.028 * (r / 100.0) ** 2, 0.2) * rng.uniform(0.3, 1.2, n)
     nan = np.full(n, np.nan)
     return Showers(
-        particle_id=np.full(n, 14, dtype=np.int64),
+        particle_id=np.full(n, PARTICLE_ID["proton"], dtype=np.int64),
         true_energy=e,
         true_impact=r,
         true_source_x=nan,
