@@ -10,4 +10,5 @@ with rule_logging(snakemake.log[0], "capacity_point"):  # noqa: F821
         settings=snakemake.params.settings,  # noqa: F821
         output=snakemake.output.point,  # noqa: F821
         threads=snakemake.threads,  # noqa: F821
+        gpus=snakemake.resources.gpu,  # noqa: F821  the job's GPUs decide the device
     )

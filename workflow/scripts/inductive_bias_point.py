@@ -13,5 +13,6 @@ with rule_logging(snakemake.log[0], "inductive_bias_point"):  # noqa: F821
         test_path=snakemake.input.test,  # noqa: F821
         output=snakemake.output.point,  # noqa: F821
         threads=snakemake.threads,  # noqa: F821
+        gpus=snakemake.resources.gpu,  # noqa: F821  the job's GPUs decide the device
         **snakemake.params.sizes,  # noqa: F821
     )

@@ -19,4 +19,5 @@ with rule_logging(snakemake.log[0], "optimiser_point"):  # noqa: F821
         output=snakemake.output.summary,  # noqa: F821
         history=snakemake.output.history,  # noqa: F821
         threads=snakemake.threads,  # noqa: F821
+        gpus=snakemake.resources.gpu,  # noqa: F821  the job's GPUs decide the device
     )
