@@ -4,10 +4,10 @@
   experiments`` on tests/config/tiny.yaml) is planned (``snakemake -n``) with the SLURM profile's
   resources, and each planned job's resources are read back from the dry run: every job that trains
   a net asks for a GPU on the GPU partition with train_net's runtime, and no other job asks for a
-  GPU. With snakemake-executor-plugin-slurm installed the profile itself is used
-  (``--workflow-profile profiles/slurm``; a dry run submits nothing); without it, the profile's
-  ``default-resources`` and ``set-resources`` are passed as ``--default-resources`` /
-  ``--set-resources`` to the local executor (the plugin's own options would not parse).
+  GPU. Planned twice: with the profile itself (``--workflow-profile profiles/slurm``; a dry run
+  submits nothing), skipped without snakemake-executor-plugin-slurm (the plugin's own options would
+  not parse), and with the profile's ``default-resources`` and ``set-resources`` passed as
+  ``--default-resources`` / ``--set-resources`` to the local executor.
 - The rules that declare a ``gpu`` resource are exactly the net-training rules.
 - The plugin version the profile's header names, pyproject's minimum and the conda environments
   (if they list the plugin) agree, and the installed plugin knows every ``slurm-*`` option the
@@ -83,15 +83,21 @@ def _parse_jobs(out: str) -> list[tuple[str, dict[str, str]]]:
     return jobs
 
 
-@pytest.fixture(scope="module")
-def planned(tmp_path_factory) -> list[tuple[str, dict[str, str]]]:
+@pytest.fixture(scope="module", params=["profile", "flags"])
+def planned(request, tmp_path_factory) -> list[tuple[str, dict[str, str]]]:
+    """The planned jobs, with the profile itself (needs the plugin) or its resources as flags."""
     if shutil.which("snakemake") is None:
         pytest.skip("snakemake is not installed")
+    if request.param == "profile" and not _have_plugin():
+        pytest.skip(f"{PLUGIN} is not installed: the profile's resources are tested as flags")
     work = tmp_path_factory.mktemp("profile") / "work"  # empty: every job is planned
-    profile = ["--workflow-profile", "profiles/slurm"] if _have_plugin() else None
-    args = profile or _resource_args(_profile())
+    if request.param == "profile":
+        args = ["--workflow-profile", "profiles/slurm"]
+    else:
+        args = _resource_args(_profile())
     proc = subprocess.run(
-        ["snakemake", "-n", "--configfile", TINY, "--directory", str(work), *args, *TARGETS],
+        # the targets first: --set-resources takes every word after it
+        ["snakemake", "-n", *TARGETS, "--configfile", TINY, "--directory", str(work), *args],
         cwd=REPO, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     out = proc.stdout + proc.stderr
