@@ -107,7 +107,7 @@ def test_stream_log_says_how_far_it_is_in_lines_with_totals(both_paths):
     text = (d / "stream_observed.log").read_text()
     assert "\r" not in text  # plain lines, no progress bar
     found = re.findall(
-        r"observed: streamed (\d+) / (\d+) events \((\d+) %\), \d+ s.*; (\d+) extracted", text
+        r"observed: streamed (\d+) / (\d+) events \((\d+) %\), [\d.]+ s.*; (\d+) extracted", text
     )
     assert len(found) >= 3, text  # N / chunk_size = 4 chunks, each past another tenth
     done = [int(f[0]) for f in found]
