@@ -4,6 +4,8 @@ simulate_sample -> extract_events -> build_features -> split_observed, column by
 from __future__ import annotations
 
 import json
+import logging
+import re
 
 import numpy as np
 import pytest
@@ -13,6 +15,7 @@ from iactdl.features import build_features, split_observed
 from iactdl.features.observed_split import OBSERVED_FILES
 from iactdl.io import TRUTH_COLUMNS, InputError, read_attrs, read_columns
 from iactdl.observed_stream import stream_observed
+from iactdl.rule_log import rule_logging
 from iactdl.simulate import simulate_sample
 
 N = 1500
@@ -47,11 +50,18 @@ def both_paths(tmp_path_factory):
         chunk_size=200,
         quality_cuts=DATASETS["quality_cuts"],
     )
-    # one pass
+    # one pass, logged to a file as rule stream_observed logs it
     stream = _outputs(d, "stream")
-    summary = stream_observed(
-        N, SIM, 17, stream, d / "stream_truth.h5", EXTRACT, FEATURES, DATASETS, salt=5
-    )
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        with rule_logging(str(d / "stream_observed.log"), "stream_observed"):
+            summary = stream_observed(
+                N, SIM, 17, stream, d / "stream_truth.h5", EXTRACT, FEATURES, DATASETS, salt=5
+            )
+    finally:  # rule_logging set up the root logger as a script's process would: give it back
+        root.handlers[:] = handlers
+        root.setLevel(level)
     return d, chain, stream, summary
 
 
@@ -90,6 +100,20 @@ def test_stream_writes_no_truth_and_counts_every_event(both_paths):
         == summary["n_selected"] + summary["removed_quality"]
     )
     assert 0 < summary["n_selected"] < N
+
+
+def test_stream_log_says_how_far_it_is_in_lines_with_totals(both_paths):
+    d = both_paths[0]
+    text = (d / "stream_observed.log").read_text()
+    assert "\r" not in text  # plain lines, no progress bar
+    found = re.findall(
+        r"observed: streamed (\d+) / (\d+) events \((\d+) %\), [\d.]+ s.*; (\d+) extracted", text
+    )
+    assert len(found) >= 3, text  # N / chunk_size = 4 chunks, each past another tenth
+    done = [int(f[0]) for f in found]
+    assert all(int(f[1]) == N for f in found)
+    assert done == sorted(done) and done[-1] == N and found[-1][2] == "100"
+    assert [int(f[2]) for f in found] == [round(100 * k / N) for k in done]
 
 
 def test_stream_refuses_bad_input_and_leaves_nothing(tmp_path):

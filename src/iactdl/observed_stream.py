@@ -39,6 +39,7 @@ from iactdl.features.pipeline import add_image_products, check_features_config
 from iactdl.features.split import DATASETS_DEFAULTS, quality_mask
 from iactdl.io import TRUTH_COLUMNS, EventWriter, InputError
 from iactdl.io.event_columns import IMAGE_COLUMNS
+from iactdl.progress import Progress
 from iactdl.simulate import check_config, simulate_chunks
 
 __all__ = ["stream_observed"]
@@ -114,6 +115,7 @@ def stream_observed(
         seed=seed,
         attrs=attrs,
     )
+    progress = Progress(n_events, log, what="observed", verb="streamed", unit="events")
     with truth, splits:
         for cols in simulate_chunks("observed", n_events, sim, seed):
             n = len(cols["event_id"])
@@ -149,11 +151,9 @@ def stream_observed(
             good = quality_mask(events, data["quality_cuts"], WHERE)
             if good.any():
                 splits.append({k: v[good] for k, v in events.items()})
-            log.info(
-                "observed: %d simulated, %d extracted, %d selected so far",
+            progress.update(
                 summary["n_simulated"],
-                summary["n_extracted"],
-                splits.n_written,
+                f"{summary['n_extracted']} extracted, {splits.n_written} selected so far",
             )
         summary["removed_quality"] = summary["n_extracted"] - splits.n_written
         summary["features"] = flags

@@ -2,7 +2,8 @@
 
 Every script runs its one library call inside :func:`rule_logging`, so progress goes to the rule's
 ``log:`` file and a failure is written there with its traceback before Snakemake reports the rule.
-Whatever the call writes to stderr (tqdm's progress bars, warnings) goes to the same file.
+Whatever the call writes to stderr (warnings, a library's messages) goes to the same file; long jobs
+log their progress as plain lines with totals (:class:`iactdl.progress.Progress`), not as bars.
 :func:`model_job` gives the arguments every model-training rule takes from its job alike.
 """
 

@@ -714,6 +714,11 @@ def get_capacity_settings(wildcards):
     }
 
 
+def get_capacity_gpus(wildcards):
+    """GPUs of every capacity point (experiments.capacity.gpu; 0 = CPU)."""
+    return int(_experiment("capacity").get("gpu", 0))
+
+
 def get_capacity_points(wildcards):
     """Every point of the capacity sweep."""
     c = _experiment("capacity")

@@ -36,8 +36,10 @@ rule capacity_point:
         width=r"\d+",
         rep=r"\d+",
     conda:
-        "../../envs/cpu.yaml"
+        "../../envs/gpu.yaml"
     threads: 1
+    resources:
+        gpu=get_capacity_gpus,
     params:
         settings=get_capacity_settings,
         src=src("capacity_point.py"),

@@ -10,4 +10,5 @@ with rule_logging(snakemake.log[0], "capacity_point"):
         settings=snakemake.params.settings,
         output=snakemake.output.point,
         threads=snakemake.threads,
+        gpus=snakemake.resources.gpu,  # the job's GPUs decide the device
     )

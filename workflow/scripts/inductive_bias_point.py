@@ -13,5 +13,6 @@ with rule_logging(snakemake.log[0], "inductive_bias_point"):
         test_path=snakemake.input.test,
         output=snakemake.output.point,
         threads=snakemake.threads,
+        gpus=snakemake.resources.gpu,  # the job's GPUs decide the device
         **snakemake.params.sizes,
     )

@@ -19,4 +19,5 @@ with rule_logging(snakemake.log[0], "optimiser_point"):
         output=snakemake.output.summary,
         history=snakemake.output.history,
         threads=snakemake.threads,
+        gpus=snakemake.resources.gpu,  # the job's GPUs decide the device
     )

@@ -10,5 +10,4 @@ with rule_logging(snakemake.log[0], "train_adapted"):
         target_path=snakemake.input.target,
         weight_target_path=snakemake.input.weight_target,
         diagnostics_path=snakemake.input.get("diagnostics"),
-        progress=False,
     )

@@ -5,4 +5,4 @@ from iactdl.fit.train import net_job
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "train_onoff_net"):
-    fit_onoff_net(**net_job(snakemake), progress=False)
+    fit_onoff_net(**net_job(snakemake))

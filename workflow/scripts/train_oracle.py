@@ -6,4 +6,4 @@ from iactdl.fit.train import net_job
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], snakemake.rule):
-    train_oracle_net(**net_job(snakemake), truth_path=snakemake.input.truth, progress=False)
+    train_oracle_net(**net_job(snakemake), truth_path=snakemake.input.truth)

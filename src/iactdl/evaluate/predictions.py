@@ -18,8 +18,9 @@ import os
 import numpy as np
 
 from iactdl.evaluate.evaluation import EVALUATION_DEFAULTS
-from iactdl.io import EventWriter, column_names, iter_chunks, read_attrs
+from iactdl.io import EventWriter, column_names, iter_chunks, n_events, read_attrs
 from iactdl.io.hdf5 import InputError
+from iactdl.progress import Progress
 
 __all__ = ["PASSTHROUGH", "predict_file"]
 
@@ -56,6 +57,7 @@ def predict_file(
     attrs["model_dir"] = os.fspath(model_dir)
     columns = list(dict.fromkeys(list(model.required_columns) + keep))
     n = 0
+    progress = Progress(n_events(dataset), log, what=os.fspath(dataset), verb="predicted")
     with threadpool_limits(threads), EventWriter(output, attrs=attrs) as writer:
         for chunk in iter_chunks(dataset, chunk_size, columns):
             pred = model.predict(chunk)
@@ -63,5 +65,5 @@ def predict_file(
             out.update({k: np.asarray(v) for k, v in pred.items()})
             writer.append(out)
             n += len(chunk["event_id"])
-            log.info("%s: %d events predicted", dataset, n)
+            progress.update(n)
     return n

@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from iactdl.experiments.defaults import CAPACITY_DEFAULTS
 from iactdl.experiments.training import write_json
 from iactdl.fit.optim import make_optimizer
+from iactdl.fit.train import choose_device
 from iactdl.io import InputError, n_events, read_columns
 from iactdl.metrics import roc_auc
 from iactdl.models.nets import MLP, MLPSettings
@@ -109,7 +110,7 @@ def training_loss(kind: str, output: torch.Tensor, label: torch.Tensor) -> torch
 
 def _errors(net, x, y_clean, loss: str, y_train=None) -> dict:
     with torch.no_grad():
-        logit = net(x)[:, 0]
+        logit = net(x)[:, 0].float().cpu()
     pred = (logit > 0).numpy()
     out = {
         "error": float(np.mean(pred != y_clean.astype(bool))),
@@ -127,8 +128,13 @@ def capacity_point(
     settings: Mapping,
     output: str | os.PathLike,
     threads: int = 1,
+    gpus: int = 0,
 ) -> dict:
-    """Train one width of the sweep and write its errors (final and per recorded epoch) as JSON."""
+    """Train one width of the sweep and write its errors (final and per recorded epoch) as JSON.
+
+    ``gpus``: the GPUs the job was given (the rule's ``resources.gpu``); they decide the device
+    (:func:`iactdl.fit.train.choose_device`: 0 = the CPU).
+    """
     s = CapacitySettings(**dict(settings))
     if not s.features:
         raise ValueError("experiments.capacity.features: give the feature columns of the MLP")
@@ -168,6 +174,9 @@ def capacity_point(
         n_features=len(s.features),
     )
     net.fit_scaling(x)
+    device = choose_device(int(gpus))
+    net.to(device)
+    x, x_test, target = x.to(device), x_test.to(device), target.to(device)
     n_params = sum(p.numel() for p in net.parameters())
     opt = make_optimizer(s.optimizer, net.parameters(), s.lr, weight_decay=0.0)
     batch = s.batch_size or s.n_train
@@ -179,7 +188,7 @@ def capacity_point(
     for epoch in range(1, s.epochs + 1):
         perm = torch.randperm(s.n_train, generator=gen) if batch < s.n_train else None
         for i in range(0, s.n_train, batch):
-            idx = perm[i : i + batch] if perm is not None else slice(None)
+            idx = perm[i : i + batch].to(device) if perm is not None else slice(None)
             loss = training_loss(s.loss, net(x[idx])[:, 0], target[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -25,6 +25,7 @@ CAPACITY_DEFAULTS = {
     "n_test": 0,
     "n_records": 25,
     "epochwise_widths": [],
+    "gpu": 0,
 }
 
 OPTIMISERS_DEFAULTS = {

@@ -51,12 +51,14 @@ def inductive_bias_point(
     min_steps: int = INDUCTIVE_BIAS_DEFAULTS["min_steps"],
     max_epochs: int = INDUCTIVE_BIAS_DEFAULTS["max_epochs"],
     threads: int = 1,
+    gpus: int = 0,
 ) -> dict:
-    """Train the net of ``entry`` on ``n_train`` training events (0 = all); write its test AUC."""
+    """Train the net of ``entry`` on ``n_train`` training events (0 = all); write its test AUC.
+    ``gpus``: the job's GPUs, which decide the device (0 = the CPU)."""
     t0 = time.perf_counter()
     n = n_train if 0 < n_train < n_events(train_path) else n_events(train_path)
     entry = {**dict(entry), "epochs": epochs_for(entry, n, min_steps, max_epochs)}
-    net, result, facts = train_entry(entry, train_path, val_path, n, n_val, seed, threads)
+    net, result, facts = train_entry(entry, train_path, val_path, n, n_val, seed, threads, gpus)
     test = score(net, entry, test_path, n_test, seed + 2)
     best = result.history[result.best_epoch - 1] if result.best_epoch > 0 else {}
     summary = {

@@ -45,8 +45,10 @@ def optimiser_point(
     output: str | os.PathLike,
     history: str | os.PathLike,
     threads: int = 1,
+    gpus: int = 0,
 ) -> dict:
-    """Train one point and write its summary (JSON) and per-epoch history (CSV)."""
+    """Train one point and write its summary (JSON) and per-epoch history (CSV); ``gpus``: the
+    job's GPUs, which decide the device (0 = the CPU)."""
     entry = {
         **dict(entry),
         "optimizer": optimizer,
@@ -55,7 +57,9 @@ def optimiser_point(
         "patience": 0,
     }
     try:
-        _, result, facts = train_entry(entry, train_path, val_path, n_train, n_val, seed, threads)
+        _, result, facts = train_entry(
+            entry, train_path, val_path, n_train, n_val, seed, threads, gpus
+        )
     except TrainingDiverged as err:
         # a rate of the grid that is too large is a result (it loses the choice), not a failure
         log.warning("%s: diverged: %s", output, err)

@@ -18,7 +18,7 @@ import torch
 from iactdl.fit.engine import FitResult, evaluate, fit
 from iactdl.fit.entry import fit_settings
 from iactdl.fit.losses import multitask_loss
-from iactdl.fit.train import heads_for, load_split
+from iactdl.fit.train import choose_device, heads_for, load_split
 from iactdl.io import n_events
 from iactdl.io import write_json as io_write_json
 from iactdl.models.nets import NETS, build_net
@@ -47,8 +47,12 @@ def train_entry(
     n_val: int,
     seed: int,
     threads: int = 1,
+    gpus: int = 0,
 ) -> tuple[torch.nn.Module, FitResult, dict]:
     """Fit the net of config ``entry`` on ``n_train`` events (0 = all) and validate on ``n_val``.
+
+    ``gpus``: the GPUs the job was given (the rule's ``resources.gpu``); they decide the device
+    (:func:`iactdl.fit.train.choose_device`: 0 = the CPU). The net comes back on the CPU.
 
     Returns the net (weights of the epoch with the lowest validation loss, as the pipeline keeps),
     the engine's result, and facts about the run (events, parameters, device).
@@ -67,7 +71,9 @@ def train_entry(
     torch.manual_seed(settings.seed)  # initialisation
     net = build_net(net_name, entry.get("settings"), heads_for(entry), len(features) or None)
     net.fit_scaling(**{k: train[k] for k in net.input_names})
-    result = fit(net, train, val, settings, progress=False)
+    device = choose_device(int(gpus), bool(entry.get("require_gpu", False)))
+    result = fit(net, train, val, settings, device=device, progress=False)
+    net.cpu()  # scored on the CPU-resident test split
     facts = {
         "net": net_name,
         "n_train": n,
@@ -77,6 +83,7 @@ def train_entry(
         "epochs_run": len(result.history),
         "best_epoch": result.best_epoch,
         "train_seconds": float(sum(result.train_seconds)),
+        "device": str(device),
     }
     return net, result, facts
 

@@ -39,6 +39,7 @@ from iactdl.features.pixelset import PIXEL_SET_SIZE, pixel_set_pixels
 from iactdl.features.shower_pixels import ShowerPixels, charge_statistics
 from iactdl.features.timing import timing_pixels
 from iactdl.io import EventWriter, InputError, data_attrs, n_events, open_events, read_columns
+from iactdl.progress import Progress
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -243,6 +244,7 @@ def build_features(
     grid_buffer = None  # reused between chunks (EventWriter.append copies)
     attrs = {k: v for k, v in data_attrs(in_path).items() if not k.startswith("input_")}
     attrs["source_file"] = str(in_path)
+    progress = Progress(total, log, what=f"build_features {out_path.name}", verb="built")
     with EventWriter(out_path, config=cfg, attrs=attrs) as writer:
         for start in range(0, total, chunk_size):
             stop = min(start + chunk_size, total)
@@ -264,7 +266,7 @@ def build_features(
             else:
                 _pass_through(chunk, in_path)
             writer.append(chunk)
-            log.info("build_features %s: events %d-%d of %d", out_path.name, start, stop, total)
+            progress.update(stop)
         for key, value in counts.items():
             writer.set_attr(f"count_{key}", int(value))
     if has_image:

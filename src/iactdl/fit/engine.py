@@ -34,13 +34,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
-from tqdm.auto import tqdm
 
 from iactdl import __version__
 from iactdl.fit.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from iactdl.fit.losses import multitask_loss
 from iactdl.fit.optim import make_optimizer, make_schedule
 from iactdl.io import InputError, atomic_path
+from iactdl.progress import Progress
 from iactdl.provenance import rule_seed
 
 __all__ = [
@@ -55,6 +55,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# seconds between the progress lines within an epoch (fit(progress=True))
+PROGRESS_EVERY_S = 60.0
 
 HISTORY_COLUMNS = ("epoch", "train_loss", "val_loss", "val_auc", "lr", "seconds")
 
@@ -225,6 +228,10 @@ def fit(
         Written after every epoch; if it exists and describes this very run, training resumes.
     loss_fn
         ``loss(outputs, batch, heads) -> scalar``; default :func:`multitask_loss`.
+    progress
+        Within each epoch, log the batches done (with the total) at least every
+        ``PROGRESS_EVERY_S`` seconds: plain lines for the rule's log, no progress bar. Every epoch
+        logs its own line (losses, AUC, seconds) either way.
     stop_after_epoch
         Return after this many epochs as if killed (for tests of resume).
     objective
@@ -326,11 +333,13 @@ def fit(
         perm = torch.randperm(n, generator=gen).to(device)
         total = torch.zeros((), device=device)
         lr = opt.param_groups[0]["lr"]
-        bar = tqdm(
-            range(steps_per_epoch), desc=f"epoch {epoch + 1}/{s.epochs}", unit="batch",
-            disable=not progress, mininterval=2.0, leave=False,
-        )  # fmt: skip
-        for b in bar:
+        # within a long epoch, a line with the batches done at least every minute (plain lines,
+        # not a progress bar: the rule's log is a file); the epoch's own line follows it
+        steps = Progress(
+            steps_per_epoch, log, what=f"epoch {epoch + 1}/{s.epochs}", verb="trained",
+            unit="batches", every_fraction=None, every_s=PROGRESS_EVERY_S,
+        ) if progress else None  # fmt: skip
+        for b in range(steps_per_epoch):
             idx = perm[b * s.batch_size : (b + 1) * s.batch_size]
             batch = {k: v[idx] for k, v in train.items()}
             if objective is None:
@@ -344,6 +353,8 @@ def fit(
             opt.step()
             sched.step()
             total += loss.detach()
+            if steps is not None and b + 1 < steps_per_epoch:
+                steps.update(b + 1)
         train_loss = float(total) / max(1, steps_per_epoch)  # the one host sync of the epoch
         result.train_seconds.append(time.perf_counter() - t0)
         result.samples_per_epoch = steps_per_epoch * s.batch_size
