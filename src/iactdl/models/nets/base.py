@@ -80,9 +80,10 @@ class PixelSetNet(EncoderHeadNet):
 
 
 def check_time_setting(settings) -> str:
-    """The ``time`` setting of a pixel-level net: ``absolute`` (as recorded), ``relative`` (minus
-    the event's charge-weighted mean time: an ablation that removes per-event time offsets) or
-    ``none`` (times set to 0: what the net achieves without timing)."""
+    """The ``time`` setting of a pixel-level net: ``relative`` (minus the event's charge-weighted
+    mean time: removes where the trigger placed the shower in the readout window; what every pixel
+    net of config.yaml takes), ``absolute`` (as recorded: the ablation, and the default of an
+    entry without ``time``) or ``none`` (times set to 0: what the net achieves without timing)."""
     time = getattr(settings, "time", "absolute")
     if time not in TIME_INPUTS:
         raise ValueError(f"time: {time!r}; valid: {list(TIME_INPUTS)}")
