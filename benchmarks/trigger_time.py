@@ -79,8 +79,8 @@ def measure_files(data: Path) -> dict:
 def measure_ours(n_events: int, seed: int) -> dict:
     """Our simulator's two detectors (config.yaml), protons, through the same estimator."""
     from iactdl.features.showertime import shower_times
-    from iactdl.simulate.config import check_config
     from iactdl.simulate.detector import Detector, detect
+    from iactdl.simulate.settings import check_config
     from iactdl.simulate.showers import proton_showers
 
     cfg = check_config(yaml.safe_load((REPO / "config.yaml").read_text())["simulation"])

@@ -26,7 +26,6 @@ from iactdl.features.showertime import (
     weighted_median,
 )
 from iactdl.simulate import detector as detector_module
-from iactdl.simulate.config import check_config
 from iactdl.simulate.detector import (
     Detector,
     detect,
@@ -36,6 +35,7 @@ from iactdl.simulate.detector import (
     walk_shape,
 )
 from iactdl.simulate.run import simulate_chunks
+from iactdl.simulate.settings import check_config
 from iactdl.simulate.showers import proton_showers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -279,14 +279,14 @@ def test_default_configs_give_every_pixel_net_relative_time(path):
 
     import yaml
 
-    from iactdl.models.nets import NETS, net_settings
+    from iactdl.models.nets.registry import net_settings, settings_class
 
     config = yaml.safe_load((ROOT / path).read_text())
     pixel_nets = 0
     for name, entry in _net_entries(config):
         if not isinstance(entry, dict) or entry.get("kind") != "net":
             continue
-        fields = {f.name for f in dataclasses.fields(NETS[entry["net"]][1])}
+        fields = {f.name for f in dataclasses.fields(settings_class(entry["net"]))}
         if "time" not in fields:
             continue  # nets without a time input (feature MLP, pixel MLP)
         pixel_nets += 1
