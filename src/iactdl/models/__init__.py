@@ -22,20 +22,25 @@ from iactdl.models.baselines import (
     validate_baseline_entry,
 )
 from iactdl.models.derived import DERIVED_FEATURES, compute_derived, derived_inputs
+from iactdl.models.disp import DISP_FEATURES, DispModel, build_disp_model, cross_validate_disp
 from iactdl.models.entry import KINDS, OUTPUTS, TARGETS, TASKS, validate_model_entry
 from iactdl.models.registry import ESTIMATORS, check_hyperparameters, make_estimator
 
 __all__ = [
     "BaselineModel",
     "DERIVED_FEATURES",
+    "DISP_FEATURES",
+    "DispModel",
     "ESTIMATORS",
     "KINDS",
     "OUTPUTS",
     "TARGETS",
     "TASKS",
     "build_baseline",
+    "build_disp_model",
     "check_hyperparameters",
     "compute_derived",
+    "cross_validate_disp",
     "derived_inputs",
     "fit_baseline",
     "load_baseline",
