@@ -241,3 +241,33 @@ def test_read_disp_training_data_reads_what_the_model_needs(tmp_path):
     assert "camera_centre_long" not in got and "true_source_x" in got
     model = build_disp_model(DISP_FEATURES_CAMERA, n_estimators=5, max_depth=4).fit(got)
     assert model.predict(got)["disp_pred"].shape == (40,)
+
+
+# ---- the peer: aict-tools' own CLI (in its own environment; skipped where it is absent)
+
+
+@needs_fact_data
+def test_benchmark_reproduces_aict_tools_sample_folds_and_disp_targets(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import fact_disp as bench
+    finally:
+        sys.path.pop(0)
+    cli = bench.find_aict(None)
+    if cli is None:
+        pytest.skip(f"aict-tools' {bench.CLI} not found (../venv-aict/bin or PATH)")
+    from iactdl.io.fact import read_fact
+
+    cols = read_fact(
+        bench.DATA,
+        features=(*DISP_FEATURES, "cog_x", "cog_y"),
+        extra_columns=["theta_deg", "disp_prediction"],
+    )
+    # one_repeat raises unless aict-tools' CV rows carry our sample's energies and fold numbers,
+    # its true |disp| equals ours to 1 mm; the signs (our convention) must agree everywhere
+    results, _, check, n = bench.one_repeat(cols, cli, 1, 500, 1, tmp_path)
+    assert n == 500 and check["sign_disagreements"] == 0
+    assert check["max_abs_disp_diff_mm"] < 1e-6
+    assert {"aict_tools_example", "ours_aict_example", "cog_only"} <= set(results)
