@@ -44,7 +44,8 @@ Modules: :mod:`~.cleaning` (tail cuts), :mod:`~.hillas`, :mod:`~.leakage`, :mod:
 and charge statistics), :mod:`~.grid`, :mod:`~.pixelset`, :mod:`~.pipeline` (rule build_features),
 :mod:`~.split` (rule split_dataset), :mod:`~.observed_split` (rule split_observed),
 :mod:`~.columns`, :mod:`~.reference` (ctapipe 0.28 on our camera, toy images; for tests and
-benchmarks). Each documents its conventions against FACT-Tools and ctapipe 0.28.
+benchmarks), :mod:`~.disp` (the disp method's geometry). Each documents its conventions
+against FACT-Tools and ctapipe 0.28.
 """
 
 from iactdl.features.cleaning import CLEANING_DEFAULTS, tailcuts_clean, tailcuts_clean_pixels
@@ -60,6 +61,13 @@ from iactdl.features.concentration import (
     pixel_below,
 )
 from iactdl.features.derived import derived_features
+from iactdl.features.disp import (
+    DISP_GEOMETRY_COLUMNS,
+    camera_centre_long,
+    reconstruct_source_position,
+    signed_disp,
+    true_disp,
+)
 from iactdl.features.grid import grid_image
 from iactdl.features.hillas import HILLAS_COLUMNS, hillas, hillas_pixels
 from iactdl.features.islands import number_of_islands
@@ -92,12 +100,14 @@ __all__ = [
     "DATASETS_DEFAULTS",
     "DEFAULT_CONFIG",
     "DEFAULT_FEATURES",
+    "DISP_GEOMETRY_COLUMNS",
     "FEATURE_UNITS",
     "HILLAS_COLUMNS",
     "IMAGE_PRODUCTS",
     "ObservedSplitWriter",
     "ShowerPixels",
     "build_features",
+    "camera_centre_long",
     "charge_statistics",
     "check_feature_columns",
     "concentration",
@@ -112,7 +122,9 @@ __all__ = [
     "observed_split_assignment",
     "pixel_below",
     "pixel_set",
+    "reconstruct_source_position",
     "shower_pixels_from_mask",
+    "signed_disp",
     "split_assignment",
     "split_dataset",
     "split_observed",
@@ -120,4 +132,5 @@ __all__ = [
     "tailcuts_clean_pixels",
     "timing",
     "timing_pixels",
+    "true_disp",
 ]

@@ -1,4 +1,4 @@
-"""Metrics of separation and energy estimation, on plain arrays.
+"""Metrics of separation, energy estimation and direction reconstruction, on plain arrays.
 
 The lowest layer that scores predictions: model selection (:mod:`iactdl.models` cross-validation)
 and evaluation (:mod:`iactdl.evaluate`) both read them from here, so neither imports the other.
@@ -8,6 +8,10 @@ from iactdl._lazy import lazy_exports
 
 # Lazy (iactdl._lazy): importing one submodule must not import scikit-learn through this file.
 _LAZY = {
+    "ONE_SIGMA_QUANTILE": "iactdl.metrics.direction",
+    "angular_resolution": "iactdl.metrics.direction",
+    "containment": "iactdl.metrics.direction",
+    "theta": "iactdl.metrics.direction",
     "bias_resolution": "iactdl.metrics.energy",
     "binned_bias_resolution": "iactdl.metrics.energy",
     "migration_matrix": "iactdl.metrics.energy",
