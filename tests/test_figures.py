@@ -1,0 +1,195 @@
+"""The paper's figures as a reader sees them: no value hidden outside an axis, at most eight curves
+a panel, legends off the data, readable labels. Each test draws a figure from tiny inline inputs
+and inspects the matplotlib figure just before it is saved."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib.figure
+import numpy as np
+import pandas as pd
+import pytest
+
+from iactdl.io import write_events
+
+
+@pytest.fixture
+def saved(monkeypatch):
+    """The figures passed to savefig (the figure functions close them afterwards)."""
+    figures = []
+    save = matplotlib.figure.Figure.savefig
+
+    def spy(fig, *args, **kwargs):
+        if not figures or figures[-1] is not fig:
+            fig.draw_without_rendering()  # legends and ticks laid out, as in the file
+            figures.append(fig)
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
+    return figures
+
+
+def _inside(inner, outer) -> bool:
+    return inner.x0 >= outer.x0 - 1 and inner.x1 <= outer.x1 + 1 and (
+        inner.y0 >= outer.y0 - 1 and inner.y1 <= outer.y1 + 1
+    )
+
+
+def _overlaps(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+# ---- ROC ----
+
+
+def _roc_inputs(tmp_path, n_models=14, n=400):
+    from iactdl.evaluate.labels import FAMILIES
+
+    rng = np.random.default_rng(1)
+    predictions, families = {}, {}
+    for k in range(n_models):
+        y = rng.integers(0, 2, n).astype(np.int8)
+        g = np.clip(rng.normal(0.35 + (0.1 + 0.02 * k) * y, 0.2), 0, 1)
+        path = tmp_path / f"m{k}.h5"
+        write_events(path, {"event_id": np.arange(n), "is_gamma": y, "gammaness": g})
+        predictions[f"m{k}"] = path
+        families[f"m{k}"] = FAMILIES[k % 2] if k < 12 else "nets"  # 8 nets: two panels
+    return predictions, families
+
+
+def test_roc_at_most_eight_lines_a_panel_grouped_by_family_legend_outside(tmp_path, saved):
+    from iactdl.evaluate.figures import plot_roc_curves
+
+    predictions, families = _roc_inputs(tmp_path)
+    labels = {name: f"model {name}" for name in predictions}
+    plot_roc_curves(predictions, [tmp_path / "roc.png"], families, labels)
+    (fig,) = saved
+    axes = [ax for ax in fig.axes if ax.get_visible() and ax.lines]
+    assert len(axes) == 3  # baselines (6), nets (8 -> 7 + 1)
+    assert [ax.get_title() for ax in axes] == ["baselines", "nets (1 of 2)", "nets (2 of 2)"]
+    legends = [lg for sub in fig.subfigs for lg in sub.legends]
+    assert len(legends) == len(axes)
+    for ax in axes:
+        assert len(ax.lines) <= 8
+        colours = [line.get_color() for line in ax.lines]
+        assert len(set(colours)) == len(colours)  # no colour twice in a panel
+        for lg in legends:
+            assert not _overlaps(lg.get_window_extent(), ax.get_window_extent())
+    drawn = [t.get_text() for lg in legends for t in lg.get_texts()]
+    assert sum(text.startswith("model m") for text in drawn) == 14
+
+
+def test_observed_roc_scores_against_the_hidden_truth(tmp_path, saved):
+    from iactdl.evaluate.figures import plot_observed_roc
+
+    rng = np.random.default_rng(2)
+    n = 300
+    particle = np.where(rng.random(n) < 0.1, 1, 14)
+    write_events(tmp_path / "truth.h5", {"event_id": np.arange(n), "particle_id": particle,
+                                         "true_energy": np.ones(n)})  # fmt: skip
+    perfect = (particle == 1).astype(float)
+    order = rng.permutation(n)  # the predictions in another order: joined by event_id
+    write_events(tmp_path / "p.h5", {"event_id": order, "gammaness": perfect[order]})
+    plot_observed_roc({"net": tmp_path / "p.h5"}, tmp_path / "truth.h5", [tmp_path / "r.png"],
+                      {"net": "nets"}, {"net": "MLP"})  # fmt: skip
+    (fig,) = saved
+    text = [t.get_text() for sub in fig.subfigs for lg in sub.legends for t in lg.get_texts()]
+    assert text[0].startswith("MLP, AUC 1.000")
+    n_gamma = int((particle == 1).sum())
+    assert f"{n_gamma} gammas, {n - n_gamma} hadrons" in fig.get_suptitle()
+
+
+# ---- adaptation bars ----
+
+
+def _adaptation_table(oracle_auc=0.80):
+    rows = []
+    for net in ("mlp", "deepsets"):
+        for method, auc in (("source", 0.70), ("dann", 0.42), ("iwdann", 0.74),
+                            ("oracle", oracle_auc)):  # fmt: skip
+            rows.append({"model": f"{net}~{method}~s1", "net": net, "method": method, "seed": 1,
+                         "lambda_max": np.nan, "observed_auc": auc, "observed_auc_unc": 0.02,
+                         "simulated_auc": 0.9, "gamma_efficiency_observed": 0.5,
+                         "li_ma_significance": 3.0})  # fmt: skip
+    from iactdl.evaluate.adaptation import adaptation_table
+
+    return adaptation_table(pd.DataFrame(rows))
+
+
+def test_adaptation_bars_axis_holds_every_value_and_labels_are_readable(tmp_path, saved):
+    from iactdl.evaluate.adaptation_figures import plot_adaptation_bars
+
+    table = _adaptation_table()
+    plot_adaptation_bars(table, [tmp_path / "a.png"])
+    (fig,) = saved
+    ax = fig.axes[0]
+    lo, hi = ax.get_ylim()
+    err = table["observed_auc_unc"]
+    assert lo <= (table["observed_auc"] - err).min() and hi >= (table["observed_auc"] + err).max()
+    assert len(ax.patches) == len(table)  # every bar drawn, the one below 0.5 pointing down
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == ["Deep Sets", "MLP"]  # the table's order
+    legend = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+    assert legend == ["source-only", "DANN", "IW-DANN", "oracle (observed truth)"]
+    gap_labels = [t.get_text().strip() for t in ax.texts]
+    assert "+40%" in gap_labels and "-280%" in gap_labels  # (0.74-0.70)/0.10, (0.42-0.70)/0.10
+
+
+def test_oracle_below_source_only_leaves_no_gap_and_says_so(tmp_path, saved):
+    from iactdl.evaluate.adaptation_figures import plot_adaptation_bars
+
+    table = _adaptation_table(oracle_auc=0.65)
+    assert table["gap_closed"].isna().all()  # not a sign-flipped ratio
+    assert np.allclose(table["oracle_gap"], -0.05)
+    plot_adaptation_bars(table, [tmp_path / "a.png"])
+    (fig,) = saved
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert all("no gap to close" in t for t in ticks)
+    assert not fig.axes[0].texts  # no gap-closed numbers
+
+
+# ---- ON/OFF gammaness ----
+
+
+def test_onoff_excess_has_poisson_errors_and_log_axes_hold_every_bin(tmp_path, saved):
+    from iactdl.evaluate.adaptation_figures import onoff_histograms, plot_onoff_gammaness
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    region = rng.choice([0, 1, 2, 3, 9], n, p=[0.1, 0.1, 0.1, 0.1, 0.6])
+    gammaness = np.where((region == 0) & (rng.random(n) < 0.3), rng.uniform(0.7, 1, n),
+                         rng.beta(1, 4, n))  # fmt: skip
+    write_events(tmp_path / "p.h5", {"event_id": np.arange(n), "gammaness": gammaness,
+                                     "region": region}, attrs={"n_off_regions": 3})  # fmt: skip
+    bins = np.linspace(0, 1, 21)
+    h = onoff_histograms(gammaness, region, 3, bins)
+    assert h["alpha"] == pytest.approx(1 / 3)
+    assert np.allclose(h["excess_err"] ** 2, h["on"] + h["off"] / 9)
+    plot_onoff_gammaness({"mlp~iwdann~s1": tmp_path / "p.h5"}, [tmp_path / "o.png"])
+    (fig,) = saved
+    ax, ax_ex = [a for a in fig.axes if a.get_visible()][:2]
+    assert ax.get_yscale() == "log" and ax_ex.get_yscale() == "linear"
+    lo, hi = ax.get_ylim()
+    counts = np.concatenate([h["on"], h["alpha"] * h["off"]])
+    assert lo <= counts[counts > 0].min() and hi >= counts.max()
+    lo, hi = ax_ex.get_ylim()
+    low, high = h["excess"] - h["excess_err"], h["excess"] + h["excess_err"]
+    assert lo <= low.min() and hi >= high.max()
+    assert fig.subfigs[0]._suptitle.get_text() == "MLP, IW-DANN, seed 1"
+
+
+def test_readable_model_labels():
+    from iactdl.evaluate.labels import model_family, model_label, model_labels
+
+    assert model_label("mlp~iwdann~s1") == "MLP, IW-DANN, seed 1"
+    assert model_label("deepsets~dann@0.3~s2") == "Deep Sets, DANN (lambda_max 0.3), seed 2"
+    entry = {"kind": "baseline", "estimator": "hist_gradient_boosting",
+             "adapt": {"method": "importance"}}  # fmt: skip
+    assert model_label("hist_gbt_importance", entry) == "boosted trees, importance weighting"
+    assert model_family(entry) == "adapted"
+    assert model_family({"kind": "net", "labelnoise": {}}) == "ON/OFF"
+    twins = model_labels(["a", "b"], {"a": {"kind": "net", "net": "mlp"},
+                                      "b": {"kind": "net", "net": "mlp"}})  # fmt: skip
+    assert twins == {"a": "MLP (a)", "b": "MLP (b)"}
+    assert json.dumps(twins)  # plain strings, fit for rule params
