@@ -193,3 +193,87 @@ def test_readable_model_labels():
                                       "b": {"kind": "net", "net": "mlp"}})  # fmt: skip
     assert twins == {"a": "MLP (a)", "b": "MLP (b)"}
     assert json.dumps(twins)  # plain strings, fit for rule params
+
+
+# ---- shift diagnostics ----
+
+
+def test_pixel_positions_binned_one_bin_per_pixel_column_with_a_density_label(tmp_path, saved):
+    from iactdl.camera import fact_camera
+    from iactdl.evaluate.shift_figures import lattice_edges, plot_pixel_shift
+
+    x = fact_camera().x_deg
+    edges = lattice_edges(x, x.min(), x.max())
+    counts = np.histogram(np.round(x, 4), edges)[0]
+    columns = np.unique(np.round(x, 4))
+    # every bin holds exactly one column of pixel centres: no bin with two (the aliasing spikes)
+    assert len(edges) - 1 == len(columns) and np.all(counts >= 1)
+    assert np.all(np.histogram(columns, edges)[0] == 1)
+    rng = np.random.default_rng(4)
+    pixels = rng.integers(0, 1440, 5000)
+    source = {"x_deg": x[pixels], "charge": rng.lognormal(2, 1, 5000)}
+    target = {"x_deg": x[pixels[::-1]], "charge": rng.lognormal(2.1, 1, 5000)}
+    table = pd.DataFrame({"input": ["x_deg", "charge"], "ks": [0.01, 0.05],
+                          "domain_auc": [0.5, 0.52]})  # fmt: skip
+    plot_pixel_shift(table, source, target, 0.53, [tmp_path / "p.png"])
+    (fig,) = saved
+    drawn = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_ylabel() for ax in drawn] == ["density / deg$^{-1}$", "density / p.e.$^{-1}$"]
+    assert fig.get_figwidth() == pytest.approx(7.1)  # the paper's two-column width
+
+
+def test_label_shift_axis_spans_the_estimates_not_the_simulated_prior(tmp_path, saved):
+    from iactdl.evaluate.shift_figures import QUANTIFIERS, plot_label_shift
+
+    estimates = {"all": 0.03, "on": 0.2, "off": 0.0}
+    shift = {"source": {"gamma_fraction": 0.58}, "model": "hist_gbt"}
+    for subset, value in estimates.items():
+        shift[subset] = {"n_events": 100}
+        for k, key in enumerate(QUANTIFIERS):
+            shift[subset][key] = {"estimate": value + 0.01 * k, "std": 0.01}
+    plot_label_shift(shift, [tmp_path / "l.png"])
+    (fig,) = saved
+    lo, hi = fig.axes[0].get_ylim()
+    assert lo <= -0.01 and hi >= 0.2 + 0.03 + 0.01  # every estimate with its error bar
+    assert hi < 0.4  # not stretched to the simulation's 0.58: the estimates fill the axis
+    legend = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+    assert "simulated training set: 0.58 (above the axis)" in legend
+
+
+# ---- reliability ----
+
+
+def test_equal_mass_bins_fill_the_diagram_at_a_small_prior():
+    from iactdl.metrics import calibration_curve, expected_calibration_error
+
+    rng = np.random.default_rng(5)
+    p = rng.beta(0.5, 15, 4000)  # a calibrated P(gamma) with a mean near 3 %
+    y = (rng.random(4000) < p).astype(int)
+    uniform = calibration_curve(y, p, 10)
+    equal_mass = calibration_curve(y, p, 10, "quantile")
+    assert np.count_nonzero(uniform["count"] >= 20) <= 4  # the defect: a few filled bins
+    assert len(equal_mass["count"]) == 10 and np.all(equal_mass["count"] >= 390)
+    assert expected_calibration_error(y, p, 10, "quantile") < 0.02  # calibrated
+    with pytest.raises(ValueError, match="strategy"):
+        calibration_curve(y, p, 10, "kmeans")
+
+
+def test_reliability_figure_shows_every_equal_mass_bin(tmp_path, saved):
+    from iactdl.evaluate.comparison import plot_reliability
+    from iactdl.evaluate.onoff import calibration_summary
+
+    rng = np.random.default_rng(6)
+    p = rng.beta(0.5, 15, 2000)
+    y = (rng.random(2000) < p).astype(int)
+    cal = calibration_summary(y, p)
+    measurement = {"model": "mlp_onoff", "measurement": {"calibration_after": cal}}
+    plot_reliability(measurement, tmp_path / "r.pdf", tmp_path / "r.png")
+    (fig,) = saved
+    ax = fig.axes[0]
+    points = ax.lines[1].get_xydata()  # the errorbar's markers
+    assert len(points) == 10  # 10 bins of 200 events, all drawn
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    assert x0 <= points[:, 0].min() and x1 >= points[:, 0].max()
+    assert y0 <= points[:, 1].min() and y1 >= points[:, 1].max()
+    assert x1 < 0.5  # zoomed on the few % the predictions cover, not the [0, 1] square
