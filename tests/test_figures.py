@@ -277,3 +277,23 @@ def test_reliability_figure_shows_every_equal_mass_bin(tmp_path, saved):
     assert x0 <= points[:, 0].min() and x1 >= points[:, 0].max()
     assert y0 <= points[:, 1].min() and y1 >= points[:, 1].max()
     assert x1 < 0.5  # zoomed on the few % the predictions cover, not the [0, 1] square
+
+
+# ---- captions ----
+
+
+def test_captions_quote_no_results_of_one_run():
+    """Numbers of results come from the run (on the figure, or the caption's templates over
+    snakemake.config/params), never typed into a caption: the capacity caption once quoted the
+    default run's minimum, peak and widest error, wrong for any other config."""
+    import re
+    from pathlib import Path
+
+    from iactdl.config import load_config
+    from iactdl.evaluate.report import render_caption
+
+    root = Path(__file__).resolve().parents[1]
+    config = load_config(root / "config.yaml")
+    text = render_caption(root / "workflow/report/experiments_capacity.rst", config)
+    assert "default run" not in text
+    assert not re.search(r"\b0\.\d{3}\b", text), text  # no test error typed in
