@@ -17,6 +17,7 @@ __all__ = [
     "model_family",
     "model_label",
     "model_labels",
+    "model_families",
 ]
 
 NET_LABELS = {
@@ -104,3 +105,8 @@ def model_labels(names: Iterable[str], entries: Mapping[str, Mapping] | None = N
     for label in labels.values():
         seen[label] = seen.get(label, 0) + 1
     return {n: (f"{lab} ({n})" if seen[lab] > 1 else lab) for n, lab in labels.items()}
+
+
+def model_families(entries: Mapping[str, Mapping]) -> dict:
+    """Name -> :func:`model_family` of each config entry."""
+    return {name: model_family(entry) for name, entry in entries.items()}
