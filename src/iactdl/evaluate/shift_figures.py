@@ -94,8 +94,10 @@ def _compare(
     elif lo > 0 and hi / lo > 20:  # sizes, charges: physics plots them on log axes
         bins = np.geomspace(lo, hi, 41)
         ax.set_xscale("log")
-        # ticks at 1, 3, 10, 30, ... written plainly (labelled minor ticks overlapped)
-        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 3.0)))
+        # ticks at 1, 3, 10, 30, ... written plainly (labelled minor ticks overlapped); over
+        # more than two decades 1, 10, 100 (100 and 300 ran together in a narrow panel)
+        subs = (1.0, 3.0) if hi / lo <= 100 else (1.0,)
+        ax.xaxis.set_major_locator(LogLocator(subs=subs))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
     elif np.allclose(both, np.round(both)):  # counts: bins of whole numbers
@@ -131,15 +133,18 @@ def plot_feature_shift(
     ranked = table.iloc[::-1]
     ax.barh(ranked["input"], ranked["ks"], color="0.6")
     ax.barh(ranked["input"].iloc[-n_top:], ranked["ks"].iloc[-n_top:], color=style.colour(1))
-    ax.set_xlabel("KS statistic (sim. protons vs obs. OFF)")
+    ax.set_xlabel("KS statistic")
     ax.set_xlim(0, 1)
     ax.tick_params(axis="y", labelsize=6)
     ax.set_title(f"feature table: domain AUC {domain_auc:.3f}")
     for k, name in enumerate(table["input"].iloc[:n_top]):
         sub = fig.add_subplot(grid[k // ncols, 1 + k % ncols])
         _compare(sub, source[name], target[name], name, FEATURE_UNITS)
+        # side by side, long feature names ran into each other as x labels: the name goes into
+        # the title, the unit stays on the axis
+        sub.set_xlabel(FEATURE_UNITS.get(name) or "(no unit)")
         sub.set_ylabel("density")  # per unit of the x axis; beside each other, kept short
-        sub.set_title(f"#{k + 1}  KS {table['ks'].iloc[k]:.2f}")
+        sub.set_title(f"#{k + 1} {name}\nKS {table['ks'].iloc[k]:.2f}", fontsize=7)
         if k == 0:
             fig.legend(*sub.get_legend_handles_labels(), loc="outside upper center", ncols=2)
     save_figure(fig, outputs)
