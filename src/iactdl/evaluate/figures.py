@@ -43,6 +43,8 @@ def _empty(ax, text: str) -> None:
 
 ROC_CURVES_PER_PANEL = 7  # with the random-guess diagonal at most 8 lines a panel: all tell apart
 ROC_BOOTSTRAP = 200  # resamples of the AUC's uncertainty in the legend
+# the palette without its yellow, which thin curves on white do not show; black last
+ROC_COLOURS = tuple(c for c in style.PALETTE if c != "#F0E442")
 
 
 def _roc_groups(names: Sequence[str], families: Mapping[str, str]) -> list[tuple[str, list[str]]]:
@@ -96,7 +98,7 @@ def plot_roc_panels(
             curve = roc(y, score)
             auc, unc = roc_auc_bootstrap(y, score, ROC_BOOTSTRAP, seed=0)
             x = np.clip(curve["hadron_efficiency"], x_min, None)
-            ax.plot(x, curve["gamma_efficiency"], color=style.colour(k),
+            ax.plot(x, curve["gamma_efficiency"], color=ROC_COLOURS[k % len(ROC_COLOURS)],
                     ls=style.LINESTYLES[k % len(style.LINESTYLES)],
                     label=f"{labels.get(name, name)}, AUC {auc:.3f}$\\pm${unc:.3f}")  # fmt: skip
         grid = np.geomspace(x_min, 1, 100)
