@@ -297,3 +297,19 @@ def test_captions_quote_no_results_of_one_run():
     text = render_caption(root / "workflow/report/experiments_capacity.rst", config)
     assert "default run" not in text
     assert not re.search(r"\b0\.\d{3}\b", text), text  # no test error typed in
+
+
+def test_a_small_test_set_gets_fewer_equal_mass_bins_not_an_empty_diagram(tmp_path, saved):
+    from iactdl.evaluate.comparison import plot_reliability
+    from iactdl.evaluate.onoff import MIN_EVENTS_PER_BIN, calibration_summary
+
+    rng = np.random.default_rng(7)
+    p = rng.uniform(0.2, 0.6, 70)  # the tiny run: 70 events of observed_test
+    y = (rng.random(70) < 0.03).astype(int)
+    cal = calibration_summary(y, p, n_bins=10)
+    count = np.asarray(cal["reliability"]["count"])
+    assert len(count) == 70 // MIN_EVENTS_PER_BIN and count.min() >= MIN_EVENTS_PER_BIN
+    plot_reliability({"model": "m", "measurement": {"calibration_after": cal}},
+                     tmp_path / "r.pdf", tmp_path / "r.png")  # fmt: skip
+    (fig,) = saved
+    assert len(fig.axes[0].lines[1].get_xydata()) == 3  # every bin drawn

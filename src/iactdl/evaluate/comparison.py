@@ -203,6 +203,9 @@ def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os
     ax.set_xlim(0, top)
     ax.set_ylim(min(0.0, shown.min() if shown.size else 0.0) - 0.02 * top, top)
     n_bins = len(curves[-1][1]["reliability"]["count"]) if curves[-1][1] else 0
+    if not shown.size:  # say so rather than draw an empty square
+        ax.text(0.5, 0.5, f"no bin of >= {RELIABILITY_MIN_EVENTS} events", ha="center",
+                transform=ax.transAxes)  # fmt: skip
     ax.set_title(f"{model_label(str(measurement.get('model')))}: {n_bins} equal-mass bins "
                  f"(>= {RELIABILITY_MIN_EVENTS} events shown)")  # fmt: skip
     fig.legend(loc="outside upper center", ncols=1)
