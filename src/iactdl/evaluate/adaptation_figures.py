@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter, NullFormatter
 from sklearn.decomposition import PCA
 
 from iactdl.evaluate import style
@@ -173,11 +174,16 @@ def plot_onoff_gammaness(predictions: Mapping[str, str], outputs: Sequence[str])
         ax.set_yscale("log")
         positive = np.concatenate([h["on"], h["alpha"] * h["off"]])
         positive = positive[positive > 0]
-        if positive.size:  # every non-empty bin inside the axis
-            ax.set_ylim(positive.min() / 2, positive.max() * 2)
+        if positive.size:  # every non-empty bin inside the axis, and at least two decades
+            ax.set_ylim(min(positive.min() / 2, positive.max() / 50), positive.max() * 2)
+        # decades written plainly; no labelled minor ticks (they read "6 x 10^0")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_ylabel("events per bin")
         sub.suptitle(labels[name], fontsize=8)
-        ax_ex.errorbar(centre, h["excess"], yerr=h["excess_err"], xerr=0.5 * np.diff(bins),
+        filled = (h["on"] + h["off"]) > 0  # bins without events carry no excess to show
+        ax_ex.errorbar(centre[filled], h["excess"][filled], yerr=h["excess_err"][filled],
+                       xerr=0.5 * np.diff(bins)[filled],
                        fmt="o", ms=2.5, color="k", elinewidth=0.8, capsize=0,
                        label=r"excess ON $-\ \alpha$ OFF, $\pm\sqrt{N_\mathrm{on} + "
                              r"\alpha^2 N_\mathrm{off}}$")  # fmt: skip
