@@ -4,6 +4,16 @@
 # (Snakefile) build them (common.smk get_final_output).
 
 
+from iactdl.evaluate.labels import model_families, model_labels
+
+# the separation models' entries: their families and readable names in the ROC legends
+separation_entries = {m: config["models"][m] for m in models_of_task("separation")}
+
+# the ROC on observed_test, where the paper's claims are (scored against the hidden truth)
+if "observed" in available_samples() and config["source"] == "simulate":
+    PAPER_FIGURES.append("roc_observed")
+
+
 rule figure_roc:
     input:
         predictions=expand(
@@ -24,9 +34,39 @@ rule figure_roc:
     threads: 1
     params:
         models=models_of_task("separation"),
+        families=model_families(separation_entries),
+        labels=model_labels(separation_entries, separation_entries),
         src=src("figure_roc.py"),
     script:
         "../scripts/figure_roc.py"
+
+
+rule figure_roc_observed:
+    input:
+        predictions=expand(
+            results("predictions/{model}/observed_test.h5"), model=models_of_task("separation")
+        ),
+        truth=results("simulated/observed_truth.h5"),
+    output:
+        pdf=results("figures/roc_observed.pdf"),
+        png=report(
+            results("figures/roc_observed.png"),
+            caption="../report/roc_observed.rst",
+            category="baselines and nets",
+            subcategory="separation",
+        ),
+    log:
+        results("logs/figures/roc_observed.log"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        models=models_of_task("separation"),
+        families=model_families(separation_entries),
+        labels=model_labels(separation_entries, separation_entries),
+        src=src("figure_roc_observed.py"),
+    script:
+        "../scripts/figure_roc_observed.py"
 
 
 rule figure_gammaness:

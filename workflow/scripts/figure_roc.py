@@ -7,4 +7,6 @@ with rule_logging(snakemake.log[0], "figure_roc"):
     plot_roc_curves(
         dict(zip(snakemake.params.models, snakemake.input.predictions, strict=True)),
         [snakemake.output.pdf, snakemake.output.png],
+        families=snakemake.params.families,
+        labels=snakemake.params.labels,
     )

@@ -3,8 +3,10 @@ closes, on observed_test (the only observed events any model is scored on).
 
 Per net and method (seeds pooled): the observed AUC against the hidden truth (from ``evaluate``:
 the mean over seeds, the std over seeds, and the mean bootstrap uncertainty of one model), the
-simulated test AUC (what adaptation may cost), the fraction of the gap closed ``(AUC - AUC_source) /
-(AUC_oracle - AUC_source)`` (means over seeds; it exceeds 1 when a method beats a weak oracle), the
+simulated test AUC (what adaptation may cost), the gap ``oracle_gap = AUC_oracle - AUC_source``
+and the fraction of it closed ``(AUC - AUC_source) / (AUC_oracle - AUC_source)`` (means over
+seeds; it exceeds 1 when a method beats a weak oracle, and is empty where the oracle does not beat
+source-only: there is no gap to close, and the ratio's sign would flip), the
 gamma efficiency on observed_test at the cut chosen on the simulations (70% of simulated gammas by
 default), and the Li & Ma significance of the ON/OFF excess at that cut (chosen without observed
 truth). The oracle rows are a reference: trained on observed truth, never a method.
@@ -47,7 +49,7 @@ __all__ = [
 
 ADAPTATION_COLUMNS = (
     "net", "method", "n_seeds", "observed_auc", "observed_auc_std", "observed_auc_unc",
-    "simulated_auc", "simulated_auc_std", "gap_closed", "gamma_efficiency_observed",
+    "simulated_auc", "simulated_auc_std", "oracle_gap", "gap_closed", "gamma_efficiency_observed",
     "li_ma_significance", "reference",
 )  # fmt: skip
 METHOD_ORDER = ("source", "relative", "importance", "dann", "iwdann", "oracle")
@@ -141,11 +143,15 @@ def adaptation_table(rows: pd.DataFrame) -> pd.DataFrame:
         li_ma_significance=("li_ma_significance", "mean"),
     ).reset_index()
     by = t.set_index(["net", "method"])["observed_auc"]
-    gap = []
+    gap, oracle_gap = [], []
     for net, auc in zip(t["net"], t["observed_auc"], strict=True):
         src, ora = by.get((net, "source"), np.nan), by.get((net, "oracle"), np.nan)
-        gap.append((auc - src) / (ora - src) if np.isfinite(ora - src) and ora != src else np.nan)
+        # an oracle at or below source-only leaves no gap: the ratio would flip its sign (a
+        # method better than source-only would read as having widened the gap), so none
+        gap.append((auc - src) / (ora - src) if np.isfinite(ora - src) and ora > src else np.nan)
+        oracle_gap.append(ora - src)
     t["gap_closed"] = gap
+    t["oracle_gap"] = oracle_gap
     t["reference"] = np.where(t["method"] == "oracle", "oracle (observed truth)", "")
     order = {m: i for i, m in enumerate(METHOD_ORDER)}
     t = t.sort_values(["net", "method"], key=lambda c: c.map(order) if c.name == "method" else c)
@@ -194,7 +200,8 @@ def _tex(t: pd.DataFrame) -> str:
         row = [
             tex_escape(r.net), tex_escape(method), str(r.n_seeds),
             f"{r.observed_auc:.3f} $\\pm$ {std:.3f}", f"{r.simulated_auc:.3f}",
-            f"{r.gap_closed:.2f}", f"{r.gamma_efficiency_observed:.2f}",
+            f"{r.gap_closed:.2f}" if np.isfinite(r.gap_closed) or not r.oracle_gap <= 0
+            else "no gap", f"{r.gamma_efficiency_observed:.2f}",
             f"{r.li_ma_significance:.1f}",
         ]  # fmt: skip
         if grid:

@@ -8,23 +8,37 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter, NullFormatter
 from sklearn.decomposition import PCA
 
 from iactdl.evaluate import style
+from iactdl.evaluate.labels import method_label, model_labels, net_label
 from iactdl.evaluate.style import save_figure
 from iactdl.io import read_attrs, read_columns
 
-__all__ = ["plot_adaptation_bars", "plot_representation", "plot_onoff_gammaness"]
+__all__ = [
+    "plot_adaptation_bars",
+    "plot_representation",
+    "onoff_histograms",
+    "plot_onoff_gammaness",
+]
 
 COLOURS = {
-    "source": "0.45", "relative": "tab:purple", "importance": "tab:orange", "dann": "tab:blue",
-    "iwdann": "tab:green", "oracle": "tab:red",
+    "source": "0.45", "relative": style.PALETTE[5], "importance": style.PALETTE[4],
+    "dann": style.PALETTE[0], "iwdann": style.PALETTE[2], "oracle": style.PALETTE[1],
 }  # fmt: skip
+RANDOM_AUC = 0.5  # the bars' base: an AUC's length is its skill above random guessing
 
 
 def plot_adaptation_bars(table: pd.DataFrame, outputs: Sequence[str]) -> None:
     """Observed-test AUC per net (groups) and method (bars), error bars: std over seeds (or the
-    bootstrap uncertainty with one seed); the oracle is hatched (observed truth, reference)."""
+    bootstrap uncertainty with one seed); the oracle is hatched (observed truth, reference).
+
+    Bars start at AUC 0.5 (random guessing), so a model worse than random points down instead of
+    vanishing below the axis; the axis spans every value with its error bar. Above each adapted
+    model's bar the fraction of the gap to the oracle it closes; a net whose oracle does not beat
+    source-only has no gap to close, and says so under its name.
+    """
     nets = list(dict.fromkeys(table["net"]))
     methods = list(dict.fromkeys(table["method"]))
     # one column for one or two nets, two beyond (six bars per net); the legend sits above
@@ -32,20 +46,40 @@ def plot_adaptation_bars(table: pd.DataFrame, outputs: Sequence[str]) -> None:
         columns=1 if len(nets) <= 2 else 2, aspect=0.9 if len(nets) <= 2 else 0.45
     )
     width = 0.8 / max(len(methods), 1)
+    ends = [RANDOM_AUC]
     for j, method in enumerate(methods):
         t = table[table["method"] == method].set_index("net").reindex(nets)
+        auc = t["observed_auc"].to_numpy(float)
         err = t["observed_auc_std"].where(np.isfinite(t["observed_auc_std"]), t["observed_auc_unc"])
+        err = np.nan_to_num(err.to_numpy(float))
+        x = np.arange(len(nets)) + (j - (len(methods) - 1) / 2) * width
         ax.bar(
-            np.arange(len(nets)) + (j - (len(methods) - 1) / 2) * width, t["observed_auc"], width,
-            yerr=err, capsize=2, color=COLOURS.get(method, None),
-            hatch="//" if method == "oracle" else None,
-            label=method + (" (observed truth)" if method == "oracle" else ""),
+            x, auc - RANDOM_AUC, width, bottom=RANDOM_AUC, yerr=err, capsize=2,
+            color=COLOURS.get(method, None), edgecolor="white", linewidth=0.3,
+            hatch="//" if method == "oracle" else None, label=method_label(method),
         )  # fmt: skip
-    ax.set_xticks(np.arange(len(nets)), nets)
-    low = np.nanmin(table["observed_auc"]) if len(table) else 0.5
-    ax.set_ylim(max(0.5, low - 0.05), 1.0)
+        ends += [*(auc - err), *(auc + err)]
+        if method not in ("source", "oracle") and "gap_closed" in t:
+            for xi, a, e, g in zip(x, auc, err, t["gap_closed"], strict=True):
+                if np.isfinite(g) and np.isfinite(a):
+                    ax.text(xi, max(a, RANDOM_AUC) + e, f" {100 * g:+.0f}%", rotation=90,
+                            ha="center", va="bottom", fontsize=5.5)  # fmt: skip
+    ends = np.asarray(ends, dtype=float)
+    lo, hi = np.nanmin(ends), np.nanmax(ends)
+    pad = 0.08 * (hi - lo) if hi > lo else 0.05
+    ax.set_ylim(lo - pad, hi + 2.5 * pad)  # headroom for the gap-closed labels
+    ax.axhline(RANDOM_AUC, color="k", lw=0.6)
+    ticks = []
+    for net in nets:
+        gap = table.loc[table["net"] == net, "oracle_gap"] if "oracle_gap" in table else []
+        no_gap = len(gap) and np.isfinite(gap.iloc[0]) and gap.iloc[0] <= 0
+        ticks.append(net_label(net) + ("\n(oracle $\\leq$ source-only:\nno gap to close)"
+                                       if no_gap else ""))  # fmt: skip
+    ax.set_xticks(np.arange(len(nets)), ticks)
     ax.set_ylabel("ROC AUC on observed_test")
-    fig.legend(ncols=3, loc="outside upper center", fontsize=8)  # above the bars, never on them
+    # above the bars, never on them
+    title = "bars from AUC 0.5 (random); numbers: fraction of the source-to-oracle gap closed"
+    fig.legend(ncols=3, loc="outside upper center", title=title, title_fontsize=6.5)
     save_figure(fig, outputs)
 
 
@@ -75,12 +109,13 @@ def plot_representation(
     """Per model: the first two principal components of the encoder's representation of simulated
     (source) and observed (target) events, the PCA fitted on both together."""
     names = list(samples)
+    labels = model_labels(names)
     fig, axes = _pair_grid(len(names), aspect=0.8)
     for ax, name in zip(axes, names, strict=False):
         z_s, z_t = samples[name]
         pca = PCA(2, random_state=0).fit(np.vstack([z_s, z_t]))
         projected = [pca.transform(z) for z in (z_s, z_t)]
-        colours = ("tab:blue", "tab:orange")
+        colours = (style.colour(0), style.colour(1))
         for p, label, c in zip(projected, ("simulated", "observed"), colours, strict=True):
             ax.scatter(p[:, 0], p[:, 1], s=3, alpha=0.35, color=c, label=label, rasterized=True)
         # a few events far out set the autoscale and squeeze the bulk into a corner: show the
@@ -93,7 +128,7 @@ def plot_representation(
         outside = np.count_nonzero(np.any((both < lo - pad) | (both > hi + pad), axis=1))
         ax.text(0.02, 0.02, f"{outside} of {len(both)} outside", transform=ax.transAxes,
                 fontsize=7, va="bottom", bbox=dict(facecolor="white", alpha=0.8, lw=0))  # fmt: skip
-        ax.set_title(name)
+        ax.set_title(labels[name])
         ev = pca.explained_variance_ratio_
         ax.set_xlabel(f"PC 1 ({100 * ev[0]:.0f}% of variance)")
         ax.set_ylabel(f"PC 2 ({100 * ev[1]:.0f}%)")
@@ -102,28 +137,63 @@ def plot_representation(
     save_figure(fig, outputs)
 
 
+def onoff_histograms(gammaness, region, n_off_regions: int, bins) -> dict[str, np.ndarray]:
+    """ON and alpha x OFF counts per gammaness bin, the excess ON - alpha x OFF and its Poisson
+    uncertainty ``sqrt(N_on + alpha^2 N_off)`` (alpha = 1 / n_off_regions; regions are numbered
+    0 = ON, 1..n_off_regions = OFF, anything else is in neither)."""
+    gammaness, region = np.asarray(gammaness), np.asarray(region)
+    alpha = 1.0 / max(int(n_off_regions), 1)
+    on = np.histogram(gammaness[region == 0], bins)[0].astype(float)
+    off_sel = (region >= 1) & (region <= n_off_regions)
+    off = np.histogram(gammaness[off_sel], bins)[0].astype(float)
+    return {
+        "alpha": alpha, "on": on, "off": off, "excess": on - alpha * off,
+        "excess_err": np.sqrt(on + alpha**2 * off),
+    }  # fmt: skip
+
+
 def plot_onoff_gammaness(predictions: Mapping[str, str], outputs: Sequence[str]) -> None:
     """Per model: gammaness of observed_test's ON region against alpha x OFF (alpha = 1 /
-    n_off_regions, the file's attribute; OFF holds hadrons only), and their difference, the gamma
-    excess: a model that separates on the observation puts the excess at high gammaness. No truth
-    needed."""
+    n_off_regions, the file's attribute; OFF holds hadrons only), counts on a log axis, and below
+    it their difference, the gamma excess, with its Poisson uncertainty on a linear axis: a model
+    that separates on the observation puts the excess at high gammaness. No truth needed."""
     names = list(predictions)
-    fig, axes = _pair_grid(len(names), aspect=0.75)
-    bins = np.linspace(0, 1, 26)
-    for ax, name in zip(axes, names, strict=False):
+    fig, subfigs = style.subfigure_grid(len(names), aspect=0.5)
+    bins = np.linspace(0, 1, 21)
+    centre = 0.5 * (bins[1:] + bins[:-1])
+    labels = model_labels(names)
+    handles = None
+    for sub, name in zip(subfigs, names, strict=False):
+        ax, ax_ex = sub.subplots(2, 1, sharex=True, height_ratios=[1.6, 1])
         c = read_columns(predictions[name], ["gammaness", "region"])
         n_off_regions = int(read_attrs(predictions[name]).get("n_off_regions", c["region"].max()))
-        alpha = 1.0 / max(n_off_regions, 1)
-        on = np.histogram(c["gammaness"][c["region"] == 0], bins)[0]
-        off_sel = (c["region"] >= 1) & (c["region"] <= n_off_regions)
-        off = np.histogram(c["gammaness"][off_sel], bins)[0]
-        ax.stairs(on, bins, label="ON", lw=1.5)
-        ax.stairs(alpha * off, bins, label=f"alpha x OFF (alpha = {alpha:.2f})", lw=1.5)
-        ax.stairs(on - alpha * off, bins, label="excess", lw=1.5, color="k")
-        ax.set_yscale("symlog", linthresh=10)
-        ax.set_title(name)
-        ax.set_xlabel("gammaness")
+        h = onoff_histograms(c["gammaness"], c["region"], n_off_regions, bins)
+        ax.stairs(h["on"], bins, label="ON", lw=1.2, color=style.colour(0))
+        ax.stairs(h["alpha"] * h["off"], bins, lw=1.2, color=style.colour(1), ls="--",
+                  label=f"$\\alpha \\times$ OFF ($\\alpha$ = {h['alpha']:.2f})")  # fmt: skip
+        ax.set_yscale("log")
+        positive = np.concatenate([h["on"], h["alpha"] * h["off"]])
+        positive = positive[positive > 0]
+        if positive.size:  # every non-empty bin inside the axis, and at least two decades
+            ax.set_ylim(min(positive.min() / 2, positive.max() / 50), positive.max() * 2)
+        # decades written plainly; no labelled minor ticks (they read "6 x 10^0")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_ylabel("events per bin")
-    if names:
-        _legend_above(fig, axes[0], ncols=3)
+        sub.suptitle(labels[name], fontsize=8)
+        filled = (h["on"] + h["off"]) > 0  # bins without events carry no excess to show
+        ax_ex.errorbar(centre[filled], h["excess"][filled], yerr=h["excess_err"][filled],
+                       xerr=0.5 * np.diff(bins)[filled],
+                       fmt="o", ms=2.5, color="k", elinewidth=0.8, capsize=0,
+                       label=r"excess ON $-\ \alpha$ OFF, $\pm\sqrt{N_\mathrm{on} + "
+                             r"\alpha^2 N_\mathrm{off}}$")  # fmt: skip
+        ax_ex.axhline(0, color="0.5", lw=0.6)
+        ax_ex.set_ylabel("excess / bin")
+        ax_ex.set_xlabel("gammaness")
+        ax_ex.set_xlim(0, 1)
+        if handles is None:
+            handles = [*zip(*ax.get_legend_handles_labels(), strict=True),
+                       *zip(*ax_ex.get_legend_handles_labels(), strict=True)]  # fmt: skip
+    if handles:
+        fig.legend(*zip(*handles, strict=True), loc="outside upper center", ncols=3)
     save_figure(fig, outputs)

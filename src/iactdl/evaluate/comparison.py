@@ -162,20 +162,22 @@ RELIABILITY_MIN_EVENTS = 20  # fewest events of a bin drawn in the reliability d
 
 
 def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os.PathLike) -> None:
-    """Reliability diagram of one ON/OFF model before and after correction, and of its oracle."""
-    import matplotlib.pyplot as plt
+    """Reliability diagram of one ON/OFF model before and after correction, and of its oracle, on
+    the equal-mass bins of the measurement (each bin about the same number of events), with each
+    curve's ECE on those bins."""
+    from iactdl.evaluate import style  # sets the Agg backend first
+    from iactdl.evaluate.labels import model_label
 
-    from iactdl.evaluate.style import save_figure  # sets the Agg backend first
-
-    fig, ax = plt.subplots(figsize=(4.6, 4.2))
-    ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--", label="perfect")
+    fig, ax = style.subplots(columns=1, aspect=0.9)
+    ax.plot([0, 1], [0, 1], color="0.5", lw=0.8, ls=":", label="perfect calibration")
     curves = [
         ("before correction: P(ON)", measurement["measurement"].get("calibration_before")),
         ("after correction", measurement["measurement"]["calibration_after"]),
     ]
     if "oracle" in measurement:
         curves.append(("oracle (truth-trained)", measurement["oracle"]["calibration_after"]))
-    for label, cal in curves:
+    shown = []
+    for k, (label, cal) in enumerate(curves):
         if cal is None:
             continue
         rel = cal["reliability"]
@@ -186,18 +188,28 @@ def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os
         # rest drawn with their binomial uncertainty
         keep = np.isfinite(pred) & np.isfinite(frac) & (count >= RELIABILITY_MIN_EVENTS)
         err = np.sqrt(frac[keep] * (1 - frac[keep]) / count[keep])
-        ax.errorbar(pred[keep], frac[keep], yerr=err, marker="o", ms=3, capsize=2,
-                    label=f"{label}, ECE {cal['ece']:.3f}")  # fmt: skip
-    ax.text(0.98, 0.02, f"bins with >= {RELIABILITY_MIN_EVENTS} events", ha="right",
-            va="bottom", fontsize="x-small", transform=ax.transAxes)  # fmt: skip
+        ece = cal.get("ece_equal_mass", cal["ece"])
+        ax.errorbar(pred[keep], frac[keep], yerr=err, marker=style.MARKERS[k], ms=3, capsize=2,
+                    color=style.colour(k), ls=style.LINESTYLES[k],
+                    label=f"{label}, ECE {ece:.3f}")  # fmt: skip
+        shown += [*(frac[keep] - err), *(frac[keep] + err), *pred[keep]]
     ax.set_xlabel("predicted P(gamma)")
     ax.set_ylabel("gamma fraction (observed_test truth)")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.legend(fontsize="x-small", loc="upper left")
-    ax.set_title(str(measurement.get("model")), fontsize="small")
-    fig.tight_layout()
-    save_figure(fig, (pdf, png), dpi=150)
+    # the range the predictions and fractions cover: at a few % gammas they all sit near 0, and
+    # a [0, 1] square would squeeze them into its corner; a bin without gammas stays on the axis
+    shown = np.asarray(shown, dtype=float)
+    shown = shown[np.isfinite(shown)]
+    top = min(1.0, 1.08 * shown.max()) if shown.size and shown.max() > 0 else 1.0
+    ax.set_xlim(0, top)
+    ax.set_ylim(min(0.0, shown.min() if shown.size else 0.0) - 0.02 * top, top)
+    n_bins = len(curves[-1][1]["reliability"]["count"]) if curves[-1][1] else 0
+    if not shown.size:  # say so rather than draw an empty square
+        ax.text(0.5, 0.5, f"no bin of >= {RELIABILITY_MIN_EVENTS} events", ha="center",
+                transform=ax.transAxes)  # fmt: skip
+    ax.set_title(f"{model_label(str(measurement.get('model')))}: {n_bins} equal-mass bins "
+                 f"(>= {RELIABILITY_MIN_EVENTS} events shown)")  # fmt: skip
+    fig.legend(loc="outside upper center", ncols=1)
+    style.save_figure(fig, (pdf, png))
 
 
 def build_comparison(

@@ -17,13 +17,17 @@ from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
 
 from iactdl.evaluate import style  # sets the Agg backend (files only) before any figure
+from iactdl.evaluate.labels import FAMILIES
 from iactdl.evaluate.style import save_figure
-from iactdl.io import read_columns
-from iactdl.metrics import roc, roc_auc
+from iactdl.io import read_columns, read_observed_truth
+from iactdl.metrics import roc, roc_auc_bootstrap
 
 __all__ = [
     "save_figure",
+    "ROC_CURVES_PER_PANEL",
+    "plot_roc_panels",
     "plot_roc_curves",
+    "plot_observed_roc",
     "plot_gammaness",
     "plot_energy_resolution",
     "plot_migration",
@@ -36,32 +40,117 @@ def _empty(ax, text: str) -> None:
     ax.set_axis_off()
 
 
-def plot_roc_curves(predictions: Mapping[str, str], outputs: Sequence[str]) -> None:
-    """ROC curves of the separation models on the simulated test set (AUC in the legend).
+ROC_CURVES_PER_PANEL = 7  # with the random-guess diagonal at most 8 lines a panel: all tell apart
+ROC_BOOTSTRAP = 200  # resamples of the AUC's uncertainty in the legend
+# the palette without its yellow, which thin curves on white do not show; black last
+ROC_COLOURS = tuple(c for c in style.PALETTE if c != "#F0E442")
 
-    Hadron efficiency on a log axis: the region of strong background suppression matters.
+
+def _roc_groups(names: Sequence[str], families: Mapping[str, str]) -> list[tuple[str, list[str]]]:
+    """(panel title, models) per panel: by family in the order of ``labels.FAMILIES`` (unknown
+    families after), a family of more than ``ROC_CURVES_PER_PANEL`` models over several panels."""
+    by_family: dict[str, list[str]] = {}
+    for name in names:
+        by_family.setdefault(families.get(name, "models"), []).append(name)
+    order = [f for f in FAMILIES if f in by_family] + [f for f in by_family if f not in FAMILIES]
+    groups = []
+    for family in order:
+        members = by_family[family]
+        chunks = [members[i : i + ROC_CURVES_PER_PANEL]
+                  for i in range(0, len(members), ROC_CURVES_PER_PANEL)]  # fmt: skip
+        for k, chunk in enumerate(chunks):
+            groups.append((family + (f" ({k + 1} of {len(chunks)})" if len(chunks) > 1 else ""),
+                           chunk))  # fmt: skip
+    return groups
+
+
+def plot_roc_panels(
+    curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    outputs: Sequence[str],
+    families: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    title: str = "",
+) -> None:
+    """ROC curves, one panel per family of models (baselines, nets, adapted, ON/OFF; at most
+    ``ROC_CURVES_PER_PANEL`` curves a panel, each its own colour and line style), the legend
+    with each ROC AUC +- its bootstrap std below its panel, never over the curves.
+
+    ``curves``: model -> (is_gamma, gammaness). Hadron efficiency on a log axis (the region of
+    strong background suppression matters), from half the smallest non-zero efficiency a sample
+    can show (1 / hadrons) to 1: the cut that keeps no hadron is drawn on the left edge.
     """
-    fig, ax = style.subplots(columns=1, aspect=0.85)
-    for name, path in sorted(predictions.items()):
-        c = read_columns(path, ["is_gamma", "gammaness"])
-        curve = roc(c["is_gamma"], c["gammaness"])
-        auc = roc_auc(c["is_gamma"], c["gammaness"])
-        x = np.clip(curve["hadron_efficiency"], 1e-4, None)
-        ax.plot(x, curve["gamma_efficiency"], label=f"{name} (AUC {auc:.3f})")
-    if predictions:
-        grid = np.logspace(-4, 0, 200)
-        ax.plot(grid, grid, ls=":", color="gray", label="random guess")
+    families = families or {}
+    labels = labels or {}
+    groups = _roc_groups(sorted(curves), families)
+    if not groups:
+        fig, ax = style.subplots(columns=1, aspect=0.4)
+        _empty(ax, "no separation models")
+        save_figure(fig, outputs)
+        return
+    fig, subfigs = style.subfigure_grid(len(groups), aspect=0.62)
+    n_hadrons = [np.count_nonzero(np.asarray(y) == 0) for y, _ in curves.values()]
+    x_min = 0.5 / max(max(n_hadrons), 1)
+    for sub, (group, names) in zip(subfigs, groups, strict=False):
+        ax = sub.subplots()
+        for k, name in enumerate(names):
+            y, score = curves[name]
+            curve = roc(y, score)
+            auc, unc = roc_auc_bootstrap(y, score, ROC_BOOTSTRAP, seed=0)
+            x = np.clip(curve["hadron_efficiency"], x_min, None)
+            ax.plot(x, curve["gamma_efficiency"], color=ROC_COLOURS[k % len(ROC_COLOURS)],
+                    ls=style.LINESTYLES[k % len(style.LINESTYLES)],
+                    label=f"{labels.get(name, name)}, AUC {auc:.3f}$\\pm${unc:.3f}")  # fmt: skip
+        grid = np.geomspace(x_min, 1, 100)
+        ax.plot(grid, grid, ls=":", color="0.5", lw=0.8, label="random guess")
         ax.set_xscale("log")
-        ax.set_xlim(1e-3, 1)
-        ax.set_ylim(0, 1.01)
+        ax.set_xlim(x_min, 1)
+        ax.set_ylim(0, 1.02)
         ax.set_xlabel("hadron efficiency (false-positive rate)")
         ax.set_ylabel("gamma efficiency (true-positive rate)")
-        ax.set_title("ROC curves, simulated test set")
-        ax.legend(loc="upper left")
+        ax.set_title(group)
         ax.grid(alpha=0.3, which="both")
-    else:
-        _empty(ax, "no separation models")
+        sub.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=1,
+                   fontsize=6.5, handlelength=2.5)  # fmt: skip
+    if title:
+        fig.suptitle(title)
     save_figure(fig, outputs)
+
+
+def plot_roc_curves(
+    predictions: Mapping[str, str],
+    outputs: Sequence[str],
+    families: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> None:
+    """ROC curves of the separation models on the simulated test set, a panel per family
+    (:func:`plot_roc_panels`)."""
+    curves = {}
+    for name, path in predictions.items():
+        c = read_columns(path, ["is_gamma", "gammaness"])
+        curves[name] = (c["is_gamma"], c["gammaness"])
+    plot_roc_panels(curves, outputs, families, labels, "ROC curves, simulated test set")
+
+
+def plot_observed_roc(
+    predictions: Mapping[str, str],
+    truth: str,
+    outputs: Sequence[str],
+    families: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> None:
+    """ROC curves on observed_test, where the paper's claims are: each model's gammaness against
+    the hidden truth (the simulated observation's ``observed_truth.h5``, joined by ``event_id``;
+    evaluation, never training), a panel per family (:func:`plot_roc_panels`)."""
+    curves = {}
+    n = (0, 0)
+    for name, path in predictions.items():
+        events = read_columns(path, ["event_id", "gammaness"])
+        true = read_observed_truth(truth, events["event_id"], events_path=path)
+        y = true["is_gamma"].astype(np.int8)
+        curves[name] = (y, np.asarray(events["gammaness"]))
+        n = (int(y.sum()), int(len(y) - y.sum()))
+    title = f"ROC curves, observed_test ({n[0]} gammas, {n[1]} hadrons; hidden truth)"
+    plot_roc_panels(curves, outputs, families, labels, title)
 
 
 def plot_gammaness(predictions: Mapping[str, str], outputs: Sequence[str]) -> None:

@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from iactdl.evaluate.performance_figures import save_figure  # noqa: I001  (selects the Agg backend first)
+from iactdl.camera import fact_camera
+from iactdl.evaluate import style  # selects the Agg backend before pyplot draws
+from iactdl.evaluate.performance_figures import save_figure
 from iactdl.features.columns import FEATURE_UNITS
 
 __all__ = ["plot_shift_diagnostics", "plot_feature_shift", "plot_pixel_shift", "plot_label_shift"]
@@ -43,8 +45,42 @@ def _label(name: str, units: Mapping[str, str]) -> str:
     return f"{name} / {unit}" if unit else name
 
 
-def _compare(ax, s: np.ndarray, t: np.ndarray, name: str, units: Mapping[str, str]) -> None:
-    """Normalised histograms of one input in both samples; log x for positive heavy tails."""
+def _density_label(name: str, units: Mapping[str, str]) -> str:
+    """The y label of a normalised histogram: a density per unit of the x axis."""
+    unit = units.get(name, "")
+    return f"density / {unit}$^{{-1}}$" if unit else "density"
+
+
+def lattice_edges(centres: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Bin edges halfway between neighbouring lattice positions (pixel centres), covering
+    ``[lo, hi]``: one bin per pixel column or row. Equal-width bins that ignore the pixel pitch
+    hold two lattice positions in some bins and one in others, and draw that as spikes."""
+    c = np.unique(np.round(np.asarray(centres, dtype=np.float64), 4))
+    if c.size < 2:
+        return np.array([lo - 0.5, hi + 0.5])
+    mid = 0.5 * (c[1:] + c[:-1])
+    edges = np.concatenate([[c[0] - (mid[0] - c[0])], mid, [c[-1] + (c[-1] - mid[-1])]])
+    first = max(np.searchsorted(edges, lo, side="right") - 1, 0)
+    last = min(np.searchsorted(edges, hi, side="left"), edges.size - 1)
+    return edges[first : last + 1] if last > first else edges
+
+
+def _pixel_lattice() -> dict[str, np.ndarray]:
+    """The pixel-centre positions of the camera per position channel (deg)."""
+    geometry = fact_camera()
+    return {"x_deg": geometry.x_deg, "y_deg": geometry.y_deg}
+
+
+def _compare(
+    ax,
+    s: np.ndarray,
+    t: np.ndarray,
+    name: str,
+    units: Mapping[str, str],
+    lattice: np.ndarray | None = None,
+) -> None:
+    """Normalised histograms of one input in both samples; log x for positive heavy tails; a
+    channel on the pixel lattice (``lattice``: the pixel centres) binned one bin per position."""
     s = np.asarray(s, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
     s, t = s[np.isfinite(s)], t[np.isfinite(t)]
@@ -53,11 +89,15 @@ def _compare(ax, s: np.ndarray, t: np.ndarray, name: str, units: Mapping[str, st
         ax.text(0.5, 0.5, "no finite values", ha="center", va="center", transform=ax.transAxes)
         return
     lo, hi = np.quantile(both, [0.005, 0.995])
-    if lo > 0 and hi / lo > 20:  # sizes, charges: physics plots them on log axes
+    if lattice is not None:
+        bins = lattice_edges(lattice, lo, hi)
+    elif lo > 0 and hi / lo > 20:  # sizes, charges: physics plots them on log axes
         bins = np.geomspace(lo, hi, 41)
         ax.set_xscale("log")
-        # ticks at 1, 3, 10, 30, ... written plainly (labelled minor ticks overlapped)
-        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 3.0)))
+        # ticks at 1, 3, 10, 30, ... written plainly (labelled minor ticks overlapped); over
+        # more than two decades 1, 10, 100 (100 and 300 ran together in a narrow panel)
+        subs = (1.0, 3.0) if hi / lo <= 100 else (1.0,)
+        ax.xaxis.set_major_locator(LogLocator(subs=subs))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
     elif np.allclose(both, np.round(both)):  # counts: bins of whole numbers
@@ -65,10 +105,12 @@ def _compare(ax, s: np.ndarray, t: np.ndarray, name: str, units: Mapping[str, st
         bins = np.arange(np.floor(lo) - 0.5, np.ceil(hi) + step, step)
     else:
         bins = np.linspace(lo, hi if hi > lo else lo + 1.0, 41)
-    ax.hist(s, bins=bins, density=True, histtype="step", lw=1.5, label=SOURCE_LABEL)
-    ax.hist(t, bins=bins, density=True, histtype="step", lw=1.5, label=TARGET_LABEL)
-    ax.set_xlabel(_label(name, units), fontsize=9)  # long feature names side by side
-    ax.set_yticks([])
+    ax.hist(s, bins=bins, density=True, histtype="step", lw=1.2, label=SOURCE_LABEL,
+            color=style.colour(0))  # fmt: skip
+    ax.hist(t, bins=bins, density=True, histtype="step", lw=1.2, label=TARGET_LABEL,
+            color=style.colour(1), ls="--")  # fmt: skip
+    ax.set_xlabel(_label(name, units))
+    ax.set_ylabel(_density_label(name, units))
 
 
 def plot_feature_shift(
@@ -83,23 +125,28 @@ def plot_feature_shift(
     n_top = max(1, min(n_top, len(table), len(source)))
     ncols = 3
     nrows = int(np.ceil(n_top / ncols))
-    fig = plt.figure(figsize=(13, max(4.0, 0.22 * len(table) + 1.0, 2.6 * nrows)))
-    grid = fig.add_gridspec(nrows, ncols + 2, width_ratios=[1.3, 0.35] + [1] * ncols)
+    style.apply()
+    height = max(2.6, 0.12 * len(table) + 0.8, 1.7 * nrows)
+    fig = plt.figure(figsize=(style.TWO_COLUMN, height), layout="constrained")
+    grid = fig.add_gridspec(nrows, ncols + 1, width_ratios=[1.2] + [1] * ncols)
     ax = fig.add_subplot(grid[:, 0])
     ranked = table.iloc[::-1]
-    ax.barh(ranked["input"], ranked["ks"], color="tab:gray")
-    ax.barh(ranked["input"].iloc[-n_top:], ranked["ks"].iloc[-n_top:], color="tab:red")
-    ax.set_xlabel("KS statistic (simulated protons vs observed OFF)")
+    ax.barh(ranked["input"], ranked["ks"], color="0.6")
+    ax.barh(ranked["input"].iloc[-n_top:], ranked["ks"].iloc[-n_top:], color=style.colour(1))
+    ax.set_xlabel("KS statistic")
     ax.set_xlim(0, 1)
-    ax.tick_params(axis="y", labelsize=8)
-    ax.set_title(f"feature table: domain AUC {domain_auc:.3f}", fontsize=11)
+    ax.tick_params(axis="y", labelsize=6)
+    ax.set_title(f"feature table: domain AUC {domain_auc:.3f}")
     for k, name in enumerate(table["input"].iloc[:n_top]):
-        sub = fig.add_subplot(grid[k // ncols, 2 + k % ncols])
+        sub = fig.add_subplot(grid[k // ncols, 1 + k % ncols])
         _compare(sub, source[name], target[name], name, FEATURE_UNITS)
-        sub.set_title(f"#{k + 1}  KS {table['ks'].iloc[k]:.2f}", fontsize=10)
+        # side by side, long feature names ran into each other as x labels: the name goes into
+        # the title, the unit stays on the axis
+        sub.set_xlabel(FEATURE_UNITS.get(name) or "(no unit)")
+        sub.set_ylabel("density")  # per unit of the x axis; beside each other, kept short
+        sub.set_title(f"#{k + 1} {name}\nKS {table['ks'].iloc[k]:.2f}", fontsize=7)
         if k == 0:
-            sub.legend(loc="best", fontsize=8)
-    fig.tight_layout()
+            fig.legend(*sub.get_legend_handles_labels(), loc="outside upper center", ncols=2)
     save_figure(fig, outputs)
 
 
@@ -112,7 +159,7 @@ def plot_pixel_shift(
 ) -> None:
     """Every pixel-level channel in both samples, titled with its KS statistic and domain AUC."""
     if table is None or source is None or target is None:
-        fig, ax = plt.subplots(figsize=(6, 3))
+        fig, ax = style.subplots(columns=1, aspect=0.4)
         ax.text(
             0.5,
             0.5,
@@ -127,21 +174,20 @@ def plot_pixel_shift(
     names = list(table["input"])
     ncols = 3
     nrows = int(np.ceil(len(names) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(12, 3.2 * nrows), squeeze=False)
+    fig, axes = style.subplots(nrows, ncols, columns=2, aspect=0.3, squeeze=False)
+    lattice = _pixel_lattice()
     for ax, (_, row) in zip(axes.ravel(), table.iterrows(), strict=False):
         name = row["input"]
-        _compare(ax, source[name], target[name], name, PIXEL_UNITS)
+        _compare(ax, source[name], target[name], name, PIXEL_UNITS, lattice.get(name))
         auc = row.get("domain_auc", np.nan)
-        ax.set_title(f"{name}: KS {row['ks']:.2f}, domain AUC {auc:.3f}", fontsize=10)
+        ax.set_title(f"{name}: KS {row['ks']:.2f}, domain AUC {auc:.3f}")
     for ax in axes.ravel()[len(names) :]:
         ax.set_axis_off()
-    axes.ravel()[0].legend(loc="best", fontsize=8)
-    fig.suptitle(
-        f"pixel-set channels (shower pixels pooled; n_pixels per event): all channels' domain "
-        f"AUC {domain_auc:.3f}",
-        fontsize=11,
-    )
-    fig.tight_layout()
+    handles, labels = axes.ravel()[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=2,
+               title=f"pixel-set channels (shower pixels pooled; n_pixels per event; positions "
+                     f"one bin per pixel column or row): all channels' domain AUC "
+                     f"{domain_auc:.3f}")  # fmt: skip
     save_figure(fig, outputs)
 
 
@@ -154,34 +200,42 @@ QUANTIFIERS = {
 
 
 def plot_label_shift(label_shift: Mapping, outputs: Sequence[str]) -> None:
-    """The gamma fraction of the observed events (all, ON, OFF) by every estimator, +- 1 std."""
+    """The gamma fraction of the observed events (all, ON, OFF) by every estimator, +- 1 std.
+
+    The axis spans the estimates with their errors and 0: the simulated training set's fraction
+    (58 % gammas against a few % in the observation) would squeeze them into its bottom quarter,
+    so it is a line when it falls inside and a note in the legend when it does not.
+    """
     subsets = ["all", "on", "off"]
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = style.subplots(columns=1, aspect=0.8)
     width = 0.7 / len(QUANTIFIERS)
+    ends = [0.0]
     for k, (key, label) in enumerate(QUANTIFIERS.items()):
         x = np.arange(len(subsets)) + (k - (len(QUANTIFIERS) - 1) / 2) * width
-        est = [(label_shift[s].get(key) or {}).get("estimate", np.nan) for s in subsets]
-        err = [(label_shift[s].get(key) or {}).get("std", 0.0) for s in subsets]
-        ax.errorbar(x, est, yerr=err, fmt="o", capsize=3, label=label)
-    src = label_shift["source"]
-    ax.axhline(
-        src["gamma_fraction"],
-        color="k",
-        ls=":",
-        lw=1,
-        label=f"simulated training set ({src['gamma_fraction']:.2f})",
-    )
+        est = np.array([(label_shift[s].get(key) or {}).get("estimate", np.nan) for s in subsets],
+                       dtype=float)  # fmt: skip
+        err = np.array([(label_shift[s].get(key) or {}).get("std", 0.0) or 0.0 for s in subsets],
+                       dtype=float)  # fmt: skip
+        ax.errorbar(x, est, yerr=err, fmt=style.MARKERS[k], capsize=2, color=style.colour(k),
+                    label=label)  # fmt: skip
+        ends += [*(est - err), *(est + err)]
+    ends = np.asarray(ends, dtype=float)
+    lo, hi = np.nanmin(ends), np.nanmax(ends)
+    pad = 0.08 * (hi - lo) if hi > lo else 0.01
+    ax.set_ylim(lo - pad, hi + pad)
+    ax.axhline(0, color=style.colour(7), lw=0.6)
+    src = label_shift["source"]["gamma_fraction"]
+    text = f"simulated training set: {src:.2f}"
+    if lo - pad <= src <= hi + pad:
+        ax.axhline(src, color=style.colour(7), ls=":", lw=1, label=text)
+    else:  # off the axis: named, not drawn
+        ax.plot([], [], " ", label=text + " (above the axis)")
     ax.set_xticks(np.arange(len(subsets)))
     ax.set_xticklabels([f"{s}\n({label_shift[s]['n_events']} events)" for s in subsets])
     ax.set_ylabel("estimated gamma fraction")
-    ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
-    ax.set_title(
-        f"label shift of observed_train (quantifier: {label_shift.get('model', '?')}; "
-        "OFF is hadrons only)",
-        fontsize=10,
-    )
-    ax.legend(fontsize=8, loc="upper right")
-    fig.tight_layout()
+    ax.set_title(f"label shift of observed_train (quantifier: {label_shift.get('model', '?')};"
+                 " OFF is hadrons only)")  # fmt: skip
+    fig.legend(loc="outside upper center", ncols=2)
     save_figure(fig, outputs)
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "apply",
     "figsize",
     "subplots",
+    "subfigure_grid",
     "colour",
     "band",
     "save_figure",
@@ -108,6 +109,27 @@ def subplots(
     apply()
     kwargs.setdefault("layout", "constrained")
     return plt.subplots(nrows, ncols, figsize=figsize(columns, aspect, nrows), **kwargs)
+
+
+def subfigure_grid(n: int, aspect: float = 0.6, one_column_aspect: float = 0.95):
+    """A figure of ``n`` sub-figures, two a row at two columns' width (one sub-figure: one column
+    wide, ``one_column_aspect``), each row ``aspect`` x the width high; the unused one hidden.
+
+    A sub-figure holds its own axes and its own legend (``sub.legend(loc="outside ...")``), which
+    constrained layout keeps beside its panel instead of on the curves. Returns (figure, the
+    ``n`` sub-figures as a flat array).
+    """
+    apply()
+    n = max(int(n), 1)
+    ncols = min(n, 2)
+    nrows = -(-n // ncols)
+    width, _ = figsize(ncols)
+    height = width * (one_column_aspect if ncols == 1 else aspect) * nrows
+    fig = plt.figure(figsize=(width, height), layout="constrained")
+    subfigs = np.atleast_1d(fig.subfigures(nrows, ncols, squeeze=False)).ravel()
+    for sub in subfigs[n:]:
+        sub.set_visible(False)
+    return fig, subfigs[:n]
 
 
 def colour(i: int) -> str:

@@ -106,6 +106,8 @@ def plot_capacity(
     fig, axes = style.subplots(1, 3, columns=2, aspect=0.3)
     ax_e, ax_a, ax_t = axes
     facts: dict = {"n_train": n_train, "label_noise": noise, "epochs": epochs, "depths": {}}
+    depths = sorted(set(final["depth"]))
+    numbers: list[str] = []  # the run's U minimum, peak and widest net, written under panel (a)
     for k, (depth, df) in enumerate(final.groupby("depth")):
         ls = style.LINESTYLES[k]
         tr = _mean_std(df, "n_params", "train_error_noisy")
@@ -142,10 +144,22 @@ def plot_capacity(
         if np.isfinite(threshold):
             for ax in (ax_e, ax_a):
                 ax.axvline(threshold, color=style.colour(7), ls=ls, lw=0.8)
+        # the run's own numbers on the figure (the caption cannot know them): the U's minimum,
+        # the peak and the widest net's test error, circled, and written under panel (a)
+        marks = [(u_min, "U min"), (peak, "peak"), (te.iloc[-1] if len(te) else None, "widest")]
+        for row, name in marks:
+            if row is None:
+                continue
+            ax_e.plot(row["n_params"], row["mean"], marker="o", mfc="none", ms=6,
+                      color=style.colour(1), ls="none")  # fmt: skip
+            prefix = f"depth {int(depth)}: " if len(depths) > 1 else ""
+            numbers.append(f"{prefix}{name} {row['mean']:.3f} @ {int(row['n_params'])}")
     for ax in (ax_e, ax_a):
         ax.axvline(n_train, color=style.colour(4), ls=":", lw=1.0)
         ax.set_xscale("log")
         ax.set_xlabel("parameters")
+    if numbers:  # under the axis, where no curve can sit (test error @ parameters)
+        ax_e.set_xlabel("parameters\n" + "\n".join(numbers), color="k")
     ax_e.text(
         n_train,
         0.98,

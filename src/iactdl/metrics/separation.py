@@ -119,28 +119,43 @@ def brier_score(y, prob) -> float:
     return float(np.mean((prob - y) ** 2))
 
 
-def calibration_curve(y, prob, n_bins: int = 10) -> dict[str, np.ndarray]:
+def calibration_curve(
+    y, prob, n_bins: int = 10, strategy: str = "uniform"
+) -> dict[str, np.ndarray]:
     """Reliability diagram: per bin of predicted probability, mean prediction and gamma fraction.
 
-    Equal-width bins on [0, 1]; empty bins are NaN; ``count`` is the events per bin.
+    ``strategy`` "uniform": equal-width bins on [0, 1] (empty bins are NaN); "quantile":
+    equal-mass bins, edges at the quantiles of ``prob``, so every bin holds about ``n / n_bins``
+    events (ties may merge bins). At a small gamma prior (2.5 % on the observation) nearly every
+    prediction falls in the lowest equal-width bins and a diagram shows 3-6 of them; equal-mass
+    bins spread the diagram over the range the model predicts. ``count`` is the events per bin.
     """
     y, prob = _check(y, prob)
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    idx = np.clip(np.digitize(prob, edges[1:-1]), 0, n_bins - 1)
-    count = np.bincount(idx, minlength=n_bins).astype(np.float64)
+    if strategy == "uniform":
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
+    elif strategy == "quantile":
+        edges = np.unique(np.quantile(prob, np.linspace(0.0, 1.0, n_bins + 1)))
+        if edges.size < 2:  # one predicted value: one bin around it
+            edges = np.array([edges[0], edges[0]]) if edges.size else np.array([0.0, 1.0])
+    else:
+        raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}")
+    n = max(edges.size - 1, 1)
+    idx = np.clip(np.searchsorted(edges, prob, side="right") - 1, 0, n - 1)
+    count = np.bincount(idx, minlength=n).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_pred = np.bincount(idx, prob, n_bins) / count
-        frac = np.bincount(idx, y.astype(np.float64), n_bins) / count
+        mean_pred = np.bincount(idx, prob, n) / count
+        frac = np.bincount(idx, y.astype(np.float64), n) / count
     return {"bin_edges": edges, "mean_predicted": mean_pred, "fraction_gamma": frac, "count": count}
 
 
-def expected_calibration_error(y, prob, n_bins: int = 10) -> float:
-    """ECE: the event-weighted mean |gamma fraction - mean prediction| over equal-width bins.
+def expected_calibration_error(y, prob, n_bins: int = 10, strategy: str = "uniform") -> float:
+    """ECE: the event-weighted mean |gamma fraction - mean prediction| over the bins of
+    :func:`calibration_curve` (``strategy``: equal-width or equal-mass bins).
 
-    Naeini et al. (2015, AAAI) / Guo et al. (2017, ICML): ``sum_b n_b / n |o_b - p_b|`` on the bins
-    of :func:`calibration_curve`; 0 for a perfectly calibrated P(gamma).
+    Naeini et al. (2015, AAAI) / Guo et al. (2017, ICML): ``sum_b n_b / n |o_b - p_b|``; 0 for a
+    perfectly calibrated P(gamma).
     """
-    curve = calibration_curve(y, prob, n_bins)
+    curve = calibration_curve(y, prob, n_bins, strategy)
     count = curve["count"]
     if count.sum() == 0:
         return float("nan")

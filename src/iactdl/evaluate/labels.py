@@ -1,0 +1,112 @@
+"""Readable names for figures: a model, net, estimator or adaptation method as a reader of the paper
+names it ("MLP, IW-DANN, seed 1"), not as the config or a file name spells it (``mlp~iwdann~s1``),
+and the family a model belongs to (baselines, nets, adapted, ON/OFF), by which figures group it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+__all__ = [
+    "NET_LABELS",
+    "ESTIMATOR_LABELS",
+    "METHOD_LABELS",
+    "FAMILIES",
+    "net_label",
+    "method_label",
+    "model_family",
+    "model_label",
+    "model_labels",
+    "model_families",
+]
+
+NET_LABELS = {
+    "mlp": "MLP",
+    "hexcnn": "hexagonal CNN",
+    "deepsets": "Deep Sets",
+    "settransformer": "Set Transformer",
+    "pixel_mlp": "pixel MLP",
+}
+ESTIMATOR_LABELS = {
+    "logistic_regression": "logistic regression",
+    "random_forest": "random forest",
+    "hist_gradient_boosting": "boosted trees",
+    "gradient_boosting": "boosted trees",
+}
+METHOD_LABELS = {
+    "source": "source-only",
+    "relative": "source-only, relative time",
+    "importance": "importance weighting",
+    "dann": "DANN",
+    "iwdann": "IW-DANN",
+    "oracle": "oracle (observed truth)",
+}
+# the order in which figures show the families
+FAMILIES = ("baselines", "nets", "adapted", "ON/OFF")
+
+
+def net_label(net: str) -> str:
+    """``deepsets`` -> "Deep Sets"; an unknown net as it is spelled."""
+    return NET_LABELS.get(net, net)
+
+
+def method_label(method: str) -> str:
+    """``iwdann`` -> "IW-DANN"; an unknown method as it is spelled."""
+    return METHOD_LABELS.get(method, method)
+
+
+def model_family(entry: Mapping | None) -> str:
+    """The family of a config entry: "ON/OFF" (trained on ON/OFF labels: a ``labelnoise``
+    section), "adapted" (an ``adapt`` section), else "baselines" or "nets" by its kind."""
+    entry = entry or {}
+    if entry.get("labelnoise") is not None:
+        return "ON/OFF"
+    if entry.get("adapt") is not None:
+        return "adapted"
+    return "nets" if entry.get("kind") == "net" else "baselines"
+
+
+def model_label(name: str, entry: Mapping | None = None) -> str:
+    """A model's readable name: a study model's net, method and seed ("MLP, IW-DANN, seed 1"); a
+    config entry's description, else its estimator or net with its adaptation method or ON/OFF
+    training ("boosted trees, importance weighting"); else the name itself."""
+    parsed = None
+    if "~" in name:  # a study model's name; iactdl.fit imports torch, so only then
+        from iactdl.fit.study import parse
+
+        parsed = parse(name)
+    if parsed is not None:
+        label = f"{net_label(parsed.net)}, {method_label(parsed.method)}"
+        if parsed.lambda_max is not None:
+            label += f" (lambda_max {parsed.lambda_max:g})"
+        return f"{label}, seed {parsed.seed}"
+    if not entry:
+        return name
+    if entry.get("description"):
+        return str(entry["description"])
+    what = entry.get("net") or entry.get("estimator")
+    if what is None:
+        return name
+    label = net_label(what) if entry.get("kind") == "net" else ESTIMATOR_LABELS.get(what, what)
+    if entry.get("adapt") is not None:
+        label += ", " + method_label(entry["adapt"].get("method", "adapted"))
+    if entry.get("labelnoise") is not None:
+        label += ", ON/OFF labels"
+    return label
+
+
+def model_labels(names: Iterable[str], entries: Mapping[str, Mapping] | None = None) -> dict:
+    """Name -> :func:`model_label`, with the config name added where two models would read the
+    same ("MLP (mlp_wide)")."""
+    entries = entries or {}
+    names = list(names)
+    labels = {n: model_label(n, entries.get(n)) for n in names}
+    seen: dict[str, int] = {}
+    for label in labels.values():
+        seen[label] = seen.get(label, 0) + 1
+    return {n: (f"{lab} ({n})" if seen[lab] > 1 else lab) for n, lab in labels.items()}
+
+
+def model_families(entries: Mapping[str, Mapping]) -> dict:
+    """Name -> :func:`model_family` of each config entry."""
+    return {name: model_family(entry) for name, entry in entries.items()}

@@ -1,0 +1,317 @@
+"""The paper's figures as a reader sees them: no value hidden outside an axis, at most eight curves
+a panel, legends off the data, readable labels. Each test draws a figure from tiny inline inputs
+and inspects the matplotlib figure just before it is saved."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib.figure
+import numpy as np
+import pandas as pd
+import pytest
+
+from iactdl.io import write_events
+
+
+@pytest.fixture
+def saved(monkeypatch):
+    """The figures passed to savefig (the figure functions close them afterwards)."""
+    figures = []
+    save = matplotlib.figure.Figure.savefig
+
+    def spy(fig, *args, **kwargs):
+        if not figures or figures[-1] is not fig:
+            fig.draw_without_rendering()  # legends and ticks laid out, as in the file
+            figures.append(fig)
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
+    return figures
+
+
+def _inside(inner, outer) -> bool:
+    return (
+        inner.x0 >= outer.x0 - 1
+        and inner.x1 <= outer.x1 + 1
+        and (inner.y0 >= outer.y0 - 1 and inner.y1 <= outer.y1 + 1)
+    )
+
+
+def _overlaps(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+# ---- ROC ----
+
+
+def _roc_inputs(tmp_path, n_models=14, n=400):
+    from iactdl.evaluate.labels import FAMILIES
+
+    rng = np.random.default_rng(1)
+    predictions, families = {}, {}
+    for k in range(n_models):
+        y = rng.integers(0, 2, n).astype(np.int8)
+        g = np.clip(rng.normal(0.35 + (0.1 + 0.02 * k) * y, 0.2), 0, 1)
+        path = tmp_path / f"m{k}.h5"
+        write_events(path, {"event_id": np.arange(n), "is_gamma": y, "gammaness": g})
+        predictions[f"m{k}"] = path
+        families[f"m{k}"] = FAMILIES[k % 2] if k < 12 else "nets"  # 8 nets: two panels
+    return predictions, families
+
+
+def test_roc_at_most_eight_lines_a_panel_grouped_by_family_legend_outside(tmp_path, saved):
+    from iactdl.evaluate.performance_figures import plot_roc_curves
+
+    predictions, families = _roc_inputs(tmp_path)
+    labels = {name: f"model {name}" for name in predictions}
+    plot_roc_curves(predictions, [tmp_path / "roc.png"], families, labels)
+    (fig,) = saved
+    axes = [ax for ax in fig.axes if ax.get_visible() and ax.lines]
+    assert len(axes) == 3  # baselines (6), nets (8 -> 7 + 1)
+    assert [ax.get_title() for ax in axes] == ["baselines", "nets (1 of 2)", "nets (2 of 2)"]
+    legends = [lg for sub in fig.subfigs for lg in sub.legends]
+    assert len(legends) == len(axes)
+    for ax in axes:
+        assert len(ax.lines) <= 8
+        colours = [line.get_color() for line in ax.lines]
+        assert len(set(colours)) == len(colours)  # no colour twice in a panel
+        for lg in legends:
+            assert not _overlaps(lg.get_window_extent(), ax.get_window_extent())
+    drawn = [t.get_text() for lg in legends for t in lg.get_texts()]
+    assert sum(text.startswith("model m") for text in drawn) == 14
+
+
+def test_observed_roc_scores_against_the_hidden_truth(tmp_path, saved):
+    from iactdl.evaluate.performance_figures import plot_observed_roc
+
+    rng = np.random.default_rng(2)
+    n = 300
+    particle = np.where(rng.random(n) < 0.1, 1, 14)
+    write_events(tmp_path / "truth.h5", {"event_id": np.arange(n), "particle_id": particle,
+                                         "true_energy": np.ones(n)})  # fmt: skip
+    perfect = (particle == 1).astype(float)
+    order = rng.permutation(n)  # the predictions in another order: joined by event_id
+    write_events(tmp_path / "p.h5", {"event_id": order, "gammaness": perfect[order]})
+    plot_observed_roc({"net": tmp_path / "p.h5"}, tmp_path / "truth.h5", [tmp_path / "r.png"],
+                      {"net": "nets"}, {"net": "MLP"})  # fmt: skip
+    (fig,) = saved
+    text = [t.get_text() for sub in fig.subfigs for lg in sub.legends for t in lg.get_texts()]
+    assert text[0].startswith("MLP, AUC 1.000")
+    n_gamma = int((particle == 1).sum())
+    assert f"{n_gamma} gammas, {n - n_gamma} hadrons" in fig.get_suptitle()
+
+
+# ---- adaptation bars ----
+
+
+def _adaptation_table(oracle_auc=0.80):
+    rows = []
+    for net in ("mlp", "deepsets"):
+        for method, auc in (("source", 0.70), ("dann", 0.42), ("iwdann", 0.74),
+                            ("oracle", oracle_auc)):  # fmt: skip
+            rows.append({"model": f"{net}~{method}~s1", "net": net, "method": method, "seed": 1,
+                         "lambda_max": np.nan, "observed_auc": auc, "observed_auc_unc": 0.02,
+                         "simulated_auc": 0.9, "gamma_efficiency_observed": 0.5,
+                         "li_ma_significance": 3.0})  # fmt: skip
+    from iactdl.evaluate.adaptation import adaptation_table
+
+    return adaptation_table(pd.DataFrame(rows))
+
+
+def test_adaptation_bars_axis_holds_every_value_and_labels_are_readable(tmp_path, saved):
+    from iactdl.evaluate.adaptation_figures import plot_adaptation_bars
+
+    table = _adaptation_table()
+    plot_adaptation_bars(table, [tmp_path / "a.png"])
+    (fig,) = saved
+    ax = fig.axes[0]
+    lo, hi = ax.get_ylim()
+    err = table["observed_auc_unc"]
+    assert lo <= (table["observed_auc"] - err).min() and hi >= (table["observed_auc"] + err).max()
+    assert len(ax.patches) == len(table)  # every bar drawn, the one below 0.5 pointing down
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == ["Deep Sets", "MLP"]  # the table's order
+    legend = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+    assert legend == ["source-only", "DANN", "IW-DANN", "oracle (observed truth)"]
+    gap_labels = [t.get_text().strip() for t in ax.texts]
+    assert "+40%" in gap_labels and "-280%" in gap_labels  # (0.74-0.70)/0.10, (0.42-0.70)/0.10
+
+
+def test_oracle_below_source_only_leaves_no_gap_and_says_so(tmp_path, saved):
+    from iactdl.evaluate.adaptation_figures import plot_adaptation_bars
+
+    table = _adaptation_table(oracle_auc=0.65)
+    assert table["gap_closed"].isna().all()  # not a sign-flipped ratio
+    assert np.allclose(table["oracle_gap"], -0.05)
+    plot_adaptation_bars(table, [tmp_path / "a.png"])
+    (fig,) = saved
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert all("no gap to close" in t for t in ticks)
+    assert not fig.axes[0].texts  # no gap-closed numbers
+
+
+# ---- ON/OFF gammaness ----
+
+
+def test_onoff_excess_has_poisson_errors_and_log_axes_hold_every_bin(tmp_path, saved):
+    from iactdl.evaluate.adaptation_figures import onoff_histograms, plot_onoff_gammaness
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    region = rng.choice([0, 1, 2, 3, 9], n, p=[0.1, 0.1, 0.1, 0.1, 0.6])
+    gammaness = np.where((region == 0) & (rng.random(n) < 0.3), rng.uniform(0.7, 1, n),
+                         rng.beta(1, 4, n))  # fmt: skip
+    write_events(tmp_path / "p.h5", {"event_id": np.arange(n), "gammaness": gammaness,
+                                     "region": region}, attrs={"n_off_regions": 3})  # fmt: skip
+    bins = np.linspace(0, 1, 21)
+    h = onoff_histograms(gammaness, region, 3, bins)
+    assert h["alpha"] == pytest.approx(1 / 3)
+    assert np.allclose(h["excess_err"] ** 2, h["on"] + h["off"] / 9)
+    plot_onoff_gammaness({"mlp~iwdann~s1": tmp_path / "p.h5"}, [tmp_path / "o.png"])
+    (fig,) = saved
+    ax, ax_ex = [a for a in fig.axes if a.get_visible()][:2]
+    assert ax.get_yscale() == "log" and ax_ex.get_yscale() == "linear"
+    lo, hi = ax.get_ylim()
+    counts = np.concatenate([h["on"], h["alpha"] * h["off"]])
+    assert lo <= counts[counts > 0].min() and hi >= counts.max()
+    lo, hi = ax_ex.get_ylim()
+    low, high = h["excess"] - h["excess_err"], h["excess"] + h["excess_err"]
+    assert lo <= low.min() and hi >= high.max()
+    assert fig.subfigs[0]._suptitle.get_text() == "MLP, IW-DANN, seed 1"
+
+
+def test_readable_model_labels():
+    from iactdl.evaluate.labels import model_family, model_label, model_labels
+
+    assert model_label("mlp~iwdann~s1") == "MLP, IW-DANN, seed 1"
+    assert model_label("deepsets~dann@0.3~s2") == "Deep Sets, DANN (lambda_max 0.3), seed 2"
+    entry = {"kind": "baseline", "estimator": "hist_gradient_boosting",
+             "adapt": {"method": "importance"}}  # fmt: skip
+    assert model_label("hist_gbt_importance", entry) == "boosted trees, importance weighting"
+    assert model_family(entry) == "adapted"
+    assert model_family({"kind": "net", "labelnoise": {}}) == "ON/OFF"
+    twins = model_labels(["a", "b"], {"a": {"kind": "net", "net": "mlp"},
+                                      "b": {"kind": "net", "net": "mlp"}})  # fmt: skip
+    assert twins == {"a": "MLP (a)", "b": "MLP (b)"}
+    assert json.dumps(twins)  # plain strings, fit for rule params
+
+
+# ---- shift diagnostics ----
+
+
+def test_pixel_positions_binned_one_bin_per_pixel_column_with_a_density_label(tmp_path, saved):
+    from iactdl.camera import fact_camera
+    from iactdl.evaluate.shift_figures import lattice_edges, plot_pixel_shift
+
+    x = fact_camera().x_deg
+    edges = lattice_edges(x, x.min(), x.max())
+    counts = np.histogram(np.round(x, 4), edges)[0]
+    columns = np.unique(np.round(x, 4))
+    # every bin holds exactly one column of pixel centres: no bin with two (the aliasing spikes)
+    assert len(edges) - 1 == len(columns) and np.all(counts >= 1)
+    assert np.all(np.histogram(columns, edges)[0] == 1)
+    rng = np.random.default_rng(4)
+    pixels = rng.integers(0, 1440, 5000)
+    source = {"x_deg": x[pixels], "charge": rng.lognormal(2, 1, 5000)}
+    target = {"x_deg": x[pixels[::-1]], "charge": rng.lognormal(2.1, 1, 5000)}
+    table = pd.DataFrame({"input": ["x_deg", "charge"], "ks": [0.01, 0.05],
+                          "domain_auc": [0.5, 0.52]})  # fmt: skip
+    plot_pixel_shift(table, source, target, 0.53, [tmp_path / "p.png"])
+    (fig,) = saved
+    drawn = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_ylabel() for ax in drawn] == ["density / deg$^{-1}$", "density / p.e.$^{-1}$"]
+    assert fig.get_figwidth() == pytest.approx(7.1)  # the paper's two-column width
+
+
+def test_label_shift_axis_spans_the_estimates_not_the_simulated_prior(tmp_path, saved):
+    from iactdl.evaluate.shift_figures import QUANTIFIERS, plot_label_shift
+
+    estimates = {"all": 0.03, "on": 0.2, "off": 0.0}
+    shift = {"source": {"gamma_fraction": 0.58}, "model": "hist_gbt"}
+    for subset, value in estimates.items():
+        shift[subset] = {"n_events": 100}
+        for k, key in enumerate(QUANTIFIERS):
+            shift[subset][key] = {"estimate": value + 0.01 * k, "std": 0.01}
+    plot_label_shift(shift, [tmp_path / "l.png"])
+    (fig,) = saved
+    lo, hi = fig.axes[0].get_ylim()
+    assert lo <= -0.01 and hi >= 0.2 + 0.03 + 0.01  # every estimate with its error bar
+    assert hi < 0.4  # not stretched to the simulation's 0.58: the estimates fill the axis
+    legend = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+    assert "simulated training set: 0.58 (above the axis)" in legend
+
+
+# ---- reliability ----
+
+
+def test_equal_mass_bins_fill_the_diagram_at_a_small_prior():
+    from iactdl.metrics import calibration_curve, expected_calibration_error
+
+    rng = np.random.default_rng(5)
+    p = rng.beta(0.5, 15, 4000)  # a calibrated P(gamma) with a mean near 3 %
+    y = (rng.random(4000) < p).astype(int)
+    uniform = calibration_curve(y, p, 10)
+    equal_mass = calibration_curve(y, p, 10, "quantile")
+    assert np.count_nonzero(uniform["count"] >= 20) <= 4  # the defect: a few filled bins
+    assert len(equal_mass["count"]) == 10 and np.all(equal_mass["count"] >= 390)
+    assert expected_calibration_error(y, p, 10, "quantile") < 0.02  # calibrated
+    with pytest.raises(ValueError, match="strategy"):
+        calibration_curve(y, p, 10, "kmeans")
+
+
+def test_reliability_figure_shows_every_equal_mass_bin(tmp_path, saved):
+    from iactdl.evaluate.comparison import plot_reliability
+    from iactdl.evaluate.onoff import calibration_summary
+
+    rng = np.random.default_rng(6)
+    p = rng.beta(0.5, 15, 2000)
+    y = (rng.random(2000) < p).astype(int)
+    cal = calibration_summary(y, p)
+    measurement = {"model": "mlp_onoff", "measurement": {"calibration_after": cal}}
+    plot_reliability(measurement, tmp_path / "r.pdf", tmp_path / "r.png")
+    (fig,) = saved
+    ax = fig.axes[0]
+    points = ax.lines[1].get_xydata()  # the errorbar's markers
+    assert len(points) == 10  # 10 bins of 200 events, all drawn
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    assert x0 <= points[:, 0].min() and x1 >= points[:, 0].max()
+    assert y0 <= points[:, 1].min() and y1 >= points[:, 1].max()
+    assert x1 < 0.5  # zoomed on the few % the predictions cover, not the [0, 1] square
+
+
+# ---- captions ----
+
+
+def test_captions_quote_no_results_of_one_run():
+    """Numbers of results come from the run (on the figure, or the caption's templates over
+    snakemake.config/params), never typed into a caption: the capacity caption once quoted the
+    default run's minimum, peak and widest error, wrong for any other config."""
+    import re
+    from pathlib import Path
+
+    from iactdl.config import load_config
+    from iactdl.evaluate.report import render_caption
+
+    root = Path(__file__).resolve().parents[1]
+    config = load_config(root / "config.yaml")
+    text = render_caption(root / "workflow/report/experiments_capacity.rst", config)
+    assert "default run" not in text
+    assert not re.search(r"\b0\.\d{3}\b", text), text  # no test error typed in
+
+
+def test_a_small_test_set_gets_fewer_equal_mass_bins_not_an_empty_diagram(tmp_path, saved):
+    from iactdl.evaluate.comparison import plot_reliability
+    from iactdl.evaluate.onoff import MIN_EVENTS_PER_BIN, calibration_summary
+
+    rng = np.random.default_rng(7)
+    p = rng.uniform(0.2, 0.6, 70)  # the tiny run: 70 events of observed_test
+    y = (rng.random(70) < 0.03).astype(int)
+    cal = calibration_summary(y, p, n_bins=10)
+    count = np.asarray(cal["reliability"]["count"])
+    assert len(count) == 70 // MIN_EVENTS_PER_BIN and count.min() >= MIN_EVENTS_PER_BIN
+    plot_reliability({"model": "m", "measurement": {"calibration_after": cal}},
+                     tmp_path / "r.pdf", tmp_path / "r.png")  # fmt: skip
+    (fig,) = saved
+    assert len(fig.axes[0].lines[1].get_xydata()) == 3  # every bin drawn
