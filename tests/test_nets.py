@@ -200,3 +200,17 @@ def test_mlp_activation_is_a_setting_and_an_unknown_one_is_refused():
     assert any(isinstance(m, torch.nn.GELU) for m in MLP(MLPSettings(), n_features=3).modules())
     with pytest.raises(ValueError, match="activation 'tanh'"):
         MLP(MLPSettings(activation="tanh"), n_features=3)
+
+
+def test_registry_and_catalogue_name_the_same_modules():
+    """The registry spells each net's module out (for the source hashes); the torch-free catalogue
+    names it relative to the package: both must point at the same module, which defines both
+    classes the catalogue names."""
+    from iactdl.models.nets.catalog import NETS as CATALOGUE
+    from iactdl.models.nets.registry import NET_MODULES, net_class, settings_class
+
+    assert set(NET_MODULES) == set(CATALOGUE)
+    for name, spec in CATALOGUE.items():
+        assert NET_MODULES[name] == spec.qualified_module
+        assert net_class(name).__name__ == spec.net_class
+        assert settings_class(name).__name__ == spec.settings_class

@@ -68,7 +68,7 @@ def _hash(script: str, **kw) -> str:
 
 
 def _other_nets(net: str) -> list[str]:
-    return [spec.module for name, spec in NETS.items() if name != net]
+    return [spec.qualified_module for name, spec in NETS.items() if name != net]
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -159,14 +159,14 @@ def test_a_data_file_edit_changes_the_hash(package):
 
 
 def test_every_rule_hashes_its_own_script():
-    """src("x.py") / net_src("x.py") in a rule must name the rule's own script: a copied rule
+    """src("x.py") / model_src("x.py") in a rule must name the rule's own script: a copied rule
     that kept its model's src would hash another script's code."""
     checked = 0
     for smk in RULES.glob("*.smk"):
         text = smk.read_text()
         for block in re.split(r"\n(?= *(?:rule|checkpoint) \w+:)", text):
             script = re.search(r'script:\s*\n\s*"\.\./scripts/(\w+\.py)"', block)
-            srcs = re.findall(r'src=(?:net_)?src\("([^"]+)"\)', block)
+            srcs = re.findall(r'src=(?:model_)?src\("([^"]+)"\)', block)
             if script:
                 assert srcs == [script[1]], f"{smk.name}: {block.splitlines()[0]}: src {srcs}"
                 checked += 1

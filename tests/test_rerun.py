@@ -8,9 +8,13 @@ edited, computed independently from the inputs/outputs of every job (``--detaile
 - a second ``snakemake`` call does nothing and changes no output's mtime;
 - one model's hyper-parameter -> that model's train/predict/evaluate and the figures/table that
   read its outputs; nothing upstream, nothing of the other models;
-- a plotting module (iactdl/evaluate/figures.py) -> figure rules only (figures.smk, every
-  ``figure_*`` rule, rules that write only figures and paper tables);
+- a code edit of a plotting module (iactdl/evaluate/performance_figures.py) -> figure rules only
+  (figures.smk, every ``figure_*`` rule, rules that write only figures and paper tables);
 - the simulator (iactdl/simulate) -> everything downstream of the simulate rules;
+- source hashes follow each script's imports, code only: camera.py (the nets' hexagonal grid)
+  retrains every net; a docstring and a comment in the engine rerun nothing; a stage-6 module
+  retrains no plain net; one net's module (models/nets/settransformer.py) retrains that net's
+  entries and no other net's;
 - SIGKILL during ``train_net`` -> the next ``snakemake`` (default profile: rerun-incomplete)
   finishes the job, resuming from {results_dir}/checkpoints/{model}.pt;
 - the tiny config with the keys of every mapping in reverse order -> nothing to rebuild (params
@@ -281,15 +285,19 @@ def test_one_model_hyperparameter_reruns_only_its_branch(built):
     )
 
 
-def _with_edited_module(work: Path, module: str):
-    """Context: append a comment to a package module of the copy (restored afterwards)."""
+def _with_edited_module(work: Path, module: str, edit=None):
+    """Context: edit a package module of the copy (restored afterwards). By default a code edit
+    (a new module-level name); ``edit(text) -> text`` for another one."""
     path = work / "src" / "iactdl" / module
 
     class _Edit:
         def __enter__(self):
             assert path.exists(), f"{path.relative_to(work)} does not exist"
             self.original = path.read_bytes()
-            path.write_bytes(self.original + b"\n# edited by tests/test_rerun.py\n")
+            text = self.original.decode()
+            text = edit(text) if edit else text + "\n_EDITED_BY_TESTS = 1\n"
+            assert text != self.original.decode(), f"the edit of {module} changed nothing"
+            path.write_bytes(text.encode())
             return path
 
         def __exit__(self, *exc):
@@ -298,14 +306,80 @@ def _with_edited_module(work: Path, module: str):
     return _Edit()
 
 
+def _model_nets(work: Path) -> dict[str, str]:
+    """Model name -> net (catalogue name) of every net entry of the tiny config; a study model
+    ``{net entry}~{method}~s{seed}`` (or ``@lambda``) takes its net entry's."""
+    models = _merged_config(work)["models"]
+    return {name: e["net"] for name, e in models.items() if e.get("kind") == "net"}
+
+
+def _net_of_output(output: str, nets: dict[str, str]) -> str | None:
+    for segment in re.split(r"[/.]", output):
+        entry = segment.split("~")[0]
+        if entry in nets:
+            return nets[entry]
+    return None
+
+
 def test_plotting_module_reruns_only_figure_rules(built):
     work = built["work"]
-    with _with_edited_module(work, "evaluate/figures.py"):
+    with _with_edited_module(work, "evaluate/performance_figures.py"):
         pending = _pending(work)
-    _show("edited iactdl/evaluate/figures.py", pending)
+    _show("edited iactdl/evaluate/performance_figures.py", pending)
     figure_rules = _figure_rules(built["graph"])
     assert pending, "editing the plotting module reran nothing"
     assert set(pending.values()) <= figure_rules, sorted(set(pending.values()) - figure_rules)
+
+
+def test_camera_edit_retrains_every_net(built):
+    """camera.py holds the hexagonal kernel's and the grid's masks: the hand-written lists missed
+    it, so an edit changed every net's weights and reran none."""
+    work, graph = built["work"], built["graph"]
+    trained = {r["output_file"] for r in graph if r["rule"] == "train_net"}
+    assert trained, "no train_net job in the tiny DAG"
+    with _with_edited_module(work, "camera.py"):
+        pending = _pending(work)
+    assert trained <= set(pending), sorted(trained - set(pending))
+
+
+def test_docstring_and_comment_edits_rerun_nothing(built):
+    work = built["work"]
+
+    def docs(text: str) -> str:
+        text = text.replace('"""', '"""Edited by tests/test_rerun.py.\n\n', 1)  # module docstring
+        return text + "\n# a comment added by tests/test_rerun.py\n"
+
+    with _with_edited_module(work, "fit/engine.py", edit=docs):
+        pending = _pending(work)
+    assert pending == {}, sorted(pending.items())
+
+
+def test_stage6_module_retrains_no_plain_net(built):
+    work = built["work"]
+    with _with_edited_module(work, "fit/labelnoise.py"):
+        pending = _pending(work)
+    _show("edited iactdl/fit/labelnoise.py", pending)
+    rules = set(pending.values())
+    assert "train_net" not in rules, sorted(o for o, r in pending.items() if r == "train_net")
+    assert rules & {"train_onoff", "train_onoff_net"}, "the ON/OFF models were not retrained"
+
+
+def test_one_nets_module_retrains_only_that_nets_entries(built):
+    work, graph = built["work"], built["graph"]
+    nets = _model_nets(work)
+    assert "settransformer" in nets.values() and "mlp" in nets.values(), nets
+    with _with_edited_module(work, "models/nets/settransformer.py"):
+        pending = _pending(work)
+    _show("edited iactdl/models/nets/settransformer.py", pending)
+    trained = {o: r for o, r in pending.items() if r.startswith("train")}
+    assert trained, "editing the Set Transformer retrained nothing"
+    wrong = {
+        o: _net_of_output(o, nets) for o in trained if _net_of_output(o, nets) != "settransformer"
+    }
+    assert not wrong, f"retrained, though not a Set Transformer: {wrong}"
+    mine = {r["output_file"] for r in graph if r["rule"] == "train_net"}
+    mine = {o for o in mine if _net_of_output(o, nets) == "settransformer"}
+    assert mine <= set(pending), sorted(mine - set(pending))
 
 
 def test_simulator_reruns_everything_downstream(built):

@@ -100,7 +100,7 @@ rule train_adapted:
         entry=get_net_entry,
         seed=get_adapted_seed,
         resume=results("checkpoints/{model}.pt"),
-        src=net_src("train_adapted.py"),
+        src=model_src("train_adapted.py"),
     script:
         "../scripts/train_adapted.py"
 
@@ -126,7 +126,7 @@ rule train_adapted_baseline:
     params:
         entry=get_model_entry,
         seed=get_adapted_baseline_seed,
-        src=src("train_adapted_baseline.py"),
+        src=model_src("train_adapted_baseline.py"),
     script:
         "../scripts/train_adapted_baseline.py"
 
@@ -155,7 +155,7 @@ rule train_oracle:
         entry=get_net_entry,
         seed=get_oracle_seed,
         resume=results("checkpoints/{model}.pt"),
-        src=net_src("train_oracle.py"),
+        src=model_src("train_oracle.py"),
     script:
         "../scripts/train_oracle.py"
 

@@ -28,6 +28,6 @@ rule train_baseline:
     params:
         entry=get_model_entry,
         seed=get_train_seed,
-        src=src("train_baseline.py"),
+        src=model_src("train_baseline.py"),
     script:
         "../scripts/train_baseline.py"

@@ -115,11 +115,11 @@ def src(script, nets=None, modules=()):
     names it here (tests/test_provenance.py checks that it names its own). ``nets``: the nets the
     job runs (None: any), so that its hash leaves out the other nets' modules; ``modules``: package
     modules the job loads by name (a model's loader), hashed with their closure."""
-    others = [spec.module for name, spec in NETS.items() if nets is not None and name not in nets]
+    others = [s.qualified_module for n, s in NETS.items() if nets is not None and n not in nets]
     return script_source_hash(SCRIPTS / script, unnamed=others, modules=modules)
 
 
-def net_src(script):
+def model_src(script):
     """:func:`src` for the rules of one model (wildcard ``model``); a net's rule hashes its own
     net's module and what all nets share, not its sibling nets; a baseline's rule no net's
     module."""

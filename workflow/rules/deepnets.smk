@@ -34,6 +34,6 @@ rule train_net:
         entry=get_net_entry,
         seed=get_net_seed,
         resume=results("checkpoints/{model}.pt"),
-        src=net_src("train_net.py"),
+        src=model_src("train_net.py"),
     script:
         "../scripts/train_net.py"

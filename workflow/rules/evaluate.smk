@@ -26,7 +26,7 @@ rule predict:
         mem_mb=4000,
     params:
         chunk_size=config["evaluation"]["chunk_size"],
-        src=net_src("predict.py"),
+        src=model_src("predict.py"),
     script:
         "../scripts/predict.py"
 
@@ -48,7 +48,7 @@ rule evaluate:
     params:
         evaluation=config["evaluation"],
         seed=get_evaluate_seed,
-        src=src("evaluate.py"),
+        src=model_src("evaluate.py"),
     script:
         "../scripts/evaluate.py"
 

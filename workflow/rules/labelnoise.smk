@@ -40,7 +40,7 @@ rule train_onoff:
     params:
         entry=get_model_entry,
         seed=get_onoff_seed,
-        src=src("train_onoff.py"),
+        src=model_src("train_onoff.py"),
     script:
         "../scripts/train_onoff.py"
 
@@ -66,7 +66,7 @@ rule train_onoff_oracle:
     params:
         entry=get_model_entry,
         seed=get_onoff_seed,
-        src=src("train_onoff_oracle.py"),
+        src=model_src("train_onoff_oracle.py"),
     script:
         "../scripts/train_onoff_oracle.py"
 
@@ -95,7 +95,7 @@ rule train_onoff_net:
         entry=get_net_entry,
         seed=get_onoff_seed,
         resume=results("checkpoints/{model}.pt"),
-        src=net_src("train_onoff_net.py"),
+        src=model_src("train_onoff_net.py"),
     script:
         "../scripts/train_onoff_net.py"
 
@@ -125,7 +125,7 @@ rule train_onoff_oracle_net:
         entry=get_net_entry,
         seed=get_onoff_seed,
         resume=results("checkpoints/{model}_onoff_oracle.pt"),
-        src=net_src("train_oracle.py"),
+        src=model_src("train_oracle.py"),
     script:
         "../scripts/train_oracle.py"
 
@@ -148,7 +148,7 @@ rule predict_onoff_oracle:
         mem_mb=4000,
     params:
         chunk_size=config["evaluation"]["chunk_size"],
-        src=net_src("predict.py"),
+        src=model_src("predict.py"),
     script:
         "../scripts/predict.py"
 
@@ -170,7 +170,7 @@ rule predict_observed_val:
         mem_mb=4000,
     params:
         chunk_size=config["evaluation"]["chunk_size"],
-        src=net_src("predict.py"),
+        src=model_src("predict.py"),
     script:
         "../scripts/predict.py"
 
@@ -190,7 +190,7 @@ rule evaluate_labelnoise:
     params:
         evaluation=config["evaluation"],
         seed=get_evaluate_seed,
-        src=src("evaluate_labelnoise.py"),
+        src=model_src("evaluate_labelnoise.py"),
     script:
         "../scripts/evaluate_labelnoise.py"
 
@@ -211,7 +211,7 @@ rule figure_reliability:
         "../../envs/cpu.yaml"
     threads: 1
     params:
-        src=src("figure_reliability.py"),
+        src=model_src("figure_reliability.py"),
     script:
         "../scripts/figure_reliability.py"
 

@@ -2,9 +2,9 @@
 
 Planning the workflow (config checks, wildcard constraints, source hashes) needs the names and
 input kinds of the nets but none of their code; :mod:`iactdl.models.nets.registry` imports a net's
-module only when it builds one. Each net's module is spelled out in full, so that the source hash
-of a rule that trains one net (:func:`iactdl.provenance.import_closure` with ``nets=``) covers that
-module and none of its siblings.
+module only when it builds one, and spells each module out in full there, so that only code that
+builds nets reaches their modules in a rule's source hash (:mod:`iactdl.provenance`); here each is
+named relative to this package.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ class NetSpec(NamedTuple):
     """One net of the catalogue."""
 
     module: str
-    """Dotted module that defines the net (imported when a net is built or loaded)."""
+    """Module that defines the net, in :mod:`iactdl.models.nets` (imported when one is built)."""
     net_class: str
     """Its ``torch.nn.Module`` class in that module."""
     settings_class: str
@@ -26,15 +26,20 @@ class NetSpec(NamedTuple):
     input_kind: str
     """What it reads: ``features`` (the entry's feature columns), ``grid`` or ``pixel_set``."""
 
+    @property
+    def qualified_module(self) -> str:
+        """The module's full dotted name."""
+        return f"{__package__}.{self.module}"
+
 
 NETS: dict[str, NetSpec] = {
-    "mlp": NetSpec("iactdl.models.nets.mlp", "MLP", "MLPSettings", "features"),
-    "hexcnn": NetSpec("iactdl.models.nets.hexcnn", "HexCNN", "HexCNNSettings", "grid"),
-    "deepsets": NetSpec("iactdl.models.nets.deepsets", "DeepSets", "DeepSetsSettings", "pixel_set"),
+    "mlp": NetSpec("mlp", "MLP", "MLPSettings", "features"),
+    "hexcnn": NetSpec("hexcnn", "HexCNN", "HexCNNSettings", "grid"),
+    "deepsets": NetSpec("deepsets", "DeepSets", "DeepSetsSettings", "pixel_set"),
     "settransformer": NetSpec(
-        "iactdl.models.nets.settransformer", "SetTransformer", "SetTransformerSettings", "pixel_set"
+        "settransformer", "SetTransformer", "SetTransformerSettings", "pixel_set"
     ),
-    "pixelmlp": NetSpec("iactdl.models.nets.pixelmlp", "PixelMLP", "PixelMLPSettings", "grid"),
+    "pixelmlp": NetSpec("pixelmlp", "PixelMLP", "PixelMLPSettings", "grid"),
 }
 
 # dataset columns each input kind reads (features: the entry's own list of feature columns)

@@ -14,6 +14,7 @@ from iactdl.models.nets.layers import OUTPUT_HEADS
 
 __all__ = [
     "NETS",
+    "NET_MODULES",
     "INPUT_COLUMNS",
     "net_class",
     "settings_class",
@@ -23,16 +24,28 @@ __all__ = [
 ]
 
 
+# Every net's module, imported by name below: spelled out, so that a rule whose code builds nets
+# hashes their modules (iactdl.provenance reads module names in strings), and a rule of one net
+# hashes its own (the others passed as `unnamed`). tests/test_nets.py holds it to the catalogue.
+NET_MODULES = {
+    "mlp": "iactdl.models.nets.mlp",
+    "hexcnn": "iactdl.models.nets.hexcnn",
+    "deepsets": "iactdl.models.nets.deepsets",
+    "settransformer": "iactdl.models.nets.settransformer",
+    "pixelmlp": "iactdl.models.nets.pixelmlp",
+}
+
+
 def net_class(name: str) -> type[nn.Module]:
     """The ``torch.nn.Module`` class of net ``name`` (its module is imported here, on demand)."""
     spec = check_net_name(name)
-    return getattr(importlib.import_module(spec.module), spec.net_class)
+    return getattr(importlib.import_module(NET_MODULES[name]), spec.net_class)
 
 
 def settings_class(name: str) -> type:
     """The settings dataclass of net ``name``."""
     spec = check_net_name(name)
-    return getattr(importlib.import_module(spec.module), spec.settings_class)
+    return getattr(importlib.import_module(NET_MODULES[name]), spec.settings_class)
 
 
 def net_settings(name: str, settings: Mapping[str, Any] | None = None):

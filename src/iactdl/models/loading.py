@@ -1,0 +1,71 @@
+"""Loading a trained model whatever its kind and stage: :func:`load_model`, the one door.
+
+Kept out of the package's ``__init__``: its imports (scikit-learn's and torch's loaders) are what
+a job that loads a model runs, not what importing any module of :mod:`iactdl.models` runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+__all__ = ["load_model", "read_model_info"]
+
+
+def read_model_info(model_dir: str | os.PathLike) -> dict:
+    """The ``model.json`` of a model directory (kind, task, entry, features, scores)."""
+    from iactdl.io import InputError
+    from iactdl.models.common_entry import KINDS
+
+    path = Path(model_dir) / "model.json"
+    if not path.exists():
+        raise InputError(f"{path}: file not found (is {model_dir} a trained model directory?)")
+    try:
+        info = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise InputError(f"{path}: not valid JSON ({err})") from None
+    if info.get("kind") not in KINDS:
+        raise InputError(f"{path}: key 'kind' is {info.get('kind')!r}; expected one of {KINDS}")
+    return info
+
+
+def load_model(model_dir: str | os.PathLike):
+    """Load the trained model in ``model_dir`` whatever its kind and stage: the one door.
+
+    ``model.json: loader`` (``"iactdl.fit.onoff_net:load_onoff_net"``), written by a stage whose
+    models need more than the plain load (stage 6's ON/OFF models carry their label-noise
+    correction), names the package function that loads it; without one, ``kind`` decides. The
+    stage's module is imported by name only here, so ``models`` imports no stage.
+    """
+    info = read_model_info(model_dir)
+    if info.get("loader"):
+        return _stage_loader(info["loader"], model_dir)(model_dir)
+    if info["kind"] == "baseline":
+        from iactdl.models.baselines import load_baseline
+
+        return load_baseline(model_dir)
+    from iactdl.models.nets import load_net  # torch is imported only where a net is used
+
+    return load_net(model_dir)
+
+
+def _stage_loader(name: str, model_dir):
+    """The function ``"iactdl.module:load_..."`` names; only a package loader, nothing else."""
+    import importlib
+
+    from iactdl.io import InputError
+
+    module, _, function = str(name).partition(":")
+    if not (module.startswith("iactdl.") and function.startswith("load_")):
+        raise InputError(
+            f"{Path(model_dir) / 'model.json'}: key 'loader' is {name!r}; expected "
+            "'iactdl.<module>:load_<model>' (a loader of this package)"
+        )
+    try:
+        return getattr(importlib.import_module(module), function)
+    except (ImportError, AttributeError) as err:
+        raise InputError(
+            f"{Path(model_dir) / 'model.json'}: loader {name!r} does not exist in this version of "
+            f"iactdl ({err}); train the model again"
+        ) from None
