@@ -159,12 +159,12 @@ def _net_inputs(name: str, entry: Mapping) -> list[str]:
 
 def validate_model(name: str, entry: Mapping) -> None:
     """Check a model entry of any kind and stage: an ON/OFF entry (a ``labelnoise`` section) by
-    stage 6 (:func:`iactdl.fit.onoff.labelnoise_settings`) and its base entry, every other entry
-    by the engine's :func:`iactdl.fit.entry.validate_entry`."""
+    stage 6 (:func:`iactdl.labelnoise.baselines.labelnoise_settings`) and its base entry, every
+    other entry by the engine's :func:`iactdl.fit.entry.validate_entry`."""
     from iactdl.fit.entry import validate_entry
 
     if isinstance(entry, Mapping) and entry.get("labelnoise") is not None:
-        from iactdl.fit.onoff import base_entry, labelnoise_settings
+        from iactdl.labelnoise.baselines import base_entry, labelnoise_settings
         from iactdl.models.common_entry import validate_model_entry
 
         validate_model_entry(name, entry)

@@ -130,7 +130,7 @@ def model_src(script):
         if entry.get("labelnoise") is None:
             return src(script, nets)
         # an ON/OFF model loads through stage 6's loader, named in its model.json (not imported)
-        loader = "fit.onoff_net" if entry["kind"] == "net" else "fit.onoff"
+        loader = "labelnoise.nets" if entry["kind"] == "net" else "labelnoise.baselines"
         return src(script, nets, modules=[loader])
 
     return get

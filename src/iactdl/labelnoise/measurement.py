@@ -230,7 +230,7 @@ def _predictions(path, columns) -> dict:
 def _score_and_cuts(info: dict, test: dict, val: dict, n_off: int):
     """Score column, truth-free cuts on it, and the correction's arrays (ON/OFF models only)."""
     from iactdl.evaluate.thresholds import li_ma_threshold
-    from iactdl.fit.labelnoise import MenonCorrection
+    from iactdl.labelnoise.correction import MenonCorrection
 
     ln = info.get("labelnoise")
     # a cut keeping fewer than 10 ON events is a fluctuation; a tiny val split has fewer in all

@@ -1,7 +1,7 @@
 """The paper's central comparison: three ways around the simulation -> observation gap.
 
 One row per approach and model family, all scored on ``observed_test`` against its hidden truth by
-:func:`iactdl.evaluate.onoff.evaluate_labelnoise` (same thresholds, same metrics):
+:func:`iactdl.labelnoise.measurement.evaluate_labelnoise` (same thresholds, same metrics):
 
 - ``source-only``: trained on simulations alone;
 - ``domain-adapted``: trained on simulations plus unlabelled ``observed_train`` (entries with an
