@@ -331,3 +331,49 @@ def test_theta2_plot_is_written(tmp_path):
     out = [tmp_path / "t2.pdf", tmp_path / "t2.png"]
     plot_theta2(hist, counts, out, title="test")
     assert all(p.stat().st_size > 1000 for p in out)
+
+
+# ---- the peer: pyfact itself (aict-tools' environment; skipped where it is absent) -----------
+
+
+def _pyfact(path, g_cut, t2_cut) -> dict:
+    """pyfact's own rule on ``path`` (benchmarks/fact_theta2.py runs it in aict-tools' venv)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import fact_theta2 as bench
+    finally:
+        sys.path.pop(0)
+    if bench.find_pyfact(None) is None:
+        pytest.skip("pyfact's environment (../venv-aict/bin/python with fact) not found")
+    return bench.pyfact_rule(path, g_cut, t2_cut)
+
+
+def test_pyfact_reads_our_dl3_and_counts_what_we_count(tmp_path):
+    ev, runs = _events(n=20_000, seed=5)
+    runs["source"] = np.array(["Crab"] * 3)
+    path = tmp_path / "ours_dl3.h5"
+    write_dl3(path, ev, runs, n_off=5, config={"model": "rf"}, seed=0)
+    g_cut, t2_cut = OPEN_CRAB_CUTS["gammaness_cut"], OPEN_CRAB_CUTS["theta2_cut"]
+    theirs = _pyfact(path, g_cut, t2_cut)
+    ours = dl3_theta2(path)
+    assert theirs["n_events"] == 20_000
+    assert set(theirs["columns"]) == set(ev) and "ontime" in theirs["runs"]
+    assert ours["n_on"] > 0 and ours["n_off"] > 0
+    assert (theirs["n_on"], theirs["n_off"], theirs["n_off_regions"]) == (
+        ours["n_on"],
+        ours["n_off"],
+        ours["n_off_regions"],
+    )
+    assert theirs["li_ma"] == pytest.approx(max(ours["li_ma_significance"], 0.0), abs=1e-9)
+    assert theirs["hours"] == pytest.approx(ours["hours"])
+
+
+def test_pyfact_on_facts_dl3_gives_our_numbers():
+    _need_crab()
+    theirs = _pyfact(CRAB_DL3, OPEN_CRAB_CUTS["gammaness_cut"], OPEN_CRAB_CUTS["theta2_cut"])
+    ours = dl3_theta2(CRAB_DL3)
+    assert (theirs["n_on"], theirs["n_off"]) == (ours["n_on"], ours["n_off"]) == (6, 13)
+    assert theirs["li_ma"] == pytest.approx(ours["li_ma_significance"], rel=1e-9)
+    assert theirs["hours"] == pytest.approx(ours["hours"])
