@@ -106,7 +106,7 @@ def test_the_theta2_rule_at_other_cuts_matches_a_plain_count():
     _need_crab()
     dl3 = read_dl3(CRAB_DL3)
     g, t_on, t_off = dl3.events["gamma_prediction"], dl3.events["theta_deg"], dl3.theta_off
-    for g_cut, t2_cut in [(0.0, 0.01), (0.5, 0.03), (0.7, 0.05), (0.9, 0.09)]:
+    for g_cut, t2_cut in [(0.0, 0.01), (0.5, 0.03), (0.7, 0.05), (0.9, 0.08)]:
         res = theta2_counts(g, t_on, t_off, gammaness_cut=g_cut, theta2_cut=t2_cut)
         sel = g > g_cut
         assert res["n_on"] == np.sum(t_on[sel] ** 2 < t2_cut)
@@ -377,3 +377,45 @@ def test_pyfact_on_facts_dl3_gives_our_numbers():
     assert (theirs["n_on"], theirs["n_off"]) == (ours["n_on"], ours["n_off"]) == (6, 13)
     assert theirs["li_ma"] == pytest.approx(ours["li_ma_significance"], rel=1e-9)
     assert theirs["hours"] == pytest.approx(ours["hours"])
+
+
+# ---- from reconstructed directions to the DL3 columns and the ON/OFF labels ------------------
+
+
+def test_off_positions_rotate_the_source_about_the_centre():
+    from iactdl.evaluate.theta2 import off_positions
+
+    x, y = off_positions(51.2, 0.0, 5)  # FACT's 0.6 deg wobble, in mm
+    assert x.shape == (5,)
+    np.testing.assert_allclose(np.hypot(x, y), 51.2)
+    np.testing.assert_allclose(np.degrees(np.arctan2(y, x)), [60, 120, 180, -120, -60], atol=1e-9)
+    xs, ys = off_positions(np.array([51.2, 0.0]), np.array([0.0, 51.2]), 3)
+    assert xs.shape == (3, 2)
+    np.testing.assert_allclose([xs[1, 0], ys[1, 1]], [-51.2, -51.2], atol=1e-9)  # opposite
+
+
+def test_theta_on_off_and_regions_from_reconstructed_directions():
+    from iactdl.camera import MM_TO_DEG
+    from iactdl.evaluate.theta2 import NO_REGION, off_positions, theta2_regions, theta_on_off
+
+    src = (51.2, 0.0)
+    x_off, y_off = off_positions(*src, 5)
+    # one event at the source, one at OFF position 3, one at the camera centre (in no region)
+    x_rec = np.array([src[0], x_off[2], 0.0])
+    y_rec = np.array([src[1], y_off[2], 0.0])
+    t_on, t_off = theta_on_off(x_rec, y_rec, *src, 5)
+    assert t_off.shape == (5, 3)
+    assert t_on[0] == 0 and t_off[2, 1] == pytest.approx(0, abs=1e-9)
+    assert t_on[2] == pytest.approx(51.2 * MM_TO_DEG)  # 0.6 deg
+    region = theta2_regions(t_on, t_off, 0.025)
+    assert region.tolist() == [0, 3, NO_REGION] and region.dtype == np.int8
+    # the same counts as the rule
+    res = theta2_counts(np.ones(3), t_on, t_off, gammaness_cut=0.5, theta2_cut=0.025)
+    assert (res["n_on"], res["n_off"]) == (1, 1)
+    with pytest.raises(ValueError, match="overlap"):
+        theta2_regions(t_on, t_off, 0.5)  # radius 0.71 deg > the 0.6 deg between positions
+
+
+def test_a_non_finite_gammaness_cut_is_refused():
+    with pytest.raises(ValueError, match="gammaness_cut must be a finite number"):
+        theta2_counts([0.9], [0.1], [[0.5]], gammaness_cut=float("nan"), theta2_cut=0.02)

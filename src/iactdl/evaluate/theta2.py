@@ -36,15 +36,21 @@ import os
 
 import numpy as np
 
+from iactdl.camera import MM_TO_DEG
 from iactdl.evaluate.significance import li_ma_significance
 from iactdl.io.dl3 import read_dl3
+from iactdl.metrics.direction import theta
 
 __all__ = [
     "OPEN_CRAB_CUTS",
     "FACT_PUBLISHED",
     "THETA2_RANGE",
     "THETA2_BINS",
+    "NO_REGION",
     "max_theta2_cut",
+    "off_positions",
+    "theta_on_off",
+    "theta2_regions",
     "observation_hours",
     "theta2_counts",
     "theta2_histograms",
@@ -58,6 +64,8 @@ FACT_PUBLISHED = {"li_ma_significance": 26.6, "hours": 17.7, "sigma_per_sqrt_hou
 # fact_plots' plot_theta_squared: range [0, 0.3] deg^2, 40 bins
 THETA2_RANGE = (0.0, 0.3)
 THETA2_BINS = 40
+# region of an event in neither the ON nor an OFF region (pyfact's apply_energy_dependent_theta_cut)
+NO_REGION = -1
 
 
 def max_theta2_cut(wobble_offset_deg: float, n_off: int) -> float:
@@ -81,6 +89,84 @@ def max_theta2_cut(wobble_offset_deg: float, n_off: int) -> float:
     if int(n_off) != n_off or n_off < 1:
         raise ValueError(f"n_off must be an integer >= 1, got {n_off}")
     return float((wobble_offset_deg * math.sin(math.pi / (n_off + 1))) ** 2)
+
+
+def off_positions(source_x, source_y, n_off: int) -> tuple[np.ndarray, np.ndarray]:
+    """The OFF positions: the source position rotated about the camera centre.
+
+    Parameters
+    ----------
+    source_x, source_y : array_like
+        Source position in the camera frame (mm, or any unit: the result has the same), per event
+        or one for all.
+    n_off : int
+        Number of OFF positions (>= 1).
+
+    Returns
+    -------
+    x_off, y_off : ndarray, shape (n_off, ...)
+        Position k (k = 1..n_off) is the source rotated by ``k 2 pi / (n_off + 1)`` (pyfact
+        ``fact.analysis.source.calc_off_position``): same distance from the centre, so the same
+        acceptance as the ON position.
+    """
+    if int(n_off) != n_off or n_off < 1:
+        raise ValueError(f"n_off must be an integer >= 1, got {n_off}")
+    x = np.asarray(source_x, dtype=np.float64)
+    y = np.asarray(source_y, dtype=np.float64)
+    r, phi = np.hypot(x, y), np.arctan2(y, x)
+    k = np.arange(1, int(n_off) + 1).reshape((-1,) + (1,) * r.ndim)
+    angle = phi + k * 2.0 * np.pi / (n_off + 1)
+    return r * np.cos(angle), r * np.sin(angle)
+
+
+def theta_on_off(
+    x_rec, y_rec, source_x, source_y, n_off: int, *, mm_to_deg: float = MM_TO_DEG
+) -> tuple[np.ndarray, np.ndarray]:
+    """theta to the source and to each OFF position, deg: the DL3 columns from directions.
+
+    Parameters
+    ----------
+    x_rec, y_rec : array_like
+        Reconstructed source position per event, mm (camera frame; e.g. the disp method's).
+    source_x, source_y : array_like
+        The source's (wobble) position in the camera, mm.
+    n_off : int
+        Number of OFF positions (:func:`off_positions`).
+    mm_to_deg : float
+        Plate scale, deg per mm (:func:`iactdl.metrics.direction.theta`).
+
+    Returns
+    -------
+    theta_deg : ndarray, shape (n_events,)
+    theta_deg_off : ndarray, shape (n_off, n_events)
+    """
+    x_rec, y_rec, source_x, source_y = np.broadcast_arrays(
+        *(np.asarray(v, dtype=np.float64) for v in (x_rec, y_rec, source_x, source_y))
+    )
+    x_off, y_off = off_positions(source_x, source_y, n_off)
+    on = theta(x_rec, y_rec, source_x, source_y, mm_to_deg=mm_to_deg)
+    return on, theta(x_rec[None], y_rec[None], x_off, y_off, mm_to_deg=mm_to_deg)
+
+
+def theta2_regions(theta_deg, theta_deg_off, theta2_cut: float) -> np.ndarray:
+    """The region of each event by the theta^2 rule (no gammaness cut): the ON/OFF labels.
+
+    Returns
+    -------
+    ndarray of int8
+        0 ON (``theta_deg^2 < theta2_cut``), k for OFF position k, :data:`NO_REGION` (-1) for
+        events in neither (most of an observation). Overlapping regions are refused as in
+        :func:`theta2_counts`.
+    """
+    _, t_on, t_off = _check_inputs(
+        np.zeros(np.shape(theta_deg)), theta_deg, theta_deg_off, None, theta2_cut
+    )
+    in_on, in_off = _in_regions(t_on, t_off, theta2_cut)
+    region = np.full(t_on.shape, NO_REGION, dtype=np.int8)
+    region[in_on] = 0
+    for k, inside in enumerate(in_off, start=1):
+        region[inside] = k
+    return region
 
 
 def observation_hours(ontime_s) -> float:
@@ -124,6 +210,20 @@ def _check_inputs(gammaness, theta_deg, theta_deg_off, n_off, theta2_cut):
     if np.any(t_on < 0) or np.any(t_off < 0):
         raise ValueError("theta must be >= 0 deg (an angular distance)")
     return g, t_on, t_off
+
+
+def _in_regions(t_on, t_off, theta2_cut) -> tuple[np.ndarray, np.ndarray]:
+    """Masks ON ``(n_events,)`` and OFF ``(n_off, n_events)``; refuses an event in two regions."""
+    with np.errstate(invalid="ignore"):  # NaN theta: in no region
+        in_on = t_on**2 < theta2_cut
+        in_off = t_off**2 < theta2_cut
+    both = in_on.astype(np.int64) + in_off.sum(axis=0)
+    if np.any(both > 1):
+        raise ValueError(
+            f"{int(np.count_nonzero(both > 1))} event(s) fall in two regions at theta2_cut = "
+            f"{theta2_cut} deg^2: ON and OFF regions overlap; choose a smaller cut"
+        )
+    return in_on, in_off
 
 
 def theta2_counts(
@@ -176,6 +276,8 @@ def theta2_counts(
         counted in two regions (overlapping regions).
     """
     g, t_on, t_off = _check_inputs(gammaness, theta_deg, theta_deg_off, n_off, theta2_cut)
+    if not np.isfinite(gammaness_cut):
+        raise ValueError(f"gammaness_cut must be a finite number, got {gammaness_cut}")
     n_regions = t_off.shape[0]
     if wobble_offset_deg is not None:
         largest = max_theta2_cut(wobble_offset_deg, n_regions)
@@ -186,15 +288,8 @@ def theta2_counts(
                 f"value is {largest:.4g} deg^2"
             )
     selected = g > gammaness_cut
-    with np.errstate(invalid="ignore"):  # NaN theta: in no region
-        in_on = selected & (t_on**2 < theta2_cut)
-        in_off = selected[None] & (t_off**2 < theta2_cut)
-    both = in_on.astype(np.int64) + in_off.sum(axis=0)
-    if np.any(both > 1):
-        raise ValueError(
-            f"{int(np.count_nonzero(both > 1))} event(s) fall in two regions at theta2_cut = "
-            f"{theta2_cut} deg^2: ON and OFF regions overlap; choose a smaller cut"
-        )
+    in_on, in_off = _in_regions(t_on, t_off, theta2_cut)
+    in_on, in_off = in_on & selected, in_off & selected[None]
     n_on = int(np.count_nonzero(in_on))
     n_off_count = int(np.count_nonzero(in_off))
     alpha = 1.0 / n_regions
