@@ -419,3 +419,23 @@ def test_theta_on_off_and_regions_from_reconstructed_directions():
 def test_a_non_finite_gammaness_cut_is_refused():
     with pytest.raises(ValueError, match="gammaness_cut must be a finite number"):
         theta2_counts([0.9], [0.1], [[0.5]], gammaness_cut=float("nan"), theta2_cut=0.02)
+
+
+def test_our_predictions_become_facts_dl3_columns(tmp_path):
+    from iactdl.io.dl3 import dl3_events
+
+    t_off = np.array([[0.5, 0.6], [0.7, 0.8]])
+    ev = dl3_events([0.2, 0.9], [1.5, 0.3], [0.1, 0.4], t_off, event_id=np.array([7, 8]))
+    assert set(ev) == {
+        "gamma_prediction",
+        "gamma_energy_prediction",
+        "theta_deg",
+        "theta_deg_off_1",
+        "theta_deg_off_2",
+        "event_id",
+    }
+    np.testing.assert_allclose(ev["gamma_energy_prediction"], [1500.0, 300.0])  # TeV -> GeV
+    write_dl3(tmp_path / "d.h5", ev, {"ontime": [3600.0]}, n_off=2)
+    back = read_dl3(tmp_path / "d.h5", columns=["event_id"])
+    np.testing.assert_array_equal(back.theta_off, t_off)
+    assert back.events["event_id"].tolist() == [7, 8] and back.n_off == 2

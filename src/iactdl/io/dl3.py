@@ -44,6 +44,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from iactdl.io.fact import GEV_PER_TEV  # FACT's DL3 energy is in GeV, ours in TeV
 from iactdl.io.hdf5 import GROUP, EventWriter, InputError, open_events, read_dataset
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "DL3_UNITS",
     "theta_off_columns",
     "DL3",
+    "dl3_events",
     "DL3Writer",
     "write_dl3",
     "read_dl3",
@@ -149,6 +151,38 @@ class DL3:
                 f"{sorted(self.runs)}"
             )
         return np.asarray(self.runs["ontime"], dtype=np.float64)
+
+
+def dl3_events(gammaness, energy_tev, theta_deg, theta_deg_off, **extra) -> dict[str, np.ndarray]:
+    """Our predictions as DL3 event columns in FACT's names and units.
+
+    Parameters
+    ----------
+    gammaness : array_like, shape (n_events,)
+        Gammaness in [0, 1] -> ``gamma_prediction``.
+    energy_tev : array_like, shape (n_events,)
+        Estimated energy, TeV (our unit) -> ``gamma_energy_prediction`` in GeV (x 1000).
+    theta_deg : array_like, shape (n_events,)
+        theta to the source, deg -> ``theta_deg``.
+    theta_deg_off : array_like, shape (n_off, n_events)
+        theta to each OFF position, deg -> ``theta_deg_off_1..n_off``.
+    **extra : array_like
+        Further columns as they are (``event_id``, ``night``, ``run_id``, ...).
+
+    Returns
+    -------
+    dict of str to ndarray
+        Ready for :func:`write_dl3` / :meth:`DL3Writer.append`.
+    """
+    t_off = np.atleast_2d(np.asarray(theta_deg_off, dtype=np.float64))
+    out = {
+        GAMMANESS: np.asarray(gammaness, dtype=np.float64),
+        ENERGY: np.asarray(energy_tev, dtype=np.float64) * GEV_PER_TEV,
+        THETA_ON: np.asarray(theta_deg, dtype=np.float64),
+    }
+    out.update(zip(theta_off_columns(len(t_off)), t_off, strict=True))
+    out.update({k: np.asarray(v) for k, v in extra.items()})
+    return out
 
 
 def _check_events(events: Mapping[str, np.ndarray], n_off: int, path) -> int:
