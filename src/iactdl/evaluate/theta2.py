@@ -274,6 +274,17 @@ def theta2_counts(
         A theta^2 cut <= 0 (or above :func:`max_theta2_cut` given the offset), shapes that
         disagree, ``n_off`` that disagrees with ``theta_deg_off``, negative thetas, or an event
         counted in two regions (overlapping regions).
+
+    Notes
+    -----
+    Li & Ma (1983), ApJ 272, 317, eq. 17, with ``a = alpha``::
+
+        S = sqrt(2) * sqrt( N_on ln[(1 + a) / a * N_on / (N_on + N_off)]
+                          + N_off ln[(1 + a) * N_off / (N_on + N_off)] )
+
+    signed like the excess (:func:`iactdl.evaluate.significance.li_ma_significance`; equal to
+    gammapy's ``WStatCountsStatistic(n_on, n_off, alpha).sqrt_ts``). A steady source's S grows
+    like sqrt(T), so ``S / sqrt(hours)`` compares observations of different lengths.
     """
     g, t_on, t_off = _check_inputs(gammaness, theta_deg, theta_deg_off, n_off, theta2_cut)
     if not np.isfinite(gammaness_cut):
