@@ -22,6 +22,7 @@ import yaml
 __all__ = [
     "ConfigError",
     "check_config",
+    "check_size",
     "checked_config",
     "load_config",
     "produced_samples",
@@ -41,9 +42,70 @@ class ConfigError(ValueError):
 
 # ---- the strict reader ----
 
+# A config's size with every alias expanded, in YAML nodes (scalars, lists, mappings). The embedded
+# default has about 2,000; a "billion laughs" document (aliases of aliases of lists) has 10^9 from a
+# few lines, and anything that walks it (the schema check, the config's hash) would never finish.
+MAX_NODES = 200_000
 
-def _duplicates(node: yaml.Node, path: str, where: str) -> None:
-    """Raise on the first mapping key written twice (merge keys ``<<`` may be overridden)."""
+
+def _expanded_size(root, children: Callable) -> int:
+    """Nodes of the tree ``root`` would expand to (each alias counted as a copy of its anchor),
+    computed on the graph (each shared node once), so it is fast whatever the answer; stops
+    counting above :data:`MAX_NODES`."""
+    size: dict[int, int] = {}
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in size and not done:
+            continue
+        kids = children(node)
+        if done:
+            size[id(node)] = min(1 + sum(size[id(k)] for k in kids), MAX_NODES + 1)
+        else:
+            size.setdefault(id(node), 1)  # a cycle (a recursive alias) counts once
+            stack.append((node, True))
+            stack.extend((k, False) for k in kids if id(k) not in size)
+    return size[id(root)]
+
+
+def _node_children(node) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _object_children(obj) -> list:
+    if isinstance(obj, Mapping):
+        return [*obj.keys(), *obj.values()]
+    if isinstance(obj, list | tuple):
+        return list(obj)
+    return []
+
+
+def check_size(config, where: str) -> None:
+    """Refuse a config that expands (aliases of aliases) to more than :data:`MAX_NODES` nodes,
+    before anything walks it; ``config`` is a parsed object or a composed YAML node."""
+    children = _node_children if isinstance(config, yaml.Node) else _object_children
+    n = _expanded_size(config, children)
+    if n > MAX_NODES:
+        raise ConfigError(
+            f"{where}: the config expands to over {MAX_NODES:,} values once its YAML aliases "
+            "(*name) are replaced by what they point at (aliases of aliases: a 'billion laughs' "
+            "document); expected a config of a few thousand values. Write the repeated parts out "
+            "or use fewer nested aliases."
+        )
+
+
+def _duplicates(node: yaml.Node, path: str, where: str, seen_nodes: set | None = None) -> None:
+    """Raise on the first mapping key written twice (merge keys ``<<`` may be overridden).
+
+    An aliased node is checked once, where its anchor is: the walk never expands aliases."""
+    seen_nodes = set() if seen_nodes is None else seen_nodes
+    if id(node) in seen_nodes:
+        return
+    seen_nodes.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: dict = {}
         for key_node, value_node in node.value:
@@ -58,10 +120,10 @@ def _duplicates(node: yaml.Node, path: str, where: str) -> None:
                     "remove one of them."
                 )
             seen[key] = key_node.start_mark.line
-            _duplicates(value_node, path, here)
+            _duplicates(value_node, path, here, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _duplicates(item, path, f"{where}[{i}]")
+            _duplicates(item, path, f"{where}[{i}]", seen_nodes)
 
 
 def load_config(path: str | os.PathLike) -> dict:
@@ -94,6 +156,7 @@ def load_config(path: str | os.PathLike) -> dict:
         raise ConfigError(f"{path}: YAML syntax error: {err}") from None
     if node is None:
         raise ConfigError(f"{path}: the config file is empty")
+    check_size(node, str(path))
     _duplicates(node, str(path), "")
     config = yaml.load(text, Loader=_LOADER)
     if not isinstance(config, Mapping):
@@ -353,6 +416,7 @@ def checked_config(
 
     from iactdl.provenance import canonical, source_hash
 
+    check_size(config, " and ".join(map(str, files)) or "the config")  # before anything walks it
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     text = yaml.dump(canonical(dict(config)), Dumper=dumper, sort_keys=True, allow_unicode=True)
     key = hashlib.sha256(source_hash("config").encode() + Path(schema).read_bytes())

@@ -1,0 +1,109 @@
+"""The last classes of bad input (issue 23): each refused with a message naming the key, file or
+column and what was expected, leaving nothing behind; each class tried with several inputs.
+
+Hostile YAML (aliases of aliases), ...
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from iactdl.config import MAX_NODES, ConfigError, check_size, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "config" / "tiny.yaml"
+
+
+# ---- hostile YAML: refused in well under a second, never walked ----
+
+
+def _laughs(levels: int, width: int = 9, flow: bool = True) -> str:
+    """A "billion laughs": each level a list of ``width`` aliases of the level below."""
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels + 1):
+        lines.append(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * width) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def _mapping_laughs(levels: int) -> str:
+    """The same with mappings and merge keys (``<<: *a``), the form a config would use."""
+    lines = ["m0: &m0 {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8}"]
+    for i in range(1, levels + 1):
+        keys = ", ".join(f"k{j}: *m{i - 1}" for j in range(10))
+        lines.append(f"m{i}: &m{i} {{{keys}}}")
+    return "\n".join(lines) + "\n"
+
+
+HOSTILE = {
+    "lists, 9 levels (10^9 values)": _laughs(9),
+    "lists, 30 levels": _laughs(30, width=2),
+    "mappings, 12 levels": _mapping_laughs(12),
+    "inside models": TINY.read_text() + _laughs(12).replace("l0:", "zz_l0:", 1),
+}
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_nested_aliases_are_refused_fast(tmp_path, text):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    start = time.perf_counter()
+    with pytest.raises(ConfigError, match=rf"^{path}: the config expands to over") as err:
+        load_config(path)
+    assert time.perf_counter() - start < 1.0
+    assert "aliases" in str(err.value)
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_parsed_hostile_config_is_refused_before_it_is_walked(text):
+    """What Snakemake's own reader returns (shared lists, not expanded) is refused as fast."""
+    config = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    start = time.perf_counter()
+    with pytest.raises(ConfigError, match="^c.yaml: the config expands"):
+        check_size(config, "c.yaml")
+    assert time.perf_counter() - start < 1.0
+
+
+def test_a_few_aliases_are_fine(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(_laughs(3) + _mapping_laughs(2))  # 9^4 and 10^2 * 8: below the limit
+    assert 9**4 < MAX_NODES
+    assert len(load_config(path)["l3"]) == 9
+
+
+def test_shipped_configs_are_far_below_the_limit():
+    for path in [ROOT / "config.yaml", TINY]:
+        check_size(load_config(path), str(path))
+        check_size(yaml.compose(path.read_text()), str(path))
+
+
+def _dry_run(config_text: str, tmp_path: Path, *extra: str) -> str:
+    """``snakemake -n`` on a bad config: refused, no DAG built, nothing written."""
+    if shutil.which("snakemake") is None:
+        pytest.skip("snakemake is not installed")
+    config = tmp_path / "config.yaml"
+    config.write_text(config_text)
+    work = tmp_path / "work"
+    proc = subprocess.run(
+        ["snakemake", "-n", "--configfile", str(config), "--directory", str(work), *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out[-3000:]
+    assert "Job stats" not in out, out[-3000:]
+    assert not work.exists() or not [p.name for p in work.iterdir()], "something was written"
+    return out
+
+
+@pytest.mark.workflow
+def test_snakemake_refuses_nested_aliases(tmp_path):
+    out = _dry_run(TINY.read_text() + _laughs(9).replace("l0:", "zz_l0:", 1), tmp_path)
+    assert "config.yaml: the config expands to over" in out, out[-3000:]
