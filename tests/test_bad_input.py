@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 import yaml
 
 from iactdl.config import MAX_NODES, ConfigError, check_size, load_config
+from iactdl.config import main as config_main
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "config" / "tiny.yaml"
@@ -107,3 +109,65 @@ def _dry_run(config_text: str, tmp_path: Path, *extra: str) -> str:
 def test_snakemake_refuses_nested_aliases(tmp_path):
     out = _dry_run(TINY.read_text() + _laughs(9).replace("l0:", "zz_l0:", 1), tmp_path)
     assert "config.yaml: the config expands to over" in out, out[-3000:]
+
+
+# ---- the config checker: python -m iactdl.config applies the whole schema ----
+
+SCHEMA_BAD = [
+    ("seed", "abc", "config seed: 'abc' is not of type 'integer'"),
+    ("no_such_key", 1, "unknown config key no_such_key (a typo?"),
+    ("features.no_such_option", 1, "unknown config key no_such_option in features"),
+    ("source", "facts", "config source: 'facts' is not one of"),
+    ("seed", -1, "config seed: -1 is less than the minimum of 0"),
+]
+
+
+def _write(config: dict, tmp_path: Path) -> Path:
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def _with(key: str, value) -> dict:
+    config = yaml.safe_load(TINY.read_text())
+    *parents, last = key.split(".")
+    node = config
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[last] = value
+    return config
+
+
+@pytest.mark.parametrize("key, value, message", SCHEMA_BAD, ids=[str(b[:2]) for b in SCHEMA_BAD])
+def test_checker_applies_the_schema(tmp_path, capsys, key, value, message):
+    path = _write(_with(key, value), tmp_path)
+    assert config_main([str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}: invalid config (1 error(s) against config.schema.yaml)")
+    assert message in err, err
+    assert len(err.splitlines()) == 2  # one line per error, no schema or config dumped
+
+
+def test_checker_command_line(tmp_path):
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "iactdl.config", *args], capture_output=True, text=True
+        )
+
+    proc = run()  # no argument: an error, not a silent 0
+    assert proc.returncode == 2 and "give at least one config FILE" in proc.stderr
+    proc = run("--help")  # help, not a file named --help
+    assert proc.returncode == 0 and "usage: python -m iactdl.config" in proc.stdout
+    proc = run(str(TINY))
+    assert proc.returncode == 0 and proc.stdout.strip() == f"{TINY}: ok"
+    proc = run(str(TINY), "--schema", str(tmp_path / "none.yaml"))  # installed without the repo
+    assert proc.returncode == 1 and "no config schema there" in proc.stderr
+    assert "--schema REPO/workflow/schemas/config.schema.yaml" in proc.stderr
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("key, value, message", SCHEMA_BAD[:2], ids=["seed", "unknown"])
+def test_snakemake_schema_error_is_one_line(tmp_path, key, value, message):
+    out = _dry_run(yaml.safe_dump(_with(key, value)), tmp_path)
+    assert message in out, out[-3000:]
+    assert len(out.splitlines()) < 15, out[-3000:]  # not the schema and config (4,000 lines)

@@ -26,7 +26,9 @@ __all__ = [
     "checked_config",
     "load_config",
     "produced_samples",
+    "schema_error",
     "validate_model",
+    "validate_schema",
 ]
 
 # libyaml's reader where PyYAML has it: config.yaml is read on every snakemake call (10x faster)
@@ -452,13 +454,118 @@ def checked_config(
     return checked
 
 
+# ---- the JSON schema (the workflow's first check), for the command line and Snakemake's error ----
+
+# where the schema lives in a checkout: <repo>/workflow/schemas/, next to <repo>/src/iactdl/
+SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def _key_of(error) -> str:
+    """The dotted config key of a jsonschema error (``models.mlp.settings``), or ``(top level)``."""
+    where = ""
+    for part in error.absolute_path:
+        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+    return where or "(top level)"
+
+
+def schema_message(error) -> str:
+    """One line for a jsonschema ``ValidationError``: the key, and what was expected (an unknown
+    key is named as such, with the keys allowed there; the instance is never dumped whole)."""
+    import re
+
+    key = _key_of(error)
+    if error.validator == "additionalProperties":
+        unknown = re.findall(r"'([^']*)'", error.message.split("(")[-1])
+        allowed = sorted((error.schema.get("properties") or {}).keys())
+        where = "" if key == "(top level)" else f" in {key}"
+        return (
+            f"unknown config key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}{where} "
+            f"(a typo? the keys allowed there are {', '.join(allowed)})"
+        )
+    message = error.message
+    if len(message) > 200:
+        message = message[:200] + " ..."
+    return f"config {key}: {message}"
+
+
+def validate_schema(config: dict, schema: str | os.PathLike | None = None) -> None:
+    """Check ``config`` against the workflow's JSON schema (types, ranges, unknown keys) and fill
+    in its defaults in place, as Snakemake's ``validate`` does; raise :class:`ConfigError` listing
+    every error, one line each, naming the key.
+
+    ``schema``: the schema file; by default that of the checkout this package is in
+    (``workflow/schemas/config.schema.yaml``). An installed package (no checkout) has none: pass it.
+    """
+    import jsonschema
+
+    path = Path(schema) if schema is not None else SCHEMA
+    if not path.is_file():
+        raise ConfigError(
+            f"{path}: no config schema there (iactdl is installed without its repository?); "
+            "pass the schema of your checkout: --schema REPO/workflow/schemas/config.schema.yaml"
+        )
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+    base = jsonschema.validators.validator_for(document)
+    properties = base.VALIDATORS["properties"]
+
+    def with_defaults(validator, props, instance, subschema):
+        if isinstance(instance, dict):
+            for name, sub in props.items():
+                if "default" in sub:
+                    instance.setdefault(name, sub["default"])
+        yield from properties(validator, props, instance, subschema)
+
+    validator = jsonschema.validators.extend(base, {"properties": with_defaults})(document)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        lines = "\n".join(f"  - {schema_message(e)}" for e in errors)
+        raise ConfigError(f"invalid config ({len(errors)} error(s) against {path.name}):\n{lines}")
+
+
+def schema_error(err: Exception) -> Exception:
+    """Snakemake's ``WorkflowError`` of ``validate`` (which would print the whole schema and
+    config) as a one-line :class:`ConfigError` naming the key; any other error as it is."""
+    import jsonschema
+
+    seen = err
+    while seen is not None:  # Snakemake raises it while handling jsonschema's error
+        if isinstance(seen, jsonschema.ValidationError):
+            return ConfigError(schema_message(seen))
+        seen = seen.__cause__ or seen.__context__
+    for line in str(err).splitlines():  # or only its text: keep its one line
+        if line.startswith("ValidationError: "):
+            return ConfigError(f"config: {line.removeprefix('ValidationError: ')}")
+    return err
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m iactdl.config FILE...``: read each config file strictly and check it, naming
-    the file and line of a YAML error (Snakemake's reader of ``--configfile`` does not)."""
+    """``python -m iactdl.config FILE...``: read each config file strictly (naming the file and
+    line of a YAML error, which Snakemake's reader of ``--configfile`` does not), check it against
+    the JSON schema (filling in its defaults) and then by :func:`check_config`."""
+    import argparse
     import sys
 
-    paths = sys.argv[1:] if argv is None else argv
-    if paths == ["--stdin"]:  # one config as YAML on stdin (check_config_once's child)
+    parser = argparse.ArgumentParser(
+        prog="python -m iactdl.config",
+        description="Check iactdl config files as the workflow does, before any job: strict YAML "
+        "(duplicate keys, nested aliases), the JSON schema, then every stage's checks.",
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE", help="config files (YAML or JSON)")
+    parser.add_argument(
+        "--schema",
+        default=None,
+        help=f"the JSON schema (default: the checkout's, {SCHEMA})",
+    )
+    parser.add_argument(
+        "--stdin",
+        action="store_true",
+        help="check one config, already validated against the schema, read from stdin "
+        "(used by the workflow's child process)",
+    )
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.stdin:  # one config as YAML on stdin (checked_config's child)
+        if args.files:
+            parser.error("--stdin takes no FILE")
         try:
             check_config(
                 yaml.load(sys.stdin.read(), Loader=_LOADER)
@@ -467,10 +574,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"<stdin>: {err}", file=sys.stderr)
             return 1
         return 0
+    if not args.files:
+        parser.error("give at least one config FILE (e.g. config.yaml)")
     status = 0
-    for path in paths:
+    for path in args.files:
         try:
-            check_config(load_config(path))
+            config = load_config(path)
+            validate_schema(config, args.schema)
+            check_config(config)
         except ConfigError as err:
             print(f"{path}: {err}" if not str(err).startswith(str(path)) else err, file=sys.stderr)
             status = 1
