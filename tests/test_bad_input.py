@@ -6,6 +6,7 @@ Hostile YAML (aliases of aliases), ...
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from iactdl.config import MAX_NODES, ConfigError, check_size, load_config
+from iactdl.config import (
+    MAX_NODES,
+    NAME_PATTERN,
+    ConfigError,
+    check_config,
+    check_name,
+    check_results_dir,
+    check_size,
+    load_config,
+)
 from iactdl.config import main as config_main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,3 +181,139 @@ def test_snakemake_schema_error_is_one_line(tmp_path, key, value, message):
     out = _dry_run(yaml.safe_dump(_with(key, value)), tmp_path)
     assert message in out, out[-3000:]
     assert len(out.splitlines()) < 15, out[-3000:]  # not the schema and config (4,000 lines)
+
+
+# ---- names that point at nothing: checked against the models table, naming the key ----
+
+REFERENCES = [
+    ("adaptation.nets", ["mlp", "no_such_net"], "config adaptation.nets[1]: 'no_such_net' is not"),
+    ("adaptation.nets", ["mlp", "logreg"], "config adaptation.nets[1]: 'logreg' is a 'baseline'"),
+    ("adaptation.nets", ["mlp", "deepset"], "expected the name of a net entry, one of ["),
+    (
+        "experiments.inductive_bias.reference",
+        "featur_mlp",
+        "inductive_bias.reference: 'featur_mlp'",
+    ),
+    ("shift.quantifier_model", "hist_gtb", "shift.quantifier_model: 'hist_gtb' is not"),
+]
+
+
+@pytest.mark.parametrize("key, value, message", REFERENCES, ids=[str(r[1]) for r in REFERENCES])
+def test_names_that_point_at_nothing_are_refused(key, value, message):
+    with pytest.raises(ConfigError) as err:
+        check_config(_with(key, value))
+    assert message in str(err.value), str(err.value)
+
+
+def test_quantifier_is_checked_without_observed_events_too():
+    config = _with("simulation.n_events.observed", 0)
+    config["shift"] = {"quantifier_model": "no_such_baseline"}
+    with pytest.raises(ConfigError, match="shift.quantifier_model: 'no_such_baseline' is not"):
+        check_config(config)
+
+
+# ---- paths and names: one name rule; results_dir never a system folder ----
+
+BAD_NAMES = ["../evil", "a/b", "mlp~x", "has space", "1mlp", "", "x.y", "dann@2", "-rf", "ünï"]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_one_name_rule(name):
+    message = check_name(name, "models.x")
+    assert message.startswith(f"config models.x: {name!r} is not a valid name; expected a letter")
+
+
+@pytest.mark.parametrize("name", ["mlp", "Hex_CNN2", "a"])
+def test_good_names(name):
+    assert check_name(name, "k") is None
+
+
+def test_the_schema_and_the_name_rule_agree():
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    assert schema["properties"]["models"]["propertyNames"]["pattern"] == NAME_PATTERN
+
+
+NAMED_KEYS = [
+    ("adaptation.nets", ["mlp", "../x"], "config adaptation.nets[1]: '../x' is not a valid name"),
+    ("experiments.optimisers.nets", {"a/b": {"net": "mlp"}}, "experiments.optimisers.nets.a/b"),
+    ("experiments.inductive_bias.models", {"x y": {"net": "mlp"}}, "inductive_bias.models.x y"),
+    ("fact.files", {"../gamma": "x.h5"}, "config fact.files.../gamma (a sample)"),
+    ("simulation.n_events", {"gammma": 10}, "unknown sample(s) ['gammma']"),
+]
+
+
+@pytest.mark.parametrize("key, value, message", NAMED_KEYS, ids=[k for k, _, _ in NAMED_KEYS])
+def test_names_in_paths_follow_the_rule(key, value, message):
+    config = _with(key, value)
+    if key == "experiments.inductive_bias.models":
+        config["experiments"]["inductive_bias"]["reference"] = "x y"
+    with pytest.raises(ConfigError) as err:
+        check_config(config)
+    assert message in str(err.value), str(err.value)
+
+
+SYSTEM = ["/", "//", "/./", "/..", "/../..", "///", "/etc", "/usr/lib/x", "/etc/../usr", "/tmp"]
+SYSTEM += ["/home", "~/results", "."]
+
+
+@pytest.mark.parametrize("value", SYSTEM)
+def test_results_dir_refuses_system_folders(value):
+    with pytest.raises(ValueError, match=rf"^config results_dir: {re.escape(repr(value))}"):
+        check_results_dir(value)
+
+
+def test_results_dir_refuses_home_in_any_spelling(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for value in [str(tmp_path), f"{tmp_path}/", f"{tmp_path}/x/..", f"{tmp_path}/."]:
+        with pytest.raises(ValueError, match="the home folder itself"):
+            check_results_dir(value)
+    check_results_dir(f"{tmp_path}/results")
+
+
+def test_results_dir_refuses_the_root_by_relative_path(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    ups = "/".join([".."] * (len(tmp_path.parts) + 2))
+    with pytest.raises(ValueError, match="the filesystem root"):
+        check_results_dir(ups)
+
+
+@pytest.mark.parametrize("value", ["results", "results/tiny", "/data/me/out", "out/../results"])
+def test_results_dir_accepts_own_folders(value):
+    check_results_dir(value)
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("value", ["/./", "/etc"])
+def test_snakemake_refuses_system_results_dir(tmp_path, value):
+    out = _dry_run(yaml.safe_dump(_with("results_dir", value)), tmp_path)
+    assert f"config results_dir: {value!r}" in out, out[-3000:]
+
+
+@pytest.mark.workflow
+def test_every_planned_output_lies_under_results_dir(tmp_path):
+    """Plan the whole DAG (every named target) for the tiny config: every output, log and
+    benchmark lies under results_dir."""
+    if shutil.which("snakemake") is None:
+        pytest.skip("snakemake is not installed")
+    out_dir = tmp_path / "out"
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(_with("results_dir", str(out_dir))))
+    targets = ["all", "paper", "adaptation_study", "experiments", "benchmark_summary"]
+    proc = subprocess.run(
+        ["snakemake", "-n", "--configfile", str(config), "--directory", str(tmp_path / "work")]
+        + targets,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    paths = [
+        p.strip()
+        for line in proc.stdout.splitlines()
+        if re.match(r"^ *(output|log|benchmark): ", line)
+        for p in line.split(": ", 1)[1].split(", ")
+    ]
+    assert len(paths) > 300  # the whole DAG, not the default target alone
+    outside = [p for p in paths if not Path(p).resolve().is_relative_to(out_dir)]
+    assert not outside, outside[:10]

@@ -22,6 +22,8 @@ import yaml
 __all__ = [
     "ConfigError",
     "check_config",
+    "check_name",
+    "check_results_dir",
     "check_size",
     "checked_config",
     "load_config",
@@ -346,6 +348,198 @@ def _check_models(config: Mapping) -> list[str]:
     return errors
 
 
+# ---- names: every name that becomes part of a path passes one rule ----
+
+# A letter, then letters, digits and _: a folder or file name on every filesystem, a Snakemake
+# wildcard value that cannot swallow a "/" or a ".", and no "~", "@" or "-" (the adaptation
+# study's names join a net's name, a method and a seed with those). The schema's propertyNames of
+# `models` is the same pattern (tests/test_bad_input.py holds the two together).
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+
+
+def check_name(name, key: str) -> str | None:
+    """None if ``name`` (the value at config ``key``) may become part of a path; else the
+    message, naming the key and the rule."""
+    import re
+
+    if isinstance(name, str) and re.fullmatch(NAME_PATTERN, name):
+        return None
+    return (
+        f"config {key}: {name!r} is not a valid name; expected a letter, then letters, digits "
+        "or _ (it becomes part of file paths: results/models/NAME/...), e.g. mlp_small"
+    )
+
+
+def _names(config: Mapping) -> list[tuple[str, object]]:
+    """(key, name) of every config name that becomes part of a path."""
+    names: list[tuple[str, object]] = [
+        (f"models.{n} (the model's name)", n) for n in config.get("models") or {}
+    ]
+    study = config.get("adaptation") or {}
+    names += [(f"adaptation.nets[{i}]", n) for i, n in enumerate(study.get("nets") or [])]
+    experiments = config.get("experiments") or {}
+    optimisers = experiments.get("optimisers") or {}
+    names += [
+        (f"experiments.optimisers.nets.{n} (the net's name)", n)
+        for n in optimisers.get("nets") or {}
+    ]
+    bias = experiments.get("inductive_bias") or {}
+    names += [
+        (f"experiments.inductive_bias.models.{n} (the model's name)", n)
+        for n in bias.get("models") or {}
+    ]
+    files = (config.get("fact") or {}).get("files") or {}
+    n_events = (config.get("simulation") or {}).get("n_events") or {}
+    names += [(f"fact.files.{n} (a sample)", n) for n in files]
+    names += [(f"simulation.n_events.{n} (a sample)", n) for n in n_events]
+    return names
+
+
+def _check_names(config: Mapping) -> list[str]:
+    errors = [e for key, name in _names(config) if (e := check_name(name, key))]
+    for key, table in [
+        ("fact.files", (config.get("fact") or {}).get("files") or {}),
+        ("simulation.n_events", (config.get("simulation") or {}).get("n_events") or {}),
+    ]:
+        unknown = [s for s in table if s not in SAMPLES and not check_name(s, key)]
+        if unknown:
+            errors.append(
+                f"config {key}: unknown sample(s) {unknown}; the samples are {list(SAMPLES)}"
+            )
+    return errors
+
+
+def _check_references(config: Mapping) -> list[str]:
+    """Every config value that names a model or net names one that exists (the key named)."""
+    from iactdl.fit.shift.diagnostics import SHIFT_DEFAULTS
+    from iactdl.fit.study import STUDY_DEFAULTS
+
+    models = config.get("models") or {}
+    errors = []
+    nets = list((config.get("adaptation") or {}).get("nets") or [])
+    # the default list names the embedded config's nets: a config without image nets skips those
+    if nets != list(STUDY_DEFAULTS["nets"]):
+        for i, name in enumerate(nets):
+            entry = models.get(name)
+            if not isinstance(name, str) or check_name(name, ""):
+                continue  # reported by the name rule
+            if entry is None:
+                errors.append(
+                    f"config adaptation.nets[{i}]: {name!r} is not a model of `models`; expected "
+                    f"the name of a net entry, one of {_net_names(models)}"
+                )
+            elif isinstance(entry, Mapping) and entry.get("kind") != "net":
+                errors.append(
+                    f"config adaptation.nets[{i}]: {name!r} is a {entry.get('kind')!r} entry of "
+                    f"`models`; expected a net entry, one of {_net_names(models)}"
+                )
+    quantifier = (config.get("shift") or {}).get("quantifier_model")
+    # the default names the embedded config's baseline: a config without observed events (no
+    # shift diagnostics) need not have it; with them, check_shift_config says more
+    observed = "observed" in produced_samples(config)
+    default = SHIFT_DEFAULTS["quantifier_model"]
+    if quantifier not in (None, default) and not observed and quantifier not in models:
+        baselines = sorted(
+            n
+            for n, e in models.items()
+            if isinstance(e, Mapping)
+            and e.get("kind") == "baseline"
+            and e.get("task", "separation") == "separation"
+        )
+        errors.append(
+            f"config shift.quantifier_model: {quantifier!r} is not a model of `models`; expected "
+            f"the name of a separation baseline, one of {baselines}"
+        )
+    bias = (config.get("experiments") or {}).get("inductive_bias") or {}
+    if bias.get("models") and bias.get("reference") not in bias["models"]:
+        errors.append(
+            f"config experiments.inductive_bias.reference: {bias.get('reference')!r} is not a "
+            "model of experiments.inductive_bias.models; expected one of "
+            f"{sorted(bias['models'])}"
+        )
+    return errors
+
+
+def _net_names(models: Mapping) -> list[str]:
+    return sorted(n for n, e in models.items() if isinstance(e, Mapping) and e.get("kind") == "net")
+
+
+# ---- results_dir: never a system folder ----
+
+# folders an output tree must not be (their contents are the system's or everyone's) ...
+_SYSTEM = (
+    "/",
+    "/home",
+    "/Users",
+    "/root",
+    "/tmp",
+    "/var",
+    "/opt",
+    "/srv",
+    "/mnt",
+    "/media",
+    "/run",
+)
+# ... nor lie in
+_SYSTEM_TREES = (
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/proc",
+    "/sbin",
+    "/sys",
+    "/usr",
+    "/System",
+)
+
+
+def check_results_dir(value) -> None:
+    """``results_dir`` must be a folder of its own: not the filesystem root in any spelling
+    (``//``, ``/./``, ``/..``), a system folder (``/etc``, ``/usr``, ...), the home folder itself
+    or the working directory itself; ``~`` is not expanded, so it is refused."""
+    if value is None:
+        return
+    text = str(value)
+    if text.startswith("~"):
+        raise ValueError(
+            f"config results_dir: {text!r}: '~' is not expanded (a folder named '~' would be "
+            "made); expected the absolute path, e.g. /home/me/iactdl-results"
+        )
+    spelled = os.path.normpath(os.path.join(os.getcwd(), text))
+    real = os.path.realpath(spelled)
+    home = os.path.normpath(os.path.expanduser("~"))
+    for path in dict.fromkeys([spelled, real]):
+        posix = path.replace(os.sep, "/")
+        if posix.startswith("//"):  # POSIX keeps a leading "//"; it is still the root
+            posix = "/" + posix.lstrip("/")
+        tree = next((t for t in _SYSTEM_TREES if posix == t or posix.startswith(t + "/")), None)
+        if posix in _SYSTEM or path == home or tree:
+            what = (
+                "the filesystem root"
+                if posix == "/"
+                else (
+                    "the home folder itself"
+                    if path == home
+                    else f"the system folder {tree or posix}"
+                )
+            )
+            raise ValueError(
+                f"config results_dir: {text!r} is {what}"
+                + (f" ({path})" if path != text else "")
+                + "; every output, log and temporary file of the pipeline goes there: expected a "
+                "folder of its own, e.g. results or /data/me/iactdl-results"
+            )
+    if spelled == os.path.normpath(os.getcwd()):
+        raise ValueError(
+            f"config results_dir: {text!r} is the working directory itself; expected a folder "
+            "of its own in it, e.g. results"
+        )
+
+
 def _section_checks(config: Mapping) -> list:
     """(section, validator) pairs: each stage's own check of its section."""
     from iactdl.evaluate.evaluation import check_evaluation_config
@@ -385,6 +579,12 @@ def check_config(config: Mapping) -> None:
             check(config.get(section))
         except (ValueError, TypeError) as err:
             errors.append(str(err))
+    try:
+        check_results_dir(config.get("results_dir"))
+    except ValueError as err:
+        errors.append(str(err))
+    errors += _check_names(config)
+    errors += _check_references(config)
     errors += _check_models(config)
     errors += _check_samples(config)
     if errors:
