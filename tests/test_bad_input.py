@@ -6,6 +6,7 @@ Hostile YAML (aliases of aliases), ...
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -317,3 +318,68 @@ def test_every_planned_output_lies_under_results_dir(tmp_path):
     assert len(paths) > 300  # the whole DAG, not the default target alone
     outside = [p for p in paths if not Path(p).resolve().is_relative_to(out_dir)]
     assert not outside, outside[:10]
+
+
+# ---- compressed FACT files read without the filter: name it and what to install ----
+
+_READ_WITHOUT_PLUGIN = """
+import sys
+sys.modules["hdf5plugin"] = None  # as if not installed
+from iactdl.io.hdf5 import InputError, read_columns
+try:
+    read_columns(sys.argv[1], ["size"])
+except InputError as err:
+    print(err)
+    sys.exit(1)
+"""
+
+
+@pytest.mark.parametrize(
+    "kind, name",
+    [
+        ("Blosc", "blosc (32001)"),
+        ("LZ4", "lz4 (32004)"),
+        ("Bitshuffle", "bitshuffle (32008)"),
+        ("Zstd", "zstd (32015)"),
+    ],
+)
+def test_compressed_file_without_its_filter_names_it(tmp_path, kind, name):
+    hdf5plugin = pytest.importorskip("hdf5plugin")
+    import h5py
+    import numpy as np
+
+    path = tmp_path / "gamma.hdf5"
+    with h5py.File(path, "w") as f:
+        size = np.linspace(10, 1000, 5000)
+        f.create_dataset("events/size", data=size, chunks=(500,), **getattr(hdf5plugin, kind)())
+    before = sorted(tmp_path.iterdir())
+    env = {**os.environ, "HDF5_PLUGIN_PATH": str(tmp_path / "no_plugins")}
+    proc = subprocess.run(
+        [sys.executable, "-c", _READ_WITHOUT_PLUGIN, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    msg = proc.stdout
+    assert msg.startswith(f"{path}: column 'size' is compressed with {name}"), msg
+    assert "pip install hdf5plugin" in msg and "not damaged: keep it" in msg
+    assert "delete" not in msg
+    assert sorted(tmp_path.iterdir()) == before  # nothing written, the input kept
+
+
+def test_damaged_file_is_still_called_damaged(tmp_path):
+    import h5py
+    import numpy as np
+
+    from iactdl.io.hdf5 import InputError, read_columns
+
+    path = tmp_path / "gamma.hdf5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset("events/size", data=np.arange(20000.0), chunks=(1000,), compression="gzip")
+        offset = f["events/size"].id.get_chunk_info(3).byte_offset
+    with open(path, "r+b") as out:
+        out.seek(offset)
+        out.write(b"\xff" * 64)
+    with pytest.raises(InputError, match="column 'size' cannot be read .*truncated or damaged"):
+        read_columns(path, ["size"])
