@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -383,3 +384,167 @@ def test_damaged_file_is_still_called_damaged(tmp_path):
         out.write(b"\xff" * 64)
     with pytest.raises(InputError, match="column 'size' cannot be read .*truncated or damaged"):
         read_columns(path, ["size"])
+
+
+# ---- model files: safe mode refuses -> our message (the file, retrain), never "turn it off" ----
+
+
+class Pickled:
+    """A Python object torch's safe mode (weights_only) refuses to unpickle."""
+
+
+def _net_dir(tmp_path: Path) -> Path:
+    torch = pytest.importorskip("torch")
+    from iactdl.models.nets.registry import build_net
+    from iactdl.models.nets.saved import save_net
+
+    torch.manual_seed(0)
+    net = build_net("mlp", {"hidden": [4]}, ("gammaness",), n_features=3)
+    model_dir = tmp_path / "models" / "mlp"
+    save_net(
+        net,
+        model_dir,
+        {"name": "mlp", "input_kind": "features", "features": ["size", "width", "length"]},
+    )
+    return model_dir
+
+
+def _replace_weights(model_dir: Path, write) -> None:
+    """Replace model.pt and record its SHA-256 (as if trained so), so the loader reads it."""
+    import json
+
+    from iactdl.models.stored import model_file_record
+
+    with open(model_dir / "model.pt", "wb") as f:
+        write(f)
+    info = json.loads((model_dir / "model.json").read_text())
+    info["model_file"] = model_file_record(model_dir / "model.pt", "model.pt")
+    (model_dir / "model.json").write_text(json.dumps(info))
+
+
+def _whole_module(f):
+    import torch
+
+    from iactdl.models.nets.registry import build_net
+
+    torch.save(build_net("mlp", {"hidden": [4]}, ("gammaness",), n_features=3), f)
+
+
+def _object_in_dict(f):
+    import torch
+
+    torch.save({"weight": Pickled()}, f)
+
+
+def _junk(f):
+    f.write(b"these are not weights\n" * 10)
+
+
+def _truncated(f):
+    import io
+
+    import torch
+
+    buf = io.BytesIO()
+    torch.save({"w": torch.zeros(1000)}, buf)
+    f.write(buf.getvalue()[:300])
+
+
+def _wrong_shapes(f):
+    import torch
+
+    from iactdl.models.nets.registry import build_net
+
+    torch.save(build_net("mlp", {"hidden": [7]}, ("gammaness",), n_features=3).state_dict(), f)
+
+
+def _a_list(f):
+    import torch
+
+    torch.save([torch.zeros(3)], f)
+
+
+WEIGHTS = {
+    "whole module pickled": (_whole_module, "holds a pickled Python object"),
+    "object in a dict": (_object_in_dict, "holds a pickled Python object (test_bad_input.Pickled)"),
+    "junk bytes": (_junk, "is not a file of tensors saved by torch"),
+    "truncated": (_truncated, "is not a file of tensors saved by torch"),
+    "other shapes": (_wrong_shapes, "weights do not fit the net model.json describes"),
+    "a list": (_a_list, "holds a list, expected a state dict"),
+}
+
+
+@pytest.mark.parametrize("write, message", WEIGHTS.values(), ids=WEIGHTS.keys())
+def test_refused_weights_name_the_file_and_say_retrain(tmp_path, write, message):
+    from iactdl.io import InputError
+    from iactdl.models.nets.saved import load_net
+
+    model_dir = _net_dir(tmp_path)
+    load_net(model_dir)  # as trained: loads
+    _replace_weights(model_dir, write)
+    before = sorted(p.name for p in model_dir.iterdir())
+    with pytest.raises(InputError) as err:
+        load_net(model_dir)
+    msg = str(err.value)
+    assert msg.startswith(f"{model_dir / 'model.pt'}: "), msg
+    assert message in msg, msg
+    assert "Retrain the net: delete" in msg, msg
+    for unsafe in ("weights_only=False", "weights_only` set to `False", "add_safe_globals"):
+        assert unsafe not in msg
+    assert sorted(p.name for p in model_dir.iterdir()) == before  # nothing written or removed
+
+
+@pytest.mark.parametrize("write", [_whole_module, _object_in_dict, _junk])
+def test_refused_checkpoint_names_the_file(tmp_path, write):
+    pytest.importorskip("torch")
+    from iactdl.fit.checkpoint import load_checkpoint
+    from iactdl.io import InputError
+
+    path = tmp_path / "checkpoint.pt"
+    with open(path, "wb") as f:
+        write(f)
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: .*refused") as err:
+        load_checkpoint(path)
+    assert "weights_only=False" not in str(err.value)
+
+
+JSON_BAD = {
+    "empty": ("", "not valid JSON (Expecting value)"),
+    "cut short": ('{"kind": "net", "net": ', "not valid JSON"),
+    "a list": ("[1, 2]", "holds a JSON list; expected the model.json a train rule writes"),
+    "not UTF-8": (b"\xff\xfe{}", "cannot be read"),
+}
+
+
+@pytest.mark.parametrize("text, message", JSON_BAD.values(), ids=JSON_BAD.keys())
+def test_bad_json_names_the_file(tmp_path, text, message):
+    from iactdl.io import InputError
+    from iactdl.models.nets.saved import load_net
+
+    model_dir = tmp_path / "m"
+    model_dir.mkdir()
+    path = model_dir / "model.json"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}(:\d+:\d+)?: ") as err:
+        load_net(model_dir)
+    assert message in str(err.value), str(err.value)
+
+
+NPZ_BAD = {
+    "objects": (lambda p: np.savez(p, a__b=np.array([{"x": 1}], dtype=object)), "pickled Python"),
+    "junk": (lambda p: p.write_bytes(b"PK\x03\x04 not really a zip"), "truncated, damaged or not"),
+    "one array (.npy)": (lambda p: np.save(open(p, "wb"), np.zeros(3)), "holds one array"),
+    "missing": (lambda p: None, "file not found"),
+}
+
+
+@pytest.mark.parametrize("write, message", NPZ_BAD.values(), ids=NPZ_BAD.keys())
+def test_bad_npz_names_the_file(tmp_path, write, message):
+    from iactdl.io import InputError
+    from iactdl.io.npzfile import read_npz
+
+    path = tmp_path / "samples.npz"
+    write(path)
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: ") as err:
+        read_npz(path, "the shift diagnostics' samples")
+    assert message in str(err.value), str(err.value)
