@@ -548,3 +548,41 @@ def test_bad_npz_names_the_file(tmp_path, write, message):
     with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: ") as err:
         read_npz(path, "the shift diagnostics' samples")
     assert message in str(err.value), str(err.value)
+
+
+# ---- non-finite values in build_features' input: counted per column, logged with the policy ----
+
+
+@pytest.mark.parametrize(
+    "column, value, policy",
+    [
+        ("width", np.nan, "clean_ok False for those events"),
+        ("size", np.inf, "clean_ok False for those events"),
+        ("pointing_zd", np.nan, "kept as missing values"),
+    ],
+)
+def test_build_features_logs_nonfinite_input_per_column(tmp_path, caplog, column, value, policy):
+    import logging
+
+    from iactdl.features.pipeline import build_features
+    from iactdl.io import read_columns, write_events
+
+    n = 50
+    rng = np.random.default_rng(0)
+    columns = {
+        "event_id": np.arange(n, dtype=np.int64),
+        "size": rng.uniform(100, 1000, n),
+        "width": rng.uniform(5, 20, n),
+        "length": rng.uniform(10, 40, n),
+        "pointing_zd": rng.uniform(5, 30, n),
+    }
+    columns[column][[4, 9]] = value
+    path = tmp_path / "events" / "gamma.h5"
+    write_events(path, columns)
+    out = tmp_path / "features" / "gamma.h5"
+    with caplog.at_level(logging.INFO, logger="iactdl.features"):
+        build_features(path, out)
+    kind = "NaN" if np.isnan(value) else "inf"
+    assert f"{path}: NaN/inf per column: '{column}' 2 {kind} in 2 rows ({policy})" in caplog.text
+    ok = read_columns(out, ["clean_ok"])["clean_ok"]
+    assert ok.sum() == n - 2 * (policy != "kept as missing values")
