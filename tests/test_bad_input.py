@@ -1,7 +1,10 @@
 """The last classes of bad input (issue 23): each refused with a message naming the key, file or
 column and what was expected, leaving nothing behind; each class tried with several inputs.
 
-Hostile YAML (aliases of aliases), ...
+Hostile YAML (aliases of aliases), the config checker's command line and the schema's one-line
+errors, names that point at nothing, the one name rule and results_dir, compressed FACT files
+without their filter, model files that torch's safe mode (or JSON, or .npz) refuses, and NaN/inf
+in build_features' input (extract's: tests/test_extract.py).
 """
 
 from __future__ import annotations
