@@ -155,6 +155,59 @@ def test_nan_policy_stop_gives_the_count_and_no_output(raw, tmp_path):
     assert_no_output(out_dir)
 
 
+# (column, rows, value, required?): NaN and inf in required and other input columns
+NONFINITE = [
+    ("true_energy", [3, 17], np.nan, True),
+    ("true_impact", [5], np.inf, True),
+    ("source_x", [7, 8, 9], -np.inf, False),  # not required for simulated events
+    ("extra_float", [1, 2], np.nan, False),
+    ("extra_float", [4], np.inf, False),
+]
+
+
+@pytest.mark.parametrize("column, rows, value, required", NONFINITE)
+def test_nonfinite_values_are_counted_per_file_and_column_and_logged(
+    raw, tmp_path, caplog, column, rows, value, required
+):
+    path, columns = raw
+    columns = {k: v.copy() for k, v in columns.items()}
+    columns["extra_float"] = np.linspace(0.0, 1.0, len(columns["event_id"]))
+    columns["image"][rows, :40] += 50  # would pass the cuts if finite
+    columns[column][rows] = value
+    write_events(path, columns)
+    out = tmp_path / "out.h5"
+    with caplog.at_level(logging.INFO, logger="iactdl.extract"):
+        summary = extract_events("simulate", path, out, {**CUTS, "chunk_size": 3}, sample="gamma")
+    kind = "NaN" if np.isnan(value) else "inf"
+    assert summary["nonfinite_values"] == {
+        column: {
+            "nan": len(rows) * (kind == "NaN"),
+            "inf": len(rows) * (kind == "inf"),
+            "rows": len(rows),
+        }
+    }
+    line = next(r for r in caplog.records if "NaN/inf per column" in r.getMessage()).getMessage()
+    assert line.startswith(
+        f"{path}: NaN/inf per column: '{column}' {len(rows)} {kind} in {len(rows)} rows"
+    )
+    kept = read_columns(out, ["event_id"])["event_id"]
+    if required:
+        assert "required: rows dropped, extract.nan_policy: drop" in line
+        assert not np.isin(columns["event_id"][rows], kept).any()
+    else:
+        assert "not required: kept as missing values" in line
+        values = read_columns(out, ["event_id", column])
+        at = np.isin(values["event_id"], columns["event_id"][rows])
+        assert at.sum() == len(rows) and not np.isfinite(values[column][at]).any()
+
+
+def test_a_clean_file_says_so(raw, tmp_path, caplog):
+    path, _ = raw
+    with caplog.at_level(logging.INFO, logger="iactdl.extract"):
+        extract_events("simulate", path, tmp_path / "o.h5", CUTS, sample="gamma")
+    assert f"{path}: no NaN or inf in its" in caplog.text
+
+
 def test_empty_after_cuts_is_an_error_with_no_output(raw, tmp_path):
     path, _ = raw
     out_dir = tmp_path / "results"

@@ -261,8 +261,8 @@ def test_equal_mass_bins_fill_the_diagram_at_a_small_prior():
 
 
 def test_reliability_figure_shows_every_equal_mass_bin(tmp_path, saved):
-    from iactdl.evaluate.comparison import plot_reliability
-    from iactdl.evaluate.onoff import calibration_summary
+    from iactdl.labelnoise.comparison import plot_reliability
+    from iactdl.labelnoise.measurement import calibration_summary
 
     rng = np.random.default_rng(6)
     p = rng.beta(0.5, 15, 2000)
@@ -302,8 +302,8 @@ def test_captions_quote_no_results_of_one_run():
 
 
 def test_a_small_test_set_gets_fewer_equal_mass_bins_not_an_empty_diagram(tmp_path, saved):
-    from iactdl.evaluate.comparison import plot_reliability
-    from iactdl.evaluate.onoff import MIN_EVENTS_PER_BIN, calibration_summary
+    from iactdl.labelnoise.comparison import plot_reliability
+    from iactdl.labelnoise.measurement import MIN_EVENTS_PER_BIN, calibration_summary
 
     rng = np.random.default_rng(7)
     p = rng.uniform(0.2, 0.6, 70)  # the tiny run: 70 events of observed_test

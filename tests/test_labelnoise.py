@@ -1,4 +1,5 @@
-"""Label-noise correction for ON/OFF labels (iactdl.fit.labelnoise) and the Li & Ma threshold.
+"""Label-noise correction for ON/OFF labels (iactdl.labelnoise.correction) and the Li & Ma
+threshold.
 
 The derivation is checked on a constructed case where every quantity is known exactly; the
 synthetic check flips the labels of simulated gammas and protons with chosen class-conditional
@@ -12,7 +13,7 @@ import pytest
 
 from iactdl.evaluate.significance import li_ma_significance
 from iactdl.evaluate.thresholds import li_ma_threshold
-from iactdl.fit.labelnoise import (
+from iactdl.labelnoise.correction import (
     MenonCorrection,
     NoiseEstimationError,
     alpha_from_attrs,
@@ -65,7 +66,7 @@ def test_onoff_counting_case_exact():
 
 def test_clipping_counted_and_logged(caplog):
     corr = MenonCorrection.from_alpha(0.2)  # eta_min = 1/6
-    with caplog.at_level(logging.INFO, logger="iactdl.fit.labelnoise"):
+    with caplog.at_level(logging.INFO, logger="iactdl.labelnoise.correction"):
         eta = menon_correction(np.array([0.0, 0.1, 0.5, 1.0]), corr)
     assert eta.min() == 0 and eta.max() == 1
     assert corr(np.array([0.0, 0.1, 0.5, 1.0]))[1] == {"below_0": 2, "above_1": 0}

@@ -1,11 +1,11 @@
-"""The stage-6 measurement (iactdl.evaluate.onoff) and the central comparison table."""
+"""The stage-6 measurement (iactdl.labelnoise.measurement) and the central comparison table."""
 
 import numpy as np
 import pytest
 
-from iactdl.evaluate.comparison import comparison_table, plot_comparison, write_comparison
-from iactdl.evaluate.onoff import at_threshold, measure_onoff, on_gamma_fraction
-from iactdl.fit.labelnoise import MenonCorrection
+from iactdl.labelnoise.comparison import comparison_table, plot_comparison, write_comparison
+from iactdl.labelnoise.correction import MenonCorrection
+from iactdl.labelnoise.measurement import at_threshold, measure_onoff, on_gamma_fraction
 
 
 def _observation(n=200_000, f_on=0.1, n_off=5, seed=0):

@@ -1,4 +1,5 @@
-"""ON/OFF training on simulated showers (iactdl.fit.onoff) and the synthetic label-flip check.
+"""ON/OFF training on simulated showers (iactdl.labelnoise.baselines) and the synthetic label-flip
+check.
 
 Fixture: simulated point-like gammas and protons through the library's features (a few thousand
 events after the quality cut), so the estimators meet real image parameters, not toy Gaussians.
@@ -12,9 +13,9 @@ from showers import shower_features
 
 from iactdl.config import validate_model
 from iactdl.features.columns import DEFAULT_FEATURES
-from iactdl.fit.labelnoise import MenonCorrection, estimate_noise_rates, menon_correction
-from iactdl.fit.onoff import OnOffModel, fit_onoff_baseline, fit_onoff_oracle
 from iactdl.io import InputError, write_events
+from iactdl.labelnoise.baselines import OnOffModel, fit_onoff_baseline, fit_onoff_oracle
+from iactdl.labelnoise.correction import MenonCorrection, estimate_noise_rates, menon_correction
 from iactdl.metrics import expected_calibration_error, roc_auc
 from iactdl.models import load_baseline, load_model
 from iactdl.models.estimators import make_estimator
@@ -133,7 +134,7 @@ def test_fit_onoff_baseline_corrects_with_known_alpha(observed, tmp_path):
     assert abs(anchor["rho_minus"] - 1 / 6) < 0.05
     model = load_model(tmp_path / "m")  # the one door: model.json names stage 6's loader
     assert isinstance(model, OnOffModel)
-    with pytest.raises(InputError, match="iactdl.fit.onoff.OnOffModel"):
+    with pytest.raises(InputError, match="iactdl.labelnoise.baselines.OnOffModel"):
         load_baseline(tmp_path / "m")  # the plain loader trusts no stage-6 type
     cols = {c: np.asarray(v) for c, v in zip(FEATURES, _matrix_cols(d / "train.h5"), strict=True)}
     out = model.predict(cols)
@@ -169,7 +170,7 @@ def test_bad_entries_and_files(observed, tmp_path):
     validate_model("x", {**plain, "labelnoise": None})
     from iactdl.models import validate_baseline_entry
 
-    with pytest.raises(ValueError, match="ON/OFF entry, trained by iactdl.fit.onoff"):
+    with pytest.raises(ValueError, match="ON/OFF entry, trained by iactdl.labelnoise.baselines"):
         validate_baseline_entry("x", ENTRY)
     # a file without n_off_regions
     from iactdl.io import read_columns

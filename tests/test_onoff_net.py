@@ -1,4 +1,4 @@
-"""Nets on ON/OFF labels (iactdl.fit.onoff_net): the synthetic label-flip check, prediction with
+"""Nets on ON/OFF labels (iactdl.labelnoise.nets): the synthetic label-flip check, prediction with
 the correction, the oracle, every bad input, and that the rule reads no truth.
 
 Fixture: simulated point-like gammas and protons through the library's features (as
@@ -20,14 +20,14 @@ import pytest
 from showers import shower_features
 
 from iactdl.config import validate_model
-from iactdl.evaluate.onoff import evaluate_labelnoise
 from iactdl.evaluate.predictions import predict_file
 from iactdl.features.columns import DEFAULT_FEATURES
 from iactdl.fit.adapt import train_oracle_net
-from iactdl.fit.onoff_net import fit_onoff_net, load_onoff_net, onoff_targets
 from iactdl.fit.toydata import toy_events
 from iactdl.fit.train import load_split
 from iactdl.io import read_columns, write_events
+from iactdl.labelnoise.measurement import evaluate_labelnoise
+from iactdl.labelnoise.nets import fit_onoff_net, load_onoff_net, onoff_targets
 from iactdl.metrics import expected_calibration_error, roc_auc
 from iactdl.models.nets import load_net
 from iactdl.simulate.observation import assign_regions

@@ -133,7 +133,7 @@ def test_a_code_edit_changes_exactly_the_scripts_that_reach_it(package):
     after_camera = {s: _hash(s) for s in scripts}
     assert after_camera["train_net.py"] != before["train_net.py"]  # the nets' hexagonal grid
     # stage 6 (the Menon correction): its own rules, not a plain net's
-    path = package / "fit" / "labelnoise.py"
+    path = package / "labelnoise" / "correction.py"
     path.write_text(path.read_text() + "\n_EDIT = 1\n")
     after = {s: _hash(s) for s in scripts}
     assert after["train_onoff.py"] != after_camera["train_onoff.py"]

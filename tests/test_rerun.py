@@ -356,9 +356,9 @@ def test_docstring_and_comment_edits_rerun_nothing(built):
 
 def test_stage6_module_retrains_no_plain_net(built):
     work = built["work"]
-    with _with_edited_module(work, "fit/labelnoise.py"):
+    with _with_edited_module(work, "labelnoise/correction.py"):
         pending = _pending(work)
-    _show("edited iactdl/fit/labelnoise.py", pending)
+    _show("edited iactdl/labelnoise/correction.py", pending)
     rules = set(pending.values())
     assert "train_net" not in rules, sorted(o for o, r in pending.items() if r == "train_net")
     assert rules & {"train_onoff", "train_onoff_net"}, "the ON/OFF models were not retrained"

@@ -22,10 +22,15 @@ import yaml
 __all__ = [
     "ConfigError",
     "check_config",
+    "check_name",
+    "check_results_dir",
+    "check_size",
     "checked_config",
     "load_config",
     "produced_samples",
+    "schema_error",
     "validate_model",
+    "validate_schema",
 ]
 
 # libyaml's reader where PyYAML has it: config.yaml is read on every snakemake call (10x faster)
@@ -41,9 +46,70 @@ class ConfigError(ValueError):
 
 # ---- the strict reader ----
 
+# A config's size with every alias expanded, in YAML nodes (scalars, lists, mappings). The embedded
+# default has about 2,000; a "billion laughs" document (aliases of aliases of lists) has 10^9 from a
+# few lines, and anything that walks it (the schema check, the config's hash) would never finish.
+MAX_NODES = 200_000
 
-def _duplicates(node: yaml.Node, path: str, where: str) -> None:
-    """Raise on the first mapping key written twice (merge keys ``<<`` may be overridden)."""
+
+def _expanded_size(root, children: Callable) -> int:
+    """Nodes of the tree ``root`` would expand to (each alias counted as a copy of its anchor),
+    computed on the graph (each shared node once), so it is fast whatever the answer; stops
+    counting above :data:`MAX_NODES`."""
+    size: dict[int, int] = {}
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in size and not done:
+            continue
+        kids = children(node)
+        if done:
+            size[id(node)] = min(1 + sum(size[id(k)] for k in kids), MAX_NODES + 1)
+        else:
+            size.setdefault(id(node), 1)  # a cycle (a recursive alias) counts once
+            stack.append((node, True))
+            stack.extend((k, False) for k in kids if id(k) not in size)
+    return size[id(root)]
+
+
+def _node_children(node) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _object_children(obj) -> list:
+    if isinstance(obj, Mapping):
+        return [*obj.keys(), *obj.values()]
+    if isinstance(obj, list | tuple):
+        return list(obj)
+    return []
+
+
+def check_size(config, where: str) -> None:
+    """Refuse a config that expands (aliases of aliases) to more than :data:`MAX_NODES` nodes,
+    before anything walks it; ``config`` is a parsed object or a composed YAML node."""
+    children = _node_children if isinstance(config, yaml.Node) else _object_children
+    n = _expanded_size(config, children)
+    if n > MAX_NODES:
+        raise ConfigError(
+            f"{where}: the config expands to over {MAX_NODES:,} values once its YAML aliases "
+            "(*name) are replaced by what they point at (aliases of aliases: a 'billion laughs' "
+            "document); expected a config of a few thousand values. Write the repeated parts out "
+            "or use fewer nested aliases."
+        )
+
+
+def _duplicates(node: yaml.Node, path: str, where: str, seen_nodes: set | None = None) -> None:
+    """Raise on the first mapping key written twice (merge keys ``<<`` may be overridden).
+
+    An aliased node is checked once, where its anchor is: the walk never expands aliases."""
+    seen_nodes = set() if seen_nodes is None else seen_nodes
+    if id(node) in seen_nodes:
+        return
+    seen_nodes.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: dict = {}
         for key_node, value_node in node.value:
@@ -58,10 +124,10 @@ def _duplicates(node: yaml.Node, path: str, where: str) -> None:
                     "remove one of them."
                 )
             seen[key] = key_node.start_mark.line
-            _duplicates(value_node, path, here)
+            _duplicates(value_node, path, here, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _duplicates(item, path, f"{where}[{i}]")
+            _duplicates(item, path, f"{where}[{i}]", seen_nodes)
 
 
 def load_config(path: str | os.PathLike) -> dict:
@@ -94,6 +160,7 @@ def load_config(path: str | os.PathLike) -> dict:
         raise ConfigError(f"{path}: YAML syntax error: {err}") from None
     if node is None:
         raise ConfigError(f"{path}: the config file is empty")
+    check_size(node, str(path))
     _duplicates(node, str(path), "")
     config = yaml.load(text, Loader=_LOADER)
     if not isinstance(config, Mapping):
@@ -159,12 +226,12 @@ def _net_inputs(name: str, entry: Mapping) -> list[str]:
 
 def validate_model(name: str, entry: Mapping) -> None:
     """Check a model entry of any kind and stage: an ON/OFF entry (a ``labelnoise`` section) by
-    stage 6 (:func:`iactdl.fit.onoff.labelnoise_settings`) and its base entry, every other entry
-    by the engine's :func:`iactdl.fit.entry.validate_entry`."""
+    stage 6 (:func:`iactdl.labelnoise.baselines.labelnoise_settings`) and its base entry, every
+    other entry by the engine's :func:`iactdl.fit.entry.validate_entry`."""
     from iactdl.fit.entry import validate_entry
 
     if isinstance(entry, Mapping) and entry.get("labelnoise") is not None:
-        from iactdl.fit.onoff import base_entry, labelnoise_settings
+        from iactdl.labelnoise.baselines import base_entry, labelnoise_settings
         from iactdl.models.common_entry import validate_model_entry
 
         validate_model_entry(name, entry)
@@ -281,6 +348,198 @@ def _check_models(config: Mapping) -> list[str]:
     return errors
 
 
+# ---- names: every name that becomes part of a path passes one rule ----
+
+# A letter, then letters, digits and _: a folder or file name on every filesystem, a Snakemake
+# wildcard value that cannot swallow a "/" or a ".", and no "~", "@" or "-" (the adaptation
+# study's names join a net's name, a method and a seed with those). The schema's propertyNames of
+# `models` is the same pattern (tests/test_bad_input.py holds the two together).
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+
+
+def check_name(name, key: str) -> str | None:
+    """None if ``name`` (the value at config ``key``) may become part of a path; else the
+    message, naming the key and the rule."""
+    import re
+
+    if isinstance(name, str) and re.fullmatch(NAME_PATTERN, name):
+        return None
+    return (
+        f"config {key}: {name!r} is not a valid name; expected a letter, then letters, digits "
+        "or _ (it becomes part of file paths: results/models/NAME/...), e.g. mlp_small"
+    )
+
+
+def _names(config: Mapping) -> list[tuple[str, object]]:
+    """(key, name) of every config name that becomes part of a path."""
+    names: list[tuple[str, object]] = [
+        (f"models.{n} (the model's name)", n) for n in config.get("models") or {}
+    ]
+    study = config.get("adaptation") or {}
+    names += [(f"adaptation.nets[{i}]", n) for i, n in enumerate(study.get("nets") or [])]
+    experiments = config.get("experiments") or {}
+    optimisers = experiments.get("optimisers") or {}
+    names += [
+        (f"experiments.optimisers.nets.{n} (the net's name)", n)
+        for n in optimisers.get("nets") or {}
+    ]
+    bias = experiments.get("inductive_bias") or {}
+    names += [
+        (f"experiments.inductive_bias.models.{n} (the model's name)", n)
+        for n in bias.get("models") or {}
+    ]
+    files = (config.get("fact") or {}).get("files") or {}
+    n_events = (config.get("simulation") or {}).get("n_events") or {}
+    names += [(f"fact.files.{n} (a sample)", n) for n in files]
+    names += [(f"simulation.n_events.{n} (a sample)", n) for n in n_events]
+    return names
+
+
+def _check_names(config: Mapping) -> list[str]:
+    errors = [e for key, name in _names(config) if (e := check_name(name, key))]
+    for key, table in [
+        ("fact.files", (config.get("fact") or {}).get("files") or {}),
+        ("simulation.n_events", (config.get("simulation") or {}).get("n_events") or {}),
+    ]:
+        unknown = [s for s in table if s not in SAMPLES and not check_name(s, key)]
+        if unknown:
+            errors.append(
+                f"config {key}: unknown sample(s) {unknown}; the samples are {list(SAMPLES)}"
+            )
+    return errors
+
+
+def _check_references(config: Mapping) -> list[str]:
+    """Every config value that names a model or net names one that exists (the key named)."""
+    from iactdl.fit.shift.diagnostics import SHIFT_DEFAULTS
+    from iactdl.fit.study import STUDY_DEFAULTS
+
+    models = config.get("models") or {}
+    errors = []
+    nets = list((config.get("adaptation") or {}).get("nets") or [])
+    # the default list names the embedded config's nets: a config without image nets skips those
+    if nets != list(STUDY_DEFAULTS["nets"]):
+        for i, name in enumerate(nets):
+            entry = models.get(name)
+            if not isinstance(name, str) or check_name(name, ""):
+                continue  # reported by the name rule
+            if entry is None:
+                errors.append(
+                    f"config adaptation.nets[{i}]: {name!r} is not a model of `models`; expected "
+                    f"the name of a net entry, one of {_net_names(models)}"
+                )
+            elif isinstance(entry, Mapping) and entry.get("kind") != "net":
+                errors.append(
+                    f"config adaptation.nets[{i}]: {name!r} is a {entry.get('kind')!r} entry of "
+                    f"`models`; expected a net entry, one of {_net_names(models)}"
+                )
+    quantifier = (config.get("shift") or {}).get("quantifier_model")
+    # the default names the embedded config's baseline: a config without observed events (no
+    # shift diagnostics) need not have it; with them, check_shift_config says more
+    observed = "observed" in produced_samples(config)
+    default = SHIFT_DEFAULTS["quantifier_model"]
+    if quantifier not in (None, default) and not observed and quantifier not in models:
+        baselines = sorted(
+            n
+            for n, e in models.items()
+            if isinstance(e, Mapping)
+            and e.get("kind") == "baseline"
+            and e.get("task", "separation") == "separation"
+        )
+        errors.append(
+            f"config shift.quantifier_model: {quantifier!r} is not a model of `models`; expected "
+            f"the name of a separation baseline, one of {baselines}"
+        )
+    bias = (config.get("experiments") or {}).get("inductive_bias") or {}
+    if bias.get("models") and bias.get("reference") not in bias["models"]:
+        errors.append(
+            f"config experiments.inductive_bias.reference: {bias.get('reference')!r} is not a "
+            "model of experiments.inductive_bias.models; expected one of "
+            f"{sorted(bias['models'])}"
+        )
+    return errors
+
+
+def _net_names(models: Mapping) -> list[str]:
+    return sorted(n for n, e in models.items() if isinstance(e, Mapping) and e.get("kind") == "net")
+
+
+# ---- results_dir: never a system folder ----
+
+# folders an output tree must not be (their contents are the system's or everyone's) ...
+_SYSTEM = (
+    "/",
+    "/home",
+    "/Users",
+    "/root",
+    "/tmp",
+    "/var",
+    "/opt",
+    "/srv",
+    "/mnt",
+    "/media",
+    "/run",
+)
+# ... nor lie in
+_SYSTEM_TREES = (
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/proc",
+    "/sbin",
+    "/sys",
+    "/usr",
+    "/System",
+)
+
+
+def check_results_dir(value) -> None:
+    """``results_dir`` must be a folder of its own: not the filesystem root in any spelling
+    (``//``, ``/./``, ``/..``), a system folder (``/etc``, ``/usr``, ...), the home folder itself
+    or the working directory itself; ``~`` is not expanded, so it is refused."""
+    if value is None:
+        return
+    text = str(value)
+    if text.startswith("~"):
+        raise ValueError(
+            f"config results_dir: {text!r}: '~' is not expanded (a folder named '~' would be "
+            "made); expected the absolute path, e.g. /home/me/iactdl-results"
+        )
+    spelled = os.path.normpath(os.path.join(os.getcwd(), text))
+    real = os.path.realpath(spelled)
+    home = os.path.normpath(os.path.expanduser("~"))
+    for path in dict.fromkeys([spelled, real]):
+        posix = path.replace(os.sep, "/")
+        if posix.startswith("//"):  # POSIX keeps a leading "//"; it is still the root
+            posix = "/" + posix.lstrip("/")
+        tree = next((t for t in _SYSTEM_TREES if posix == t or posix.startswith(t + "/")), None)
+        if posix in _SYSTEM or path == home or tree:
+            what = (
+                "the filesystem root"
+                if posix == "/"
+                else (
+                    "the home folder itself"
+                    if path == home
+                    else f"the system folder {tree or posix}"
+                )
+            )
+            raise ValueError(
+                f"config results_dir: {text!r} is {what}"
+                + (f" ({path})" if path != text else "")
+                + "; every output, log and temporary file of the pipeline goes there: expected a "
+                "folder of its own, e.g. results or /data/me/iactdl-results"
+            )
+    if spelled == os.path.normpath(os.getcwd()):
+        raise ValueError(
+            f"config results_dir: {text!r} is the working directory itself; expected a folder "
+            "of its own in it, e.g. results"
+        )
+
+
 def _section_checks(config: Mapping) -> list:
     """(section, validator) pairs: each stage's own check of its section."""
     from iactdl.evaluate.evaluation import check_evaluation_config
@@ -320,6 +579,12 @@ def check_config(config: Mapping) -> None:
             check(config.get(section))
         except (ValueError, TypeError) as err:
             errors.append(str(err))
+    try:
+        check_results_dir(config.get("results_dir"))
+    except ValueError as err:
+        errors.append(str(err))
+    errors += _check_names(config)
+    errors += _check_references(config)
     errors += _check_models(config)
     errors += _check_samples(config)
     if errors:
@@ -353,6 +618,7 @@ def checked_config(
 
     from iactdl.provenance import canonical, source_hash
 
+    check_size(config, " and ".join(map(str, files)) or "the config")  # before anything walks it
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     text = yaml.dump(canonical(dict(config)), Dumper=dumper, sort_keys=True, allow_unicode=True)
     key = hashlib.sha256(source_hash("config").encode() + Path(schema).read_bytes())
@@ -388,13 +654,118 @@ def checked_config(
     return checked
 
 
+# ---- the JSON schema (the workflow's first check), for the command line and Snakemake's error ----
+
+# where the schema lives in a checkout: <repo>/workflow/schemas/, next to <repo>/src/iactdl/
+SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def _key_of(error) -> str:
+    """The dotted config key of a jsonschema error (``models.mlp.settings``), or ``(top level)``."""
+    where = ""
+    for part in error.absolute_path:
+        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+    return where or "(top level)"
+
+
+def schema_message(error) -> str:
+    """One line for a jsonschema ``ValidationError``: the key, and what was expected (an unknown
+    key is named as such, with the keys allowed there; the instance is never dumped whole)."""
+    import re
+
+    key = _key_of(error)
+    if error.validator == "additionalProperties":
+        unknown = re.findall(r"'([^']*)'", error.message.split("(")[-1])
+        allowed = sorted((error.schema.get("properties") or {}).keys())
+        where = "" if key == "(top level)" else f" in {key}"
+        return (
+            f"unknown config key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}{where} "
+            f"(a typo? the keys allowed there are {', '.join(allowed)})"
+        )
+    message = error.message
+    if len(message) > 200:
+        message = message[:200] + " ..."
+    return f"config {key}: {message}"
+
+
+def validate_schema(config: dict, schema: str | os.PathLike | None = None) -> None:
+    """Check ``config`` against the workflow's JSON schema (types, ranges, unknown keys) and fill
+    in its defaults in place, as Snakemake's ``validate`` does; raise :class:`ConfigError` listing
+    every error, one line each, naming the key.
+
+    ``schema``: the schema file; by default that of the checkout this package is in
+    (``workflow/schemas/config.schema.yaml``). An installed package (no checkout) has none: pass it.
+    """
+    import jsonschema
+
+    path = Path(schema) if schema is not None else SCHEMA
+    if not path.is_file():
+        raise ConfigError(
+            f"{path}: no config schema there (iactdl is installed without its repository?); "
+            "pass the schema of your checkout: --schema REPO/workflow/schemas/config.schema.yaml"
+        )
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+    base = jsonschema.validators.validator_for(document)
+    properties = base.VALIDATORS["properties"]
+
+    def with_defaults(validator, props, instance, subschema):
+        if isinstance(instance, dict):
+            for name, sub in props.items():
+                if "default" in sub:
+                    instance.setdefault(name, sub["default"])
+        yield from properties(validator, props, instance, subschema)
+
+    validator = jsonschema.validators.extend(base, {"properties": with_defaults})(document)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        lines = "\n".join(f"  - {schema_message(e)}" for e in errors)
+        raise ConfigError(f"invalid config ({len(errors)} error(s) against {path.name}):\n{lines}")
+
+
+def schema_error(err: Exception) -> Exception:
+    """Snakemake's ``WorkflowError`` of ``validate`` (which would print the whole schema and
+    config) as a one-line :class:`ConfigError` naming the key; any other error as it is."""
+    import jsonschema
+
+    seen = err
+    while seen is not None:  # Snakemake raises it while handling jsonschema's error
+        if isinstance(seen, jsonschema.ValidationError):
+            return ConfigError(schema_message(seen))
+        seen = seen.__cause__ or seen.__context__
+    for line in str(err).splitlines():  # or only its text: keep its one line
+        if line.startswith("ValidationError: "):
+            return ConfigError(f"config: {line.removeprefix('ValidationError: ')}")
+    return err
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m iactdl.config FILE...``: read each config file strictly and check it, naming
-    the file and line of a YAML error (Snakemake's reader of ``--configfile`` does not)."""
+    """``python -m iactdl.config FILE...``: read each config file strictly (naming the file and
+    line of a YAML error, which Snakemake's reader of ``--configfile`` does not), check it against
+    the JSON schema (filling in its defaults) and then by :func:`check_config`."""
+    import argparse
     import sys
 
-    paths = sys.argv[1:] if argv is None else argv
-    if paths == ["--stdin"]:  # one config as YAML on stdin (check_config_once's child)
+    parser = argparse.ArgumentParser(
+        prog="python -m iactdl.config",
+        description="Check iactdl config files as the workflow does, before any job: strict YAML "
+        "(duplicate keys, nested aliases), the JSON schema, then every stage's checks.",
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE", help="config files (YAML or JSON)")
+    parser.add_argument(
+        "--schema",
+        default=None,
+        help=f"the JSON schema (default: the checkout's, {SCHEMA})",
+    )
+    parser.add_argument(
+        "--stdin",
+        action="store_true",
+        help="check one config, already validated against the schema, read from stdin "
+        "(used by the workflow's child process)",
+    )
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.stdin:  # one config as YAML on stdin (checked_config's child)
+        if args.files:
+            parser.error("--stdin takes no FILE")
         try:
             check_config(
                 yaml.load(sys.stdin.read(), Loader=_LOADER)
@@ -403,10 +774,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"<stdin>: {err}", file=sys.stderr)
             return 1
         return 0
+    if not args.files:
+        parser.error("give at least one config FILE (e.g. config.yaml)")
     status = 0
-    for path in paths:
+    for path in args.files:
         try:
-            check_config(load_config(path))
+            config = load_config(path)
+            validate_schema(config, args.schema)
+            check_config(config)
         except ConfigError as err:
             print(f"{path}: {err}" if not str(err).startswith(str(path)) else err, file=sys.stderr)
             status = 1

@@ -38,6 +38,7 @@ import numpy as np
 from iactdl.io import SAMPLES, SIMULATED_SAMPLES, EventWriter, InputError, iter_chunks, open_events
 from iactdl.io.cuts import check_range_cuts, range_cut_masks
 from iactdl.io.fact import FACT_FEATURES, iter_fact_chunks
+from iactdl.io.nonfinite import NonfiniteTally
 
 __all__ = [
     "DEFAULTS",
@@ -258,6 +259,7 @@ def extract_events(
     required = list(dict.fromkeys(required))
 
     summary = {"n_input": 0, "n_nonfinite": 0, "nonfinite_by_column": {}, "removed": {}}
+    tally = NonfiniteTally()  # every input column, for the log
     out_attrs = {k: v for k, v in attrs.items() if k not in _PROVENANCE}
     out_attrs.update({f"input_{k}": attrs[k] for k in _PROVENANCE if k in attrs})
     out_attrs["input_file"] = in_path.name
@@ -272,6 +274,7 @@ def extract_events(
             missing = [c for c in required if c not in chunk]
             if missing:
                 raise InputError(f"{in_path}: missing required column(s) {missing}")
+            tally.add(chunk)
             bad, by_column = nonfinite_rows(chunk, required)
             summary["n_nonfinite"] += int(bad.sum())
             for name, count in by_column.items():
@@ -296,6 +299,18 @@ def extract_events(
                 writer.n_rows,
             )
         summary["n_selected"] = writer.n_rows
+        summary["nonfinite_values"] = tally.by_column()
+        policy = {"drop": "required: rows dropped", "stop": "required: stopped"}[cfg["nan_policy"]]
+        tally.log(
+            log,
+            in_path,
+            lambda c: (
+                f"{policy}, extract.nan_policy: {cfg['nan_policy']}"
+                if c in required
+                else "not required: kept as missing values"
+            ),
+            warn=summary["n_nonfinite"] > 0,
+        )
         if stopping:
             raise InputError(
                 f"{in_path}: {summary['n_nonfinite']} of {summary['n_input']} rows have NaN or inf "
@@ -304,10 +319,9 @@ def extract_events(
             )
         if summary["n_nonfinite"]:
             log.warning(
-                "%s: dropped %d rows with NaN/inf (per column %s; extract.nan_policy: drop)",
+                "%s: dropped %d rows with NaN/inf in required columns (extract.nan_policy: drop)",
                 in_path,
                 summary["n_nonfinite"],
-                summary["nonfinite_by_column"],
             )
         if writer.n_rows == 0:
             raise InputError(

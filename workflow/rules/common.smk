@@ -18,11 +18,12 @@
 import re
 from pathlib import Path, PurePosixPath
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 # Planning imports no torch, scikit-learn or matplotlib (tests/test_parse.py): every call of
 # snakemake (and every SLURM job's start) parses this file. Job scripts import what they need.
-from iactdl.config import checked_config, produced_samples
+from iactdl.config import checked_config, produced_samples, schema_error
 from iactdl.fit.study import lambda_selections, selection_of, study_entry, study_models
 from iactdl.models.nets.catalog import NETS
 from iactdl.provenance import canonical, rule_seed, script_source_hash, use_index_cache
@@ -35,11 +36,22 @@ use_index_cache(Path(".snakemake", "iactdl", "code_index.json"))
 # own validators (in a child process: they build nets and estimators), before any job runs; once
 # per config, its files, the schema and the checks' code, then cached.
 # In place, in sorted key order: `config` is the workflow's own object, read by every rule below.
+
+
+def _validate_schema(c):
+    """Snakemake's schema check; its error (the schema and the config dumped, thousands of lines)
+    as one line naming the key."""
+    try:
+        validate(c, schema="../schemas/config.schema.yaml")
+    except WorkflowError as err:
+        raise schema_error(err) from None
+
+
 _checked_config = checked_config(
     config,
     files=workflow.configfiles,
     schema=Path(workflow.basedir, "workflow", "schemas", "config.schema.yaml"),
-    validate=lambda c: validate(c, schema="../schemas/config.schema.yaml"),
+    validate=_validate_schema,
     cache_dir=Path(".snakemake", "iactdl", "config_checks"),
 )
 config.clear()
@@ -130,7 +142,7 @@ def model_src(script):
         if entry.get("labelnoise") is None:
             return src(script, nets)
         # an ON/OFF model loads through stage 6's loader, named in its model.json (not imported)
-        loader = "fit.onoff_net" if entry["kind"] == "net" else "fit.onoff"
+        loader = "labelnoise.nets" if entry["kind"] == "net" else "labelnoise.baselines"
         return src(script, nets, modules=[loader])
 
     return get

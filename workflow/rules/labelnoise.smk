@@ -1,5 +1,5 @@
 # Stage 6: learning from ON/OFF labels with class-conditional label-noise correction (Menon et al.
-# 2015; iactdl.fit.labelnoise, iactdl.fit.onoff, iactdl.fit.onoff_net). A model entry with a
+# 2015; iactdl.labelnoise.correction, iactdl.labelnoise.baselines, iactdl.labelnoise.nets). A model entry with a
 # `labelnoise` section is trained on observed_train (pixel nets: observed_train_images) with label
 # ON (region 0) = 1, OFF = 0, never on truth (baselines: train_onoff; nets: train_onoff_net,
 # validated on observed_val's ON/OFF labels), and predicts the corrected gammaness (and p_on). The oracle (the same estimator on the truth of the same

@@ -1,6 +1,6 @@
-"""Rule `evaluate_labelnoise`, thin: call iactdl.evaluate.onoff.evaluate_labelnoise."""
+"""Rule `evaluate_labelnoise`, thin: call iactdl.labelnoise.measurement.evaluate_labelnoise."""
 
-from iactdl.evaluate.onoff import evaluate_labelnoise
+from iactdl.labelnoise.measurement import evaluate_labelnoise
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "evaluate_labelnoise"):

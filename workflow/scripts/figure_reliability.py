@@ -1,9 +1,9 @@
-"""Rule `figure_reliability`, thin: call iactdl.evaluate.comparison.plot_reliability."""
+"""Rule `figure_reliability`, thin: call iactdl.labelnoise.comparison.plot_reliability."""
 
 import json
 from pathlib import Path
 
-from iactdl.evaluate.comparison import plot_reliability
+from iactdl.labelnoise.comparison import plot_reliability
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "figure_reliability"):

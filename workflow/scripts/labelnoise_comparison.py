@@ -1,6 +1,6 @@
-"""Rule `labelnoise_comparison`, thin: call iactdl.evaluate.comparison.build_comparison."""
+"""Rule `labelnoise_comparison`, thin: call iactdl.labelnoise.comparison.build_comparison."""
 
-from iactdl.evaluate.comparison import build_comparison
+from iactdl.labelnoise.comparison import build_comparison
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "labelnoise_comparison"):

@@ -1,6 +1,7 @@
-"""Rule `train_onoff`, thin: log to the rule's log, call iactdl.fit.onoff.fit_onoff_baseline."""
+"""Rule `train_onoff`, thin: log to the rule's log, call
+iactdl.labelnoise.baselines.fit_onoff_baseline."""
 
-from iactdl.fit.onoff import fit_onoff_baseline
+from iactdl.labelnoise.baselines import fit_onoff_baseline
 from iactdl.rule_log import model_job, rule_logging
 
 with rule_logging(snakemake.log[0], "train_onoff"):

@@ -1,7 +1,8 @@
-"""Rule `train_onoff_net`, thin: log to the rule's log, call iactdl.fit.onoff_net.fit_onoff_net."""
+"""Rule `train_onoff_net`, thin: log to the rule's log, call
+iactdl.labelnoise.nets.fit_onoff_net."""
 
-from iactdl.fit.onoff_net import fit_onoff_net
 from iactdl.fit.train import net_job
+from iactdl.labelnoise.nets import fit_onoff_net
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "train_onoff_net"):

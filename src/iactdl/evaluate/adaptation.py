@@ -22,10 +22,8 @@ grid the table is as it always was.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,6 +33,7 @@ from iactdl.evaluate.lambda_selection import read_selection
 from iactdl.evaluate.latex import latex_table, tex_escape
 from iactdl.fit.study import parse, selection_of
 from iactdl.io import InputError, atomic_path, atomic_paths
+from iactdl.io.jsonfile import read_json
 
 __all__ = [
     "ADAPTATION_COLUMNS",
@@ -77,7 +76,7 @@ def study_rows(models: Iterable[str], metrics_paths: Iterable[str | os.PathLike]
         if parsed is None:
             raise ValueError(f"{name!r}: not a study model name ({{net}}~{{method}}~s{{seed}})")
         try:
-            m = json.loads(Path(path).read_text())
+            m = read_json(path)
         except (OSError, ValueError) as err:
             raise InputError(f"{path}: not a readable metrics file ({err})") from None
         rows.append(

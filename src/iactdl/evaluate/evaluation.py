@@ -29,6 +29,7 @@ from iactdl.io import (
     to_json,
     write_text_atomic,
 )
+from iactdl.io.jsonfile import read_json
 from iactdl.metrics.energy import bias_resolution, binned_bias_resolution, migration_matrix
 from iactdl.metrics.separation import (
     brier_score,
@@ -189,7 +190,7 @@ def evaluate_model(
         Seed of the bootstrap.
     """
     cfg = check_evaluation_config(config)
-    info = json.loads(Path(model_info).read_text())
+    info = read_json(model_info)
     task = info["task"]
     out: dict = {
         "model": info.get("name", Path(model_info).parent.name),

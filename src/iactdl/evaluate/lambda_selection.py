@@ -40,16 +40,15 @@ Ties (equal significance) go to the smallest ``lambda_max``, the weaker adversar
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
 from iactdl.evaluate.thresholds import li_ma_threshold
 from iactdl.fit.study import parse
 from iactdl.io import InputError, column_names, read_attrs, read_columns, write_json
+from iactdl.io.jsonfile import read_json
 
 __all__ = ["LAMBDA_CRITERION", "observed_val_significance", "select_lambda", "read_selection"]
 
@@ -210,7 +209,7 @@ def select_lambda(
 def read_selection(path: str | os.PathLike) -> dict:
     """A selection's json (rule ``select_lambda``), checked for the keys the table reads."""
     try:
-        sel = json.loads(Path(path).read_text())
+        sel = read_json(path)
     except (OSError, ValueError) as err:
         raise InputError(f"{path}: not a readable lambda selection ({err})") from None
     missing = [k for k in ("selection", "lambda_max", "model", "candidates") if k not in sel]

@@ -7,7 +7,6 @@ all. Axes carry units; energies are on log axes, as physics plots them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from iactdl.evaluate import style  # sets the Agg backend (files only) before an
 from iactdl.evaluate.labels import FAMILIES
 from iactdl.evaluate.style import save_figure
 from iactdl.io import read_columns, read_observed_truth
+from iactdl.io.jsonfile import read_json
 from iactdl.metrics import roc, roc_auc_bootstrap
 
 __all__ = [
@@ -180,7 +180,7 @@ def plot_gammaness(predictions: Mapping[str, str], outputs: Sequence[str]) -> No
 
 
 def _load(path) -> dict:
-    return json.loads(Path(path).read_text())
+    return read_json(path)
 
 
 def _energy_section(metrics: dict) -> dict | None:

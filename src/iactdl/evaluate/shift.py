@@ -23,6 +23,7 @@ from iactdl.io import (
     to_json,
     write_text_atomic,
 )
+from iactdl.io.jsonfile import read_json
 
 __all__ = ["evaluate_shift"]
 
@@ -48,7 +49,7 @@ def evaluate_shift(
     observed_truth : path
         The hidden truth (``event_id``, ``particle_id``), covering every observed event.
     """
-    diag = json.loads(Path(diagnostics).read_text())
+    diag = read_json(diagnostics)
     label_shift = diag.get("label_shift")
     if not label_shift:
         raise InputError(f"{diagnostics}: no 'label_shift' section")

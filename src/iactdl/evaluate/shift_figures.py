@@ -11,7 +11,6 @@ paper, PNG to look at), from the outputs of :func:`iactdl.fit.shift.shift_diagno
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,6 +24,8 @@ from iactdl.camera import fact_camera
 from iactdl.evaluate import style  # selects the Agg backend before pyplot draws
 from iactdl.evaluate.performance_figures import save_figure
 from iactdl.features.columns import FEATURE_UNITS
+from iactdl.io.jsonfile import read_json
+from iactdl.io.npzfile import read_npz
 
 __all__ = ["plot_shift_diagnostics", "plot_feature_shift", "plot_pixel_shift", "plot_label_shift"]
 
@@ -242,10 +243,9 @@ def plot_label_shift(label_shift: Mapping, outputs: Sequence[str]) -> None:
 def _samples(path) -> dict[str, dict[str, np.ndarray]]:
     """``{group: {input: values}}`` of the .npz written by the diagnostics."""
     out: dict[str, dict[str, np.ndarray]] = {}
-    with np.load(path) as f:
-        for key in f.files:
-            group, name = key.split("__", 1)
-            out.setdefault(group, {})[name] = f[key]
+    for key, values in read_npz(path, "the shift diagnostics' samples").items():
+        group, _, name = key.partition("__")
+        out.setdefault(group, {})[name] = values
     return out
 
 
@@ -261,7 +261,7 @@ def plot_shift_diagnostics(
     ``outputs``: ``features_pdf``/``features_png``, ``pixels_pdf``/``pixels_png``,
     ``label_shift_pdf``/``label_shift_png`` (each optional).
     """
-    diag = json.loads(Path(diagnostics).read_text())
+    diag = read_json(diagnostics)
     data = _samples(samples)
     n_top = int(diag.get("config", {}).get("n_top", 6))
 

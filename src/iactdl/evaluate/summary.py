@@ -7,7 +7,6 @@ Li & Ma significance of the ON/OFF excess after the cut chosen on simulations.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ import pandas as pd
 
 from iactdl.evaluate.latex import latex_table, tex_escape
 from iactdl.io import atomic_paths
+from iactdl.io.jsonfile import read_json
 
 __all__ = ["summary_table", "write_summary", "to_latex"]
 
@@ -41,7 +41,7 @@ def summary_table(metrics: Mapping[str, str | os.PathLike]) -> pd.DataFrame:
     """One row per model from its ``results/metrics/{model}.json``."""
     rows = []
     for name, path in sorted(metrics.items()):
-        m = json.loads(Path(path).read_text())
+        m = read_json(path)
         test, obs = m.get("test", {}), m.get("observed") or {}
         onoff = obs.get("onoff") or {}
         energy = test.get("energy") or test  # a separation net's energy head, or the energy task

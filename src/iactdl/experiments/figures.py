@@ -21,6 +21,7 @@ from iactdl.evaluate import style
 from iactdl.evaluate.latex import latex_table, tex_escape
 from iactdl.evaluate.style import save_figure
 from iactdl.io import write_text_atomic
+from iactdl.io.jsonfile import read_json
 
 __all__ = [
     "capacity_table",
@@ -50,7 +51,7 @@ def capacity_table(points: Sequence[str | os.PathLike]) -> tuple[pd.DataFrame, p
     """(final errors per point, errors per recorded epoch per point) of the capacity sweep."""
     finals, epochs = [], []
     for path in points:
-        d = json.loads(Path(path).read_text())
+        d = read_json(path)
         s = d["settings"]
         key = {
             "depth": s["depth"],

@@ -4,14 +4,12 @@ imports nothing heavy (no torch: the workflow's parse reads it)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
-from iactdl.io.jsonfile import write_json
+from iactdl.io.jsonfile import read_json, write_json
 
 __all__ = ["choose_lr", "read_lr"]
 
@@ -25,7 +23,7 @@ def choose_lr(points: Mapping[float, str | os.PathLike], output: str | os.PathLi
     """
     losses = {}
     for lr, path in points.items():
-        loss = json.loads(Path(path).read_text())["best_val_loss"]
+        loss = read_json(path)["best_val_loss"]
         losses[float(lr)] = math.inf if loss is None else float(loss)
     if not losses:
         raise ValueError("choose_lr: the learning-rate grid is empty")
@@ -47,4 +45,4 @@ def choose_lr(points: Mapping[float, str | os.PathLike], output: str | os.PathLi
 
 def read_lr(path: str | os.PathLike) -> float:
     """The rate :func:`choose_lr` wrote."""
-    return float(json.loads(Path(path).read_text())["lr"])
+    return float(read_json(path)["lr"])

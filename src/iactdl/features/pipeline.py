@@ -39,6 +39,7 @@ from iactdl.features.pixelset import PIXEL_SET_SIZE, pixel_set_pixels
 from iactdl.features.shower_pixels import ShowerPixels, charge_statistics
 from iactdl.features.timing import timing_pixels
 from iactdl.io import EventWriter, InputError, data_attrs, n_events, open_events, read_columns
+from iactdl.io.nonfinite import NonfiniteTally
 from iactdl.progress import Progress
 
 __all__ = [
@@ -245,10 +246,12 @@ def build_features(
     attrs = {k: v for k, v in data_attrs(in_path).items() if not k.startswith("input_")}
     attrs["source_file"] = str(in_path)
     progress = Progress(total, log, what=f"build_features {out_path.name}", verb="built")
+    tally = NonfiniteTally()
     with EventWriter(out_path, config=cfg, attrs=attrs) as writer:
         for start in range(0, total, chunk_size):
             stop = min(start + chunk_size, total)
             chunk = read_columns(in_path, names, start, stop)
+            tally.add(chunk)  # the images' NaN/inf are counted per event below (nonfinite)
             if has_image:
                 images = read_columns(in_path, ["image", "peak_time"], start, stop)
                 c, grid_buffer = add_image_products(
@@ -269,6 +272,17 @@ def build_features(
             progress.update(stop)
         for key, value in counts.items():
             writer.set_attr(f"count_{key}", int(value))
+    passed = ("size", "width", "length")
+    tally.log(
+        log,
+        in_path,
+        lambda c: (
+            "clean_ok False for those events"
+            if not has_image and c in passed
+            else "kept as missing values"
+        ),
+        warn=not has_image and any(tally.rows[c] for c in passed),
+    )
     if has_image:
         log.info(
             "build_features %s: clean_ok False for %d non-finite images, %d with no pixels after "

@@ -36,12 +36,10 @@ on the simulation, where the source is), not what the shower was.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 from collections.abc import Mapping
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -52,6 +50,7 @@ from iactdl.fit.importance import importance_weights
 from iactdl.fit.losses import multitask_loss
 from iactdl.fit.train import train_net
 from iactdl.io import InputError, n_events, read_columns
+from iactdl.io.jsonfile import read_json
 from iactdl.models.nets import NETS, input_columns, net_inputs
 
 __all__ = [
@@ -83,7 +82,7 @@ def target_prior_from_diagnostics(path: str | os.PathLike) -> tuple[float, str]:
     assumption about P(x | class), is the estimate used.
     """
     try:
-        shift = json.loads(Path(path).read_text())["label_shift"]
+        shift = read_json(path)["label_shift"]
         consistent = bool(shift.get("assumption_check", {}).get("consistent", True))
         name = "em" if consistent else "onoff_excess"
         q = float(shift["all"][name]["estimate"])

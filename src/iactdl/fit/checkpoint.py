@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from iactdl.io import InputError, atomic_path
+from iactdl.models.nets.saved import safe_torch_load
 
 __all__ = ["CHECKPOINT_FORMAT", "save_checkpoint", "load_checkpoint", "rng_state", "set_rng_state"]
 
@@ -34,10 +35,9 @@ def save_checkpoint(path: str | os.PathLike, state: dict) -> None:
 def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict:
     """Read a checkpoint (``weights_only=True``); a foreign or broken file is an InputError."""
     path = Path(path)
-    try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as err:  # noqa: BLE001  (any unreadable file: say which, and why)
-        raise InputError(f"{path}: not a readable iactdl checkpoint ({err})") from err
+    state = safe_torch_load(
+        path, map_location, "The training moves it aside and starts afresh; delete it then."
+    )
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise InputError(f"{path}: not an iactdl checkpoint (expected format {CHECKPOINT_FORMAT})")
     return state

@@ -14,9 +14,10 @@ columns (``grid_image``; ``pixel_set`` + ``pixel_set_mask``), which ``features``
 empty. An ``adapt`` section (:class:`AdaptSettings`) opts a net into domain adaptation
 (:mod:`iactdl.fit.adapt`); it is checked here with the rest of the entry. A baseline entry may
 carry one too, for importance weighting alone (:func:`adapted_baseline_settings`,
-:mod:`iactdl.fit.importance`). A ``labelnoise`` section trains a net on ON/OFF labels
-(:mod:`iactdl.fit.onoff_net`), checked by :func:`iactdl.fit.onoff.labelnoise_settings` in
-:func:`validate_entry`.
+:mod:`iactdl.fit.importance`). A ``labelnoise`` section makes an entry of stage 6
+(:mod:`iactdl.labelnoise`), which the engine does not know: :func:`iactdl.config.validate_model`
+checks the section (:func:`iactdl.labelnoise.baselines.labelnoise_settings`) and hands the base
+entry to :func:`validate_entry`, which refuses the section itself.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ NET_DEFAULTS = {
     "require_gpu": False,
     "max_train_events": 0,
     "adapt": None,  # not adapted; a mapping (AdaptSettings) opts into domain adaptation
-    "labelnoise": None,  # trained on simulations; a mapping: ON/OFF labels (iactdl.fit.onoff_net)
+    "labelnoise": None,  # trained on simulations; a mapping: ON/OFF labels (iactdl.labelnoise.nets)
 }
 NET_KEYS = (
     "net", "settings", "energy_head", "gpu", "require_gpu", "max_train_events", "adapt",

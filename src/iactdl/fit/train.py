@@ -110,7 +110,7 @@ def load_split(
     - by default the file's columns (simulations), or with ``truth_path`` the truth file,
       joined on ``event_id`` (the observed events' hidden truth: oracles alone pass it);
     - ``labels(path, rows) -> {"is_gamma": ..., "true_energy": ...}``: a stage's own targets
-      (stage 6's ON/OFF labels, :func:`iactdl.fit.onoff_net.onoff_targets`); the engine knows
+      (stage 6's ON/OFF labels, :func:`iactdl.labelnoise.nets.onoff_targets`); the engine knows
       no method.
     """
     kind = NETS[net].input_kind
@@ -172,7 +172,7 @@ def train_net(
     ``meta`` joins its json. ``truth_path``, ``labels``: where the targets of both splits come
     from (:func:`load_split`). ``finalise(net, val) -> dict``, after training (the net holds its
     best epoch's weights), adds what only the trained net can tell to its json (the ON/OFF net's
-    label-noise correction, :mod:`iactdl.fit.onoff_net`).
+    label-noise correction, :mod:`iactdl.labelnoise.nets`).
     ``gpus``: the GPUs the job was given (the rule's ``resources.gpu``; default: the entry's
     ``gpu``); it decides the device (:func:`choose_device`).
     """

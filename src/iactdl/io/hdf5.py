@@ -172,12 +172,55 @@ def open_events(
     return f
 
 
+# HDF5 filters of files written elsewhere (pyfact: blosc), all decoded by hdf5plugin
+_PLUGIN_FILTERS = {
+    307: "bzip2",
+    32001: "blosc",
+    32004: "lz4",
+    32008: "bitshuffle",
+    32013: "zfp",
+    32015: "zstd",
+    32017: "sz",
+    32024: "sz3",
+    32026: "blosc2",
+}
+
+
+def missing_filters(ds: h5py.Dataset) -> list[str]:
+    """The compression filters of ``ds`` this process cannot decode, as ``blosc (32001)``."""
+    try:
+        plist = ds.id.get_create_plist()
+        ids = [plist.get_filter(i)[0] for i in range(plist.get_nfilters())]
+    except (OSError, RuntimeError, ValueError):
+        return []
+    return [
+        f"{_PLUGIN_FILTERS.get(i, 'HDF5 filter')} ({i})"
+        for i in ids
+        if not h5py.h5z.filter_avail(i)
+    ]
+
+
+def _unreadable(path, name: str, ds: h5py.Dataset, err: Exception) -> InputError:
+    """Why column ``name`` cannot be read: a compression filter this Python lacks (the file is
+    fine: say what to install), or a damaged file."""
+    missing = missing_filters(ds)
+    if missing:
+        return InputError(
+            f"{path}: column '{name}' is compressed with {', '.join(missing)}, which this Python "
+            "cannot decode (the file is not damaged: keep it); expected the HDF5 filter plugins: "
+            "pip install hdf5plugin (or pip install 'iactdl[fact]'; iactdl imports it before "
+            "reading), or point HDF5_PLUGIN_PATH at a folder with the filter"
+        )
+    return InputError(f"{path}: column '{name}' cannot be read ({err}); {_DAMAGED}")
+
+
 def read_dataset(path, name: str, ds: h5py.Dataset, selection):
-    """``ds[selection]``; a read error (a damaged or truncated chunk) names the file and column."""
+    """``ds[selection]``; a read error names the file and column, and a compression filter this
+    Python lacks (pyfact's blosc without hdf5plugin) as such, not as a damaged file."""
     try:
         return ds[selection]
     except (OSError, RuntimeError) as err:
-        raise InputError(f"{path}: column '{name}' cannot be read ({err}); {_DAMAGED}") from None
+        raise _unreadable(path, name, ds, err) from None
 
 
 def n_events(path: str | os.PathLike) -> int:

@@ -12,7 +12,7 @@ import numpy as np
 
 from iactdl.io.atomic import write_text_atomic
 
-__all__ = ["to_json", "write_json"]
+__all__ = ["read_json", "to_json", "write_json"]
 
 
 def to_json(obj):
@@ -33,3 +33,33 @@ def to_json(obj):
 def write_json(path: str | os.PathLike, obj, indent: int = 2) -> None:
     """Write ``obj`` as JSON (:func:`to_json`: NaN -> null) to ``path``, whole or not at all."""
     write_text_atomic(path, json.dumps(to_json(obj), indent=indent))
+
+
+def read_json(path: str | os.PathLike, what: str = "a JSON file the pipeline writes", kind=dict):
+    """The JSON object in ``path``; a missing, unreadable or malformed file (or one whose top
+    level is not ``kind``) is an :class:`~iactdl.io.InputError` naming the file, the line and
+    ``what`` was expected, and what to do (rerun the rule that writes it)."""
+    from pathlib import Path
+
+    from iactdl.io.hdf5 import InputError  # iactdl.io.hdf5 imports this module
+
+    path = Path(path)
+    redo = "delete it and rerun the rule that writes it"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found; expected {what}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: cannot be read ({err}); expected {what}: {redo}") from None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(
+            f"{path}:{err.lineno}:{err.colno}: not valid JSON ({err.msg}); expected {what}: {redo}"
+        ) from None
+    if kind is not None and not isinstance(value, kind):
+        raise InputError(
+            f"{path}: holds a JSON {type(value).__name__}; expected {what} (a JSON "
+            f"{'object' if kind is dict else kind.__name__}): {redo}"
+        )
+    return value

@@ -9,7 +9,7 @@ measured honestly (DESIGN.md, "The simulator"). Who may call :func:`read_observe
   measurement);
 - the oracle trainers, whose rule and model names say ``oracle`` (a reference ceiling, never a
   method): :func:`iactdl.fit.train.load_split` with ``truth_path`` and
-  :func:`iactdl.fit.onoff.fit_onoff_oracle`.
+  :func:`iactdl.labelnoise.baselines.fit_onoff_oracle`.
 
 Nothing else: a new caller is a new place the truth leaks into training or model selection. It
 lives in ``io`` (the bottom layer) so both evaluation and the oracles reach it without importing

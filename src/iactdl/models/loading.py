@@ -33,7 +33,7 @@ def read_model_info(model_dir: str | os.PathLike) -> dict:
 def load_model(model_dir: str | os.PathLike):
     """Load the trained model in ``model_dir`` whatever its kind and stage: the one door.
 
-    ``model.json: loader`` (``"iactdl.fit.onoff_net:load_onoff_net"``), written by a stage whose
+    ``model.json: loader`` (``"iactdl.labelnoise.nets:load_onoff_net"``), written by a stage whose
     models need more than the plain load (stage 6's ON/OFF models carry their label-noise
     correction), names the package function that loads it; without one, ``kind`` decides. The
     stage's module is imported by name only here, so ``models`` imports no stage.

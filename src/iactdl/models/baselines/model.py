@@ -31,9 +31,10 @@ __all__ = [
 ]
 
 # Defaults of a baseline entry's optional keys (the schema repeats them; tests/test_defaults.py)
-# labelnoise: null = trained on simulations; a section makes an ON/OFF entry, which iactdl.fit.onoff
-# trains after taking the section off (base_entry), never fit_baseline as it is; adapt: null = not
-# adapted; a section makes an importance-weighted entry (iactdl.fit.importance), likewise
+# labelnoise: null = trained on simulations; a section makes an ON/OFF entry, which
+# iactdl.labelnoise.baselines trains after taking the section off (base_entry), never fit_baseline
+# as it is; adapt: null = not adapted; a section makes an importance-weighted entry
+# (iactdl.fit.importance), likewise
 BASELINE_DEFAULTS = {
     "params": {},
     "derived_features": [],
@@ -57,8 +58,8 @@ def validate_baseline_entry(name: str, entry: Mapping) -> None:
         )
     if entry.get("labelnoise") is not None:
         raise ValueError(
-            f"{where}.labelnoise: an ON/OFF entry, trained by iactdl.fit.onoff (rule train_onoff) "
-            "on observed ON/OFF labels, not as a simulation-trained baseline"
+            f"{where}.labelnoise: an ON/OFF entry, trained by iactdl.labelnoise.baselines (rule "
+            "train_onoff) on observed ON/OFF labels, not as a simulation-trained baseline"
         )
     if entry.get("adapt") is not None:
         raise ValueError(

@@ -28,8 +28,8 @@ MODEL_FILE = "model.skops"
 # Types in our saved models that skops does not trust by default: our own model class (a plain
 # dataclass, rebuilt from its fields), the tree structures of random forests and histogram
 # boosting, and numpy dtypes (the imputer of the linear models). None runs code when read. Loading
-# trusts these and the ones its caller adds (stage 6's ON/OFF models: iactdl.fit.onoff), nothing
-# else.
+# trusts these and the ones its caller adds (stage 6's ON/OFF models: iactdl.labelnoise.baselines),
+# nothing else.
 TRUSTED_TYPES = (
     "iactdl.models.baselines.BaselineModel",
     "numpy.dtype",

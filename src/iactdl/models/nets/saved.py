@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from iactdl.io import InputError, atomic_paths
+from iactdl.io.jsonfile import read_json
 from iactdl.models.nets.registry import build_net, input_columns
 from iactdl.models.stored import model_file_record, verified_model_file
 
@@ -129,13 +130,39 @@ class NetPredictor:
         return result
 
 
+def safe_torch_load(path: str | os.PathLike, map_location="cpu", retrain: str = "") -> object:
+    """``torch.load(path, weights_only=True)``; a file that safe mode refuses (a pickled Python
+    object, not plain tensors) or cannot read is an :class:`InputError` naming the file and what
+    to do (``retrain``: how to make it again). torch's own message is not passed on: it suggests
+    ``weights_only=False``, which would run whatever code the file holds."""
+    import re
+
+    path = Path(path)
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found; {retrain}") from None
+    except Exception as err:  # noqa: BLE001  (torch raises many kinds on a foreign file)
+        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(err))
+        what = (
+            f"holds a pickled Python object ({found.group(1)}), not plain tensors"
+            if found
+            else "is not a file of tensors saved by torch (truncated, damaged or another format)"
+        )
+        raise InputError(
+            f"{path}: {what}, so it is refused: iactdl loads weights in torch's safe mode only "
+            f"(weights_only) and never runs code from a file; expected the tensors iactdl writes. "
+            f"{retrain}"
+        ) from None
+
+
 def load_net(model_dir: str | os.PathLike, device: str = "cpu") -> NetPredictor:
     """Read ``model.json`` and ``model.pt`` (``torch.load(weights_only=True)``) into a predictor."""
     model_dir = Path(model_dir)
     meta_path = model_dir / "model.json"
     if not meta_path.exists():
         raise InputError(f"{meta_path}: not found (a trained net folder has model.json, model.pt)")
-    meta = json.loads(meta_path.read_text())
+    meta = read_json(meta_path, "the model.json a train rule writes")
     if meta.get("kind") != "net":
         raise InputError(f"{meta_path}: kind {meta.get('kind')!r}, expected 'net'")
     weights_path = verified_model_file(model_dir, meta)  # the SHA-256 model.json recorded
@@ -145,6 +172,20 @@ def load_net(model_dir: str | os.PathLike, device: str = "cpu") -> NetPredictor:
         tuple(meta["heads"]),
         n_features=len(meta.get("features") or []),
     )
-    state = torch.load(weights_path, map_location=device, weights_only=True)
-    net.load_state_dict(state)
+    retrain = (
+        f"Retrain the net: delete {model_dir} and rerun (snakemake --forcerun on the rule that "
+        "trained it)"
+    )
+    state = safe_torch_load(weights_path, device, retrain)
+    if not isinstance(state, Mapping):
+        raise InputError(
+            f"{weights_path}: holds a {type(state).__name__}, expected a state dict; {retrain}"
+        )
+    try:
+        net.load_state_dict(state)
+    except RuntimeError as err:
+        first = str(err).splitlines()[0]
+        raise InputError(
+            f"{weights_path}: weights do not fit the net model.json describes ({first}); {retrain}"
+        ) from None
     return NetPredictor(net.to(device), meta)

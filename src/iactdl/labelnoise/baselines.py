@@ -14,13 +14,14 @@ the entry stays a normal model, plus a few keys)::
 A baseline is then trained (:func:`fit_onoff_baseline`) on ``observed_train`` with label 1 for ON
 (region 0) and 0 for OFF, never on truth; ``alpha = 1 / n_off_regions`` comes from the file's
 attributes. k-fold cross-validation gives out-of-fold ``P(ON | x)``, from which the flip rates are
-also estimated without alpha (anchor and range, :func:`iactdl.fit.labelnoise.estimate_noise_rates`),
-for the record and for ``noise_rates: anchor | range``. The saved :class:`OnOffModel` predicts
-``gammaness`` = the corrected posterior (:func:`iactdl.fit.labelnoise.menon_correction`) and
-``p_on`` = the uncorrected ``P(ON | x)``.
-Source-dependent features are refused (:func:`iactdl.fit.labelnoise.check_source_independent`).
-A net entry with the same section is trained by :mod:`iactdl.fit.onoff_net` (validation on
-``observed_val``'s ON/OFF labels instead of cross-validation).
+also estimated without alpha (anchor and range,
+:func:`iactdl.labelnoise.correction.estimate_noise_rates`), for the record and for ``noise_rates:
+anchor | range``. The saved :class:`OnOffModel` predicts ``gammaness`` = the corrected posterior
+(:func:`iactdl.labelnoise.correction.menon_correction`) and ``p_on`` = the uncorrected ``P(ON |
+x)``. Source-dependent features are refused
+(:func:`iactdl.labelnoise.correction.check_source_independent`). A net entry with the same section
+is trained by :mod:`iactdl.labelnoise.nets` (validation on ``observed_val``'s ON/OFF labels instead
+of cross-validation).
 
 The oracle (:func:`fit_onoff_oracle`, reference only, for rules whose name says oracle): the same
 estimator on the clean truth of the same ``observed_train`` events, joined by ``event_id``.
@@ -40,7 +41,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from iactdl.fit.labelnoise import (
+from iactdl.io import InputError, column_names, data_attrs, read_columns, read_observed_truth
+from iactdl.labelnoise.correction import (
     MenonCorrection,
     NoiseEstimationError,
     alpha_from_attrs,
@@ -49,7 +51,6 @@ from iactdl.fit.labelnoise import (
     menon_correction,
     onoff_labels,
 )
-from iactdl.io import InputError, column_names, data_attrs, read_columns, read_observed_truth
 from iactdl.models.baselines import (
     BaselineModel,
     baseline_record,
@@ -130,8 +131,12 @@ def labelnoise_settings(name: str, entry: Mapping) -> dict:
 
 
 # the types of an ON/OFF baseline beyond a plain one's (iactdl.models.baselines.TRUSTED_TYPES)
-TRUSTED_TYPES = ("iactdl.fit.labelnoise.MenonCorrection", "iactdl.fit.onoff.OnOffModel")
-LOADER = "iactdl.fit.onoff:load_onoff_baseline"  # model.json's loader (iactdl.models.load_model)
+TRUSTED_TYPES = (
+    "iactdl.labelnoise.correction.MenonCorrection",
+    "iactdl.labelnoise.baselines.OnOffModel",
+)
+# model.json's loader (iactdl.models.load_model)
+LOADER = "iactdl.labelnoise.baselines:load_onoff_baseline"
 
 
 def load_onoff_baseline(model_dir: str | os.PathLike) -> OnOffModel:

@@ -1,14 +1,14 @@
 """ON/OFF training of a net: the entry's net fitted on the observation's own labels, corrected.
 
-A net entry with a ``labelnoise`` section (:func:`iactdl.fit.onoff.labelnoise_settings`: task
-separation, no energy head, no source-dependent inputs) is trained by :func:`fit_onoff_net` with
-the plain nets' loop (:func:`iactdl.fit.train.train_net` with ``labels=onoff_targets``): on
+A net entry with a ``labelnoise`` section (:func:`iactdl.labelnoise.baselines.labelnoise_settings`:
+task separation, no energy head, no source-dependent inputs) is trained by :func:`fit_onoff_net`
+with the plain nets' loop (:func:`iactdl.fit.train.train_net` with ``labels=onoff_targets``): on
 ``observed_train`` (feature nets) or ``observed_train_images`` (pixel nets) with label ON
 (region 0) = 1, OFF = 0, validated and early-stopped on ``observed_val``'s ON/OFF labels; no
 truth is read anywhere. Its gammaness head then estimates ``P(ON | x)``.
 
-The correction (:func:`iactdl.fit.onoff.correction_record`, the same as the baselines'): known
-alpha from the training file's ``n_off_regions`` (``a = 1 + alpha``, ``b = -alpha``), or for
+The correction (:func:`iactdl.labelnoise.baselines.correction_record`, the same as the baselines'):
+known alpha from the training file's ``n_off_regions`` (``a = 1 + alpha``, ``b = -alpha``), or for
 ``noise_rates: anchor | range`` flip rates estimated from the trained net's predictions on
 observed_val. A net gets no cross-validation (k trainings per model are too dear): its held-out
 predictions are observed_val's, the events that chose its epoch, so its alpha-free estimates are
@@ -16,8 +16,8 @@ slightly optimistic where a baseline's out-of-fold ones are not. ``model.json`` 
 ``labelnoise``; :func:`load_onoff_net` (what prediction loads for such a net,
 :func:`iactdl.evaluate.predictions.predict_file`) returns
 :class:`OnOffNet`: ``gammaness`` = the corrected posterior clipped to [0, 1]
-(:func:`iactdl.fit.labelnoise.menon_correction`, the one place that applies it), ``p_on`` = the
-net's raw ``P(ON | x)``, like :class:`iactdl.fit.onoff.OnOffModel` for baselines.
+(:func:`iactdl.labelnoise.correction.menon_correction`, the one place that applies it), ``p_on`` =
+the net's raw ``P(ON | x)``, like :class:`iactdl.labelnoise.baselines.OnOffModel` for baselines.
 
 The oracle (reference only) is the same net on the truth of the same events:
 :func:`iactdl.fit.adapt.train_oracle_net`, rule ``train_onoff_oracle_net``.
@@ -32,15 +32,15 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
-from iactdl.fit.labelnoise import (
+from iactdl.fit.train import train_net
+from iactdl.io import data_attrs, read_columns
+from iactdl.labelnoise.baselines import base_entry, correction_record, labelnoise_settings
+from iactdl.labelnoise.correction import (
     MenonCorrection,
     alpha_from_attrs,
     menon_correction,
     onoff_labels,
 )
-from iactdl.fit.onoff import base_entry, correction_record, labelnoise_settings
-from iactdl.fit.train import train_net
-from iactdl.io import data_attrs, read_columns
 
 __all__ = ["OnOffNet", "fit_onoff_net", "load_onoff_net", "onoff_targets", "p_on"]
 
@@ -48,7 +48,7 @@ __all__ = ["OnOffNet", "fit_onoff_net", "load_onoff_net", "onoff_targets", "p_on
 def onoff_targets(path: str | os.PathLike, rows: np.ndarray | None = None) -> dict:
     """The targets of ON/OFF training in dataset ``path`` (the engine's ``labels`` hook):
     ``is_gamma`` = ON (region 0) = 1, OFF = 0, with ``alpha`` from the file's ``n_off_regions``
-    (:func:`iactdl.fit.labelnoise.onoff_labels`); no truth is read and there is no energy
+    (:func:`iactdl.labelnoise.correction.onoff_labels`); no truth is read and there is no energy
     target (NaN)."""
     alpha = alpha_from_attrs(data_attrs(path), str(path))
     region = read_columns(path, ["region"], index=rows)["region"]
@@ -101,7 +101,7 @@ def fit_onoff_net(*, entry: Mapping, name: str = "", train_path, val_path, **job
         _, record = correction_record(name, settings, alpha, p_on(net, val), s, "observed_val")
         return {
             "labels": "on_off",
-            "loader": "iactdl.fit.onoff_net:load_onoff_net",  # iactdl.models.load_model
+            "loader": "iactdl.labelnoise.nets:load_onoff_net",  # iactdl.models.load_model
             "labelnoise": record,
             "selection": SELECTION,
             "n_on_val": int(s.sum()),

@@ -20,13 +20,12 @@ Evaluation side only (it reads the truth). For a model's scores on ``observed_te
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
 import numpy as np
 
 from iactdl.evaluate.significance import li_ma_significance
+from iactdl.io.jsonfile import read_json
 from iactdl.metrics.separation import (
     brier_score,
     calibration_curve,
@@ -230,7 +229,7 @@ def _predictions(path, columns) -> dict:
 def _score_and_cuts(info: dict, test: dict, val: dict, n_off: int):
     """Score column, truth-free cuts on it, and the correction's arrays (ON/OFF models only)."""
     from iactdl.evaluate.thresholds import li_ma_threshold
-    from iactdl.fit.labelnoise import MenonCorrection
+    from iactdl.labelnoise.correction import MenonCorrection
 
     ln = info.get("labelnoise")
     # a cut keeping fewer than 10 ON events is a fluctuation; a tiny val split has fewer in all
@@ -280,7 +279,7 @@ def evaluate_labelnoise(
     from iactdl.io import InputError, read_attrs, read_observed_truth, to_json, write_json
 
     def one(info_path, test_path, val_path):
-        meta = json.loads(Path(info_path).read_text())
+        meta = read_json(info_path)
         cols = ["event_id", "region", "gammaness"] + (["p_on"] if "labelnoise" in meta else [])
         t, v = _predictions(test_path, cols), _predictions(val_path, cols)
         n_off = read_attrs(test_path).get("n_off_regions")
@@ -298,7 +297,7 @@ def evaluate_labelnoise(
             result["flip_rates"] = meta["labelnoise"]
         return result
 
-    out = {"model": json.loads(Path(info).read_text()).get("name"), "model_info": str(info)}
+    out = {"model": read_json(info).get("name"), "model_info": str(info)}
     out["measurement"] = one(info, test, val)
     if oracle_info is not None:
         out["oracle"] = one(oracle_info, oracle_test, oracle_val)

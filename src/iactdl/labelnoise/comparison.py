@@ -1,7 +1,7 @@
 """The paper's central comparison: three ways around the simulation -> observation gap.
 
 One row per approach and model family, all scored on ``observed_test`` against its hidden truth by
-:func:`iactdl.evaluate.onoff.evaluate_labelnoise` (same thresholds, same metrics):
+:func:`iactdl.labelnoise.measurement.evaluate_labelnoise` (same thresholds, same metrics):
 
 - ``source-only``: trained on simulations alone;
 - ``domain-adapted``: trained on simulations plus unlabelled ``observed_train`` (entries with an
@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from iactdl.evaluate.latex import latex_table, tex_escape
 from iactdl.io import atomic_paths
+from iactdl.io.jsonfile import read_json
 
 __all__ = [
     "APPROACHES",
@@ -216,10 +216,9 @@ def build_comparison(
     models, entries: Mapping, metrics, infos, measurements, csv, tex, pdf, png
 ) -> pd.DataFrame:
     """Read the per-model JSON files (lists aligned with ``models``), write table and figure."""
-    import json
 
     def load(paths):
-        return {m: json.loads(Path(p).read_text()) for m, p in zip(models, paths, strict=True)}
+        return {m: read_json(p) for m, p in zip(models, paths, strict=True)}
 
     df = comparison_table(
         {m: entries[m] for m in models}, load(metrics), load(infos), load(measurements)
