@@ -5,7 +5,7 @@
 #      snakemake --workflow-profile profiles/slurm   (a SLURM GPU cluster)
 from pathlib import Path
 
-from snakemake.utils import min_version
+from snakemake.utils import min_version, update_config
 
 from iactdl.config import load_config
 from iactdl.provenance import save_index_cache
@@ -16,11 +16,15 @@ min_version("9.0")
 # The embedded default. A --configfile on the command line REPLACES it (it does not merge into it),
 # so a config such as tests/config/tiny.yaml or one for real FACT data is complete in itself and
 # can drop models (image nets on DL2 files without images); missing keys take the schema defaults.
+# Read here strictly (a YAML error names file and line, a duplicate key is refused) with libyaml,
+# instead of the `configfile:` directive, whose pure-Python reader costs 0.2 s of every parse
+# (benchmarks/dag.py); as the directive does, --config KEY=VALUE still wins.
 if not workflow.overwrite_configfiles:
-    # first strictly: a YAML error then names file and line, a duplicate key is refused
-    load_config(Path(workflow.basedir) / "config.yaml")
-
-    configfile: "config.yaml"
+    _default_config = Path(workflow.basedir) / "config.yaml"
+    if not workflow.config_settings.replace_workflow_config:
+        update_config(config, load_config(_default_config))
+    update_config(config, workflow.config_settings.overwrite_config or {})
+    workflow.configfiles.append(_default_config)
 
 
 report: "workflow/report/workflow.rst"
