@@ -92,9 +92,7 @@ use rule train_net as train_adapted with:
         gpu=get_net_gpus,
         mem_mb=8000,
     params:
-        entry=get_net_entry,
         seed=get_adapted_seed,
-        resume=results("checkpoints/{model}.pt"),
         script="train_adapted.py",
         src=model_src("train_adapted.py"),
 
@@ -135,9 +133,7 @@ use rule train_net as train_oracle with:
     wildcard_constraints:
         model=one_of(oracle_models(), "NO_ORACLES"),
     params:
-        entry=get_net_entry,
         seed=get_oracle_seed,
-        resume=results("checkpoints/{model}.pt"),
         script="train_oracle.py",
         src=model_src("train_oracle.py"),
 

@@ -9,7 +9,8 @@
 # outputs, which Snakemake deletes before rerunning a job). The other net-training rules
 # (train_adapted, train_oracle in adapt.smk; train_onoff_net, train_onoff_oracle_net in
 # labelnoise.smk) are this rule with what differs: `use rule train_net as ... with:` their inputs,
-# seed, script, log and benchmark; the same outputs, resources and resume.
+# seed, script, log and benchmark; the same outputs, resources and resume. Snakemake merges the
+# params they set into these by name, but replaces a `resources:` they set as a whole (gpu too).
 
 
 include: "inputs/deepnets.smk"

@@ -88,9 +88,7 @@ use rule train_net as train_onoff_net with:
     wildcard_constraints:
         model=one_of(onoff_nets(), "NO_ONOFF_NETS"),
     params:
-        entry=get_net_entry,
         seed=get_onoff_seed,
-        resume=results("checkpoints/{model}.pt"),
         script="train_onoff_net.py",
         src=model_src("train_onoff_net.py"),
 
@@ -110,7 +108,6 @@ use rule train_oracle as train_onoff_oracle_net with:
     wildcard_constraints:
         model=one_of(onoff_nets(), "NO_ONOFF_NETS"),
     params:
-        entry=get_net_entry,
         seed=get_onoff_seed,
         resume=results("checkpoints/{model}~oracle.pt"),
         script="train_oracle.py",
