@@ -133,12 +133,20 @@ def test_every_net_training_job_asks_for_a_gpu_and_no_other(planned):
 
 
 def test_the_rules_that_declare_a_gpu_are_the_net_training_rules():
-    declared = set()
+    declared, reused = set(), {}
     for smk in (REPO / "workflow" / "rules").glob("*.smk"):
-        for block in re.split(r"\n(?=(?:rule|checkpoint) )", smk.read_text()):
+        for block in re.split(r"\n(?=(?:use rule|rule|checkpoint) )", smk.read_text()):
             m = re.match(r"(?:rule|checkpoint) (\w+):", block)
-            if m and re.search(r"^\s+resources:\n(?:\s+\w+=.*\n)*?\s+gpu=", block, re.M):
+            gpu = re.search(r"^\s+resources:\n(?:\s+\w+=.*\n)*?\s+gpu=", block, re.M)
+            if m and gpu:
                 declared.add(m.group(1))
+            use = re.match(r"use rule (\w+) as (\w+) with:", block)
+            if use and gpu:
+                declared.add(use.group(2))
+            elif use and not re.search(r"^\s+resources:", block, re.M):
+                reused[use.group(2)] = use.group(1)  # keeps the resources of the rule it reuses
+    while any(base in declared and rule not in declared for rule, base in reused.items()):
+        declared |= {rule for rule, base in reused.items() if base in declared}
     assert declared == NET_TRAINING_RULES
 
 

@@ -164,8 +164,12 @@ def test_every_rule_hashes_its_own_script():
     checked = 0
     for smk in RULES.glob("*.smk"):
         text = smk.read_text()
-        for block in re.split(r"\n(?= *(?:rule|checkpoint) \w+:)", text):
-            script = re.search(r'script:\s*\n\s*"\.\./scripts/(\w+\.py)"', block)
+        for block in re.split(r"\n(?= *(?:use rule|rule|checkpoint) \w+)", text):
+            # a rule's script, or the script param of a rule whose script is "{params.script}"
+            # (train_net and the rules that reuse it: `use rule train_net as ... with:`)
+            script = re.search(r'script:\s*\n\s*"\.\./scripts/(\w+\.py)"', block) or re.search(
+                r'\bscript="(\w+\.py)"', block
+            )
             srcs = re.findall(r'src=(?:model_)?src\("([^"]+)"\)', block)
             if script:
                 assert srcs == [script[1]], f"{smk.name}: {block.splitlines()[0]}: src {srcs}"

@@ -15,6 +15,9 @@
 # on observed_val); the table and figures show the chosen one, adaptation_lambda_table every one.
 
 
+include: "inputs/adapt.smk"
+
+
 rule shift_diagnostics:
     input:
         unpack(get_shift_input),
@@ -76,33 +79,22 @@ rule figure_shift:
         "../scripts/figure_shift.py"
 
 
-rule train_adapted:
+use rule train_net as train_adapted with:
     input:
         unpack(get_adapted_input),
-    output:
-        model=results("models/{model}/model.pt"),
-        info=results("models/{model}/model.json"),
-        history=results("models/{model}/history.csv"),
-        checkpoint=results("models/{model}/checkpoint.pt"),
     log:
         results("logs/train_adapted/{model}.log"),
     benchmark:
         results("benchmarks/train_adapted/{model}.tsv")
     wildcard_constraints:
         model=one_of(adapted_models(), "NO_ADAPTED_NETS"),
-    conda:
-        "../../envs/gpu.yaml"
-    threads: 2
     resources:
         gpu=get_net_gpus,
         mem_mb=8000,
     params:
-        entry=get_net_entry,
         seed=get_adapted_seed,
-        resume=results("checkpoints/{model}.pt"),
+        script="train_adapted.py",
         src=model_src("train_adapted.py"),
-    script:
-        "../scripts/train_adapted.py"
 
 
 rule train_adapted_baseline:
@@ -131,33 +123,19 @@ rule train_adapted_baseline:
         "../scripts/train_adapted_baseline.py"
 
 
-rule train_oracle:
+use rule train_net as train_oracle with:
     input:
         unpack(get_oracle_input),
-    output:
-        model=results("models/{model}/model.pt"),
-        info=results("models/{model}/model.json"),
-        history=results("models/{model}/history.csv"),
-        checkpoint=results("models/{model}/checkpoint.pt"),
     log:
         results("logs/train_oracle/{model}.log"),
     benchmark:
         results("benchmarks/train_oracle/{model}.tsv")
     wildcard_constraints:
         model=one_of(oracle_models(), "NO_ORACLES"),
-    conda:
-        "../../envs/gpu.yaml"
-    threads: 2
-    resources:
-        gpu=get_net_gpus,
-        mem_mb=6000,
     params:
-        entry=get_net_entry,
         seed=get_oracle_seed,
-        resume=results("checkpoints/{model}.pt"),
+        script="train_oracle.py",
         src=model_src("train_oracle.py"),
-    script:
-        "../scripts/train_oracle.py"
 
 
 # A checkpoint: the figures show the chosen candidate, known once it has run (chosen_model).

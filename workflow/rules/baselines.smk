@@ -6,6 +6,9 @@
 # `labelnoise` section by train_onoff (labelnoise.smk).
 
 
+include: "inputs/baselines.smk"
+
+
 rule train_baseline:
     input:
         train=results("datasets/train.h5"),

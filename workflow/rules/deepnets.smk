@@ -6,7 +6,14 @@
 # job was given decide the device (any rule that trains a net must do the same). A job given a GPU
 # that CUDA cannot use trains on the CPU (a warning), or fails if the entry says
 # `require_gpu: true`. A killed job resumes from {results_dir}/checkpoints/{model}.pt (outside the
-# outputs, which Snakemake deletes before rerunning a job).
+# outputs, which Snakemake deletes before rerunning a job). The other net-training rules
+# (train_adapted, train_oracle in adapt.smk; train_onoff_net, train_onoff_oracle_net in
+# labelnoise.smk) are this rule with what differs: `use rule train_net as ... with:` their inputs,
+# seed, script, log and benchmark; the same outputs, resources and resume. Snakemake merges the
+# params they set into these by name, but replaces a `resources:` they set as a whole (gpu too).
+
+
+include: "inputs/deepnets.smk"
 
 
 rule train_net:
@@ -34,6 +41,8 @@ rule train_net:
         entry=get_net_entry,
         seed=get_net_seed,
         resume=results("checkpoints/{model}.pt"),
+        script="train_net.py",
         src=model_src("train_net.py"),
     script:
-        "../scripts/train_net.py"
+        # each rule that reuses this one (`use rule train_net as ... with:`) names its own script
+        "../scripts/{params.script}"

@@ -1,9 +1,14 @@
-# Stage 7a: predict and evaluate. Every model (baseline or net: iactdl.models.load_model dispatches
-# on model.json's kind) predicts the simulated test split and, where there is one, observed_test
-# (the only observed events any model is scored on); `evaluate` turns the predictions into
+# Stage 7a: predict and evaluate. Every model (baseline or net, stage 5's and stage 6's included:
+# iactdl.models.load_model dispatches on model.json) predicts the simulated test split and, where
+# there is one, observed_test (the only observed events any model is scored on) and, for the
+# truth-free choices of stages 5 and 6 (lambda selection, Li & Ma thresholds), observed_val: every
+# prediction of a model lies in results/predictions/{model}/{split}.h5; `evaluate` turns them into
 # results/metrics/{model}.json. `evaluate` is the ONLY rule that reads the observed truth
 # (results("simulated/observed_truth.h5"), source simulate only), joined by event_id, besides
 # `evaluate_shift`, which puts it beside the label-shift estimates of the shift diagnostics.
+
+
+include: "inputs/evaluate.smk"
 
 
 rule predict:
@@ -18,7 +23,7 @@ rule predict:
     benchmark:
         results("benchmarks/predict/{model}/{split}.tsv")
     wildcard_constraints:
-        split="test|observed_test",
+        split="test|observed_val|observed_test",
     conda:
         "../../envs/cpu.yaml"
     threads: 2

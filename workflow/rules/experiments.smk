@@ -5,6 +5,10 @@
 # half-hour of its own on 2 cores). Config section `experiments` (config.yaml documents every key).
 # Points read the simulated train/val/test splits only.
 
+
+include: "inputs/experiments.smk"
+
+
 # a sweep without points (no widths, nets or models: e.g. a config for FACT DL2 files) is left out
 if config["experiments"]["capacity"]["widths"]:
     EXPERIMENT_FIGURES.append("experiments/capacity")

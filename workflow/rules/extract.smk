@@ -2,6 +2,9 @@
 # events in our column names (iactdl.extract). Which input a sample reads depends on config `source`.
 
 
+include: "inputs/extract.smk"
+
+
 rule extract:
     input:
         events=get_extract_input,

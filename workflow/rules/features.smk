@@ -6,6 +6,9 @@
 # grid_image/pixel_set: see features_have_images().
 
 
+include: "inputs/features.smk"
+
+
 rule build_features:
     input:
         events=results("events/{sample}.h5"),

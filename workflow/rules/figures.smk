@@ -4,6 +4,9 @@
 # (Snakefile) build them (common.smk get_final_output).
 
 
+include: "inputs/figures.smk"
+
+
 from iactdl.evaluate.labels import model_families, model_labels
 
 # the separation models' entries: their families and readable names in the ROC legends

@@ -2,10 +2,16 @@
 # 2015; iactdl.labelnoise.correction, iactdl.labelnoise.baselines, iactdl.labelnoise.nets). A model entry with a
 # `labelnoise` section is trained on observed_train (pixel nets: observed_train_images) with label
 # ON (region 0) = 1, OFF = 0, never on truth (baselines: train_onoff; nets: train_onoff_net,
-# validated on observed_val's ON/OFF labels), and predicts the corrected gammaness (and p_on). The oracle (the same estimator on the truth of the same
-# observed_train events) is reference only, in rules whose name says oracle. evaluate_labelnoise,
-# like evaluate, reads the hidden truth to score observed_test; thresholds are chosen on
-# observed_val without truth. labelnoise_comparison builds the paper's central comparison.
+# validated on observed_val's ON/OFF labels), and predicts the corrected gammaness (and p_on). Its
+# oracle, model {model}~oracle (the same estimator or net on the truth of the same observed_train
+# events), is reference only, trained by the rules whose name says oracle, and lands in
+# results/models/ like any model; rule predict (evaluate.smk) writes every model's predictions,
+# observed_val's too, to results/predictions/{model}/. evaluate_labelnoise, like evaluate, reads
+# the hidden truth to score observed_test; thresholds are chosen on observed_val without truth.
+# labelnoise_comparison builds the paper's central comparison.
+
+
+include: "inputs/labelnoise.smk"
 
 
 # this stage's figures in the paper's list (the report and results/paper/figures.md read it)
@@ -50,8 +56,8 @@ rule train_onoff_oracle:
         train=results("datasets/observed_train.h5"),
         truth=results("simulated/observed_truth.h5"),
     output:
-        model=results("labelnoise/{model}/oracle/model.skops"),
-        info=results("labelnoise/{model}/oracle/model.json"),
+        model=results("models/{model}~oracle/model.skops"),
+        info=results("models/{model}~oracle/model.json"),
     log:
         results("logs/train_onoff_oracle/{model}.log"),
     benchmark:
@@ -71,108 +77,41 @@ rule train_onoff_oracle:
         "../scripts/train_onoff_oracle.py"
 
 
-rule train_onoff_net:
+# train_net's outputs, resources and resume (deepnets.smk), on the ON/OFF labels
+use rule train_net as train_onoff_net with:
     input:
         unpack(get_onoff_net_input),
-    output:
-        model=results("models/{model}/model.pt"),
-        info=results("models/{model}/model.json"),
-        history=results("models/{model}/history.csv"),
-        checkpoint=results("models/{model}/checkpoint.pt"),
     log:
         results("logs/train_onoff_net/{model}.log"),
     benchmark:
         results("benchmarks/train_onoff_net/{model}.tsv")
     wildcard_constraints:
         model=one_of(onoff_nets(), "NO_ONOFF_NETS"),
-    conda:
-        "../../envs/gpu.yaml"
-    threads: 2
-    resources:
-        gpu=get_net_gpus,
-        mem_mb=6000,
     params:
-        entry=get_net_entry,
         seed=get_onoff_seed,
-        resume=results("checkpoints/{model}.pt"),
+        script="train_onoff_net.py",
         src=model_src("train_onoff_net.py"),
-    script:
-        "../scripts/train_onoff_net.py"
 
 
-# the same net on the truth of the same observed events: train_oracle's script and library call
-rule train_onoff_oracle_net:
-    input:
-        unpack(get_oracle_input),
+# the same net on the truth of the same observed events: train_oracle (adapt.smk) into the model
+# {model}~oracle, with the ON/OFF net's seed, so that the two differ by their labels alone
+use rule train_oracle as train_onoff_oracle_net with:
     output:
-        model=results("labelnoise/{model}/oracle/model.pt"),
-        info=results("labelnoise/{model}/oracle/model.json"),
-        history=results("labelnoise/{model}/oracle/history.csv"),
-        checkpoint=results("labelnoise/{model}/oracle/checkpoint.pt"),
+        model=results("models/{model}~oracle/model.pt"),
+        info=results("models/{model}~oracle/model.json"),
+        history=results("models/{model}~oracle/history.csv"),
+        checkpoint=results("models/{model}~oracle/checkpoint.pt"),
     log:
         results("logs/train_onoff_oracle_net/{model}.log"),
     benchmark:
         results("benchmarks/train_onoff_oracle_net/{model}.tsv")
     wildcard_constraints:
         model=one_of(onoff_nets(), "NO_ONOFF_NETS"),
-    conda:
-        "../../envs/gpu.yaml"
-    threads: 2
-    resources:
-        gpu=get_net_gpus,
-        mem_mb=6000,
     params:
-        entry=get_net_entry,
         seed=get_onoff_seed,
-        resume=results("checkpoints/{model}_onoff_oracle.pt"),
+        resume=results("checkpoints/{model}~oracle.pt"),
+        script="train_oracle.py",
         src=model_src("train_oracle.py"),
-    script:
-        "../scripts/train_oracle.py"
-
-
-rule predict_onoff_oracle:
-    input:
-        info=results("labelnoise/{model}/oracle/model.json"),
-        model=get_onoff_oracle_model_file,
-        dataset=results("datasets/{split}.h5"),
-    output:
-        predictions=results("labelnoise/{model}/oracle/{split}.h5"),
-    log:
-        results("logs/predict_onoff_oracle/{model}/{split}.log"),
-    wildcard_constraints:
-        split="observed_val|observed_test",
-    conda:
-        "../../envs/cpu.yaml"
-    threads: 2
-    resources:
-        mem_mb=4000,
-    params:
-        chunk_size=config["evaluation"]["chunk_size"],
-        src=model_src("predict.py"),
-    script:
-        "../scripts/predict.py"
-
-
-# observed_val predictions of every separation model: the truth-free Li & Ma threshold
-rule predict_observed_val:
-    input:
-        info=results("models/{model}/model.json"),
-        model=get_model_file,  # as predict: a replaced model file reruns its predictions
-        dataset=results("datasets/observed_val.h5"),
-    output:
-        predictions=results("labelnoise/{model}/observed_val.h5"),
-    log:
-        results("logs/predict_observed_val/{model}.log"),
-    conda:
-        "../../envs/cpu.yaml"
-    threads: 2
-    resources:
-        mem_mb=4000,
-    params:
-        chunk_size=config["evaluation"]["chunk_size"],
-        src=model_src("predict.py"),
-    script:
-        "../scripts/predict.py"
 
 
 rule evaluate_labelnoise:

@@ -4,6 +4,10 @@
 # output marked report(...) with its caption, by category. Stages add figures to PAPER_FIGURES
 # (common.smk) in their own .smk file, which must be included before this one.
 
+
+include: "inputs/paper.smk"
+
+
 PAPER_FIGURES.extend(["data", "features"])
 
 

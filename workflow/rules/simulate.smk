@@ -5,6 +5,9 @@
 # in its own file that only evaluation rules read.
 
 
+include: "inputs/simulate.smk"
+
+
 rule simulate:
     output:
         events=results("simulated/{sample}.h5"),

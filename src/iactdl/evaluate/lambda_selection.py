@@ -128,7 +128,7 @@ def select_lambda(
     ----------
     candidates : names ``{net}~{method}@{lambda}~s{seed}`` of one selection (the lambda is read
         from the name).
-    predictions : each candidate's predictions on observed_val (rule ``predict_observed_val``),
+    predictions : each candidate's predictions on observed_val (rule ``predict``),
         in the same order; they must hold the same events.
     output : the selection's json (written whole or not at all), if given.
     n_bootstrap, seed : resamples of observed_val (the same events for every candidate) on which

@@ -1,0 +1,32 @@
+# The input functions of evaluate.smk's rules (included at its top). Snakemake's linter wants a
+# snakefile to hold rules or functions, not both; the shared ones are in common.smk.
+
+
+def get_evaluate_input(wildcards):
+    """Model info, its predictions (simulated test, observed_test), and (source simulate) the hidden
+    truth of the observed events, joined to observed_test by event_id in evaluate."""
+    inputs = {
+        "info": results(f"models/{wildcards.model}/model.json"),
+        "test": results(f"predictions/{wildcards.model}/test.h5"),
+    }
+    if "observed" in available_samples():
+        inputs["observed"] = results(f"predictions/{wildcards.model}/observed_test.h5")
+        if config["source"] == "simulate":
+            inputs["observed_truth"] = results("simulated/observed_truth.h5")
+    return inputs
+
+
+def get_model_file(wildcards):
+    """The file predict loads (a baseline's model.skops, a net's model.pt): an input, so that a
+    replaced model file reruns the predictions (model.json records its SHA-256 as well)."""
+    name = "model.skops" if model_entry(wildcards.model)["kind"] == "baseline" else "model.pt"
+    return results(f"models/{wildcards.model}/{name}")
+
+
+def get_evaluate_shift_input(wildcards):
+    """The diagnostics, the observed file they used and the hidden truth (source simulate)."""
+    return {
+        "diagnostics": rules.shift_diagnostics.output.json,
+        "observed": get_shift_input(wildcards)["observed"],
+        "observed_truth": results("simulated/observed_truth.h5"),
+    }

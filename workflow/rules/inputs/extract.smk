@@ -1,0 +1,14 @@
+# The input functions of extract.smk's rules (included at its top). Snakemake's linter wants a
+# snakefile to hold rules or functions, not both; the shared ones are in common.smk.
+
+
+def get_extract_input(wildcards):
+    """The raw file of a sample: results("simulated/{sample}.h5"), or config fact.files[sample]."""
+    if config["source"] == "simulate":
+        return results(f"simulated/{wildcards.sample}.h5")
+    return fact_file(wildcards.sample)
+
+
+def get_fact_section():
+    """Config `fact` when reading FACT files (so only then does editing it rerun extract)."""
+    return config["fact"] if config["source"] == "fact" else {}
