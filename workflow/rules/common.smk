@@ -23,7 +23,7 @@ from snakemake.utils import validate
 # Planning imports no torch, scikit-learn or matplotlib (tests/test_parse.py): every call of
 # snakemake (and every SLURM job's start) parses this file. Job scripts import what they need.
 from iactdl.config import checked_config, produced_samples
-from iactdl.fit.study import lambda_selections, selection_of, study_entry, study_models
+from iactdl.adapt.study import lambda_selections, selection_of, study_entry, study_models
 from iactdl.models.nets.catalog import NETS
 from iactdl.provenance import canonical, rule_seed, script_source_hash, use_index_cache
 
@@ -396,7 +396,7 @@ def get_paper_output(experiments=True):
 
 
 def adaptation_study():
-    """Every model of the adaptation study (nets x methods x seeds; iactdl.fit.study)."""
+    """Every model of the adaptation study (nets x methods x seeds; iactdl.adapt.study)."""
     return study_models(config["models"], config["adaptation"])
 
 
@@ -557,7 +557,7 @@ def chosen_model(name):
     checkpoint select_lambda has run), any other model as it is."""
     if name not in _lambda_selections():
         return name
-    from iactdl.evaluate.lambda_selection import read_selection
+    from iactdl.adapt.lambda_selection import read_selection
 
     return read_selection(checkpoints.select_lambda.get(selection=name).output.json)["model"]
 
