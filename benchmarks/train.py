@@ -16,7 +16,7 @@ the fraction of it is reported, the peak memory of each net (``max_memory_alloca
 busy the GPU is during one epoch of ours: the summed device time of its kernels (torch.profiler)
 over the epoch's wall time.
 
-With ``--dann`` every net also trains domain-adversarially (:mod:`iactdl.fit.dann`: a source batch
+With ``--dann`` every net also trains domain-adversarially (:mod:`iactdl.adapt.dann`: a source batch
 plus half as many target events per step, the domain head on the encoder) on the same events, and
 ``dann_cost`` = plain samples/s / DANN source samples/s is the cost per source sample of DANN
 against the same net's plain training in the same run (target: <= 1.6). A DANN step runs the
@@ -51,8 +51,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from torch.utils.flop_counter import FlopCounterMode
 
+from iactdl.adapt.dann import DANNObjective, DANNSettings, DomainAdversarialNet
 from iactdl.fit import FitSettings, fit
-from iactdl.fit.dann import DANNObjective, DANNSettings, DomainAdversarialNet
 from iactdl.fit.losses import multitask_loss
 from iactdl.fit.toydata import TOY_FEATURES, toy_events
 from iactdl.models.nets import NETS, build_net, net_class, net_inputs

@@ -8,15 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from iactdl.evaluate.adaptation_figures import plot_representation
-from iactdl.fit.adapt import (
-    adapt_settings,
-    encoder_samples,
-    refuse_source_dependent,
-    target_prior_from_diagnostics,
-    train_adapted_net,
-    train_oracle_net,
-)
+from iactdl.adapt.figures import plot_representation
+from iactdl.adapt.nets import encoder_samples, target_prior_from_diagnostics, train_adapted_net
+from iactdl.adapt.settings import adapt_settings, refuse_source_dependent
+from iactdl.fit.oracle import train_oracle_net
 from iactdl.fit.toydata import TOY_FEATURES, toy_events
 from iactdl.io import InputError, write_events
 from iactdl.models.nets import load_net
@@ -121,7 +116,7 @@ def test_target_prior_is_the_excess_when_the_label_shift_check_fails(tmp_path):
 
 
 def test_importance_weights_are_clipped_and_their_ess_logged(files, tmp_path, caplog):
-    pytest.importorskip("iactdl.fit.shift.domain")
+    pytest.importorskip("iactdl.adapt.shift.domain")
     caplog.set_level("INFO")
     adapt = {"method": "importance", "weight_clip": 3.0, "weight_features": ["size", "cog_x"]}
     meta = _adapted(files, tmp_path, adapt)
@@ -181,3 +176,20 @@ def test_source_dependent_inputs_are_refused_with_the_reason(key, column):
         refuse_source_dependent("m", {"features": ["size"], key: [column]})
     with pytest.raises(ValueError, match="depend on the assumed source"):
         adapt_settings("m", {"adapt": {"method": "importance", "weight_features": [column]}})
+
+
+def test_the_engine_refuses_the_section_that_stage_5_checks():
+    """The engine knows no adapt section: it sends the entry to iactdl.config.validate_model, which
+    checks the section with stage 5 and hands the base entry back to the engine."""
+    from iactdl.config import validate_model
+    from iactdl.fit.entry import validate_entry
+
+    plain = {**ENTRY, "task": "separation"}
+    adapted = {**plain, "adapt": {"method": "dann", "lambda_max": 0.3}}
+    with pytest.raises(ValueError, match=r"models.m.adapt: .*iactdl.config.validate_model"):
+        validate_entry("m", adapted)
+    validate_model("m", adapted)
+    with pytest.raises(ValueError, match=r"models.m.adapt.lambda_max"):
+        validate_model("m", {**plain, "adapt": {"method": "dann", "lambda_max": 11}})
+    with pytest.raises(ValueError, match=r"models.m.epochs"):  # the base entry, by the engine
+        validate_model("m", {**adapted, "epochs": 0})

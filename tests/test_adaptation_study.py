@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iactdl.evaluate.adaptation import adaptation_table, study_rows, write_adaptation_table
-from iactdl.fit.entry import validate_entry
-from iactdl.fit.study import STUDY_DEFAULTS, study_entry, study_models
+from iactdl.adapt.study import STUDY_DEFAULTS, study_entry, study_models
+from iactdl.adapt.table import adaptation_table, study_rows, write_adaptation_table
+from iactdl.config import validate_model
 
 MODELS = {
     "mlp": {"kind": "net", "task": "separation", "net": "mlp", "features": ["size", "width"]},
@@ -35,7 +35,7 @@ def test_study_names_cover_nets_methods_seeds_and_entries_are_valid():
     assert "mlp~relative~s1" not in names and "deepsets~relative~s3" in names
     for name in names:
         entry = study_entry(name, MODELS, study)
-        validate_entry(name, entry)
+        validate_model(name, entry)
     assert study_entry("deepsets~relative~s2", MODELS, study)["settings"] == {
         "rho": [8], "time": "relative"
     }  # fmt: skip

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 # the works the pipeline implements, by first author and year
 REFERENCES = {
-    ("Ganin", 2016),  # domain-adversarial training (iactdl.fit.dann)
+    ("Ganin", 2016),  # domain-adversarial training (iactdl.adapt.dann)
     ("Menon", 2015),  # class-conditional label noise (iactdl.labelnoise)
     ("Li", 1983),  # significance of an ON/OFF excess (iactdl.evaluate)
     ("Hillas", 1985),  # image moments (iactdl.features)

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from iactdl.fit import FitSettings, fit
-from iactdl.fit.dann import (
+from iactdl.adapt.dann import (
     DANNObjective,
     DANNSettings,
     DomainAdversarialNet,
@@ -16,6 +15,7 @@ from iactdl.fit.dann import (
     ganin_lambda,
     grad_reverse,
 )
+from iactdl.fit import FitSettings, fit
 from iactdl.fit.losses import multitask_loss
 from iactdl.fit.toydata import TOY_FEATURES, toy_events
 from iactdl.models.nets import NETS, build_net, net_inputs

@@ -36,12 +36,12 @@ def effective_default(node: dict):
 
 
 def library_defaults() -> dict:
+    from iactdl.adapt.shift import SHIFT_DEFAULTS
+    from iactdl.adapt.study import STUDY_DEFAULTS
     from iactdl.evaluate import EVALUATION_DEFAULTS
     from iactdl.experiments import EXPERIMENTS_DEFAULTS
     from iactdl.extract import DEFAULTS, FACT_DEFAULTS
     from iactdl.features import DATASETS_DEFAULTS, DEFAULT_CONFIG
-    from iactdl.fit.shift import SHIFT_DEFAULTS
-    from iactdl.fit.study import STUDY_DEFAULTS
     from iactdl.simulate import DEFAULTS as SIMULATION_DEFAULTS
 
     return {

@@ -114,13 +114,13 @@ def _adaptation_table(oracle_auc=0.80):
                          "lambda_max": np.nan, "observed_auc": auc, "observed_auc_unc": 0.02,
                          "simulated_auc": 0.9, "gamma_efficiency_observed": 0.5,
                          "li_ma_significance": 3.0})  # fmt: skip
-    from iactdl.evaluate.adaptation import adaptation_table
+    from iactdl.adapt.table import adaptation_table
 
     return adaptation_table(pd.DataFrame(rows))
 
 
 def test_adaptation_bars_axis_holds_every_value_and_labels_are_readable(tmp_path, saved):
-    from iactdl.evaluate.adaptation_figures import plot_adaptation_bars
+    from iactdl.adapt.figures import plot_adaptation_bars
 
     table = _adaptation_table()
     plot_adaptation_bars(table, [tmp_path / "a.png"])
@@ -139,7 +139,7 @@ def test_adaptation_bars_axis_holds_every_value_and_labels_are_readable(tmp_path
 
 
 def test_oracle_below_source_only_leaves_no_gap_and_says_so(tmp_path, saved):
-    from iactdl.evaluate.adaptation_figures import plot_adaptation_bars
+    from iactdl.adapt.figures import plot_adaptation_bars
 
     table = _adaptation_table(oracle_auc=0.65)
     assert table["gap_closed"].isna().all()  # not a sign-flipped ratio
@@ -155,7 +155,7 @@ def test_oracle_below_source_only_leaves_no_gap_and_says_so(tmp_path, saved):
 
 
 def test_onoff_excess_has_poisson_errors_and_log_axes_hold_every_bin(tmp_path, saved):
-    from iactdl.evaluate.adaptation_figures import onoff_histograms, plot_onoff_gammaness
+    from iactdl.adapt.figures import onoff_histograms, plot_onoff_gammaness
 
     rng = np.random.default_rng(3)
     n = 3000
@@ -182,10 +182,12 @@ def test_onoff_excess_has_poisson_errors_and_log_axes_hold_every_bin(tmp_path, s
 
 
 def test_readable_model_labels():
+    from iactdl.adapt.study import study_label
     from iactdl.evaluate.labels import model_family, model_label, model_labels
 
-    assert model_label("mlp~iwdann~s1") == "MLP, IW-DANN, seed 1"
-    assert model_label("deepsets~dann@0.3~s2") == "Deep Sets, DANN (lambda_max 0.3), seed 2"
+    assert study_label("mlp~iwdann~s1") == "MLP, IW-DANN, seed 1"
+    assert study_label("deepsets~dann@0.3~s2") == "Deep Sets, DANN (lambda_max 0.3), seed 2"
+    assert study_label("hist_gbt") == "hist_gbt"  # not a study model: as it is
     entry = {"kind": "baseline", "estimator": "hist_gradient_boosting",
              "adapt": {"method": "importance"}}  # fmt: skip
     assert model_label("hist_gbt_importance", entry) == "boosted trees, importance weighting"
@@ -201,8 +203,8 @@ def test_readable_model_labels():
 
 
 def test_pixel_positions_binned_one_bin_per_pixel_column_with_a_density_label(tmp_path, saved):
+    from iactdl.adapt.shift.figures import lattice_edges, plot_pixel_shift
     from iactdl.camera import fact_camera
-    from iactdl.evaluate.shift_figures import lattice_edges, plot_pixel_shift
 
     x = fact_camera().x_deg
     edges = lattice_edges(x, x.min(), x.max())
@@ -225,7 +227,7 @@ def test_pixel_positions_binned_one_bin_per_pixel_column_with_a_density_label(tm
 
 
 def test_label_shift_axis_spans_the_estimates_not_the_simulated_prior(tmp_path, saved):
-    from iactdl.evaluate.shift_figures import QUANTIFIERS, plot_label_shift
+    from iactdl.adapt.shift.figures import QUANTIFIERS, plot_label_shift
 
     estimates = {"all": 0.03, "on": 0.2, "off": 0.0}
     shift = {"source": {"gamma_fraction": 0.58}, "model": "hist_gbt"}

@@ -1,4 +1,4 @@
-"""Importance weighting of baselines (iactdl.fit.importance): the weights against the analytic
+"""Importance weighting of baselines (iactdl.adapt.importance): the weights against the analytic
 density ratio of a known covariate shift and against skada's discriminator reweighting, the
 weighted fit against the unweighted one on the target domain, and every bad input."""
 
@@ -13,10 +13,10 @@ from scipy.stats import spearmanr
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import log_loss, roc_auc_score
 
-from iactdl.fit import validate_entry
-from iactdl.fit.entry import AdaptSettings
-from iactdl.fit.importance import fit_importance_baseline, importance_weights
-from iactdl.fit.shift.domain import DOMAIN_CLASSIFIER_DEFAULTS
+from iactdl.adapt.importance import fit_importance_baseline, importance_weights
+from iactdl.adapt.settings import AdaptSettings
+from iactdl.adapt.shift.domain import DOMAIN_CLASSIFIER_DEFAULTS
+from iactdl.config import validate_model
 from iactdl.io import InputError, write_events
 from iactdl.models.baselines import fit_baseline, load_baseline, validate_baseline_entry
 
@@ -144,7 +144,7 @@ def test_weights_agree_with_skadas_discriminator_reweighting():
     classifier's fold-to-fold noise; both are ~0.2 in log from the analytic ratio (measured 0.23
     ours, 0.19 skada), so their median log difference stays < 0.35 and the ranks agree."""
     skada = pytest.importorskip("skada")
-    from iactdl.fit.shift.domain import domain_weights
+    from iactdl.adapt.shift.domain import domain_weights
 
     rng = np.random.default_rng(11)
     n, mu = 4000, np.array([1.0, 0.5])
@@ -174,18 +174,18 @@ def test_dann_on_a_baseline_is_refused_naming_the_entry(shift, tmp_path, method)
     with pytest.raises(ValueError, match=rf"{where}: '{method}' needs a net"):
         _fit(shift, tmp_path, adapt={"method": method})
     with pytest.raises(ValueError, match=r"config models.hist_gbt_x.adapt.method: 'dann' needs"):
-        validate_entry("hist_gbt_x", {**ENTRY, "adapt": {}})  # dann, the default method
+        validate_model("hist_gbt_x", {**ENTRY, "adapt": {}})  # dann, the default method
     assert not (tmp_path / "model").exists()
 
 
 def test_dann_keys_energy_task_and_a_plain_baseline_path_are_refused(shift, tmp_path):
     with pytest.raises(ValueError, match=r"\['lambda_max'\] are DANN settings"):
-        validate_entry("m", {**ENTRY, "adapt": {**ADAPT, "lambda_max": 0.3}})
+        validate_model("m", {**ENTRY, "adapt": {**ADAPT, "lambda_max": 0.3}})
     with pytest.raises(ValueError, match=r"config models.m.task: 'energy'.*separation"):
-        validate_entry("m", {**ENTRY, "task": "energy", "adapt": ADAPT})
+        validate_model("m", {**ENTRY, "task": "energy", "adapt": ADAPT})
     with pytest.raises(ValueError, match=r"config models.m.adapt: an adapted entry.*importance"):
         validate_baseline_entry("m", {**ENTRY, "adapt": ADAPT})
-    validate_entry("m", {**ENTRY, "adapt": ADAPT})  # the good entry passes
+    validate_model("m", {**ENTRY, "adapt": ADAPT})  # the good entry passes
 
 
 def test_no_observed_train_events_are_refused_naming_the_file(shift, tmp_path):
@@ -214,7 +214,7 @@ def test_source_dependent_features_are_refused(key, value):
     else:
         entry[key] = value
     with pytest.raises(ValueError, match=r"config models.m.*source"):
-        validate_entry("m", entry)
+        validate_model("m", entry)
 
 
 @pytest.mark.parametrize("clip", [1.0, 0.5, -3])

@@ -3,8 +3,9 @@
 Every ``import`` in ``src/iactdl`` (module level and inside functions, relative ones resolved) is an
 edge between top-level units of the package (a sub-package such as ``iactdl.fit`` or a module such
 as ``iactdl.camera``). A cycle between units would mean two concepts own each other; the layering
-of the design (data <- features <- models <- fit; evaluate reads predictions) is checked for the
-units it names.
+of the design (data <- features <- models <- fit <- adapt, labelnoise; evaluate reads predictions)
+is checked for the units it names, and the two stage packages import neither each other nor
+anything that imports them.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ LAYERS = (
     {"models"},
     {"fit"},
     {"evaluate"},
-    {"labelnoise"},  # stage 6: on top of the engine and evaluation's tools; nothing imports it
+    # the stages, 5 (domain adaptation) and 6 (label noise): on top of the engine and evaluation's
+    # tools; nothing below imports them, and neither the other (test_stages_stand_alone)
+    {"adapt", "labelnoise"},
 )
+STAGES = ("adapt", "labelnoise")
 
 
 def _unit(module: str) -> str | None:
@@ -138,3 +142,22 @@ def test_imports_follow_the_layers():
         if a in layer and b in layer and layer[b] > layer[a]
     ]
     assert not upward, "imports against the layering:\n" + "\n".join(upward)
+
+
+def test_stages_stand_alone():
+    """The engine and what it stands on (``fit``, ``models``, ``features``, ``io``, ...) import
+    neither stage package, and the stage packages do not import each other: each stage hands the
+    engine what differs (stage 5 a ``prepare`` hook, stage 6 a ``labels`` function), and
+    ``iactdl.config`` alone dispatches an entry's section to its stage."""
+    graph = import_graph()
+    below = {unit for units in LAYERS for unit in units} - set(STAGES)
+    assert {"fit", "models", "features", "io", "evaluate"} <= below
+    wrong = [
+        f"{a} imports {b} ({', '.join(where)})"
+        for a, targets in graph.items()
+        for b, where in targets.items()
+        if b in STAGES and (a in below or a in STAGES)
+    ]
+    assert not wrong, "a stage package imported from below or by the other stage:\n" + "\n".join(
+        wrong
+    )

@@ -10,18 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import iactdl.evaluate.lambda_selection as selection_module
-from iactdl.config import _check_study
-from iactdl.evaluate.adaptation import (
-    adaptation_table,
-    select_candidates,
-    study_rows,
-    write_adaptation_table,
-    write_lambda_grid_table,
-)
-from iactdl.evaluate.lambda_selection import LAMBDA_CRITERION, select_lambda
-from iactdl.fit.entry import validate_entry
-from iactdl.fit.study import (
+import iactdl.adapt.lambda_selection as selection_module
+from iactdl.adapt.lambda_selection import LAMBDA_CRITERION, select_lambda
+from iactdl.adapt.study import (
     STUDY_DEFAULTS,
     lambda_grid,
     lambda_selections,
@@ -30,6 +21,14 @@ from iactdl.fit.study import (
     study_entry,
     study_models,
 )
+from iactdl.adapt.table import (
+    adaptation_table,
+    select_candidates,
+    study_rows,
+    write_adaptation_table,
+    write_lambda_grid_table,
+)
+from iactdl.config import _check_study, validate_model
 from iactdl.io import InputError, write_events
 
 MODELS = {
@@ -60,7 +59,7 @@ def test_grid_names_round_trip_through_parse_and_study_entry():
         # valid as a path part and as a Snakemake wildcard value (one regex of all names)
         assert "/" not in name and re.fullmatch("|".join(names), name)
         entry = study_entry(name, MODELS, study)
-        validate_entry(name, entry)
+        validate_model(name, entry)
         if p.method in ("dann", "iwdann"):
             assert p.lambda_max in [float(g) for g in GRID]
             assert entry["adapt"] == {"method": p.method, "lambda_max": p.lambda_max}

@@ -22,7 +22,7 @@ from showers import shower_features
 from iactdl.config import validate_model
 from iactdl.evaluate.predictions import predict_file
 from iactdl.features.columns import DEFAULT_FEATURES
-from iactdl.fit.adapt import train_oracle_net
+from iactdl.fit.oracle import train_oracle_net
 from iactdl.fit.toydata import toy_events
 from iactdl.fit.train import load_split
 from iactdl.io import read_columns, write_events

@@ -1,4 +1,4 @@
-"""Shift diagnostics (iactdl.fit.shift): quantifiers against quapy and against a known prior,
+"""Shift diagnostics (iactdl.adapt.shift): quantifiers against quapy and against a known prior,
 two-sample statistics, the domain classifier and its weights, pixel channels, bad input."""
 
 import json
@@ -9,8 +9,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict
 
-from iactdl.evaluate.shift import evaluate_shift
-from iactdl.fit.shift import (
+from iactdl.adapt.shift import (
     adjusted_classify_and_count,
     check_shift_config,
     classifier_rates,
@@ -25,7 +24,8 @@ from iactdl.fit.shift import (
     two_sample_statistics,
     two_sample_table,
 )
-from iactdl.fit.shift.files import read_rows
+from iactdl.adapt.shift.evaluation import evaluate_shift
+from iactdl.adapt.shift.files import read_rows
 from iactdl.io import InputError, write_events
 
 SOURCE_PRIOR = 0.6

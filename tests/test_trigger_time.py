@@ -300,7 +300,7 @@ def test_absolute_time_stays_an_ablation():
     an entry with ``time: absolute`` in adaptation.nets still gives the absolute/relative pair."""
     import yaml
 
-    from iactdl.fit.study import STUDY_DEFAULTS, study_entry, study_models
+    from iactdl.adapt.study import STUDY_DEFAULTS, study_entry, study_models
     from iactdl.models.nets import build_net, net_settings
 
     config = yaml.safe_load((ROOT / "tests/config/tiny.yaml").read_text())

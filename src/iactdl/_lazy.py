@@ -1,7 +1,7 @@
 """Lazy exports of a package (PEP 562), so that importing one light submodule stays light.
 
 Python runs every parent package of a module it imports: without this, planning the workflow
-(``iactdl.fit.study``, ``iactdl.models.nets.catalog``, ``iactdl.evaluate.report``) would import
+(``iactdl.adapt.study``, ``iactdl.models.nets.catalog``, ``iactdl.evaluate.report``) would import
 torch, scikit-learn and matplotlib through the packages' ``__init__`` re-exports. A package
 lists its re-exports in a module-level ``_LAZY = {name: "module"}`` table (``"module:attribute"``
 where the name differs) and hands it to :func:`lazy_exports`; :mod:`iactdl.provenance` reads the

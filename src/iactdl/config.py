@@ -226,16 +226,23 @@ def _net_inputs(name: str, entry: Mapping) -> list[str]:
 
 def validate_model(name: str, entry: Mapping) -> None:
     """Check a model entry of any kind and stage: an ON/OFF entry (a ``labelnoise`` section) by
-    stage 6 (:func:`iactdl.labelnoise.baselines.labelnoise_settings`) and its base entry, every
-    other entry by the engine's :func:`iactdl.fit.entry.validate_entry`."""
+    stage 6 (:func:`iactdl.labelnoise.baselines.labelnoise_settings`), an adapted one (an
+    ``adapt`` section) by stage 5 (:func:`iactdl.adapt.settings.adapt_section`), then its base
+    entry, like every other entry, by the engine's :func:`iactdl.fit.entry.validate_entry`."""
     from iactdl.fit.entry import validate_entry
+    from iactdl.models.common_entry import validate_model_entry
 
     if isinstance(entry, Mapping) and entry.get("labelnoise") is not None:
         from iactdl.labelnoise.baselines import base_entry, labelnoise_settings
-        from iactdl.models.common_entry import validate_model_entry
 
         validate_model_entry(name, entry)
         labelnoise_settings(name, entry)
+        entry = base_entry(entry)
+    if isinstance(entry, Mapping) and entry.get("adapt") is not None:
+        from iactdl.adapt.settings import adapt_section, base_entry
+
+        validate_model_entry(name, entry)
+        adapt_section(name, entry)
         entry = base_entry(entry)
     validate_entry(name, entry)
 
@@ -243,7 +250,7 @@ def validate_model(name: str, entry: Mapping) -> None:
 def _check_study(config: Mapping) -> list[str]:
     """The adaptation study's entries (a net entry with a method's changes), one per net and
     method: checked like the config's own, so the study's rules cannot fail on their entry."""
-    from iactdl.fit.study import SEPARATOR, STUDY_DEFAULTS, lambda_grid, study_entry, study_models
+    from iactdl.adapt.study import SEPARATOR, STUDY_DEFAULTS, lambda_grid, study_entry, study_models
 
     models = config.get("models") or {}
     study = {**STUDY_DEFAULTS, **dict(config.get("adaptation") or {})}
@@ -283,7 +290,7 @@ def _check_observed_training(config: Mapping) -> list[str]:
 def _check_shift(config: Mapping) -> list[str]:
     """The shift diagnostics' section and its quantifier (a separation baseline of ``models``);
     only when the config has observed events, as only then do the diagnostics run."""
-    from iactdl.fit.shift import check_shift_config
+    from iactdl.adapt.shift import check_shift_config
 
     if "observed" not in produced_samples(config):
         return []
@@ -411,8 +418,8 @@ def _check_names(config: Mapping) -> list[str]:
 
 def _check_references(config: Mapping) -> list[str]:
     """Every config value that names a model or net names one that exists (the key named)."""
-    from iactdl.fit.shift.diagnostics import SHIFT_DEFAULTS
-    from iactdl.fit.study import STUDY_DEFAULTS
+    from iactdl.adapt.shift.diagnostics import SHIFT_DEFAULTS
+    from iactdl.adapt.study import STUDY_DEFAULTS
 
     models = config.get("models") or {}
     errors = []

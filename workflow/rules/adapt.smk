@@ -1,11 +1,11 @@
-# Stage 5: domain adaptation. First the shift diagnostics (iactdl.fit.shift): how the observation
+# Stage 5: domain adaptation. First the shift diagnostics (iactdl.adapt.shift): how the observation
 # differs from the simulation, measured without its truth on observed_train (rule evaluate_shift in
 # evaluate.smk puts the hidden truth beside the label-shift estimates), and their figures. Then the
-# adapted models (iactdl.fit.adapt, iactdl.fit.dann). A net entry with an `adapt`
+# adapted models (iactdl.adapt.nets, iactdl.adapt.dann). A net entry with an `adapt`
 # section trains on the labelled simulations plus the unlabelled observed_train events (rule
 # train_adapted); a baseline entry with `adapt: {method: importance}` is fitted on the simulations
 # with sample_weight = the domain classifier's clipped odds against observed_train's features
-# (rule train_adapted_baseline, iactdl.fit.importance) and lands in results/models/{model}/ like
+# (rule train_adapted_baseline, iactdl.adapt.importance) and lands in results/models/{model}/ like
 # any baseline; the adaptation study (config `adaptation`, target adaptation_study) trains every
 # net x method x seed, the target oracles (rule train_oracle: observed_train WITH its hidden truth,
 # a reference ceiling, never a method) and writes the adaptation table and figures. Every model is

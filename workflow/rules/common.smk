@@ -30,7 +30,7 @@ from snakemake.utils import validate
 # Planning imports no torch, scikit-learn or matplotlib (tests/test_parse.py): every call of
 # snakemake (and every SLURM job's start) parses this file. Job scripts import what they need.
 from iactdl.config import checked_config, produced_samples, schema_error
-from iactdl.fit.study import lambda_selections, selection_of, study_entry, study_models
+from iactdl.adapt.study import lambda_selections, selection_of, study_entry, study_models
 from iactdl.models.nets.catalog import NETS
 from iactdl.provenance import canonical, rule_seed, script_source_hash, use_index_cache
 
@@ -157,7 +157,7 @@ def models_of_task(task):
 
 
 def adaptation_study():
-    """Every model of the adaptation study (nets x methods x seeds; iactdl.fit.study)."""
+    """Every model of the adaptation study (nets x methods x seeds; iactdl.adapt.study)."""
     return study_models(config["models"], config["adaptation"])
 
 

@@ -59,7 +59,7 @@ rule evaluate:
 
 
 # The hidden truth beside the label-shift estimates of rule shift_diagnostics (adapt.smk): the true
-# gamma fraction of observed_train overall, in ON and in OFF (iactdl.evaluate.shift).
+# gamma fraction of observed_train overall, in ON and in OFF (iactdl.adapt.shift.evaluation).
 rule evaluate_shift:
     input:
         unpack(get_evaluate_shift_input),

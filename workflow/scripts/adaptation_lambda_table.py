@@ -1,6 +1,6 @@
 """Rule `adaptation_lambda_table`, thin: every lambda-grid candidate's scores -> one csv."""
 
-from iactdl.evaluate.adaptation import write_lambda_grid_table
+from iactdl.adapt.table import write_lambda_grid_table
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "adaptation_lambda_table"):

@@ -1,6 +1,6 @@
 """Rule `adaptation_table`, thin: the study's metrics -> table (csv, tex) and the AUC bars."""
 
-from iactdl.evaluate.adaptation import write_adaptation_table
+from iactdl.adapt.table import write_adaptation_table
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "adaptation_table"):

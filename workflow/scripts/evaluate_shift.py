@@ -1,6 +1,6 @@
 """Rule `evaluate_shift`, thin: log to the rule's log, call iactdl.evaluate.evaluate_shift."""
 
-from iactdl.evaluate.shift import evaluate_shift
+from iactdl.adapt.shift.evaluation import evaluate_shift
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "evaluate_shift"):

@@ -1,6 +1,6 @@
 """Rule `figure_adaptation_onoff`, thin: gammaness of ON against alpha x OFF on observed_test."""
 
-from iactdl.evaluate.adaptation_figures import plot_onoff_gammaness
+from iactdl.adapt.figures import plot_onoff_gammaness
 from iactdl.rule_log import rule_logging
 
 sm = snakemake

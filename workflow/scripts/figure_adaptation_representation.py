@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from iactdl.evaluate.adaptation_figures import plot_representation
-from iactdl.fit.adapt import encoder_samples
+from iactdl.adapt.figures import plot_representation
+from iactdl.adapt.nets import encoder_samples
 from iactdl.rule_log import rule_logging
 
 sm = snakemake

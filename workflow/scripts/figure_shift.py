@@ -1,6 +1,6 @@
-"""Rule `figure_shift`, thin: log to its log, call iactdl.evaluate.shift_figures."""
+"""Rule `figure_shift`, thin: log to its log, call iactdl.adapt.shift.figures."""
 
-from iactdl.evaluate.shift_figures import plot_shift_diagnostics
+from iactdl.adapt.shift.figures import plot_shift_diagnostics
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "figure_shift"):

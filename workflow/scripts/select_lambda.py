@@ -1,6 +1,6 @@
 """Rule `select_lambda`, thin: the candidates' observed_val predictions -> the chosen lambda_max."""
 
-from iactdl.evaluate.lambda_selection import select_lambda
+from iactdl.adapt.lambda_selection import select_lambda
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "select_lambda"):

@@ -1,8 +1,8 @@
-"""Rule `shift_diagnostics`, thin: log to its log, call iactdl.fit.shift.shift_diagnostics."""
+"""Rule `shift_diagnostics`, thin: log to its log, call iactdl.adapt.shift.shift_diagnostics."""
 
 from pathlib import Path
 
-from iactdl.fit.shift import shift_diagnostics
+from iactdl.adapt.shift import shift_diagnostics
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "shift_diagnostics"):

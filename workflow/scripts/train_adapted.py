@@ -1,6 +1,6 @@
-"""Rule `train_adapted`, thin: log to the rule's log, call iactdl.fit.adapt.train_adapted_net."""
+"""Rule `train_adapted`, thin: log to the rule's log, call iactdl.adapt.nets.train_adapted_net."""
 
-from iactdl.fit.adapt import train_adapted_net
+from iactdl.adapt.nets import train_adapted_net
 from iactdl.fit.train import net_job
 from iactdl.rule_log import rule_logging
 

@@ -1,7 +1,7 @@
 """Rule `train_adapted_baseline`, thin: log to the rule's log, call
-iactdl.fit.importance.fit_importance_baseline."""
+iactdl.adapt.importance.fit_importance_baseline."""
 
-from iactdl.fit.importance import fit_importance_baseline
+from iactdl.adapt.importance import fit_importance_baseline
 from iactdl.rule_log import model_job, rule_logging
 
 with rule_logging(snakemake.log[0], "train_adapted_baseline"):

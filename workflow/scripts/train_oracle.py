@@ -1,7 +1,7 @@
 """Rules `train_oracle` (the adaptation study's target oracle) and `train_onoff_oracle_net` (an
 ON/OFF net's oracle), thin: the net on the observed truth; a reference ceiling only."""
 
-from iactdl.fit.adapt import train_oracle_net
+from iactdl.fit.oracle import train_oracle_net
 from iactdl.fit.train import net_job
 from iactdl.rule_log import rule_logging
 

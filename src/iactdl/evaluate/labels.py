@@ -67,19 +67,9 @@ def model_family(entry: Mapping | None) -> str:
 
 
 def model_label(name: str, entry: Mapping | None = None) -> str:
-    """A model's readable name: a study model's net, method and seed ("MLP, IW-DANN, seed 1"); a
-    config entry's description, else its estimator or net with its adaptation method or ON/OFF
-    training ("boosted trees, importance weighting"); else the name itself."""
-    parsed = None
-    if "~" in name:  # a study model's name; iactdl.fit imports torch, so only then
-        from iactdl.fit.study import parse
-
-        parsed = parse(name)
-    if parsed is not None:
-        label = f"{net_label(parsed.net)}, {method_label(parsed.method)}"
-        if parsed.lambda_max is not None:
-            label += f" (lambda_max {parsed.lambda_max:g})"
-        return f"{label}, seed {parsed.seed}"
+    """A config model's readable name: its entry's description, else its estimator or net with its
+    adaptation method or ON/OFF training ("boosted trees, importance weighting"); else the name
+    itself. The adaptation study's models are named by :func:`iactdl.adapt.study.study_label`."""
     if not entry:
         return name
     if entry.get("description"):

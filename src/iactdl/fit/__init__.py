@@ -1,9 +1,14 @@
-"""The training engine: mini-batches on the device, optimisers, schedules, losses, checkpoints."""
+"""The training engine: mini-batches on the device, optimisers, schedules, losses, checkpoints.
+
+It knows no method: stage 5 (:mod:`iactdl.adapt`) hands :func:`iactdl.fit.train.train_net` a
+``prepare`` hook, stage 6 (:mod:`iactdl.labelnoise`) a ``labels`` function; the oracle that both
+stages put beside their models (:mod:`iactdl.fit.oracle`) is a plain net on the observed truth.
+"""
 
 from iactdl._lazy import lazy_exports
 
-# Lazy (iactdl._lazy): importing a submodule (iactdl.fit.study, used to plan the workflow) runs this
-# file; it must not import torch for that. iactdl.provenance reads this table.
+# Lazy (iactdl._lazy): importing a submodule runs this file; it must not import torch for that
+# (planning the workflow imports none). iactdl.provenance reads this table.
 _LAZY = {
     "load_checkpoint": "iactdl.fit.checkpoint",
     "save_checkpoint": "iactdl.fit.checkpoint",
@@ -24,6 +29,7 @@ _LAZY = {
     "SCHEDULES": "iactdl.fit.optim",
     "make_optimizer": "iactdl.fit.optim",
     "make_schedule": "iactdl.fit.optim",
+    "train_oracle_net": "iactdl.fit.oracle",
 }
 __all__ = list(_LAZY)
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -10,7 +10,7 @@ matches the run, and a resumed run ends with the same weights as an uninterrupte
 permutation and the global RNG are re-seeded from (seed, epoch) at every epoch start).
 
 What one step minimises is the loss of the net's outputs on a training batch, unless an
-:class:`Objective` takes over (domain-adversarial training, :mod:`iactdl.fit.dann`, adds a target
+:class:`Objective` takes over (domain-adversarial training, :mod:`iactdl.adapt.dann`, adds a target
 batch and a domain loss): the loop, the optimiser, checkpoints, resume, bf16 and the choice of the
 best epoch stay the engine's.
 

@@ -168,7 +168,7 @@ def train_net(
 
     ``prepare(net, train, val, settings, rows) -> (model, objective, meta)``, after the net's
     scaling is fitted, turns plain training into another (domain adaptation,
-    :mod:`iactdl.fit.adapt`): the engine fits ``model`` with ``objective``, ``net`` is saved and
+    :mod:`iactdl.adapt.nets`): the engine fits ``model`` with ``objective``, ``net`` is saved and
     ``meta`` joins its json. ``truth_path``, ``labels``: where the targets of both splits come
     from (:func:`load_split`). ``finalise(net, val) -> dict``, after training (the net holds its
     best epoch's weights), adds what only the trained net can tell to its json (the ON/OFF net's

@@ -20,7 +20,7 @@ slightly optimistic where a baseline's out-of-fold ones are not. ``model.json`` 
 the net's raw ``P(ON | x)``, like :class:`iactdl.labelnoise.baselines.OnOffModel` for baselines.
 
 The oracle (reference only) is the same net on the truth of the same events:
-:func:`iactdl.fit.adapt.train_oracle_net`, rule ``train_onoff_oracle_net``.
+:func:`iactdl.fit.oracle.train_oracle_net`, rule ``train_onoff_oracle_net``.
 """
 
 from __future__ import annotations

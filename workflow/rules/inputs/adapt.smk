@@ -178,7 +178,7 @@ def chosen_model(name):
     checkpoint select_lambda has run), any other model as it is."""
     if name not in _lambda_selections():
         return name
-    from iactdl.evaluate.lambda_selection import read_selection
+    from iactdl.adapt.lambda_selection import read_selection
 
     return read_selection(checkpoints.select_lambda.get(selection=name).output.json)["model"]
 

@@ -181,7 +181,7 @@ def fit_baseline(
         Cores to use (``n_jobs`` of forests, OpenMP threads of histogram boosting).
     sample_weight, val_weight : arrays, optional
         One weight per event of ``train`` and ``val`` (task separation; e.g. importance weights,
-        :mod:`iactdl.fit.importance`): the CV folds and the final model are fitted with them, and
+        :mod:`iactdl.adapt.importance`): the CV folds and the final model are fitted with them, and
         ``cv`` and ``val`` in ``model.json`` are weighted scores (the unweighted ones beside them
         as ``cv_unweighted``, ``val_unweighted``); ``cv.csv`` gains a ``weight`` column.
     record : mapping, optional

@@ -34,7 +34,7 @@ __all__ = [
 # labelnoise: null = trained on simulations; a section makes an ON/OFF entry, which
 # iactdl.labelnoise.baselines trains after taking the section off (base_entry), never fit_baseline
 # as it is; adapt: null = not adapted; a section makes an importance-weighted entry
-# (iactdl.fit.importance), likewise
+# (iactdl.adapt.importance), likewise
 BASELINE_DEFAULTS = {
     "params": {},
     "derived_features": [],
@@ -63,7 +63,7 @@ def validate_baseline_entry(name: str, entry: Mapping) -> None:
         )
     if entry.get("adapt") is not None:
         raise ValueError(
-            f"{where}.adapt: an adapted entry, trained by iactdl.fit.importance (rule "
+            f"{where}.adapt: an adapted entry, trained by iactdl.adapt.importance (rule "
             "train_adapted_baseline) with importance weights, not as a plain baseline"
         )
     if "estimator" not in entry:

@@ -4,9 +4,9 @@ Under covariate shift (P(class | x) the same in both domains, p(x) not), the los
 observation is the loss on the simulation with every simulated event weighted by
 ``w(x) = p_obs(x) / p_sim(x)`` (Shimodaira 2000). :func:`importance_weights` estimates ``w`` from
 the odds of a domain classifier on the feature table
-(:func:`iactdl.fit.shift.domain.domain_weights`: simulated train + val against
+(:func:`iactdl.adapt.shift.domain.domain_weights`: simulated train + val against
 ``observed_train``, out of fold, normalised to mean 1, clipped, with the effective sample size
-logged). Nets take the weights in their loss (:mod:`iactdl.fit.adapt`,
+logged). Nets take the weights in their loss (:mod:`iactdl.adapt.nets`,
 method ``importance``); a baseline entry with ``adapt: {method: importance}`` takes them as
 scikit-learn's ``sample_weight`` (:func:`fit_importance_baseline`, rule
 ``train_adapted_baseline``)::
@@ -32,8 +32,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from iactdl.fit.entry import AdaptSettings, adapted_baseline_settings
-from iactdl.fit.shift.domain import domain_weights
+from iactdl.adapt.settings import AdaptSettings, adapted_baseline_settings
+from iactdl.adapt.shift.domain import domain_weights
 from iactdl.io import InputError, column_names, n_events, read_columns
 from iactdl.models.baselines import BaselineModel, fit_baseline
 
@@ -79,7 +79,7 @@ def importance_weights(
     observed_train's feature table: no truth read), on ``settings.weight_features``; out of fold,
     so no event is weighted by a model that saw it; mean 1 over all simulated events, capped at
     ``settings.weight_clip``. Returns ``(w_train, w_val, summary)``, float64, with the summary of
-    :meth:`~iactdl.fit.shift.domain.DomainWeights.summary` plus the row counts and features.
+    :meth:`~iactdl.adapt.shift.domain.DomainWeights.summary` plus the row counts and features.
     """
     if n_events(target_path) == 0:
         raise InputError(

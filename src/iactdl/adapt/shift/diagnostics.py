@@ -17,7 +17,7 @@ it: its AUC, clipping and effective sample size.
 Label shift: the gamma fraction of ``observed_train`` overall, in ON and in OFF by quantification
 from a source-only baseline (its out-of-fold training predictions give the source prior and the
 rates) and by the ON - alpha OFF excess (:mod:`.quantify`). The hidden truth is put beside these
-estimates by the evaluation (:func:`iactdl.evaluate.shift.evaluate_shift`), never here.
+estimates by the evaluation (:func:`iactdl.adapt.shift.evaluation.evaluate_shift`), never here.
 
 Only ``observed_train`` is read (never ``observed_val``/``_test``). Large samples are subsampled
 (seeded) to ``max_events`` per domain for the statistics and classifiers; the quantifiers use
@@ -34,15 +34,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iactdl.features.columns import FEATURE_UNITS, IMAGE_PRODUCTS
-from iactdl.fit.shift.domain import domain_classifier, domain_weights
-from iactdl.fit.shift.files import read_rows, subsample, write_csv, write_samples
-from iactdl.fit.shift.pixels import (
+from iactdl.adapt.shift.domain import domain_classifier, domain_weights
+from iactdl.adapt.shift.files import read_rows, subsample, write_csv, write_samples
+from iactdl.adapt.shift.pixels import (
     pixel_channel_summaries,
     pixel_channel_values,
 )
-from iactdl.fit.shift.quantify import quantify_gamma_fraction
-from iactdl.fit.shift.twosample import two_sample_table
+from iactdl.adapt.shift.quantify import quantify_gamma_fraction
+from iactdl.adapt.shift.twosample import two_sample_table
+from iactdl.features.columns import FEATURE_UNITS, IMAGE_PRODUCTS
 from iactdl.io import InputError, column_names, iter_chunks, read_attrs, read_columns, write_json
 
 __all__ = ["SHIFT_DEFAULTS", "check_shift_config", "default_shift_features", "shift_diagnostics"]
@@ -267,7 +267,7 @@ def shift_diagnostics(
     outputs : mapping
         ``json`` (the diagnostics), ``features`` and ``pixels`` (ranked CSV tables), ``samples``
         (the compared values of the top ``n_top`` features and of every pixel channel, .npz, for
-        :func:`iactdl.evaluate.shift_figures.plot_shift_diagnostics`); each optional.
+        :func:`iactdl.adapt.shift.figures.plot_shift_diagnostics`); each optional.
     config : mapping
         The ``shift`` config section (defaults: :data:`SHIFT_DEFAULTS`).
     seed, threads : int

@@ -2,7 +2,7 @@
 
 The adaptation study trains every dann/iwdann model once per value of ``adaptation.lambda_grid``
 (the *candidates* of one ``{net}~{method}~s{seed}``, which share their training seed and differ by
-``lambda_max`` alone; :mod:`iactdl.fit.study`). Rule ``select_lambda`` keeps the candidate whose
+``lambda_max`` alone; :mod:`iactdl.adapt.study`). Rule ``select_lambda`` keeps the candidate whose
 gammaness on ``observed_val`` gives the most significant ON excess: for each candidate, the cut
 ``gammaness >= c`` with the largest Li & Ma (1983, eq. 17) significance of ``N_on - alpha N_off``
 (:func:`iactdl.evaluate.thresholds.li_ma_threshold`, ``alpha = 1 / n_off_regions``), and the
@@ -45,8 +45,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from iactdl.adapt.study import parse
 from iactdl.evaluate.thresholds import li_ma_threshold
-from iactdl.fit.study import parse
 from iactdl.io import InputError, column_names, read_attrs, read_columns, write_json
 from iactdl.io.jsonfile import read_json
 

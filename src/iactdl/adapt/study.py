@@ -7,7 +7,7 @@ methods of one net differ in nothing but the method. Methods:
 ============  ====================================================================================
 ``source``    the net as it is (trained on the simulations alone; rule ``train_net``)
 ``relative``  source-only with time relative to the event (pixel-level nets; the input-fix ablation)
-``importance``, ``dann``, ``iwdann``  adapted (rule ``train_adapted``, :mod:`iactdl.fit.adapt`)
+``importance``, ``dann``, ``iwdann``  adapted (rule ``train_adapted``, :mod:`iactdl.adapt.nets`)
 ``oracle``    trained on observed_train with its hidden truth (rule ``train_oracle``; the ceiling)
 ============  ====================================================================================
 
@@ -16,7 +16,7 @@ takes ``lambda_max``), each dann/iwdann model exists once per grid value, a *can
 ``{net}~{method}@{lambda}~s{seed}`` (``deepsets~iwdann@0.3~s2``; the lambda as Python's ``repr``
 of the float, so the name gives the value back exactly). The candidates of one
 ``{net}~{method}~s{seed}`` (its *selection*) share the training seed, so they differ by
-``lambda_max`` alone; rule ``select_lambda`` (:mod:`iactdl.evaluate.lambda_selection`) picks one of
+``lambda_max`` alone; rule ``select_lambda`` (:mod:`iactdl.adapt.lambda_selection`) picks one of
 them without observed truth, and the adaptation table reports the one picked.
 """
 
@@ -27,6 +27,7 @@ import math
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from iactdl.evaluate.labels import method_label, net_label
 from iactdl.models.nets import NETS
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "lambda_grid",
     "lambda_selections",
     "selection_of",
+    "study_label",
 ]
 
 SEPARATOR = "~"
@@ -147,6 +149,18 @@ def selection_of(name: str) -> str:
     The candidates of one selection share their training seed through it."""
     parsed = parse(name)
     return parsed.selection if parsed is not None and parsed.lambda_max is not None else name
+
+
+def study_label(name: str) -> str:
+    """A study model's readable name, its net, method and seed ("MLP, IW-DANN, seed 1", a
+    candidate with its lambda_max); any other name as it is."""
+    parsed = parse(name)
+    if parsed is None:
+        return name
+    label = f"{net_label(parsed.net)}, {method_label(parsed.method)}"
+    if parsed.lambda_max is not None:
+        label += f" (lambda_max {parsed.lambda_max:g})"
+    return f"{label}, seed {parsed.seed}"
 
 
 def lambda_selections(models: Mapping, study: Mapping) -> dict[str, list[str]]:

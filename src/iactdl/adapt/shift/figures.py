@@ -1,5 +1,5 @@
 """Figures of the shift diagnostics (rule ``figure_shift``), one function per figure (PDF for the
-paper, PNG to look at), from the outputs of :func:`iactdl.fit.shift.shift_diagnostics`.
+paper, PNG to look at), from the outputs of :func:`iactdl.adapt.shift.shift_diagnostics`.
 
 - :func:`plot_feature_shift`: the feature table ranked by the KS statistic (simulated protons
   against observed OFF events), beside the distributions of the most shifted features;

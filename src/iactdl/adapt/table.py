@@ -13,7 +13,7 @@ truth). The oracle rows are a reference: trained on observed truth, never a meth
 
 With a lambda grid (config ``adaptation.lambda_grid``) every dann/iwdann seed has one candidate per
 ``lambda_max``; the table keeps, per seed, the candidate that rule ``select_lambda`` chose on
-observed_val without truth (:mod:`iactdl.evaluate.lambda_selection`), says which in a column
+observed_val without truth (:mod:`iactdl.adapt.lambda_selection`), says which in a column
 ``lambda_max`` (the chosen value of each seed, in seed order), and the grid table
 (``paper/adaptation_lambda.csv``) lists every candidate: its observed_val significance (the
 criterion) beside its observed_test AUC, so a reader sees what the choice gained or cost. Without a
@@ -28,10 +28,10 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from iactdl.evaluate.adaptation_figures import plot_adaptation_bars
-from iactdl.evaluate.lambda_selection import read_selection
+from iactdl.adapt.figures import plot_adaptation_bars
+from iactdl.adapt.lambda_selection import read_selection
+from iactdl.adapt.study import parse, selection_of
 from iactdl.evaluate.latex import latex_table, tex_escape
-from iactdl.fit.study import parse, selection_of
 from iactdl.io import InputError, atomic_path, atomic_paths
 from iactdl.io.jsonfile import read_json
 
@@ -98,7 +98,7 @@ def study_rows(models: Iterable[str], metrics_paths: Iterable[str | os.PathLike]
 
 def select_candidates(rows: pd.DataFrame, selections: Iterable[Mapping]) -> pd.DataFrame:
     """``rows`` (:func:`study_rows`) with the lambda-grid candidates of each selection reduced to
-    the one chosen (``selections``: :func:`iactdl.evaluate.lambda_selection.read_selection`)."""
+    the one chosen (``selections``: :func:`iactdl.adapt.lambda_selection.read_selection`)."""
     candidate = rows["lambda_max"].notna() if "lambda_max" in rows else pd.Series(False, rows.index)
     chosen = {s["selection"]: s["model"] for s in selections}
     needed = sorted(set(rows.loc[candidate, "model"].map(selection_of)))

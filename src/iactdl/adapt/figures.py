@@ -11,8 +11,9 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter, NullFormatter
 from sklearn.decomposition import PCA
 
+from iactdl.adapt.study import study_label
 from iactdl.evaluate import style
-from iactdl.evaluate.labels import method_label, model_labels, net_label
+from iactdl.evaluate.labels import method_label, net_label
 from iactdl.evaluate.style import save_figure
 from iactdl.io import read_attrs, read_columns
 
@@ -109,7 +110,7 @@ def plot_representation(
     """Per model: the first two principal components of the encoder's representation of simulated
     (source) and observed (target) events, the PCA fitted on both together."""
     names = list(samples)
-    labels = model_labels(names)
+    labels = {name: study_label(name) for name in names}
     fig, axes = _pair_grid(len(names), aspect=0.8)
     for ax, name in zip(axes, names, strict=False):
         z_s, z_t = samples[name]
@@ -161,7 +162,7 @@ def plot_onoff_gammaness(predictions: Mapping[str, str], outputs: Sequence[str])
     fig, subfigs = style.subfigure_grid(len(names), aspect=0.5)
     bins = np.linspace(0, 1, 21)
     centre = 0.5 * (bins[1:] + bins[:-1])
-    labels = model_labels(names)
+    labels = {name: study_label(name) for name in names}
     handles = None
     for sub, name in zip(subfigs, names, strict=False):
         ax, ax_ex = sub.subplots(2, 1, sharex=True, height_ratios=[1.6, 1])

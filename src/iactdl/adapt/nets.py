@@ -1,4 +1,5 @@
-"""Domain adaptation of a net entry: its ``adapt:`` section, its checks, and the training it asks.
+"""Adapted nets: the training an ``adapt:`` section asks of a net entry (section and checks:
+:mod:`iactdl.adapt.settings`), handed to the engine through its ``prepare`` hook.
 
 A user copies a net entry of ``config.yaml: models`` and adds two lines::
 
@@ -9,14 +10,14 @@ A user copies a net entry of ``config.yaml: models`` and adds two lines::
 Methods (all train on the labelled simulations plus the unlabelled ``observed_train`` events):
 
 ==============  ==================================================================================
-``dann``        domain-adversarial training (Ganin et al. 2016; :mod:`iactdl.fit.dann`)
+``dann``        domain-adversarial training (Ganin et al. 2016; :mod:`iactdl.adapt.dann`)
 ``iwdann``      label-shift-aware DANN (Tachet des Combes et al. 2020): the source classes weighted
                 to the target gamma fraction ``q`` in the domain loss and the class loss; ``q``
                 from the entry (``target_prior``) or the EM estimate of the shift diagnostics
 ``importance``  covariate-shift importance weighting (Shimodaira 2000): every source event's loss
                 weighted by ``p_t(x) / p_s(x)`` from the domain classifier's odds on the feature
-                table, clipped (:func:`iactdl.fit.importance.importance_weights`; a baseline
-                takes the same weights as ``sample_weight``: :mod:`iactdl.fit.importance`)
+                table, clipped (:func:`iactdl.adapt.importance.importance_weights`; a baseline
+                takes the same weights as ``sample_weight``: :mod:`iactdl.adapt.importance`)
 ==============  ==================================================================================
 
 Model selection uses no observed truth: the epoch with the lowest source validation loss, where the
@@ -24,13 +25,13 @@ validation events carry the same weights as the training events (class-prior or 
 weights: importance-weighted validation, Sugiyama et al. 2007, an estimate of the target loss);
 ``lambda_max`` is the entry's; the adaptation study chooses it from ``adaptation.lambda_grid``
 without observed truth too (the most significant ON excess on observed_val, rule ``select_lambda``,
-:mod:`iactdl.evaluate.lambda_selection`). The epoch's criterion is written into ``model.json``
+:mod:`iactdl.adapt.lambda_selection`). The epoch's criterion is written into ``model.json``
 (``selection``), the lambda's into the selection's ``lambda.json``.
 
 Source-dependent features (``source_x``, ``source_y``, ``distance``, ``alpha`` and what derives from
-them) are refused in every model trained on observed events: the ON and OFF positions sit at
-different places in the camera, so such a feature tells the model where an event was recorded (and
-on the simulation, where the source is), not what the shower was.
+them) are refused in every model trained on observed events
+(:func:`iactdl.adapt.settings.refuse_source_dependent`). The target oracle, the ceiling the study
+puts beside these nets, is the engine's :func:`iactdl.fit.oracle.train_oracle_net`.
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ from functools import partial
 import numpy as np
 import torch
 
-from iactdl.fit.dann import DANNObjective, DomainAdversarialNet, class_prior_weights
-from iactdl.fit.entry import adapt_settings, refuse_source_dependent
-from iactdl.fit.importance import importance_weights
+from iactdl.adapt.dann import DANNObjective, DomainAdversarialNet, class_prior_weights
+from iactdl.adapt.importance import importance_weights
+from iactdl.adapt.settings import adapt_settings, base_entry, refuse_source_dependent
 from iactdl.fit.losses import multitask_loss
 from iactdl.fit.train import train_net
 from iactdl.io import InputError, n_events, read_columns
@@ -57,7 +58,6 @@ __all__ = [
     "SELECTION_CRITERION",
     "target_prior_from_diagnostics",
     "train_adapted_net",
-    "train_oracle_net",
     "encoder_samples",
 ]
 
@@ -134,7 +134,7 @@ def train_adapted_net(
     settings = adapt_settings(name, entry)
     refuse_source_dependent(name, entry)
     net_name = entry.get("net")
-    plain = {k: v for k, v in entry.items() if k != "adapt"}
+    plain = base_entry(entry)
     features = list(entry.get("features") or []) if NETS[net_name].input_kind == "features" else []
     meta: dict = {
         "config": entry,
@@ -180,23 +180,6 @@ def train_adapted_net(
         return model, objective, meta
 
     return train_net(entry=plain, name=name, prepare=prepare, **job)
-
-
-def train_oracle_net(
-    *, entry: Mapping, truth_path: str | os.PathLike, name: str = "", **job
-) -> dict:
-    """The target oracle, a reference only: the net of ``entry`` trained on observed_train with its
-    hidden truth (validated on observed_val with its truth); it marks the ceiling of adaptation.
-    ``job``: the other keywords of :func:`~iactdl.fit.train.train_net`, passed on."""
-    name = name or "oracle"
-    # the same net as the adapted or ON/OFF-trained one, on truth: without their sections
-    entry = {k: v for k, v in dict(entry).items() if k not in ("adapt", "labelnoise")}
-    refuse_source_dependent(name, entry)
-    meta = {"oracle": True, "selection": "lowest observed_val loss against the hidden truth"}
-    return train_net(
-        entry=entry, name=name, truth_path=truth_path, **job,
-        prepare=lambda net, train, val, s, rows: (net, None, meta),
-    )  # fmt: skip
 
 
 def encoder_samples(
