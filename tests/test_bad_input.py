@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from refusal import refused_dry_run
 
 from iactdl.config import (
     MAX_NODES,
@@ -99,30 +100,9 @@ def test_shipped_configs_are_far_below_the_limit():
         check_size(yaml.compose(path.read_text()), str(path))
 
 
-def _dry_run(config_text: str, tmp_path: Path, *extra: str) -> str:
-    """``snakemake -n`` on a bad config: refused, no DAG built, nothing written."""
-    if shutil.which("snakemake") is None:
-        pytest.skip("snakemake is not installed")
-    config = tmp_path / "config.yaml"
-    config.write_text(config_text)
-    work = tmp_path / "work"
-    proc = subprocess.run(
-        ["snakemake", "-n", "--configfile", str(config), "--directory", str(work), *extra],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    out = proc.stdout + proc.stderr
-    assert proc.returncode != 0, out[-3000:]
-    assert "Job stats" not in out, out[-3000:]
-    assert not work.exists() or not [p.name for p in work.iterdir()], "something was written"
-    return out
-
-
 @pytest.mark.workflow
 def test_snakemake_refuses_nested_aliases(tmp_path):
-    out = _dry_run(TINY.read_text() + _laughs(9).replace("l0:", "zz_l0:", 1), tmp_path)
+    out = refused_dry_run(TINY.read_text() + _laughs(9).replace("l0:", "zz_l0:", 1), tmp_path)
     assert "config.yaml: the config expands to over" in out, out[-3000:]
 
 
@@ -183,7 +163,7 @@ def test_checker_command_line(tmp_path):
 @pytest.mark.workflow
 @pytest.mark.parametrize("key, value, message", SCHEMA_BAD[:2], ids=["seed", "unknown"])
 def test_snakemake_schema_error_is_one_line(tmp_path, key, value, message):
-    out = _dry_run(yaml.safe_dump(_with(key, value)), tmp_path)
+    out = refused_dry_run(yaml.safe_dump(_with(key, value)), tmp_path)
     assert message in out, out[-3000:]
     assert len(out.splitlines()) < 15, out[-3000:]  # not the schema and config (4,000 lines)
 
@@ -290,7 +270,7 @@ def test_results_dir_accepts_own_folders(value):
 @pytest.mark.workflow
 @pytest.mark.parametrize("value", ["/./", "/etc"])
 def test_snakemake_refuses_system_results_dir(tmp_path, value):
-    out = _dry_run(yaml.safe_dump(_with("results_dir", value)), tmp_path)
+    out = refused_dry_run(yaml.safe_dump(_with("results_dir", value)), tmp_path)
     assert f"config results_dir: {value!r}" in out, out[-3000:]
 
 

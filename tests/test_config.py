@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from refusal import refused_dry_run
 
 from iactdl.config import ConfigError, check_config, load_config, produced_samples
 
@@ -228,26 +229,6 @@ def test_config_that_is_not_a_mapping_is_refused(tmp_path, text):
 # ---- the workflow: snakemake -n refuses before any job ----
 
 
-def _dry_run(config_text: str, tmp_path: Path, *extra: str) -> str:
-    if shutil.which("snakemake") is None:
-        pytest.skip("snakemake is not installed")
-    config = tmp_path / "config.yaml"
-    config.write_text(config_text)
-    work = tmp_path / "work"
-    proc = subprocess.run(
-        ["snakemake", "-n", "--configfile", str(config), "--directory", str(work), *extra],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    out = proc.stdout + proc.stderr
-    assert proc.returncode != 0, out[-3000:]
-    assert "Job stats" not in out, out[-3000:]  # no DAG was built
-    assert not work.exists() or not [p.name for p in work.iterdir()], "something was written"
-    return out
-
-
 WORKFLOW_BAD = [
     ("features.picture_threshold", 1.0, "features.picture_threshold (1.0 p.e.) must be >="),
     ("datasets.fractions", {"train": 0.5, "val": 0.2, "test": 0.2}, "must sum to 1, got 0.9"),
@@ -262,14 +243,14 @@ WORKFLOW_BAD = [
 @pytest.mark.workflow
 @pytest.mark.parametrize("key, value, message", WORKFLOW_BAD, ids=[k for k, _, _ in WORKFLOW_BAD])
 def test_snakemake_refuses_bad_config_before_any_job(tiny, tmp_path, key, value, message):
-    out = _dry_run(yaml.safe_dump(_set(tiny, key, value)), tmp_path)
+    out = refused_dry_run(yaml.safe_dump(_set(tiny, key, value)), tmp_path)
     assert message in out, out[-3000:]
 
 
 @pytest.mark.workflow
 def test_snakemake_refuses_duplicate_model(tmp_path):
     text = TINY.read_text().replace("  random_forest:\n", "  logreg:\n", 1)
-    out = _dry_run(text, tmp_path)
+    out = refused_dry_run(text, tmp_path)
     assert "duplicate key 'models.logreg'" in out, out[-3000:]
     assert "config.yaml:" in out
 
