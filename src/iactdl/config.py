@@ -657,7 +657,9 @@ def checked_config(
     cached.parent.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, cached)  # atomic: concurrent jobs (SLURM) may write the same file
+    # atomic, with this process's own temporary name: SLURM jobs may write the same file at once
+    # (iactdl.io.atomic_path would remove the other writers' temporaries as leftovers)
+    os.replace(tmp, cached)
     return checked
 
 
