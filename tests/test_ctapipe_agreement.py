@@ -42,12 +42,12 @@ u = pytest.importorskip("astropy.units")
 
 from iactdl.features import (  # noqa: E402
     concentration_ctapipe,
-    hillas,
+    hillas_parameters,
     image_features,
-    leakage,
+    leakage_parameters,
     number_of_islands,
     tailcuts_clean,
-    timing,
+    timing_parameters,
 )
 from iactdl.features.reference import ctapipe_chain, ctapipe_geometry, toy_events  # noqa: E402
 
@@ -121,7 +121,7 @@ def test_cleaning_variants_match_ctapipe(reference):
 
 def test_hillas_population_matches_ctapipe(reference):
     mask = tailcuts_clean(reference["image"], **CLEANING)
-    ours = hillas(reference["image"], mask, moments="population")
+    ours = hillas_parameters(reference["image"], mask, moments="population")
     h = [r["hillas"] for r in reference["ref"]]
     assert_close(ours["size"], [x.intensity for x in h], what="size")
     assert_close(ours["cog_x"], [x.x.to_value(u.mm) for x in h], atol=1e-9, what="cog_x")
@@ -151,7 +151,7 @@ def test_hillas_population_matches_ctapipe(reference):
 def test_fact_moments_are_ctapipe_moments_times_the_sample_factor(reference):
     image = reference["image"]
     mask = tailcuts_clean(image, **CLEANING)
-    fact = hillas(image, mask, moments="fact")
+    fact = hillas_parameters(image, mask, moments="fact")
     h = [r["hillas"] for r in reference["ref"]]
     q = np.where(mask, image, 0.0)
     w = q.sum(axis=1)
@@ -177,7 +177,7 @@ def test_fact_moments_are_ctapipe_moments_times_the_sample_factor(reference):
 
 def test_leakage_matches_ctapipe(reference):
     mask = tailcuts_clean(reference["image"], **CLEANING)
-    ours = leakage(reference["image"], mask)
+    ours = leakage_parameters(reference["image"], mask)
     ref = [r["leakage"] for r in reference["ref"]]
     assert_close(ours["leakage1"], [x.intensity_width_1 for x in ref], atol=1e-12, what="leakage1")
     assert_close(ours["leakage2"], [x.intensity_width_2 for x in ref], atol=1e-12, what="leakage2")
@@ -192,7 +192,7 @@ def test_concentration_matches_ctapipe(reference):
     ref = [r["concentration"] for r in reference["ref"]]
     assert_close(ours["cog"], [x.cog for x in ref], atol=1e-12, what="concentration cog")
     assert_close(ours["pixel"], [x.pixel for x in ref], what="concentration pixel")
-    width = hillas(image, mask, moments="population")["width"]
+    width = hillas_parameters(image, mask, moments="population")["width"]
     ok = width > 1e-6
     assert_close(
         ours["core"][ok], np.array([x.core for x in ref])[ok], atol=1e-12, what="concentration core"
@@ -214,12 +214,12 @@ def test_islands_match_ctapipe_exactly(reference):
 
 def test_timing_matches_ctapipe(reference):
     from ctapipe.fitting import design_matrix, linear_regression
-    from ctapipe.image import timing_parameters
+    from ctapipe.image import timing_parameters as ctapipe_timing_parameters
 
     image, geom = reference["image"], reference["geom"]
     mask = tailcuts_clean(image, **CLEANING)
     # times exactly linear in the longitudinal coordinate: robust LTS and OLS give the same line
-    hp = hillas(image, mask, moments="population")
+    hp = hillas_parameters(image, mask, moments="population")
     rng = np.random.default_rng(11)
     lon = (geom.pix_x.to_value(u.mm) - hp["cog_x"][:, None]) * np.cos(hp["delta"])[:, None] + (
         geom.pix_y.to_value(u.mm) - hp["cog_y"][:, None]
@@ -227,11 +227,11 @@ def test_timing_matches_ctapipe(reference):
     linear_time = (
         20.0 + rng.normal(0, 0.05, (len(image), 1)) * lon + rng.normal(0, 2, (len(image), 1))
     )
-    ours = timing(image, linear_time, mask, moments="population")
+    ours = timing_parameters(image, linear_time, mask, moments="population")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = [
-            timing_parameters(geom, image[i], linear_time[i], r["hillas"], r["mask"])
+            ctapipe_timing_parameters(geom, image[i], linear_time[i], r["hillas"], r["mask"])
             for i, r in enumerate(reference["ref"])
         ]
     assert_close(
@@ -244,7 +244,7 @@ def test_timing_matches_ctapipe(reference):
     # noisy times: our OLS == ctapipe's OLS building block on ctapipe's longitudinal coordinate
     from ctapipe.image.hillas import camera_to_shower_coordinates
 
-    noisy = timing(image, reference["time"], mask, moments="population")
+    noisy = timing_parameters(image, reference["time"], mask, moments="population")
     slopes = []
     for i, r in enumerate(reference["ref"]):
         m = r["mask"]
@@ -262,7 +262,7 @@ def test_timing_matches_ctapipe(reference):
 
 def test_ctapipe_toymodel_images():
     """The same agreement on images of ctapipe's own toy model (skewed Gaussians)."""
-    from ctapipe.image import hillas_parameters
+    from ctapipe.image import hillas_parameters as ctapipe_hillas_parameters
     from ctapipe.image import number_of_islands as cta_islands
     from ctapipe.image import tailcuts_clean as cta_clean
     from ctapipe.image.toymodel import SkewedGaussian
@@ -290,8 +290,11 @@ def test_ctapipe_toymodel_images():
     )
     assert np.array_equal(mask, ref_mask)
     ok = mask.sum(axis=1) >= 3
-    ours = hillas(images[ok], mask[ok], moments="population")
-    ref = [hillas_parameters(geom[m], im[m]) for im, m in zip(images[ok], mask[ok], strict=True)]
+    ours = hillas_parameters(images[ok], mask[ok], moments="population")
+    ref = [
+        ctapipe_hillas_parameters(geom[m], im[m])
+        for im, m in zip(images[ok], mask[ok], strict=True)
+    ]
     assert_close(ours["length"], [x.length.to_value(u.mm) for x in ref], what="length")
     assert_close(ours["width"], [x.width.to_value(u.mm) for x in ref], atol=1e-6, what="width")
     assert_close(ours["skewness_long"], [x.skewness for x in ref], atol=1e-9, what="skewness")

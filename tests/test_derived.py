@@ -13,7 +13,7 @@ import pytest
 
 from iactdl import models
 from iactdl.camera import fact_camera
-from iactdl.features import derived_features, hillas
+from iactdl.features import derived_features, hillas_parameters
 from iactdl.features.derived import DERIVED_COLUMNS, DERIVED_FEATURES, compute_derived
 
 ALL = sorted(DERIVED_FEATURES)
@@ -98,7 +98,7 @@ def test_a_line_of_pixels_from_hillas():
     row = row[np.argsort(np.abs(cam.x[row] - cam.x[centre]))][:5]
     image = np.zeros((1, cam.n_pixels))
     image[0, row] = [10.0, 20.0, 30.0, 20.0, 10.0]
-    params = hillas(image, image > 0)
+    params = hillas_parameters(image, image > 0)
     assert params["width"][0] == pytest.approx(0.0, abs=1e-9) and params["length"][0] > 0
     d = compute_derived(params, ["size_area", "width_length", "area"])
     assert np.isnan(d["size_area"][0]) and d["width_length"][0] == pytest.approx(0.0, abs=1e-9)

@@ -16,9 +16,9 @@ from iactdl.features import (
     build_features,
     check_feature_columns,
     grid_image,
-    hillas,
+    hillas_parameters,
     image_features,
-    leakage,
+    leakage_parameters,
     number_of_islands,
     pixel_below,
     pixel_set,
@@ -64,7 +64,7 @@ def test_rotation_by_60_degrees_keeps_width_length_size():
     cx, cy = CAM.x[centre], CAM.y[centre]
     image = gaussian_image(cx + 20, cy - 10, 18.0, 6.0, 0.3, skew=1.3)
     image[image < 0.5] = 0.0
-    base = hillas(image, moments="fact")
+    base = hillas_parameters(image, moments="fact")
     for k in range(1, 6):
         a = k * np.pi / 3
         # pixel j of the rotated image holds the light of the pixel that rotates onto it
@@ -73,7 +73,7 @@ def test_rotation_by_60_degrees_keeps_width_length_size():
         src = pixel_below(xr, yr)
         rotated = np.where(src >= 0, image[np.maximum(src, 0)], 0.0)
         assert rotated.sum() == pytest.approx(image.sum(), rel=1e-12)
-        rot = hillas(rotated, moments="fact")
+        rot = hillas_parameters(rotated, moments="fact")
         for key in ("size", "length", "width", "kurtosis_long"):
             assert rot[key][0] == pytest.approx(base[key][0], rel=1e-9), (k, key)
         # skewness refers to the direction (cos delta, sin delta), whose sign flips when the
@@ -86,10 +86,12 @@ def test_rotation_by_60_degrees_keeps_width_length_size():
 def test_point_symmetric_image_has_zero_skewness():
     centre = int(np.argmin(np.hypot(CAM.x - 50, CAM.y - 30)))
     image = gaussian_image(CAM.x[centre], CAM.y[centre], 20.0, 5.0, 0.7)
-    h = hillas(image, image > 1e-3)
+    h = hillas_parameters(image, image > 1e-3)
     assert abs(h["skewness_long"][0]) < 1e-9
     assert abs(h["skewness_trans"][0]) < 1e-9
-    skewed = hillas(gaussian_image(50, 30, 15.0, 5.0, 0.7, skew=1.6), moments="population")
+    skewed = hillas_parameters(
+        gaussian_image(50, 30, 15.0, 5.0, 0.7, skew=1.6), moments="population"
+    )
     # head (l > 0) stretched: the light has a positive third moment along +l
     assert skewed["skewness_long"][0] > 0.2
 
@@ -97,7 +99,7 @@ def test_point_symmetric_image_has_zero_skewness():
 @pytest.mark.parametrize("psi", [-1.4, -0.8, 0.0, 0.4, 1.2, np.pi / 2])
 def test_ellipse_recovers_orientation_and_cog(psi):
     image = gaussian_image(-30.0, 40.0, 25.0, 4.0, psi)
-    h = hillas(image, moments="population")
+    h = hillas_parameters(image, moments="population")
     d = np.angle(np.exp(2j * (h["delta"][0] - psi))) / 2
     assert abs(d) < 0.02
     assert -np.pi / 2 < h["delta"][0] <= np.pi / 2
@@ -110,7 +112,7 @@ def test_ellipse_recovers_orientation_and_cog(psi):
 def test_fact_moments_exceed_population_moments_by_the_sample_factor():
     image = gaussian_image(0, 0, 15.0, 5.0, 0.2)
     image[image < 1] = 0
-    f, p = hillas(image, moments="fact"), hillas(image, moments="population")
+    f, p = hillas_parameters(image, moments="fact"), hillas_parameters(image, moments="population")
     w = image.sum()
     v = w - (image**2).sum() / w
     assert f["length"][0] == pytest.approx(p["length"][0] * np.sqrt(w / v), rel=1e-12)
@@ -233,7 +235,7 @@ def test_leakage_border_light():
     image = np.zeros(1440)
     image[border] = 10.0
     image[neighbours_of(border)] = 5.0
-    lk = leakage(image)
+    lk = leakage_parameters(image)
     inner = [j for j in neighbours_of(border) if not CAM.is_border[j]]
     assert lk["leakage1"][0] == pytest.approx((image.sum() - 5.0 * len(inner)) / image.sum())
     assert lk["leakage2"][0] == pytest.approx(1.0)

@@ -161,3 +161,28 @@ def test_stages_stand_alone():
     assert not wrong, "a stage package imported from below or by the other stage:\n" + "\n".join(
         wrong
     )
+
+
+def test_no_package_exports_a_name_of_its_own_submodule():
+    """Importing submodule ``p.x`` sets attribute ``x`` of package ``p`` to the module, so a
+    function ``p.x`` (a lazy export, ``iactdl._lazy``, or one defined in ``__init__``) would turn
+    into the module once anything imports ``p.x`` (``iactdl.features.hillas`` was one)."""
+    clashes = []
+    for init in sorted(PACKAGE.rglob("__init__.py")):
+        pkg = init.parent
+        submodules = {p.stem for p in pkg.glob("*.py") if p.stem != "__init__"}
+        submodules |= {p.name for p in pkg.iterdir() if (p / "__init__.py").exists()}
+        exported = set()
+        for node in ast.parse(init.read_text()).body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef):
+                exported.add(node.name)
+            elif isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id in ("_LAZY", "__all__") for t in node.targets
+            ):
+                keys = node.value.keys if isinstance(node.value, ast.Dict) else []
+                elts = getattr(node.value, "elts", [])
+                exported |= {k.value for k in [*keys, *elts] if isinstance(k, ast.Constant)}
+        clashes += [
+            f"{pkg.relative_to(PACKAGE.parent)}: {n}" for n in sorted(exported & submodules)
+        ]
+    assert not clashes, "exports named as a submodule of their package:\n" + "\n".join(clashes)

@@ -3,9 +3,9 @@
 Vectorised over a chunk of events (leading event axis); every function also works on plain arrays
 in a notebook::
 
-    from iactdl.features import tailcuts_clean, hillas, leakage, number_of_islands
+    from iactdl.features import tailcuts_clean, hillas_parameters, number_of_islands
     mask = tailcuts_clean(image, picture_threshold=5.5, boundary_threshold=3.0)
-    params = hillas(image, mask)          # dict: size, cog_x, length, width, delta, ...
+    params = hillas_parameters(image, mask)  # dict: size, cog_x, length, width, delta, ...
 
 For a ctapipe user: the data (image, then mask or peak times) come first and positionally; every
 setting is keyword-only, the camera too, where ctapipe takes the geometry first and positionally.
@@ -20,11 +20,13 @@ ctapipe 0.28 (``ctapipe.image``)      iactdl.features
 ``keep_isolated_pixels``              same name
 ``apply_time_delta_cleaning``         ``tailcuts_clean(..., peak_time=, time_limit=,``
                                       ``time_min_neighbors=)`` in one pass
-``hillas_parameters(geom, image)``    ``hillas(image, mask, *, moments="population")`` (dict)
-``leakage_parameters``                ``leakage(image, mask)``
+``hillas_parameters(geom, image)``    ``hillas_parameters(image, mask, *,``
+                                      ``moments="population")`` (dict)
+``leakage_parameters``                ``leakage_parameters(image, mask)``
 ``concentration_parameters``          ``concentration_ctapipe(image, mask)``
 ``number_of_islands(geom, mask)``     ``number_of_islands(mask)`` (counts only)
-``timing_parameters``                 ``timing(image, peak_time, mask, *, moments="population")``
+``timing_parameters``                 ``timing_parameters(image, peak_time, mask, *,``
+                                      ``moments="population")``
 ====================================  ===========================================================
 
 The defaults of the cleaning are :data:`CLEANING_DEFAULTS`, those of the pipeline's ``features``
@@ -48,89 +50,48 @@ benchmarks), :mod:`~.disp` (the disp method's geometry). Each documents its conv
 against FACT-Tools and ctapipe 0.28.
 """
 
-from iactdl.features.cleaning import CLEANING_DEFAULTS, tailcuts_clean, tailcuts_clean_pixels
-from iactdl.features.columns import (
-    DEFAULT_FEATURES,
-    FEATURE_UNITS,
-    IMAGE_PRODUCTS,
-    check_feature_columns,
-)
-from iactdl.features.concentration import (
-    concentration,
-    concentration_ctapipe,
-    pixel_below,
-)
-from iactdl.features.derived import derived_features
-from iactdl.features.disp import (
-    DISP_GEOMETRY_COLUMNS,
-    camera_centre_long,
-    reconstruct_source_position,
-    signed_disp,
-    true_disp,
-)
-from iactdl.features.grid import grid_image
-from iactdl.features.hillas import HILLAS_COLUMNS, hillas, hillas_pixels
-from iactdl.features.islands import number_of_islands
-from iactdl.features.leakage import leakage
-from iactdl.features.observed_split import (
-    ObservedSplitWriter,
-    observed_split_assignment,
-    split_observed,
-)
-from iactdl.features.pipeline import DEFAULT_CONFIG, build_features, image_features
-from iactdl.features.pixelset import pixel_set
-from iactdl.features.shower_pixels import ShowerPixels, charge_statistics, shower_pixels_from_mask
-from iactdl.features.split import DATASETS_DEFAULTS, split_assignment, split_dataset
-from iactdl.features.timing import timing_pixels
+from iactdl._lazy import lazy_exports
 
-
-def timing(image, peak_time, mask=None, *, moments: str = "fact", camera=None):
-    """Timing features of plain arrays ``image``, ``peak_time`` (n, 1440); ``mask``: the shower."""
-    import numpy as np
-
-    image = np.atleast_2d(np.asarray(image, dtype=np.float64))
-    mask = image > 0 if mask is None else mask
-    sp = shower_pixels_from_mask(image, mask, peak_time)
-    _, longi, trans = hillas_pixels(sp, camera, moments)
-    return timing_pixels(sp, longi, trans)
-
-
-__all__ = [
-    "CLEANING_DEFAULTS",
-    "DATASETS_DEFAULTS",
-    "DEFAULT_CONFIG",
-    "DEFAULT_FEATURES",
-    "DISP_GEOMETRY_COLUMNS",
-    "FEATURE_UNITS",
-    "HILLAS_COLUMNS",
-    "IMAGE_PRODUCTS",
-    "ObservedSplitWriter",
-    "ShowerPixels",
-    "build_features",
-    "camera_centre_long",
-    "charge_statistics",
-    "check_feature_columns",
-    "concentration",
-    "concentration_ctapipe",
-    "derived_features",
-    "grid_image",
-    "hillas",
-    "hillas_pixels",
-    "image_features",
-    "leakage",
-    "number_of_islands",
-    "observed_split_assignment",
-    "pixel_below",
-    "pixel_set",
-    "reconstruct_source_position",
-    "shower_pixels_from_mask",
-    "signed_disp",
-    "split_assignment",
-    "split_dataset",
-    "split_observed",
-    "tailcuts_clean",
-    "tailcuts_clean_pixels",
-    "timing",
-    "timing_pixels",
-    "true_disp",
-]
+# Lazy (iactdl._lazy): a rule that reads one feature module (the nets' grid images, the split)
+# neither imports nor hashes (iactdl.provenance reads this table) the others.
+_LAZY = {
+    "CLEANING_DEFAULTS": "iactdl.features.cleaning",
+    "tailcuts_clean": "iactdl.features.cleaning",
+    "tailcuts_clean_pixels": "iactdl.features.cleaning",
+    "DEFAULT_FEATURES": "iactdl.features.columns",
+    "FEATURE_UNITS": "iactdl.features.columns",
+    "IMAGE_PRODUCTS": "iactdl.features.columns",
+    "check_feature_columns": "iactdl.features.columns",
+    "concentration_fact": "iactdl.features.concentration",
+    "concentration_ctapipe": "iactdl.features.concentration",
+    "pixel_below": "iactdl.features.concentration",
+    "derived_features": "iactdl.features.derived",
+    "DISP_GEOMETRY_COLUMNS": "iactdl.features.disp",
+    "camera_centre_long": "iactdl.features.disp",
+    "reconstruct_source_position": "iactdl.features.disp",
+    "signed_disp": "iactdl.features.disp",
+    "true_disp": "iactdl.features.disp",
+    "grid_image": "iactdl.features.grid",
+    "HILLAS_COLUMNS": "iactdl.features.hillas",
+    "hillas_parameters": "iactdl.features.hillas",
+    "hillas_pixels": "iactdl.features.hillas",
+    "number_of_islands": "iactdl.features.islands",
+    "leakage_parameters": "iactdl.features.leakage",
+    "ObservedSplitWriter": "iactdl.features.observed_split",
+    "observed_split_assignment": "iactdl.features.observed_split",
+    "split_observed": "iactdl.features.observed_split",
+    "DEFAULT_CONFIG": "iactdl.features.pipeline",
+    "build_features": "iactdl.features.pipeline",
+    "image_features": "iactdl.features.pipeline",
+    "pixel_set": "iactdl.features.pixelset",
+    "ShowerPixels": "iactdl.features.shower_pixels",
+    "charge_statistics": "iactdl.features.shower_pixels",
+    "shower_pixels_from_mask": "iactdl.features.shower_pixels",
+    "DATASETS_DEFAULTS": "iactdl.features.split",
+    "split_assignment": "iactdl.features.split",
+    "split_dataset": "iactdl.features.split",
+    "timing_pixels": "iactdl.features.timing",
+    "timing_parameters": "iactdl.features.timing",
+}
+__all__ = [*_LAZY]
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

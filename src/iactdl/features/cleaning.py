@@ -113,8 +113,9 @@ def tailcuts_clean_pixels(
         Also count the islands (``num_islands``) on the neighbour graph cleaning builds anyway;
         stored as ``n_islands`` of the result.
     engine : {"auto", "numpy", "numba"}
-        "numba": the fused compiled kernel of :mod:`._kernels` (identical results, a few times
-        faster); "numpy": the vectorised numpy path; "auto": numba where it is importable.
+        "numba": the fused compiled kernel of :mod:`iactdl.features._kernels` (identical
+        results, a few times faster); "numpy": the vectorised numpy path; "auto": numba where it
+        is importable.
     """
     camera = camera or fact_camera()
     image = np.atleast_2d(np.asarray(image))

@@ -40,7 +40,7 @@ from iactdl.features.shower_pixels import (
 )
 
 __all__ = [
-    "concentration",
+    "concentration_fact",
     "concentration_pixels",
     "concentration_ctapipe",
     "concentration_ctapipe_pixels",
@@ -186,7 +186,9 @@ def concentration_ctapipe_pixels(
         }
 
 
-def concentration(image, mask=None, *, moments: str = "fact", camera: CameraGeometry | None = None):
+def concentration_fact(
+    image, mask=None, *, moments: str = "fact", camera: CameraGeometry | None = None
+):
     """FACT concentrations of plain arrays (``image`` (n, 1440) p.e., ``mask`` shower pixels)."""
     image = np.atleast_2d(np.asarray(image, dtype=np.float64))
     mask = image > 0 if mask is None else mask

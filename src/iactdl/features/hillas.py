@@ -35,8 +35,8 @@ normalisation (same sign: both project on (cos psi, sin psi)). ctapipe's own FAC
 
 The sign of ``skewness_long``/``m3_long`` refers to the direction (cos delta, sin delta), which
 always points into the half-plane x > 0 (FACT and ctapipe alike): an image turned across
-delta = +-pi/2 flips its sign while |skewness| stays. Orienting it towards the source (head/tail)
-needs the source position and is left to the user, as in FACT DL2.
+delta = +-pi/2 flips its sign while ``|skewness|`` stays. Orienting it towards the source
+(head/tail) needs the source position and is left to the user, as in FACT DL2.
 
 Line-shaped images (width <= 1e-9 length) have NaN ``skewness_trans``/``kurtosis_trans``.
 Events with fewer than two shower pixels have NaN length/width/delta and higher moments (FACT:
@@ -50,7 +50,7 @@ import numpy as np
 from iactdl.camera import CameraGeometry, fact_camera
 from iactdl.features.shower_pixels import ShowerPixels, per_event_sum, shower_pixels_from_mask
 
-__all__ = ["hillas", "hillas_pixels", "HILLAS_COLUMNS", "LINE_WIDTH_RATIO"]
+__all__ = ["hillas_parameters", "hillas_pixels", "HILLAS_COLUMNS", "LINE_WIDTH_RATIO"]
 
 HILLAS_COLUMNS = (
     "size", "cog_x", "cog_y", "length", "width", "delta",
@@ -156,18 +156,38 @@ def hillas_pixels(
     return params, longi, trans
 
 
-def hillas(
+def hillas_parameters(
     image: np.ndarray,
     mask: np.ndarray | None = None,
     *,
     moments: str = "fact",
     camera: CameraGeometry | None = None,
 ) -> dict[str, np.ndarray]:
-    """Hillas parameters of plain arrays: ``image`` (1440,) or (n_events, 1440) in p.e.
+    """Hillas parameters of plain arrays, the counterpart of ctapipe's ``hillas_parameters``.
 
-    ``mask`` (same shape, bool) selects the shower pixels (e.g. :func:`tailcuts_clean`); default:
-    every pixel with a positive charge. Returns a dict of float64 arrays (n_events,) with the
-    columns of :data:`HILLAS_COLUMNS` (scalars' arrays have length 1 for a single image).
+    Parameters
+    ----------
+    image : numpy.ndarray
+        Charges (p.e.), shape (1440,) or (n_events, 1440).
+    mask : numpy.ndarray, optional
+        Shower pixels (bool, same shape), e.g. from
+        :func:`~iactdl.features.cleaning.tailcuts_clean`; default: every pixel with a positive
+        charge.
+    moments : {"fact", "population"}
+        FACT-Tools' sample moments or ctapipe's population ones (see the module's text).
+    camera : iactdl.camera.CameraGeometry, optional
+        Pixel positions; default: FACT's camera.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Float64 arrays (n_events,) with the columns of :data:`HILLAS_COLUMNS` (length 1 for a
+        single image).
+
+    Raises
+    ------
+    ValueError
+        If ``moments`` is neither ``"fact"`` nor ``"population"``.
     """
     image = np.asarray(image, dtype=np.float64)
     if mask is None:

@@ -20,7 +20,7 @@ import numpy as np
 from iactdl.camera import CameraGeometry, fact_camera
 from iactdl.features.shower_pixels import ShowerPixels, per_event_sum, shower_pixels_from_mask
 
-__all__ = ["leakage", "leakage_pixels", "LEAKAGE_COLUMNS"]
+__all__ = ["leakage_parameters", "leakage_pixels", "LEAKAGE_COLUMNS"]
 
 LEAKAGE_COLUMNS = ("leakage1", "leakage2", "leakage1_pixel", "leakage2_pixel")
 
@@ -43,7 +43,9 @@ def leakage_pixels(sp: ShowerPixels, camera: CameraGeometry | None = None) -> di
         }
 
 
-def leakage(image, mask=None, *, camera: CameraGeometry | None = None) -> dict[str, np.ndarray]:
+def leakage_parameters(
+    image, mask=None, *, camera: CameraGeometry | None = None
+) -> dict[str, np.ndarray]:
     """Leakage of plain arrays: ``image`` (n, 1440) p.e., ``mask`` shower pixels (default q > 0)."""
     image = np.asarray(image, dtype=np.float64)
     mask = image > 0 if mask is None else mask

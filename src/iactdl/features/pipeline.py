@@ -116,8 +116,9 @@ def image_features(
     config : mapping, optional
         The ``features`` config section (defaults: :data:`DEFAULT_CONFIG`).
     engine : {"auto", "numpy", "numba"}
-        "numba": the fused compiled kernels of :mod:`._kernels` (cleaning + islands, and the
-        moments); "numpy": vectorised numpy only; "auto": numba where importable. Same results.
+        "numba": the fused compiled kernels of :mod:`iactdl.features._kernels` (cleaning +
+        islands, and the moments); "numpy": vectorised numpy only; "auto": numba where
+        importable. Same results.
 
     Returns
     -------

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from iactdl.features.shower_pixels import ShowerPixels, per_event_sum
+from iactdl.camera import CameraGeometry
+from iactdl.features.hillas import hillas_pixels
+from iactdl.features.shower_pixels import ShowerPixels, per_event_sum, shower_pixels_from_mask
 
-__all__ = ["timing_pixels", "TIMING_COLUMNS"]
+__all__ = ["timing_parameters", "timing_pixels", "TIMING_COLUMNS"]
 
 TIMING_COLUMNS = (
     "time_gradient_slope_long",
@@ -87,3 +89,45 @@ def timing_pixels(sp: ShowerPixels, longi: np.ndarray, trans: np.ndarray) -> dic
     for key in TIMING_COLUMNS[:5]:
         out[key][few] = np.nan
     return out
+
+
+def timing_parameters(
+    image: np.ndarray,
+    peak_time: np.ndarray,
+    mask: np.ndarray | None = None,
+    *,
+    moments: str = "fact",
+    camera: CameraGeometry | None = None,
+) -> dict[str, np.ndarray]:
+    """Timing features of plain arrays, the counterpart of ctapipe's ``timing_parameters``.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        Charges (p.e.), shape (1440,) or (n_events, 1440).
+    peak_time : numpy.ndarray
+        Arrival times of the light (ns), same shape as ``image``.
+    mask : numpy.ndarray, optional
+        Shower pixels (bool, same shape), e.g. from :func:`~iactdl.features.tailcuts_clean`;
+        default: every pixel with a positive charge.
+    moments : {"fact", "population"}
+        Moments of the ellipse that gives the longitudinal and transverse coordinates:
+        FACT-Tools' sample moments or ctapipe's population ones.
+    camera : iactdl.camera.CameraGeometry, optional
+        Pixel positions; default: FACT's camera.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Float64 arrays (n_events,) with the columns of :data:`TIMING_COLUMNS`.
+
+    Raises
+    ------
+    ValueError
+        If ``moments`` is neither ``"fact"`` nor ``"population"``.
+    """
+    image = np.atleast_2d(np.asarray(image, dtype=np.float64))
+    mask = image > 0 if mask is None else mask
+    sp = shower_pixels_from_mask(image, mask, peak_time)
+    _, longi, trans = hillas_pixels(sp, camera, moments)
+    return timing_pixels(sp, longi, trans)
