@@ -13,7 +13,8 @@ edited, computed independently from the inputs/outputs of every job (``--detaile
 - the simulator (iactdl/simulate) -> everything downstream of the simulate rules;
 - source hashes follow each script's imports, code only: camera.py (the nets' hexagonal grid)
   retrains every net; a docstring and a comment in the engine rerun nothing; a stage-6 module
-  retrains no plain net; one net's module (models/nets/settransformer.py) retrains that net's
+  retrains no plain net; a stage-5 module (adapt/nets.py) reruns the adapted nets and what reads
+  them, and no plain net; one net's module (models/nets/settransformer.py) retrains that net's
   entries and no other net's;
 - SIGKILL during ``train_net`` -> the next ``snakemake`` (default profile: rerun-incomplete)
   finishes the job, resuming from {results_dir}/checkpoints/{model}.pt;
@@ -362,6 +363,35 @@ def test_stage6_module_retrains_no_plain_net(built):
     rules = set(pending.values())
     assert "train_net" not in rules, sorted(o for o, r in pending.items() if r == "train_net")
     assert rules & {"train_onoff", "train_onoff_net"}, "the ON/OFF models were not retrained"
+
+
+def test_stage5_module_reruns_the_adapted_nets_and_no_plain_net(built):
+    """iactdl/adapt/nets.py (adapted nets through the engine's ``prepare`` hook) is imported by two
+    scripts, train_adapted.py and figure_adaptation_representation.py: an edit reruns those jobs
+    and what reads them, and no plain net, oracle, baseline or ON/OFF model."""
+    work, graph = built["work"], built["graph"]
+    seeds = {
+        r["output_file"]
+        for r in graph
+        if r["rule"] in {"train_adapted", "figure_adaptation_representation"}
+    }
+    assert any(r["rule"] == "train_adapted" for r in graph), "no train_adapted job in the tiny DAG"
+    with _with_edited_module(work, "adapt/nets.py"):
+        pending = _pending(work)
+    _show("edited iactdl/adapt/nets.py", pending)
+    other_training = {"train_net", "train_oracle", "train_baseline", "train_adapted_baseline"}
+    other_training |= {
+        "train_onoff",
+        "train_onoff_net",
+        "train_onoff_oracle",
+        "train_onoff_oracle_net",
+    }
+    wrong = {o: r for o, r in pending.items() if r in other_training}
+    assert not wrong, f"retrained, though not an adapted net: {wrong}"
+    expected = _downstream(graph, seeds) - _behind_checkpoint(graph, pending)
+    assert set(pending) == expected, (
+        f"missing: {sorted(expected - set(pending))}\nextra: {sorted(set(pending) - expected)}"
+    )
 
 
 def test_one_nets_module_retrains_only_that_nets_entries(built):
