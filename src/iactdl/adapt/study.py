@@ -4,12 +4,11 @@ A study model is named ``{net}~{method}~s{seed}`` after a plain net entry of ``c
 models`` (``deepsets~iwdann~s2``); its entry is that net's entry with the method's changes, so the
 methods of one net differ in nothing but the method. Methods:
 
-============  ====================================================================================
-``source``    the net as it is (trained on the simulations alone; rule ``train_net``)
-``relative``  source-only with time relative to the event (pixel-level nets; the input-fix ablation)
-``importance``, ``dann``, ``iwdann``  adapted (rule ``train_adapted``, :mod:`iactdl.adapt.nets`)
-``oracle``    trained on observed_train with its hidden truth (rule ``train_oracle``; the ceiling)
-============  ====================================================================================
+- ``source``: the net as it is (trained on the simulations alone; rule ``train_net``);
+- ``relative``: source-only with time relative to the event (pixel-level nets; the input-fix
+  ablation);
+- ``importance``, ``dann``, ``iwdann``: adapted (rule ``train_adapted``, :mod:`iactdl.adapt.nets`);
+- ``oracle``: trained on observed_train with its hidden truth (rule ``train_oracle``; the ceiling).
 
 With ``lambda_grid`` (config ``adaptation.lambda_grid``, default empty: every dann/iwdann model
 takes ``lambda_max``), each dann/iwdann model exists once per grid value, a *candidate* named

@@ -7,7 +7,8 @@ Nesterov momentum (Sutskever et al. 2013), Adam (Kingma & Ba 2015) and AdamW (Lo
 split, without early stopping, so every run has the same number of epochs. The validation loss and
 AUC per epoch and the wall time are the point's history.
 
-The learning rate of each (net, optimiser) is chosen on the validation split (:func:`choose_lr`):
+The learning rate of each (net, optimiser) is chosen on the validation split
+(:func:`~iactdl.experiments.learning_rate.choose_lr`):
 among the grid's rates, trained with the constant schedule and the first seed, the one with the
 lowest validation loss at any epoch. Those grid runs are themselves points of the sweep, so the
 chosen rate's constant-schedule run of the first seed is reused, not trained twice.

@@ -3,7 +3,7 @@
 The optimiser and inductive-bias experiments train the pipeline's own nets with the pipeline's own
 engine (:func:`iactdl.fit.engine.fit`) on seeded subsets of the simulated splits; this module is
 the part they share. A sweep point's settings are a net entry of the config (the keys of
-``models:`` entries of kind net, :mod:`iactdl.models.nets.entry`), so a point trains exactly what
+``models:`` entries of kind net, :mod:`iactdl.fit.entry`), so a point trains exactly what
 the pipeline would train with that entry.
 """
 

@@ -41,13 +41,37 @@ log = logging.getLogger(__name__)
 
 
 def temporary_name(path: str | os.PathLike, pid: int | None = None) -> Path:
-    """The temporary file that process ``pid`` (default: this one) writes before ``path``."""
+    """The temporary file that process ``pid`` writes before renaming it to ``path``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to be written.
+    pid : int, optional
+        The writing process; default: this one.
+
+    Returns
+    -------
+    pathlib.Path
+        A hidden file in ``path``'s folder that names ``path`` and ``pid``.
+    """
     path = Path(path)
     return path.with_name(f".{path.name}.{os.getpid() if pid is None else pid}.tmp{path.suffix}")
 
 
 def leftover_temporaries(path: str | os.PathLike) -> list[Path]:
-    """Temporary files of ``path`` (any process) that exist in its folder."""
+    """Temporary files of ``path`` (of any process) that exist in its folder.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file whose temporaries are looked for.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The temporary files found (empty if none).
+    """
     path = Path(path)
     if not path.parent.is_dir():
         return []
@@ -62,6 +86,16 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     The folder is created if needed. Temporary files of ``path`` left by a killed earlier write
     are removed first (with a warning). On any exception (the block's or the rename's) the
     temporary file is removed and the exception propagates; ``path`` is never touched then.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary file to write instead (:func:`temporary_name`), in ``path``'s folder.
     """
     with atomic_paths(path) as (tmp,):
         yield tmp
@@ -69,9 +103,22 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
 @contextmanager
 def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
-    """:func:`atomic_path` for the files of one output set (a figure's PDF and PNG, a model's
-    weights and its ``model.json``): every file is written to its temporary path first, and they
-    are renamed only when all are complete, so a failure leaves none of them new."""
+    """:func:`atomic_path` for the files of one output set, renamed together.
+
+    A figure's PDF and PNG, a model's weights and its ``model.json``: every file is written to its
+    temporary path first, and they are renamed only when all are complete, so a failure leaves
+    none of them new.
+
+    Parameters
+    ----------
+    *paths : str or os.PathLike
+        The files to write.
+
+    Yields
+    ------
+    list of pathlib.Path
+        Their temporary files, in the order of ``paths``.
+    """
     paths = [Path(p) for p in paths]
     for path in paths:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,6 +141,14 @@ def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path``, whole or not at all."""
+    """Write ``text`` (UTF-8) to ``path``, whole or not at all (:func:`atomic_path`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+    text : str
+        Its content.
+    """
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
         f.write(text)

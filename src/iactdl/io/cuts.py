@@ -12,9 +12,21 @@ __all__ = ["check_range_cuts", "range_cut_masks"]
 
 
 def check_range_cuts(ranges: Mapping, key: str) -> None:
-    """Range cuts ``{column: [min, max]}`` (``None`` = open end): raise ``ValueError`` naming
-    ``key.column`` for a pair that is not two numbers or nulls, or whose min exceeds its max (a cut
-    that keeps nothing)."""
+    """Check range cuts ``{column: [min, max]}`` of config section ``key`` (``None``: an open end).
+
+    Parameters
+    ----------
+    ranges : Mapping
+        Column name to a pair ``[min, max]``.
+    key : str
+        The config key of ``ranges``, named in the error.
+
+    Raises
+    ------
+    ValueError
+        Naming ``key.column``, for a pair that is not two numbers or nulls, or whose min exceeds
+        its max (a cut that keeps nothing).
+    """
     if not isinstance(ranges, Mapping):
         raise ValueError(f"{key}: expected a mapping column -> [min, max], got {ranges!r}")
     for name, bounds in ranges.items():
@@ -32,7 +44,29 @@ def check_range_cuts(ranges: Mapping, key: str) -> None:
 def range_cut_masks(
     chunk: Mapping[str, np.ndarray], ranges: Mapping, key: str, path
 ) -> dict[str, np.ndarray]:
-    """Rows inside ``[min, max]`` (inclusive; None = open) per column; NaN is outside."""
+    """Rows inside ``[min, max]`` (inclusive; ``None``: open) per cut column; NaN is outside.
+
+    Parameters
+    ----------
+    chunk : Mapping of str to numpy.ndarray
+        Columns of a chunk of events.
+    ranges : Mapping
+        The cuts, ``{column: [min, max]}`` (checked by :func:`check_range_cuts`).
+    key : str
+        The config key of ``ranges``, named in errors.
+    path : str or os.PathLike
+        The file the chunk comes from, named in errors.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per cut column, a bool array (n_events,): the rows inside its range.
+
+    Raises
+    ------
+    InputError
+        A cut column the chunk lacks, or one that is not 1-D.
+    """
     masks = {}
     for name, bounds in ranges.items():
         if name not in chunk:

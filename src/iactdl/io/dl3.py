@@ -83,7 +83,23 @@ DL3_UNITS = {
 
 
 def theta_off_columns(n_off: int) -> list[str]:
-    """``['theta_deg_off_1', ..., 'theta_deg_off_<n_off>']``; ``n_off`` must be >= 1."""
+    """The names of the OFF positions' theta columns.
+
+    Parameters
+    ----------
+    n_off : int
+        Number of OFF positions, >= 1.
+
+    Returns
+    -------
+    list of str
+        ``['theta_deg_off_1', ..., 'theta_deg_off_<n_off>']``.
+
+    Raises
+    ------
+    ValueError
+        If ``n_off`` is not an integer >= 1.
+    """
     if int(n_off) != n_off or n_off < 1:
         raise ValueError(
             f"n_off (the number of OFF positions) must be an integer >= 1, got {n_off}"
@@ -112,13 +128,13 @@ def _off_numbers(path, names) -> int:
 class DL3:
     """A DL3 file in memory: the event columns, the runs table and the number of OFF positions.
 
-    Attributes
+    Parameters
     ----------
-    path : Path
+    path : pathlib.Path
         The file read.
-    events : dict of str to ndarray
+    events : dict of str to numpy.ndarray
         Columns of group ``events`` (FACT names and units: see the module's table).
-    runs : dict of str to ndarray or None
+    runs : dict of str to numpy.ndarray or None
         Columns of group ``runs``; ``None`` where the file has no such group.
     n_off : int
         Number of OFF positions (``theta_deg_off_1..n_off``); alpha = 1 / n_off.
@@ -211,6 +227,15 @@ class DL3Writer(EventWriter):
     Written atomically (nothing at ``path`` unless the block ends without error), with FACT's
     ``unit`` attributes and the file attribute ``n_off_regions``. A DL3 file without a runs table
     is refused on closing: its significance per hour could not be computed.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+    n_off : int
+        Number of OFF positions (>= 1): columns ``theta_deg_off_1..n_off``.
+    **kwargs
+        Passed on to :class:`~iactdl.io.hdf5.EventWriter` (``config``, ``seed``, ``attrs``, ...).
     """
 
     def __init__(self, path: str | os.PathLike, n_off: int, **kwargs):
@@ -222,11 +247,36 @@ class DL3Writer(EventWriter):
         self._runs_written = False
 
     def append(self, chunk: Mapping[str, np.ndarray]) -> None:
+        """Append a chunk of DL3 events, checked first.
+
+        Parameters
+        ----------
+        chunk : Mapping of str to numpy.ndarray
+            The chunk's columns (FACT's DL3 names, with ``theta_deg_off_1..n_off``).
+
+        Raises
+        ------
+        ValueError
+            A required DL3 column is missing, an OFF column is beyond ``n_off``, or columns of
+            unequal length.
+        """
         _check_events(chunk, self.n_off, self.path)
         super().append(chunk)
 
     def write_runs(self, runs: Mapping[str, np.ndarray]) -> None:
-        """Write group ``runs`` (one row per run; ``ontime`` in s, finite and >= 0, required)."""
+        """Write group ``runs``: one row per run.
+
+        Parameters
+        ----------
+        runs : Mapping of str to numpy.ndarray
+            Columns of the runs table; ``ontime`` (s per run, finite and >= 0) is required.
+
+        Raises
+        ------
+        ValueError
+            Without ``ontime``, with a negative or non-finite one, or with columns of unequal
+            length.
+        """
         assert self._file is not None, "use DL3Writer as a context manager"
         if "ontime" not in runs:
             raise ValueError(f"{self.path}: runs need 'ontime' (s per run); given {sorted(runs)}")

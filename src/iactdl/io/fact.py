@@ -126,6 +126,20 @@ def fact_event_id(
     ``(night * 1000 + run_id) * 10**7 + event_num`` for observations and ``run_id * 10**7 +
     event_num`` for simulations (no ``night``): unique as long as a night has < 1000 runs and a run
     < 10**7 events, and readable back by eye (20131104 243 0004315 -> night, run, event).
+
+    Parameters
+    ----------
+    run_id : numpy.ndarray
+        FACT's run number per event.
+    event_num : numpy.ndarray
+        FACT's event number within the run.
+    night : numpy.ndarray, optional
+        The night (YYYYMMDD) per event; ``None`` for simulations.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ``event_id`` per event (int64).
     """
     run = np.asarray(run_id, dtype=np.int64)
     if night is not None:
@@ -134,7 +148,18 @@ def fact_event_id(
 
 
 def fact_level(path: str | os.PathLike) -> str:
-    """``"dl2_simulated"``, ``"dl2_observed"`` or ``"dl3"``, from the columns the file has."""
+    """The data level of a FACT file, from the columns it has.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A FACT HDF5 file.
+
+    Returns
+    -------
+    str
+        ``"dl2_simulated"``, ``"dl2_observed"`` or ``"dl3"``.
+    """
     with open_events(path, text_ok=True) as f:
         have = set(f[GROUP].keys())
     if "size" in have:
@@ -148,7 +173,18 @@ def fact_level(path: str | os.PathLike) -> str:
 
 
 def fact_n_events(path: str | os.PathLike) -> int:
-    """Number of events (rows of group ``events``) of a FACT file."""
+    """Number of events (rows of group ``events``) of a FACT file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A FACT HDF5 file.
+
+    Returns
+    -------
+    int
+        Its number of events.
+    """
     with open_events(path, text_ok=True) as f:
         g = f[GROUP]
         datasets = [ds for ds in g.values() if isinstance(ds, h5py.Dataset) and ds.ndim]
@@ -215,13 +251,23 @@ def iter_fact_chunks(
 
     Parameters
     ----------
-    path : path of a FACT file (group ``events``, one 1-D dataset per column).
-    chunk_size : rows per chunk; memory is about ``chunk_size * n_columns * 8`` bytes.
-    features : FACT image features to pass through (all must exist: DL2). ``()`` for DL3.
-    extra_columns : further FACT columns passed through unchanged (e.g. ``pointing_position_zd``,
+    path : str or os.PathLike
+        A FACT file (group ``events``, one 1-D dataset per column).
+    chunk_size : int
+        Rows per chunk; memory is about ``chunk_size * n_columns * 8`` bytes.
+    features : sequence of str
+        FACT image features to pass through (all must exist: DL2). ``()`` for DL3.
+    extra_columns : sequence of str
+        Further FACT columns passed through unchanged (e.g. ``pointing_position_zd``,
         ``gamma_prediction``, ``theta_deg``).
-    truth : build the truth columns (``particle_id``, ``true_energy`` ...). ``None``: when the
-        file is simulated (has ``corsika_event_header_total_energy``); ``True``: required.
+    truth : bool, optional
+        Build the truth columns (``particle_id``, ``true_energy`` ...). ``None``: when the file is
+        simulated (has ``corsika_event_header_total_energy``); ``True``: required.
+
+    Yields
+    ------
+    dict of str to numpy.ndarray
+        The columns of one chunk, in our names and units.
 
     Raises
     ------
@@ -248,9 +294,30 @@ def read_fact(
     extra_columns: Sequence[str] = (),
     truth: bool | None = None,
 ) -> dict[str, np.ndarray]:
-    """A whole FACT file in our column names (see :func:`iter_fact_chunks` for the arguments).
+    """A whole FACT file in our column names.
 
     For DL3 files pass ``features=()`` and the DL3 columns wanted as ``extra_columns``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A FACT file.
+    features : sequence of str
+        FACT image features to pass through (see :func:`iter_fact_chunks`).
+    extra_columns : sequence of str
+        Further FACT columns passed through unchanged.
+    truth : bool, optional
+        Build the truth columns (``None``: when the file is simulated).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Every column, one row per event.
+
+    Raises
+    ------
+    InputError
+        As :func:`iter_fact_chunks`.
     """
     chunks = list(iter_fact_chunks(path, 1 << 62, features, extra_columns, truth))
     if not chunks:

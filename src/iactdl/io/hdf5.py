@@ -66,9 +66,26 @@ def _describe(kinds: str) -> str:
 
 
 def check_column(path, name: str, ds: h5py.Dataset, text_ok: bool = False) -> None:
-    """Raise :class:`InputError` naming the file and column unless ``ds`` holds what our column
-    table (:data:`iactdl.io.event_columns.COLUMN_TYPES`) says: its dtype and its shape per event;
-    any other column holds numbers (or, with ``text_ok``, anything)."""
+    """Check one column of group ``events`` against our column table.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file, named in the error.
+    name : str
+        The column's name.
+    ds : h5py.Dataset
+        The column.
+    text_ok : bool
+        Columns outside our table may hold anything, not only numbers.
+
+    Raises
+    ------
+    InputError
+        Naming the file and column, unless ``ds`` holds what our column table
+        (:data:`iactdl.io.event_columns.COLUMN_TYPES`) says: its dtype and its shape per event; any
+        other column holds numbers (or, with ``text_ok``, anything).
+    """
     kinds, shape = COLUMN_TYPES.get(name, (_NUMBERS, None))
     if ds.ndim == 0:
         raise InputError(f"{path}: column '{name}' is a scalar; expected one value per event")
@@ -86,11 +103,24 @@ def check_column(path, name: str, ds: h5py.Dataset, text_ok: bool = False) -> No
 
 
 def check_layout(path, f: h5py.File, text_ok: bool = False) -> None:
-    """Check every column of group ``events``: its type and shape (:func:`check_column`) and one
-    row per event (equal lengths). Reads metadata only, so it costs no time on big files.
+    """Check every column of group ``events``: its type and shape, and one row per event.
 
-    ``text_ok``: columns outside our table may hold anything (FACT's files carry text columns
-    such as ``runtype`` that the pipeline never reads; :mod:`iactdl.io.fact` checks those it reads).
+    Reads metadata only, so it costs no time on big files.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file, named in errors.
+    f : h5py.File
+        The open file.
+    text_ok : bool
+        Columns outside our table may hold anything (FACT's files carry text columns such as
+        ``runtype`` that the pipeline never reads; :mod:`iactdl.io.fact` checks those it reads).
+
+    Raises
+    ------
+    InputError
+        A column of the wrong type or shape (:func:`check_column`), or columns of unequal length.
     """
     lengths = {}
     try:
@@ -130,13 +160,32 @@ def _stamp(path: Path, text_ok: bool) -> tuple:
 def open_events(
     path: str | os.PathLike, required: Sequence[str] = (), *, text_ok: bool = False
 ) -> h5py.File:
-    """Open an event file for reading and check its layout; raise :class:`InputError` otherwise.
+    """Open an event file for reading and check its layout.
 
     Checked on every open, so every reader shares it and the first rule that reads a bad file
     stops before writing anything: the file exists and is readable HDF5 (a truncated file is
     refused here), it has group ``events``, each column has the type and per-event shape of our
     column table and the same number of rows (:func:`check_layout`; ``text_ok`` for FACT's files),
     and the ``required`` columns exist.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The event file.
+    required : sequence of str
+        Columns that must exist.
+    text_ok : bool
+        Columns outside our table may hold anything (FACT's text columns).
+
+    Returns
+    -------
+    h5py.File
+        The open file (read-only), to be closed by the caller (a context manager).
+
+    Raises
+    ------
+    InputError
+        Naming the file and what is wrong with it.
     """
     path = Path(path)
     if not path.exists():
@@ -215,8 +264,32 @@ def _unreadable(path, name: str, ds: h5py.Dataset, err: Exception) -> InputError
 
 
 def read_dataset(path, name: str, ds: h5py.Dataset, selection):
-    """``ds[selection]``; a read error names the file and column, and a compression filter this
-    Python lacks (pyfact's blosc without hdf5plugin) as such, not as a damaged file."""
+    """Read ``ds[selection]``; a read error names the file and column.
+
+    A compression filter this Python lacks (pyfact's blosc without hdf5plugin) is named as such,
+    not as a damaged file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file, named in errors.
+    name : str
+        The column, named in errors.
+    ds : h5py.Dataset
+        The column.
+    selection : slice or numpy.ndarray
+        The rows to read.
+
+    Returns
+    -------
+    numpy.ndarray
+        The values read.
+
+    Raises
+    ------
+    InputError
+        The read failed (damaged file, missing filter).
+    """
     try:
         return ds[selection]
     except (OSError, RuntimeError) as err:
@@ -224,6 +297,18 @@ def read_dataset(path, name: str, ds: h5py.Dataset, selection):
 
 
 def n_events(path: str | os.PathLike) -> int:
+    """Number of events (rows of group ``events``) of an event file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An event file (checked by :func:`open_events`).
+
+    Returns
+    -------
+    int
+        Its number of events.
+    """
     with open_events(path) as f:
         g = f[GROUP]
         keys = list(g.keys())
@@ -231,11 +316,35 @@ def n_events(path: str | os.PathLike) -> int:
 
 
 def column_names(path: str | os.PathLike) -> list[str]:
+    """The columns of group ``events`` of an event file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An event file (checked by :func:`open_events`).
+
+    Returns
+    -------
+    list of str
+        The column names, sorted.
+    """
     with open_events(path) as f:
         return sorted(f[GROUP].keys())
 
 
 def read_attrs(path: str | os.PathLike) -> dict:
+    """The attributes of an event file (bytes decoded to str).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An event file (checked by :func:`open_events`).
+
+    Returns
+    -------
+    dict
+        Attribute name to value.
+    """
     with open_events(path) as f:
         return {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
 
@@ -244,8 +353,20 @@ PROVENANCE_ATTRS = ("iactdl_version", "config", "seed")
 
 
 def data_attrs(path: str | os.PathLike) -> dict:
-    """File attributes that describe the data (e.g. ``n_off_regions``), not its provenance: what a
-    stage carries from its input file to its output file."""
+    """File attributes that describe the data, not its provenance.
+
+    What a stage carries from its input file to its output file (e.g. ``n_off_regions``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An event file.
+
+    Returns
+    -------
+    dict
+        Attribute name to value.
+    """
     return {k: v for k, v in read_attrs(path).items() if k not in PROVENANCE_ATTRS}
 
 
@@ -256,7 +377,29 @@ def read_columns(
     stop: int | None = None,
     index: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Read columns (1-D and 2-D) of rows ``start:stop`` or of sorted row ``index`` into a dict."""
+    """Read columns (1-D and 2-D) of rows ``start:stop`` or of sorted row ``index`` into a dict.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An event file.
+    columns : sequence of str, optional
+        The columns to read; default: all.
+    start, stop : int, optional
+        The rows to read (``stop`` default: the end).
+    index : numpy.ndarray, optional
+        Sorted row numbers to read instead of ``start:stop``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Column name to values, one row per event read.
+
+    Raises
+    ------
+    InputError
+        A missing column or a damaged file (named).
+    """
     with open_events(path, required=columns or ()) as f:
         g = f[GROUP]
         names = list(columns) if columns is not None else sorted(g.keys())
@@ -280,7 +423,22 @@ def read_table(path: str | os.PathLike, columns: Sequence[str] | None = None) ->
 def iter_chunks(
     path: str | os.PathLike, chunk_size: int, columns: Sequence[str] | None = None
 ) -> Iterator[dict[str, np.ndarray]]:
-    """Stream a file in chunks of rows: memory does not grow with the number of events."""
+    """Stream a file in chunks of rows: memory does not grow with the number of events.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An event file.
+    chunk_size : int
+        Rows per chunk.
+    columns : sequence of str, optional
+        The columns to read; default: all.
+
+    Yields
+    ------
+    dict of str to numpy.ndarray
+        The columns of one chunk of rows.
+    """
     total = n_events(path)
     for start in range(0, total, chunk_size):
         yield read_columns(path, columns, start, min(start + chunk_size, total))
@@ -296,6 +454,23 @@ class EventWriter:
                 w.append(chunk)   # dict column -> array with a leading event axis
 
     On an exception inside the block the temporary file is removed and ``path`` is left untouched.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+    config : Mapping, optional
+        The config section the file was made with, stored as a provenance attribute.
+    seed : int, optional
+        The rule's seed, stored as a provenance attribute.
+    attrs : Mapping, optional
+        Further file attributes (data attributes such as ``n_off_regions``).
+    compression : str or None
+        HDF5 compression filter of every column (``"gzip"``; ``None``: none).
+    compression_opts : int or None
+        The gzip level (ignored for other filters).
+    chunk_rows : int
+        Rows per HDF5 chunk (fewer for wide columns, at most 4 MiB a chunk).
     """
 
     def __init__(
@@ -339,6 +514,18 @@ class EventWriter:
             self._file.attrs[k] = v
 
     def append(self, chunk: Mapping[str, np.ndarray]) -> None:
+        """Append a chunk of events: every column of the file, equally long.
+
+        Parameters
+        ----------
+        chunk : Mapping of str to numpy.ndarray
+            Column name to values with a leading event axis (text columns are stored as bytes).
+
+        Raises
+        ------
+        ValueError
+            Columns of unequal length, or other columns than the chunks before.
+        """
         assert self._file is not None, "use EventWriter as a context manager"
         g = self._file[GROUP]
         lengths = {k: len(v) for k, v in chunk.items()}
@@ -374,6 +561,15 @@ class EventWriter:
         self.n_rows += n
 
     def set_attr(self, key: str, value) -> None:
+        """Set file attribute ``key``.
+
+        Parameters
+        ----------
+        key : str
+            The attribute's name.
+        value : object
+            Its value (anything h5py stores as an attribute).
+        """
         assert self._file is not None
         self._file.attrs[key] = value
 

@@ -16,7 +16,19 @@ __all__ = ["read_json", "to_json", "write_json"]
 
 
 def to_json(obj):
-    """Plain JSON types; NaN and infinities become null."""
+    """``obj`` in plain JSON types; NaN and infinities become null.
+
+    Parameters
+    ----------
+    obj : object
+        Mappings, lists, tuples, numpy scalars and arrays, and plain values, nested.
+
+    Returns
+    -------
+    object
+        The same with dicts (str keys) for mappings, lists for sequences and arrays, Python
+        scalars for numpy ones, None for NaN and infinities; other values unchanged.
+    """
     if isinstance(obj, Mapping):
         return {str(k): to_json(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -31,14 +43,44 @@ def to_json(obj):
 
 
 def write_json(path: str | os.PathLike, obj, indent: int = 2) -> None:
-    """Write ``obj`` as JSON (:func:`to_json`: NaN -> null) to ``path``, whole or not at all."""
+    """Write ``obj`` as JSON to ``path``, whole or not at all.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+    obj : object
+        The value, converted by :func:`to_json` (NaN -> null).
+    indent : int
+        Indentation of the JSON text.
+    """
     write_text_atomic(path, json.dumps(to_json(obj), indent=indent))
 
 
 def read_json(path: str | os.PathLike, what: str = "a JSON file the pipeline writes", kind=dict):
-    """The JSON object in ``path``; a missing, unreadable or malformed file (or one whose top
-    level is not ``kind``) is an :class:`~iactdl.io.InputError` naming the file, the line and
-    ``what`` was expected, and what to do (rerun the rule that writes it)."""
+    """The JSON value in ``path``, checked to be a ``kind``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    what : str
+        What the file should be, named in errors.
+    kind : type
+        The type of the top level (default: an object, ``dict``).
+
+    Returns
+    -------
+    object
+        The parsed value.
+
+    Raises
+    ------
+    InputError
+        A missing, unreadable or malformed file (or one whose top level is not ``kind``), naming
+        the file, the line and ``what`` was expected, and what to do (rerun the rule that
+        writes it).
+    """
     from pathlib import Path
 
     from iactdl.io.hdf5 import InputError  # iactdl.io.hdf5 imports this module

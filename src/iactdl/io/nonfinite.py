@@ -23,7 +23,15 @@ class NonfiniteTally:
         self.columns: set[str] = set()
 
     def add(self, chunk: Mapping[str, np.ndarray], columns=None) -> None:
-        """Count a chunk's float columns (all, or ``columns``); 2-D columns per value and row."""
+        """Count a chunk's float columns; 2-D columns per value and per row.
+
+        Parameters
+        ----------
+        chunk : Mapping of str to numpy.ndarray
+            The chunk's columns.
+        columns : iterable of str, optional
+            The columns to count; default: all (non-float ones count nothing).
+        """
         for name in chunk if columns is None else columns:
             values = np.asarray(chunk[name])
             self.columns.add(name)
@@ -38,14 +46,31 @@ class NonfiniteTally:
             self.rows[name] += int(np.count_nonzero(~finite.reshape(len(values), -1).all(axis=1)))
 
     def by_column(self) -> dict[str, dict[str, int]]:
-        """``{column: {"nan": values, "inf": values, "rows": rows}}`` of the columns with any."""
+        """The counts of the columns with any NaN or infinite value.
+
+        Returns
+        -------
+        dict of str to dict
+            ``{column: {"nan": values, "inf": values, "rows": rows}}``.
+        """
         return {
             name: {"nan": self.nan[name], "inf": self.inf[name], "rows": self.rows[name]}
             for name in sorted(self.rows)
         }
 
     def describe(self, policy: Callable[[str], str]) -> str:
-        """One line: per column its counts and ``policy(column)``, what the stage did with them."""
+        """One line: per column its counts and what the stage did with them.
+
+        Parameters
+        ----------
+        policy : callable
+            ``policy(column) -> str``: what the stage did with the column's non-finite rows.
+
+        Returns
+        -------
+        str
+            The line (empty if no column has any).
+        """
         parts = []
         for name, c in self.by_column().items():
             what = " and ".join(
@@ -57,8 +82,21 @@ class NonfiniteTally:
     def log(
         self, log: logging.Logger, path, policy: Callable[[str], str], warn: bool = True
     ) -> None:
-        """Log the counts of file ``path``: one line naming each column and the policy applied
-        (a warning if ``warn``: rows were dropped or flagged), or one info line that it has none."""
+        """Log the counts of file ``path``.
+
+        One line naming each column and the policy applied, or one info line that it has none.
+
+        Parameters
+        ----------
+        log : logging.Logger
+            Where to log.
+        path : str or os.PathLike
+            The file counted, named in the line.
+        policy : callable
+            ``policy(column) -> str``: what the stage did with the column's non-finite rows.
+        warn : bool
+            Log at warning level (rows were dropped or flagged), else at info level.
+        """
         if self.rows:
             level = logging.WARNING if warn else logging.INFO
             log.log(level, "%s: NaN/inf per column: %s", path, self.describe(policy))

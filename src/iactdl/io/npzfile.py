@@ -12,9 +12,27 @@ __all__ = ["read_npz"]
 
 
 def read_npz(path: str | os.PathLike, what: str = "arrays the pipeline writes") -> dict:
-    """Every array of the ``.npz`` file ``path`` (``allow_pickle=False``: an object array, which
-    would run code when read, is refused); a missing, damaged or foreign file is an
-    :class:`~iactdl.io.InputError` naming the file, what was expected and what to do."""
+    """Every array of the ``.npz`` file ``path``.
+
+    Read with ``allow_pickle=False``: an object array, which would run code when read, is refused.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    what : str
+        What the file should hold, named in errors.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Array name to array.
+
+    Raises
+    ------
+    InputError
+        A missing, damaged or foreign file, naming the file, what was expected and what to do.
+    """
     from iactdl.io.hdf5 import InputError
 
     path = Path(path)

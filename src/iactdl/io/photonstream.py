@@ -116,6 +116,22 @@ def iter_photonstream(
     FACT's ``Trigger``: 4 physics, 1024 pedestal, others calibration; 0 where the file has none, as
     simulations, whose events are all showers).
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The photon-stream file.
+    chunk_size : int
+        Events per chunk.
+    reduce : {"median", "mean"}
+        How a pixel's photon arrival times become its ``peak_time``.
+    empty_time : float
+        ``peak_time`` of a pixel without photons (ns).
+
+    Yields
+    ------
+    dict of str to numpy.ndarray
+        The columns of one chunk of events.
+
     Raises
     ------
     InputError
@@ -203,7 +219,27 @@ def _parse_event(line: str, path: Path, number: int):
 def read_photonstream(
     path: str | os.PathLike, reduce: str = "median", empty_time: float = 0.0
 ) -> dict[str, np.ndarray]:
-    """A whole photon-stream file as one dict of columns (see :func:`iter_photonstream`)."""
+    """A whole photon-stream file as one dict of columns (see :func:`iter_photonstream`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The photon-stream file.
+    reduce : {"median", "mean"}
+        How a pixel's photon arrival times become its ``peak_time``.
+    empty_time : float
+        ``peak_time`` of a pixel without photons (ns).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Every column, one row per event.
+
+    Raises
+    ------
+    InputError
+        As :func:`iter_photonstream`.
+    """
     chunks = list(iter_photonstream(path, 1 << 30, reduce, empty_time))
     if not chunks:
         raise InputError(f"{path}: no events (empty photon-stream file)")
@@ -219,8 +255,26 @@ def photonstream_to_events(
 ) -> int:
     """Convert a photon-stream file into an event file of ours (``events`` group; atomic).
 
-    The columns are those of :func:`iter_photonstream`; no truth. Returns the number of events.
-    Images keep the night-sky-background photons (not pedestal-subtracted), unlike the simulator's.
+    The columns are those of :func:`iter_photonstream`; no truth. Images keep the
+    night-sky-background photons (not pedestal-subtracted), unlike the simulator's.
+
+    Parameters
+    ----------
+    in_path : str or os.PathLike
+        The photon-stream file.
+    out_path : str or os.PathLike
+        The event file to write.
+    chunk_size : int
+        Events per chunk.
+    reduce : {"median", "mean"}
+        How a pixel's photon arrival times become its ``peak_time``.
+    empty_time : float
+        ``peak_time`` of a pixel without photons (ns).
+
+    Returns
+    -------
+    int
+        The number of events written.
     """
     settings = {"reduce": reduce, "empty_time": empty_time, "chunk_size": chunk_size}
     attrs = {"input_file": Path(in_path).name}

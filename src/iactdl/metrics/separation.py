@@ -149,7 +149,7 @@ def calibration_curve(
 
 
 def expected_calibration_error(y, prob, n_bins: int = 10, strategy: str = "uniform") -> float:
-    """ECE: the event-weighted mean |gamma fraction - mean prediction| over the bins of
+    """ECE: the event-weighted mean of ``|gamma fraction - mean prediction|`` over the bins of
     :func:`calibration_curve` (``strategy``: equal-width or equal-mass bins).
 
     Naeini et al. (2015, AAAI) / Guo et al. (2017, ICML): ``sum_b n_b / n |o_b - p_b|``; 0 for a

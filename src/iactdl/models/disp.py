@@ -16,7 +16,7 @@ Defaults are aict-tools' example disp config (``examples/config_source.yaml``: 3
 (:data:`DISP_DERIVED`, computed here when a file lacks it): where the camera centre lies on the
 main axis (:func:`iactdl.features.disp.camera_centre_long`, a head-tail hint).
 
-Columns (ours, :mod:`iactdl.io.columns`): the features, ``cog_x``, ``cog_y`` (mm), ``delta``
+Columns (ours, :mod:`iactdl.io.event_columns`): the features, ``cog_x``, ``cog_y`` (mm), ``delta``
 (rad); for training also ``true_source_x``, ``true_source_y`` (mm; NaN rows, hadrons, are left
 out). ``predict`` returns ``disp_pred`` (signed, mm), ``disp_sign_score`` (``2 P(+1) - 1`` in
 [-1, 1], aict-tools' ``sign_score``), ``source_x_pred``, ``source_y_pred`` (mm).
