@@ -87,7 +87,25 @@ PRIOR = "pooled observation (ON and OFF events of observed_train together)"
 
 
 def labelnoise_settings(name: str, entry: Mapping) -> dict:
-    """The entry's ``labelnoise`` section over :data:`LABELNOISE_DEFAULTS`, checked."""
+    """The entry's ``labelnoise`` section over :data:`LABELNOISE_DEFAULTS`, checked.
+
+    Parameters
+    ----------
+    name : str
+        The model, named in errors.
+    entry : Mapping
+        Its entry of ``config.yaml: models``.
+
+    Returns
+    -------
+    dict
+        Every setting of the section.
+
+    Raises
+    ------
+    ValueError
+        Naming ``config models.{name}.labelnoise``: not a mapping, an unknown key or a bad value.
+    """
     where = f"config models.{name}.labelnoise"
     section = entry.get("labelnoise")
     if not isinstance(section, Mapping):
@@ -140,22 +158,66 @@ LOADER = "iactdl.labelnoise.baselines:load_onoff_baseline"
 
 
 def load_onoff_baseline(model_dir: str | os.PathLike) -> OnOffModel:
-    """The ON/OFF baseline in ``model_dir`` (its ``model.json`` names this loader)."""
+    """The ON/OFF baseline in ``model_dir`` (its ``model.json`` names this loader).
+
+    Parameters
+    ----------
+    model_dir : str or os.PathLike
+        The model's folder.
+
+    Returns
+    -------
+    OnOffModel
+        The model, loaded through skops with the trusted types of this module.
+    """
     return load_baseline(model_dir, trusted=TRUSTED_TYPES)
 
 
 def base_entry(entry: Mapping) -> dict:
-    """The entry without its ``labelnoise`` section: what builds the estimator (and the oracle)."""
+    """The entry without its ``labelnoise`` section: what builds the estimator (and the oracle).
+
+    Parameters
+    ----------
+    entry : Mapping
+        A model entry of ``config.yaml: models``.
+
+    Returns
+    -------
+    dict
+        A copy of ``entry`` without the key ``labelnoise``.
+    """
     return {k: v for k, v in entry.items() if k != "labelnoise"}
 
 
 @dataclass
 class OnOffModel(BaselineModel):
-    """A baseline fitted on ON/OFF labels: ``gammaness`` corrected, ``p_on`` as fitted."""
+    """A baseline fitted on ON/OFF labels: ``gammaness`` corrected, ``p_on`` as fitted.
+
+    Parameters
+    ----------
+    name, task, features, estimator, derived_features
+        As for :class:`~iactdl.models.baselines.BaselineModel`; the estimator is fitted on the
+        ON/OFF labels.
+    correction : MenonCorrection, optional
+        The label-noise correction of its ``P(ON | x)``.
+    """
 
     correction: MenonCorrection | None = None
 
     def predict(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Corrected gammaness and ``P(ON | x)`` of a chunk of events.
+
+        Parameters
+        ----------
+        columns : Mapping of str to numpy.ndarray
+            The model's ``required_columns`` of a chunk of events.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``gammaness`` (:func:`~iactdl.labelnoise.correction.menon_correction` of ``p_on``) and
+            ``p_on`` (as fitted), float32 per event.
+        """
         p_on = self.predict_array(self.design_matrix(columns))
         gammaness = menon_correction(p_on, self.correction)
         return {"gammaness": gammaness.astype(np.float32), "p_on": p_on.astype(np.float32)}
@@ -194,9 +256,36 @@ def correction_record(
 ) -> tuple[MenonCorrection, dict]:
     """The correction ``settings`` choose and the ``labelnoise`` record of ``model.json``.
 
-    ``eta_heldout``: ``P(ON | x)`` of events the model was not fitted on (a baseline's out-of-fold
-    predictions, a net's on observed_val), ``s`` their ON/OFF labels; ``heldout`` says which.
-    The alpha-free estimates (anchor, range) come from them, known alpha from ``alpha``.
+    The alpha-free estimates (anchor, range) come from the held-out predictions, known alpha from
+    ``alpha``.
+
+    Parameters
+    ----------
+    name : str
+        The model, named in errors.
+    settings : Mapping
+        The entry's ``labelnoise`` section (:func:`labelnoise_settings`).
+    alpha : float
+        ``1 / n_off_regions`` of the training set.
+    eta_heldout : array_like
+        ``P(ON | x)`` of events the model was not fitted on (a baseline's out-of-fold
+        predictions, a net's on observed_val).
+    s : array_like
+        Their ON/OFF labels (1 ON, 0 OFF).
+    heldout : str
+        Which events ``eta_heldout`` are, recorded.
+
+    Returns
+    -------
+    correction : MenonCorrection
+        The correction that ``settings`` choose.
+    record : dict
+        The flip rates (known, estimated, used) and the prior, for ``model.json``.
+
+    Raises
+    ------
+    NoiseEstimationError
+        The chosen estimate gives no valid correction.
     """
     estimates = _estimates(eta_heldout, s, settings)
     known = MenonCorrection.from_alpha(alpha)
@@ -235,6 +324,26 @@ def fit_onoff_baseline(
     Writes ``model.skops`` (:class:`OnOffModel`), ``cv.csv`` (out-of-fold ``P(ON|x)``) and
     ``model.json`` (last) with the flip rates: known from alpha, estimated (anchor, range), the
     one the correction uses, and the prior the corrected posterior refers to.
+
+    Parameters
+    ----------
+    train : str or os.PathLike
+        The observed training split (``region`` column, ``n_off_regions`` attribute; no truth).
+    model_dir : str or os.PathLike
+        The folder to write.
+    name : str
+        The model's name.
+    entry : Mapping
+        Its entry of ``config.yaml: models``.
+    seed : int
+        Seed of the estimator and of the folds.
+    threads : int
+        Threads of the estimator.
+
+    Returns
+    -------
+    OnOffModel
+        The fitted model, as written.
     """
     entry = json.loads(json.dumps(dict(entry)))
     settings = labelnoise_settings(name, entry)
@@ -277,8 +386,30 @@ def fit_onoff_oracle(
 ) -> BaselineModel:
     """Reference only: the same estimator on the truth of the same ``train`` events.
 
-    ``truth`` is the observation's hidden truth file (``event_id``, ``particle_id``); every train
-    event must be in it. Writes ``model.skops`` (a plain :class:`BaselineModel`), ``model.json``.
+    An oracle rule: it reads the observation's hidden truth.
+
+    Parameters
+    ----------
+    train : str or os.PathLike
+        The observed training split.
+    truth : str or os.PathLike
+        The observation's hidden truth file (``event_id``, ``particle_id``); every train event must
+        be in it.
+    model_dir : str or os.PathLike
+        The folder to write (``model.skops``, a plain baseline, and ``model.json``).
+    name : str
+        The model's name.
+    entry : Mapping
+        Its entry of ``config.yaml: models`` (the ``labelnoise`` section is ignored).
+    seed : int
+        Seed of the estimator.
+    threads : int
+        Threads of the estimator.
+
+    Returns
+    -------
+    iactdl.models.baselines.BaselineModel
+        The fitted model, as written.
     """
     entry = json.loads(json.dumps(dict(entry)))
     labelnoise_settings(name, entry)

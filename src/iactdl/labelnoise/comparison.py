@@ -44,7 +44,19 @@ APPROACHES = ("source-only", "domain-adapted", "ON/OFF corrected", "oracle")
 
 
 def approach_of(entry: Mapping) -> str:
-    """The approach of a model entry: ON/OFF (``labelnoise``), adapted (``adapt``), source-only."""
+    """The approach of a model entry: ON/OFF corrected, adapted or source-only.
+
+    Parameters
+    ----------
+    entry : Mapping
+        A model entry of ``config.yaml: models``.
+
+    Returns
+    -------
+    str
+        ``"ON/OFF corrected"`` (a ``labelnoise`` section), ``"domain-adapted"`` (an ``adapt``
+        section) or ``"source-only"``.
+    """
     if entry.get("labelnoise") is not None:
         return "ON/OFF corrected"
     if entry.get("adapt") is not None:
@@ -85,8 +97,24 @@ def comparison_table(
     infos: Mapping[str, Mapping],
     measurements: Mapping[str, Mapping],
 ) -> pd.DataFrame:
-    """Rows of the comparison (see module doc) from the models' entries, metrics.json (simulated
-    test AUC), model.json (held-out ON/OFF AUC) and measurement.json files, keyed by model name."""
+    """The comparison's rows (see the module's text), one per model.
+
+    Parameters
+    ----------
+    entries : Mapping of str to Mapping
+        Model name to its entry of ``config.yaml: models``.
+    metrics : Mapping of str to Mapping
+        Model name to its ``metrics.json`` (simulated test AUC).
+    infos : Mapping of str to Mapping
+        Model name to its ``model.json`` (held-out ON/OFF AUC).
+    measurements : Mapping of str to Mapping
+        Model name to its stage-6 ``measurement.json``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model with a measurement.
+    """
     rows = []
     for family in ("baseline", "net"):
         names = [n for n, e in entries.items() if e["kind"] == family and n in measurements]
@@ -123,14 +151,30 @@ def _tex(df: pd.DataFrame) -> str:
 
 
 def write_comparison(df: pd.DataFrame, csv: str | os.PathLike, tex: str | os.PathLike) -> None:
-    """The table as CSV and as a LaTeX tabular (both written, or neither new)."""
+    """The table as CSV and as a LaTeX tabular (both written, or neither new).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table of :func:`comparison_table`.
+    csv, tex : str or os.PathLike
+        The files to write.
+    """
     with atomic_paths(csv, tex) as (csv_tmp, tex_tmp):
         df.to_csv(csv_tmp, index=False, float_format="%.6g")
         tex_tmp.write_text(_tex(df))
 
 
 def plot_comparison(df: pd.DataFrame, pdf: str | os.PathLike, png: str | os.PathLike) -> None:
-    """AUC, ECE and Li & Ma significance per approach, one marker per model family."""
+    """AUC, ECE and Li & Ma significance per approach, one marker per model family.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table of :func:`comparison_table`.
+    pdf, png : str or os.PathLike
+        The figure's files, both written or neither new.
+    """
     import matplotlib.pyplot as plt
 
     from iactdl.evaluate.style import save_figure  # sets the Agg backend first
@@ -162,9 +206,19 @@ RELIABILITY_MIN_EVENTS = 20  # fewest events of a bin drawn in the reliability d
 
 
 def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os.PathLike) -> None:
-    """Reliability diagram of one ON/OFF model before and after correction, and of its oracle, on
-    the equal-mass bins of the measurement (each bin about the same number of events), with each
-    curve's ECE on those bins."""
+    """Reliability diagram of one ON/OFF model before and after correction, and of its oracle.
+
+    On the equal-mass bins of the measurement (each bin about the same number of events), with
+    each curve's ECE on those bins.
+
+    Parameters
+    ----------
+    measurement : Mapping
+        The model's ``measurement.json``
+        (:func:`~iactdl.labelnoise.measurement.evaluate_labelnoise`).
+    pdf, png : str or os.PathLike
+        The figure's files, both written or neither new.
+    """
     from iactdl.evaluate import style  # sets the Agg backend first
     from iactdl.evaluate.labels import model_label
 
@@ -215,7 +269,32 @@ def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os
 def build_comparison(
     models, entries: Mapping, metrics, infos, measurements, csv, tex, pdf, png
 ) -> pd.DataFrame:
-    """Read the per-model JSON files (lists aligned with ``models``), write table and figure."""
+    """Read the per-model JSON files, write the comparison's table and figure.
+
+    Parameters
+    ----------
+    models : sequence of str
+        The models compared.
+    entries : Mapping
+        Model name to its entry of ``config.yaml: models``.
+    metrics, infos, measurements : sequence of str or os.PathLike
+        Per model (aligned with ``models``): its ``metrics.json``, ``model.json`` and stage-6
+        ``measurement.json``.
+    csv, tex : str or os.PathLike
+        The table's files (:func:`write_comparison`).
+    pdf, png : str or os.PathLike
+        The figure's files (:func:`plot_comparison`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table (:func:`comparison_table`).
+
+    Raises
+    ------
+    ValueError
+        No model has a measurement.
+    """
 
     def load(paths):
         return {m: read_json(p) for m, p in zip(models, paths, strict=True)}

@@ -74,6 +74,16 @@ def alpha_from_attrs(attrs: Mapping, source: str = "input") -> float:
         The ``events`` group attributes (:func:`iactdl.io.data_attrs`).
     source : str
         The file, named in the error message.
+
+    Returns
+    -------
+    float
+        ``1 / n_off_regions``.
+
+    Raises
+    ------
+    ValueError
+        Without ``n_off_regions``, or with one that is not an integer >= 1.
     """
     if "n_off_regions" not in attrs:
         raise ValueError(
@@ -96,6 +106,26 @@ def onoff_labels(region, alpha: float, source: str = "input") -> np.ndarray:
     Refuses a training set without ON or without OFF events, regions outside ``0..n_off``
     (``n_off = 1 / alpha``), and, where every region should hold at least 50 events, an empty OFF
     region (``alpha`` then does not describe the exposure).
+
+    Parameters
+    ----------
+    region : array_like of int
+        Per event: 0 ON, 1..n_off the OFF positions.
+    alpha : float
+        ``1 / n_off_regions``.
+    source : str
+        The file, named in errors.
+
+    Returns
+    -------
+    numpy.ndarray
+        The labels (int64), 1 ON and 0 OFF.
+
+    Raises
+    ------
+    ValueError
+        For the refused training sets above, a ``region`` that is not 1-D integers, or an
+        ``alpha`` that is not 1 / an integer.
     """
     region = np.asarray(region)
     if region.ndim != 1 or region.dtype.kind not in "iu":
@@ -128,7 +158,17 @@ def onoff_labels(region, alpha: float, source: str = "input") -> np.ndarray:
 def check_source_independent(features, name: str = "model") -> None:
     """Refuse source-dependent and truth columns as inputs of an ON/OFF-trained model.
 
-    ``features`` are the columns the model reads (derived features' inputs included).
+    Parameters
+    ----------
+    features : iterable of str
+        The columns the model reads (derived features' inputs included).
+    name : str
+        The model, named in the error.
+
+    Raises
+    ------
+    ValueError
+        Naming the columns that are the label itself (``region``) or hold the truth.
     """
     from iactdl.models.source_dependence import refuse_source_dependent_columns
 
@@ -143,18 +183,25 @@ def check_source_independent(features, name: str = "model") -> None:
 
 @dataclass(frozen=True)
 class MenonCorrection:
-    """``eta = a eta_noisy + b`` with the flip rates it comes from.
+    """The correction ``eta = a eta_noisy + b`` with the flip rates it comes from.
 
-    Attributes
+    Parameters
     ----------
-    rho_minus, rho_plus : float
-        ``P(noisy 1 | clean 0)`` (hadron labelled ON) and ``P(noisy 0 | clean 1)`` (gamma
-        labelled OFF).
+    rho_minus : float
+        ``P(noisy 1 | clean 0)``: a hadron labelled ON.
+    rho_plus : float
+        ``P(noisy 0 | clean 1)``: a gamma labelled OFF.
     method : str
         ``known_alpha`` (from ``n_off_regions``), ``range`` (Menon's quantiles of eta_noisy) or
         ``anchor`` (label frequency in the purest events).
     rho_minus_std, rho_plus_std : float
         Statistical uncertainty of an estimate (0 when known, NaN where not available).
+
+    Raises
+    ------
+    NoiseEstimationError
+        A rate outside [0, 1), or ``rho_minus + rho_plus >= 1`` (the noisy labels carry no
+        information about the classes).
     """
 
     rho_minus: float
@@ -177,25 +224,45 @@ class MenonCorrection:
 
     @classmethod
     def from_alpha(cls, alpha: float) -> MenonCorrection:
-        """ON/OFF with known ``alpha``: ``rho_minus = alpha / (1 + alpha)``, ``rho_plus = 0``."""
+        """ON/OFF with known ``alpha``: ``rho_minus = alpha / (1 + alpha)``, ``rho_plus = 0``.
+
+        Parameters
+        ----------
+        alpha : float
+            ``1 / n_off_regions``, > 0.
+
+        Returns
+        -------
+        MenonCorrection
+            With ``method="known_alpha"``.
+
+        Raises
+        ------
+        ValueError
+            If ``alpha`` is not > 0.
+        """
         if not alpha > 0:
             raise ValueError(f"alpha = {alpha}; expected > 0 (1 / n_off_regions)")
         return cls(rho_minus=alpha / (1.0 + alpha), rho_plus=0.0, method="known_alpha")
 
     @property
     def eta_min(self) -> float:
+        """The smallest ``P(ON | x)`` of a clean classifier: ``rho_minus`` (a pure hadron)."""
         return self.rho_minus
 
     @property
     def eta_max(self) -> float:
+        """The largest ``P(ON | x)`` of a clean classifier: ``1 - rho_plus`` (a pure gamma)."""
         return 1.0 - self.rho_plus
 
     @property
     def a(self) -> float:
+        """The slope ``a = 1 / (eta_max - eta_min) = 1 / (1 - rho_plus - rho_minus)``."""
         return 1.0 / (self.eta_max - self.eta_min)
 
     @property
     def b(self) -> float:
+        """The offset ``b = -eta_min / (eta_max - eta_min) = -rho_minus a``."""
         return -self.eta_min / (self.eta_max - self.eta_min)
 
     @property
@@ -204,11 +271,33 @@ class MenonCorrection:
         return self.rho_minus / (1.0 - self.rho_minus)
 
     def threshold(self, p: float = 0.5) -> float:
-        """The cut on ``eta_noisy`` equivalent to ``eta >= p`` (``(p - b) / a``)."""
+        """The cut on ``eta_noisy`` equivalent to ``eta >= p``.
+
+        Parameters
+        ----------
+        p : float
+            The cut on the corrected posterior.
+
+        Returns
+        -------
+        float
+            ``(p - b) / a``.
+        """
         return (p - self.b) / self.a
 
     def unclipped(self, eta_noisy) -> np.ndarray:
-        """``a eta_noisy + b`` without clipping (its mean over events estimates the prior)."""
+        """``a eta_noisy + b`` without clipping (its mean over events estimates the prior).
+
+        Parameters
+        ----------
+        eta_noisy : array_like
+            ``P(ON | x)`` per event.
+
+        Returns
+        -------
+        numpy.ndarray
+            Float64, per event; may lie outside [0, 1].
+        """
         return self.a * np.asarray(eta_noisy, dtype=np.float64) + self.b
 
     def __call__(self, eta_noisy) -> tuple[np.ndarray, dict]:
@@ -223,6 +312,13 @@ class MenonCorrection:
         return np.clip(eta, 0.0, 1.0), counts
 
     def to_dict(self) -> dict:
+        """The fields with the derived ``a``, ``b``, ``alpha``, ``eta_min`` and ``eta_max``.
+
+        Returns
+        -------
+        dict
+            Plain values, for ``model.json``.
+        """
         return {**asdict(self), "a": self.a, "b": self.b, "alpha": self.alpha,
                 "eta_min": self.eta_min, "eta_max": self.eta_max}  # fmt: skip
 
@@ -231,9 +327,21 @@ def menon_correction(eta_noisy, correction: MenonCorrection) -> np.ndarray:
     """The clean posterior ``P(gamma | x)`` (prior: the pooled observation) from ``P(ON | x)``.
 
     ``eta = a eta_noisy + b`` with ``a = 1 / (1 - rho_plus - rho_minus)``, ``b = -rho_minus a``;
-    for ON/OFF with known alpha ``a = 1 + alpha``, ``b = -alpha`` (derivation: module docstring).
-    Values outside [0, 1] (the classifier's ``eta_noisy`` below ``rho_minus`` or above
-    ``1 - rho_plus``) are clipped; their number is logged.
+    for ON/OFF with known alpha ``a = 1 + alpha``, ``b = -alpha`` (derivation: module docstring;
+    Menon et al. 2015). Values outside [0, 1] (the classifier's ``eta_noisy`` below ``rho_minus``
+    or above ``1 - rho_plus``) are clipped; their number is logged.
+
+    Parameters
+    ----------
+    eta_noisy : array_like
+        ``P(ON | x)`` per event.
+    correction : MenonCorrection
+        The flip rates.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``P(gamma | x)`` per event (float64, in [0, 1]).
     """
     eta, counts = correction(eta_noisy)
     n = max(int(np.size(eta)), 1)
@@ -259,11 +367,11 @@ def estimate_noise_rates(
 
     Parameters
     ----------
-    eta_oof : array
+    eta_oof : array_like
         Predictions of the noisy-label classifier for events it was not trained on (k-fold
         out-of-fold): in-sample predictions of a flexible model hug their own labels.
-    noisy_labels : array of 0/1, required for ``anchor``
-        The ON/OFF labels of the same events.
+    noisy_labels : array_like of 0/1, optional
+        The ON/OFF labels of the same events; required for ``anchor``.
     method : {"range", "anchor"}
         ``range`` (Menon et al. 2015, sec. 6.3): ``eta_min`` and ``eta_max`` are the low and high
         ``quantiles`` of ``eta_oof``; ``rho_minus = eta_min``, ``rho_plus = 1 - eta_max``. It reads
@@ -277,9 +385,25 @@ def estimate_noise_rates(
         to rank (the events must be pure, not their scores exact): unbiased when the anchor events
         are all hadrons, biased up by ``(1 - rho_minus)`` times their gamma fraction otherwise.
         With out-of-fold scores an event's own label did not choose it. Binomial uncertainties.
+    quantiles : tuple of float
+        The low and high quantiles of ``range``.
+    anchor_fraction : float
+        The fraction of events at each end that ``anchor`` reads.
     rho_plus : float, optional
         A rate known from physics (ON/OFF: 0, no gamma in OFF) replaces its estimate; with few
         gammas the highest-scored events are not pure and ``eta_max`` is not reached.
+
+    Returns
+    -------
+    MenonCorrection
+        The estimated rates, with their uncertainties.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``method``, ``anchor`` without ``noisy_labels``, or settings out of range.
+    NoiseEstimationError
+        No finite predictions, or estimated rates that give no valid correction.
     """
     eta = np.asarray(eta_oof, dtype=np.float64).ravel()
     if eta.size == 0 or not np.isfinite(eta).all():

@@ -46,11 +46,27 @@ MIN_EVENTS_PER_BIN = 20  # fewest events of an equal-mass bin of the reliability
 
 
 def calibration_summary(is_gamma, prob, n_bins: int = 10) -> dict:
-    """ECE (equal-width bins, and ``ece_equal_mass`` on the diagram's bins), Brier score and the
-    reliability diagram of ``prob`` as ``P(gamma)``, on equal-mass bins: at the observation's
-    few % gammas equal-width bins leave 3-6 of them filled. At most ``n_bins`` of them, fewer
-    where the events would leave a bin below ``MIN_EVENTS_PER_BIN`` (a fraction of a handful of
-    events is noise)."""
+    """ECE, Brier score and the reliability diagram of ``prob`` as ``P(gamma)``.
+
+    The reliability diagram is on equal-mass bins: at the observation's few % gammas equal-width
+    bins leave 3-6 of them filled. At most ``n_bins`` of them, fewer where the events would leave
+    a bin below ``MIN_EVENTS_PER_BIN`` (a fraction of a handful of events is noise).
+
+    Parameters
+    ----------
+    is_gamma : array_like of bool
+        The truth per event.
+    prob : array_like
+        The predicted ``P(gamma)`` per event.
+    n_bins : int
+        Number of bins.
+
+    Returns
+    -------
+    dict
+        ``ece`` (equal-width bins), ``ece_equal_mass`` (on the diagram's bins), ``brier`` and
+        ``reliability`` (the diagram's curve).
+    """
     prob = np.clip(np.asarray(prob, dtype=np.float64), 0.0, 1.0)
     n_mass = int(max(1, min(n_bins, prob.size // MIN_EVENTS_PER_BIN)))
     return {
@@ -90,6 +106,36 @@ def on_gamma_fraction(
     training events it is 0.007 in the fraction against 0.002 from the events, and on a toy
     observation (tests/test_labelnoise_eval.py) the pulls had a standard deviation of 5.7 without
     it and 1.1 with it. ``model_std`` combines both (without ``n_train``, the events' alone).
+
+    Parameters
+    ----------
+    region : array_like of int
+        Per event: 0 ON, 1..n_off_regions OFF.
+    n_off_regions : int
+        Number of OFF positions.
+    is_gamma : array_like of bool, optional
+        The hidden truth, for the ``true`` fraction and the pulls.
+    eta_unclipped : array_like, optional
+        The model's unclipped posterior per event, for its estimate.
+    alpha_estimated : float, optional
+        An alpha-free estimate of alpha, for a second counted fraction.
+    n_bootstrap : int
+        Poisson bootstrap replicas of ``model_std_events``.
+    seed : int
+        Seed of the bootstrap.
+    n_train : int, optional
+        Training events of the model, for ``model_std_calibration``.
+    slope : float
+        ``slope`` above.
+    label_fraction : float, optional
+        ``f`` above.
+
+    Returns
+    -------
+    dict
+        ``counted`` (``(N_on - alpha N_off) / N_on``) and its std; with ``eta_unclipped``
+        ``model``, ``model_std_events``, ``model_std_calibration`` and ``model_std``; with
+        ``alpha_estimated`` ``counted_alpha_estimated``; with truth ``true`` and the pulls.
     """
     region = np.asarray(region)
     alpha = 1.0 / n_off_regions
@@ -127,7 +173,28 @@ def on_gamma_fraction(
 
 
 def at_threshold(score, region, n_off_regions: int, cut: float, is_gamma=None) -> dict:
-    """Counts, Li & Ma significance and (with truth) efficiencies of ``score >= cut``."""
+    """Counts, Li & Ma significance and (with truth) efficiencies of ``score >= cut``.
+
+    Parameters
+    ----------
+    score : array_like
+        The model's score per event.
+    region : array_like of int
+        Per event: 0 ON, 1..n_off_regions OFF.
+    n_off_regions : int
+        Number of OFF positions (alpha = 1 / n_off_regions).
+    cut : float
+        Events with ``score >= cut`` pass.
+    is_gamma : array_like of bool, optional
+        The hidden truth per event, for the efficiencies.
+
+    Returns
+    -------
+    dict
+        ``cut``, ``n_on``, ``n_off``, ``excess`` (``n_on - alpha n_off``),
+        ``li_ma_significance`` (Li & Ma 1983, eq. 17) and, with truth, ``gamma_efficiency`` and
+        ``hadron_efficiency``.
+    """
     score = np.asarray(score, dtype=np.float64)
     region = np.asarray(region)
     passed = score >= cut
@@ -167,21 +234,41 @@ def measure_onoff(
 
     Parameters
     ----------
-    score : array
+    score : array_like
         The model's ranking score (``p_on`` for ON/OFF models, ``gammaness`` otherwise); ``cuts``
         are on this scale.
-    gammaness : array, optional
+    region : array_like of int
+        Per event: 0 ON, 1..n_off_regions OFF.
+    is_gamma : array_like of bool
+        The hidden truth per event.
+    n_off_regions : int
+        Number of OFF positions.
+    cuts : dict
+        Threshold name -> cut on ``score``, chosen without truth.
+    gammaness : array_like, optional
         The corrected posterior (ON/OFF models); calibration is then given before (``score``
         read as P(gamma)) and after; without it ``score`` is the posterior.
-    eta_unclipped : array, optional
+    eta_unclipped : array_like, optional
         ``a p_on + b`` without clipping, for the model's ON gamma fraction.
     rho_minus_estimated : float, optional
         An alpha-free estimate of rho_minus, compared with the true ``P(ON | hadron)`` here.
+    n_bootstrap : int
+        Poisson bootstrap replicas of the ON gamma fraction's uncertainty.
+    n_bins : int
+        Bins of the calibration.
+    seed : int
+        Seed of the bootstrap.
     calibration : dict, optional
         ``n_train``, ``slope`` and ``label_fraction`` of :func:`on_gamma_fraction` (the
         calibration term of the model's ON gamma fraction).
-    cuts : dict
-        Threshold name -> cut on ``score``, chosen without truth.
+
+    Returns
+    -------
+    dict
+        ``calibration_before`` (ON/OFF models) and ``calibration_after``
+        (:func:`calibration_summary`), ``rho_minus_true`` (and ``rho_minus_estimated``),
+        ``on_gamma_fraction`` (:func:`on_gamma_fraction`) and per threshold name its
+        :func:`at_threshold` under ``thresholds``.
     """
     is_gamma = np.asarray(is_gamma).astype(bool)
     region = np.asarray(region)
@@ -271,10 +358,39 @@ def evaluate_labelnoise(
     n_bins: int = 10,
     seed: int = 0,
 ) -> dict:
-    """The stage-6 measurement of one separation model (and its oracle) -> ``output`` (JSON).
+    """The stage-6 measurement of one separation model (and its oracle), written to ``output``.
 
-    ``test``/``val`` are the model's predictions on observed_test/observed_val; the thresholds
-    are chosen on ``val`` without truth, the hidden ``truth`` scores ``test`` only.
+    The thresholds are chosen on ``val`` without truth; the hidden ``truth`` scores ``test`` only.
+
+    Parameters
+    ----------
+    info : str or os.PathLike
+        The model's ``model.json``.
+    test, val : str or os.PathLike
+        The model's predictions on observed_test and observed_val.
+    truth : str or os.PathLike
+        The observation's hidden truth file.
+    output : str or os.PathLike
+        The JSON file to write.
+    oracle_info, oracle_test, oracle_val : str or os.PathLike, optional
+        The same of the model's oracle, measured alike.
+    n_bootstrap : int
+        Poisson bootstrap replicas of the ON gamma fraction's uncertainty.
+    n_bins : int
+        Bins of the calibration (:func:`calibration_summary`).
+    seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    dict
+        What ``output`` holds: ``model``, ``measurement`` (:func:`measure_onoff`) and, with an
+        oracle, ``oracle``.
+
+    Raises
+    ------
+    InputError
+        A predictions file without ``n_off_regions``, or events missing from the truth.
     """
     from iactdl.io import InputError, read_attrs, read_observed_truth, to_json, write_json
 

@@ -46,10 +46,24 @@ __all__ = ["OnOffNet", "fit_onoff_net", "load_onoff_net", "onoff_targets", "p_on
 
 
 def onoff_targets(path: str | os.PathLike, rows: np.ndarray | None = None) -> dict:
-    """The targets of ON/OFF training in dataset ``path`` (the engine's ``labels`` hook):
+    """The targets of ON/OFF training in dataset ``path`` (the engine's ``labels`` hook).
+
     ``is_gamma`` = ON (region 0) = 1, OFF = 0, with ``alpha`` from the file's ``n_off_regions``
     (:func:`iactdl.labelnoise.correction.onoff_labels`); no truth is read and there is no energy
-    target (NaN)."""
+    target (NaN).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An observed split.
+    rows : numpy.ndarray, optional
+        The rows to read; default: all.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``is_gamma`` (the ON/OFF labels) and ``true_energy`` (NaN).
+    """
     alpha = alpha_from_attrs(data_attrs(path), str(path))
     region = read_columns(path, ["region"], index=rows)["region"]
     is_gamma = onoff_labels(region, alpha, str(path))
@@ -66,7 +80,22 @@ SELECTION = (
 
 @torch.no_grad()
 def p_on(net: torch.nn.Module, data: Mapping[str, torch.Tensor], batch_size: int = 4096):
-    """The net's ``P(ON | x)`` (sigmoid of the gammaness logit) on CPU tensors ``data``."""
+    """The net's ``P(ON | x)`` (sigmoid of the gammaness logit) on CPU tensors ``data``.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        The trained net.
+    data : Mapping of str to torch.Tensor
+        The net's inputs of the events.
+    batch_size : int
+        Events per forward pass.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``P(ON | x)`` per event.
+    """
     device = next(net.parameters()).device
     was_training = net.training
     net.eval()
@@ -82,9 +111,27 @@ def p_on(net: torch.nn.Module, data: Mapping[str, torch.Tensor], batch_size: int
 
 
 def fit_onoff_net(*, entry: Mapping, name: str = "", train_path, val_path, **job) -> dict:
-    """Train the net of ``entry`` (with a ``labelnoise`` section) on the ON/OFF labels of
-    ``train_path``, select its epoch on those of ``val_path``, and record the correction in its
-    ``model.json``. ``job``: the other keywords of :func:`~iactdl.fit.train.train_net`."""
+    """Train a net entry with a ``labelnoise`` section on ON/OFF labels.
+
+    The net is trained on the ON/OFF labels of ``train_path``, its epoch selected on those of
+    ``val_path``, and the correction recorded in its ``model.json``.
+
+    Parameters
+    ----------
+    entry : Mapping
+        The model entry.
+    name : str
+        The model's name.
+    train_path, val_path : str or os.PathLike
+        The observed training and validation splits (no truth is read).
+    **job
+        The other keywords of :func:`~iactdl.fit.train.train_net`.
+
+    Returns
+    -------
+    dict
+        What :func:`~iactdl.fit.train.train_net` returns (the model's ``model.json`` record).
+    """
     name = name or "onoff_net"
     entry = dict(entry)
     settings = labelnoise_settings(name, entry)
@@ -115,8 +162,18 @@ def fit_onoff_net(*, entry: Mapping, name: str = "", train_path, val_path, **job
 
 
 class OnOffNet:
-    """A net trained on ON/OFF labels behind the model interface: ``gammaness`` corrected,
-    ``p_on`` as the net outputs it."""
+    """A net trained on ON/OFF labels behind the model interface.
+
+    ``gammaness`` corrected, ``p_on`` as the net outputs it.
+
+    Parameters
+    ----------
+    predictor : object
+        The loaded net (:func:`~iactdl.models.nets.load_net`): ``predict`` and
+        ``required_columns``.
+    correction : MenonCorrection
+        The correction its ``model.json`` records.
+    """
 
     def __init__(self, predictor, correction: MenonCorrection):
         self.predictor = predictor
@@ -125,13 +182,42 @@ class OnOffNet:
         self.required_columns = predictor.required_columns
 
     def predict(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Corrected gammaness and ``P(ON | x)`` of a chunk of events.
+
+        Parameters
+        ----------
+        columns : Mapping of str to numpy.ndarray
+            The net's ``required_columns`` of a chunk of events.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``gammaness`` (:func:`~iactdl.labelnoise.correction.menon_correction` of ``p_on``) and
+            ``p_on`` (the net's output), float32 per event.
+        """
         eta_noisy = self.predictor.predict(columns)["gammaness"]
         gammaness = menon_correction(eta_noisy, self.correction)
         return {"gammaness": gammaness.astype(np.float32), "p_on": eta_noisy.astype(np.float32)}
 
 
 def load_onoff_net(model_dir: str | os.PathLike) -> OnOffNet:
-    """The ON/OFF net in ``model_dir`` with the correction its ``model.json`` records."""
+    """The ON/OFF net in ``model_dir`` with the correction its ``model.json`` records.
+
+    Parameters
+    ----------
+    model_dir : str or os.PathLike
+        The model's folder.
+
+    Returns
+    -------
+    OnOffNet
+        The net and its correction.
+
+    Raises
+    ------
+    InputError
+        A ``model.json`` whose ``labelnoise`` correction is incomplete.
+    """
     from iactdl.io import InputError
     from iactdl.models.nets import load_net
 
