@@ -48,7 +48,15 @@ __all__ = [
 
 
 class GradientReversal(torch.autograd.Function):
-    """Identity forward; the gradient multiplied by ``-lambda`` backward (Ganin et al., eq. 13)."""
+    """Identity forward; the gradient times ``-lambda`` backward (Ganin et al. 2016, eq. 13).
+
+    Used through :func:`grad_reverse`, as torch's autograd functions are (``apply``).
+
+    Parameters
+    ----------
+    *args, **kwargs
+        As for :class:`torch.autograd.Function` (not called directly).
+    """
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, lambd: float) -> torch.Tensor:
@@ -61,23 +69,78 @@ class GradientReversal(torch.autograd.Function):
 
 
 def grad_reverse(x: torch.Tensor, lambd: float) -> torch.Tensor:
+    """The gradient reversal layer: ``x`` forward, ``-lambd`` times the gradient backward.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        The representation fed to the domain head.
+    lambd : float
+        The reversal's strength at this step (:func:`ganin_lambda`).
+
+    Returns
+    -------
+    torch.Tensor
+        ``x``, as a view, in the graph of :class:`GradientReversal`.
+    """
     return GradientReversal.apply(x, lambd)
 
 
 def ganin_lambda(p: float | np.ndarray, lambda_max: float) -> float | np.ndarray:
-    """Ganin's schedule ``lambda_max * (2 / (1 + exp(-10 p)) - 1)``: 0 at p = 0, ~lambda_max at
-    p = 1 (training progress ``p`` = step / total steps)."""
+    """Ganin's schedule ``lambda_max * (2 / (1 + exp(-10 p)) - 1)``.
+
+    0 at p = 0, about ``lambda_max`` at p = 1 (Ganin et al. 2016, sec. 5.2.2).
+
+    Parameters
+    ----------
+    p : float or numpy.ndarray
+        Training progress, step / total steps, in [0, 1].
+    lambda_max : float
+        The final strength.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The reversal's strength at ``p``.
+    """
     return lambda_max * (2.0 / (1.0 + np.exp(-10.0 * np.asarray(p, dtype=np.float64))) - 1.0)
 
 
 @dataclass
 class DANNSettings:
+    """The DANN objective's settings (the DANN keys of an entry's ``adapt`` section).
+
+    Parameters
+    ----------
+    lambda_max : float
+        The final strength of the gradient reversal, in (0, 10].
+    domain_hidden : int
+        Width of the domain head's hidden layer.
+    target_batch_fraction : float
+        Observed events per step, as a fraction of ``batch_size``, in (0, 4].
+    class_weights : bool
+        IW-DANN (IWDAN, Tachet des Combes et al. 2020): re-weight the source classes to the target
+        prior.
+    """
+
     lambda_max: float = 0.3  # final strength of the gradient reversal, in (0, 10]
     domain_hidden: int = 64  # width of the domain head's hidden layer
     target_batch_fraction: float = 0.5  # observed events per step, as a fraction of batch_size
     class_weights: bool = False  # IWDAN: re-weight source classes to the target prior q
 
     def check(self, where: str = "adapt") -> None:
+        """Check the ranges of the settings.
+
+        Parameters
+        ----------
+        where : str
+            The config key of the settings, named in errors.
+
+        Raises
+        ------
+        ValueError
+            Naming ``where.key`` and the range it takes.
+        """
         if not (isinstance(self.lambda_max, (int, float)) and 0 < self.lambda_max <= 10):
             raise ValueError(
                 f"{where}.lambda_max: expected a number in (0, 10] (the final strength of the "
@@ -97,6 +160,13 @@ class DomainAdversarialNet(nn.Module):
 
     The engine trains, checkpoints and validates this wrapper like any net (the domain head's
     weights are in its state dict and optimiser); the saved model is ``self.net`` alone.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        A net of :mod:`iactdl.models.nets` (with ``representation_size`` and ``representation``).
+    domain_hidden : int
+        Width of the domain head's hidden layer.
     """
 
     def __init__(self, net: nn.Module, domain_hidden: int = 64):
@@ -109,6 +179,20 @@ class DomainAdversarialNet(nn.Module):
         self.net_name = getattr(net, "net_name", type(net).__name__)
 
     def forward(self, *inputs: torch.Tensor, **named: torch.Tensor) -> torch.Tensor:
+        """The net's class outputs (the domain head is applied by :class:`DANNObjective`).
+
+        Parameters
+        ----------
+        *inputs : torch.Tensor
+            The net's inputs, positionally.
+        **named : torch.Tensor
+            The net's inputs, by name.
+
+        Returns
+        -------
+        torch.Tensor
+            The net's outputs.
+        """
         return self.net(*inputs, **named)
 
 
@@ -116,6 +200,23 @@ def class_prior_weights(is_gamma: np.ndarray, target_prior: float) -> np.ndarray
     """``w_y = q_y / p_y`` per event: the source class prior ``p`` re-weighted to the target ``q``.
 
     The weighted source sample has gamma fraction ``q`` and mean weight 1.
+
+    Parameters
+    ----------
+    is_gamma : numpy.ndarray
+        The source events' classes (bool or 0/1).
+    target_prior : float
+        ``q``, the target's gamma fraction, in (0, 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        The weight per event (float32).
+
+    Raises
+    ------
+    ValueError
+        A prior outside (0, 1), or a source sample without one of the classes.
     """
     y = np.asarray(is_gamma).astype(bool)
     p = float(y.mean())
@@ -138,10 +239,27 @@ def _concat_padded(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 class DANNObjective(Objective):
     """Class loss on the source batch + domain loss on source and target batches (Ganin et al.).
 
-    ``target``: the net's input tensors of ``observed_train`` (no labels). A source batch may carry
-    ``sample_weight`` (class loss) and ``domain_weight`` (its rows of the domain loss; IWDAN). The
-    domain loss is the mean of the source and the target halves, so the two domains count alike
-    whatever the batch sizes.
+    A source batch may carry ``sample_weight`` (class loss) and ``domain_weight`` (its rows of the
+    domain loss; IWDAN). The domain loss is the mean of the source and the target halves, so the
+    two domains count alike whatever the batch sizes. The engine's hooks
+    (:class:`~iactdl.fit.engine.Objective`) drive it.
+
+    Parameters
+    ----------
+    target : Mapping of str to torch.Tensor
+        The net's input tensors of ``observed_train`` (no labels).
+    settings : DANNSettings
+        Strength, domain head and target batch size.
+    batch_size : int
+        The source batch size; the target batch is ``target_batch_fraction`` of it.
+    loss_fn : callable
+        The class loss, ``loss_fn(outputs, batch, heads)``
+        (:func:`~iactdl.fit.losses.multitask_loss`).
+
+    Raises
+    ------
+    ValueError
+        ``observed_train`` holds fewer events than one target batch.
     """
 
     def __init__(
@@ -163,9 +281,29 @@ class DANNObjective(Objective):
         self.loss_fn = loss_fn
 
     def identity(self) -> dict:
+        """What a checkpoint must match to be resumed with this objective.
+
+        Returns
+        -------
+        dict
+            The settings and a fingerprint of the target events.
+        """
         return {"dann": repr(self.settings), "target": _fingerprint(self.target)}
 
     def start(self, device, bf16, steps_per_epoch, epochs) -> None:
+        """Move the target events to the device, before the first epoch.
+
+        Parameters
+        ----------
+        device : torch.device
+            The training device.
+        bf16 : bool
+            Whether the forward passes run in bfloat16 autocast.
+        steps_per_epoch : int
+            Optimiser steps per epoch.
+        epochs : int
+            Number of epochs (with ``steps_per_epoch``: the schedule's total steps).
+        """
         self.device, self.bf16 = device, bf16
         self.steps_per_epoch, self.total_steps = steps_per_epoch, steps_per_epoch * epochs
         self.target = {k: v.to(device) for k, v in self.target.items()}
@@ -173,6 +311,15 @@ class DANNObjective(Objective):
 
     def start_epoch(self, epoch: int, epoch_seed: int) -> None:
         # the target events of this epoch: whole permutations, as many as the steps need
+        """Draw the epoch's target events: whole permutations, as many as its steps need.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch (from 0).
+        epoch_seed : int
+            The epoch's seed (:mod:`iactdl.provenance`), so a resumed run draws the same events.
+        """
         gen = torch.Generator().manual_seed(epoch_seed + 1)
         need = self.steps_per_epoch * self.target_batch
         reps = -(-need // self.n_target)
@@ -193,6 +340,22 @@ class DANNObjective(Objective):
         return self._terms[key]
 
     def loss(self, model, batch, step: int) -> torch.Tensor:
+        """The step's loss: the class loss plus the reversed domain loss of source and target.
+
+        Parameters
+        ----------
+        model : DomainAdversarialNet
+            The wrapper being trained (or its compiled module).
+        batch : Mapping of str to torch.Tensor
+            The source batch (inputs, targets, optional weights).
+        step : int
+            The global step, for the target batch and :func:`ganin_lambda`.
+
+        Returns
+        -------
+        torch.Tensor
+            The scalar loss to minimise.
+        """
         wrapper = getattr(model, "_orig_mod", model)  # torch.compile keeps the module there
         net, names = wrapper.net, wrapper.input_names
         b = step % self.steps_per_epoch
@@ -220,6 +383,13 @@ class DANNObjective(Objective):
         return class_loss + domain_loss
 
     def epoch_metrics(self) -> dict:
+        """The epoch's means, for the training history.
+
+        Returns
+        -------
+        dict
+            ``class_loss``, ``domain_loss``, ``domain_accuracy`` and the last ``lambda``.
+        """
         class_loss, domain_loss, acc, steps = (float(v) for v in self.sums.cpu())
         steps = max(steps, 1.0)
         return {

@@ -32,13 +32,20 @@ RANDOM_AUC = 0.5  # the bars' base: an AUC's length is its skill above random gu
 
 
 def plot_adaptation_bars(table: pd.DataFrame, outputs: Sequence[str]) -> None:
-    """Observed-test AUC per net (groups) and method (bars), error bars: std over seeds (or the
-    bootstrap uncertainty with one seed); the oracle is hatched (observed truth, reference).
+    """Observed-test AUC per net (groups) and method (bars).
 
-    Bars start at AUC 0.5 (random guessing), so a model worse than random points down instead of
-    vanishing below the axis; the axis spans every value with its error bar. Above each adapted
-    model's bar the fraction of the gap to the oracle it closes; a net whose oracle does not beat
-    source-only has no gap to close, and says so under its name.
+    Error bars: std over seeds (or the bootstrap uncertainty with one seed); the oracle is hatched
+    (observed truth, reference). Bars start at AUC 0.5 (random guessing), so a model worse than
+    random points down instead of vanishing below the axis; the axis spans every value with its
+    error bar. Above each adapted model's bar the fraction of the gap to the oracle it closes; a
+    net whose oracle does not beat source-only has no gap to close, and says so under its name.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The adaptation table (:func:`~iactdl.adapt.table.adaptation_table`).
+    outputs : sequence of str
+        The figure's files (PDF, PNG), all written or none new.
     """
     nets = list(dict.fromkeys(table["net"]))
     methods = list(dict.fromkeys(table["method"]))
@@ -107,8 +114,18 @@ def _legend_above(fig, ax, **kwargs) -> None:
 def plot_representation(
     samples: Mapping[str, tuple[np.ndarray, np.ndarray]], outputs: Sequence[str]
 ) -> None:
-    """Per model: the first two principal components of the encoder's representation of simulated
-    (source) and observed (target) events, the PCA fitted on both together."""
+    """Per model: the first two principal components of the encoder's representation.
+
+    Of simulated (source) and observed (target) events, the PCA fitted on both together.
+
+    Parameters
+    ----------
+    samples : Mapping of str to tuple of numpy.ndarray
+        Model name to its representations ``(simulated, observed)``
+        (:func:`~iactdl.adapt.nets.encoder_samples`).
+    outputs : sequence of str
+        The figure's files (PDF, PNG), all written or none new.
+    """
     names = list(samples)
     labels = {name: study_label(name) for name in names}
     fig, axes = _pair_grid(len(names), aspect=0.8)
@@ -139,9 +156,29 @@ def plot_representation(
 
 
 def onoff_histograms(gammaness, region, n_off_regions: int, bins) -> dict[str, np.ndarray]:
-    """ON and alpha x OFF counts per gammaness bin, the excess ON - alpha x OFF and its Poisson
-    uncertainty ``sqrt(N_on + alpha^2 N_off)`` (alpha = 1 / n_off_regions; regions are numbered
-    0 = ON, 1..n_off_regions = OFF, anything else is in neither)."""
+    """ON and alpha x OFF counts per gammaness bin, the excess and its uncertainty.
+
+    The excess is ON - alpha x OFF, its Poisson uncertainty ``sqrt(N_on + alpha^2 N_off)`` (alpha =
+    1 / n_off_regions; regions are numbered 0 = ON, 1..n_off_regions = OFF, anything else is in
+    neither).
+
+    Parameters
+    ----------
+    gammaness : array_like
+        Per event.
+    region : array_like of int
+        Per event.
+    n_off_regions : int
+        Number of OFF positions.
+    bins : array_like
+        The gammaness bin edges.
+
+    Returns
+    -------
+    dict
+        ``alpha``, and per bin ``on`` and ``off`` (counts), ``excess`` (``on - alpha off``) and
+        ``excess_err``.
+    """
     gammaness, region = np.asarray(gammaness), np.asarray(region)
     alpha = 1.0 / max(int(n_off_regions), 1)
     on = np.histogram(gammaness[region == 0], bins)[0].astype(float)
@@ -154,10 +191,20 @@ def onoff_histograms(gammaness, region, n_off_regions: int, bins) -> dict[str, n
 
 
 def plot_onoff_gammaness(predictions: Mapping[str, str], outputs: Sequence[str]) -> None:
-    """Per model: gammaness of observed_test's ON region against alpha x OFF (alpha = 1 /
-    n_off_regions, the file's attribute; OFF holds hadrons only), counts on a log axis, and below
-    it their difference, the gamma excess, with its Poisson uncertainty on a linear axis: a model
-    that separates on the observation puts the excess at high gammaness. No truth needed."""
+    """Per model: gammaness of observed_test's ON region against alpha x OFF.
+
+    alpha = 1 / n_off_regions, the file's attribute; OFF holds hadrons only. Counts on a log axis,
+    and below it their difference, the gamma excess, with its Poisson uncertainty on a linear
+    axis: a model that separates on the observation puts the excess at high gammaness. No truth
+    needed.
+
+    Parameters
+    ----------
+    predictions : Mapping of str to str
+        Model name to its predictions on observed_test.
+    outputs : sequence of str
+        The figure's files (PDF, PNG), all written or none new.
+    """
     names = list(predictions)
     fig, subfigs = style.subfigure_grid(len(names), aspect=0.5)
     bins = np.linspace(0, 1, 21)

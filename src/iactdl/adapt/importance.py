@@ -72,14 +72,39 @@ def importance_weights(
     seed: int = 0,
     threads: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Clipped domain-classifier odds ``p_obs(x) / p_sim(x)`` of the simulated train events
-    (``rows`` of ``train_path``, default all) and val events, and their summary.
+    """Clipped domain-classifier odds ``p_obs(x) / p_sim(x)`` of the simulated events.
 
     One classifier, simulated train + val (label 0) against ``target_path``'s events (label 1,
     observed_train's feature table: no truth read), on ``settings.weight_features``; out of fold,
     so no event is weighted by a model that saw it; mean 1 over all simulated events, capped at
-    ``settings.weight_clip``. Returns ``(w_train, w_val, summary)``, float64, with the summary of
-    :meth:`~iactdl.adapt.shift.domain.DomainWeights.summary` plus the row counts and features.
+    ``settings.weight_clip``.
+
+    Parameters
+    ----------
+    settings : AdaptSettings
+        The entry's ``adapt`` section.
+    train_path, val_path : str or os.PathLike
+        The simulated splits.
+    target_path : str or os.PathLike
+        Observed_train's feature table.
+    rows : numpy.ndarray, optional
+        The rows of ``train_path`` to weight; default: all.
+    seed : int
+        Seed of the classifier's folds.
+    threads : int
+        Threads of the classifier.
+
+    Returns
+    -------
+    w_train, w_val : numpy.ndarray
+        The weights (float64) of the train rows and of the val events.
+    summary : dict
+        :meth:`~iactdl.adapt.shift.domain.DomainWeights.summary` plus the row counts and features.
+
+    Raises
+    ------
+    InputError
+        ``target_path`` holds no observed events.
     """
     if n_events(target_path) == 0:
         raise InputError(
@@ -118,12 +143,32 @@ def fit_importance_baseline(
 ) -> BaselineModel:
     """Fit a baseline entry with ``adapt: {method: importance}`` (see the module doc).
 
-    ``train``, ``val``: the simulated splits (fitted, weighted CV; weighted val score);
-    ``target``: observed_train's feature table (the domain classifier's target sample, features
-    only). Writes ``model.skops``, ``cv.csv`` (with each event's ``weight``) and ``model.json``
-    like :func:`iactdl.models.baselines.fit_baseline`, which gains ``adapt``, the weights'
-    summary (``importance_weights``: domain AUC, effective sample size, events clipped) and the
-    selection criterion (``selection``). The domain classifier's folds take ``seed``.
+    Writes ``model.skops``, ``cv.csv`` (with each event's ``weight``) and ``model.json`` like
+    :func:`iactdl.models.baselines.fit_baseline`, which gains ``adapt``, the weights' summary
+    (``importance_weights``: domain AUC, effective sample size, events clipped) and the selection
+    criterion (``selection``).
+
+    Parameters
+    ----------
+    train, val : str or os.PathLike
+        The simulated splits (fitted with weights and weighted CV; weighted validation score).
+    target : str or os.PathLike
+        Observed_train's feature table (the domain classifier's target sample, features only).
+    model_dir : str or os.PathLike
+        The folder to write.
+    name : str
+        The model's name.
+    entry : Mapping
+        Its entry of ``config.yaml: models``.
+    seed : int
+        Seed of the estimator and of the domain classifier's folds.
+    threads : int
+        Threads of the estimators.
+
+    Returns
+    -------
+    iactdl.models.baselines.BaselineModel
+        The fitted model, as written.
     """
     name = name or "baseline"
     entry = json.loads(json.dumps(dict(entry)))  # plain types (Snakemake hands its own)

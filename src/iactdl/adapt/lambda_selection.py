@@ -102,9 +102,21 @@ def _best_cut(gammaness, region, n_off: int, min_on: int, where) -> dict:
 
 
 def observed_val_significance(path: str | os.PathLike, min_on: int = MIN_ON) -> dict:
-    """The best truth-free cut of one prediction file on observed_val (see the module doc):
-    ``li_ma_threshold``'s ``cut``, ``n_on``, ``n_off``, ``excess`` and ``li_ma_significance``,
-    with ``min_on`` lowered to the file's ON events when it has fewer."""
+    """The best truth-free cut of one prediction file on observed_val (see the module doc).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A model's predictions on observed_val (``gammaness``, ``region``).
+    min_on : int
+        The fewest ON events a cut may keep; lowered to the file's ON events when it has fewer.
+
+    Returns
+    -------
+    dict
+        ``li_ma_threshold``'s ``cut``, ``n_on``, ``n_off``, ``excess`` and
+        ``li_ma_significance``.
+    """
     data, n_off = _read(path)
     return _best_cut(data["gammaness"], np.asarray(data["region"]), n_off, min_on, path)
 
@@ -126,14 +138,20 @@ def select_lambda(
 
     Parameters
     ----------
-    candidates : names ``{net}~{method}@{lambda}~s{seed}`` of one selection (the lambda is read
-        from the name).
-    predictions : each candidate's predictions on observed_val (rule ``predict``),
-        in the same order; they must hold the same events.
-    output : the selection's json (written whole or not at all), if given.
-    n_bootstrap, seed : resamples of observed_val (the same events for every candidate) on which
-        the choice is made again: each candidate's share of wins, ``bootstrap_wins``, says how
-        firm the choice is (the criterion's noise; 0: no resampling).
+    candidates : sequence of str
+        Names ``{net}~{method}@{lambda}~s{seed}`` of one selection (the lambda is read from the
+        name).
+    predictions : sequence of str or os.PathLike
+        Each candidate's predictions on observed_val (rule ``predict``), in the same order; they
+        must hold the same events.
+    output : str or os.PathLike, optional
+        The selection's json (written whole or not at all), if given.
+    min_on : int
+        The fewest ON events a cut may keep.
+    n_bootstrap, seed : int
+        Resamples of observed_val (the same events for every candidate) on which the choice is
+        made again: each candidate's share of wins, ``bootstrap_wins``, says how firm the choice
+        is (the criterion's noise; 0: no resampling).
 
     Returns
     -------
@@ -141,6 +159,14 @@ def select_lambda(
         ``selection``, ``criterion``, the chosen ``lambda_max`` and ``model``, its
         ``bootstrap_wins``, and per candidate (grid order) its ``lambda_max``, ``model``, best cut
         on observed_val and ``bootstrap_wins``.
+
+    Raises
+    ------
+    ValueError
+        No candidates, not one file per candidate, names that are no candidates, or candidates
+        of several selections.
+    InputError
+        Prediction files of different events or different ``n_off_regions``.
     """
     candidates, predictions = list(candidates), list(predictions)
     if not candidates or len(candidates) != len(predictions):
@@ -207,7 +233,23 @@ def select_lambda(
 
 
 def read_selection(path: str | os.PathLike) -> dict:
-    """A selection's json (rule ``select_lambda``), checked for the keys the table reads."""
+    """A selection's json (rule ``select_lambda``), checked for the keys the table reads.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    dict
+        Its content.
+
+    Raises
+    ------
+    InputError
+        A missing or malformed file, or one without the keys the table reads.
+    """
     try:
         sel = read_json(path)
     except (OSError, ValueError) as err:

@@ -80,6 +80,23 @@ def target_prior_from_diagnostics(path: str | os.PathLike) -> tuple[float, str]:
     the default observation (hadrons shifted: EM gave 1.7e-7 against a true 0.03), EM is biased and
     the ON - alpha OFF excess (``label_shift.all.onoff_excess``), which needs no classifier and no
     assumption about P(x | class), is the estimate used.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        ``results/shift/diagnostics.json``.
+
+    Returns
+    -------
+    prior : float
+        The gamma fraction.
+    estimate : str
+        Which estimate it is (the EM's or the ON/OFF excess's key).
+
+    Raises
+    ------
+    InputError
+        A file without the estimate needed, or one outside (0, 1).
     """
     try:
         shift = read_json(path)["label_shift"]
@@ -122,12 +139,32 @@ def train_adapted_net(
     """Train the net of an adapted ``entry`` (see the module doc) and write it like
     :func:`iactdl.fit.train.train_net`; ``model.json`` gains ``adapt`` and ``selection``.
 
-    ``target_path``: the observed_train events with the net's inputs (the DANN target stream);
-    ``weight_target_path``: observed_train's feature table (importance weights; default
-    ``target_path``); ``diagnostics_path``: ``results/shift/diagnostics.json`` (iwdann's prior
-    when the entry gives none). ``job``: the other keywords of :func:`~iactdl.fit.train.train_net`
-    (``train_path``, ``val_path``, ``seed``, ``model_dir``, ``threads``, ``resume_path``,
-    ``progress``, ``gpus``: the GPUs the job was given, which decide the device), passed on.
+    Parameters
+    ----------
+    entry : Mapping
+        The model entry, with its ``adapt`` section.
+    target_path : str or os.PathLike
+        The observed_train events with the net's inputs (the DANN target stream).
+    weight_target_path : str or os.PathLike, optional
+        Observed_train's feature table (importance weights); default ``target_path``.
+    diagnostics_path : str or os.PathLike, optional
+        ``results/shift/diagnostics.json`` (IW-DANN's prior when the entry gives none).
+    name : str
+        The model's name.
+    **job
+        The other keywords of :func:`~iactdl.fit.train.train_net` (``train_path``, ``val_path``,
+        ``seed``, ``model_dir``, ``threads``, ``resume_path``, ``progress``, ``gpus``: the GPUs the
+        job was given, which decide the device), passed on.
+
+    Returns
+    -------
+    dict
+        What :func:`~iactdl.fit.train.train_net` returns (the model's ``model.json`` record).
+
+    Raises
+    ------
+    ValueError
+        IW-DANN without a prior (none in the entry, no diagnostics file).
     """
     name = name or "net"
     entry = dict(entry)
@@ -189,8 +226,29 @@ def encoder_samples(
     n: int = 2000,
     seed: int = 0,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per model: its encoder's representation of ``n`` random simulated and ``n`` observed events
-    (the same events for every model), for the before/after figure."""
+    """Per model: its encoder's representation of random simulated and observed events.
+
+    The same ``n`` simulated and ``n`` observed events for every model, for the before/after
+    figure.
+
+    Parameters
+    ----------
+    model_dirs : Mapping of str to str or os.PathLike
+        Model name to its folder.
+    source_path : str or os.PathLike
+        The simulated events (the nets' inputs).
+    target_path : str or os.PathLike
+        The observed events (the nets' inputs).
+    n : int
+        Events drawn from each (fewer where a file has fewer).
+    seed : int
+        Seed of the draw.
+
+    Returns
+    -------
+    dict of str to tuple of numpy.ndarray
+        Model name to its encoder's outputs ``(simulated, observed)``, one row per event.
+    """
     from iactdl.models.nets import load_net
 
     rng = np.random.default_rng(seed)

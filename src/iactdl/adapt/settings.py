@@ -39,6 +39,29 @@ DEFAULT_WEIGHT_FEATURES = tuple(DEFAULT_FEATURES)
 
 @dataclass
 class AdaptSettings:
+    """The ``adapt`` section of a model entry, with its defaults (``config.yaml: models``).
+
+    Parameters
+    ----------
+    method : {"dann", "iwdann", "importance"}
+        DANN (Ganin et al. 2016), importance-weighted DANN, or covariate-shift importance
+        weighting (:mod:`iactdl.adapt.importance`).
+    lambda_max : float
+        DANN, IW-DANN: the final strength of the gradient reversal, in (0, 10]
+        (:func:`~iactdl.adapt.dann.ganin_lambda`).
+    domain_hidden : int
+        DANN, IW-DANN: width of the domain head's hidden layer.
+    target_batch_fraction : float
+        DANN, IW-DANN: observed events per step, as a fraction of ``batch_size``.
+    target_prior : float, optional
+        IW-DANN: the observed gamma fraction; ``None``: from the shift diagnostics
+        (:func:`~iactdl.adapt.nets.target_prior_from_diagnostics`).
+    weight_clip : float
+        Importance: weights capped at this multiple of their mean.
+    weight_features : tuple of str
+        Importance: the domain classifier's inputs (default: the image features).
+    """
+
     method: str = "dann"  # dann | iwdann | importance
     lambda_max: float = 0.3  # dann, iwdann: final strength of the gradient reversal, (0, 10]
     domain_hidden: int = 64  # dann, iwdann: width of the domain head's hidden layer
@@ -48,6 +71,13 @@ class AdaptSettings:
     weight_features: tuple[str, ...] = DEFAULT_WEIGHT_FEATURES  # importance: domain classifier's
 
     def dann(self) -> DANNSettings:
+        """The settings of the DANN objective (IW-DANN: with class weights).
+
+        Returns
+        -------
+        iactdl.adapt.dann.DANNSettings
+            ``lambda_max``, ``domain_hidden``, ``target_batch_fraction`` and ``class_weights``.
+        """
         return DANNSettings(
             lambda_max=self.lambda_max, domain_hidden=self.domain_hidden,
             target_batch_fraction=self.target_batch_fraction,
@@ -56,7 +86,25 @@ class AdaptSettings:
 
 
 def adapt_settings(name: str, entry: Mapping) -> AdaptSettings:
-    """The ``adapt`` section of model ``name`` checked; ValueError naming the key and the range."""
+    """The ``adapt`` section of model ``name``, checked.
+
+    Parameters
+    ----------
+    name : str
+        The model, named in errors.
+    entry : Mapping
+        Its entry of ``config.yaml: models``.
+
+    Returns
+    -------
+    AdaptSettings
+        The section over the defaults.
+
+    Raises
+    ------
+    ValueError
+        Naming the key and the range of values it takes.
+    """
     where = f"config models.{name}.adapt"
     section = entry.get("adapt")
     if not isinstance(section, Mapping):
@@ -88,8 +136,28 @@ DANN_ONLY_KEYS = ("lambda_max", "domain_hidden", "target_batch_fraction", "targe
 
 
 def adapted_baseline_settings(name: str, entry: Mapping) -> AdaptSettings:
-    """The ``adapt`` section of a baseline entry, checked: importance weighting only, of a
-    separation model without source-dependent features (:mod:`iactdl.adapt.importance`)."""
+    """The ``adapt`` section of a baseline entry, checked.
+
+    Importance weighting only, of a separation model without source-dependent features
+    (:mod:`iactdl.adapt.importance`).
+
+    Parameters
+    ----------
+    name : str
+        The model, named in errors.
+    entry : Mapping
+        Its entry of ``config.yaml: models``.
+
+    Returns
+    -------
+    AdaptSettings
+        The section over the defaults.
+
+    Raises
+    ------
+    ValueError
+        Another method, another task, a source-dependent feature, or a bad value.
+    """
     where = f"config models.{name}"
     settings = adapt_settings(name, entry)
     if settings.method != "importance":
@@ -117,15 +185,47 @@ def adapted_baseline_settings(name: str, entry: Mapping) -> AdaptSettings:
 
 
 def refuse_source_dependent(name: str, entry: Mapping) -> None:
-    """Refuse source-dependent inputs in a model trained on observed events (see module doc)."""
+    """Refuse source-dependent inputs in a model trained on observed events (see module doc).
+
+    Parameters
+    ----------
+    name : str
+        The model, named in errors.
+    entry : Mapping
+        Its entry; its ``features`` and ``derived_features`` are checked.
+
+    Raises
+    ------
+    ValueError
+        Naming the source-dependent columns.
+    """
     used = list(entry.get("features") or []) + list(entry.get("derived_features") or [])
     refuse_source_dependent_columns(used, f"config models.{name}")
 
 
 def adapt_section(name: str, entry: Mapping) -> AdaptSettings:
-    """The ``adapt`` section of an entry of any kind, checked: a baseline's by
-    :func:`adapted_baseline_settings` (importance weighting only), a net's by
-    :func:`adapt_settings`, its inputs by :func:`refuse_source_dependent`."""
+    """The ``adapt`` section of an entry of any kind, checked.
+
+    A baseline's by :func:`adapted_baseline_settings` (importance weighting only), a net's by
+    :func:`adapt_settings`, its inputs by :func:`refuse_source_dependent`.
+
+    Parameters
+    ----------
+    name : str
+        The model, named in errors.
+    entry : Mapping
+        Its entry of ``config.yaml: models``.
+
+    Returns
+    -------
+    AdaptSettings
+        The section over the defaults.
+
+    Raises
+    ------
+    ValueError
+        Naming the key and what was expected.
+    """
     if entry.get("kind") == "baseline":
         return adapted_baseline_settings(name, entry)
     settings = adapt_settings(name, entry)
@@ -134,5 +234,16 @@ def adapt_section(name: str, entry: Mapping) -> AdaptSettings:
 
 
 def base_entry(entry: Mapping) -> dict:
-    """The entry without its ``adapt`` section: what the engine trains (and the oracle)."""
+    """The entry without its ``adapt`` section: what the engine trains (and the oracle).
+
+    Parameters
+    ----------
+    entry : Mapping
+        A model entry of ``config.yaml: models``.
+
+    Returns
+    -------
+    dict
+        A copy of ``entry`` without the key ``adapt``.
+    """
     return {k: v for k, v in entry.items() if k != "adapt"}

@@ -60,7 +60,20 @@ STUDY_DEFAULTS = {
 
 
 class StudyName(NamedTuple):
-    """A study model's name taken apart; ``lambda_max`` is None unless it is a grid candidate."""
+    """A study model's name taken apart; ``lambda_max`` is None unless it is a grid candidate.
+
+    Parameters
+    ----------
+    net : str
+        The plain net entry the model is made of.
+    method : str
+        The study's method (``source``, ``relative``, ``importance``, ``dann``, ``iwdann``,
+        ``oracle``).
+    seed : int
+        The seed.
+    lambda_max : float, optional
+        A grid candidate's ``lambda_max``.
+    """
 
     net: str
     method: str
@@ -74,8 +87,23 @@ class StudyName(NamedTuple):
 
 
 def lambda_grid(study: Mapping) -> list[float]:
-    """The study's ``lambda_grid`` as floats, checked: each in (0, 10] like an entry's
-    ``adapt.lambda_max``, no value twice; ValueError naming the key otherwise."""
+    """The study's ``lambda_grid`` as floats, checked.
+
+    Parameters
+    ----------
+    study : Mapping
+        The config's ``adaptation`` section.
+
+    Returns
+    -------
+    list of float
+        Each value in (0, 10] like an entry's ``adapt.lambda_max``, none twice (empty: no grid).
+
+    Raises
+    ------
+    ValueError
+        Naming the key, for a value that is not a number, out of range or repeated.
+    """
     grid = study.get("lambda_grid") or []
     where = "config adaptation.lambda_grid"
     if not isinstance(grid, (list, tuple)):
@@ -106,8 +134,24 @@ def _method_parts(method: str, study: Mapping) -> list[str]:
 
 
 def study_models(models: Mapping, study: Mapping, methods=None) -> list[str]:
-    """Names of the study's models; ``relative`` only for the pixel-level nets. Nets that are not
-    plain net entries of ``models`` (a config without image nets) are left out."""
+    """Names of the study's models; ``relative`` only for the pixel-level nets.
+
+    Nets that are not plain net entries of ``models`` (a config without image nets) are left out.
+
+    Parameters
+    ----------
+    models : Mapping
+        The config's ``models``.
+    study : Mapping
+        The config's ``adaptation`` section.
+    methods : iterable of str, optional
+        The methods to list; default: the study's.
+
+    Returns
+    -------
+    list of str
+        Model names ``{net}~{method}~s{seed}`` (and the grid's candidates).
+    """
     names = []
     for net in study["nets"]:
         if models.get(net, {}).get("kind") != "net" or models[net].get("adapt") is not None:
@@ -123,8 +167,18 @@ def study_models(models: Mapping, study: Mapping, methods=None) -> list[str]:
 
 
 def parse(name: str) -> StudyName | None:
-    """``{net}~{method}~s{seed}`` or a candidate ``{net}~{method}@{lambda}~s{seed}`` taken apart;
-    None for any other name (a config model's, a malformed one)."""
+    """A study model's name taken apart.
+
+    Parameters
+    ----------
+    name : str
+        ``{net}~{method}~s{seed}`` or a candidate ``{net}~{method}@{lambda}~s{seed}``.
+
+    Returns
+    -------
+    StudyName or None
+        None for any other name (a config model's, a malformed one).
+    """
     parts = name.split(SEPARATOR)
     if len(parts) != 3 or not parts[2].startswith("s") or not parts[2][1:].isdigit():
         return None
@@ -144,15 +198,37 @@ def parse(name: str) -> StudyName | None:
 
 
 def selection_of(name: str) -> str:
-    """The selection a candidate belongs to (its name without ``@lambda``); any other name as is.
-    The candidates of one selection share their training seed through it."""
+    """The selection a candidate belongs to (its name without ``@lambda``).
+
+    The candidates of one selection share their training seed through it.
+
+    Parameters
+    ----------
+    name : str
+        A model name.
+
+    Returns
+    -------
+    str
+        The selection's name; any other name as is.
+    """
     parsed = parse(name)
     return parsed.selection if parsed is not None and parsed.lambda_max is not None else name
 
 
 def study_label(name: str) -> str:
-    """A study model's readable name, its net, method and seed ("MLP, IW-DANN, seed 1", a
-    candidate with its lambda_max); any other name as it is."""
+    """A study model's readable name: its net, method and seed.
+
+    Parameters
+    ----------
+    name : str
+        A model name.
+
+    Returns
+    -------
+    str
+        E.g. "MLP, IW-DANN, seed 1" (a candidate with its lambda_max); any other name as it is.
+    """
     parsed = parse(name)
     if parsed is None:
         return name
@@ -163,8 +239,21 @@ def study_label(name: str) -> str:
 
 
 def lambda_selections(models: Mapping, study: Mapping) -> dict[str, list[str]]:
-    """Selection ``{net}~{method}~s{seed}`` -> its candidates, in grid order (empty without a
-    grid)."""
+    """The study's selections and their candidates.
+
+    Parameters
+    ----------
+    models : Mapping
+        The config's ``models``.
+    study : Mapping
+        The config's ``adaptation`` section.
+
+    Returns
+    -------
+    dict of str to list of str
+        Selection ``{net}~{method}~s{seed}`` -> its candidates, in grid order (empty without a
+        grid).
+    """
     methods = [m for m in LAMBDA_METHODS if m in study["methods"]]
     out: dict[str, list[str]] = {}
     for name in study_models(models, study, methods) if methods else []:
@@ -175,7 +264,28 @@ def lambda_selections(models: Mapping, study: Mapping) -> dict[str, list[str]]:
 
 
 def study_entry(name: str, models: Mapping, study: Mapping) -> dict:
-    """The model entry of study model ``name`` (see the module doc)."""
+    """The model entry of study model ``name`` (see the module doc).
+
+    Parameters
+    ----------
+    name : str
+        A study model's name.
+    models : Mapping
+        The config's ``models``.
+    study : Mapping
+        The config's ``adaptation`` section.
+
+    Returns
+    -------
+    dict
+        Its net entry with the method's changes.
+
+    Raises
+    ------
+    ValueError
+        Not a study model of a net entry of ``models``, or a method without its candidate's lambda
+        where the study has a grid.
+    """
     parsed = parse(name)
     if parsed is None or parsed.net not in models:
         raise ValueError(

@@ -68,8 +68,23 @@ def _get(d: Mapping, *keys, default=np.nan):
 
 
 def study_rows(models: Iterable[str], metrics_paths: Iterable[str | os.PathLike]) -> pd.DataFrame:
-    """One row per study model ``{net}~{method}~s{seed}`` from its metrics json; a lambda-grid
-    candidate ``{net}~{method}@{lambda}~s{seed}`` gives its method and its ``lambda_max``."""
+    """One row per study model from its metrics json.
+
+    A lambda-grid candidate ``{net}~{method}@{lambda}~s{seed}`` gives its method and its
+    ``lambda_max``.
+
+    Parameters
+    ----------
+    models : iterable of str
+        Study model names ``{net}~{method}~s{seed}``.
+    metrics_paths : iterable of str or os.PathLike
+        Their ``metrics.json``, aligned with ``models``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model.
+    """
     rows = []
     for name, path in zip(models, metrics_paths, strict=True):
         parsed = parse(name)
@@ -97,8 +112,20 @@ def study_rows(models: Iterable[str], metrics_paths: Iterable[str | os.PathLike]
 
 
 def select_candidates(rows: pd.DataFrame, selections: Iterable[Mapping]) -> pd.DataFrame:
-    """``rows`` (:func:`study_rows`) with the lambda-grid candidates of each selection reduced to
-    the one chosen (``selections``: :func:`iactdl.adapt.lambda_selection.read_selection`)."""
+    """``rows`` with the lambda-grid candidates of each selection reduced to the one chosen.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        One row per study model (:func:`study_rows`).
+    selections : iterable of Mapping
+        The selections (:func:`iactdl.adapt.lambda_selection.read_selection`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows without the candidates not chosen.
+    """
     candidate = rows["lambda_max"].notna() if "lambda_max" in rows else pd.Series(False, rows.index)
     chosen = {s["selection"]: s["model"] for s in selections}
     needed = sorted(set(rows.loc[candidate, "model"].map(selection_of)))
@@ -121,9 +148,21 @@ def _chosen_lambdas(rows: pd.DataFrame) -> dict:
 
 
 def adaptation_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Mean +- std over seeds per (net, method), and the fraction of the gap closed; with
-    lambda-grid candidates (already reduced to the chosen ones, :func:`select_candidates`) a
-    column ``lambda_max``: the chosen value of each seed."""
+    """Mean +- std over seeds per (net, method), and the fraction of the gap closed.
+
+    With lambda-grid candidates (already reduced to the chosen ones, :func:`select_candidates`) a
+    column ``lambda_max``: the chosen value of each seed.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        One row per study model (:func:`study_rows`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (net, method).
+    """
     dup = rows.duplicated(["net", "method", "seed"])
     if dup.any():
         raise ValueError(
@@ -163,9 +202,23 @@ def adaptation_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def lambda_grid_table(rows: pd.DataFrame, selections: Iterable[Mapping]) -> pd.DataFrame:
-    """Every lambda-grid candidate: its observed_val significance (the selection's criterion) and
-    share of the bootstrap resamples it wins, its scores on observed_test and the simulated test
-    split, and whether it was chosen."""
+    """Every lambda-grid candidate and how it fared.
+
+    Its observed_val significance (the selection's criterion) and share of the bootstrap resamples
+    it wins, its scores on observed_test and the simulated test split, and whether it was chosen.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        One row per study model (:func:`study_rows`).
+    selections : iterable of Mapping
+        The selections (:func:`~iactdl.adapt.lambda_selection.read_selection`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per candidate.
+    """
     val = {}
     chosen = set()
     for s in selections:
@@ -217,9 +270,26 @@ def write_adaptation_table(
     figure_paths: Iterable[str | os.PathLike] = (),
     selection_paths: Iterable[str | os.PathLike] = (),
 ) -> pd.DataFrame:
-    """Read the study's metrics, write the table (csv, tex) and the adaptation bars figure; with a
-    lambda grid, ``selection_paths`` are the selections (``lambda.json``) that pick the candidate
-    of each seed."""
+    """Read the study's metrics, write the table (csv, tex) and the adaptation bars figure.
+
+    Parameters
+    ----------
+    models : iterable of str
+        Study model names.
+    metrics_paths : iterable of str or os.PathLike
+        Their ``metrics.json``, aligned with ``models``.
+    csv_path, tex_path : str or os.PathLike
+        The table's files.
+    figure_paths : iterable of str or os.PathLike
+        The figure's files (:func:`~iactdl.adapt.figures.plot_adaptation_bars`); none: no figure.
+    selection_paths : iterable of str or os.PathLike
+        With a lambda grid, the selections (``lambda.json``) that pick the candidate of each seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table (:func:`adaptation_table`).
+    """
     selections = [read_selection(p) for p in selection_paths]
     table = adaptation_table(select_candidates(study_rows(models, metrics_paths), selections))
     with atomic_paths(csv_path, tex_path) as (csv_tmp, tex_tmp):  # both or neither
@@ -237,7 +307,24 @@ def write_lambda_grid_table(
     selection_paths: Iterable[str | os.PathLike],
     csv_path: str | os.PathLike,
 ) -> pd.DataFrame:
-    """Every lambda-grid candidate of the study (:func:`lambda_grid_table`) to ``csv_path``."""
+    """Every lambda-grid candidate of the study (:func:`lambda_grid_table`) to ``csv_path``.
+
+    Parameters
+    ----------
+    models : iterable of str
+        Study model names.
+    metrics_paths : iterable of str or os.PathLike
+        Their ``metrics.json``, aligned with ``models``.
+    selection_paths : iterable of str or os.PathLike
+        The selections (``lambda.json``).
+    csv_path : str or os.PathLike
+        The file to write.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table written.
+    """
     selections = [read_selection(p) for p in selection_paths]
     table = lambda_grid_table(study_rows(models, metrics_paths), selections)
     if table.empty:
