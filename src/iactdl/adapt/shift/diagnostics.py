@@ -81,11 +81,27 @@ _RANGES = {
 def check_shift_config(config: Mapping | None, models: Mapping | None = None) -> dict:
     """The full ``shift`` section (``config`` over :data:`SHIFT_DEFAULTS`), checked.
 
-    Raises ``ValueError`` naming the key for an unknown key, a value out of range, an unknown
-    hyper-parameter of the domain classifier, or (with ``models``, the config's models) a
-    ``quantifier_model`` that is not a source-only separation baseline. Used by
-    :func:`shift_diagnostics` and the workflow's validation step
+    Used by :func:`shift_diagnostics` and the workflow's validation step
     (:func:`iactdl.config.check_config`).
+
+    Parameters
+    ----------
+    config : Mapping, optional
+        The config's ``shift`` section.
+    models : Mapping, optional
+        The config's models, to check ``quantifier_model`` against.
+
+    Returns
+    -------
+    dict
+        Every setting of the section.
+
+    Raises
+    ------
+    ValueError
+        Naming the key, for an unknown key, a value out of range, an unknown hyper-parameter of
+        the domain classifier, or (with ``models``) a ``quantifier_model`` that is not a
+        source-only separation baseline.
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -133,7 +149,18 @@ def check_shift_config(config: Mapping | None, models: Mapping | None = None) ->
 
 
 def default_shift_features(source_columns, target_columns) -> list[str]:
-    """Every 1-D image feature (:data:`~iactdl.features.columns.FEATURE_UNITS`) in both files."""
+    """Every 1-D image feature (:data:`~iactdl.features.columns.FEATURE_UNITS`) in both files.
+
+    Parameters
+    ----------
+    source_columns, target_columns : iterable of str
+        The columns of the two files.
+
+    Returns
+    -------
+    list of str
+        The features compared, in the order of the feature table.
+    """
     both = set(source_columns) & set(target_columns)
     return [
         c for c in FEATURE_UNITS if c in both and c not in IMAGE_PRODUCTS and c not in NOT_FEATURES
@@ -255,23 +282,40 @@ def shift_diagnostics(
 
     Parameters
     ----------
-    source : path
+    source : str or os.PathLike
         The simulated training split (``results/datasets/train.h5``).
-    observed : path
+    observed : str or os.PathLike
         ``results/datasets/observed_train.h5`` (unlabelled; ``region`` and ``n_off_regions``).
-    observed_images : path, optional
-        ``observed_train_images.h5``: the observed_train events with their pixel sets, when
-        ``observed`` carries features only; default ``observed``.
-    quantifier_dir : path
+    quantifier_dir : str or os.PathLike
         The model directory of the source-only separation baseline that quantifies.
-    outputs : mapping
+    outputs : Mapping of str to str or os.PathLike
         ``json`` (the diagnostics), ``features`` and ``pixels`` (ranked CSV tables), ``samples``
         (the compared values of the top ``n_top`` features and of every pixel channel, .npz, for
         :func:`iactdl.adapt.shift.figures.plot_shift_diagnostics`); each optional.
-    config : mapping
+    observed_images : str or os.PathLike, optional
+        ``observed_train_images.h5``: the observed_train events with their pixel sets, when
+        ``observed`` carries features only; default ``observed``.
+    config : Mapping, optional
         The ``shift`` config section (defaults: :data:`SHIFT_DEFAULTS`).
-    seed, threads : int
-        The rule's seed (subsamples, folds, bootstrap) and cores.
+    seed : int
+        The rule's seed (subsamples, folds, bootstrap).
+    threads : int
+        Cores.
+
+    Returns
+    -------
+    dict
+        What the ``json`` output holds: the inputs, ``n_off_regions``, ``alpha``, the settings,
+        ``hadron_shift`` (features and pixels: domain classifier and two-sample table),
+        ``label_shift`` (:func:`~iactdl.adapt.shift.quantify.quantify_gamma_fraction`) and
+        ``importance_weights``.
+
+    Raises
+    ------
+    InputError
+        Observed events without ``region``, configured features missing, no common feature,
+        fewer protons or OFF events than ``cv_folds``, or predictions that do not match the
+        events.
     """
     cfg = check_shift_config(config)
     cfg["domain_classifier"] = dict(cfg.get("domain_classifier") or {})

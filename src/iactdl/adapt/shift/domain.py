@@ -56,7 +56,19 @@ OVERLAP_AUC = 0.99
 
 @dataclass
 class DomainClassification:
-    """Out-of-fold domain classification of ``n_source`` source rows followed by target rows."""
+    """Out-of-fold domain classification of the source rows followed by the target rows.
+
+    Parameters
+    ----------
+    p_target : numpy.ndarray
+        Out-of-fold ``P(target | x)`` of every row (source rows first).
+    is_target : numpy.ndarray
+        The domain of every row (bool).
+    auc : float
+        Out-of-fold ROC AUC (0.5: same distribution; 1: separable).
+    auc_folds : list of float
+        The AUC of each fold.
+    """
 
     p_target: np.ndarray  # out-of-fold P(target | x) of every row (source rows first)
     is_target: np.ndarray  # bool, the domain of every row
@@ -65,17 +77,27 @@ class DomainClassification:
 
     @property
     def auc_std(self) -> float:
+        """The standard deviation of the folds' AUCs (NaN without folds)."""
         return float(np.std(self.auc_folds)) if self.auc_folds else float("nan")
 
     @property
     def n_source(self) -> int:
+        """Number of source rows."""
         return int((~self.is_target).sum())
 
     @property
     def n_target(self) -> int:
+        """Number of target rows."""
         return int(self.is_target.sum())
 
     def summary(self) -> dict:
+        """The classification's numbers, for the diagnostics' JSON.
+
+        Returns
+        -------
+        dict
+            ``auc``, ``auc_std``, ``auc_folds``, ``n_source`` and ``n_target``.
+        """
         return {
             "auc": self.auc,
             "auc_std": self.auc_std,
@@ -87,7 +109,23 @@ class DomainClassification:
 
 @dataclass
 class DomainWeights:
-    """Importance weights of source events from the domain classifier's odds."""
+    """Importance weights of source events from the domain classifier's odds.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        One per source row, mean 1 before clipping, capped at ``clip``.
+    auc : float
+        The domain classifier's out-of-fold AUC.
+    effective_sample_size : float
+        Kish's ``(sum w)^2 / sum w^2`` of the clipped weights.
+    n_clipped : int
+        Source rows whose weight was capped.
+    clip : float
+        The cap.
+    overlap : bool
+        False when ``auc >= OVERLAP_AUC``: the weights are then meaningless.
+    """
 
     weights: np.ndarray  # one per source row, mean 1 before clipping, capped at clip
     auc: float  # the domain classifier's out-of-fold AUC
@@ -97,6 +135,14 @@ class DomainWeights:
     overlap: bool  # False when auc >= OVERLAP_AUC: the weights are meaningless
 
     def summary(self) -> dict:
+        """The weights' numbers, for ``model.json`` and the diagnostics' JSON.
+
+        Returns
+        -------
+        dict
+            ``auc``, ``clip``, ``n_source``, ``n_clipped``, ``effective_sample_size``,
+            ``effective_fraction``, ``max_weight`` and ``overlap``.
+        """
         n = self.weights.size
         return {
             "auc": self.auc,
@@ -137,13 +183,27 @@ def domain_classifier(
 
     Parameters
     ----------
-    source, target : arrays (n_s, d), (n_t, d)
-        The same inputs of the two samples (NaN allowed).
+    source, target : array_like
+        The same inputs of the two samples, shapes (n_s, d) and (n_t, d) (NaN allowed).
     cv_folds : int
         Stratified folds (>= 2); every row is predicted by the model that did not see it.
-    params : mapping, optional
+    seed : int
+        Seed of the folds and the classifier.
+    params : Mapping, optional
         Hyper-parameters of ``HistGradientBoostingClassifier`` over
         :data:`DOMAIN_CLASSIFIER_DEFAULTS`.
+    threads : int
+        Cores of the classifier.
+
+    Returns
+    -------
+    DomainClassification
+        The out-of-fold predictions and AUC.
+
+    Raises
+    ------
+    ValueError
+        Samples of different widths, or a domain with fewer rows than ``cv_folds``.
     """
     xs, xt = _matrix(source, "source"), _matrix(target, "target")
     if xs.shape[1] != xt.shape[1]:
@@ -172,7 +232,18 @@ def domain_classifier(
 
 
 def effective_sample_size(weights) -> float:
-    """Kish's effective sample size ``(sum w)^2 / sum w^2``."""
+    """Kish's effective sample size ``(sum w)^2 / sum w^2``.
+
+    Parameters
+    ----------
+    weights : array_like
+        The weights.
+
+    Returns
+    -------
+    float
+        0 where every weight is 0.
+    """
     w = np.asarray(weights, dtype=np.float64)
     s2 = float(np.sum(w**2))
     return float(np.sum(w)) ** 2 / s2 if s2 > 0 else 0.0
@@ -194,10 +265,30 @@ def domain_weights(
     and to mean 1, then capped at ``clip`` (> 1). Logs the effective sample size; warns when the
     domain AUC is >= :data:`OVERLAP_AUC`.
 
+    Parameters
+    ----------
+    source, target : array_like
+        The same inputs of the two samples, shapes (n_s, d) and (n_t, d).
+    clip : float
+        The cap of the weights, as a multiple of their mean (> 1).
+    cv_folds : int
+        Stratified folds of :func:`domain_classifier`.
+    seed : int
+        Its seed.
+    params : Mapping, optional
+        Its hyper-parameters.
+    threads : int
+        Its cores.
+
     Returns
     -------
     DomainWeights
         ``weights`` in the order of ``source``'s rows, with the AUC and effective sample size.
+
+    Raises
+    ------
+    ValueError
+        ``clip`` not > 1, or as :func:`domain_classifier`.
     """
     if not clip > 1.0:
         raise ValueError(

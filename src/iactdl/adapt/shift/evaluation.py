@@ -40,14 +40,29 @@ def evaluate_shift(
 ) -> dict:
     """Write ``output`` (JSON): per subset the true gamma fraction and each estimate's error.
 
+    An evaluation rule: the only reader of the hidden truth here.
+
     Parameters
     ----------
-    diagnostics : path
+    diagnostics : str or os.PathLike
         ``results/shift/diagnostics.json``.
-    observed : path
+    observed : str or os.PathLike
         The observed file the diagnostics used (``event_id``, ``region``).
-    observed_truth : path
+    observed_truth : str or os.PathLike
         The hidden truth (``event_id``, ``particle_id``), covering every observed event.
+    output : str or os.PathLike
+        The JSON file to write.
+
+    Returns
+    -------
+    dict
+        What ``output`` holds.
+
+    Raises
+    ------
+    InputError
+        Diagnostics without a ``label_shift`` section, or observed events missing from the
+        truth.
     """
     diag = read_json(diagnostics)
     label_shift = diag.get("label_shift")

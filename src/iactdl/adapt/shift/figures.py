@@ -122,7 +122,21 @@ def plot_feature_shift(
     outputs: Sequence[str],
     n_top: int = 6,
 ) -> None:
-    """Ranked KS statistics of the feature table and the distributions of the top ``n_top``."""
+    """Ranked KS statistics of the feature table and the distributions of the top ``n_top``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The features' two-sample table (:func:`~iactdl.adapt.shift.twosample.two_sample_table`).
+    source, target : Mapping of str to numpy.ndarray
+        The compared values per feature.
+    domain_auc : float
+        The features' domain classifier AUC, in the title.
+    outputs : sequence of str
+        The figure's files (PDF, PNG).
+    n_top : int
+        Features whose distributions are drawn.
+    """
     n_top = max(1, min(n_top, len(table), len(source)))
     ncols = 3
     nrows = int(np.ceil(n_top / ncols))
@@ -158,7 +172,19 @@ def plot_pixel_shift(
     domain_auc: float | None,
     outputs: Sequence[str],
 ) -> None:
-    """Every pixel-level channel in both samples, titled with its KS statistic and domain AUC."""
+    """Every pixel-level channel in both samples, titled with its KS statistic and domain AUC.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or None
+        The channels' two-sample table; None: no pixel diagnostics (a placeholder figure).
+    source, target : Mapping of str to numpy.ndarray or None
+        The compared values per channel.
+    domain_auc : float or None
+        The pixel channels' domain classifier AUC.
+    outputs : sequence of str
+        The figure's files (PDF, PNG).
+    """
     if table is None or source is None or target is None:
         fig, ax = style.subplots(columns=1, aspect=0.4)
         ax.text(
@@ -206,6 +232,14 @@ def plot_label_shift(label_shift: Mapping, outputs: Sequence[str]) -> None:
     The axis spans the estimates with their errors and 0: the simulated training set's fraction
     (58 % gammas against a few % in the observation) would squeeze them into its bottom quarter,
     so it is a line when it falls inside and a note in the legend when it does not.
+
+    Parameters
+    ----------
+    label_shift : Mapping
+        The diagnostics' ``label_shift``
+        (:func:`~iactdl.adapt.shift.quantify.quantify_gamma_fraction`).
+    outputs : sequence of str
+        The figure's files (PDF, PNG).
     """
     subsets = ["all", "on", "off"]
     fig, ax = style.subplots(columns=1, aspect=0.8)
@@ -258,8 +292,17 @@ def plot_shift_diagnostics(
 ) -> None:
     """The three figures from the diagnostics' JSON, tables and samples.
 
-    ``outputs``: ``features_pdf``/``features_png``, ``pixels_pdf``/``pixels_png``,
-    ``label_shift_pdf``/``label_shift_png`` (each optional).
+    Parameters
+    ----------
+    diagnostics : str or os.PathLike
+        The diagnostics' JSON.
+    features, pixels : str or os.PathLike
+        The ranked CSV tables.
+    samples : str or os.PathLike
+        The compared values (.npz).
+    outputs : Mapping of str to str or os.PathLike
+        ``features_pdf``/``features_png``, ``pixels_pdf``/``pixels_png``,
+        ``label_shift_pdf``/``label_shift_png`` (each optional).
     """
     diag = read_json(diagnostics)
     data = _samples(samples)

@@ -35,7 +35,25 @@ EVENT_STATISTICS = ("mean", "std", "min", "median", "max")
 
 
 def pixel_channels(pixel_set, mask) -> dict[str, np.ndarray]:
-    """(n, P) float64 arrays per channel of :data:`PIXEL_CHANNELS`, NaN where ``mask`` is False."""
+    """(n, P) float64 arrays per channel of :data:`PIXEL_CHANNELS`, NaN where ``mask`` is False.
+
+    Parameters
+    ----------
+    pixel_set : array_like
+        The events' pixel sets (n, P, fields of :data:`~iactdl.features.pixelset.PIXEL_SET_FIELDS`).
+    mask : array_like
+        Which rows of each pixel set are real pixels (n, P).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Channel name to its values.
+
+    Raises
+    ------
+    ValueError
+        ``pixel_set`` not (n, P, fields) with an (n, P) ``mask``.
+    """
     rows = np.asarray(pixel_set)
     mask = np.asarray(mask, dtype=bool)
     if rows.ndim != 3 or rows.shape[2] != len(PIXEL_SET_FIELDS) or mask.shape != rows.shape[:2]:
@@ -57,8 +75,22 @@ def pixel_channels(pixel_set, mask) -> dict[str, np.ndarray]:
 def pixel_channel_values(pixel_set, mask, max_values: int | None = None, seed: int = 0):
     """Pooled values of the real rows per channel, plus ``n_pixels`` per event.
 
-    ``max_values``: at most this many pixels per channel (a seeded random subset, the same pixels
-    for every channel), so the two-sample tests stay cheap on large samples.
+    Parameters
+    ----------
+    pixel_set : array_like
+        The events' pixel sets (n, P, fields of :data:`~iactdl.features.pixelset.PIXEL_SET_FIELDS`).
+    mask : array_like
+        Which rows of each pixel set are real pixels (n, P).
+    max_values : int, optional
+        At most this many pixels per channel (a seeded random subset, the same pixels for every
+        channel), so the two-sample tests stay cheap on large samples.
+    seed : int
+        Seed of the subset.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per channel of :data:`PIXEL_CHANNELS` its pooled values; ``n_pixels`` per event.
     """
     channels = pixel_channels(pixel_set, mask)
     mask = np.asarray(mask, dtype=bool)
@@ -71,8 +103,20 @@ def pixel_channel_values(pixel_set, mask, max_values: int | None = None, seed: i
 
 
 def pixel_channel_summaries(pixel_set, mask) -> dict[str, np.ndarray]:
-    """Per channel, an (n, 5) array of each event's mean, std, min, median and max over its
-    shower pixels (NaN for an event without pixels); ``n_pixels`` as an (n, 1) array."""
+    """Per channel, each event's mean, std, min, median and max over its shower pixels.
+
+    Parameters
+    ----------
+    pixel_set : array_like
+        The events' pixel sets (n, P, fields of :data:`~iactdl.features.pixelset.PIXEL_SET_FIELDS`).
+    mask : array_like
+        Which rows of each pixel set are real pixels (n, P).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per channel an (n, 5) array (NaN for an event without pixels); ``n_pixels`` as (n, 1).
+    """
     channels = pixel_channels(pixel_set, mask)
     mask = np.asarray(mask, dtype=bool)
     empty = ~mask.any(axis=1)

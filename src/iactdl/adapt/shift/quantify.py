@@ -55,19 +55,69 @@ def _as_weights(weights, n: int) -> np.ndarray:
 
 
 def poisson_weights(n: int, n_bootstrap: int, seed: int) -> np.ndarray:
-    """(n_bootstrap, n) Poisson(1) resampling weights (the bootstrap for large samples)."""
+    """(n_bootstrap, n) Poisson(1) resampling weights (the bootstrap for large samples).
+
+    Parameters
+    ----------
+    n : int
+        Number of events.
+    n_bootstrap : int
+        Number of resamples.
+    seed : int
+        Seed.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float64 weights, shape (n_bootstrap, n).
+    """
     return np.random.default_rng(seed).poisson(1.0, (n_bootstrap, n)).astype(np.float64)
 
 
 def classify_and_count(scores, threshold: float = 0.5, weights=None) -> np.ndarray:
-    """Fraction of events with ``score >= threshold`` (one value per row of ``weights``)."""
+    """Fraction of events with ``score >= threshold`` (one value per row of ``weights``).
+
+    Parameters
+    ----------
+    scores : array_like
+        Gammaness of the events.
+    threshold : float
+        The cut.
+    weights : array_like, optional
+        Resampling weights (B, n); default: one row of ones.
+
+    Returns
+    -------
+    numpy.ndarray
+        The fraction per row of ``weights``.
+    """
     scores = np.asarray(scores, dtype=np.float64)
     w = _as_weights(weights, scores.size)
     return (w @ (scores >= threshold)) / w.sum(axis=1)
 
 
 def classifier_rates(labels, scores, threshold: float = 0.5) -> tuple[float, float]:
-    """``(tpr, fpr)`` at ``score >= threshold`` on labelled events (out-of-fold predictions)."""
+    """``(tpr, fpr)`` at ``score >= threshold`` on labelled events (out-of-fold predictions).
+
+    Parameters
+    ----------
+    labels : array_like
+        The events' classes (bool or 0/1).
+    scores : array_like
+        Their out-of-fold gammaness.
+    threshold : float
+        The cut.
+
+    Returns
+    -------
+    tpr, fpr : float
+        The fractions of gammas and of hadrons that pass.
+
+    Raises
+    ------
+    ValueError
+        Labels without one of the classes.
+    """
     labels = np.asarray(labels).astype(bool)
     scores = np.asarray(scores, dtype=np.float64)
     if labels.all() or not labels.any():
@@ -79,7 +129,29 @@ def classifier_rates(labels, scores, threshold: float = 0.5) -> tuple[float, flo
 def adjusted_classify_and_count(
     scores, tpr: float, fpr: float, threshold: float = 0.5, weights=None
 ) -> np.ndarray:
-    """ACC (Forman 2008): ``(cc - fpr) / (tpr - fpr)``, clipped to [0, 1]."""
+    """ACC (Forman 2008): ``(cc - fpr) / (tpr - fpr)``, clipped to [0, 1].
+
+    Parameters
+    ----------
+    scores : array_like
+        Gammaness of the observed events.
+    tpr, fpr : float
+        The classifier's rates on labelled events (:func:`classifier_rates`).
+    threshold : float
+        The cut on ``scores``.
+    weights : array_like, optional
+        Resampling weights (B, n); default: one row of ones.
+
+    Returns
+    -------
+    numpy.ndarray
+        The estimated gamma fraction per row of ``weights``.
+
+    Raises
+    ------
+    ValueError
+        ``tpr <= fpr``: the classifier does not separate, ACC divides by nothing.
+    """
     if tpr - fpr <= 1e-9:
         raise ValueError(
             f"adjusted classify and count needs tpr > fpr (got tpr={tpr}, fpr={fpr}): the "
@@ -100,19 +172,28 @@ def em_prior(
 
     Parameters
     ----------
-    posteriors : array (n,)
-        ``P(gamma | x)`` of the source classifier, calibrated to the source prior.
+    posteriors : array_like
+        ``P(gamma | x)`` (n,) of the source classifier, calibrated to the source prior.
     source_prior : float
         The gamma fraction of the classifier's training set, in (0, 1).
-    weights : array (B, n), optional
-        Resampling weights; the EM runs for every row at once.
+    weights : array_like, optional
+        Resampling weights (B, n); the EM runs for every row at once.
+    tol : float
+        Convergence: the largest change of a row's prior in an iteration.
+    max_iter : int
+        The most iterations.
 
     Returns
     -------
-    prior : array (B,)
-        The estimated gamma fraction per row of ``weights``.
+    prior : numpy.ndarray
+        The estimated gamma fraction per row of ``weights`` (B,).
     n_iter : int
         Iterations until every row moved less than ``tol``.
+
+    Raises
+    ------
+    ValueError
+        A source prior outside (0, 1).
     """
     if not 0.0 < source_prior < 1.0:
         raise ValueError(f"source_prior must be in (0, 1), got {source_prior}")
@@ -136,8 +217,26 @@ def em_prior(
 def onoff_gamma_fraction(region, n_off_regions: int, weights=None) -> dict[str, np.ndarray]:
     """Gamma fractions from the ON/OFF excess ``N_on - alpha N_off`` (``alpha = 1/n_off``).
 
-    Returns ``{"all": excess / N, "on": excess / N_on}`` per row of ``weights``;
-    regions are 0 (ON) and 1..n_off (OFF).
+    Regions are 0 (ON) and 1..n_off (OFF).
+
+    Parameters
+    ----------
+    region : array_like of int
+        Per event.
+    n_off_regions : int
+        Number of OFF positions.
+    weights : array_like, optional
+        Resampling weights (B, n); default: one row of ones.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``{"all": excess / N, "on": excess / N_on}`` per row of ``weights``.
+
+    Raises
+    ------
+    ValueError
+        ``n_off_regions`` < 1.
     """
     if n_off_regions < 1:
         raise ValueError(f"n_off_regions must be >= 1, got {n_off_regions}")
@@ -175,22 +274,34 @@ def quantify_gamma_fraction(
 
     Parameters
     ----------
-    scores, region : arrays (n,)
-        Gammaness of the observed events by the source classifier, and their ON/OFF region.
-    source_labels, source_scores : arrays (m,)
-        ``is_gamma`` and out-of-fold gammaness of the classifier's labelled training events: the
-        source prior and the rates ``tpr``, ``fpr`` of ACC.
+    scores, region : array_like
+        Gammaness (n,) of the observed events by the source classifier, and their ON/OFF region.
+    n_off_regions : int
+        Number of OFF positions.
+    source_labels, source_scores : array_like
+        ``is_gamma`` and out-of-fold gammaness (m,) of the classifier's labelled training events:
+        the source prior and the rates ``tpr``, ``fpr`` of ACC.
+    threshold : float
+        The cut of CC and ACC.
     n_bootstrap : int
         Poisson resamples of the observed events for the standard deviations (0 = none).
+    seed : int
+        Seed of the resamples.
 
     Returns
     -------
-    dict with ``source`` (prior, tpr, fpr, threshold) and, per subset ``all``/``on``/``off``,
-    ``n_events`` and ``cc``/``acc``/``em``/``onoff_excess`` (each ``estimate`` and ``std``; no
-    excess for OFF, which holds no gammas by construction: there the quantifiers' estimates are
-    their bias); ``assumption_check``: the OFF events' pass rate against the source ``fpr``
-    (equal under pure label shift; ``consistent`` False means ACC and EM are biased and the
-    ON - alpha OFF excess is the estimate to use).
+    dict
+        ``source`` (prior, tpr, fpr, threshold) and, per subset ``all``/``on``/``off``,
+        ``n_events`` and ``cc``/``acc``/``em``/``onoff_excess`` (each ``estimate`` and ``std``; no
+        excess for OFF, which holds no gammas by construction: there the quantifiers' estimates are
+        their bias); ``assumption_check``: the OFF events' pass rate against the source ``fpr``
+        (equal under pure label shift; ``consistent`` False means ACC and EM are biased and the
+        ON - alpha OFF excess is the estimate to use).
+
+    Raises
+    ------
+    ValueError
+        ``scores`` and ``region`` of different shapes, or as the quantifiers.
     """
     scores = np.asarray(scores, dtype=np.float64)
     region = np.asarray(region)

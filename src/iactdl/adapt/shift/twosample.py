@@ -26,6 +26,18 @@ def two_sample_statistics(source, target) -> dict[str, float]:
     """KS statistic and p-value, Wasserstein distance (raw and in source std) of two 1-D samples.
 
     NaN and infinities are dropped (their fractions are reported); an empty side gives NaNs.
+
+    Parameters
+    ----------
+    source, target : array_like
+        The two samples.
+
+    Returns
+    -------
+    dict of str to float
+        ``ks``, ``ks_pvalue``, ``wasserstein``, ``wasserstein_std``, ``mean_source``,
+        ``mean_target``, the sizes ``n_source``, ``n_target`` and the non-finite fractions
+        ``nonfinite_source``, ``nonfinite_target``.
     """
     source = np.asarray(source, dtype=np.float64).ravel()
     target = np.asarray(target, dtype=np.float64).ravel()
@@ -65,7 +77,24 @@ def two_sample_statistics(source, target) -> dict[str, float]:
 def two_sample_table(
     source: Mapping[str, np.ndarray], target: Mapping[str, np.ndarray]
 ) -> pd.DataFrame:
-    """One row per column both mappings have, ranked by the KS statistic, largest shift first."""
+    """One row per column both mappings have, ranked by the KS statistic, largest shift first.
+
+    Parameters
+    ----------
+    source, target : Mapping of str to numpy.ndarray
+        The two samples' values per column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``input``, ``rank`` (1: the largest KS statistic) and the statistics of
+        :func:`two_sample_statistics`.
+
+    Raises
+    ------
+    ValueError
+        The mappings have no column in common.
+    """
     names = [c for c in source if c in target]
     if not names:
         raise ValueError(
