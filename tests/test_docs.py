@@ -21,10 +21,20 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-# the packages whose public API is documented in numpydoc form (io and the two stage packages);
-# the others' docstrings are built by Sphinx too (test_sphinx_builds_without_warnings) but not yet
-# held to numpydoc's sections
-DOCUMENTED = ("iactdl.io", "iactdl.labelnoise", "iactdl.adapt")
+# the packages and modules whose public API is documented in numpydoc form (io, the two stage
+# packages, the image parameters); the others' docstrings are built by Sphinx too
+# (test_sphinx_builds_without_warnings) but not yet held to numpydoc's sections
+DOCUMENTED = (
+    "iactdl.io",
+    "iactdl.labelnoise",
+    "iactdl.adapt",
+    # the image parameters of iactdl.features (the ctapipe counterparts and their sparse forms)
+    *(
+        f"iactdl.features.{m}"
+        for m in ("cleaning", "concentration", "derived", "disp", "grid", "hillas", "islands")
+    ),
+    *("iactdl.features.leakage", "iactdl.features.pixelset", "iactdl.features.timing"),
+)
 # numpydoc.validate codes: GL08 no docstring; PR01 a parameter not documented; PR02 a documented
 # parameter that does not exist; RT01 no Returns section (for code that returns a value); YD01 no
 # Yields section (for a generator)

@@ -65,12 +65,34 @@ def padded_neighbours(camera: CameraGeometry) -> np.ndarray:
 
 
 def count_true(rows: np.ndarray) -> np.ndarray:
-    """Number of True per row of a contiguous (k, 8) bool array (bytes summed in one word)."""
+    """Number of True per row of a contiguous (k, 8) bool array (bytes summed in one word).
+
+    Parameters
+    ----------
+    rows : numpy.ndarray
+        Bool, shape (k, 8), C-contiguous.
+
+    Returns
+    -------
+    numpy.ndarray
+        Uint64 counts (k,), each in 0..8.
+    """
     return (rows.view(np.uint64)[:, 0] * _BYTE_SUM) >> np.uint64(56)
 
 
 def any_true(rows: np.ndarray) -> np.ndarray:
-    """Any True per row of a contiguous (k, 8) bool array."""
+    """Any True per row of a contiguous (k, 8) bool array (its 8 bytes read as one word).
+
+    Parameters
+    ----------
+    rows : numpy.ndarray
+        Bool, shape (k, 8), C-contiguous.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool (k,).
+    """
     return rows.view(np.uint64)[:, 0] != 0
 
 
@@ -92,8 +114,9 @@ def tailcuts_clean_pixels(
 
     Parameters
     ----------
-    image : array (n_events, n_pixels)
-        Charges in p.e. (float32 or float64); NaN pixels are never selected.
+    image : numpy.ndarray
+        Charges in p.e. (float32 or float64), shape (n_events, n_pixels); NaN pixels are never
+        selected.
     picture_threshold, boundary_threshold : float
         Thresholds in p.e. (``picture_threshold >= boundary_threshold``).
     min_number_picture_neighbors : int
@@ -101,13 +124,14 @@ def tailcuts_clean_pixels(
         default; FACT-Tools' standard and ours is 2).
     keep_isolated_pixels : bool
         Keep picture pixels without boundary neighbours.
-    peak_time : array (n_events, n_pixels), optional
-        Peak times in ns; needed for the time constraint and carried into the result.
+    peak_time : numpy.ndarray, optional
+        Peak times in ns, shape (n_events, n_pixels); needed for the time constraint and carried
+        into the result.
     time_limit : float, optional
         Time constraint in ns (None: off).
     time_min_neighbors : int
         Surviving neighbours within ``time_limit`` a pixel needs to stay.
-    camera : CameraGeometry, optional
+    camera : iactdl.camera.CameraGeometry, optional
         Default: :func:`iactdl.camera.fact_camera`.
     count_islands : bool
         Also count the islands (``num_islands``) on the neighbour graph cleaning builds anyway;
@@ -116,6 +140,11 @@ def tailcuts_clean_pixels(
         "numba": the fused compiled kernel of :mod:`iactdl.features._kernels` (identical
         results, a few times faster); "numpy": the vectorised numpy path; "auto": numba where it
         is importable.
+
+    Returns
+    -------
+    iactdl.features.shower_pixels.ShowerPixels
+        The surviving pixels, sorted by (event, pixel), with their charges (and times).
     """
     camera = camera or fact_camera()
     image = np.atleast_2d(np.asarray(image))
@@ -266,9 +295,34 @@ def tailcuts_clean(
     time_min_neighbors: int = CLEANING_DEFAULTS["time_min_neighbors"],
     camera: CameraGeometry | None = None,
 ) -> np.ndarray:
-    """Tail-cuts cleaning mask, bool with the shape of ``image`` ((1440,) or (n_events, 1440)).
+    """Tail-cuts cleaning mask of plain arrays, the counterpart of ctapipe's ``tailcuts_clean``.
 
-    See :func:`tailcuts_clean_pixels` for the parameters; this is its dense form for plain arrays.
+    The dense form of :func:`tailcuts_clean_pixels`, whose text gives the algorithm.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        Charges (p.e.), shape (1440,) or (n_events, 1440); NaN pixels are never selected.
+    picture_threshold, boundary_threshold : float
+        Thresholds in p.e. (``picture_threshold >= boundary_threshold``).
+    min_number_picture_neighbors : int
+        A picture pixel needs at least this many picture neighbours (0: no requirement, ctapipe's
+        default; FACT-Tools' standard and ours is 2).
+    keep_isolated_pixels : bool
+        Keep picture pixels without boundary neighbours.
+    peak_time : numpy.ndarray, optional
+        Peak times in ns (same shape); needed for the time constraint.
+    time_limit : float, optional
+        Time constraint in ns (None: off).
+    time_min_neighbors : int
+        Surviving neighbours within ``time_limit`` a pixel needs to stay.
+    camera : iactdl.camera.CameraGeometry, optional
+        Default: :func:`iactdl.camera.fact_camera`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The shower pixels, bool with the shape of ``image``.
     """
     arr = np.asarray(image)
     sp = tailcuts_clean_pixels(

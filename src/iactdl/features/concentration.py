@@ -76,6 +76,18 @@ def pixel_below(x, y, camera: CameraGeometry | None = None) -> np.ndarray:
 
     The pixel centres form a triangular lattice: the nearest centre to a point is a corner of the
     lattice parallelogram that contains it, so four candidates per point suffice (vectorised).
+
+    Parameters
+    ----------
+    x, y : array_like
+        Points in the camera frame (mm).
+    camera : iactdl.camera.CameraGeometry, optional
+        Default: FACT's camera.
+
+    Returns
+    -------
+    numpy.ndarray
+        The CHID per point (int64), -1 outside the camera.
     """
     camera = camera or fact_camera()
     inverse, offset, q0, r0, lookup = _lattice(camera)
@@ -115,8 +127,27 @@ def concentration_pixels(
     trans: np.ndarray,
     camera: CameraGeometry | None = None,
 ) -> dict[str, np.ndarray]:
-    """FACT concentrations of sparse shower pixels; ``image`` is the full (n, 1440) charge array,
-    ``params``/``longi``/``trans`` from :func:`~iactdl.features.hillas.hillas_pixels`."""
+    """FACT concentrations of sparse shower pixels.
+
+    Parameters
+    ----------
+    sp : iactdl.features.shower_pixels.ShowerPixels
+        The shower pixels.
+    image : numpy.ndarray
+        The full (n, 1440) charge array (p.e.): ``concentration_cog`` sums uncleaned charges,
+        as FACT-Tools does.
+    params : dict of str to numpy.ndarray
+        Their Hillas parameters (:func:`~iactdl.features.hillas.hillas_pixels`).
+    longi, trans : numpy.ndarray
+        Each pixel's ellipse coordinates (mm), from the same call.
+    camera : iactdl.camera.CameraGeometry, optional
+        Default: FACT's camera.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The columns of :data:`CONCENTRATION_COLUMNS`, float64 per event.
+    """
     camera = camera or fact_camera()
     image = np.atleast_2d(image)
     size = params["size"]
@@ -164,8 +195,24 @@ def concentration_ctapipe_pixels(
     trans: np.ndarray,
     camera: CameraGeometry | None = None,
 ) -> dict[str, np.ndarray]:
-    """ctapipe's ``concentration_parameters`` (cog, core, pixel) of sparse shower pixels;
-    ``params`` must be in the ``"population"`` normalisation for agreement."""
+    """ctapipe's ``concentration_parameters`` (cog, core, pixel) of sparse shower pixels.
+
+    Parameters
+    ----------
+    sp : iactdl.features.shower_pixels.ShowerPixels
+        The shower pixels.
+    params : dict of str to numpy.ndarray
+        Their Hillas parameters, in the ``"population"`` normalisation for agreement with ctapipe.
+    longi, trans : numpy.ndarray
+        Each pixel's ellipse coordinates (mm, :func:`~iactdl.features.hillas.hillas_pixels`).
+    camera : iactdl.camera.CameraGeometry, optional
+        Default: FACT's camera.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``cog``, ``core`` and ``pixel``, float64 per event.
+    """
     camera = camera or fact_camera()
     ev, q = sp.event, sp.charge
     size = params["size"]
@@ -189,7 +236,24 @@ def concentration_ctapipe_pixels(
 def concentration_fact(
     image, mask=None, *, moments: str = "fact", camera: CameraGeometry | None = None
 ):
-    """FACT concentrations of plain arrays (``image`` (n, 1440) p.e., ``mask`` shower pixels)."""
+    """FACT concentrations (FACT-Tools' definitions, see the module's text) of plain arrays.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        Charges (p.e.), shape (1440,) or (n_events, 1440).
+    mask : numpy.ndarray, optional
+        Shower pixels (bool, same shape); default: every pixel with a positive charge.
+    moments : {"fact", "population"}
+        The normalisation of the Hillas moments the ellipse comes from.
+    camera : iactdl.camera.CameraGeometry, optional
+        Default: FACT's camera.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The columns of :data:`CONCENTRATION_COLUMNS`, float64 per event.
+    """
     image = np.atleast_2d(np.asarray(image, dtype=np.float64))
     mask = image > 0 if mask is None else mask
     sp = shower_pixels_from_mask(image, mask)
@@ -198,7 +262,24 @@ def concentration_fact(
 
 
 def concentration_ctapipe(image, mask=None, *, camera: CameraGeometry | None = None):
-    """ctapipe-convention concentrations (cog, core, pixel) of plain arrays."""
+    """ctapipe-convention concentrations (cog, core, pixel) of plain arrays.
+
+    The counterpart of ctapipe's ``concentration_parameters``, on the population moments.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        Charges (p.e.), shape (1440,) or (n_events, 1440).
+    mask : numpy.ndarray, optional
+        Shower pixels (bool, same shape); default: every pixel with a positive charge.
+    camera : iactdl.camera.CameraGeometry, optional
+        Default: FACT's camera.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``cog``, ``core`` and ``pixel``, float64 per event.
+    """
     image = np.atleast_2d(np.asarray(image, dtype=np.float64))
     mask = image > 0 if mask is None else mask
     sp = shower_pixels_from_mask(image, mask)

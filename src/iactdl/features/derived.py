@@ -143,22 +143,65 @@ def _check(names: Sequence[str]) -> None:
 
 
 def derived_inputs(names: Sequence[str]) -> list[str]:
-    """Dataset columns that the derived features ``names`` read (sorted, unique)."""
+    """Dataset columns that the derived features ``names`` read.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Derived features (keys of :data:`DERIVED_FEATURES`).
+
+    Returns
+    -------
+    list of str
+        Sorted, unique.
+
+    Raises
+    ------
+    ValueError
+        An unknown derived feature.
+    """
     _check(names)
     return sorted({col for n in names for col in DERIVED_FEATURES[n][0]})
 
 
 def compute_derived(columns: Mapping[str, np.ndarray], names: Sequence[str]) -> dict:
-    """The derived features ``names`` (float64 arrays, NaN where undefined) from a chunk of
-    columns (FACT DL2 names; lengths in mm, angles in rad)."""
+    """The derived features ``names`` from a chunk of columns (FACT DL2 names and units).
+
+    Parameters
+    ----------
+    columns : Mapping of str to numpy.ndarray
+        The inputs (:func:`derived_inputs`); lengths in mm, angles in rad.
+    names : sequence of str
+        Derived features (keys of :data:`DERIVED_FEATURES`).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Float64 arrays, NaN where undefined.
+
+    Raises
+    ------
+    ValueError
+        An unknown derived feature.
+    """
     _check(names)
     cols = {k: np.asarray(columns[k], dtype=np.float64) for k in derived_inputs(names)}
     return {n: DERIVED_FEATURES[n][1](cols) for n in names}
 
 
 def derived_features(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The six :data:`DERIVED_COLUMNS` from ``size``, ``width``, ``length``, ``cog_x``, ``cog_y``
-    (any shape), as written into the feature files."""
+    """The six :data:`DERIVED_COLUMNS`, as written into the feature files.
+
+    Parameters
+    ----------
+    columns : Mapping of str to numpy.ndarray
+        ``size``, ``width``, ``length``, ``cog_x``, ``cog_y`` (any shape).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The columns of :data:`DERIVED_COLUMNS`.
+    """
     out = compute_derived(columns, DERIVED_COLUMNS)
     # cog_r keeps the precision of cog_x/cog_y (float32 in FACT DL2 files), as the files always had
     dtype = np.result_type(columns["cog_x"], columns["cog_y"], np.float32)

@@ -80,7 +80,20 @@ def true_disp(source_x, source_y, cog_x, cog_y, delta, *, project: bool = False)
 
 
 def signed_disp(abs_disp, sign) -> np.ndarray:
-    """``sign * |disp|`` (mm), the signed disp that :func:`reconstruct_source_position` takes."""
+    """``sign * |disp|`` (mm), the signed disp that :func:`reconstruct_source_position` takes.
+
+    Parameters
+    ----------
+    abs_disp : array_like
+        ``|disp|`` (mm).
+    sign : array_like
+        +1 or -1 per event.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float64, mm per event.
+    """
     return np.asarray(sign, dtype=np.float64) * np.asarray(abs_disp, dtype=np.float64)
 
 
@@ -123,6 +136,18 @@ def camera_centre_long(cog_x, cog_y, delta) -> np.ndarray:
     faint image). It uses no truth: observed events have it too. It encodes a prior (the source
     is near the pointing), so a model trained with it is biased toward the centre for sources
     far off axis; aict-tools' example config does not use it.
+
+    Parameters
+    ----------
+    cog_x, cog_y : array_like
+        The image's centre of gravity (mm).
+    delta : array_like
+        The main axis' angle (rad).
+
+    Returns
+    -------
+    numpy.ndarray
+        Float64, mm per event.
     """
     delta = np.asarray(delta, dtype=np.float64)
     return -(

@@ -23,9 +23,21 @@ __all__ = ["grid_image", "grid_image_pixels"]
 def grid_image_pixels(
     sp: ShowerPixels, camera: CameraGeometry | None = None, out: np.ndarray | None = None
 ) -> np.ndarray:
-    """(n_events, 2, rows, cols) float32 grid images of sparse shower pixels (time 0 if absent).
+    """Grid images of sparse shower pixels (time 0 if absent).
 
-    ``out``: an array of that shape to fill (reused between chunks: no fresh pages to fault in).
+    Parameters
+    ----------
+    sp : iactdl.features.shower_pixels.ShowerPixels
+        The shower pixels.
+    camera : iactdl.camera.CameraGeometry, optional
+        Default: FACT's camera.
+    out : numpy.ndarray, optional
+        An array of the result's shape to fill (reused between chunks: no fresh pages to fault in).
+
+    Returns
+    -------
+    numpy.ndarray
+        Float32, shape (n_events, 2, rows, cols): charge and time.
     """
     camera = camera or fact_camera()
     rows, cols = camera.grid_shape
@@ -41,8 +53,24 @@ def grid_image_pixels(
 
 
 def grid_image(image, peak_time=None, mask=None, *, camera: CameraGeometry | None = None):
-    """Grid images of plain arrays ``image``/``peak_time`` (n, 1440); ``mask`` selects the pixels
-    (default all). Returns (n, 2, rows, cols) float32."""
+    """Grid images of plain arrays: charge and time on the camera's rectangular grid.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        Charges (p.e.), shape (1440,) or (n, 1440).
+    peak_time : numpy.ndarray, optional
+        Peak times (ns), same shape; default: 0.
+    mask : numpy.ndarray, optional
+        The pixels kept (bool, same shape); default: all.
+    camera : iactdl.camera.CameraGeometry, optional
+        Default: FACT's camera.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float32, shape (n, 2, rows, cols): charge and time.
+    """
     camera = camera or fact_camera()
     image = np.atleast_2d(np.asarray(image, dtype=np.float32))
     mask = np.ones(image.shape, dtype=bool) if mask is None else np.atleast_2d(mask)

@@ -68,13 +68,27 @@ def hillas_pixels(
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Hillas parameters of sparse shower pixels.
 
+    Parameters
+    ----------
+    sp : iactdl.features.shower_pixels.ShowerPixels
+        The shower pixels.
+    camera : iactdl.camera.CameraGeometry, optional
+        Default: FACT's camera.
+    moments : {"fact", "population"}
+        FACT-Tools' sample moments or ctapipe's population ones (see the module's text).
+
     Returns
     -------
-    params : dict of float64 arrays (n_events,)
-        The columns of :data:`HILLAS_COLUMNS`.
-    longi, trans : float64 arrays (k,)
-        Longitudinal and transverse coordinate (mm) of each shower pixel, for the features that
-        build on the ellipse (concentration_core, time gradients).
+    params : dict of str to numpy.ndarray
+        The columns of :data:`HILLAS_COLUMNS`, float64 (n_events,).
+    longi, trans : numpy.ndarray
+        Longitudinal and transverse coordinate (mm) of each shower pixel (k,), for the features
+        that build on the ellipse (concentration_core, time gradients).
+
+    Raises
+    ------
+    ValueError
+        If ``moments`` is neither ``"fact"`` nor ``"population"``.
     """
     if moments not in ("fact", "population"):
         raise ValueError(f"moments must be 'fact' or 'population', got {moments!r}")

@@ -30,13 +30,21 @@ __all__ = ["number_of_islands", "island_labels_pixels"]
 def island_labels_pixels(
     sp: ShowerPixels, camera: CameraGeometry | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Islands of sparse shower pixels.
+    """Islands of sparse shower pixels: connected groups of neighbouring pixels.
+
+    Parameters
+    ----------
+    sp : iactdl.features.shower_pixels.ShowerPixels
+        The shower pixels.
+    camera : iactdl.camera.CameraGeometry, optional
+        Default: FACT's camera.
 
     Returns
     -------
-    num_islands : int64 array (n_events,)
-    labels : int array (k,)
-        Island label of each shower pixel, unique over the chunk (not per event).
+    num_islands : numpy.ndarray
+        Int64 (n_events,).
+    labels : numpy.ndarray
+        Island label of each shower pixel (k,), unique over the chunk (not per event).
     """
     camera = camera or fact_camera()
     n_cam = camera.n_pixels
@@ -71,7 +79,20 @@ def island_labels_pixels(
 
 
 def number_of_islands(mask, *, camera: CameraGeometry | None = None) -> np.ndarray:
-    """Number of islands of bool ``mask`` (1440,) or (n_events, 1440); int64 (n_events,)."""
+    """Number of islands of a shower mask, the counterpart of ctapipe's ``number_of_islands``.
+
+    Parameters
+    ----------
+    mask : numpy.ndarray
+        Shower pixels, bool (1440,) or (n_events, 1440).
+    camera : iactdl.camera.CameraGeometry, optional
+        Default: FACT's camera.
+
+    Returns
+    -------
+    numpy.ndarray
+        Int64 (n_events,).
+    """
     mask = np.atleast_2d(np.asarray(mask, dtype=bool))
     sp = shower_pixels_from_mask(mask.astype(np.float32), mask)
     return island_labels_pixels(sp, camera)[0]

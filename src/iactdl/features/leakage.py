@@ -26,7 +26,20 @@ LEAKAGE_COLUMNS = ("leakage1", "leakage2", "leakage1_pixel", "leakage2_pixel")
 
 
 def leakage_pixels(sp: ShowerPixels, camera: CameraGeometry | None = None) -> dict[str, np.ndarray]:
-    """Leakage of sparse shower pixels (see the module docstring)."""
+    """Leakage of sparse shower pixels (see the module docstring).
+
+    Parameters
+    ----------
+    sp : iactdl.features.shower_pixels.ShowerPixels
+        The shower pixels.
+    camera : iactdl.camera.CameraGeometry, optional
+        Default: FACT's camera.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The columns of :data:`LEAKAGE_COLUMNS`, float64 per event.
+    """
     camera = camera or fact_camera()
     border1 = camera.is_border.take(sp.pixel)
     border2 = camera.is_border2.take(sp.pixel)
@@ -46,7 +59,22 @@ def leakage_pixels(sp: ShowerPixels, camera: CameraGeometry | None = None) -> di
 def leakage_parameters(
     image, mask=None, *, camera: CameraGeometry | None = None
 ) -> dict[str, np.ndarray]:
-    """Leakage of plain arrays: ``image`` (n, 1440) p.e., ``mask`` shower pixels (default q > 0)."""
+    """Leakage of plain arrays, the counterpart of ctapipe's ``leakage_parameters``.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        Charges (p.e.), shape (1440,) or (n, 1440).
+    mask : numpy.ndarray, optional
+        Shower pixels (bool, same shape); default: every pixel with a positive charge.
+    camera : iactdl.camera.CameraGeometry, optional
+        Default: FACT's camera.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The columns of :data:`LEAKAGE_COLUMNS`, float64 per event.
+    """
     image = np.asarray(image, dtype=np.float64)
     mask = image > 0 if mask is None else mask
     return leakage_pixels(shower_pixels_from_mask(image, mask), camera)

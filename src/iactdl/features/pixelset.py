@@ -25,10 +25,21 @@ def pixel_set_pixels(
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Padded pixel sets of sparse shower pixels.
 
+    Parameters
+    ----------
+    sp : iactdl.features.shower_pixels.ShowerPixels
+        The shower pixels.
+    max_pixels : int
+        Rows per event (the brightest pixels are kept).
+    camera : iactdl.camera.CameraGeometry, optional
+        Default: FACT's camera.
+
     Returns
     -------
-    rows : float32 (n_events, max_pixels, 4)
-    mask : bool (n_events, max_pixels)
+    rows : numpy.ndarray
+        Float32 (n_events, max_pixels, 4): the fields of :data:`PIXEL_SET_FIELDS`.
+    mask : numpy.ndarray
+        Bool (n_events, max_pixels): which rows are pixels.
     n_truncated : int
         Events that had more than ``max_pixels`` shower pixels.
     """
@@ -68,8 +79,30 @@ def pixel_set(
     max_pixels: int = PIXEL_SET_SIZE,
     camera: CameraGeometry | None = None,
 ):
-    """Pixel sets of plain arrays (``mask`` default: pixels with charge > 0); see
-    :func:`pixel_set_pixels` for the return value."""
+    """Pixel sets of plain arrays: each event's brightest shower pixels as rows.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        Charges (p.e.), shape (1440,) or (n, 1440).
+    peak_time : numpy.ndarray, optional
+        Peak times (ns), same shape.
+    mask : numpy.ndarray, optional
+        Shower pixels (bool, same shape); default: pixels with charge > 0.
+    max_pixels : int
+        Rows per event (the brightest pixels are kept).
+    camera : iactdl.camera.CameraGeometry, optional
+        Default: FACT's camera.
+
+    Returns
+    -------
+    rows : numpy.ndarray
+        Float32 (n, max_pixels, 4): the fields of :data:`PIXEL_SET_FIELDS`.
+    mask : numpy.ndarray
+        Bool (n, max_pixels): which rows are pixels.
+    n_truncated : int
+        Events that had more than ``max_pixels`` shower pixels.
+    """
     image = np.atleast_2d(np.asarray(image, dtype=np.float64))
     mask = image > 0 if mask is None else mask
     sp = shower_pixels_from_mask(image, mask, peak_time)

@@ -59,7 +59,25 @@ def _ols(sp: ShowerPixels, u: np.ndarray, t: np.ndarray, n: np.ndarray, t_mean: 
 
 
 def timing_pixels(sp: ShowerPixels, longi: np.ndarray, trans: np.ndarray) -> dict[str, np.ndarray]:
-    """Timing features of sparse shower pixels (``sp.time`` in ns) and their ellipse coordinates."""
+    """Timing features of sparse shower pixels and their ellipse coordinates.
+
+    Parameters
+    ----------
+    sp : iactdl.features.shower_pixels.ShowerPixels
+        The shower pixels, with their peak times (``sp.time``, ns).
+    longi, trans : numpy.ndarray
+        Each pixel's ellipse coordinates (mm, :func:`~iactdl.features.hillas.hillas_pixels`).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The columns of :data:`TIMING_COLUMNS`, float64 per event.
+
+    Raises
+    ------
+    ValueError
+        Without peak times.
+    """
     if sp.time is None:
         raise ValueError("timing features need the peak times of the shower pixels")
     t = sp.time
