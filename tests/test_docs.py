@@ -22,12 +22,13 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 # the packages and modules whose public API is documented in numpydoc form (io, the two stage
-# packages, the image parameters); the others' docstrings are built by Sphinx too
+# packages, the metrics, the image parameters); the others' docstrings are built by Sphinx too
 # (test_sphinx_builds_without_warnings) but not yet held to numpydoc's sections
 DOCUMENTED = (
     "iactdl.io",
     "iactdl.labelnoise",
     "iactdl.adapt",
+    "iactdl.metrics",
     # the image parameters of iactdl.features (the ctapipe counterparts and their sparse forms)
     *(
         f"iactdl.features.{m}"

@@ -54,6 +54,23 @@ def containment(theta_deg, fraction: float = ONE_SIGMA_QUANTILE) -> float:
 
     NaN thetas (events without a reconstruction) are ignored, as pyirf does (``np.nanquantile``);
     an empty input gives NaN.
+
+    Parameters
+    ----------
+    theta_deg : array_like
+        Angular distance between reconstructed and true direction per event (deg, >= 0).
+    fraction : float
+        The contained fraction, in (0, 1); default 68.27 % (one Gaussian sigma).
+
+    Returns
+    -------
+    float
+        The containment radius (deg).
+
+    Raises
+    ------
+    ValueError
+        A negative theta, or a fraction outside (0, 1).
     """
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"containment fraction must be in (0, 1), got {fraction}")

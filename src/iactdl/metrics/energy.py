@@ -15,7 +15,23 @@ __all__ = ["relative_error", "bias_resolution", "binned_bias_resolution", "migra
 
 
 def relative_error(e_true, e_est) -> np.ndarray:
-    """(E_est - E_true) / E_true."""
+    """The relative error ``r = (E_est - E_true) / E_true`` per event.
+
+    Parameters
+    ----------
+    e_true, e_est : array_like
+        True and estimated energies (TeV), same shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float64, per event.
+
+    Raises
+    ------
+    ValueError
+        Shapes that differ, or a true energy <= 0.
+    """
     e_true = np.asarray(e_true, dtype=np.float64)
     e_est = np.asarray(e_est, dtype=np.float64)
     if e_true.shape != e_est.shape:
@@ -26,7 +42,20 @@ def relative_error(e_true, e_est) -> np.ndarray:
 
 
 def bias_resolution(e_true, e_est) -> tuple[float, float]:
-    """Median and 68 % containment half-width of the relative error over all events."""
+    """Bias and resolution of the relative error over all events (see the module's text).
+
+    Parameters
+    ----------
+    e_true, e_est : array_like
+        True and estimated energies (TeV).
+
+    Returns
+    -------
+    bias : float
+        The median of ``r``.
+    resolution : float
+        The half-width of the central 68 % interval of ``r`` (NaN for no events).
+    """
     r = relative_error(e_true, e_est)
     if len(r) == 0:
         return float("nan"), float("nan")
@@ -37,8 +66,22 @@ def bias_resolution(e_true, e_est) -> tuple[float, float]:
 def binned_bias_resolution(e_true, e_est, bins, min_events: int = 10) -> dict[str, np.ndarray]:
     """Bias and resolution per bin of true energy (TeV); bins with < ``min_events`` are NaN.
 
-    Returns ``energy_bins`` (edges, TeV), ``energy_center`` (log centre), ``bias``,
-    ``resolution`` and ``count`` per bin. Vectorised: one sort per bin, no per-event loops.
+    Vectorised: one sort per bin, no per-event loops.
+
+    Parameters
+    ----------
+    e_true, e_est : array_like
+        True and estimated energies (TeV).
+    bins : array_like
+        Edges of the true-energy bins (TeV).
+    min_events : int
+        The fewest events a bin needs for its numbers.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``energy_bins`` (edges, TeV), ``energy_center`` (log centre), ``bias``, ``resolution`` and
+        ``count`` per bin.
     """
     bins = np.asarray(bins, dtype=np.float64)
     e_true = np.asarray(e_true, dtype=np.float64)
@@ -63,7 +106,20 @@ def binned_bias_resolution(e_true, e_est, bins, min_events: int = 10) -> dict[st
 def migration_matrix(e_true, e_est, bins_true, bins_est=None) -> dict[str, np.ndarray]:
     """P(E_est bin | E_true bin): rows true energy, columns estimated energy (TeV bins).
 
-    Rows with no events are zero. ``counts`` keeps the raw histogram.
+    Parameters
+    ----------
+    e_true, e_est : array_like
+        True and estimated energies (TeV).
+    bins_true : array_like
+        Edges of the true-energy bins (TeV).
+    bins_est : array_like, optional
+        Edges of the estimated-energy bins; default ``bins_true``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``bins_true``, ``bins_est``, ``counts`` (the raw histogram) and ``probability`` (rows with
+        no events are zero).
     """
     bins_true = np.asarray(bins_true, dtype=np.float64)
     bins_est = bins_true if bins_est is None else np.asarray(bins_est, dtype=np.float64)

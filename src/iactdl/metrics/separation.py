@@ -36,8 +36,22 @@ def _check(y, score):
 
 
 def roc_auc(y, score, sample_weight=None) -> float:
-    """Area under the ROC curve (each event counted ``sample_weight`` times, e.g. an importance
-    weight); NaN when only one class is present."""
+    """Area under the ROC curve.
+
+    Parameters
+    ----------
+    y : array_like
+        Labels, 1 gamma and 0 hadron.
+    score : array_like
+        Gammaness per event.
+    sample_weight : array_like, optional
+        Each event counted this many times (e.g. an importance weight).
+
+    Returns
+    -------
+    float
+        The AUC; NaN when only one class is present.
+    """
     y, score = _check(y, score)
     if len(np.unique(y)) < 2:
         return float("nan")
@@ -50,6 +64,24 @@ def roc_auc_bootstrap(y, score, n_bootstrap: int = 200, seed: int = 0) -> tuple[
     The bootstrap (Efron 1979) resamples events with replacement; resamples that lose a class are
     skipped. Vectorised through the Mann-Whitney form of the AUC: a resample is a vector of event
     multiplicities, and AUC = sum over gammas of (hadrons scored below + half the tied) / (n_g n_h).
+
+    Parameters
+    ----------
+    y : array_like
+        Labels, 1 gamma and 0 hadron.
+    score : array_like
+        Gammaness per event.
+    n_bootstrap : int
+        Number of resamples.
+    seed : int
+        Seed of the resamples.
+
+    Returns
+    -------
+    auc : float
+        The AUC of the events.
+    std : float
+        Its standard deviation over the resamples (NaN with one class or fewer than 2).
     """
     y, score = _check(y, score)
     auc = roc_auc(y, score)
@@ -78,14 +110,45 @@ def roc_auc_bootstrap(y, score, n_bootstrap: int = 200, seed: int = 0) -> tuple[
 
 
 def roc(y, score) -> dict[str, np.ndarray]:
-    """ROC curve: gamma efficiency (TPR) against hadron efficiency (FPR) and the cuts."""
+    """ROC curve: gamma efficiency (TPR) against hadron efficiency (FPR) and the cuts.
+
+    Parameters
+    ----------
+    y : array_like
+        Labels, 1 gamma and 0 hadron.
+    score : array_like
+        Gammaness per event.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``hadron_efficiency``, ``gamma_efficiency`` and ``threshold``, per point of the curve.
+    """
     y, score = _check(y, score)
     fpr, tpr, thr = roc_curve(y, score)
     return {"hadron_efficiency": fpr, "gamma_efficiency": tpr, "threshold": thr}
 
 
 def cut_at_gamma_efficiency(score_gamma, efficiency: float) -> float:
-    """The gammaness cut that keeps the fraction ``efficiency`` of gammas (score >= cut)."""
+    """The gammaness cut that keeps the fraction ``efficiency`` of gammas (score >= cut).
+
+    Parameters
+    ----------
+    score_gamma : array_like
+        The scores of the gammas.
+    efficiency : float
+        The gamma efficiency wanted, in (0, 1].
+
+    Returns
+    -------
+    float
+        The ``1 - efficiency`` quantile of ``score_gamma`` (inverted CDF).
+
+    Raises
+    ------
+    ValueError
+        An efficiency outside (0, 1], or no gammas.
+    """
     if not 0 < efficiency <= 1:
         raise ValueError(f"gamma efficiency must be in (0, 1], got {efficiency}")
     score_gamma = np.asarray(score_gamma, dtype=np.float64)
@@ -95,7 +158,23 @@ def cut_at_gamma_efficiency(score_gamma, efficiency: float) -> float:
 
 
 def working_points(y, score, efficiencies: Sequence[float] = (0.5, 0.7, 0.9)) -> list[dict]:
-    """At each gamma efficiency: the cut, the achieved efficiency, hadron rejection, accuracy."""
+    """At each gamma efficiency: the cut, the achieved efficiency, hadron rejection, accuracy.
+
+    Parameters
+    ----------
+    y : array_like
+        Labels, 1 gamma and 0 hadron.
+    score : array_like
+        Gammaness per event.
+    efficiencies : sequence of float
+        The gamma efficiencies wanted.
+
+    Returns
+    -------
+    list of dict
+        Per efficiency: ``gamma_efficiency_target``, ``cut``, ``gamma_efficiency`` (achieved),
+        ``hadron_rejection`` and ``accuracy``.
+    """
     y, score = _check(y, score)
     out = []
     for eff in efficiencies:
@@ -114,7 +193,25 @@ def working_points(y, score, efficiencies: Sequence[float] = (0.5, 0.7, 0.9)) ->
 
 
 def brier_score(y, prob) -> float:
-    """Mean squared difference between the predicted P(gamma) and the label (Brier 1950)."""
+    """Mean squared difference between the predicted P(gamma) and the label (Brier 1950).
+
+    Parameters
+    ----------
+    y : array_like
+        Labels, 1 gamma and 0 hadron.
+    prob : array_like
+        Predicted P(gamma) per event.
+
+    Returns
+    -------
+    float
+        ``mean((prob - y)^2)``.
+
+    Raises
+    ------
+    ValueError
+        Labels other than 0/1, or of another length than ``prob``.
+    """
     y, prob = _check(y, prob)
     return float(np.mean((prob - y) ** 2))
 
@@ -128,7 +225,28 @@ def calibration_curve(
     equal-mass bins, edges at the quantiles of ``prob``, so every bin holds about ``n / n_bins``
     events (ties may merge bins). At a small gamma prior (2.5 % on the observation) nearly every
     prediction falls in the lowest equal-width bins and a diagram shows 3-6 of them; equal-mass
-    bins spread the diagram over the range the model predicts. ``count`` is the events per bin.
+    bins spread the diagram over the range the model predicts.
+
+    Parameters
+    ----------
+    y : array_like
+        Labels, 1 gamma and 0 hadron.
+    prob : array_like
+        Predicted P(gamma) per event.
+    n_bins : int
+        Number of bins.
+    strategy : {"uniform", "quantile"}
+        Equal-width or equal-mass bins.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``bin_edges``, and per bin ``mean_predicted``, ``fraction_gamma`` and ``count`` (events).
+
+    Raises
+    ------
+    ValueError
+        An unknown ``strategy``, or labels as :func:`brier_score` refuses.
     """
     y, prob = _check(y, prob)
     if strategy == "uniform":
@@ -149,11 +267,26 @@ def calibration_curve(
 
 
 def expected_calibration_error(y, prob, n_bins: int = 10, strategy: str = "uniform") -> float:
-    """ECE: the event-weighted mean of ``|gamma fraction - mean prediction|`` over the bins of
-    :func:`calibration_curve` (``strategy``: equal-width or equal-mass bins).
+    """ECE: the event-weighted mean of ``|gamma fraction - mean prediction|`` over the bins.
 
-    Naeini et al. (2015, AAAI) / Guo et al. (2017, ICML): ``sum_b n_b / n |o_b - p_b|``; 0 for a
-    perfectly calibrated P(gamma).
+    Naeini et al. (2015, AAAI) / Guo et al. (2017, ICML): ``sum_b n_b / n |o_b - p_b|`` over the
+    bins of :func:`calibration_curve`; 0 for a perfectly calibrated P(gamma).
+
+    Parameters
+    ----------
+    y : array_like
+        Labels, 1 gamma and 0 hadron.
+    prob : array_like
+        Predicted P(gamma) per event.
+    n_bins : int
+        Number of bins.
+    strategy : {"uniform", "quantile"}
+        Equal-width or equal-mass bins.
+
+    Returns
+    -------
+    float
+        The ECE (NaN when no bin holds an event).
     """
     curve = calibration_curve(y, prob, n_bins, strategy)
     count = curve["count"]
