@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 from iactdl import __version__
-from iactdl.io.atomic import atomic_path
+from iactdl.io.atomic import atomic_path, hdf5_writer
 from iactdl.io.event_columns import COLUMN_TYPES
 from iactdl.io.jsonfile import to_json  # plain types (Snakemake hands us its own mappings)
 
@@ -317,12 +317,15 @@ class EventWriter:
         self.compression_opts = compression_opts if compression == "gzip" else None
         self.chunk_rows = chunk_rows
         self._file: h5py.File | None = None
+        # the datasets held open while writing: a handle h5py drops flushes that dataset's chunks,
+        # and a write that fails there (a full disk) is only printed, never raised
+        self._datasets: dict[str, h5py.Dataset] = {}
         self.n_rows = 0
 
     def __enter__(self) -> EventWriter:
         with ExitStack() as stack:
             self.tmp = stack.enter_context(atomic_path(self.path))
-            self._file = stack.enter_context(h5py.File(self.tmp, "w"))
+            self._file = stack.enter_context(hdf5_writer(self.tmp))
             self._write_provenance()
             self._stack = stack.pop_all()  # kept open until __exit__
         return self
@@ -355,7 +358,7 @@ class EventWriter:
                 values = values.astype("S")
             if name not in g:
                 rows = max(1, min(self.chunk_rows, (1 << 22) // max(1, values[:1].nbytes)))
-                g.create_dataset(
+                self._datasets[name] = g.create_dataset(
                     name,
                     data=values,
                     maxshape=(None,) + values.shape[1:],
@@ -368,10 +371,15 @@ class EventWriter:
                     fletcher32=True,
                 )
             else:
-                ds = g[name]
+                if name not in self._datasets:
+                    self._datasets[name] = g[name]
+                ds = self._datasets[name]
                 ds.resize(self.n_rows + n, axis=0)
                 ds[self.n_rows :] = values
         self.n_rows += n
+        # on disk now: a full disk fails here, as an exception, with at most this chunk unwritten
+        # (left in HDF5's cache, it would fail in the close, which then cannot release the file)
+        self._file.flush()
 
     def set_attr(self, key: str, value) -> None:
         assert self._file is not None
@@ -382,7 +390,10 @@ class EventWriter:
         # closes the HDF5 file (a full disk may show only now, when it flushes), then renames the
         # temporary file into place, or removes it if the block or the close failed
         stack, self._stack, self._file = self._stack, None, None
-        return stack.__exit__(exc_type, exc, tb)
+        try:
+            return stack.__exit__(exc_type, exc, tb)
+        finally:
+            self._datasets = {}  # dropped after the file's close (above), which closed them
 
 
 def write_events(path, columns: Mapping[str, np.ndarray], **kwargs) -> None:
