@@ -83,10 +83,10 @@ def save_index_cache() -> None:
     global _CACHE_STALE
     if _CACHE_FILE is None or not _CACHE_STALE:
         return
-    _CACHE_FILE.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _CACHE_FILE.with_name(f"{_CACHE_FILE.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(_index()))
-    os.replace(tmp, _CACHE_FILE)  # atomic: concurrent SLURM jobs may write it too
+    from iactdl.io.atomic import write_text_atomic
+
+    # concurrent: SLURM jobs may write it at once (another's temporary is no leftover)
+    write_text_atomic(_CACHE_FILE, json.dumps(_index()), concurrent=True)
     _CACHE_STALE = False
 
 

@@ -81,14 +81,17 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
 
 @contextmanager
-def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
+def atomic_paths(*paths: str | os.PathLike, concurrent: bool = False) -> Iterator[list[Path]]:
     """:func:`atomic_path` for the files of one output set (a figure's PDF and PNG, a model's
     weights and its ``model.json``): every file is written to its temporary path first, and they
-    are renamed only when all are complete, so a failure leaves none of them new."""
+    are renamed only when all are complete, so a failure leaves none of them new.
+
+    ``concurrent``: several processes may write the same file at once (a cache that SLURM jobs
+    share): other processes' temporary files are theirs, not leftovers, and are left alone."""
     paths = [Path(p) for p in paths]
     for path in paths:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for stale in leftover_temporaries(path):
+        for stale in [] if concurrent else leftover_temporaries(path):
             log.warning("%s: removing %s, left by an interrupted earlier write", path, stale.name)
             stale.unlink(missing_ok=True)
     tmps = [temporary_name(path) for path in paths]
@@ -208,7 +211,11 @@ def hdf5_writer(tmp: str | os.PathLike):
     f.close()
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path``, whole or not at all."""
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
+def write_text_atomic(path: str | os.PathLike, text: str, concurrent: bool = False) -> None:
+    """Write ``text`` (UTF-8) to ``path``, whole or not at all (``concurrent``: as
+    :func:`atomic_paths`)."""
+    with (
+        atomic_paths(path, concurrent=concurrent) as (tmp,),
+        open(tmp, "w", encoding="utf-8", newline="") as f,
+    ):
         f.write(text)
