@@ -37,6 +37,9 @@ _LAZY = {
     "write_json": "iactdl.io.jsonfile",
     "iter_photonstream": "iactdl.io.photonstream",
     "read_photonstream": "iactdl.io.photonstream",
+    "gather_events": "iactdl.io.gather",
+    "fact_sample_files": "iactdl.io.run_files",
+    "part_names": "iactdl.io.run_files",
     "read_observed_truth": "iactdl.io.truth",
 }
 __all__ = [*_LAZY]

@@ -9,6 +9,11 @@ def get_extract_input(wildcards):
     return fact_file(wildcards.sample)
 
 
+def get_extract_part_input(wildcards):
+    """The FACT file of one part of a sample read per file (config fact.files[sample], a list)."""
+    return fact_file(wildcards.sample, wildcards.part)
+
+
 def get_fact_section():
     """Config `fact` when reading FACT files (so only then does editing it rerun extract)."""
     return config["fact"] if config["source"] == "fact" else {}
