@@ -135,7 +135,7 @@ def fact_event_id(
 
 def fact_level(path: str | os.PathLike) -> str:
     """``"dl2_simulated"``, ``"dl2_observed"`` or ``"dl3"``, from the columns the file has."""
-    with open_events(path, text_ok=True) as f:
+    with open_events(path, text_ok=True, external=True) as f:
         have = set(f[GROUP].keys())
     if "size" in have:
         return "dl2_simulated" if "corsika_event_header_total_energy" in have else "dl2_observed"
@@ -149,7 +149,7 @@ def fact_level(path: str | os.PathLike) -> str:
 
 def fact_n_events(path: str | os.PathLike) -> int:
     """Number of events (rows of group ``events``) of a FACT file."""
-    with open_events(path, text_ok=True) as f:
+    with open_events(path, text_ok=True, external=True) as f:
         g = f[GROUP]
         datasets = [ds for ds in g.values() if isinstance(ds, h5py.Dataset) and ds.ndim]
         lengths = {int(ds.shape[0]) for ds in datasets}
@@ -229,7 +229,7 @@ def iter_fact_chunks(
         Missing file, not HDF5, no ``events`` group, a missing column (named), unequal lengths.
     """
     n = fact_n_events(path)
-    with open_events(path, text_ok=True) as f:
+    with open_events(path, text_ok=True, external=True) as f:
         g = f[GROUP]
         need, truth = _needed(set(g.keys()), features, extra_columns, truth, path)
         for name in need:  # numbers, one per event (FACT's text columns are never read)

@@ -59,6 +59,11 @@ def _is_hdf5(path: Path) -> bool:
 _NUMBERS = "biuf"
 _KIND_NAMES = {"b": "bools", "i": "integers", "u": "integers", "f": "floats", "S": "bytes"}
 _DAMAGED = "the file is truncated or damaged: delete it and rerun the rule that makes it"
+# a file FACT's tools wrote (external) is an input: deleting it would lose a download, never redo it
+_DAMAGED_INPUT = (
+    "the file is truncated or damaged: copy or download it again (an input of the pipeline, "
+    "which never writes it), or leave it out of config fact.files"
+)
 
 
 def _describe(kinds: str) -> str:
@@ -128,7 +133,11 @@ def _stamp(path: Path, text_ok: bool) -> tuple:
 
 
 def open_events(
-    path: str | os.PathLike, required: Sequence[str] = (), *, text_ok: bool = False
+    path: str | os.PathLike,
+    required: Sequence[str] = (),
+    *,
+    text_ok: bool = False,
+    external: bool = False,
 ) -> h5py.File:
     """Open an event file for reading and check its layout; raise :class:`InputError` otherwise.
 
@@ -136,7 +145,8 @@ def open_events(
     stops before writing anything: the file exists and is readable HDF5 (a truncated file is
     refused here), it has group ``events``, each column has the type and per-event shape of our
     column table and the same number of rows (:func:`check_layout`; ``text_ok`` for FACT's files),
-    and the ``required`` columns exist.
+    and the ``required`` columns exist. ``external``: a file the pipeline reads but never writes
+    (a FACT input), so a damaged one is to be fetched again, not deleted.
     """
     path = Path(path)
     if not path.exists():
@@ -150,7 +160,8 @@ def open_events(
     try:
         f = h5py.File(path, "r")
     except OSError as err:
-        raise InputError(f"{path}: cannot be opened as HDF5 ({err}); {_DAMAGED}") from None
+        damaged = _DAMAGED_INPUT if external else _DAMAGED
+        raise InputError(f"{path}: cannot be opened as HDF5 ({err}); {damaged}") from None
     try:
         if GROUP not in f:
             raise InputError(f"{path}: no group '{GROUP}' (the file has {list(f.keys())})")
