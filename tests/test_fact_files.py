@@ -111,13 +111,12 @@ def test_gather_refuses_parts_that_are_not_one_sample(tmp_path):
 @pytest.mark.workflow
 @needs_fact_data
 def test_per_file_jobs_gather_and_a_damaged_file_is_named(tmp_path):
-    """One snakemake call of 8 jobs, about 20 s of CPU."""
+    """A snakemake call of 8 jobs and a dry run, about 25 s of CPU."""
     data = tmp_path / "data"
     data.mkdir()
     gammas = _split_fact_file(FACT_DATA / "gamma.hdf5", data, 2)
-    protons = _split_fact_file(FACT_DATA / "proton.hdf5", data, 1)
-    damaged = data / "proton_2.hdf5"  # a second run, cut short by a failed copy
-    shutil.copy(protons[0], damaged)
+    *protons, damaged = _split_fact_file(FACT_DATA / "proton.hdf5", data, 2)
+    shutil.copy(damaged, tmp_path / "proton_1.good")  # the second run, cut short by a failed copy
     with open(damaged, "r+b") as f:
         f.truncate(damaged.stat().st_size // 2)
     config = yaml.safe_load((ROOT / "tests/config/fact_examples.yaml").read_text())
@@ -131,20 +130,20 @@ def test_per_file_jobs_gather_and_a_damaged_file_is_named(tmp_path):
     configfile = tmp_path / "many_files.yaml"
     configfile.write_text(yaml.safe_dump(config))
     results = config["results_dir"]
+    targets = [f"{results}/features/gamma.h5", f"{results}/features/proton.h5"]
     run = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory",
-         str(tmp_path), "--cores", "1", "--keep-going", f"{results}/features/gamma.h5",
-         f"{results}/features/proton.h5", "--configfile", str(configfile)],
+         str(tmp_path), "--cores", "1", "--keep-going", *targets, "--configfile", str(configfile)],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     out = run.stdout + run.stderr
     assert run.returncode != 0, "the damaged run file was read without an error"
     # the damaged file is named: its job, and in its log the file and what is wrong
-    assert "rule extract_part" in out and "proton_2" in out
-    log = (tmp_path / results / "logs/extract/proton/proton_2.log").read_text()
+    assert "rule extract_part" in out and "proton_1" in out
+    log = (tmp_path / results / "logs/extract/proton/proton_1.log").read_text()
     assert str(damaged) in log and "truncated or damaged" in log, log[-2000:]
     result = tmp_path / results
-    assert not (result / "events/parts/proton/proton_2.h5").exists()
+    assert not (result / "events/parts/proton/proton_1.h5").exists()
     assert not (result / "features/proton.h5").exists()  # the gather waits for every file
     # ... and the rest still built: every other file's outputs, kept for the rerun
     for sample, parts in (("gamma", gammas), ("proton", protons)):
@@ -164,3 +163,15 @@ def test_per_file_jobs_gather_and_a_damaged_file_is_named(tmp_path):
     assert read_attrs(result / "features/gamma.h5")["gathered_parts"] == ('["gamma_0", "gamma_1"]')
     leftovers = list(result.rglob(".*.tmp*"))
     assert not leftovers, leftovers
+    # the file replaced by a good copy: only its own jobs and its sample's gather are left to run
+    shutil.copy(tmp_path / "proton_1.good", damaged)
+    plan = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory",
+         str(tmp_path), "--cores", "1", "-n", *targets,
+         "--configfile", str(configfile)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", plan.stdout + plan.stderr, re.MULTILINE))
+    jobs.pop("total", None)
+    assert jobs == {"extract_part": "1", "build_features_part": "1", "gather_features": "1"}, jobs
