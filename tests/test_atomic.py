@@ -67,7 +67,7 @@ def test_a_close_that_fails_leaves_nothing(tmp_path):
             raise OSError(28, "No space left on device")
 
     out = tmp_path / "metrics.json"
-    with pytest.raises(OSError, match="No space left"), atomic_path(out) as tmp:
+    with pytest.raises(OSError, match="no space left on device"), atomic_path(out) as tmp:
         f = FullDisk(tmp)
         f.write("{}")
         f.close()

@@ -654,12 +654,10 @@ def checked_config(
         raise ConfigError(proc.stderr.strip().removeprefix("<stdin>: "))
     if proc.returncode != 0:
         raise RuntimeError(f"checking the config failed in {sys.executable}:\n{proc.stderr}")
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    # atomic, with this process's own temporary name: SLURM jobs may write the same file at once
-    # (iactdl.io.atomic_path would remove the other writers' temporaries as leftovers)
-    os.replace(tmp, cached)
+    from iactdl.io.atomic import write_text_atomic  # standard library only: planning stays light
+
+    # concurrent: SLURM jobs may write the same file at once (another's temporary is no leftover)
+    write_text_atomic(cached, text, concurrent=True)
     return checked
 
 

@@ -194,7 +194,7 @@ def _simulated_chunks(in_path, required, chunk_size) -> tuple[Iterator, dict]:
 
 
 def _fact_chunks(in_path, fact, sample, chunk_size) -> tuple[Iterator, dict]:
-    with open_events(in_path, text_ok=True) as f:
+    with open_events(in_path, text_ok=True, external=True) as f:
         attrs = {k: f.attrs[k] for k in f.attrs}
     truth = True if sample in SIMULATED_SAMPLES else None
     chunks = iter_fact_chunks(in_path, chunk_size, fact["features"], fact["extra_columns"], truth)

@@ -83,10 +83,15 @@ def save_index_cache() -> None:
     global _CACHE_STALE
     if _CACHE_FILE is None or not _CACHE_STALE:
         return
+    # not iactdl.io.atomic (a layer above this module): the same steps, with this process's own
+    # temporary name (SLURM jobs may write it at once) removed on any failure (a full disk)
     _CACHE_FILE.parent.mkdir(parents=True, exist_ok=True)
     tmp = _CACHE_FILE.with_name(f"{_CACHE_FILE.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(_index()))
-    os.replace(tmp, _CACHE_FILE)  # atomic: concurrent SLURM jobs may write it too
+    try:
+        tmp.write_text(json.dumps(_index()))
+        os.replace(tmp, _CACHE_FILE)
+    finally:
+        tmp.unlink(missing_ok=True)
     _CACHE_STALE = False
 
 

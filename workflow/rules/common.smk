@@ -30,6 +30,7 @@ from snakemake.utils import validate
 # Planning imports no torch, scikit-learn or matplotlib (tests/test_parse.py): every call of
 # snakemake (and every SLURM job's start) parses this file. Job scripts import what they need.
 from iactdl.config import checked_config, produced_samples, schema_error
+from iactdl.io.run_files import fact_sample_files, part_names
 from iactdl.adapt.study import lambda_selections, selection_of, study_entry, study_models
 from iactdl.models.nets.catalog import NETS
 from iactdl.provenance import canonical, rule_seed, script_source_hash, use_index_cache
@@ -80,22 +81,41 @@ def available_samples():
     return produced_samples(config)
 
 
-def fact_file(sample):
-    """Path of config fact.files[sample]; a relative path is resolved against the repository root."""
-    path = Path(config["fact"]["files"][sample])
-    return str(path if path.is_absolute() else (Path(workflow.basedir) / path).resolve())
-
-
-# source fact: every configured FACT file must exist, checked before any job (one clear message)
+# source fact: config fact.files.{sample} is a path, a glob pattern or a list of either
+# (iactdl.io.run_files). Resolved here, before any job: a missing file or a pattern that matches
+# none is one clear message. A sample of one file is read by rule extract as a whole; a sample of
+# several files per file (extract_part, build_features_part: one job per file, in parallel on a
+# cluster), then gathered into its one features file (gather_features).
+FACT_FILES = {}  # sample -> {part name: file}
 if config["source"] == "fact":
     if not available_samples():
         raise ValueError("config fact.files: source is 'fact' but no sample has a file path")
     for _sample in available_samples():
-        if not Path(fact_file(_sample)).is_file():
-            raise ValueError(
-                f"config fact.files.{_sample}: file not found: {fact_file(_sample)} "
-                "(relative paths are resolved against the repository root; see data/README.md)"
-            )
+        _key = f"fact.files.{_sample}"
+        FACT_FILES[_sample] = part_names(
+            fact_sample_files(config["fact"]["files"][_sample], workflow.basedir, _key), _key
+        )
+
+
+def per_file_samples():
+    """Samples read from several FACT files, per file."""
+    return [s for s, parts in FACT_FILES.items() if len(parts) > 1]
+
+
+def whole_samples():
+    """Samples read as one file: every simulated sample, a FACT sample of one file."""
+    return [s for s in SAMPLES if s not in per_file_samples()]
+
+
+def fact_file(sample, part=None):
+    """The FACT file of a sample of one file, or of one ``part`` of a sample of several."""
+    parts = FACT_FILES[sample]
+    if part is None:
+        (file,) = parts.values()
+        return file
+    if part not in parts:
+        raise ValueError(f"config fact.files.{sample}: no file of part {part!r}")
+    return parts[part]
 
 
 def models_of_kind(*kinds):
@@ -201,6 +221,7 @@ def observed_train_file(entry):
 wildcard_constraints:
     sample=one_of(SAMPLES, "NO_SAMPLES"),
     split=one_of(SPLITS, "NO_SPLITS"),
+    part="[^/]+",  # a FACT file's name without its suffix (iactdl.io.run_files.part_names)
     model=one_of([*config["models"], *adaptation_study(), *onoff_oracles()], "NO_MODELS"),
 
 
@@ -220,7 +241,9 @@ def get_final_output(experiments=False):
     sweeps (their own targets) only with `experiments`, for the paper target: without them the DAG
     stays within its half hour on 2 cores. Called once every stage's file is included
     (features.smk get_dataset_output, paper.smk get_paper_output, adapt.smk get_shift_output)."""
-    targets = expand(results("events/{sample}.h5"), sample=event_samples())
+    targets = [results(f"events/{s}.h5") for s in event_samples() if s in whole_samples()]
+    for sample in per_file_samples():
+        targets += expand(results(f"events/parts/{sample}/{{part}}.h5"), part=FACT_FILES[sample])
     paper = get_paper_output(experiments=experiments)
     return targets + get_dataset_output() + paper + get_shift_output()
 

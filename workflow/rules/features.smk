@@ -18,6 +18,8 @@ rule build_features:
         results("logs/build_features/{sample}.log"),
     benchmark:
         results("benchmarks/build_features/{sample}.tsv")
+    wildcard_constraints:
+        sample=one_of(whole_samples(), "NO_SAMPLES"),
     conda:
         "../../envs/cpu.yaml"
     threads: 1
@@ -26,6 +28,51 @@ rule build_features:
         src=src("build_features.py"),
     script:
         "../scripts/build_features.py"
+
+
+# A FACT sample of several files (extract_part): features per file, then gathered into the
+# sample's one features file, which the splits read as any other.
+rule build_features_part:
+    input:
+        events=results("events/parts/{sample}/{part}.h5"),
+    output:
+        features=results("features/parts/{sample}/{part}.h5"),
+    log:
+        results("logs/build_features/{sample}/{part}.log"),
+    benchmark:
+        results("benchmarks/build_features/{sample}/{part}.tsv")
+    wildcard_constraints:
+        sample=one_of(per_file_samples(), "NO_SAMPLES"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        features=config["features"],
+        src=src("build_features.py"),
+    script:
+        "../scripts/build_features.py"
+
+
+rule gather_features:
+    input:
+        parts=get_feature_parts,
+    output:
+        features=results("features/{sample}.h5"),
+    log:
+        results("logs/gather_features/{sample}.log"),
+    benchmark:
+        results("benchmarks/gather_features/{sample}.tsv")
+    wildcard_constraints:
+        sample=one_of(per_file_samples(), "NO_SAMPLES"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        parts=get_part_names,
+        features=config["features"],
+        src=src("gather_features.py"),
+    script:
+        "../scripts/gather_features.py"
 
 
 rule split_dataset:

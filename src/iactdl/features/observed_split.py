@@ -39,6 +39,7 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -245,27 +246,29 @@ class ObservedSplitWriter:
         for w in self.writers.values():
             w.set_attr(key, value)
 
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        # every writer is closed whatever fails first (a full disk in one file's close): a writer
+        # left open would be closed by the garbage collector, which can crash h5py and never
+        # removes its temporary file
+        writers = ExitStack()
+        for w in reversed(self.writers.values()):  # closed in OBSERVED_FILES order
+            writers.push(w)
+        if exc_type is not None:
+            return writers.__exit__(exc_type, exc, tb)
+        with writers:
             for key in OBSERVED_FILES:
                 self._flush(key)
-        empty = [k for k in OBSERVED_SPLITS if self.n_rows[k] == 0]
-        if exc_type is None and empty:
-            error = InputError(
-                f"observed split: split(s) {empty} would be empty (fractions {self.fractions}, "
-                f"{self.n_written} events in all): too few "
-                "observed events pass the cuts"
-            )
-            for w in self.writers.values():
-                w.__exit__(InputError, error, None)
-            raise error
-        if exc_type is None:
+            empty = [k for k in OBSERVED_SPLITS if self.n_rows[k] == 0]
+            if empty:
+                raise InputError(
+                    f"observed split: split(s) {empty} would be empty (fractions "
+                    f"{self.fractions}, {self.n_written} events in all): too few "
+                    "observed events pass the cuts"
+                )
             for w in self.writers.values():
                 w.set_attr("split_counts", json.dumps(self.counts_by_region(), sort_keys=True))
-        for w in self.writers.values():
-            w.__exit__(exc_type, exc, tb)
-        if exc_type is None:
-            log.info("observed split, events per file and region: %s", self.counts_by_region())
+        log.info("observed split, events per file and region: %s", self.counts_by_region())
+        return False
 
     def counts_by_region(self) -> dict[str, dict[str, int]]:
         """Events written per file and region (``"all"`` when the events have no region)."""

@@ -7,6 +7,8 @@ _LAZY = {
     "atomic_path": "iactdl.io.atomic",
     "atomic_paths": "iactdl.io.atomic",
     "write_text_atomic": "iactdl.io.atomic",
+    "DiskFullError": "iactdl.io.atomic",
+    "hdf5_writer": "iactdl.io.atomic",
     "range_cut_masks": "iactdl.io.cuts",
     "DL3Writer": "iactdl.io.dl3",
     "read_dl3": "iactdl.io.dl3",
@@ -35,6 +37,9 @@ _LAZY = {
     "write_json": "iactdl.io.jsonfile",
     "iter_photonstream": "iactdl.io.photonstream",
     "read_photonstream": "iactdl.io.photonstream",
+    "gather_events": "iactdl.io.gather",
+    "fact_sample_files": "iactdl.io.run_files",
+    "part_names": "iactdl.io.run_files",
     "read_observed_truth": "iactdl.io.truth",
 }
 __all__ = [*_LAZY]

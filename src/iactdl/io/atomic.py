@@ -11,6 +11,14 @@ that belong together, :func:`write_text_atomic` for text)::
 - Any exception in the block, including one raised when the writer closes its file (a full disk
   often shows only then, when buffers are flushed): the temporary file is removed and ``out`` is
   left as it was.
+- A full disk (ENOSPC, or a quota: EDQUOT), wherever the writer notices it: the temporary file
+  is removed first, then :class:`DiskFullError` names the target, how far the write got and the
+  free space left on its file system (measured after the removal: what a rerun would have). Every
+  writer of the pipeline goes through here, so this is the one place that says it.
+- HDF5 files are opened through :func:`hdf5_writer`: HDF5 (h5py 3.16, HDF5 2.0) can crash the
+  process (segmentation fault) when a file whose writes failed for lack of space is closed, which
+  would skip every clean-up above and leave the temporary file to fill the disk again on the next
+  run; :func:`hdf5_writer` empties the file before closing it after a failure: the close has room.
 - A kill (SIGKILL, node failure) cannot run any clean-up: its temporary file stays. The next write
   of the same target removes every temporary file of that target left behind, so a rule that
   runs again leaves no orphan. Snakemake runs one job per output at a time, so a temporary file of
@@ -22,9 +30,11 @@ starts with a dot (hidden, and matched by no output pattern of the workflow).
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +43,9 @@ __all__ = [
     "atomic_path",
     "atomic_paths",
     "write_text_atomic",
+    "hdf5_writer",
+    "DiskFullError",
+    "is_disk_full",
     "temporary_name",
     "leftover_temporaries",
 ]
@@ -102,7 +115,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
 
 @contextmanager
-def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
+def atomic_paths(*paths: str | os.PathLike, concurrent: bool = False) -> Iterator[list[Path]]:
     """:func:`atomic_path` for the files of one output set, renamed together.
 
     A figure's PDF and PNG, a model's weights and its ``model.json``: every file is written to its
@@ -113,6 +126,9 @@ def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
     ----------
     *paths : str or os.PathLike
         The files to write.
+    concurrent : bool
+        Several processes may write the same file at once (a cache that SLURM jobs share): other
+        processes' temporary files are theirs, not leftovers, and are left alone.
 
     Yields
     ------
@@ -122,7 +138,7 @@ def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
     paths = [Path(p) for p in paths]
     for path in paths:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for stale in leftover_temporaries(path):
+        for stale in [] if concurrent else leftover_temporaries(path):
             log.warning("%s: removing %s, left by an interrupted earlier write", path, stale.name)
             stale.unlink(missing_ok=True)
     tmps = [temporary_name(path) for path in paths]
@@ -135,12 +151,114 @@ def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
                 )
         for path, tmp in zip(paths, tmps, strict=True):
             os.replace(tmp, path)
+    except BaseException as err:
+        written = {path: _size(tmp) for path, tmp in zip(paths, tmps, strict=True)}
+        _remove(tmps)
+        # already said by the write that ran out (one file of a set closed together): kept as is
+        if is_disk_full(err) and not isinstance(err, DiskFullError):
+            raise DiskFullError(_disk_full_message(written, err)) from err
+        raise
     finally:
-        for tmp in tmps:
+        _remove(tmps)
+
+
+class DiskFullError(OSError):
+    """A write failed for lack of space (or quota); its temporary file is already removed."""
+
+    def __init__(self, message: str):
+        super().__init__(errno.ENOSPC, message)
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+# "No space left on device" (ENOSPC) and "Disk quota exceeded" (EDQUOT): the writer may give the
+# errno (Python's file objects, h5py) or only the C library's text (torch's archive writer)
+_DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+_DISK_FULL_TEXTS = tuple(os.strerror(e) for e in _DISK_FULL_ERRNOS) + ("errno = 28",)
+
+
+def is_disk_full(err: BaseException) -> bool:
+    """Whether ``err``, or an exception it was raised from or during, is a full disk or quota."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if isinstance(err, OSError) and err.errno in _DISK_FULL_ERRNOS:
+            return True
+        if any(text in str(err) for text in _DISK_FULL_TEXTS):
+            return True
+        err = err.__cause__ or err.__context__
+    return False
+
+
+def _disk_full_message(written: dict[Path, int], err: BaseException) -> str:
+    folder = next(iter(written)).parent
+    try:
+        usage = shutil.disk_usage(folder)
+        space = f"{_mib(usage.free)} free of {_mib(usage.total)} on the file system of {folder}"
+    except OSError:
+        space = f"free space of {folder} unknown"
+    targets = ", ".join(f"{path} (stopped after {_mib(n)})" for path, n in written.items())
+    reason = "disk quota exceeded" if _is_quota(err) else "no space left on device"
+    return (
+        f"{targets}: {reason} while writing; {space} after removing the partial file, which is "
+        "gone (nothing was written): free space there or set results_dir to a larger disk, then "
+        "rerun"
+    )
+
+
+def _is_quota(err: BaseException) -> bool:
+    return "quota" in str(err).lower() or getattr(err, "errno", None) == errno.EDQUOT
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _remove(tmps: list[Path]) -> None:
+    for tmp in tmps:
+        try:
             tmp.unlink(missing_ok=True)
+        except OSError as err:  # never hide the write's own error behind this one
+            log.warning("%s: could not remove the temporary file (%s)", tmp, err)
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+@contextmanager
+def hdf5_writer(tmp: str | os.PathLike):
+    """``h5py.File(tmp, "w")`` for a temporary path of :func:`atomic_path`, safe on a full disk.
+
+    After a failed write (in the block, or in the flush before the close, where a full disk often
+    shows first) the file is emptied (truncated to 0 bytes) before h5py closes it: closing a file
+    whose writes failed for lack of space can crash the process, and with its space given back
+    the close's last writes succeed. The file is then worthless; :func:`atomic_path` removes it.
+    """
+    import h5py  # here: modules that only write text do not import h5py
+
+    f = h5py.File(tmp, "w")
+    try:
+        yield f
+        f.flush()  # a full disk raises here, not in the close
+    except BaseException:
+        try:
+            os.truncate(tmp, 0)
+        except OSError as err:  # gone already: nothing to give back
+            log.debug("%s: emptying the HDF5 file: %s", tmp, err)
+        try:
+            f.close()
+        except OSError as err:  # its error is the block's, already propagating
+            log.debug("%s: closing the emptied HDF5 file: %s", tmp, err)
+        raise
+    f.close()
+
+
+def write_text_atomic(path: str | os.PathLike, text: str, concurrent: bool = False) -> None:
     """Write ``text`` (UTF-8) to ``path``, whole or not at all (:func:`atomic_path`).
 
     Parameters
@@ -149,6 +267,11 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
         The file to write.
     text : str
         Its content.
+    concurrent : bool
+        As :func:`atomic_paths`: other processes may write the same file at once.
     """
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
+    with (
+        atomic_paths(path, concurrent=concurrent) as (tmp,),
+        open(tmp, "w", encoding="utf-8", newline="") as f,
+    ):
         f.write(text)

@@ -160,7 +160,7 @@ def fact_level(path: str | os.PathLike) -> str:
     str
         ``"dl2_simulated"``, ``"dl2_observed"`` or ``"dl3"``.
     """
-    with open_events(path, text_ok=True) as f:
+    with open_events(path, text_ok=True, external=True) as f:
         have = set(f[GROUP].keys())
     if "size" in have:
         return "dl2_simulated" if "corsika_event_header_total_energy" in have else "dl2_observed"
@@ -185,7 +185,7 @@ def fact_n_events(path: str | os.PathLike) -> int:
     int
         Its number of events.
     """
-    with open_events(path, text_ok=True) as f:
+    with open_events(path, text_ok=True, external=True) as f:
         g = f[GROUP]
         datasets = [ds for ds in g.values() if isinstance(ds, h5py.Dataset) and ds.ndim]
         lengths = {int(ds.shape[0]) for ds in datasets}
@@ -275,7 +275,7 @@ def iter_fact_chunks(
         Missing file, not HDF5, no ``events`` group, a missing column (named), unequal lengths.
     """
     n = fact_n_events(path)
-    with open_events(path, text_ok=True) as f:
+    with open_events(path, text_ok=True, external=True) as f:
         g = f[GROUP]
         need, truth = _needed(set(g.keys()), features, extra_columns, truth, path)
         for name in need:  # numbers, one per event (FACT's text columns are never read)

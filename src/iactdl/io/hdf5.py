@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 from iactdl import __version__
-from iactdl.io.atomic import atomic_path
+from iactdl.io.atomic import atomic_path, hdf5_writer
 from iactdl.io.event_columns import COLUMN_TYPES
 from iactdl.io.jsonfile import to_json  # plain types (Snakemake hands us its own mappings)
 
@@ -59,6 +59,11 @@ def _is_hdf5(path: Path) -> bool:
 _NUMBERS = "biuf"
 _KIND_NAMES = {"b": "bools", "i": "integers", "u": "integers", "f": "floats", "S": "bytes"}
 _DAMAGED = "the file is truncated or damaged: delete it and rerun the rule that makes it"
+# a file FACT's tools wrote (external) is an input: deleting it would lose a download, never redo it
+_DAMAGED_INPUT = (
+    "the file is truncated or damaged: copy or download it again (an input of the pipeline, "
+    "which never writes it), or leave it out of config fact.files"
+)
 
 
 def _describe(kinds: str) -> str:
@@ -158,7 +163,11 @@ def _stamp(path: Path, text_ok: bool) -> tuple:
 
 
 def open_events(
-    path: str | os.PathLike, required: Sequence[str] = (), *, text_ok: bool = False
+    path: str | os.PathLike,
+    required: Sequence[str] = (),
+    *,
+    text_ok: bool = False,
+    external: bool = False,
 ) -> h5py.File:
     """Open an event file for reading and check its layout.
 
@@ -176,6 +185,9 @@ def open_events(
         Columns that must exist.
     text_ok : bool
         Columns outside our table may hold anything (FACT's text columns).
+    external : bool
+        A file the pipeline reads but never writes (a FACT input), so a damaged one is to be
+        fetched again, not deleted.
 
     Returns
     -------
@@ -199,7 +211,8 @@ def open_events(
     try:
         f = h5py.File(path, "r")
     except OSError as err:
-        raise InputError(f"{path}: cannot be opened as HDF5 ({err}); {_DAMAGED}") from None
+        damaged = _DAMAGED_INPUT if external else _DAMAGED
+        raise InputError(f"{path}: cannot be opened as HDF5 ({err}); {damaged}") from None
     try:
         if GROUP not in f:
             raise InputError(f"{path}: no group '{GROUP}' (the file has {list(f.keys())})")
@@ -492,12 +505,15 @@ class EventWriter:
         self.compression_opts = compression_opts if compression == "gzip" else None
         self.chunk_rows = chunk_rows
         self._file: h5py.File | None = None
+        # the datasets held open while writing: a handle h5py drops flushes that dataset's chunks,
+        # and a write that fails there (a full disk) is only printed, never raised
+        self._datasets: dict[str, h5py.Dataset] = {}
         self.n_rows = 0
 
     def __enter__(self) -> EventWriter:
         with ExitStack() as stack:
             self.tmp = stack.enter_context(atomic_path(self.path))
-            self._file = stack.enter_context(h5py.File(self.tmp, "w"))
+            self._file = stack.enter_context(hdf5_writer(self.tmp))
             self._write_provenance()
             self._stack = stack.pop_all()  # kept open until __exit__
         return self
@@ -542,7 +558,7 @@ class EventWriter:
                 values = values.astype("S")
             if name not in g:
                 rows = max(1, min(self.chunk_rows, (1 << 22) // max(1, values[:1].nbytes)))
-                g.create_dataset(
+                self._datasets[name] = g.create_dataset(
                     name,
                     data=values,
                     maxshape=(None,) + values.shape[1:],
@@ -555,10 +571,15 @@ class EventWriter:
                     fletcher32=True,
                 )
             else:
-                ds = g[name]
+                if name not in self._datasets:
+                    self._datasets[name] = g[name]
+                ds = self._datasets[name]
                 ds.resize(self.n_rows + n, axis=0)
                 ds[self.n_rows :] = values
         self.n_rows += n
+        # on disk now: a full disk fails here, as an exception, with at most this chunk unwritten
+        # (left in HDF5's cache, it would fail in the close, which then cannot release the file)
+        self._file.flush()
 
     def set_attr(self, key: str, value) -> None:
         """Set file attribute ``key``.
@@ -578,7 +599,10 @@ class EventWriter:
         # closes the HDF5 file (a full disk may show only now, when it flushes), then renames the
         # temporary file into place, or removes it if the block or the close failed
         stack, self._stack, self._file = self._stack, None, None
-        return stack.__exit__(exc_type, exc, tb)
+        try:
+            return stack.__exit__(exc_type, exc, tb)
+        finally:
+            self._datasets = {}  # dropped after the file's close (above), which closed them
 
 
 def write_events(path, columns: Mapping[str, np.ndarray], **kwargs) -> None:

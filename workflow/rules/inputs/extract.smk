@@ -9,6 +9,14 @@ def get_extract_input(wildcards):
     return fact_file(wildcards.sample)
 
 
+def get_extract_part_input(wildcards):
+    """The FACT file of one part of a sample read per file (config fact.files[sample], a list)."""
+    return fact_file(wildcards.sample, wildcards.part)
+
+
 def get_fact_section():
-    """Config `fact` when reading FACT files (so only then does editing it rerun extract)."""
-    return config["fact"] if config["source"] == "fact" else {}
+    """Config `fact` when reading FACT files (so only then does editing it rerun extract), without
+    `files`: a job's own file is its input, and adding a run to a list must not rerun the others."""
+    if config["source"] != "fact":
+        return {}
+    return canonical({k: v for k, v in config["fact"].items() if k != "files"})

@@ -2,6 +2,16 @@
 # snakefile to hold rules or functions, not both; the shared ones are in common.smk.
 
 
+def get_feature_parts(wildcards):
+    """The per-file features of a sample read per file, in the order of its part names."""
+    return [results(f"features/parts/{wildcards.sample}/{p}.h5") for p in get_part_names(wildcards)]
+
+
+def get_part_names(wildcards):
+    """The part names of a sample read per file (sorted by file path)."""
+    return list(FACT_FILES[wildcards.sample])
+
+
 def get_labelled_features(wildcards):
     """Named inputs of split_dataset: the features file of each labelled sample this config has."""
     return {
