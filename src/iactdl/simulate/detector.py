@@ -79,6 +79,9 @@ class Detector:
     time_jitter_ns: float = 0.0
     trigger_walk_ns: float = 0.0
     trigger_jitter_ns: float = 0.0
+    # act before the trigger, on the showers (iactdl.simulate.settings.shower_config), not here
+    trigger_threshold_factor: float = 1.0
+    atmospheric_transmission: float = 1.0
 
     @classmethod
     def from_config(cls, section) -> Detector:

@@ -18,7 +18,7 @@ from iactdl.io import EventWriter
 from iactdl.io.event_columns import PARTICLE_ID, SAMPLES, TRUTH_COLUMNS
 from iactdl.simulate.detector import Detector, detect
 from iactdl.simulate.observation import assign_regions, gamma_probability, region_positions
-from iactdl.simulate.settings import check_config, detector_config
+from iactdl.simulate.settings import check_config, detector_config, shower_config
 from iactdl.simulate.showers import concat_showers, gamma_showers, proton_showers
 from iactdl.simulate.spectra import disk_positions, wobble_positions
 
@@ -91,11 +91,13 @@ def simulate_chunks(
         raise ValueError(f"n_events: expected >= 0, got {n_events}")
     cfg = check_config(config)
     det, noise_q, gains = _camera(cfg, sample, seed)
+    # the observing conditions that act before the trigger (moonlight threshold, atmosphere)
+    shower_cfg = shower_config(cfg, detector_config(cfg, observed=sample == "observed"))
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0]))
     size = cfg["chunk_size"]
     for start in range(0, n_events, size):
         n = min(size, n_events - start)
-        showers, extra = _chunk(rng, sample, n, cfg)
+        showers, extra = _chunk(rng, sample, n, shower_cfg)
         image, peak_time = detect(rng, showers, det, noise_q, gains)
         cols = {
             "event_id": np.arange(start, start + n, dtype=np.int64),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 
-__all__ = ["DEFAULTS", "check_config", "detector_config"]
+__all__ = ["DEFAULTS", "SHIFTS", "check_config", "detector_config", "shower_config"]
 
 _DETECTOR = {
     "nsb_pe": 0.8,
@@ -25,6 +25,31 @@ _DETECTOR = {
     # reproduces FACT's simulated photon-stream run 011014 (benchmarks/trigger_time.py)
     "trigger_walk_ns": 2.0,
     "trigger_jitter_ns": 0.0,
+    # observing conditions that act before the trigger (shower_config): 1 = as simulated
+    "trigger_threshold_factor": 1.0,
+    "atmospheric_transmission": 1.0,
+}
+
+# The observation's physical shifts: switch name -> (the observed detector's keys it sets, its type
+# in Kull and Flach's terms, "Patterns of dataset shift", 2014). Gamma/hadron separation is a
+# Y -> X problem (the particle causes the image), so a camera effect that changes the images of
+# each class at a fixed class mix is a change of p(x|y) with p(y) fixed: their *concept* shift
+# (often loosely called covariate shift; p(y|x) changes too, so it is not a pure covariate shift).
+# A change of what triggers selects on energy, so it changes p(x|y) and, once the observation's
+# particle counts follow from fluxes and trigger efficiencies, p(y) too: concept and prior.
+# A switch turned off gives the observed detector the simulated detector's value of its keys.
+SHIFTS = {
+    "night_sky": (("nsb_pe",), "concept (p(x|y): noise pixels, charges)"),
+    "moon_trigger": (("trigger_threshold_factor",), "concept + prior (selects on energy)"),
+    "gain_drift": (("gain",), "concept (p(x|y): charges scaled)"),
+    "gain_spread": (("gain_spread",), "concept (p(x|y): per-pixel charges)"),
+    "dead_pixels": (("dead_pixel_fraction",), "concept (p(x|y): holes in images)"),
+    "mirrors": (("psf_sigma_mm",), "concept (p(x|y): wider images)"),
+    "atmosphere": (("atmospheric_transmission",), "concept + prior (less light; energy)"),
+    "trigger_timing": (
+        ("time_jitter_ns", "trigger_walk_ns", "trigger_jitter_ns"),
+        "concept (p(x|y): arrival times)",
+    ),
 }
 
 DEFAULTS = {
@@ -63,13 +88,17 @@ DEFAULTS = {
             **_DETECTOR,
             "nsb_pe": 3.0,
             "gain": 0.82,
+            "gain_spread": 0.08,
             "psf_sigma_mm": 6.5,
-            "dead_pixel_fraction": 0.01,
+            "dead_pixel_fraction": 0.0083,
             "time_jitter_ns": 0.8,
             # reproduces FACT's observed photon-stream run 20170119_229 (benchmarks/trigger_time.py)
             "trigger_walk_ns": 6.0,
             "trigger_jitter_ns": 1.7,
+            "trigger_threshold_factor": 1.25,
+            "atmospheric_transmission": 0.9,
         },
+        "shifts": {name: True for name in SHIFTS},
     },
 }
 
@@ -94,16 +123,18 @@ _RANGES = {
     "*.gamma_like_fraction": (0.0, 1.0),
     "*.mean_subshowers": (0.0, 10.0),
     "*.muon_fraction": (0.0, 0.5),
-    "*.nsb_pe": (0.0, 100.0),
+    "*.nsb_pe": (0.0, 25.0),
     "*.electronics_noise_pe": (0.0, 10.0),
     "*.excess_noise": (0.0, 1.0),
-    "*.gain": (0.01, 10.0),
-    "*.gain_spread": (0.0, 1.0),
-    "*.psf_sigma_mm": (0.0, 50.0),
-    "*.dead_pixel_fraction": (0.0, 0.5),
+    "*.gain": (0.5, 1.5),
+    "*.gain_spread": (0.0, 0.3),
+    "*.psf_sigma_mm": (0.0, 20.0),
+    "*.dead_pixel_fraction": (0.0, 0.1),
     "*.time_jitter_ns": (0.0, 20.0),
     "*.trigger_walk_ns": (0.0, 10.0),
     "*.trigger_jitter_ns": (0.0, 10.0),
+    "*.trigger_threshold_factor": (0.5, 3.0),
+    "*.atmospheric_transmission": (0.3, 1.05),
     "observed.n_off_regions": (1, 11),
     "observed.gamma_fraction_on": (0.0, 0.99),
 }
@@ -111,6 +142,41 @@ _RANGES = {
 
 # why a range is what it is, where the physics sets it (appended to the out-of-range message)
 _PHYSICAL = {
+    "nsb_pe": (
+        "p.e. per pixel in the integration window: FACT observes from dark nights to full Moon "
+        "(Knoetig et al. 2013, ICRC, arXiv:1307.6116), at up to ~30x the dark rate, 0.8 p.e. "
+        "here; the factor 30 is our estimate, not a number from the paper"
+    ),
+    "gain": (
+        "relative to the calibration: FACT's G-APD gain is held by a feedback on the bias "
+        "voltage (temperature and current; Biland et al. 2014, JINST 9 P10012), so a drift of "
+        "the calibrated charge beyond +-50% means a failed calibration, not an observation; "
+        "the bound is our estimate"
+    ),
+    "gain_spread": (
+        "per-pixel relative gain spread after flat-fielding (Biland et al. 2014, JINST 9 P10012); "
+        "beyond 30% the camera would not be flat-fielded at all (our estimate)"
+    ),
+    "psf_sigma_mm": (
+        "mm (9.5 mm pixels, 0.11 deg): FACT's refurbished mirrors focus within about a pixel "
+        "(Anderhub et al. 2013, JINST 8 P06008); beyond 20 mm (two pixels) the mirrors would be "
+        "misaligned, not aged (our estimate)"
+    ),
+    "dead_pixel_fraction": (
+        "FACT-Tools' list of known bad pixels holds 12 of 1440 (0.8%; 3 dead, 3 noisy, 6 "
+        "twins), plus 9 of a DRS board broken in 2014/15 (1.5% in all; FACT logbook's known "
+        "problems); beyond 10% FACT would not take data (our estimate)"
+    ),
+    "trigger_threshold_factor": (
+        "times simulation.trigger.threshold_pe: FACT raises its trigger threshold with the "
+        "night-sky rate to keep the accidental rate down (Knoetig et al. 2013, arXiv:1307.6116; "
+        "Anderhub et al. 2013, JINST 8 P06008); 3x is beyond full Moon (our estimate)"
+    ),
+    "atmospheric_transmission": (
+        "the atmosphere's transmission of Cherenkov light relative to the simulated atmosphere: "
+        "1.05 for a clearer night than simulated, 0.3 for thick Calima or clouds, below which "
+        "FACT's data-quality selection on the trigger rate drops the data (our estimate)"
+    ),
     "trigger_walk_ns": (
         "ns: a leading-edge trigger's walk is bounded by the rise of the summed trigger-patch "
         "pulse, a few ns for FACT's G-APDs and shaping (Anderhub et al. 2013, JINST 8 P06008); "
@@ -160,6 +226,10 @@ def _check_values(node: Mapping, default: Mapping, path: str) -> None:
         if isinstance(value, Mapping):
             _check_values(value, default[key], where)
             continue
+        if isinstance(default[key], bool):
+            if not isinstance(value, bool):
+                raise ValueError(f"{where}: expected true or false, got {value!r}")
+            continue
         if key in _CHOICES:
             if value not in _CHOICES[key]:
                 raise ValueError(f"{where}: {value!r} is not one of {list(_CHOICES[key])}")
@@ -194,5 +264,30 @@ def check_config(section: Mapping | None) -> dict:
 
 
 def detector_config(cfg: Mapping, observed: bool) -> dict:
-    """The detector of the simulation, or the observed one (which differs from it)."""
-    return dict(cfg["observed"]["detector"] if observed else cfg["detector"])
+    """The detector of the simulation, or the observed one (which differs from it).
+
+    The observed one takes the simulated detector's value of the keys of every shift switched off
+    in ``observed.shifts`` (:data:`SHIFTS`), so each shift can be studied alone.
+    """
+    if not observed:
+        return dict(cfg["detector"])
+    det = dict(cfg["observed"]["detector"])
+    for name, on in cfg["observed"]["shifts"].items():
+        if not on:
+            det.update({k: cfg["detector"][k] for k in SHIFTS[name][0]})
+    return det
+
+
+def shower_config(cfg: Mapping, detector: Mapping) -> dict:
+    """``cfg`` with the observing conditions of ``detector`` that act before the trigger applied.
+
+    The trigger threshold times ``trigger_threshold_factor`` (moonlight: what triggers shifts to
+    higher energies) and the light yield of gammas and protons times ``atmospheric_transmission``
+    (fewer photons reach the mirror; through the trigger, too). Muon rings keep their light: the
+    muons are local, their light crosses ~100 m of air, not ~10 km.
+    """
+    out = copy.deepcopy(dict(cfg))
+    out["trigger"]["threshold_pe"] *= detector["trigger_threshold_factor"]
+    for particle in ("gamma", "proton"):
+        out[particle]["pe_per_tev"] *= detector["atmospheric_transmission"]
+    return out
