@@ -191,7 +191,7 @@ def test_names_that_point_at_nothing_are_refused(key, value, message):
 
 
 def test_quantifier_is_checked_without_observed_events_too():
-    config = _with("simulation.n_events.observed", 0)
+    config = _with("simulation.observed.hours", None)
     config["shift"] = {"quantifier_model": "no_such_baseline"}
     with pytest.raises(ConfigError, match="shift.quantifier_model: 'no_such_baseline' is not"):
         check_config(config)
