@@ -9,7 +9,7 @@ import yaml
 
 from iactdl.camera import MM_TO_DEG, fact_camera
 from iactdl.io import read_attrs, read_columns
-from iactdl.simulate import DEFAULTS, check_config, simulate_chunks, simulate_sample
+from iactdl.simulate import DEFAULTS, check_config, read_throws, simulate_chunks, simulate_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"chunk_size": 400}
@@ -134,6 +134,8 @@ def test_same_seed_identical_file(tmp_path):
     for k in x:
         np.testing.assert_array_equal(x[k], y[k], err_msg=k)
     assert read_attrs(tmp_path / "a.h5")["seed"] == 3
+    throw = read_throws(read_attrs(tmp_path / "a.h5")["throws"])["proton"]
+    assert throw.n_thrown > 300 and throw.viewcone_deg == 4.5 and throw.max_impact_m == 400
 
 
 def test_observed_truth_only_in_its_own_file(tmp_path):
@@ -147,6 +149,9 @@ def test_observed_truth_only_in_its_own_file(tmp_path):
         assert f.attrs["n_off_regions"] == 5
         assert f.attrs["ontime_s"] == pytest.approx(72.0)
     assert read_attrs(truth)["ontime_s"] == pytest.approx(72.0)
+    throws = read_throws(read_attrs(out)["throws"])
+    assert sorted(throws) == ["gamma", "helium", "proton"]
+    assert throws["gamma"].e_max_tev == 30.0  # the Crab spectrum's measured range, not 50 TeV
     assert {"event_id", "image", "peak_time", "source_x", "source_y", "region"} == cols
     for c in ("particle_id", "true_energy", "true_impact", "true_source_x", "true_source_y"):
         assert c not in cols
