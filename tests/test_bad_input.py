@@ -114,6 +114,7 @@ SCHEMA_BAD = [
     ("features.no_such_option", 1, "unknown config key no_such_option in features"),
     ("source", "facts", "config source: 'facts' is not one of"),
     ("seed", -1, "config seed: -1 is less than the minimum of 0"),
+    ("simulation.observed.hours", 0, "config simulation.observed.hours: 0 is less than or equal"),
 ]
 
 
