@@ -8,8 +8,9 @@ scatter area x solid angle x time, energies from the measured spectra) and keeps
 keeps, scalars only (no images), so hours of observation take seconds. Prints the expected and
 drawn thrown counts, the triggered rate (Hz) per primary with its Poisson error, the gamma fraction
 of the triggered events, the hours that give the config's observation its triggered events, and
-the CPU time per thrown shower. FACT's trigger rate on a dark night is ~60-80 Hz (cosmic rays;
-Biland et al. 2014, JINST 9 P10012 report its rate stability). The last line printed is JSON.
+the CPU time per thrown shower. FACT's trigger rate on a dark night is ~60-80 Hz (cosmic rays; the
+figure the project's issue 20 quotes, not checked here against a publication). The last line
+printed is JSON.
 """
 
 from __future__ import annotations
