@@ -2,8 +2,8 @@
 (rule ``stream_observed``, :func:`iactdl.observed_stream.stream_observed`) against the chain of
 files it replaced (simulate -> extract -> build_features -> split_observed), on the same events.
 
-    python benchmarks/observed.py                               # 20k events, about a minute
-    python benchmarks/observed.py --n-events 1000000 --no-reference   # the default's 1M: RSS, disk
+    python benchmarks/observed.py                        # 0.19 h (~20k events), about a minute
+    python benchmarks/observed.py --hours 9.6 --no-reference   # the default's ~1M: RSS, disk
 
 The config sections are the default's (config.yaml: simulation, extract, features, datasets), so
 the bytes per event are those of a default run. Each side runs in its own process (peak RSS is
@@ -36,10 +36,12 @@ REPO = Path(__file__).resolve().parents[1]
 SPLIT_FILES = ("train", "train_images", "val", "test")
 
 
-def default_sections() -> dict:
+def default_sections(hours: float | None = None) -> dict:
     """The default config's sections that the observed path reads (schema defaults not needed:
     config.yaml spells every key out)."""
     config = yaml.safe_load((REPO / "config.yaml").read_text())
+    if hours is not None:
+        config["simulation"]["observed"]["hours"] = hours
     return {k: config[k] for k in ("seed", "simulation", "extract", "features", "datasets")}
 
 
@@ -51,29 +53,35 @@ def _seeds(config: dict) -> tuple[int, int]:
     )
 
 
-def run_stream(n: int, folder: Path) -> dict:
+def run_stream(hours: float, folder: Path) -> dict:
     from iactdl.observed_stream import stream_observed
 
-    cfg = default_sections()
+    cfg = default_sections(hours)
     seed, salt = _seeds(cfg)
     outputs = {k: folder / f"observed_{k}.h5" for k in SPLIT_FILES}
     truth = folder / "observed_truth.h5"
     wall, cpu = time.perf_counter(), time.process_time()
     summary = stream_observed(
-        n, cfg["simulation"], seed, outputs, truth, cfg["extract"], cfg["features"],
+        cfg["simulation"], seed, outputs, truth, cfg["extract"], cfg["features"],
         cfg["datasets"], salt,
     )  # fmt: skip
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     files = {p.name: p.stat().st_size for p in [*outputs.values(), truth]}
-    return {"cpu_s": cpu, "wall_s": wall, "files": files, "n_selected": summary["n_selected"]}
+    return {
+        "cpu_s": cpu,
+        "wall_s": wall,
+        "files": files,
+        "n_selected": summary["n_selected"],
+        "n_simulated": summary["n_simulated"],
+    }
 
 
-def run_chain(n: int, folder: Path) -> dict:
+def run_chain(hours: float, folder: Path) -> dict:
     from iactdl.extract import extract_events
     from iactdl.features import build_features, split_observed
     from iactdl.simulate import simulate_sample
 
-    cfg = default_sections()
+    cfg = default_sections(hours)
     seed, salt = _seeds(cfg)
     data = cfg["datasets"]
     raw, truth = folder / "raw_observed.h5", folder / "observed_truth.h5"
@@ -81,7 +89,7 @@ def run_chain(n: int, folder: Path) -> dict:
     outputs = {k: folder / f"observed_{k}.h5" for k in SPLIT_FILES}
     stages = {}
     t0 = time.process_time()
-    simulate_sample("observed", n, cfg["simulation"], seed, raw, truth_path=truth)
+    simulate_sample("observed", None, cfg["simulation"], seed, raw, truth_path=truth)
     stages["simulate"], t0 = time.process_time() - t0, time.process_time()
     extract_events("simulate", raw, events, cfg["extract"], sample="observed")
     stages["extract"], t0 = time.process_time() - t0, time.process_time()
@@ -102,10 +110,10 @@ def run_chain(n: int, folder: Path) -> dict:
     }
 
 
-def side(name: str, n: int, tmp: str | None) -> dict:
+def side(name: str, hours: float, tmp: str | None) -> dict:
     """Run one side in a fresh process; its JSON result plus its peak RSS."""
     proc = subprocess.run(
-        [sys.executable, __file__, "--side", name, "--n-events", str(n)]
+        [sys.executable, __file__, "--side", name, "--hours", str(hours)]
         + (["--tmp", tmp] if tmp else []),
         capture_output=True,
         text=True,
@@ -118,7 +126,9 @@ def side(name: str, n: int, tmp: str | None) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-events", type=int, default=20000, help="observed events simulated")
+    parser.add_argument(
+        "--hours", type=float, default=0.19, help="hours of observation (~29 Hz triggered)"
+    )
     parser.add_argument("--no-reference", action="store_true", help="skip the chain of files")
     parser.add_argument("--tmp", default=None, help="folder for the files (default: system temp)")
     parser.add_argument("--side", choices=["stream", "chain"], help=argparse.SUPPRESS)
@@ -128,15 +138,15 @@ def main() -> None:
         with tempfile.TemporaryDirectory(dir=args.tmp) as folder:
             run = run_stream if args.side == "stream" else run_chain
             wall = time.perf_counter()
-            result = run(args.n_events, Path(folder))
+            result = run(args.hours, Path(folder))
             result["wall_s"] = time.perf_counter() - wall
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
         print(json.dumps(result))
         return
 
-    n = args.n_events
-    ours = side("stream", n, args.tmp)
-    ref = None if args.no_reference else side("chain", n, args.tmp)
+    ours = side("stream", args.hours, args.tmp)
+    n = ours["n_simulated"]  # triggered events: the observation's hours and the fluxes set them
+    ref = None if args.no_reference else side("chain", args.hours, args.tmp)
 
     def rates(r):
         return {
@@ -152,6 +162,7 @@ def main() -> None:
         **o,
         "peak_rss_mb": ours["peak_rss_mb"],
         "n_events": n,
+        "hours": args.hours,
         "n_selected": ours["n_selected"],
         "files_bytes": ours["files"],
         "reference": "chain of files: simulate -> extract -> build_features -> split_observed",

@@ -114,6 +114,7 @@ SCHEMA_BAD = [
     ("features.no_such_option", 1, "unknown config key no_such_option in features"),
     ("source", "facts", "config source: 'facts' is not one of"),
     ("seed", -1, "config seed: -1 is less than the minimum of 0"),
+    ("simulation.observed.hours", 0, "config simulation.observed.hours: 0 is less than or equal"),
 ]
 
 
@@ -191,7 +192,7 @@ def test_names_that_point_at_nothing_are_refused(key, value, message):
 
 
 def test_quantifier_is_checked_without_observed_events_too():
-    config = _with("simulation.n_events.observed", 0)
+    config = _with("simulation.observed.hours", None)
     config["shift"] = {"quantifier_model": "no_such_baseline"}
     with pytest.raises(ConfigError, match="shift.quantifier_model: 'no_such_baseline' is not"):
         check_config(config)

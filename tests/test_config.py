@@ -115,12 +115,15 @@ def test_fact_source_refuses_image_nets_and_unlisted_features(tiny):
     "n_events, samples",
     [
         ({"gamma_diffuse": 0}, ["gamma", "proton", "observed"]),
-        ({"observed": 0}, ["gamma", "gamma_diffuse", "proton"]),
-        ({"gamma": 0, "observed": 0}, ["gamma_diffuse", "proton"]),
+        ({"observed": None}, ["gamma", "gamma_diffuse", "proton"]),
+        ({"gamma": 0, "observed": None}, ["gamma_diffuse", "proton"]),
     ],
 )
 def test_zero_event_samples_are_skipped(tiny, n_events, samples):
     config = copy.deepcopy(tiny)
+    n_events = dict(n_events)
+    if "observed" in n_events:  # the observation is skipped by hours: null
+        config["simulation"]["observed"]["hours"] = n_events.pop("observed")
     config["simulation"]["n_events"].update(n_events)
     assert produced_samples(config) == samples
     if "observed" not in samples:
@@ -138,7 +141,7 @@ def _sims_only(models):
 @pytest.mark.parametrize("section", ["adapt", "labelnoise"])
 def test_training_on_observed_events_without_them_is_refused(tiny, section):
     config = copy.deepcopy(tiny)
-    config["simulation"]["n_events"]["observed"] = 0
+    config["simulation"]["observed"] = {"hours": None}
     config["models"] = _sims_only(config["models"])
     if section == "adapt":
         config["models"]["adapted"] = {**tiny["models"]["deepsets"], "adapt": {"method": "dann"}}
@@ -147,7 +150,7 @@ def test_training_on_observed_events_without_them_is_refused(tiny, section):
     with pytest.raises(ConfigError) as err:
         check_config(config)
     assert f"config models.adapted.{section}: trains on observed events" in str(err.value)
-    assert "simulation.n_events.observed (0: not simulated)" in str(err.value)
+    assert "simulation.observed.hours (null: not simulated)" in str(err.value)
 
 
 def test_no_gammas_is_refused_naming_both_keys(tiny):
@@ -287,7 +290,8 @@ def test_snakemake_skips_zero_event_samples(tiny, tmp_path):
     if shutil.which("snakemake") is None:
         pytest.skip("snakemake is not installed")
     config = copy.deepcopy(tiny)
-    config["simulation"]["n_events"].update(gamma_diffuse=0, observed=0)
+    config["simulation"]["n_events"].update(gamma_diffuse=0)
+    config["simulation"]["observed"]["hours"] = None
     config["models"] = _sims_only(config["models"])  # the others need observed events
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
@@ -321,7 +325,7 @@ def test_model_input_columns_are_what_build_features_writes(tmp_path):
     from iactdl.simulate.run import simulate_sample
 
     raw, truth = tmp_path / "observed.h5", tmp_path / "truth.h5"
-    simulate_sample("observed", 40, {}, 1, raw, truth_path=truth)
+    simulate_sample("observed", None, {"observed": {"hours": 0.0005}}, 1, raw, truth_path=truth)
     build_features(raw, tmp_path / "f.h5", {"pixel_set_size": 8})
     expected = model_input_columns("simulate") - {"event_id", "source_x", "source_y"}
     assert _new_columns(raw, tmp_path / "f.h5") == expected

@@ -281,7 +281,7 @@ def test_snakemake_extract_stops_on_a_damaged_raw_file(tmp_path, damage):
     root = Path(__file__).resolve().parents[1]
     config = yaml.safe_load((root / "tests" / "config" / "tiny.yaml").read_text())
     config["simulation"]["n_events"] = {"gamma": 200, "gamma_diffuse": 0, "proton": 200}
-    config["simulation"]["n_events"]["observed"] = 0
+    config["simulation"]["observed"] = {"hours": None}
     # entries that learn from observed events are refused without them (config check)
     config["models"] = {
         name: entry

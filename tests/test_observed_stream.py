@@ -18,8 +18,9 @@ from iactdl.observed_stream import stream_observed
 from iactdl.rule_log import rule_logging
 from iactdl.simulate import simulate_sample
 
-N = 1500
-SIM = {"chunk_size": 400}  # several chunks, the last one short
+HOURS = 0.0145  # ~1500 triggered events (~29 Hz: benchmarks/observation_rates.py)
+ONTIME_S = 52  # HOURS in whole seconds, the progress lines' unit
+SIM = {"chunk_size": 400, "observed": {"hours": HOURS}}  # several chunks
 EXTRACT = {"chunk_size": 300}
 FEATURES = {"pixel_set_size": 32, "chunk_size": 256}
 DATASETS = {
@@ -37,7 +38,7 @@ def _outputs(folder, tag):
 def both_paths(tmp_path_factory):
     d = tmp_path_factory.mktemp("observed")
     # the chain of files
-    simulate_sample("observed", N, SIM, 17, d / "raw.h5", truth_path=d / "chain_truth.h5")
+    simulate_sample("observed", None, SIM, 17, d / "raw.h5", truth_path=d / "chain_truth.h5")
     extract_events("simulate", d / "raw.h5", d / "events.h5", EXTRACT, sample="observed")
     build_features(d / "events.h5", d / "features.h5", FEATURES)
     chain = _outputs(d, "chain")
@@ -57,7 +58,7 @@ def both_paths(tmp_path_factory):
     try:
         with rule_logging(str(d / "stream_observed.log"), "stream_observed"):
             summary = stream_observed(
-                N, SIM, 17, stream, d / "stream_truth.h5", EXTRACT, FEATURES, DATASETS, salt=5
+                SIM, 17, stream, d / "stream_truth.h5", EXTRACT, FEATURES, DATASETS, salt=5
             )
     finally:  # rule_logging set up the root logger as a script's process would: give it back
         root.handlers[:] = handlers
@@ -73,7 +74,9 @@ def test_stream_equals_the_chain_of_files(both_paths):
         for col in a:
             assert a[col].dtype == b[col].dtype, (key, col)
             np.testing.assert_array_equal(a[col], b[col], err_msg=f"{key}: {col}")
-        assert read_attrs(stream[key])["n_off_regions"] == read_attrs(chain[key])["n_off_regions"]
+        for attr in ("n_off_regions", "ontime_s"):
+            assert read_attrs(stream[key])[attr] == read_attrs(chain[key])[attr], (key, attr)
+        assert read_attrs(stream[key])["ontime_s"] == pytest.approx(HOURS * 3600)
     t_chain, t_stream = read_columns(d / "chain_truth.h5"), read_columns(d / "stream_truth.h5")
     for col in t_chain:
         np.testing.assert_array_equal(t_chain[col], t_stream[col], err_msg=col)
@@ -82,7 +85,9 @@ def test_stream_equals_the_chain_of_files(both_paths):
 def test_stream_writes_no_truth_and_counts_every_event(both_paths):
     d, _, stream, summary = both_paths
     truth = read_columns(d / "stream_truth.h5", ["event_id"])["event_id"]
-    assert np.array_equal(truth, np.arange(N))  # the truth covers every simulated event
+    n = len(truth)
+    assert 1000 < n < 2000  # ~29 Hz x 52 s
+    assert np.array_equal(truth, np.arange(n))  # the truth covers every simulated event
     ids = []
     for key in ("train", "val", "test"):
         cols = read_columns(stream[key])
@@ -93,13 +98,13 @@ def test_stream_writes_no_truth_and_counts_every_event(both_paths):
         )
     ids = np.concatenate(ids)
     assert len(np.unique(ids)) == len(ids) == summary["n_selected"]
-    assert summary["n_simulated"] == N
+    assert summary["n_simulated"] == n
     assert (
         summary["n_simulated"] - summary["n_nonfinite"] - sum(summary["removed"].values())
         == summary["n_extracted"]
         == summary["n_selected"] + summary["removed_quality"]
     )
-    assert 0 < summary["n_selected"] < N
+    assert 0 < summary["n_selected"] < n
 
 
 def test_stream_log_says_how_far_it_is_in_lines_with_totals(both_paths):
@@ -107,23 +112,25 @@ def test_stream_log_says_how_far_it_is_in_lines_with_totals(both_paths):
     text = (d / "stream_observed.log").read_text()
     assert "\r" not in text  # plain lines, no progress bar
     found = re.findall(
-        r"observed: streamed (\d+) / (\d+) events \((\d+) %\), [\d.]+ s.*; (\d+) extracted", text
+        r"observed: streamed (\d+) / (\d+) s of observation \((\d+) %\), [\d.]+ s.*; "
+        r"(\d+) triggered, (\d+) extracted",
+        text,
     )
-    assert len(found) >= 3, text  # N / chunk_size = 4 chunks, each past another tenth
+    assert len(found) >= 3, text  # ~1500 / chunk_size = 4 chunks, each past another tenth
     done = [int(f[0]) for f in found]
-    assert all(int(f[1]) == N for f in found)
-    assert done == sorted(done) and done[-1] == N and found[-1][2] == "100"
-    assert [int(f[2]) for f in found] == [round(100 * k / N) for k in done]
+    assert all(int(f[1]) == ONTIME_S for f in found)
+    assert done == sorted(done) and done[-1] == ONTIME_S and found[-1][2] == "100"
+    assert [int(f[2]) for f in found] == [round(100 * k / ONTIME_S) for k in done]
 
 
 def test_stream_refuses_bad_input_and_leaves_nothing(tmp_path):
     out = _outputs(tmp_path, "bad")
     with pytest.raises(InputError, match="required_columns.*'nonexistent'"):
         stream_observed(
-            200, SIM, 1, out, tmp_path / "t.h5", extract={"required_columns": ["nonexistent"]}
+            SIM, 1, out, tmp_path / "t.h5", extract={"required_columns": ["nonexistent"]}
         )
     with pytest.raises(InputError, match="empty"):
         stream_observed(
-            200, SIM, 1, out, tmp_path / "t.h5", datasets={"quality_cuts": {"size": [1e9, None]}}
+            SIM, 1, out, tmp_path / "t.h5", datasets={"quality_cuts": {"size": [1e9, None]}}
         )
     assert not any(p.exists() for p in [*out.values(), tmp_path / "t.h5"])

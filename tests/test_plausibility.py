@@ -22,16 +22,18 @@ RF_FEATURES = [
     "concentration_core", "concentration_one_pixel", "leakage1", "leakage2", "num_islands",
     "num_pixel_in_shower", "photoncharge_shower_mean", "photoncharge_shower_max", "timespread",
 ]  # fmt: skip
-N = {"gamma": 4000, "proton": 6000, "observed": 6000}
+N = {"gamma": 4000, "proton": 6000}
+OBSERVED_HOURS = 0.058  # ~6000 triggered events (~29 Hz: benchmarks/observation_rates.py)
 
 
-def simulated_features(sample: str, n: int, seed: int) -> dict[str, np.ndarray]:
+def simulated_features(sample: str, n: int | None, seed: int) -> dict[str, np.ndarray]:
     """Features of ``n`` simulated events, preselected like FACT's DL2 (>= 10 shower pixels)."""
     from iactdl.features import image_features
     from iactdl.simulate import simulate_chunks
 
     parts = []
-    for chunk in simulate_chunks(sample, n, {"chunk_size": 2000}, seed):
+    cfg = {"chunk_size": 2000, "observed": {"hours": OBSERVED_HOURS}}
+    for chunk in simulate_chunks(sample, n, cfg, seed):
         cols, _, _ = image_features(chunk["image"], chunk["peak_time"])
         cols.update({k: v for k, v in chunk.items() if v.ndim == 1})
         parts.append(cols)
@@ -67,7 +69,7 @@ def load_features() -> dict[str, dict[str, np.ndarray]]:
     return {
         "sim_gamma": simulated_features("gamma", N["gamma"], 101),
         "sim_proton": simulated_features("proton", N["proton"], 102),
-        "observed": simulated_features("observed", N["observed"], 103),
+        "observed": simulated_features("observed", None, 103),
         "real_gamma": real_features("gamma"),
         "real_proton": real_features("proton"),
     }

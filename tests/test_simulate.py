@@ -9,10 +9,14 @@ import yaml
 
 from iactdl.camera import MM_TO_DEG, fact_camera
 from iactdl.io import read_attrs, read_columns
-from iactdl.simulate import check_config, simulate_chunks, simulate_sample
+from iactdl.simulate import DEFAULTS, check_config, read_throws, simulate_chunks, simulate_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"chunk_size": 400}
+
+
+# ~600 triggered events of the observation (~29 Hz: benchmarks/observation_rates.py)
+OBSERVED = {**SMALL, "observed": {"hours": 0.0058}}
 
 
 def _sample(sample, n, seed=1, **cfg):
@@ -114,9 +118,9 @@ def test_arrival_times_follow_the_axis(gammas):
 
 
 def test_same_seed_same_events_other_seed_other_events():
-    a = _sample("observed", 600, seed=7)
-    b = _sample("observed", 600, seed=7)
-    c = _sample("observed", 600, seed=8)
+    a = _sample("observed", None, seed=7, **OBSERVED)
+    b = _sample("observed", None, seed=7, **OBSERVED)
+    c = _sample("observed", None, seed=8, **OBSERVED)
     for k in a:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
     assert not np.array_equal(a["image"], c["image"])
@@ -130,14 +134,24 @@ def test_same_seed_identical_file(tmp_path):
     for k in x:
         np.testing.assert_array_equal(x[k], y[k], err_msg=k)
     assert read_attrs(tmp_path / "a.h5")["seed"] == 3
+    throw = read_throws(read_attrs(tmp_path / "a.h5")["throws"])["proton"]
+    assert throw.n_thrown > 300 and throw.viewcone_deg == 4.5 and throw.max_impact_m == 400
 
 
 def test_observed_truth_only_in_its_own_file(tmp_path):
     out, truth = tmp_path / "observed.h5", tmp_path / "observed_truth.h5"
-    simulate_sample("observed", 3000, SMALL, 11, out, truth_path=truth)
+    # a source 100x the Crab, so that the few seconds hold gammas to check
+    bright = {"gamma": {**DEFAULTS["observed"]["spectra"]["gamma"], "amplitude": 3.23e-9}}
+    cfg = {**SMALL, "observed": {"hours": 0.02, "spectra": bright}}
+    simulate_sample("observed", None, cfg, 11, out, truth_path=truth)
     with h5py.File(out) as f:
         cols = set(f["events"])
         assert f.attrs["n_off_regions"] == 5
+        assert f.attrs["ontime_s"] == pytest.approx(72.0)
+    assert read_attrs(truth)["ontime_s"] == pytest.approx(72.0)
+    throws = read_throws(read_attrs(out)["throws"])
+    assert sorted(throws) == ["gamma", "helium", "proton"]
+    assert throws["gamma"].e_max_tev == 30.0  # the Crab spectrum's measured range, not 50 TeV
     assert {"event_id", "image", "peak_time", "source_x", "source_y", "region"} == cols
     for c in ("particle_id", "true_energy", "true_impact", "true_source_x", "true_source_y"):
         assert c not in cols
@@ -152,23 +166,23 @@ def test_observed_truth_only_in_its_own_file(tmp_path):
     }
     o = read_columns(out, ["event_id", "region", "source_x", "source_y"])
     np.testing.assert_array_equal(o["event_id"], t["event_id"])
-    on, off = o["region"] == 0, o["region"] > 0
-    # ON has gammas (about 10% of its events), OFF none; hadrons spread evenly over the regions
-    assert (t["particle_id"][off] == 14).all()
-    frac = np.mean(t["particle_id"][on] == 1)
-    assert 0.04 < frac < 0.2
-    counts = np.bincount(o["region"][t["particle_id"] == 14], minlength=6)
-    assert counts.min() > 0.8 * counts.mean()
-    # every region sits on the wobble circle, OFF regions rotated by multiples of 60 deg
+    pid = t["particle_id"]
+    assert {1, 14, 402} == set(np.unique(pid))  # gammas, protons and helium
+    # the placeholder regions: ON has the gammas, OFF none
+    assert (pid[o["region"] > 0] != 1).all() and (pid == 1).any()
+    # source_x/y: the ON source of the event's wobble pointing, on the 0.6 deg circle
     r = np.hypot(o["source_x"], o["source_y"]) * MM_TO_DEG
     np.testing.assert_allclose(r, 0.6, rtol=1e-9)
-    g = t["particle_id"] == 1
+    g = pid == 1
     np.testing.assert_allclose(o["source_x"][g], t["true_source_x"][g])
+    # hadrons: their true arrival direction, isotropic within 4.5 deg of the camera centre
+    r_h = np.hypot(t["true_source_x"][~g], t["true_source_y"][~g]) * MM_TO_DEG
+    assert np.isfinite(r_h).all() and r_h.max() <= 4.5 and np.median(r_h) > 1.5
 
 
 def test_observed_needs_a_truth_path(tmp_path):
     with pytest.raises(ValueError, match="truth_path"):
-        simulate_sample("observed", 10, SMALL, 1, tmp_path / "o.h5")
+        simulate_sample("observed", None, OBSERVED, 1, tmp_path / "o.h5")
     assert not (tmp_path / "o.h5").exists()
 
 
@@ -188,6 +202,9 @@ def test_memory_is_chunked():
         ({"gamma": {"e_min_tev": 60.0}}, "simulation.gamma"),
         ({"detector": {"nsb": 1.0}}, "simulation.detector.nsb"),
         ({"compression": "zip"}, "simulation.compression"),
+        ({"observed": {"hours": 0}}, "simulation.observed.hours"),
+        ({"observed": {"hours": -1.0}}, "simulation.observed.hours"),
+        ({"observed": {"spectra": {"proton": {"amplitude": 0.0}}}}, "simulation.observed.spectra"),
     ],
 )
 def test_bad_config_names_the_key(bad, key):

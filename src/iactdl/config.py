@@ -176,16 +176,23 @@ def load_config(path: str | os.PathLike) -> dict:
 
 def produced_samples(config: Mapping) -> list[str]:
     """The samples a config produces: when simulating, those with ``simulation.n_events`` > 0 (a
-    sample of 0 events is skipped, not simulated empty); when reading FACT, those with a file."""
+    sample of 0 events is skipped, not simulated empty) and the observation unless
+    ``simulation.observed.hours`` is null; when reading FACT, those with a file."""
     if config.get("source", "simulate") == "simulate":
-        n_events = (config.get("simulation") or {}).get("n_events") or {}
-        return [s for s in SAMPLES if n_events.get(s, 1) > 0]
+        simulation = config.get("simulation") or {}
+        n_events = simulation.get("n_events") or {}
+        hours = (simulation.get("observed") or {}).get("hours", 1.0)
+        return [
+            s for s in SAMPLES if (hours is not None if s == "observed" else n_events.get(s, 1) > 0)
+        ]
     files = (config.get("fact") or {}).get("files") or {}
     return [s for s in SAMPLES if files.get(s)]
 
 
 def _sample_key(config: Mapping, sample: str) -> str:
     if config.get("source", "simulate") == "simulate":
+        if sample == "observed":
+            return "simulation.observed.hours (null: not simulated)"
         return f"simulation.n_events.{sample} (0: not simulated)"
     return f"fact.files.{sample} (null: not read)"
 

@@ -41,6 +41,8 @@ from iactdl.io import TRUTH_COLUMNS, EventWriter, InputError
 from iactdl.io.event_columns import IMAGE_COLUMNS
 from iactdl.progress import Progress
 from iactdl.simulate import check_config, simulate_chunks
+from iactdl.simulate.observation import observed_attrs
+from iactdl.simulate.throw import throws_attr
 
 __all__ = ["stream_observed"]
 
@@ -50,7 +52,6 @@ WHERE = "simulated observation"  # names the input in error messages: there is n
 
 
 def stream_observed(
-    n_events: int,
     simulation: Mapping | None,
     seed: int,
     outputs: Mapping[str, str | os.PathLike],
@@ -60,12 +61,12 @@ def stream_observed(
     datasets: Mapping | None = None,
     salt: int = 0,
 ) -> dict:
-    """Simulate ``n_events`` observed events and stream them into the observed split files.
+    """Simulate the observation and stream it into the observed split files.
 
     Parameters
     ----------
-    n_events : events to simulate (all triggered, before any cut)
-    simulation : config ``simulation`` (chunk_size, detector, observed ...); checked
+    simulation : config ``simulation`` (chunk_size, detector, observed: hours, spectra ...);
+        checked. The events follow from ``observed.hours`` and the fluxes.
     seed : the simulation's seed (the same as rule ``simulate`` would use for ``observed``)
     outputs : paths of ``train``, ``train_images``, ``val``, ``test``
         (:data:`iactdl.features.observed_split.OBSERVED_FILES`)
@@ -79,8 +80,9 @@ def stream_observed(
     Returns
     -------
     dict
-        Counts: ``n_simulated``, ``n_nonfinite``, ``removed`` per extract cut, ``n_extracted``,
-        ``removed_quality``, the feature flags, ``n_selected`` and ``splits`` (per file and region).
+        Counts: ``n_simulated`` (triggered events), ``n_nonfinite``, ``removed`` per extract cut,
+        ``n_extracted``, ``removed_quality``, the feature flags, ``n_selected``, ``splits`` (per
+        file and region), ``ontime_s`` and ``throws``.
         Also stored as the attribute ``observed_summary`` (JSON) of every split file.
     """
     sim = check_config(simulation)
@@ -93,18 +95,15 @@ def stream_observed(
     data = {**DATASETS_DEFAULTS, **dict(datasets or {})}
     ranges = [("extract.ranges", dict(ext["ranges"] or {}))]
     required = list(dict.fromkeys([*RAW_REQUIRED, *ext["required_columns"]]))
-    attrs = {
-        "sample": "observed",
-        "wobble_offset_deg": sim["wobble_offset_deg"],
-        "n_off_regions": sim["observed"]["n_off_regions"],
-    }
+    attrs = {**observed_attrs(sim), "wobble_offset_deg": sim["wobble_offset_deg"]}
     provenance = {"simulation": sim, "extract": ext, "features": feat, "datasets": data}
     compression = None if sim["compression"] == "none" else sim["compression"]
     camera = fact_camera()
     summary = {"n_simulated": 0, "n_nonfinite": 0, "removed": {}, "n_extracted": 0}
     flags: dict[str, int] = {}
     grid_buffer = None
-    log.info("streaming %d observed events (seed %d) into %s", n_events, seed, dict(outputs))
+    hours = sim["observed"]["hours"]
+    log.info("streaming %s h of observation (seed %d) into %s", hours, seed, dict(outputs))
     truth = EventWriter(truth_path, config=sim, seed=seed, attrs=attrs, compression=compression)
     splits = ObservedSplitWriter(
         outputs,
@@ -115,9 +114,13 @@ def stream_observed(
         seed=seed,
         attrs=attrs,
     )
-    progress = Progress(n_events, log, what="observed", verb="streamed", unit="events")
+    # the number of triggered events is known only at the end: progress in observation time
+    ontime = int(round(attrs["ontime_s"]))
+    progress = Progress(ontime, log, what="observed", verb="streamed", unit="s of observation")
     with truth, splits:
-        for cols in simulate_chunks("observed", n_events, sim, seed):
+        throws: dict = {}
+        position: dict = {}
+        for cols in simulate_chunks("observed", None, sim, seed, throws, position):
             n = len(cols["event_id"])
             summary["n_simulated"] += n
             truth.append({k: cols[k] for k in ("event_id", *TRUTH_COLUMNS)})
@@ -152,13 +155,18 @@ def stream_observed(
             if good.any():
                 splits.append({k: v[good] for k, v in events.items()})
             progress.update(
-                summary["n_simulated"],
-                f"{summary['n_extracted']} extracted, {splits.n_written} selected so far",
+                int(round(position["done"] * ontime)),
+                f"{summary['n_simulated']} triggered, {summary['n_extracted']} extracted, "
+                f"{splits.n_written} selected so far",
             )
         summary["removed_quality"] = summary["n_extracted"] - splits.n_written
         summary["features"] = flags
         summary["n_selected"] = splits.n_written
         summary["splits"] = splits.counts_by_region()
+        summary["ontime_s"] = attrs["ontime_s"]
+        summary["throws"] = json.loads(throws_attr(throws))
         splits.set_attr("observed_summary", json.dumps(summary, sort_keys=True))
+        splits.set_attr("throws", throws_attr(throws))
+        truth.set_attr("throws", throws_attr(throws))
     log.info("observed stream: %s", summary)
     return summary

@@ -48,7 +48,6 @@ if config["source"] == "simulate":
         resources:
             mem_mb=2000,
         params:
-            n_events=config["simulation"]["n_events"]["observed"],
             simulation=get_observed_simulation(),
             extract=config["extract"],
             features=config["features"],

@@ -8,7 +8,7 @@ simulation = dict(snakemake.params.simulation)
 with rule_logging(snakemake.log[0], "simulate"):
     simulate_sample(
         sample=sample,
-        n_events=int(simulation["n_events"][sample]),
+        n_events=None if sample == "observed" else int(simulation["n_events"][sample]),
         config=simulation,
         seed=int(snakemake.params.seed),
         out_path=snakemake.output.events,

@@ -5,7 +5,6 @@ from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "stream_observed"):
     stream_observed(
-        n_events=int(snakemake.params.n_events),
         simulation=dict(snakemake.params.simulation),
         seed=int(snakemake.params.seed),
         outputs={k: snakemake.output[k] for k in ("train", "train_images", "val", "test")},

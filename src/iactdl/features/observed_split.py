@@ -301,7 +301,7 @@ def split_observed(
     path = Path(in_path)
     cols = [c for c in column_names(path) if c not in set(drop)]
     n = n_events(path)
-    attrs = {k: v for k, v in data_attrs(path).items() if k == "n_off_regions"}
+    attrs = {k: v for k, v in data_attrs(path).items() if k in ("n_off_regions", "ontime_s")}
     kept = 0
     with ObservedSplitWriter(
         outputs, fractions, salt, max_train_images, config=config, seed=salt, attrs=attrs

@@ -12,10 +12,11 @@ column                 unit      meaning
 event_id               -         unique per sample (int64)
 image                  p.e.      photo-electrons per pixel, (n, 1440) float32
 peak_time              ns        arrival time per pixel, (n, 1440) float32
-particle_id            -         CORSIKA id: 1 gamma, 14 proton (simulations; observed truth only)
+particle_id            -         CORSIKA id: 1 gamma, 14 proton, 402 helium (observed truth only)
 true_energy            TeV       primary energy
 true_impact            m         distance of the shower core from the telescope
-true_source_x          mm        true source position in the camera frame (gammas; NaN for hadrons)
+true_source_x          mm        true source position in the camera frame (gammas; NaN for hadrons,
+                                 but the true arrival direction in the observed truth)
 true_source_y          mm
 source_x, source_y     mm        assumed source position in the camera (pointing model: the wobble
                                  position of the ON source). Known for observed data too.
@@ -60,7 +61,7 @@ TEXT_COLUMNS = ("sample",)
 TRUTH_COLUMNS = ("particle_id", "true_energy", "true_impact", "true_source_x", "true_source_y")
 POINTING_COLUMNS = ("source_x", "source_y")
 
-PARTICLE_ID = {"gamma": 1, "proton": 14}
+PARTICLE_ID = {"gamma": 1, "proton": 14, "helium": 402}
 
 # labelled simulations and the target domain
 SIMULATED_SAMPLES = ("gamma", "gamma_diffuse", "proton")

@@ -2,29 +2,35 @@
 
 Concepts, one module each:
 :mod:`~iactdl.simulate.spectra` (primaries, impacts, directions, trigger),
-:mod:`~iactdl.simulate.showers` (gamma ellipses, proton sub-showers, muon rings, timing),
+:mod:`~iactdl.simulate.fluxes` (the Crab's and the cosmic rays' measured fluxes),
+:mod:`~iactdl.simulate.throw` (what was thrown, and the effective area from it),
+:mod:`~iactdl.simulate.showers` (gamma ellipses, hadron sub-showers, muon rings, timing),
 :mod:`~iactdl.simulate.detector` (PSF, Poisson statistics, NSB, gains, dead pixels, peak times),
-:mod:`~iactdl.simulate.observation` (ON/OFF regions of a wobble observation),
+:mod:`~iactdl.simulate.observation` (a wobble observation: events from flux x area x time),
 :mod:`~iactdl.simulate.settings` (the ``simulation`` config section) and
 :mod:`~iactdl.simulate.run` (whole samples into event files).
 """
 
 from iactdl.simulate.detector import Detector, detect, render_expected
-from iactdl.simulate.observation import assign_regions, gamma_probability, region_positions
+from iactdl.simulate.observation import assign_regions, expected_counts, region_positions
 from iactdl.simulate.run import simulate_chunks, simulate_sample
 from iactdl.simulate.settings import DEFAULTS, check_config
 from iactdl.simulate.showers import Showers, gamma_showers, proton_showers
+from iactdl.simulate.throw import Throw, effective_area, read_throws
 
 __all__ = [
     "DEFAULTS",
     "Detector",
     "Showers",
+    "Throw",
     "assign_regions",
     "check_config",
     "detect",
-    "gamma_probability",
+    "effective_area",
+    "expected_counts",
     "gamma_showers",
     "proton_showers",
+    "read_throws",
     "region_positions",
     "render_expected",
     "simulate_chunks",

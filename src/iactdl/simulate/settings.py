@@ -10,7 +10,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 
-__all__ = ["DEFAULTS", "SHIFTS", "check_config", "detector_config", "shower_config"]
+__all__ = [
+    "DEFAULTS",
+    "SHIFTS",
+    "check_config",
+    "detector_config",
+    "shower_config",
+    "thrown_energy_range",
+]
 
 _DETECTOR = {
     "nsb_pe": 0.8,
@@ -53,7 +60,7 @@ SHIFTS = {
 }
 
 DEFAULTS = {
-    "n_events": {"gamma": 20000, "gamma_diffuse": 10000, "proton": 30000, "observed": 1000000},
+    "n_events": {"gamma": 20000, "gamma_diffuse": 10000, "proton": 30000},
     "chunk_size": 1000,
     "compression": "none",
     "wobble_offset_deg": 0.6,
@@ -79,11 +86,58 @@ DEFAULTS = {
         "gamma_like_fraction": 0.6,
         "mean_subshowers": 1.4,
         "muon_fraction": 0.03,
+        "width_scale": 1.0,
+        "disp_scale": 1.0,
+    },
+    # helium nuclei: in the observation only (the training background is protons alone); a
+    # nucleus of energy E showers like 4 nucleons of E/4 (superposition): less light per TeV,
+    # smaller fluctuations, broader, more sub-showers, rarely one dominant pi0 cascade, and its
+    # maximum ~50 g/cm^2 higher (X0 ln 4), so its image lies nearer its arrival direction
+    "helium": {
+        "e_min_tev": 0.2,
+        "e_max_tev": 200.0,
+        "max_impact_m": 400.0,
+        "max_offset_deg": 4.5,
+        "pe_per_tev": 45.0,
+        "size_fluctuation": 0.5,
+        "gamma_like_fraction": 0.3,
+        "mean_subshowers": 2.5,
+        "muon_fraction": 0.03,
+        "width_scale": 1.15,
+        "disp_scale": 0.92,
     },
     "detector": dict(_DETECTOR),
     "observed": {
+        "hours": 9.6,
         "n_off_regions": 5,
-        "gamma_fraction_on": 0.1,
+        # dN/dE = amplitude (E/TeV)^(index + curvature log10(E/TeV)), TeV^-1 cm^-2 s^-1 (sr^-1 for
+        # the nuclei), valid from e_min_tev to e_max_tev (iactdl.simulate.fluxes)
+        "spectra": {
+            # Crab Nebula, MAGIC 2015 (Aleksic et al. 2015, JHEAp 5-6, 30), measured 0.05-30 TeV
+            "gamma": {
+                "amplitude": 3.23e-11,
+                "index": -2.47,
+                "curvature": -0.24,
+                "e_min_tev": 0.05,
+                "e_max_tev": 30.0,
+            },
+            # protons: CTA's IRF-document fit (pyirf IRFDOC_PROTON_SPECTRUM) to direct measurements
+            "proton": {
+                "amplitude": 9.8e-6,
+                "index": -2.62,
+                "curvature": 0.0,
+                "e_min_tev": 0.01,
+                "e_max_tev": 100.0,
+            },
+            # helium: Hoerandel 2003 (APh 19, 193, Table 1), poly-gonato fit to direct measurements
+            "helium": {
+                "amplitude": 5.71e-6,
+                "index": -2.64,
+                "curvature": 0.0,
+                "e_min_tev": 0.01,
+                "e_max_tev": 100.0,
+            },
+        },
         "detector": {
             **_DETECTOR,
             "nsb_pe": 3.0,
@@ -136,7 +190,12 @@ _RANGES = {
     "*.trigger_threshold_factor": (0.5, 3.0),
     "*.atmospheric_transmission": (0.3, 1.05),
     "observed.n_off_regions": (1, 11),
-    "observed.gamma_fraction_on": (0.0, 0.99),
+    "observed.hours": (None, 10000.0),
+    "*.width_scale": (0.1, 10.0),
+    "*.disp_scale": (0.1, 10.0),
+    "*.amplitude": (0.0, None),
+    "*.index": (-5.0, 0.0),
+    "*.curvature": (-2.0, 2.0),
 }
 
 
@@ -230,6 +289,8 @@ def _check_values(node: Mapping, default: Mapping, path: str) -> None:
             if not isinstance(value, bool):
                 raise ValueError(f"{where}: expected true or false, got {value!r}")
             continue
+        if where == "simulation.observed.hours" and value is None:
+            continue  # no observation
         if key in _CHOICES:
             if value not in _CHOICES[key]:
                 raise ValueError(f"{where}: {value!r} is not one of {list(_CHOICES[key])}")
@@ -254,13 +315,43 @@ def check_config(section: Mapping | None) -> dict:
     """
     cfg = _merge(DEFAULTS, section or {}, "simulation")
     _check_values(cfg, DEFAULTS, "simulation")
-    for particle in ("gamma", "proton"):
-        if cfg[particle]["e_min_tev"] >= cfg[particle]["e_max_tev"]:
+    spectra = cfg["observed"]["spectra"]
+    ranges = [(f"simulation.{p}", cfg[p]) for p in ("gamma", "proton", "helium")]
+    ranges += [(f"simulation.observed.spectra.{p}", s) for p, s in spectra.items()]
+    for where, node in ranges:
+        if node["e_min_tev"] >= node["e_max_tev"]:
             raise ValueError(
-                f"simulation.{particle}: e_min_tev ({cfg[particle]['e_min_tev']}) must be below "
-                f"e_max_tev ({cfg[particle]['e_max_tev']})"
+                f"{where}: e_min_tev ({node['e_min_tev']}) must be below "
+                f"e_max_tev ({node['e_max_tev']})"
             )
+    hours = cfg["observed"]["hours"]
+    if hours is not None and hours <= 0:
+        raise ValueError(
+            f"simulation.observed.hours: {hours!r}, expected > 0 (the observation time in hours; "
+            "null: no observation)"
+        )
+    for p, spectrum in spectra.items():
+        if spectrum["amplitude"] <= 0:
+            raise ValueError(
+                f"simulation.observed.spectra.{p}.amplitude: {spectrum['amplitude']!r}, "
+                "expected > 0"
+            )
+        thrown_energy_range(cfg, p)
     return cfg
+
+
+def thrown_energy_range(cfg: Mapping, primary: str) -> tuple[float, float]:
+    """Energies (TeV) the observation throws of ``primary``: its simulated range within the
+    measured range of its spectrum (a spectrum is never extrapolated)."""
+    sim, spec = cfg[primary], cfg["observed"]["spectra"][primary]
+    lo, hi = max(sim["e_min_tev"], spec["e_min_tev"]), min(sim["e_max_tev"], spec["e_max_tev"])
+    if lo >= hi:
+        raise ValueError(
+            f"simulation.observed.spectra.{primary}: its energy range [{spec['e_min_tev']}, "
+            f"{spec['e_max_tev']}] TeV lies outside the simulated range of simulation.{primary} "
+            f"[{sim['e_min_tev']}, {sim['e_max_tev']}] TeV"
+        )
+    return lo, hi
 
 
 def detector_config(cfg: Mapping, observed: bool) -> dict:
@@ -282,12 +373,12 @@ def shower_config(cfg: Mapping, detector: Mapping) -> dict:
     """``cfg`` with the observing conditions of ``detector`` that act before the trigger applied.
 
     The trigger threshold times ``trigger_threshold_factor`` (moonlight: what triggers shifts to
-    higher energies) and the light yield of gammas and protons times ``atmospheric_transmission``
+    higher energies) and the light yield of gammas, protons and helium times ``atmospheric_transmission``
     (fewer photons reach the mirror; through the trigger, too). Muon rings keep their light: the
     muons are local, their light crosses ~100 m of air, not ~10 km.
     """
     out = copy.deepcopy(dict(cfg))
     out["trigger"]["threshold_pe"] *= detector["trigger_threshold_factor"]
-    for particle in ("gamma", "proton"):
+    for particle in ("gamma", "proton", "helium"):
         out[particle]["pe_per_tev"] *= detector["atmospheric_transmission"]
     return out

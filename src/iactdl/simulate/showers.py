@@ -32,6 +32,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from iactdl.io.event_columns import PARTICLE_ID
+from iactdl.simulate.fluxes import spectrum_energies
 from iactdl.simulate.spectra import (
     disk_positions,
     impact_distances,
@@ -39,7 +40,19 @@ from iactdl.simulate.spectra import (
     trigger_probability,
 )
 
-__all__ = ["Components", "Rings", "Showers", "gamma_showers", "proton_showers", "concat_showers"]
+__all__ = [
+    "Components",
+    "Rings",
+    "Showers",
+    "gamma_showers",
+    "proton_showers",
+    "gamma_geometry",
+    "hadron_geometry",
+    "build_gammas",
+    "build_hadrons",
+    "throw_triggered",
+    "concat_showers",
+]
 
 DISP_MM_PER_M = 0.55  # ~ focal length (4889 mm) / distance to shower maximum (~10.8 km)
 SHOULDER_M = 120.0  # Cherenkov light-pool radius (flat lateral distribution inside)
@@ -101,16 +114,33 @@ class Showers:
         return self.particle_id.size
 
 
-def _triggered(rng, n, particle, trigger, geometry):
-    """Draw showers until ``n`` have triggered; rejection on per-event scalars, before any pixel.
+def _select(rng, e, r, particle, trigger, geometry):
+    """Triggered showers among thrown ones of energies ``e`` and impacts ``r``.
 
-    Two-stage thinning, exact: energy, impact and yield fluctuation first, kept with the trigger
-    probability ``T(size)`` of their total light; then the geometry (``geometry(e, r) -> dict``
-    with the image centre ``cx, cy``) for the survivors only, kept with ``T(size c) / T(size)``,
-    ``c`` the part of the light inside the camera. Together: probability ``T(size c)``.
+    Two-stage thinning, exact: the yield fluctuation first, kept with the trigger probability
+    ``T(size)`` of the total light; then the geometry (``geometry(e, r) -> dict`` with the image
+    centre ``cx, cy``) for the survivors only, kept with ``T(size c) / T(size)``, ``c`` the part of
+    the light inside the camera. Together: probability ``T(size c)``. Returns the survivors'
+    scalars and their rows among the thrown.
     """
-    parts, have, rate = [], 0, 0.25
     thr, width = trigger["threshold_pe"], trigger["width"]
+    fluct = _lognormal(rng, e.size, particle["size_fluctuation"])
+    size = particle["pe_per_tev"] * e * _lateral(r) * fluct
+    p1 = trigger_probability(size, thr, width)
+    keep = rng.random(e.size) < p1
+    rows = np.flatnonzero(keep)
+    e, r, size, p1 = e[keep], r[keep], size[keep], p1[keep]
+    cand = {"e": e, "r": r, "size": size, **geometry(e, r)}
+    p2 = trigger_probability(size * _contained(cand["cx"], cand["cy"]), thr, width) / p1
+    keep = rng.random(e.size) < p2
+    return {k: v[keep] for k, v in cand.items()}, rows[keep]
+
+
+def _triggered(rng, n, particle, trigger, geometry, tally=None):
+    """Draw showers from the power law of ``particle`` until ``n`` have triggered; rejection on
+    per-event scalars, before any pixel. ``tally["n_thrown"]`` (if given) grows by the showers
+    thrown up to the ``n``-th triggered one."""
+    parts, have, rate, thrown = [], 0, 0.25, 0
     while have < n:
         # batch sized by the acceptance seen so far: few iterations even at 0.5% acceptance
         m = int(min(max(256, 1.2 * (n - have) / rate), 4_000_000))
@@ -118,18 +148,23 @@ def _triggered(rng, n, particle, trigger, geometry):
             rng, m, particle["e_min_tev"], particle["e_max_tev"], particle["spectral_index"]
         )
         r = impact_distances(rng, m, particle["max_impact_m"])
-        fluct = _lognormal(rng, m, particle["size_fluctuation"])
-        size = particle["pe_per_tev"] * e * _lateral(r) * fluct
-        p1 = trigger_probability(size, thr, width)
-        keep = rng.random(m) < p1
-        e, r, size, p1 = e[keep], r[keep], size[keep], p1[keep]
-        cand = {"e": e, "r": r, "size": size, **geometry(e, r)}
-        p2 = trigger_probability(size * _contained(cand["cx"], cand["cy"]), thr, width) / p1
-        keep = rng.random(e.size) < p2
-        parts.append({k: v[keep] for k, v in cand.items()})
-        have += int(keep.sum())
-        rate = max(keep.sum() / m, 1e-3)
+        kept, rows = _select(rng, e, r, particle, trigger, geometry)
+        parts.append(kept)
+        thrown += m if have + rows.size < n else int(rows[n - have - 1]) + 1
+        have += rows.size
+        rate = max(rows.size / m, 1e-3)
+    if tally is not None:
+        tally["n_thrown"] = tally.get("n_thrown", 0) + thrown
     return {k: np.concatenate([p[k] for p in parts])[:n].astype(float) for k in parts[0]}
+
+
+def throw_triggered(rng, m, particle, trigger, geometry, spectrum, e_min, e_max):
+    """Throw exactly ``m`` showers with energies from ``spectrum`` (:mod:`iactdl.simulate.fluxes`)
+    between ``e_min`` and ``e_max`` (TeV); the scalars of those that trigger (float64)."""
+    e = spectrum_energies(rng, m, spectrum, e_min, e_max)
+    r = impact_distances(rng, m, particle["max_impact_m"])
+    kept, _ = _select(rng, e, r, particle, trigger, geometry)
+    return {k: v.astype(float) for k, v in kept.items()}
 
 
 def _lateral(impact_m):
@@ -153,13 +188,8 @@ def _contained(cx, cy):
     return 1.0 / (1.0 + np.exp((np.hypot(cx, cy) - CAMERA_RADIUS_MM) / 15.0))
 
 
-def gamma_showers(rng, n, draw_source, particle, trigger) -> Showers:
-    """Gamma-ray showers; ``draw_source(m) -> (x, y)`` draws ``m`` source positions (mm).
-
-    ``particle``: the config of the primary (``e_min_tev``, ``e_max_tev``, ``spectral_index``,
-    ``max_impact_m``, ``pe_per_tev``, ``size_fluctuation``); ``trigger``: ``threshold_pe`` and
-    ``width``.
-    """
+def gamma_geometry(rng, draw_source):
+    """``geometry(e, r)`` of gammas: source (``draw_source(m) -> (x, y)``, mm) and image centre."""
 
     def geometry(e, r):
         m = e.size
@@ -170,7 +200,23 @@ def gamma_showers(rng, n, draw_source, particle, trigger) -> Showers:
         cx, cy = sx + disp * np.cos(phi), sy + disp * np.sin(phi)
         return {"sx": sx, "sy": sy, "phi": phi, "cx": cx, "cy": cy}
 
-    t = _triggered(rng, n, particle, trigger, geometry)
+    return geometry
+
+
+def gamma_showers(rng, n, draw_source, particle, trigger, tally=None) -> Showers:
+    """Gamma-ray showers; ``draw_source(m) -> (x, y)`` draws ``m`` source positions (mm).
+
+    ``particle``: the config of the primary (``e_min_tev``, ``e_max_tev``, ``spectral_index``,
+    ``max_impact_m``, ``pe_per_tev``, ``size_fluctuation``); ``trigger``: ``threshold_pe`` and
+    ``width``; ``tally``: a dict whose ``n_thrown`` counts the showers thrown.
+    """
+    t = _triggered(rng, n, particle, trigger, gamma_geometry(rng, draw_source), tally)
+    return build_gammas(rng, t)
+
+
+def build_gammas(rng, t) -> Showers:
+    """Gamma showers from the scalars of triggered ones (energy, impact, size, geometry)."""
+    n = t["e"].size
     e, r, size, phi, cx, cy = (t[k] for k in ("e", "r", "size", "phi", "cx", "cy"))
     lg = np.log10(e)
     cos, sin = np.cos(phi), np.sin(phi)
@@ -221,21 +267,47 @@ def gamma_showers(rng, n, draw_source, particle, trigger) -> Showers:
     )
 
 
-def proton_showers(rng, n, particle, trigger) -> Showers:
-    """Proton showers, isotropic within ``particle['max_offset_deg']`` of the camera centre.
-
-    Besides the keys of :func:`gamma_showers`: ``gamma_like_fraction`` (showers dominated by one
-    early pi0 cascade), ``mean_subshowers`` (at 1 TeV; grows with energy), ``muon_fraction``.
-    """
+def hadron_geometry(rng, particle):
+    """``geometry(e, r)`` of hadrons: an isotropic arrival direction ``dx, dy`` (mm) within
+    ``particle['max_offset_deg']`` of the camera centre, the image centre displaced from it along
+    the main axis (as the disp method assumes: the axis passes through the arrival direction)."""
 
     def geometry(e, r):
         m = e.size
         dx, dy = disk_positions(rng, m, particle["max_offset_deg"])
         phi = 2 * np.pi * rng.random(m)
         disp = DISP_MM_PER_M * r * np.clip(1 + 0.3 * rng.standard_normal(m), 0.2, 3)
-        return {"phi": phi, "cx": dx + disp * np.cos(phi), "cy": dy + disp * np.sin(phi)}
+        disp = disp * particle["disp_scale"]
+        cx, cy = dx + disp * np.cos(phi), dy + disp * np.sin(phi)
+        return {"phi": phi, "dx": dx, "dy": dy, "cx": cx, "cy": cy}
 
-    t = _triggered(rng, n, particle, trigger, geometry)
+    return geometry
+
+
+def proton_showers(rng, n, particle, trigger, tally=None) -> Showers:
+    """Proton showers, isotropic within ``particle['max_offset_deg']`` of the camera centre.
+
+    Besides the keys of :func:`gamma_showers`: ``gamma_like_fraction`` (showers dominated by one
+    early pi0 cascade), ``mean_subshowers`` (at 1 TeV; grows with energy), ``muon_fraction``,
+    ``width_scale`` and ``disp_scale`` (of the image size and of its distance from the arrival
+    direction: 1 for protons; see :func:`build_hadrons` for helium).
+    """
+    t = _triggered(rng, n, particle, trigger, hadron_geometry(rng, particle), tally)
+    return build_hadrons(rng, t, particle, "proton")
+
+
+def build_hadrons(rng, t, particle, primary: str) -> Showers:
+    """Hadron showers (``primary``: ``proton`` or ``helium``) from the scalars of triggered ones.
+
+    Helium differs from protons through its config alone (``simulation.helium``): by the
+    superposition model a nucleus of energy E showers like 4 nucleons of E/4, so its shower
+    maximum is higher (by ~X0 ln 4 ~ 50 g/cm^2: ``disp_scale`` < 1, the image closer to the arrival
+    direction), it gives less Cherenkov light per TeV (``pe_per_tev``), fluctuates less
+    (``size_fluctuation``), is broader (``width_scale``), has more pi0 sub-showers
+    (``mean_subshowers``) and is less often dominated by one early pi0 cascade
+    (``gamma_like_fraction``).
+    """
+    n = t["e"].size
     e, r, size, phi, cx, cy = (t[k] for k in ("e", "r", "size", "phi", "cx", "cy"))
     # muon events (a fraction of the *triggered* events) trigger on their ring; the parent shower
     # is far away and faint
@@ -251,6 +323,7 @@ def proton_showers(rng, n, particle, trigger) -> Showers:
     length = (
         LENGTH_MM * lfac * (1 + 0.22 * lg) * (1 + 0.28 * (scale - 1)) * _lognormal(rng, n, 0.25)
     )
+    width, length = width * particle["width_scale"], length * particle["width_scale"]
     width, length = np.maximum(width, 1.5), np.maximum(length, width)
     # sub-showers: pi0 cascades displaced from the core; more of them at higher energy
     lam = particle["mean_subshowers"] * np.clip(1 + 0.5 * lg, 0.3, None)
@@ -294,7 +367,7 @@ def proton_showers(rng, n, particle, trigger) -> Showers:
     slope = np.minimum(0.028 * (r / 100.0) ** 2, 0.2) * rng.uniform(0.3, 1.2, n)
     nan = np.full(n, np.nan)
     return Showers(
-        particle_id=np.full(n, PARTICLE_ID["proton"], dtype=np.int64),
+        particle_id=np.full(n, PARTICLE_ID[primary], dtype=np.int64),
         true_energy=e,
         true_impact=r,
         true_source_x=nan,
