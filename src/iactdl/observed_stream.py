@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -59,6 +59,7 @@ def stream_observed(
     features: Mapping | None = None,
     datasets: Mapping | None = None,
     salt: int = 0,
+    regions: Callable[[Mapping], dict] | None = None,
 ) -> dict:
     """Simulate ``n_events`` observed events and stream them into the observed split files.
 
@@ -75,6 +76,9 @@ def stream_observed(
     datasets : config ``datasets``: ``quality_cuts``, ``observed_fractions``,
         ``observed_train_images`` (defaults: :data:`iactdl.features.DATASETS_DEFAULTS`)
     salt : the split's salt (rule ``split_observed``'s seed, so both paths split alike)
+    regions : the ON/OFF regions from reconstructed directions
+        (:class:`iactdl.observed_regions.RegionLabeller`), applied to each chunk after the quality
+        cuts, as rule ``split_observed`` does; None keeps the simulator's ``region``
 
     Returns
     -------
@@ -96,7 +100,7 @@ def stream_observed(
     attrs = {
         "sample": "observed",
         "wobble_offset_deg": sim["wobble_offset_deg"],
-        "n_off_regions": sim["observed"]["n_off_regions"],
+        "n_off_regions": regions.n_off if regions is not None else sim["observed"]["n_off_regions"],
     }
     provenance = {"simulation": sim, "extract": ext, "features": feat, "datasets": data}
     compression = None if sim["compression"] == "none" else sim["compression"]
@@ -150,7 +154,8 @@ def stream_observed(
                 flags[key] = flags.get(key, 0) + value
             good = quality_mask(events, data["quality_cuts"], WHERE)
             if good.any():
-                splits.append({k: v[good] for k, v in events.items()})
+                selected = {k: v[good] for k, v in events.items()}
+                splits.append(regions(selected) if regions is not None else selected)
             progress.update(
                 summary["n_simulated"],
                 f"{summary['n_extracted']} extracted, {splits.n_written} selected so far",

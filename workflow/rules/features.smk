@@ -57,6 +57,8 @@ if config["source"] == "fact":
     rule split_observed:
         input:
             features=results("features/observed.h5"),
+            disp=results("directions/disp/model.json"),
+            disp_model=results("directions/disp/model.skops"),
         output:
             train=results("datasets/observed_train.h5"),
             train_images=results("datasets/observed_train_images.h5"),
@@ -72,6 +74,7 @@ if config["source"] == "fact":
         params:
             datasets=get_observed_datasets(),
             seed=seed_for("split_observed"),
+            directions=get_region_directions(),
             src=src("split_observed.py"),
         script:
             "../scripts/split_observed.py"

@@ -38,7 +38,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -285,10 +285,15 @@ def split_observed(
     config: Mapping | None = None,
     quality_cuts: Mapping | None = None,
     drop: Iterable[str] = TRUTH_COLUMNS,
+    regions: Callable[[Mapping], dict] | None = None,
 ) -> dict:
     """Split an observed features file (``results/features/observed.h5``) into the observed split
     files, after the same quality cuts as the simulations (``datasets.quality_cuts``; default
     ``DATASETS_DEFAULTS["quality_cuts"]``, ``{}`` for none).
+
+    ``regions``: the ON/OFF regions from reconstructed directions (a callable on a chunk, e.g.
+    :class:`iactdl.observed_regions.RegionLabeller`), applied after the quality cuts as rule
+    ``stream_observed`` does; its ``n_off`` becomes the files' ``n_off_regions``.
 
     Truth columns in the input (``drop``) are left out; every other column is kept. Returns the
     counts per file and region (also logged and stored as attribute ``split_counts``).
@@ -299,6 +304,8 @@ def split_observed(
     cols = [c for c in column_names(path) if c not in set(drop)]
     n = n_events(path)
     attrs = {k: v for k, v in data_attrs(path).items() if k == "n_off_regions"}
+    if regions is not None:
+        attrs["n_off_regions"] = regions.n_off
     kept = 0
     with ObservedSplitWriter(
         outputs, fractions, salt, max_train_images, config=config, seed=salt, attrs=attrs
@@ -308,7 +315,8 @@ def split_observed(
             keep = quality_mask(chunk, quality_cuts, path)
             kept += int(keep.sum())
             if keep.any():
-                writer.append({c: v[keep] for c, v in chunk.items()})
+                selected = {c: v[keep] for c, v in chunk.items()}
+                writer.append(regions(selected) if regions is not None else selected)
     log.info(
         "split_observed %s: %d of %d events pass the quality cuts %s",
         path,

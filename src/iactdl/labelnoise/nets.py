@@ -32,6 +32,7 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
+from iactdl.evaluate.theta2 import NO_REGION
 from iactdl.fit.train import train_net
 from iactdl.io import data_attrs, read_columns
 from iactdl.labelnoise.baselines import base_entry, correction_record, labelnoise_settings
@@ -49,11 +50,13 @@ def onoff_targets(path: str | os.PathLike, rows: np.ndarray | None = None) -> di
     """The targets of ON/OFF training in dataset ``path`` (the engine's ``labels`` hook):
     ``is_gamma`` = ON (region 0) = 1, OFF = 0, with ``alpha`` from the file's ``n_off_regions``
     (:func:`iactdl.labelnoise.correction.onoff_labels`); no truth is read and there is no energy
-    target (NaN)."""
+    target (NaN). Events in no region (``region`` -1: outside the ON and every OFF theta^2
+    region) are left out (``keep``)."""
     alpha = alpha_from_attrs(data_attrs(path), str(path))
     region = read_columns(path, ["region"], index=rows)["region"]
-    is_gamma = onoff_labels(region, alpha, str(path))
-    return {"is_gamma": is_gamma, "true_energy": np.full(len(is_gamma), np.nan)}
+    keep = region != NO_REGION  # outside every theta^2 region: no ON/OFF label, left out
+    is_gamma = onoff_labels(region[keep], alpha, str(path))
+    return {"keep": keep, "is_gamma": is_gamma, "true_energy": np.full(len(is_gamma), np.nan)}
 
 
 log = logging.getLogger(__name__)
