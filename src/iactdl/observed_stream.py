@@ -101,6 +101,8 @@ def stream_observed(
         "sample": "observed",
         "wobble_offset_deg": sim["wobble_offset_deg"],
         "n_off_regions": regions.n_off if regions is not None else sim["observed"]["n_off_regions"],
+        # the observation time the events stand for: the DL3 runs' ontime (split by event share)
+        "ontime_s": float(sim["observed"]["hours"]) * 3600.0,
     }
     provenance = {"simulation": sim, "extract": ext, "features": feat, "datasets": data}
     compression = None if sim["compression"] == "none" else sim["compression"]

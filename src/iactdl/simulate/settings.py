@@ -59,6 +59,8 @@ DEFAULTS = {
     "observed": {
         "n_off_regions": 5,
         "gamma_fraction_on": 0.1,
+        # the observation time the simulated events stand for (h): the DL3 runs' ontime
+        "hours": 1.0,
         "detector": {
             **_DETECTOR,
             "nsb_pe": 3.0,
@@ -106,6 +108,7 @@ _RANGES = {
     "*.trigger_jitter_ns": (0.0, 10.0),
     "observed.n_off_regions": (1, 11),
     "observed.gamma_fraction_on": (0.0, 0.99),
+    "observed.hours": (1e-6, 1e4),
 }
 
 
