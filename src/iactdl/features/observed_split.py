@@ -221,8 +221,10 @@ class ObservedSplitWriter:
         self.n_rows[key] += rows.size
         if self._buffer_bytes[key] >= self.buffer_bytes:
             self._flush(key)
-        strata = region[rows] if region is not None else np.full(rows.size, -1)
-        values, counts = np.unique(strata, return_counts=True)
+        if region is None:  # events without regions: one count (region -1 is "in no region")
+            self.counts[key][None] = self.counts[key].get(None, 0) + rows.size
+            return
+        values, counts = np.unique(region[rows], return_counts=True)
         for v, c in zip(values.tolist(), counts.tolist(), strict=True):
             self.counts[key][v] = self.counts[key].get(v, 0) + c
 
@@ -268,9 +270,13 @@ class ObservedSplitWriter:
             log.info("observed split, events per file and region: %s", self.counts_by_region())
 
     def counts_by_region(self) -> dict[str, dict[str, int]]:
-        """Events written per file and region (``"all"`` when the events have no region)."""
+        """Events written per file and region (``"-1"``: in no theta^2 region; ``"all"`` when
+        the events have no region column)."""
         return {
-            k: {("all" if r == -1 else str(r)): n for r, n in sorted(c.items())}
+            k: {
+                ("all" if r is None else str(r)): n
+                for r, n in sorted(c.items(), key=lambda rc: -2 if rc[0] is None else rc[0])
+            }
             for k, c in self.counts.items()
         }
 
