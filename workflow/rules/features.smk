@@ -57,6 +57,7 @@ if config["source"] == "fact":
     rule split_observed:
         input:
             features=results("features/observed.h5"),
+            fact_observed=fact_file("observed"),
             disp=results("directions/disp/model.json"),
             disp_model=results("directions/disp/model.skops"),
         output:

@@ -4,6 +4,7 @@ ON/OFF regions from the disp model's reconstructed directions (iactdl.observed_r
 from pathlib import Path
 
 from iactdl.features import split_observed
+from iactdl.io.fact import fact_ontime_s
 from iactdl.observed_regions import region_labeller
 from iactdl.rule_log import rule_logging
 
@@ -18,6 +19,7 @@ with rule_logging(snakemake.log[0], "split_observed"):
         chunk_size=section["chunk_size"],
         config=section,
         quality_cuts=section.get("quality_cuts"),
+        extra_attrs={"ontime_s": fact_ontime_s(snakemake.input.fact_observed)},
         regions=region_labeller(
             Path(snakemake.input.disp).parent, snakemake.params.directions, snakemake.input.features
         ),

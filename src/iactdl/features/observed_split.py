@@ -292,6 +292,7 @@ def split_observed(
     quality_cuts: Mapping | None = None,
     drop: Iterable[str] = TRUTH_COLUMNS,
     regions: Callable[[Mapping], dict] | None = None,
+    extra_attrs: Mapping | None = None,
 ) -> dict:
     """Split an observed features file (``results/features/observed.h5``) into the observed split
     files, after the same quality cuts as the simulations (``datasets.quality_cuts``; default
@@ -299,7 +300,8 @@ def split_observed(
 
     ``regions``: the ON/OFF regions from reconstructed directions (a callable on a chunk, e.g.
     :class:`iactdl.observed_regions.RegionLabeller`), applied after the quality cuts as rule
-    ``stream_observed`` does; its ``n_off`` becomes the files' ``n_off_regions``.
+    ``stream_observed`` does; its ``n_off`` becomes the files' ``n_off_regions``. ``extra_attrs``:
+    further file attributes of every split file (FACT data: ``ontime_s``, the observation time).
 
     Truth columns in the input (``drop``) are left out; every other column is kept. Returns the
     counts per file and region (also logged and stored as attribute ``split_counts``).
@@ -312,6 +314,7 @@ def split_observed(
     attrs = {k: v for k, v in data_attrs(path).items() if k == "n_off_regions"}
     if regions is not None:
         attrs["n_off_regions"] = regions.n_off
+    attrs.update(extra_attrs or {})
     kept = 0
     with ObservedSplitWriter(
         outputs, fractions, salt, max_train_images, config=config, seed=salt, attrs=attrs
