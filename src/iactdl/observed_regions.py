@@ -36,12 +36,12 @@ from iactdl.evaluate.theta2 import (
 from iactdl.io import InputError
 from iactdl.io.dl3 import theta_off_columns
 from iactdl.models.disp import DispModel
-from iactdl.models.disp_store import load_disp
+from iactdl.models.disp_store import DISP_DEFAULTS, load_disp
 
 __all__ = ["DIRECTIONS_DEFAULTS", "RegionLabeller", "check_theta2_cut", "region_labeller"]
 
-# config `directions` besides `disp` (the schema fills the same): FACT's open Crab analysis
-DIRECTIONS_DEFAULTS = {"theta2_cut": 0.025, "n_off": 5}
+# config `directions` (the schema repeats them): FACT's open Crab analysis, aict-tools' disp
+DIRECTIONS_DEFAULTS = {"theta2_cut": 0.025, "n_off": 5, "disp": DISP_DEFAULTS}
 
 
 def check_theta2_cut(theta2_cut: float, wobble_offset_deg: float, n_off: int, where: str) -> None:
