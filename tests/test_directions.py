@@ -184,3 +184,19 @@ def test_gammaness_cut_from_on_off_counts_alone_and_the_table(tmp_path):
     assert table["model"].tolist() == ["rf", "FACT open Crab analysis"]
     assert table["family"].tolist() == ["baselines", "reference"]
     assert "sigma" in (tmp_path / "s.tex").read_text()
+
+
+def test_stage6_labels_leave_events_in_no_region_out(tmp_path):
+    from iactdl.fit.train import load_split
+    from iactdl.labelnoise.nets import onoff_targets
+
+    region = np.array([-1, 0, 1, -1, 2, 0, -1, 1])
+    cols = {"event_id": np.arange(8), "size": np.arange(8, dtype=np.float32) * 10}
+    cols["region"] = region
+    write_events(tmp_path / "obs.h5", cols, attrs={"n_off_regions": 2})
+    t = onoff_targets(tmp_path / "obs.h5")
+    assert t["keep"].tolist() == (region >= 0).tolist()
+    assert t["is_gamma"].tolist() == [1, 0, 0, 1, 0]
+    data = load_split(tmp_path / "obs.h5", "mlp", ["size"], "separation", labels=onoff_targets)
+    assert data["is_gamma"].tolist() == [1, 0, 0, 1, 0]
+    assert len(data["features"]) == 5
