@@ -147,7 +147,12 @@ rule significance_table:
     input:
         analyses=get_significance_input,
     output:
-        csv=results("paper/significance.csv"),
+        csv=report(
+            results("paper/significance.csv"),
+            caption="../report/significance.rst",
+            category="directions",
+            subcategory="significance",
+        ),
         tex=results("paper/significance.tex"),
     log:
         results("logs/significance_table.log"),
