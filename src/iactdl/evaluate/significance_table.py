@@ -49,7 +49,8 @@ def significance_table(
          "hours": FACT_PUBLISHED["hours"],
          "sigma_per_sqrt_hour": FACT_PUBLISHED["sigma_per_sqrt_hour"]}
     )  # fmt: skip
-    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    # counts stay integers beside the reference row, which has none
+    table = pd.DataFrame(rows, columns=list(COLUMNS)).astype({"n_on": "Int64", "n_off": "Int64"})
     tex = latex_table(
         "llrrrrrr",
         ["model", "family", "cut", r"$N_\mathrm{on}$", r"$N_\mathrm{off}$", "excess",
