@@ -9,9 +9,9 @@ physical range) against hadrons with every shift off (the simulated detector; an
 through the feature stage, then the statistics ``shift_diagnostics`` reports for the hadron class
 (observed OFF events against simulated protons): per feature and per pixel channel the KS
 statistic (ranked), the domain classifier's AUC on the whole feature table and per pixel channel.
-``none`` (every shift off on both sides) is the noise floor. The observed sample with
-``gamma_fraction_on: 0`` is hadrons only, as the OFF regions are. The last line printed is one
-JSON object.
+``none`` (every shift off on both sides) is the noise floor. The hadrons are protons through the
+observed detector (hadrons only, as the OFF regions hold). The last line printed is one JSON
+object.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from iactdl.adapt.shift.pixels import pixel_channel_summaries, pixel_channel_val
 from iactdl.features import image_features  # noqa: E402
 from iactdl.features.pixelset import pixel_set_pixels  # noqa: E402
 from iactdl.simulate import simulate_chunks  # noqa: E402
-from iactdl.simulate.settings import SHIFTS  # noqa: E402
+from iactdl.simulate.settings import SHIFTS, check_config, detector_config  # noqa: E402
 
 # larger magnitudes (inside the physical ranges of iactdl.simulate.settings) for the shifts whose
 # configured magnitude a few thousand events cannot resolve
@@ -50,17 +50,16 @@ PIXEL_SET_SIZE = 64
 
 def hadrons(shift: str | None, n: int, seed: int, detector: dict | None = None) -> dict:
     """Cleaned hadron events of the observation with only ``shift`` on (None: every shift off):
-    feature columns, ``pixel_set``/``pixel_set_mask`` and the true energy (for the checks only)."""
-    cfg = {
-        "chunk_size": 1000,
-        "observed": {
-            "gamma_fraction_on": 0.0,
-            "shifts": {name: name == shift for name in SHIFTS},
-            "detector": dict(detector or {}),
-        },
-    }
+    feature columns, ``pixel_set``/``pixel_set_mask`` and the true energy (for the checks only).
+
+    Protons through the observed detector (only ``shift`` switched on), ``n`` triggered events:
+    the observation's hadrons without the flux-given counts and gammas of the sample
+    ``observed`` (the OFF regions hold hadrons only)."""
+    obs = {"shifts": {name: name == shift for name in SHIFTS}, "detector": dict(detector or {})}
+    cfg = check_config({"chunk_size": 1000, "observed": obs})
+    cfg["detector"] = detector_config(cfg, observed=True)
     parts = []
-    for chunk in simulate_chunks("observed", n, cfg, seed):
+    for chunk in simulate_chunks("proton", n, cfg, seed):
         cols, pixels, _ = image_features(chunk["image"], chunk["peak_time"])
         ok = cols["clean_ok"]
         rows, mask, _ = pixel_set_pixels(pixels, PIXEL_SET_SIZE)

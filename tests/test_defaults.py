@@ -42,6 +42,7 @@ def library_defaults() -> dict:
     from iactdl.experiments import EXPERIMENTS_DEFAULTS
     from iactdl.extract import DEFAULTS, FACT_DEFAULTS
     from iactdl.features import DATASETS_DEFAULTS, DEFAULT_CONFIG
+    from iactdl.observed_regions import DIRECTIONS_DEFAULTS
     from iactdl.simulate import DEFAULTS as SIMULATION_DEFAULTS
 
     return {
@@ -50,6 +51,7 @@ def library_defaults() -> dict:
         "extract": DEFAULTS,
         "features": DEFAULT_CONFIG,
         "datasets": DATASETS_DEFAULTS,
+        "directions": DIRECTIONS_DEFAULTS,
         "evaluation": EVALUATION_DEFAULTS,
         "adaptation": STUDY_DEFAULTS,
         "shift": SHIFT_DEFAULTS,

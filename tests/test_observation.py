@@ -15,6 +15,7 @@ from iactdl.simulate import (
     simulate_chunks,
 )
 from iactdl.simulate.fluxes import dnde, integral_flux, spectrum_energies
+from iactdl.simulate.settings import SHIFTS
 from iactdl.simulate.throw import throws_attr
 
 SPECTRA = DEFAULTS["observed"]["spectra"]
@@ -100,7 +101,9 @@ def test_effective_area_matches_pyirf_on_the_same_events():
 
 
 def test_observation_records_its_throw_and_hadron_axes_point_to_their_arrival():
-    cfg = {"chunk_size": 1000, "observed": {"hours": 0.012}}  # ~1200 triggered events
+    # the simulated detector (every shift off): the geometry, not the observing conditions;
+    # ~1200 triggered events
+    cfg = {"chunk_size": 1000, "observed": {"hours": 0.012, "shifts": dict.fromkeys(SHIFTS, False)}}
     throws: dict = {}
     ev = {}
     for c in simulate_chunks("observed", None, cfg, 2, throws):

@@ -308,6 +308,31 @@ def _check_shift(config: Mapping) -> list[str]:
     return []
 
 
+def _check_directions(config: Mapping) -> list[str]:
+    """The theta^2 cut of the observed events' ON/OFF regions: > 0 deg^2 and small enough that
+    the regions around the simulated source (``simulation.wobble_offset_deg``) do not overlap
+    (FACT data: checked per chunk on the files' source positions, iactdl.observed_regions)."""
+    from iactdl.evaluate.theta2 import max_theta2_cut
+
+    section = config.get("directions") or {}
+    cut, n_off = section.get("theta2_cut", 0.025), section.get("n_off", 5)
+    if not (isinstance(cut, int | float) and cut > 0):
+        return [f"config directions.theta2_cut: must be > 0 deg^2, got {cut!r}"]
+    if config.get("source", "simulate") != "simulate" or not isinstance(n_off, int) or n_off < 1:
+        return []
+    offset = (config.get("simulation") or {}).get("wobble_offset_deg", 0.6)
+    if not isinstance(offset, int | float) or offset <= 0:
+        return []
+    largest = max_theta2_cut(offset, n_off)
+    if cut > largest:
+        return [
+            f"config directions.theta2_cut: {cut} deg^2 lets the ON and OFF regions overlap "
+            f"(simulation.wobble_offset_deg {offset}, directions.n_off {n_off}); the largest "
+            f"allowed value is {largest:.4g} deg^2"
+        ]
+    return []
+
+
 def _check_models(config: Mapping) -> list[str]:
     from iactdl.features.columns import IMAGE_PRODUCTS, model_input_columns
     from iactdl.io import TRUTH_COLUMNS
@@ -601,6 +626,7 @@ def check_config(config: Mapping) -> None:
     errors += _check_references(config)
     errors += _check_models(config)
     errors += _check_samples(config)
+    errors += _check_directions(config)
     if errors:
         lines = "\n".join(f"  - {e}" for e in errors)
         raise ConfigError(f"invalid config ({len(errors)} error(s)):\n{lines}")

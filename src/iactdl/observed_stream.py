@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -60,6 +60,7 @@ def stream_observed(
     features: Mapping | None = None,
     datasets: Mapping | None = None,
     salt: int = 0,
+    regions: Callable[[Mapping], dict] | None = None,
 ) -> dict:
     """Simulate the observation and stream it into the observed split files.
 
@@ -76,6 +77,9 @@ def stream_observed(
     datasets : config ``datasets``: ``quality_cuts``, ``observed_fractions``,
         ``observed_train_images`` (defaults: :data:`iactdl.features.DATASETS_DEFAULTS`)
     salt : the split's salt (rule ``split_observed``'s seed, so both paths split alike)
+    regions : the ON/OFF regions from reconstructed directions
+        (:class:`iactdl.observed_regions.RegionLabeller`), applied to each chunk after the quality
+        cuts, as rule ``split_observed`` does; None keeps the simulator's ``region``
 
     Returns
     -------
@@ -96,6 +100,8 @@ def stream_observed(
     ranges = [("extract.ranges", dict(ext["ranges"] or {}))]
     required = list(dict.fromkeys([*RAW_REQUIRED, *ext["required_columns"]]))
     attrs = {**observed_attrs(sim), "wobble_offset_deg": sim["wobble_offset_deg"]}
+    if regions is not None:  # the analysis' OFF regions, not the simulator's
+        attrs["n_off_regions"] = regions.n_off
     provenance = {"simulation": sim, "extract": ext, "features": feat, "datasets": data}
     compression = None if sim["compression"] == "none" else sim["compression"]
     camera = fact_camera()
@@ -153,7 +159,8 @@ def stream_observed(
                 flags[key] = flags.get(key, 0) + value
             good = quality_mask(events, data["quality_cuts"], WHERE)
             if good.any():
-                splits.append({k: v[good] for k, v in events.items()})
+                selected = {k: v[good] for k, v in events.items()}
+                splits.append(regions(selected) if regions is not None else selected)
             progress.update(
                 int(round(position["done"] * ontime)),
                 f"{summary['n_simulated']} triggered, {summary['n_extracted']} extracted, "

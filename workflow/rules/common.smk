@@ -245,7 +245,7 @@ def get_final_output(experiments=False):
     for sample in per_file_samples():
         targets += expand(results(f"events/parts/{sample}/{{part}}.h5"), part=FACT_FILES[sample])
     paper = get_paper_output(experiments=experiments)
-    return targets + get_dataset_output() + paper + get_shift_output()
+    return targets + get_dataset_output() + paper + get_shift_output() + get_directions_output()
 
 
 # The paper: every figure (its path under results/figures/ without suffix; a PDF and a PNG each)
@@ -272,6 +272,12 @@ def get_observed_datasets():
     simulate.smk stream_observed, features.smk)."""
     keys = ("chunk_size", "quality_cuts", "observed_fractions", "observed_train_images")
     return canonical({k: config["datasets"][k] for k in keys if k in config["datasets"]})
+
+
+def get_region_directions():
+    """The keys of config `directions` the observed events' ON/OFF regions depend on (the disp
+    model's own section reaches them through its model file)."""
+    return canonical({k: config["directions"][k] for k in ("theta2_cut", "n_off")})
 
 
 def features_have_images():

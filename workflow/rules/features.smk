@@ -104,6 +104,9 @@ if config["source"] == "fact":
     rule split_observed:
         input:
             features=results("features/observed.h5"),
+            fact_observed=fact_file("observed"),
+            disp=results("directions/disp/model.json"),
+            disp_model=results("directions/disp/model.skops"),
         output:
             train=results("datasets/observed_train.h5"),
             train_images=results("datasets/observed_train_images.h5"),
@@ -119,6 +122,7 @@ if config["source"] == "fact":
         params:
             datasets=get_observed_datasets(),
             seed=seed_for("split_observed"),
+            directions=get_region_directions(),
             src=src("split_observed.py"),
         script:
             "../scripts/split_observed.py"

@@ -32,6 +32,9 @@ rule simulate:
 if config["source"] == "simulate":
 
     rule stream_observed:
+        input:
+            disp=results("directions/disp/model.json"),
+            disp_model=results("directions/disp/model.skops"),
         output:
             train=results("datasets/observed_train.h5"),
             train_images=results("datasets/observed_train_images.h5"),
@@ -54,6 +57,7 @@ if config["source"] == "simulate":
             datasets=get_observed_datasets(),
             seed=seed_for("simulate", "observed"),
             salt=seed_for("split_observed"),
+            directions=get_region_directions(),
             src=src("stream_observed.py"),
         script:
             "../scripts/stream_observed.py"

@@ -1,5 +1,9 @@
-"""Rule `stream_observed`, thin: log to the rule's log, call iactdl.observed_stream."""
+"""Rule `stream_observed`, thin: log to the rule's log, call iactdl.observed_stream with the ON/OFF
+regions from the disp model's reconstructed directions (iactdl.observed_regions)."""
 
+from pathlib import Path
+
+from iactdl.observed_regions import region_labeller
 from iactdl.observed_stream import stream_observed
 from iactdl.rule_log import rule_logging
 
@@ -13,4 +17,7 @@ with rule_logging(snakemake.log[0], "stream_observed"):
         features=snakemake.params.features,
         datasets=snakemake.params.datasets,
         salt=int(snakemake.params.salt),
+        regions=region_labeller(
+            Path(snakemake.input.disp).parent, snakemake.params.directions, "simulated observation"
+        ),
     )

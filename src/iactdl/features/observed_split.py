@@ -38,7 +38,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -222,8 +222,10 @@ class ObservedSplitWriter:
         self.n_rows[key] += rows.size
         if self._buffer_bytes[key] >= self.buffer_bytes:
             self._flush(key)
-        strata = region[rows] if region is not None else np.full(rows.size, -1)
-        values, counts = np.unique(strata, return_counts=True)
+        if region is None:  # events without regions: one count (region -1 is "in no region")
+            self.counts[key][None] = self.counts[key].get(None, 0) + rows.size
+            return
+        values, counts = np.unique(region[rows], return_counts=True)
         for v, c in zip(values.tolist(), counts.tolist(), strict=True):
             self.counts[key][v] = self.counts[key].get(v, 0) + c
 
@@ -271,9 +273,13 @@ class ObservedSplitWriter:
         return False
 
     def counts_by_region(self) -> dict[str, dict[str, int]]:
-        """Events written per file and region (``"all"`` when the events have no region)."""
+        """Events written per file and region (``"-1"``: in no theta^2 region; ``"all"`` when
+        the events have no region column)."""
         return {
-            k: {("all" if r == -1 else str(r)): n for r, n in sorted(c.items())}
+            k: {
+                ("all" if r is None else str(r)): n
+                for r, n in sorted(c.items(), key=lambda rc: -2 if rc[0] is None else rc[0])
+            }
             for k, c in self.counts.items()
         }
 
@@ -288,10 +294,17 @@ def split_observed(
     config: Mapping | None = None,
     quality_cuts: Mapping | None = None,
     drop: Iterable[str] = TRUTH_COLUMNS,
+    regions: Callable[[Mapping], dict] | None = None,
+    extra_attrs: Mapping | None = None,
 ) -> dict:
     """Split an observed features file (``results/features/observed.h5``) into the observed split
     files, after the same quality cuts as the simulations (``datasets.quality_cuts``; default
     ``DATASETS_DEFAULTS["quality_cuts"]``, ``{}`` for none).
+
+    ``regions``: the ON/OFF regions from reconstructed directions (a callable on a chunk, e.g.
+    :class:`iactdl.observed_regions.RegionLabeller`), applied after the quality cuts as rule
+    ``stream_observed`` does; its ``n_off`` becomes the files' ``n_off_regions``. ``extra_attrs``:
+    further file attributes of every split file (FACT data: ``ontime_s``, the observation time).
 
     Truth columns in the input (``drop``) are left out; every other column is kept. Returns the
     counts per file and region (also logged and stored as attribute ``split_counts``).
@@ -302,6 +315,9 @@ def split_observed(
     cols = [c for c in column_names(path) if c not in set(drop)]
     n = n_events(path)
     attrs = {k: v for k, v in data_attrs(path).items() if k in ("n_off_regions", "ontime_s")}
+    if regions is not None:
+        attrs["n_off_regions"] = regions.n_off
+    attrs.update(extra_attrs or {})
     kept = 0
     with ObservedSplitWriter(
         outputs, fractions, salt, max_train_images, config=config, seed=salt, attrs=attrs
@@ -311,7 +327,8 @@ def split_observed(
             keep = quality_mask(chunk, quality_cuts, path)
             kept += int(keep.sum())
             if keep.any():
-                writer.append({c: v[keep] for c, v in chunk.items()})
+                selected = {c: v[keep] for c, v in chunk.items()}
+                writer.append(regions(selected) if regions is not None else selected)
     log.info(
         "split_observed %s: %d of %d events pass the quality cuts %s",
         path,

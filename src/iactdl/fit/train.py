@@ -111,14 +111,19 @@ def load_split(
       joined on ``event_id`` (the observed events' hidden truth: oracles alone pass it);
     - ``labels(path, rows) -> {"is_gamma": ..., "true_energy": ...}``: a stage's own targets
       (stage 6's ON/OFF labels, :func:`iactdl.labelnoise.nets.onoff_targets`); the engine knows
-      no method.
+      no method. An optional boolean ``keep`` (one per row read) leaves out the rows the stage has
+      no label for; the targets are then those of the kept rows.
     """
     kind = NETS[net].input_kind
     if labels is not None:
         if truth_path is not None:
             raise ValueError("load_split: either labels or truth_path, not both")
         data = read_columns(path, input_columns(net, features), index=rows)
-        data.update(labels(path, rows))
+        targets = dict(labels(path, rows))
+        keep = targets.pop("keep", None)  # rows the stage has no label for (left out)
+        if keep is not None:
+            data = {k: np.asarray(v)[keep] for k, v in data.items()}
+        data.update(targets)
     elif truth_path is None:
         cols = input_columns(net, features) + ["is_gamma", "true_energy"]
         data = read_columns(path, cols, index=rows)

@@ -55,6 +55,7 @@ import numpy as np
 from iactdl.io.hdf5 import GROUP, InputError, check_column, open_events, read_dataset
 
 __all__ = [
+    "fact_ontime_s",
     "FACT_FEATURES",
     "FACT_TRUTH_COLUMNS",
     "DL3_COLUMNS",
@@ -170,6 +171,25 @@ def fact_level(path: str | os.PathLike) -> str:
         f"{path}: neither FACT DL2 (no image feature 'size' in group '{GROUP}') nor aict-tools DL3 "
         f"(no {list(DL3_COLUMNS)})"
     )
+
+
+def fact_ontime_s(path: str | os.PathLike) -> float:
+    """The observation time of a FACT observed DL2 file: the sum of ``runs/ontime`` (s), as
+    FACT's open analysis sums it for the hours of its theta^2 plot.
+
+    Raises :class:`InputError` naming the file and the dataset where ``runs/ontime`` is missing or
+    holds a negative or non-finite value.
+    """
+    with h5py.File(path, "r") as f:
+        if "runs" not in f or "ontime" not in f["runs"]:
+            raise InputError(
+                f"{path}: no dataset 'runs/ontime' (s per run): the observation time of the "
+                "observed DL2 file, needed for the DL3 runs table and sigma per sqrt(hour)"
+            )
+        ontime = np.asarray(f["runs"]["ontime"][:], dtype=np.float64)
+    if ontime.size == 0 or not np.all(np.isfinite(ontime)) or np.any(ontime < 0):
+        raise InputError(f"{path}: 'runs/ontime' must hold finite values >= 0 s per run")
+    return float(ontime.sum())
 
 
 def fact_n_events(path: str | os.PathLike) -> int:

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from iactdl.evaluate.theta2 import NO_REGION
 from iactdl.io import InputError, column_names, data_attrs, read_columns, read_observed_truth
 from iactdl.labelnoise.correction import (
     MenonCorrection,
@@ -351,6 +352,8 @@ def fit_onoff_baseline(
     check_source_independent(base.required_columns, f"config models.{name}")
     alpha = alpha_from_attrs(data_attrs(train), str(train))
     x, cols = _design(base, train, ["region", "event_id"])
+    labelled = np.asarray(cols["region"]) != NO_REGION  # outside every theta^2 region: no label
+    x, cols = x[labelled], {k: np.asarray(v)[labelled] for k, v in cols.items()}
     s = onoff_labels(cols["region"], alpha, str(train))
     log.info("model %s: %d ON, %d OFF events, alpha = %.4g", name, s.sum(), (s == 0).sum(), alpha)
     t0 = time.perf_counter()

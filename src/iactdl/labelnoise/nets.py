@@ -32,6 +32,7 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
+from iactdl.evaluate.theta2 import NO_REGION
 from iactdl.fit.train import train_net
 from iactdl.io import data_attrs, read_columns
 from iactdl.labelnoise.baselines import base_entry, correction_record, labelnoise_settings
@@ -50,7 +51,8 @@ def onoff_targets(path: str | os.PathLike, rows: np.ndarray | None = None) -> di
 
     ``is_gamma`` = ON (region 0) = 1, OFF = 0, with ``alpha`` from the file's ``n_off_regions``
     (:func:`iactdl.labelnoise.correction.onoff_labels`); no truth is read and there is no energy
-    target (NaN).
+    target (NaN). Events in no region (``region`` -1: outside the ON and every OFF theta^2
+    region) are left out (``keep``).
 
     Parameters
     ----------
@@ -62,12 +64,14 @@ def onoff_targets(path: str | os.PathLike, rows: np.ndarray | None = None) -> di
     Returns
     -------
     dict of str to numpy.ndarray
-        ``is_gamma`` (the ON/OFF labels) and ``true_energy`` (NaN).
+        ``keep`` (the rows in a region), ``is_gamma`` (the ON/OFF labels of those rows) and
+        ``true_energy`` (NaN).
     """
     alpha = alpha_from_attrs(data_attrs(path), str(path))
     region = read_columns(path, ["region"], index=rows)["region"]
-    is_gamma = onoff_labels(region, alpha, str(path))
-    return {"is_gamma": is_gamma, "true_energy": np.full(len(is_gamma), np.nan)}
+    keep = region != NO_REGION  # outside every theta^2 region: no ON/OFF label, left out
+    is_gamma = onoff_labels(region[keep], alpha, str(path))
+    return {"keep": keep, "is_gamma": is_gamma, "true_energy": np.full(len(is_gamma), np.nan)}
 
 
 log = logging.getLogger(__name__)

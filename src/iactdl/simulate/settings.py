@@ -373,8 +373,8 @@ def shower_config(cfg: Mapping, detector: Mapping) -> dict:
     """``cfg`` with the observing conditions of ``detector`` that act before the trigger applied.
 
     The trigger threshold times ``trigger_threshold_factor`` (moonlight: what triggers shifts to
-    higher energies) and the light yield of gammas, protons and helium times ``atmospheric_transmission``
-    (fewer photons reach the mirror; through the trigger, too). Muon rings keep their light: the
+    higher energies) and the light yield of gammas, protons and helium times
+    ``atmospheric_transmission`` (fewer photons reach the mirror; through the trigger, too). Muon rings keep their light: the
     muons are local, their light crosses ~100 m of air, not ~10 km.
     """
     out = copy.deepcopy(dict(cfg))

@@ -1,0 +1,42 @@
+# The input functions of directions.smk's rules (included at its top). Snakemake's linter wants a
+# snakefile to hold rules or functions, not both; the shared ones are in common.smk.
+
+
+def dl3_models():
+    """Separation models whose observed_test gets DL3, a theta^2 analysis and a row of the
+    significance table: every one (source-only, adapted, ON/OFF), where there are observed events.
+    """
+    if "observed" not in available_samples():
+        return []
+    return models_of_task("separation")
+
+
+def energy_model():
+    """The energy model whose estimate fills gamma_energy_prediction of a separation model without
+    an energy head (the first energy model by name), or None (the column is NaN)."""
+    names = sorted(models_of_task("energy"))
+    return names[0] if names else None
+
+
+def get_dl3_input(wildcards):
+    """The model's predictions of the observed split, the split (thetas, ontime) and, for a model
+    without an energy head, the energy model's predictions of the same split."""
+    inputs = {
+        "predictions": results(f"predictions/{wildcards.model}/{wildcards.split}.h5"),
+        "dataset": results(f"datasets/{wildcards.split}.h5"),
+    }
+    if not model_entry(wildcards.model).get("energy_head") and energy_model():
+        inputs["energy"] = results(f"predictions/{energy_model()}/{wildcards.split}.h5")
+    return inputs
+
+
+def get_significance_input(wildcards):
+    """Every DL3 model's theta^2 analysis."""
+    return expand(results("dl3/{model}/theta2.json"), model=dl3_models())
+
+
+def get_directions_output():
+    """The direction task's outputs and the DL3 of every model (rule all)."""
+    out = [results("metrics/directions.json")]
+    out += expand(results("dl3/{model}/{split}.h5"), model=dl3_models(), split=["observed_test"])
+    return out
