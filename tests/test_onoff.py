@@ -9,6 +9,7 @@ import json
 
 import numpy as np
 import pytest
+from onoff_toy import assign_regions
 from showers import shower_features
 
 from iactdl.config import validate_model
@@ -19,7 +20,6 @@ from iactdl.labelnoise.correction import MenonCorrection, estimate_noise_rates, 
 from iactdl.metrics import expected_calibration_error, roc_auc
 from iactdl.models import load_baseline, load_model
 from iactdl.models.estimators import make_estimator
-from iactdl.simulate.observation import assign_regions
 
 FEATURES = list(DEFAULT_FEATURES)
 N_OFF = 5

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from onoff_toy import assign_regions
 from showers import shower_features
 
 from iactdl.config import validate_model
@@ -30,7 +31,6 @@ from iactdl.labelnoise.measurement import evaluate_labelnoise
 from iactdl.labelnoise.nets import fit_onoff_net, load_onoff_net, onoff_targets
 from iactdl.metrics import expected_calibration_error, roc_auc
 from iactdl.models.nets import load_net
-from iactdl.simulate.observation import assign_regions
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURES = list(DEFAULT_FEATURES)

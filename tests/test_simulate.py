@@ -146,13 +146,13 @@ def test_observed_truth_only_in_its_own_file(tmp_path):
     simulate_sample("observed", None, cfg, 11, out, truth_path=truth)
     with h5py.File(out) as f:
         cols = set(f["events"])
-        assert f.attrs["n_off_regions"] == 5
+        assert "n_off_regions" not in f.attrs  # regions are the analysis' (theta^2 cut)
         assert f.attrs["ontime_s"] == pytest.approx(72.0)
     assert read_attrs(truth)["ontime_s"] == pytest.approx(72.0)
     throws = read_throws(read_attrs(out)["throws"])
     assert sorted(throws) == ["gamma", "helium", "proton"]
     assert throws["gamma"].e_max_tev == 30.0  # the Crab spectrum's measured range, not 50 TeV
-    assert {"event_id", "image", "peak_time", "source_x", "source_y", "region"} == cols
+    assert {"event_id", "image", "peak_time", "source_x", "source_y"} == cols
     for c in ("particle_id", "true_energy", "true_impact", "true_source_x", "true_source_y"):
         assert c not in cols
     t = read_columns(truth)
@@ -164,12 +164,11 @@ def test_observed_truth_only_in_its_own_file(tmp_path):
         "true_source_x",
         "true_source_y",
     }
-    o = read_columns(out, ["event_id", "region", "source_x", "source_y"])
+    o = read_columns(out, ["event_id", "source_x", "source_y"])
     np.testing.assert_array_equal(o["event_id"], t["event_id"])
     pid = t["particle_id"]
     assert {1, 14, 402} == set(np.unique(pid))  # gammas, protons and helium
-    # the placeholder regions: ON has the gammas, OFF none
-    assert (pid[o["region"] > 0] != 1).all() and (pid == 1).any()
+    assert (pid == 1).any()
     # source_x/y: the ON source of the event's wobble pointing, on the 0.6 deg circle
     r = np.hypot(o["source_x"], o["source_y"]) * MM_TO_DEG
     np.testing.assert_allclose(r, 0.6, rtol=1e-9)

@@ -98,13 +98,14 @@ rule split_dataset:
 
 
 # The observed events of FACT DL2 files (source fact) are split here; the simulated observation is
-# streamed straight into the same files by rule stream_observed (simulate.smk).
-if config["source"] == "fact":
+# streamed straight into the same files by rule stream_observed (simulate.smk). The observation
+# time is the sum of every observed file's runs/ontime (one file or several, see FACT_FILES).
+if config["source"] == "fact" and "observed" in FACT_FILES:
 
     rule split_observed:
         input:
             features=results("features/observed.h5"),
-            fact_observed=fact_file("observed"),
+            fact_observed=list(FACT_FILES["observed"].values()),
             disp=results("directions/disp/model.json"),
             disp_model=results("directions/disp/model.skops"),
         output:

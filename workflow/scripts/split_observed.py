@@ -19,7 +19,7 @@ with rule_logging(snakemake.log[0], "split_observed"):
         chunk_size=section["chunk_size"],
         config=section,
         quality_cuts=section.get("quality_cuts"),
-        extra_attrs={"ontime_s": fact_ontime_s(snakemake.input.fact_observed)},
+        extra_attrs={"ontime_s": sum(fact_ontime_s(f) for f in snakemake.input.fact_observed)},
         regions=region_labeller(
             Path(snakemake.input.disp).parent, snakemake.params.directions, snakemake.input.features
         ),

@@ -12,7 +12,7 @@ Concepts, one module each:
 """
 
 from iactdl.simulate.detector import Detector, detect, render_expected
-from iactdl.simulate.observation import assign_regions, expected_counts, region_positions
+from iactdl.simulate.observation import expected_counts
 from iactdl.simulate.run import simulate_chunks, simulate_sample
 from iactdl.simulate.settings import DEFAULTS, check_config
 from iactdl.simulate.showers import Showers, gamma_showers, proton_showers
@@ -23,7 +23,6 @@ __all__ = [
     "Detector",
     "Showers",
     "Throw",
-    "assign_regions",
     "check_config",
     "detect",
     "effective_area",
@@ -31,7 +30,6 @@ __all__ = [
     "gamma_showers",
     "proton_showers",
     "read_throws",
-    "region_positions",
     "render_expected",
     "simulate_chunks",
     "simulate_sample",

@@ -17,10 +17,8 @@ position of the ON source for its pointing (``source_x``, ``source_y``: known to
 true arrival direction is truth (``true_source_x/y``: the Crab for gammas, the isotropic direction
 for hadrons, whose image axis passes through it).
 
-The OFF regions are the ON position rotated about the centre by multiples of ``360 deg / (n_off +
-1)``, so ``alpha = 1 / n_off`` (Li & Ma 1983, ApJ 272, 317, eq. 17). The ``region`` column is still
-a random label (:func:`assign_regions`: gammas ON, hadrons uniform over all regions), not a theta^2
-cut on reconstructed directions.
+ON/OFF regions are not the simulator's business: they are the analysis' theta^2 cut on
+reconstructed directions (:mod:`iactdl.observed_regions`, config ``directions``), as for real data.
 
 Memory is flat: the thrown showers are processed in slices of at most :data:`THROW_BATCH` (scalars
 only), and the triggered ones of a slice are imaged ``chunk_size`` at a time.
@@ -53,8 +51,6 @@ __all__ = [
     "observed_attrs",
     "expected_counts",
     "observed_showers",
-    "region_positions",
-    "assign_regions",
 ]
 
 PRIMARIES = ("gamma", "proton", "helium")  # the sky of the observation
@@ -96,10 +92,9 @@ def observation_throws(cfg: Mapping, n_thrown: Mapping[str, int]) -> dict[str, T
 
 
 def observed_attrs(cfg: Mapping) -> dict:
-    """File attributes of the observation's files: ``n_off_regions`` and ``ontime_s``."""
+    """File attributes of the observation's files: ``sample`` and ``ontime_s``."""
     return {
         "sample": "observed",
-        "n_off_regions": cfg["observed"]["n_off_regions"],
         "ontime_s": float(cfg["observed"]["hours"]) * 3600.0,
     }
 
@@ -162,19 +157,3 @@ def observed_showers(
                 np.concatenate([o[1] for o in on]),
                 (k + (j + 1) / len(pieces)) / n_slices,
             )
-
-
-def region_positions(
-    on_x: np.ndarray, on_y: np.ndarray, region: np.ndarray, n_off: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Camera position (mm) of region ``region`` (0 = ON) for an ON source at ``(on_x, on_y)``."""
-    angle = 2 * np.pi * np.asarray(region) / (n_off + 1)
-    c, s = np.cos(angle), np.sin(angle)
-    return c * on_x - s * on_y, s * on_x + c * on_y
-
-
-def assign_regions(rng: np.random.Generator, is_gamma: np.ndarray, n_off: int) -> np.ndarray:
-    """Region per event: 0 for gammas, uniform in ``0..n_off`` for hadrons (a placeholder label,
-    not a theta^2 cut)."""
-    region = rng.integers(0, n_off + 1, is_gamma.size)
-    return np.where(is_gamma, 0, region).astype(np.int64)

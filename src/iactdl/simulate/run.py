@@ -15,10 +15,9 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from iactdl.io import EventWriter
-from iactdl.io.event_columns import PARTICLE_ID, SAMPLES, TRUTH_COLUMNS
+from iactdl.io.event_columns import SAMPLES, TRUTH_COLUMNS
 from iactdl.simulate.detector import Detector, detect
 from iactdl.simulate.observation import (
-    assign_regions,
     expected_counts,
     observation_throws,
     observed_attrs,
@@ -71,13 +70,11 @@ def _chunk(rng, sample: str, n: int, cfg: Mapping, tally: dict) -> tuple:
 
 def _observed(rng, cfg: Mapping, throws: dict) -> Iterator[tuple]:
     """Showers of the observation, chunk by chunk, and their columns besides images and truth:
-    ``source_x/y`` the ON source of the event's pointing, ``region`` a random placeholder."""
-    n_off = cfg["observed"]["n_off_regions"]
+    ``source_x/y`` the ON source of the event's pointing (the analysis draws the regions)."""
     n_thrown = {p: int(rng.poisson(mu)) for p, mu in expected_counts(cfg).items()}
     throws.update(observation_throws(cfg, n_thrown))
     for showers, on_x, on_y, done in observed_showers(rng, cfg, n_thrown):
-        region = assign_regions(rng, showers.particle_id == PARTICLE_ID["gamma"], n_off)
-        yield showers, {"source_x": on_x, "source_y": on_y, "region": region}, done
+        yield showers, {"source_x": on_x, "source_y": on_y}, done
 
 
 def _labelled(rng, sample: str, n_events: int, cfg: Mapping, throws: dict) -> Iterator[tuple]:
@@ -181,9 +178,9 @@ def simulate_sample(
         Same seed, same config: an identical file.
     out_path : path
         Events file; attribute ``throws`` (JSON, :mod:`iactdl.simulate.throw`): the showers thrown
-        per primary. For ``observed`` it has no truth columns, only ``region`` and the ON source's
-        ``source_x/y``; attributes ``n_off_regions`` (``alpha = 1 / n_off_regions``) and
-        ``ontime_s`` (the observation time, s).
+        per primary. For ``observed`` it has no truth columns, only the ON source's
+        ``source_x/y`` (no regions: the analysis draws them from reconstructed directions);
+        attribute ``ontime_s`` (the observation time, s).
     truth_path : path, required for ``observed``
         The observed truth (``event_id`` and the truth columns), for evaluation rules only.
     """

@@ -109,7 +109,6 @@ DEFAULTS = {
     "detector": dict(_DETECTOR),
     "observed": {
         "hours": 9.6,
-        "n_off_regions": 5,
         # dN/dE = amplitude (E/TeV)^(index + curvature log10(E/TeV)), TeV^-1 cm^-2 s^-1 (sr^-1 for
         # the nuclei), valid from e_min_tev to e_max_tev (iactdl.simulate.fluxes)
         "spectra": {
@@ -189,7 +188,6 @@ _RANGES = {
     "*.trigger_jitter_ns": (0.0, 10.0),
     "*.trigger_threshold_factor": (0.5, 3.0),
     "*.atmospheric_transmission": (0.3, 1.05),
-    "observed.n_off_regions": (1, 11),
     "observed.hours": (None, 10000.0),
     "*.width_scale": (0.1, 10.0),
     "*.disp_scale": (0.1, 10.0),
@@ -374,8 +372,8 @@ def shower_config(cfg: Mapping, detector: Mapping) -> dict:
 
     The trigger threshold times ``trigger_threshold_factor`` (moonlight: what triggers shifts to
     higher energies) and the light yield of gammas, protons and helium times
-    ``atmospheric_transmission`` (fewer photons reach the mirror; through the trigger, too). Muon rings keep their light: the
-    muons are local, their light crosses ~100 m of air, not ~10 km.
+    ``atmospheric_transmission`` (fewer photons reach the mirror; through the trigger, too). Muon
+    rings keep their light: the muons are local, their light crosses ~100 m of air, not ~10 km.
     """
     out = copy.deepcopy(dict(cfg))
     out["trigger"]["threshold_pe"] *= detector["trigger_threshold_factor"]
