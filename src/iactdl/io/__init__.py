@@ -7,6 +7,8 @@ _LAZY = {
     "atomic_path": "iactdl.io.atomic",
     "atomic_paths": "iactdl.io.atomic",
     "write_text_atomic": "iactdl.io.atomic",
+    "IMAGE_DTYPES": "iactdl.io.compact",
+    "store_as": "iactdl.io.compact",
     "range_cut_masks": "iactdl.io.cuts",
     "DL3Writer": "iactdl.io.dl3",
     "read_dl3": "iactdl.io.dl3",
