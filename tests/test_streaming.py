@@ -20,7 +20,8 @@ FEATS = list(TOY_FEATURES)
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("stream")
-    write_events(d / "train.h5", toy_events(1000, seed=1, max_pixels=16))
+    # storage chunks of 64 rows: the stream's blocks are 64 rows, its pools 3 blocks
+    write_events(d / "train.h5", toy_events(1000, seed=1, max_pixels=16), chunk_rows=64)
     write_events(d / "val.h5", toy_events(200, seed=2, max_pixels=16))
     return d
 
@@ -34,6 +35,7 @@ def _stream(files, task="separation", rows=None, chunk_rows=64, buffer_chunks=3)
 
 def test_an_epoch_sees_every_event_once_but_the_last_partial_batch(files):
     s = _stream(files)
+    assert s.chunk_rows == 64 and len(s._blocks) == 16
     ids = torch.cat([b["features"][:, 0] for b in s.batches(epoch_seed=7, batch_size=50)])
     assert len(ids) == 1000 // 50 * 50
     every = load_split(files / "train.h5", "mlp", FEATS, "separation")["features"][:, 0]

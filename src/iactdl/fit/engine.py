@@ -372,6 +372,8 @@ def fit(
             total += loss.detach()
             if steps is not None and b + 1 < steps_per_epoch:
                 steps.update(b + 1)
+        if _streamed(train) and epoch + 1 < s.epochs:  # the next epoch's first read overlaps
+            train.prepare(rule_seed(s.seed, "epoch", str(epoch + 1)))  # validation
         train_loss = float(total) / max(1, steps_per_epoch)  # the one host sync of the epoch
         result.train_seconds.append(time.perf_counter() - t0)
         result.samples_per_epoch = steps_per_epoch * s.batch_size
@@ -418,6 +420,8 @@ def fit(
                     settings=dataclasses.asdict(s), iactdl_version=__version__,
                 ),
             )  # fmt: skip
+    if _streamed(train):
+        train.close()  # a next epoch's read started before early stopping
     net.load_state_dict(best_state)
     if history_path is not None:
         _write_history(Path(history_path), result.history)

@@ -17,8 +17,9 @@ pool holding every block. The number of batches per epoch is the resident path's
 batch_size``): the learning-rate schedule is the same.
 
 Prefetching: a background thread reads and decodes the next pool while the net trains on the
-current one (h5py and gzip release the GIL in their C parts; torch releases it in its kernels), so
-reading costs wall time only where it is slower than training. At most two pools are in memory.
+current one (torch releases the GIL in its kernels), and the engine starts the next epoch's first
+pool before it validates (:meth:`StreamedSplit.prepare`), so reading costs wall time where it
+is slower than training or competes for the cores. At most two pools (and the carry) are in memory.
 """
 
 from __future__ import annotations
@@ -26,21 +27,22 @@ from __future__ import annotations
 import hashlib
 import queue
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 import torch
 
-from iactdl.io import InputError, n_events, read_columns
+from iactdl.io import InputError, open_events, read_columns
+from iactdl.io.hdf5 import GROUP
 from iactdl.models.nets import net_inputs
 
 __all__ = ["StreamedSplit", "split_tensors", "CHUNK_ROWS", "BUFFER_CHUNKS", "SCALING_EVENTS"]
 
-# rows per block read at once: a few HDF5 storage chunks (EventWriter caps those at 4 MB, 254 grid
-# images), large enough that a read is one long sequential slice
-CHUNK_ROWS = 4096
-# blocks pooled and shuffled together: 8 x 4096 = 32768 events (540 MB of float32 grid images);
-# the AUC of a pool this size matched the resident path's (benchmarks/stream.py, note)
+# rows per block read at once, rounded up to whole HDF5 storage chunks of the widest column
+# (EventWriter caps a chunk at 4 MB: 253 grid images), so no chunk is decompressed twice; small
+# enough that the first pool of an epoch, which nothing overlaps, is read in about a second
+CHUNK_ROWS = 1024
+# blocks pooled and shuffled together: 8 x ~1024 = ~8k events (135 MB of float32 grid images)
 BUFFER_CHUNKS = 8
 # events (whole blocks drawn at random) the net's input scaling is fitted on: means and widths of
 # charges and times, which 16k events pin to well under a percent
@@ -95,8 +97,11 @@ class StreamedSplit:
         self.path, self.kind, self.task = path, kind, task
         self.features = list(features)
         self.columns = list(dict.fromkeys([*columns, "is_gamma", "true_energy"]))
-        self.chunk_rows, self.buffer_chunks = int(chunk_rows), int(buffer_chunks)
-        total = n_events(path)
+        self.buffer_chunks = int(buffer_chunks)
+        with open_events(path, required=self.columns) as f:
+            total = f[GROUP][self.columns[0]].shape[0]
+            storage = max((f[GROUP][c].chunks or (1,))[0] for c in self.columns)
+        self.chunk_rows = -(-int(chunk_rows) // storage) * storage
         keep = np.zeros(total, dtype=bool)
         keep[np.arange(total) if rows is None else np.asarray(rows)] = True
         # the one column read whole (1 byte an event): the energy task keeps gammas, separation
@@ -114,6 +119,7 @@ class StreamedSplit:
         self._blocks = [(int(s), min(int(s) + self.chunk_rows, total)) for s in starts]
         self._counts = counts.astype(np.int64)
         self.n = int(keep.sum())
+        self._reader: _Prefetcher | None = None
         if self.n == 0:
             raise InputError(f"{path}: no events for task {task!r}")
 
@@ -136,7 +142,7 @@ class StreamedSplit:
     def sample(self, seed: int, n_events: int = SCALING_EVENTS) -> dict[str, torch.Tensor]:
         """Whole blocks drawn at random (seeded) until ``n_events`` events: what the input scaling
         is fitted on."""
-        order = np.random.default_rng(seed).permutation(len(self._blocks))
+        order = np.random.default_rng(seed).permutation(np.flatnonzero(self._counts))
         need = np.searchsorted(np.cumsum(self._counts[order]), n_events) + 1
         return self._read(sorted(order[:need].tolist()))
 
@@ -147,31 +153,52 @@ class StreamedSplit:
         return ["streamed", str(self.path), self.n, digest, self.chunk_rows, self.buffer_chunks]
 
     def _pools(self, epoch_seed: int) -> Iterator[dict[str, torch.Tensor]]:
-        order = torch.randperm(len(self._blocks), generator=_gen(epoch_seed, 0)).tolist()
+        # blocks with events to use (rows or the energy task may leave some empty), in an order
+        # drawn from the epoch's seed
+        used = np.flatnonzero(self._counts)
+        order = used[torch.randperm(len(used), generator=_gen(epoch_seed, 0)).numpy()].tolist()
         for i in range(0, len(order), self.buffer_chunks):
             yield self._read(order[i : i + self.buffer_chunks])
+
+    def prepare(self, epoch_seed: int) -> None:
+        """Start reading the first pool of the epoch of ``epoch_seed`` now (the engine calls it
+        before validating the epoch before), so no epoch waits for its first read."""
+        if self._reader is None or self._reader.key != epoch_seed:
+            self.close()
+            self._reader = _Prefetcher(self._pools(epoch_seed), key=epoch_seed)
+
+    def close(self) -> None:
+        """Stop a reader started by :meth:`prepare` (a run that ends or fails)."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
     def batches(
         self, epoch_seed: int, batch_size: int, device: torch.device | str = "cpu"
     ) -> Iterator[dict[str, torch.Tensor]]:
         """The ``n // batch_size`` training batches of one epoch, read ahead by one pool."""
+        self.prepare(epoch_seed)
+        reader, self._reader = self._reader, None
         carry: dict[str, torch.Tensor] = {}
         made, wanted = 0, self.n // batch_size
-        for p, pool in enumerate(_prefetch(self._pools(epoch_seed))):
-            if not pool:
-                continue
-            if carry:
-                pool = {k: torch.cat([carry[k], v]) for k, v in pool.items()}
-            pool = {k: v.to(device, non_blocking=True) for k, v in pool.items()}
-            m = len(pool["is_gamma"])
-            perm = torch.randperm(m, generator=_gen(epoch_seed, p + 1)).to(device)
-            full = m // batch_size
-            for b in range(min(full, wanted - made)):
-                idx = perm[b * batch_size : (b + 1) * batch_size]
-                yield {k: v[idx] for k, v in pool.items()}
-            made += min(full, wanted - made)
-            rest = perm[full * batch_size :]
-            carry = {k: v[rest].cpu() for k, v in pool.items()}
+        try:
+            for p, pool in enumerate(reader):
+                if not pool:
+                    continue
+                if carry:
+                    pool = {k: torch.cat([carry[k], v]) for k, v in pool.items()}
+                pool = {k: v.to(device, non_blocking=True) for k, v in pool.items()}
+                m = len(pool["is_gamma"])
+                perm = torch.randperm(m, generator=_gen(epoch_seed, p + 1)).to(device)
+                full = m // batch_size
+                for b in range(min(full, wanted - made)):
+                    idx = perm[b * batch_size : (b + 1) * batch_size]
+                    yield {k: v[idx] for k, v in pool.items()}
+                made += min(full, wanted - made)
+                rest = perm[full * batch_size :]
+                carry = {k: v[rest].cpu() for k, v in pool.items()}
+        finally:
+            reader.close()
         assert made == wanted, f"streamed {made} batches, expected {wanted}"
 
 
@@ -180,36 +207,44 @@ def _gen(epoch_seed: int, stream: int) -> torch.Generator:
     return torch.Generator().manual_seed((int(epoch_seed) * 1_000_003 + stream) % 2**63)
 
 
-def _prefetch(items: Iterator, depth: int = 1) -> Iterator:
-    """``items`` produced by a background thread, ``depth`` ahead; its error is raised here."""
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-    stop = threading.Event()
+class _Prefetcher:
+    """Iterates ``items`` produced by a background thread, ``depth`` ahead; started at once. An
+    error of the producer is raised in the consumer."""
 
-    def work(put: Callable = q.put) -> None:
+    _done = object()
+
+    def __init__(self, items: Iterator, key=None, depth: int = 1):
+        self.key = key
+        self._q: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._work, args=(items,), name="iactdl-prefetch", daemon=True
+        )
+        self._thread.start()
+
+    def _work(self, items: Iterator) -> None:
         try:
             for item in items:
-                if stop.is_set():
+                if self._stop.is_set():
                     return
-                put(item)
-            put(done)
+                self._q.put(item)
+            self._q.put(self._done)
         except BaseException as err:  # handed to the consumer, raised there with its traceback
-            put(err)
+            self._q.put(err)
 
-    t = threading.Thread(target=work, name="iactdl-prefetch", daemon=True)
-    t.start()
-    try:
+    def __iter__(self) -> Iterator:
         while True:
-            item = q.get()
-            if item is done:
+            item = self._q.get()
+            if item is self._done:
                 return
             if isinstance(item, BaseException):
                 raise item
             yield item
-    finally:
-        stop.set()
-        while t.is_alive():  # unblock a producer waiting on a full queue
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._thread.is_alive():  # unblock a producer waiting on a full queue
             try:
-                q.get(timeout=0.1)
+                self._q.get(timeout=0.1)
             except queue.Empty:
                 pass
