@@ -24,7 +24,7 @@ Prints one JSON object as its last line::
 
 Usage: ``python benchmarks/stream.py [--train results/datasets/train.h5] [--val ...]
 [--net hexcnn] [--epochs 3] [--sizes 100000 300000 1000000] [--train-sizes 100000]
-[--out benchmarks/out/stream] [--skip-compare] [--skip-scaling]``.
+[--out results/benchmarks/stream] [--skip-compare] [--skip-scaling]``.
 """
 
 from __future__ import annotations
@@ -312,7 +312,7 @@ def main(argv=None) -> dict:
         help="largest size loaded resident (16.5 kB an event)",
     )
     ap.add_argument("--image-dtype", default="float16", help="images of the scaling files")
-    ap.add_argument("--out", type=Path, default=Path("benchmarks/out/stream"))
+    ap.add_argument("--out", type=Path, default=Path("results/benchmarks/stream"))
     ap.add_argument("--skip-compare", action="store_true")
     ap.add_argument("--skip-scaling", action="store_true")
     args = ap.parse_args(argv)
