@@ -39,6 +39,7 @@ from iactdl.features.pixelset import PIXEL_SET_SIZE, pixel_set_pixels
 from iactdl.features.shower_pixels import ShowerPixels, charge_statistics
 from iactdl.features.timing import timing_pixels
 from iactdl.io import EventWriter, InputError, data_attrs, n_events, open_events, read_columns
+from iactdl.io.compact import IMAGE_DTYPES, store_as
 from iactdl.io.nonfinite import NonfiniteTally
 from iactdl.progress import Progress
 
@@ -65,6 +66,7 @@ DEFAULT_CONFIG = {
     "moments": "fact",
     "pixel_set_size": PIXEL_SET_SIZE,
     "chunk_size": 4096,
+    "image_dtype": "float32",  # or float16: half the bytes per image (iactdl.io.compact)
 }
 
 
@@ -92,6 +94,10 @@ def check_features_config(config: Mapping | None) -> dict:
     if cfg["moments"] not in ("fact", "population"):
         raise ValueError(
             f"features.moments: {cfg['moments']!r} is not one of ['fact', 'population']"
+        )
+    if cfg["image_dtype"] not in IMAGE_DTYPES:
+        raise ValueError(
+            f"features.image_dtype: {cfg['image_dtype']!r} is not one of {list(IMAGE_DTYPES)}"
         )
     for key, low in (("min_pixels", 1), ("pixel_set_size", 1), ("chunk_size", 1)):
         if not isinstance(cfg[key], int) or cfg[key] < low:
@@ -329,9 +335,12 @@ def add_image_products(
     chunk.update(columns)
     if grid_buffer is None or len(grid_buffer) < sp.n_events:
         grid_buffer = np.zeros((sp.n_events, 2, *camera.grid_shape), np.float32)
-    chunk["grid_image"] = grid_image_pixels(sp, camera, grid_buffer[: sp.n_events])
+    grid = grid_image_pixels(sp, camera, grid_buffer[: sp.n_events])
     rows, mask, n_trunc = pixel_set_pixels(sp, config["pixel_set_size"], camera)
-    chunk["pixel_set"], chunk["pixel_set_mask"] = rows, mask
+    dtype = config.get("image_dtype", DEFAULT_CONFIG["image_dtype"])
+    chunk["grid_image"] = store_as(grid, dtype, "grid_image", path)
+    chunk["pixel_set"] = store_as(rows, dtype, "pixel_set", path)
+    chunk["pixel_set_mask"] = mask
     return {**counts, "pixel_set_truncated": n_trunc}, grid_buffer
 
 

@@ -9,6 +9,10 @@ checkpoint (:mod:`iactdl.fit.checkpoint`) is written atomically; ``fit`` resumes
 matches the run, and a resumed run ends with the same weights as an uninterrupted one (the
 permutation and the global RNG are re-seeded from (seed, epoch) at every epoch start).
 
+A training set too large for memory is streamed instead (:class:`iactdl.fit.streaming
+.StreamedSplit`, config ``models.*.stream``): batches come from shuffled pools of chunks read
+from disk by a background thread, in an order that is again a function of (seed, epoch) alone.
+
 What one step minimises is the loss of the net's outputs on a training batch, unless an
 :class:`Objective` takes over (domain-adversarial training, :mod:`iactdl.adapt.dann`, adds a target
 batch and a domain loss): the loop, the optimiser, checkpoints, resume, bf16 and the choice of the
@@ -118,7 +122,10 @@ def _identity(
     n_val: int,
 ) -> dict:
     return {
-        "data": [_fingerprint(train), _fingerprint(val)],
+        "data": [
+            train.fingerprint() if _streamed(train) else _fingerprint(train),
+            _fingerprint(val),
+        ],
         "net": getattr(net, "net_name", type(net).__name__),
         "net_settings": repr(dataclasses.asdict(net.settings)) if hasattr(net, "settings") else "",
         "heads": list(getattr(net, "heads", ())),
@@ -126,6 +133,12 @@ def _identity(
         "n_train": int(n_train),
         "n_val": int(n_val),
     }
+
+
+def _streamed(train) -> bool:
+    """A training set read from disk in pools (:class:`iactdl.fit.streaming.StreamedSplit`)
+    rather than tensors."""
+    return hasattr(train, "batches")
 
 
 def autocast(device: torch.device, bf16: bool):
@@ -224,6 +237,8 @@ def fit(
     train, val
         Tensors with a leading event axis: the net's inputs and the targets its loss reads
         (``is_gamma`` float, ``log10_energy``, ``energy_weight``). Moved to ``device`` once.
+        ``train`` may instead be a :class:`iactdl.fit.streaming.StreamedSplit`: its batches are
+        read from disk in shuffled pools (the same number of batches per epoch).
     checkpoint_path
         Written after every epoch; if it exists and describes this very run, training resumes.
     loss_fn
@@ -240,7 +255,7 @@ def fit(
     """
     s = settings
     device = torch.device(device)
-    n = next(iter(train.values())).shape[0]
+    n = train.n if _streamed(train) else next(iter(train.values())).shape[0]
     n_val = next(iter(val.values())).shape[0]
     if s.batch_size < 1 or s.batch_size > n:
         raise ValueError(
@@ -255,7 +270,8 @@ def fit(
             return multitask_loss(outputs, batch, heads, energy_weight=s.energy_weight)
 
     torch.manual_seed(s.seed)
-    train = {k: v.to(device) for k, v in train.items()}
+    if not _streamed(train):
+        train = {k: v.to(device) for k, v in train.items()}
     val = {k: v.to(device) for k, v in val.items()}
     net.to(device).train()
     cuda = device.type == "cuda"
@@ -330,7 +346,14 @@ def fit(
         gen = torch.Generator().manual_seed(epoch_seed)
         if objective is not None:
             objective.start_epoch(epoch, epoch_seed)
-        perm = torch.randperm(n, generator=gen).to(device)
+        if _streamed(train):
+            batches = train.batches(epoch_seed, s.batch_size, device)
+        else:
+            perm = torch.randperm(n, generator=gen).to(device)
+            batches = (
+                {k: v[idx] for k, v in train.items()}
+                for idx in perm[: steps_per_epoch * s.batch_size].split(s.batch_size)
+            )
         total = torch.zeros((), device=device)
         lr = opt.param_groups[0]["lr"]
         # within a long epoch, a line with the batches done at least every minute (plain lines,
@@ -339,9 +362,7 @@ def fit(
             steps_per_epoch, log, what=f"epoch {epoch + 1}/{s.epochs}", verb="trained",
             unit="batches", every_fraction=None, every_s=PROGRESS_EVERY_S,
         ) if progress else None  # fmt: skip
-        for b in range(steps_per_epoch):
-            idx = perm[b * s.batch_size : (b + 1) * s.batch_size]
-            batch = {k: v[idx] for k, v in train.items()}
+        for b, batch in enumerate(batches):
             if objective is None:
                 loss = loss_fn(_forward(model, batch, names, device, bf16), batch, heads)
             else:
@@ -355,6 +376,8 @@ def fit(
             total += loss.detach()
             if steps is not None and b + 1 < steps_per_epoch:
                 steps.update(b + 1)
+        if _streamed(train) and epoch + 1 < s.epochs:  # the next epoch's first read overlaps
+            train.prepare(rule_seed(s.seed, "epoch", str(epoch + 1)))  # validation
         train_loss = float(total) / max(1, steps_per_epoch)  # the one host sync of the epoch
         result.train_seconds.append(time.perf_counter() - t0)
         result.samples_per_epoch = steps_per_epoch * s.batch_size
@@ -401,6 +424,8 @@ def fit(
                     settings=dataclasses.asdict(s), iactdl_version=__version__,
                 ),
             )  # fmt: skip
+    if _streamed(train):
+        train.close()  # a next epoch's read started before early stopping
     net.load_state_dict(best_state)
     if history_path is not None:
         _write_history(Path(history_path), result.history)

@@ -49,12 +49,13 @@ NET_DEFAULTS = {
     "gpu": 0,
     "require_gpu": False,
     "max_train_events": 0,
+    "stream": False,  # resident tensors; true: read from disk in shuffled pools (fit.streaming)
     "adapt": None,  # not adapted; a mapping: domain adaptation (iactdl.adapt.settings)
     "labelnoise": None,  # trained on simulations; a mapping: ON/OFF labels (iactdl.labelnoise.nets)
 }
 NET_KEYS = (
-    "net", "settings", "energy_head", "gpu", "require_gpu", "max_train_events", "adapt",
-    "labelnoise",
+    "net", "settings", "energy_head", "gpu", "require_gpu", "max_train_events", "stream",
+    "adapt", "labelnoise",
 )  # fmt: skip
 COMMON_KEYS = ("kind", "task", "features", "description")
 FIT_KEYS = tuple(f.name for f in dataclasses.fields(FitSettings) if f.name != "seed")
@@ -116,6 +117,8 @@ def validate_net_entry(name: str, entry: Mapping) -> None:
             raise ValueError(f"{where}.{key}: expected an integer >= {low}, got {entry[key]!r}")
     if "lr" in entry and not (isinstance(entry["lr"], (int, float)) and entry["lr"] > 0):
         raise ValueError(f"{where}.lr: expected a learning rate > 0, got {entry['lr']!r}")
+    if not isinstance(entry.get("stream", False), bool):
+        raise ValueError(f"{where}.stream: expected true or false, got {entry['stream']!r}")
     _refuse_stage_sections(name, entry)
 
 

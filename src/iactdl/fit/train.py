@@ -25,6 +25,7 @@ import torch
 from iactdl import __version__
 from iactdl.fit.engine import fit
 from iactdl.fit.entry import NET_DEFAULTS, fit_settings
+from iactdl.fit.streaming import StreamedSplit, split_tensors
 from iactdl.io import (
     InputError,
     atomic_path,
@@ -32,7 +33,7 @@ from iactdl.io import (
     read_columns,
     read_observed_truth,
 )
-from iactdl.models.nets import NETS, build_net, input_columns, net_inputs, save_net
+from iactdl.models.nets import NETS, build_net, input_columns, save_net
 from iactdl.rule_log import model_job
 
 __all__ = ["choose_device", "device_name", "heads_for", "load_split", "train_net", "net_job"]
@@ -131,20 +132,8 @@ def load_split(
         data = read_columns(path, input_columns(net, features) + ["event_id"], index=rows)
         # the observed events' hidden truth: oracles alone pass truth_path
         data.update(read_observed_truth(truth_path, data["event_id"], ("true_energy",), path))
-    is_gamma = np.asarray(data["is_gamma"]).astype(bool)
-    if task == "energy":
-        data = {k: v[is_gamma] for k, v in data.items()}
-        is_gamma = is_gamma[is_gamma]
-    if len(is_gamma) == 0:
-        raise InputError(f"{path}: no events for task {task!r}")
-    energy = np.asarray(data["true_energy"], dtype=np.float64)
-    valid_e = is_gamma & np.isfinite(energy) & (energy > 0)
-    out = net_inputs(data, kind, features)
-    out["is_gamma"] = torch.from_numpy(is_gamma.astype(np.float32))
-    out["log10_energy"] = torch.from_numpy(
-        np.where(valid_e, np.log10(np.where(valid_e, energy, 1.0)), 0.0).astype(np.float32)
-    )
-    out["energy_weight"] = torch.from_numpy(valid_e.astype(np.float32))
+    out = split_tensors(data, kind, features, task, path)
+    is_gamma = out["is_gamma"].numpy().astype(bool)
     if task == "separation" and is_gamma.all() | (~is_gamma).all():
         raise InputError(f"{path}: only one class in is_gamma; separation needs gammas and hadrons")
     return out
@@ -196,8 +185,21 @@ def train_net(
     if limit and n_events(train_path) > limit:
         rng = np.random.default_rng(seed)
         rows = np.sort(rng.choice(n_events(train_path), size=limit, replace=False))
+    stream = bool(entry.get("stream", NET_DEFAULTS["stream"]))
+    if stream and (truth_path is not None or labels is not None or prepare is not None):
+        raise ValueError(
+            f"config models.{name or net_name}.stream: streamed training is for nets trained on "
+            "the simulations' own labels; an oracle, adapted or ON/OFF net trains resident "
+            "(remove stream)"
+        )
     try:
-        train = load_split(train_path, net_name, features, task, rows, truth_path, labels)
+        if stream:
+            train = StreamedSplit(
+                train_path, input_columns(net_name, features), NETS[net_name].input_kind,
+                features, task, rows,
+            )  # fmt: skip
+        else:
+            train = load_split(train_path, net_name, features, task, rows, truth_path, labels)
     except InputError as err:
         if rows is None:
             raise
@@ -208,12 +210,16 @@ def train_net(
     val = load_split(val_path, net_name, features, task, truth_path=truth_path, labels=labels)
     torch.manual_seed(settings.seed)  # initialisation
     net = build_net(net_name, entry.get("settings"), heads, n_features=len(features) or None)
-    net.fit_scaling(**{k: train[k] for k in net.input_names})
-    n_train = len(train["is_gamma"])
+    # a streamed set fits the scaling on a random sample of its blocks (streaming's SCALING_EVENTS)
+    scaling = train.sample(settings.seed) if stream else train
+    net.fit_scaling(**{k: scaling[k] for k in net.input_names})
+    del scaling
+    n_train = train.n if stream else len(train["is_gamma"])
     log.info(
-        "training %s (%s, %d parameters) on %s (%s): %d train, %d val events, threads %d",
+        "training %s (%s, %d parameters) on %s (%s): %d train (%s), %d val events, threads %d",
         name or net_name, net_name, sum(p.numel() for p in net.parameters()), device,
-        device_name(device), n_train, len(val["is_gamma"]), torch.get_num_threads(),
+        device_name(device), n_train, "streamed" if stream else "resident", len(val["is_gamma"]),
+        torch.get_num_threads(),
     )  # fmt: skip
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,8 @@ _LAZY = {
     "write_text_atomic": "iactdl.io.atomic",
     "DiskFullError": "iactdl.io.atomic",
     "hdf5_writer": "iactdl.io.atomic",
+    "IMAGE_DTYPES": "iactdl.io.compact",
+    "store_as": "iactdl.io.compact",
     "range_cut_masks": "iactdl.io.cuts",
     "DL3Writer": "iactdl.io.dl3",
     "read_dl3": "iactdl.io.dl3",

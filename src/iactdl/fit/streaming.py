@@ -1,0 +1,250 @@
+"""Training sets streamed from disk: chunks of an HDF5 dataset through a prefetching reader.
+
+A resident training set (:func:`iactdl.fit.train.load_split`) holds every event as float32
+tensors: grid images are ~16.5 kB an event, so FACT's ~2M events with images would need over
+30 GB. A :class:`StreamedSplit` holds a shuffle buffer instead: memory stays flat in the events.
+
+Shuffling, per epoch and deterministic in the epoch's seed (the engine's ``rule_seed(seed, "epoch",
+e)``, so a resumed run sees the same batches): the file's rows are cut into blocks of
+``chunk_rows`` consecutive rows (a block is read as one contiguous slice: HDF5 decompresses whole
+storage chunks, so random rows would cost a decompression each); the order of the blocks is a
+permutation; ``buffer_chunks`` blocks at a time are pooled and their events permuted, and the
+events left over after the last full batch of a pool join the next pool. An event's neighbours in
+a batch thus come from ``buffer_chunks`` blocks drawn at random from the whole file, not from its
+own block alone, which is what removes the files' order (simulation runs, gammas before protons)
+from the gradient; the engine's resident path (one permutation of all events) is the limit of a
+pool holding every block. The number of batches per epoch is the resident path's (``n //
+batch_size``): the learning-rate schedule is the same.
+
+Prefetching: a background thread reads and decodes the next pool while the net trains on the
+current one (torch releases the GIL in its kernels), and the engine starts the next epoch's first
+pool before it validates (:meth:`StreamedSplit.prepare`), so reading costs wall time where it
+is slower than training or competes for the cores. At most two pools (and the carry) are in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+
+import numpy as np
+import torch
+
+from iactdl.io import InputError, open_events, read_columns
+from iactdl.io.hdf5 import GROUP
+from iactdl.models.nets import net_inputs
+
+__all__ = ["StreamedSplit", "split_tensors", "CHUNK_ROWS", "BUFFER_CHUNKS", "SCALING_EVENTS"]
+
+# rows per block read at once, rounded up to whole HDF5 storage chunks of the widest column
+# (EventWriter caps a chunk at 4 MB: 253 grid images), so no chunk is decompressed twice; small
+# enough that the first pool of an epoch, which nothing overlaps, is read in about a second
+CHUNK_ROWS = 1024
+# blocks pooled and shuffled together: 8 x ~1024 = ~8k events (135 MB of float32 grid images)
+BUFFER_CHUNKS = 8
+# events (whole blocks drawn at random) the net's input scaling is fitted on: means and widths of
+# charges and times, which 16k events pin to well under a percent
+SCALING_EVENTS = 16384
+
+
+def split_tensors(
+    data: Mapping[str, np.ndarray], kind: str, features, task: str, path
+) -> dict[str, torch.Tensor]:
+    """A net's inputs and targets (``is_gamma``, ``log10_energy``, ``energy_weight``) from a
+    dataset's columns (those of :func:`iactdl.models.nets.input_columns`, ``is_gamma`` and
+    ``true_energy``); the energy task keeps gammas only. Raises :class:`InputError` naming
+    ``path`` if no event is left."""
+    is_gamma = np.asarray(data["is_gamma"]).astype(bool)
+    if task == "energy":
+        data = {k: v[is_gamma] for k, v in data.items()}
+        is_gamma = is_gamma[is_gamma]
+    if len(is_gamma) == 0:
+        raise InputError(f"{path}: no events for task {task!r}")
+    energy = np.asarray(data["true_energy"], dtype=np.float64)
+    valid_e = is_gamma & np.isfinite(energy) & (energy > 0)
+    out = net_inputs(data, kind, features)
+    out["is_gamma"] = torch.from_numpy(is_gamma.astype(np.float32))
+    out["log10_energy"] = torch.from_numpy(
+        np.where(valid_e, np.log10(np.where(valid_e, energy, 1.0)), 0.0).astype(np.float32)
+    )
+    out["energy_weight"] = torch.from_numpy(valid_e.astype(np.float32))
+    return out
+
+
+class StreamedSplit:
+    """The training events of ``path`` for a net of input ``kind``, read in shuffled pools.
+
+    ``rows``: sorted rows of the file to use (``max_train_events``), default all. Only what the
+    engine needs: ``n`` (events), :meth:`batches` (one epoch), :meth:`sample` (for the input
+    scaling) and :meth:`fingerprint` (the checkpoint's identity of the data).
+    """
+
+    def __init__(
+        self,
+        path,
+        columns: Sequence[str],
+        kind: str,
+        features=(),
+        task: str = "separation",
+        rows: np.ndarray | None = None,
+        chunk_rows: int = CHUNK_ROWS,
+        buffer_chunks: int = BUFFER_CHUNKS,
+    ):
+        if chunk_rows < 1 or buffer_chunks < 1:
+            raise ValueError(f"chunk_rows {chunk_rows}, buffer_chunks {buffer_chunks}: need >= 1")
+        self.path, self.kind, self.task = path, kind, task
+        self.features = list(features)
+        self.columns = list(dict.fromkeys([*columns, "is_gamma", "true_energy"]))
+        self.buffer_chunks = int(buffer_chunks)
+        with open_events(path, required=self.columns) as f:
+            total = f[GROUP][self.columns[0]].shape[0]
+            storage = max((f[GROUP][c].chunks or (1,))[0] for c in self.columns)
+        self.chunk_rows = -(-int(chunk_rows) // storage) * storage
+        keep = np.zeros(total, dtype=bool)
+        keep[np.arange(total) if rows is None else np.asarray(rows)] = True
+        # the one column read whole (1 byte an event): the energy task keeps gammas, separation
+        # needs both classes
+        is_gamma = np.asarray(read_columns(path, ["is_gamma"])["is_gamma"]).astype(bool)
+        if task == "energy":
+            keep &= is_gamma
+        elif task == "separation" and (is_gamma[keep].all() or not is_gamma[keep].any()):
+            raise InputError(
+                f"{path}: only one class in is_gamma; separation needs gammas and hadrons"
+            )
+        self._keep = keep
+        starts = np.arange(0, total, self.chunk_rows)
+        counts = np.add.reduceat(keep, starts) if total else np.zeros(0, int)
+        self._blocks = [(int(s), min(int(s) + self.chunk_rows, total)) for s in starts]
+        self._counts = counts.astype(np.int64)
+        self.n = int(keep.sum())
+        self._reader: _Prefetcher | None = None
+        if self.n == 0:
+            raise InputError(f"{path}: no events for task {task!r}")
+
+    def _read(self, blocks: Sequence[int]) -> dict[str, torch.Tensor]:
+        """The tensors of ``blocks`` (indices into the block list), concatenated in that order."""
+        parts = []
+        for b in blocks:
+            start, stop = self._blocks[b]
+            keep = self._keep[start:stop]
+            if not keep.any():
+                continue
+            cols = read_columns(self.path, self.columns, start, stop)
+            if not keep.all():
+                cols = {k: v[keep] for k, v in cols.items()}
+            parts.append(split_tensors(cols, self.kind, self.features, self.task, self.path))
+        if not parts:
+            return {}
+        return {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+
+    def sample(self, seed: int, n_events: int = SCALING_EVENTS) -> dict[str, torch.Tensor]:
+        """Whole blocks drawn at random (seeded) until ``n_events`` events: what the input scaling
+        is fitted on."""
+        order = np.random.default_rng(seed).permutation(np.flatnonzero(self._counts))
+        need = np.searchsorted(np.cumsum(self._counts[order]), n_events) + 1
+        return self._read(sorted(order[:need].tolist()))
+
+    def fingerprint(self) -> list:
+        """What the checkpoint's identity records of the data: the file's name, size and rows
+        (not a content sum, which would read the whole file)."""
+        digest = hashlib.sha1(np.packbits(self._keep).tobytes()).hexdigest()
+        return ["streamed", str(self.path), self.n, digest, self.chunk_rows, self.buffer_chunks]
+
+    def _pools(self, epoch_seed: int) -> Iterator[dict[str, torch.Tensor]]:
+        # blocks with events to use (rows or the energy task may leave some empty), in an order
+        # drawn from the epoch's seed
+        used = np.flatnonzero(self._counts)
+        order = used[torch.randperm(len(used), generator=_gen(epoch_seed, 0)).numpy()].tolist()
+        for i in range(0, len(order), self.buffer_chunks):
+            yield self._read(order[i : i + self.buffer_chunks])
+
+    def prepare(self, epoch_seed: int) -> None:
+        """Start reading the first pool of the epoch of ``epoch_seed`` now (the engine calls it
+        before validating the epoch before), so no epoch waits for its first read."""
+        if self._reader is None or self._reader.key != epoch_seed:
+            self.close()
+            self._reader = _Prefetcher(self._pools(epoch_seed), key=epoch_seed)
+
+    def close(self) -> None:
+        """Stop a reader started by :meth:`prepare` (a run that ends or fails)."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def batches(
+        self, epoch_seed: int, batch_size: int, device: torch.device | str = "cpu"
+    ) -> Iterator[dict[str, torch.Tensor]]:
+        """The ``n // batch_size`` training batches of one epoch, read ahead by one pool."""
+        self.prepare(epoch_seed)
+        reader, self._reader = self._reader, None
+        carry: dict[str, torch.Tensor] = {}
+        made, wanted = 0, self.n // batch_size
+        try:
+            for p, pool in enumerate(reader):
+                if not pool:
+                    continue
+                if carry:
+                    pool = {k: torch.cat([carry[k], v]) for k, v in pool.items()}
+                pool = {k: v.to(device, non_blocking=True) for k, v in pool.items()}
+                m = len(pool["is_gamma"])
+                perm = torch.randperm(m, generator=_gen(epoch_seed, p + 1)).to(device)
+                full = m // batch_size
+                for b in range(min(full, wanted - made)):
+                    idx = perm[b * batch_size : (b + 1) * batch_size]
+                    yield {k: v[idx] for k, v in pool.items()}
+                made += min(full, wanted - made)
+                rest = perm[full * batch_size :]
+                carry = {k: v[rest].cpu() for k, v in pool.items()}
+        finally:
+            reader.close()
+        assert made == wanted, f"streamed {made} batches, expected {wanted}"
+
+
+def _gen(epoch_seed: int, stream: int) -> torch.Generator:
+    # one generator per (epoch, purpose): the block order and each pool's permutation
+    return torch.Generator().manual_seed((int(epoch_seed) * 1_000_003 + stream) % 2**63)
+
+
+class _Prefetcher:
+    """Iterates ``items`` produced by a background thread, ``depth`` ahead; started at once. An
+    error of the producer is raised in the consumer."""
+
+    _done = object()
+
+    def __init__(self, items: Iterator, key=None, depth: int = 1):
+        self.key = key
+        self._q: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._work, args=(items,), name="iactdl-prefetch", daemon=True
+        )
+        self._thread.start()
+
+    def _work(self, items: Iterator) -> None:
+        try:
+            for item in items:
+                if self._stop.is_set():
+                    return
+                self._q.put(item)
+            self._q.put(self._done)
+        except BaseException as err:  # handed to the consumer, raised there with its traceback
+            self._q.put(err)
+
+    def __iter__(self) -> Iterator:
+        while True:
+            item = self._q.get()
+            if item is self._done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                self._q.get(timeout=0.1)
+            except queue.Empty:
+                pass
