@@ -272,6 +272,14 @@ def get_net_gpus(wildcards):
     return int(model_entry(wildcards.model).get("gpu", 0))
 
 
+def run_numbers():
+    """The run's numbers for a rule's report caption (params numbers=run_numbers(); the caption
+    quotes {{ snakemake.params.numbers["Name"] }}): read when the report renders it."""
+    from iactdl.evaluate.numbers import RunNumbers
+
+    return RunNumbers(results("paper/numbers.json"))
+
+
 def get_evaluate_seed(wildcards):
     """Seed of the bootstrap of one model's AUC uncertainty (evaluate, evaluate_labelnoise)."""
     return seed_for("evaluate", wildcards.model)

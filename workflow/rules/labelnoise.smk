@@ -174,7 +174,11 @@ rule labelnoise_comparison:
     threads: 1
     params:
         models=measured_models(),
+        scored=comparison_scored(),
         entries=config["models"],
+        n_bootstrap=config["evaluation"]["n_bootstrap"],
+        seed=seed_for("labelnoise_comparison"),
+        numbers=run_numbers(),
         src=src("labelnoise_comparison.py"),
     script:
         "../scripts/labelnoise_comparison.py"
