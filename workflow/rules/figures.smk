@@ -183,6 +183,8 @@ rule summary_table:
     threads: 1
     params:
         models=list(config["models"]),
+        entries=config["models"],
+        numbers=run_numbers(),
         src=src("summary.py"),
     script:
         "../scripts/summary.py"
