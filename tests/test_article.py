@@ -20,7 +20,8 @@ def _tables(tmp_path):
     summary = tmp_path / "summary.csv"
     pd.DataFrame(
         {"model": ["bdt_x", "mlp"], "kind": ["baseline", "net"], "task": ["separation"] * 2,
-         "auc_test": [0.91, 0.87], "auc_test_unc": [0.004, 0.005]}
+         "auc_test": [0.91, 0.87], "auc_test_unc": [0.004, 0.005],
+         "auc_observed": [0.71, 0.74], "auc_observed_unc": [0.02, 0.03]}
     ).to_csv(summary, index=False)  # fmt: skip
     row = {"group": "boosted trees", "model": "bdt_x", "label": "boosted trees",
            "prior_corrected": True, "train_prior": 0.6, "prior_estimate": 0.024,
@@ -41,6 +42,7 @@ def test_numbers_come_from_the_tables_as_macros(tmp_path):
     numbers = collect_numbers(summary, comparison)
     assert numbers["BestSimAuc"] == "0.910" and numbers["BestSimModel"] == r"bdt\_x"
     assert numbers["TreesOnoffAuc"] == "0.777" and numbers["ObsEvents"] == "5000"
+    assert (numbers["BestObsModel"], numbers["BestObsAuc"]) == ("mlp", "0.740")
     assert numbers["ObsPriorEstimate"] == "2.40"
     write_numbers(numbers, tmp_path / "n.json", tmp_path / "n.tex")
     tex = (tmp_path / "n.tex").read_text()

@@ -76,6 +76,12 @@ def collect_numbers(summary: str | os.PathLike, comparison: str | os.PathLike | 
         out["BestSimAuc"] = _fmt(best["auc_test"], 3)
         out["BestSimAucUnc"] = _fmt(best["auc_test_unc"], 3)
         out["BestSimModel"] = str(best["model"]).replace("_", "\\_")
+    obs = sep.dropna(subset=["auc_observed"]) if "auc_observed" in sep else sep.iloc[:0]
+    if len(obs):
+        best = obs.loc[obs["auc_observed"].idxmax()]
+        out["BestObsAuc"] = _fmt(best["auc_observed"], 3)
+        out["BestObsAucUnc"] = _fmt(best["auc_observed_unc"], 3)
+        out["BestObsModel"] = str(best["model"]).replace("_", "\\_")
     if comparison is not None and Path(comparison).exists():
         c = pd.read_csv(comparison)
         if len(c):
