@@ -20,8 +20,6 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-import pandas as pd
-
 from iactdl.io import atomic_paths
 
 __all__ = [
@@ -66,6 +64,8 @@ def _count(value) -> str:
 
 def collect_numbers(summary: str | os.PathLike, comparison: str | os.PathLike | None) -> dict:
     """Name -> the number as printed, from the run's ``summary.csv`` and ``comparison.csv``."""
+    import pandas as pd  # here: planning imports this module (RunNumbers), and not pandas
+
     out: dict[str, str] = {}
     s = pd.read_csv(summary)
     sep = s[s["task"] == "separation"].dropna(subset=["auc_test"])
