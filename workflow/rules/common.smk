@@ -232,6 +232,11 @@ def get_final_output(experiments=False):
 # and marks the PNG with report(..., caption=..., category=...), so the paper and all targets, the
 # report and results/paper/figures.md pick it up; FIGURE_NOTES[stem] is the figure's one sentence
 # in figures.md (default: the first sentence of its caption file in workflow/report/).
+# The article (paper.smk, rule article) takes every figure of PAPER_FIGURES and every .tex table of
+# PAPER_TABLES with its caption (a table paper/<stem>.tex: workflow/report/<stem>_table.rst or
+# <stem>.rst): adding a figure or table here adds it to the article. A caption quotes the run's
+# numbers as {{ snakemake.params.numbers["Name"] }} (rule paper_numbers writes them; the rule of
+# the figure passes numbers=run_numbers() in its params).
 PAPER_FIGURES = ["roc", "gammaness", "energy_resolution", "migration", "learning_curves"]
 PAPER_TABLES = [results("paper/summary.csv"), results("paper/summary.tex")]
 FIGURE_NOTES = {}
