@@ -6,6 +6,7 @@ installs it), skipped elsewhere. The tiny DAG's article: tests/test_rerun.py."""
 from __future__ import annotations
 
 import json
+import pickle
 import re
 import shutil
 
@@ -56,7 +57,11 @@ def test_numbers_come_from_the_tables_as_macros(tmp_path):
         RunNumbers(tmp_path / "n.json")["Nope"]
     with pytest.raises(ValueError, match="letters only"):
         RunNumbers(mode="macro")["Auc2"]
-    assert repr(RunNumbers(tmp_path / "n.json")) == repr(RunNumbers(tmp_path / "n.json"))
+    # a rule's params: a repr without the values (no rerun when they change), and it pickles
+    # into the job's script without them
+    read = RunNumbers(tmp_path / "n.json")
+    assert read["ObsEvents"] == "5000" and repr(read) == repr(RunNumbers(tmp_path / "n.json"))
+    assert pickle.loads(pickle.dumps(read))._values is None
 
 
 def test_caption_to_latex_keeps_macros_and_escapes_the_rest():
