@@ -372,32 +372,35 @@ def plot_comparison(
     from iactdl.evaluate import style  # sets the Agg backend first
 
     n = len(df)
-    fig, axes = style.subplots(1, len(PANELS), columns=2, aspect=0.12 + 0.045 * n, sharey=True)
-    ypos = np.arange(n)
+    # each group's rows under a header row that names the architecture (a gap in the data)
+    group_start = [k == 0 or df["group"].iloc[k] != df["group"].iloc[k - 1] for k in range(n)]
+    ypos = np.arange(n) + np.cumsum(group_start)
+    headers = ypos[np.asarray(group_start)] - 1
+    n_rows = n + len(headers)
+    fig, axes = style.subplots(
+        1, len(PANELS), columns=2, aspect=0.1 + 0.04 * n_rows, sharey=True
+    )  # fmt: skip
     colours = {a: style.colour(k) for k, a in enumerate(APPROACHES)}
     markers = {a: style.MARKERS[k % len(style.MARKERS)] for k, a in enumerate(APPROACHES)}
-    group_edges = [k for k in range(1, n) if df["group"].iloc[k] != df["group"].iloc[k - 1]]
     for ax, col in zip(axes, PANELS, strict=True):
         for a in APPROACHES:
             sel = (df["approach"] == a).to_numpy()
             if sel.any():
                 ax.errorbar(df[col][sel], ypos[sel], xerr=df[f"{col}_unc"][sel].fillna(0),
                             fmt=markers[a], color=colours[a], ms=3, capsize=2, label=a)  # fmt: skip
-        for k in group_edges:
-            ax.axhline(k - 0.5, color="0.6", lw=0.6)
+        for h in headers[1:]:
+            ax.axhline(h - 0.5, color="0.6", lw=0.6)
         ax.set_xlabel(METRICS[col].replace("Li & Ma significance", "Li & Ma / sigma"))
         ax.grid(alpha=0.3, axis="x")
         ax.margins(x=0.15)
     axes[2].axvline(0.0, color="0.5", lw=0.6, ls=":")  # Brier skill 0: no better than the prior
-    axes[0].set_yticks(ypos, [_label(m, entries) for m in df["model"]])
-    axes[0].invert_yaxis()
-    # each group named at its rows, right of the last panel
-    import matplotlib.transforms as mtransforms
-
-    side = mtransforms.blended_transform_factory(axes[-1].transAxes, axes[-1].transData)
-    for start, stop in zip([0, *group_edges], [*group_edges, n], strict=True):
-        axes[-1].text(1.04, (start + stop - 1) / 2, df["group"].iloc[start], transform=side,
-                      rotation=-90, ha="left", va="center", fontweight="bold")  # fmt: skip
+    groups = [g for g, s in zip(df["group"], group_start, strict=True) if s]
+    ticks = np.r_[headers, ypos]
+    labels = [*groups, *(_label(m, entries) for m in df["model"])]
+    axes[0].set_yticks(ticks, labels)
+    for tick in axes[0].get_yticklabels()[: len(groups)]:
+        tick.set_fontweight("bold")
+    axes[0].set_ylim(n_rows - 0.5, -0.5)
     handles, names = axes[0].get_legend_handles_labels()
     for ax in axes[1:]:
         for h, nm in zip(*ax.get_legend_handles_labels(), strict=True):
