@@ -138,7 +138,6 @@ def article_source(
         r"\documentclass[10pt]{article}",
         r"\usepackage[margin=2cm]{geometry}",
         r"\usepackage{graphicx,booktabs,float}",
-        r"\usepackage[T1]{fontenc}",
         r"\input{numbers.tex}",
         rf"\title{{{title}}}",
         r"\author{iactdl}",
