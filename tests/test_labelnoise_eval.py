@@ -3,9 +3,18 @@
 import numpy as np
 import pytest
 
-from iactdl.labelnoise.comparison import comparison_table, plot_comparison, write_comparison
+from iactdl.labelnoise.comparison import (
+    bootstrap_metrics,
+    comparison_rows,
+    comparison_table,
+    gamma_fraction_estimate,
+    plot_comparison,
+    prior_shift,
+    write_comparison,
+)
 from iactdl.labelnoise.correction import MenonCorrection
 from iactdl.labelnoise.measurement import at_threshold, measure_onoff, on_gamma_fraction
+from iactdl.metrics.separation import roc_auc_bootstrap
 
 
 def _observation(n=200_000, f_on=0.1, n_off=5, seed=0):
@@ -61,51 +70,112 @@ def test_at_threshold_counts():
     assert out["gamma_efficiency"] == 1.0 and out["hadron_efficiency"] == pytest.approx(1 / 3)
 
 
-def _measurement(auc):
-    thr = {"cut": 0.5, "gamma_efficiency": 0.6, "li_ma_significance": 10.0}
-    cal = {"ece": 0.01, "brier": 0.02}
-    return {"roc_auc": auc, "roc_auc_unc": 0.01, "n_gamma": 100, "n_events": 1000,
-            "calibration_after": cal, "thresholds": {"li_ma_val": thr}}  # fmt: skip
+def _measurement(cut=0.5):
+    return {"thresholds": {"li_ma_val": {"cut": cut}}}
 
 
-def test_comparison_rows_with_and_without_adapted_models(tmp_path):
-    entries = {
-        "lr": {"kind": "baseline"}, "bdt": {"kind": "baseline"}, "mlp": {"kind": "net"},
-        "bdt_onoff": {"kind": "baseline", "labelnoise": {}},
-        "lr_onoff": {"kind": "baseline", "labelnoise": {}},
+def _entries():
+    feats = {"features": ["size"]}
+    return {
+        "lr": {"kind": "baseline", "estimator": "logistic_regression", **feats},
+        "bdt": {"kind": "baseline", "estimator": "hist_gradient_boosting", **feats},
+        "bdt_iw": {"kind": "baseline", "estimator": "hist_gradient_boosting",
+                   "adapt": {"method": "importance"}, **feats},
+        "bdt_onoff": {"kind": "baseline", "estimator": "hist_gradient_boosting",
+                      "labelnoise": {}, **feats},
+        "lr_onoff": {"kind": "baseline", "estimator": "logistic_regression", "labelnoise": {}},
+        "mlp": {"kind": "net", "net": "mlp", **feats},
+        "mlp_onoff": {"kind": "net", "net": "mlp", "labelnoise": {}, **feats},
+        "deepsets": {"kind": "net", "net": "deepsets"},
+        "hexcnn": {"kind": "net", "net": "hexcnn"},
+        "deepsets_iwdann": {"kind": "net", "net": "deepsets", "adapt": {"method": "iwdann"}},
+        "hexcnn_dann": {"kind": "net", "net": "hexcnn", "adapt": {"method": "dann"}},
     }  # fmt: skip
-    metrics = {n: {"test": {"roc_auc": a}} for n, a in [("lr", 0.8), ("bdt", 0.9), ("mlp", 0.85)]}
-    infos = {"bdt_onoff": {"cv": {"roc_auc": 0.6}}, "lr_onoff": {"cv": {"roc_auc": 0.58}}}
-    meas = {n: {"measurement": _measurement(0.7)} for n in entries}
-    meas["bdt_onoff"]["oracle"] = _measurement(0.9)
-    df = comparison_table(entries, metrics, infos, meas)
-    assert list(zip(df.approach, df.family, df.model, strict=True)) == [
-        ("source-only", "baseline", "bdt"),
-        ("ON/OFF corrected", "baseline", "bdt_onoff"),
-        ("oracle", "baseline", "bdt_onoff (oracle)"),
-        ("source-only", "net", "mlp"),
+
+
+def test_comparison_rows_hold_one_architecture_per_group():
+    entries = _entries()
+    aucs = {"lr": 0.8, "bdt": 0.9, "bdt_iw": 0.88, "mlp": 0.85, "deepsets": 0.87, "hexcnn": 0.86,
+            "deepsets_iwdann": 0.8, "hexcnn_dann": 0.95}  # fmt: skip
+    metrics = {n: {"test": {"roc_auc": a}} for n, a in aucs.items()}
+    infos = {"bdt_onoff": {"cv": {"roc_auc": 0.6}}, "lr_onoff": {"cv": {"roc_auc": 0.7}},
+             "mlp_onoff": {"kind": "net", "metrics": {"val_auc": 0.57}}}  # fmt: skip
+    rows = comparison_rows(entries, metrics, infos, {"bdt_onoff": True})
+    got = [(r["group"], r["approach"], r["model"], r["prior_corrected"]) for r in rows]
+    assert got == [
+        ("boosted trees", "source-only", "bdt", True),
+        ("boosted trees", "domain-adapted", "bdt_iw", True),
+        ("boosted trees", "ON/OFF corrected", "bdt_onoff", False),
+        ("boosted trees", "oracle", "bdt_onoff~oracle", False),
+        ("feature MLP", "source-only", "mlp", True),
+        ("feature MLP", "ON/OFF corrected", "mlp_onoff", False),
+        # the pixel net is the best source-only one (Deep Sets), and its group holds Deep Sets
+        # only: the hexagonal CNN's DANN, better on simulations, is another architecture
+        ("pixel net", "source-only", "deepsets", True),
+        ("pixel net", "domain-adapted", "deepsets_iwdann", True),
     ]
-    # an adapted net (dann's entries) adds its row
-    entries["mlp_dann"] = {"kind": "net", "adapt": {"method": "dann"}}
-    metrics["mlp_dann"] = {"test": {"roc_auc": 0.84}}
-    meas["mlp_dann"] = {"measurement": _measurement(0.8)}
-    df = comparison_table(entries, metrics, infos, meas)
-    rows = set(zip(df.approach, df.family, df.model, strict=True))
-    assert ("domain-adapted", "net", "mlp_dann") in rows
-    # ON/OFF nets: the best by its ON-vs-OFF AUC on observed_val (no cross-validation for nets),
-    # with its oracle (the same net on truth) beside it
-    for name, val_auc in (("mlp_onoff", 0.57), ("deepsets_onoff", 0.55)):
-        entries[name] = {"kind": "net", "labelnoise": {}}
-        infos[name] = {"kind": "net", "metrics": {"val_auc": val_auc}}
-        meas[name] = {"measurement": _measurement(0.75), "oracle": _measurement(0.88)}
-    df = comparison_table(entries, metrics, infos, meas)
-    rows = list(zip(df.approach, df.family, df.model, strict=True))
-    assert ("ON/OFF corrected", "net", "mlp_onoff") in rows
-    assert ("oracle", "net", "mlp_onoff (oracle)") in rows
-    assert not [r for r in rows if r[2].startswith("deepsets_onoff")]
-    write_comparison(df, tmp_path / "c.csv", tmp_path / "c.tex")
-    plot_comparison(df, tmp_path / "c.pdf", tmp_path / "c.png")
-    assert "domain-adapted" in (tmp_path / "c.tex").read_text()
+
+
+def test_prior_shift_recovers_the_posterior_at_the_new_prior():
+    lr = np.exp(np.linspace(-4, 4, 9))  # likelihood ratios
+    post = lambda pi: pi * lr / (pi * lr + 1 - pi)  # noqa: E731
+    np.testing.assert_allclose(prior_shift(post(0.6), 0.6, 0.025), post(0.025), rtol=1e-12)
+    assert gamma_fraction_estimate(100, 300, 1000, 0.2) == pytest.approx(0.04)
+    assert gamma_fraction_estimate(10, 300, 1000, 0.2) == pytest.approx(1e-4)  # a deficit
+
+
+def test_bootstrap_metrics_judge_calibration_at_the_observations_prior():
+    """Exact posteriors fit at a 60 % training prior, scored on an observation with ~2 % gammas:
+    prior-corrected with the ON/OFF estimate they are calibrated (ECE near 0, positive skill);
+    uncorrected they are not; the prior everywhere has ECE near 0 too, but no skill."""
+    gamma, region, eta, _ = _observation(n=100_000, f_on=0.1)
+    pi = gamma.mean()
+    lr = eta / (1 - eta) * (1 - pi) / pi
+    sim = 0.6 * lr / (0.6 * lr + 0.4)  # the same likelihoods at the training prior
+    rows = [
+        {"model": "corrected", "score": sim, "posterior": sim, "cut": 0.9,
+         "prior_corrected": True, "train_prior": 0.6},
+        {"model": "raw", "score": sim, "posterior": sim, "cut": 0.9, "prior_corrected": False,
+         "train_prior": 0.6},
+        {"model": "prior", "score": np.full(gamma.size, pi), "posterior": np.full(gamma.size, pi),
+         "cut": 0.5, "prior_corrected": False, "train_prior": pi},
+    ]  # fmt: skip
+    df = bootstrap_metrics(gamma, region, 5, rows, n_bootstrap=30, seed=3).set_index("model")
+    assert df.loc["corrected", "prior_estimate"] == pytest.approx(pi, abs=3 * 0.002)
+    assert df.loc["corrected", "ece"] < 0.005 < df.loc["raw", "ece"]
+    assert df.loc["corrected", "brier_skill"] > 0.2 > df.loc["raw", "brier_skill"]
+    assert df.loc["corrected", "log_loss"] < df.loc["raw", "log_loss"]
+    assert df.loc["prior", "ece"] < 0.005 and abs(df.loc["prior", "brier_skill"]) < 0.01
+    # the ranking is untouched by the prior: one AUC, and the bootstrap's spread as the
+    # Mann-Whitney bootstrap's of the measurement
+    assert df.loc["corrected", "roc_auc"] == pytest.approx(df.loc["raw", "roc_auc"])
+    _, unc = roc_auc_bootstrap(gamma.astype(int), sim, 30, 3)
+    assert df.loc["corrected", "roc_auc_unc"] == pytest.approx(unc, rel=0.5)
+    for col in ("roc_auc", "li_ma_significance", "brier_skill", "log_loss", "ece"):
+        assert df.loc["corrected", f"{col}_unc"] > 0, col
+
+
+def test_comparison_table_and_figure_are_written(tmp_path):
+    gamma, region, eta, p_on = _observation(n=20_000, f_on=0.1)
+    rows = [
+        {"group": "boosted trees", "approach": "source-only", "model": "bdt", "scored": "bdt",
+         "prior_corrected": True},
+        {"group": "boosted trees", "approach": "ON/OFF corrected", "model": "bdt_onoff",
+         "scored": "bdt_onoff", "prior_corrected": False},
+        {"group": "boosted trees", "approach": "oracle", "model": "bdt_onoff~oracle",
+         "scored": "bdt_onoff~oracle", "prior_corrected": False},
+    ]  # fmt: skip
+    preds = {"bdt": {"gammaness": eta}, "bdt_onoff": {"gammaness": eta, "p_on": p_on},
+             "bdt_onoff~oracle": {"gammaness": eta}}  # fmt: skip
+    meas = {"bdt": {"measurement": _measurement()},
+            "bdt_onoff": {"measurement": _measurement(0.6), "oracle": _measurement()}}  # fmt: skip
+    df = comparison_table(rows, preds, {"is_gamma": gamma, "region": region}, 5, meas, 0.6, 20)
+    assert list(df["model"]) == ["bdt", "bdt_onoff", "bdt_onoff~oracle"]
+    entries = _entries()
+    write_comparison(df, tmp_path / "c.csv", tmp_path / "c.tex", entries)
+    plot_comparison(df, tmp_path / "c.pdf", tmp_path / "c.png", entries)
+    tex = (tmp_path / "c.tex").read_text()
+    assert "boosted trees, ON/OFF labels (oracle)" in tex and r"\pm" in tex
     assert (tmp_path / "c.png").stat().st_size > 1000
 
 

@@ -284,6 +284,11 @@ def test_one_model_hyperparameter_reruns_only_its_branch(built):
     assert set(pending) == expected, (
         f"missing: {sorted(expected - set(pending))}\nextra: {sorted(set(pending) - expected)}"
     )
+    # the figures it feeds, the run's numbers and the article: rebuilt, so none can be stale
+    out = _results_dir(work).relative_to(work).as_posix()
+    article = {r["output_file"] for r in graph if r["rule"] in ("article", "paper_numbers")}
+    assert article and article <= set(pending), sorted(article - set(pending))
+    assert f"{out}/paper/comparison.csv" in pending, "the comparison does not read the model"
 
 
 def _with_edited_module(work: Path, module: str, edit=None):
@@ -775,3 +780,37 @@ def test_report_has_every_figure_and_table(built, tmp_path):
         stem = f.removeprefix(f"{out}/figures/").removesuffix(".png")
         assert f"**{stem}**" in index, stem
     assert "no caption" not in index, index
+
+
+def test_article_is_built_from_the_runs_numbers(built):
+    """`paper` writes the run's numbers (numbers.json and the macros of numbers.tex, from the
+    paper's tables) and the article: every macro it uses is defined there, each figure of the
+    paper is in it, and where TeX is installed (CI) its PDF is built."""
+    import shutil
+
+    work, graph = built["work"], built["graph"]
+    paper = _results_dir(work) / "paper"
+    numbers = json.loads((paper / "numbers.json").read_text())
+    macros = (paper / "numbers.tex").read_text()
+    defined = set(re.findall(r"\\newcommand\{\\(iact[A-Za-z]+)\}", macros))
+    assert defined == {"iact" + k for k in numbers}
+    tex = (paper / "article.tex").read_text()
+    used = set(re.findall(r"\\(iact[A-Za-z]+)", tex))
+    assert used and used <= defined, sorted(used - defined)
+    # a number of the text is the table's: the boosted trees' source-only AUC on observed_test
+    with (paper / "comparison.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    trees = next(r for r in rows if (r["group"], r["approach"]) == ("boosted trees", "source-only"))
+    assert numbers["TreesSourceAuc"] == f"{float(trees['roc_auc']):.3f}"
+    assert "iactTreesSourceAuc" in used
+    figures = [r for r in graph if r["rule"] == "article"]
+    inputs = set(filter(None, figures[0]["input-file(s)"].split(",")))
+    pdfs = {r["output_file"] for r in graph if re.search(r"/figures/.*\.pdf$", r["output_file"])}
+    assert pdfs and pdfs <= inputs, sorted(pdfs - inputs)
+    assert tex.count(r"\begin{figure}") == len(pdfs)
+    # the report's caption of the comparison quotes the run (figures.md renders it the same way)
+    index = (paper / "figures.md").read_text()
+    assert f"({numbers['ObsEvents']} events" in index and "[[" not in index
+    if shutil.which("latexmk") is None or shutil.which("pdflatex") is None:
+        pytest.skip("latexmk/pdflatex not installed: the article's LaTeX only (CI installs TeX)")
+    assert (paper / "article.pdf").read_bytes()[:5] == b"%PDF-"

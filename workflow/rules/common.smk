@@ -255,6 +255,11 @@ def get_final_output(experiments=False):
 # and marks the PNG with report(..., caption=..., category=...), so the paper and all targets, the
 # report and results/paper/figures.md pick it up; FIGURE_NOTES[stem] is the figure's one sentence
 # in figures.md (default: the first sentence of its caption file in workflow/report/).
+# The article (paper.smk, rule article) takes every figure of PAPER_FIGURES and every .tex table of
+# PAPER_TABLES with its caption (a table paper/<stem>.tex: workflow/report/<stem>_table.rst or
+# <stem>.rst): adding a figure or table here adds it to the article. A caption quotes the run's
+# numbers as {{ snakemake.params.numbers["Name"] }} (rule paper_numbers writes them; the rule of
+# the figure passes numbers=run_numbers() in its params).
 PAPER_FIGURES = ["roc", "gammaness", "energy_resolution", "migration", "learning_curves"]
 PAPER_TABLES = [results("paper/summary.csv"), results("paper/summary.tex")]
 FIGURE_NOTES = {}
@@ -299,6 +304,14 @@ def get_net_entry(wildcards):
 def get_net_gpus(wildcards):
     """GPUs the net asks for (Snakemake's standard `gpu` resource; 0 = CPU only)."""
     return int(model_entry(wildcards.model).get("gpu", 0))
+
+
+def run_numbers():
+    """The run's numbers for a rule's report caption (params numbers=run_numbers(); the caption
+    quotes {{ snakemake.params.numbers["Name"] }}): read when the report renders it."""
+    from iactdl.evaluate.numbers import RunNumbers
+
+    return RunNumbers(results("paper/numbers.json"))
 
 
 def get_evaluate_seed(wildcards):

@@ -67,6 +67,7 @@ rule figure_roc_observed:
         models=models_of_task("separation"),
         families=model_families(separation_entries),
         labels=model_labels(separation_entries, separation_entries),
+        numbers=run_numbers(),
         src=src("figure_roc_observed.py"),
     script:
         "../scripts/figure_roc_observed.py"
@@ -183,6 +184,8 @@ rule summary_table:
     threads: 1
     params:
         models=list(config["models"]),
+        entries=config["models"],
+        numbers=run_numbers(),
         src=src("summary.py"),
     script:
         "../scripts/summary.py"

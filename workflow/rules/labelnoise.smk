@@ -14,7 +14,10 @@
 include: "inputs/labelnoise.smk"
 
 
-# this stage's figures in the paper's list (the report and results/paper/figures.md read it)
+# this stage's figures and table in the paper's lists (the report, results/paper/figures.md and
+# the article read them)
+if onoff_models() and measured_models():
+    PAPER_TABLES.extend([results("paper/comparison.csv"), results("paper/comparison.tex")])
 if onoff_models():
     PAPER_FIGURES.append("comparison")
     for _model in onoff_models():
@@ -174,7 +177,11 @@ rule labelnoise_comparison:
     threads: 1
     params:
         models=measured_models(),
+        scored=comparison_scored(),
         entries=config["models"],
+        n_bootstrap=config["evaluation"]["n_bootstrap"],
+        seed=seed_for("labelnoise_comparison"),
+        numbers=run_numbers(),
         src=src("labelnoise_comparison.py"),
     script:
         "../scripts/labelnoise_comparison.py"

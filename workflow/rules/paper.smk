@@ -53,9 +53,11 @@ rule figure_features:
         "../scripts/figure_features.py"
 
 
-# No input files: the list changes with PAPER_FIGURES and the captions (params), not with the pixels
-# of a figure, so a model's rerun does not rewrite it.
+# The captions (params, rendered while planning, numbers as [[Name]] markers) and the run's
+# numbers (filled in by the job): a caption or a number that changes rewrites the list.
 rule figures_index:
+    input:
+        numbers=results("paper/numbers.json"),
     output:
         index=results("paper/figures.md"),
     log:
@@ -72,3 +74,46 @@ rule figures_index:
 
 
 PAPER_TABLES.append(results("paper/figures.md"))
+
+
+# The run's numbers (iactdl.evaluate.numbers): read from the paper's tables, quoted by the report's
+# captions (params numbers=run_numbers()) and, as the macros of numbers.tex, by the article.
+rule paper_numbers:
+    input:
+        unpack(get_numbers_input),
+    output:
+        json=results("paper/numbers.json"),
+        tex=results("paper/numbers.tex"),
+    log:
+        results("logs/paper_numbers.log"),
+    localrule: True
+    conda:
+        "../../envs/cpu.yaml"
+    params:
+        src=src("paper_numbers.py"),
+    script:
+        "../scripts/paper_numbers.py"
+
+
+PAPER_TABLES.extend([results("paper/numbers.json"), results("paper/numbers.tex")])
+
+
+# The article (iactdl.evaluate.article): every figure of PAPER_FIGURES and every LaTeX table of
+# PAPER_TABLES with its caption, the numbers as macros; compiled where latexmk is installed
+# (README: the Debian packages), else its LaTeX source only. In `paper`, not in `all`.
+rule article:
+    input:
+        unpack(get_article_input),
+    output:
+        **get_article_outputs(),
+    log:
+        results("logs/article.log"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        figures=get_article_figure_captions,
+        tables=get_article_table_captions,
+        src=src("article.py"),
+    script:
+        "../scripts/article.py"

@@ -10,8 +10,13 @@ with rule_logging(snakemake.log[0], "labelnoise_comparison"):
         metrics=snakemake.input.metrics,
         infos=snakemake.input.infos,
         measurements=snakemake.input.measurements,
+        predictions=dict(zip(snakemake.params.scored, snakemake.input.predictions, strict=True)),
+        truth=snakemake.input.truth,
+        train=snakemake.input.train,
         csv=snakemake.output.csv,
         tex=snakemake.output.tex,
         pdf=snakemake.output.pdf,
         png=snakemake.output.png,
+        n_bootstrap=snakemake.params.n_bootstrap,
+        seed=snakemake.params.seed,
     )

@@ -8,4 +8,5 @@ with rule_logging(snakemake.log[0], "summary_table"):
         dict(zip(snakemake.params.models, snakemake.input.metrics, strict=True)),
         csv=snakemake.output.csv,
         tex=snakemake.output.tex,
+        entries=snakemake.params.entries,
     )

@@ -20,7 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iactdl.evaluate.significance import best_cut_expected_significance, onoff_counts
+from iactdl.evaluate.significance import (
+    best_cut_expected_significance,
+    li_ma_bootstrap_unc,
+    onoff_counts,
+)
 from iactdl.io import (
     InputError,
     read_attrs,
@@ -227,9 +231,14 @@ def evaluate_model(
             if "region" in df_obs and n_off >= 1:
                 cut = _choose_cut(df_test, df_obs, n_off, cfg)
                 obs["cut"] = cut
-                obs["onoff"] = onoff_counts(
+                obs["onoff"] = onoff = onoff_counts(
                     df_obs["gammaness"], df_obs["region"], cut["cut"], n_off
                 )
+                # the events of the observation resampled (a fixed cut): truth-free
+                onoff["li_ma_significance_unc"] = li_ma_bootstrap_unc(
+                    onoff["n_on"], onoff["n_off"], len(df_obs), onoff["alpha"],
+                    cfg["n_bootstrap"], seed,
+                )  # fmt: skip
                 if truth is not None:
                     on = (df_obs["region"] == 0) & (df_obs["gammaness"] >= cut["cut"])
                     obs["onoff"]["true_gammas_on"] = int((on & (df_obs["is_gamma"] == 1)).sum())

@@ -20,10 +20,15 @@ from iactdl.io import write_text_atomic
 __all__ = ["render_caption", "first_sentence", "write_figure_index"]
 
 
-def render_caption(path: str | os.PathLike, config: Mapping) -> str:
-    """The caption file rendered with ``snakemake.config`` = ``config``, whitespace collapsed."""
+def render_caption(path: str | os.PathLike, config: Mapping, numbers=None) -> str:
+    """The caption file rendered with ``snakemake.config`` = ``config`` and
+    ``snakemake.params.numbers`` = ``numbers`` (a :class:`iactdl.evaluate.numbers.RunNumbers`;
+    default: ``[[Name]]`` markers), whitespace collapsed."""
+    from iactdl.evaluate.numbers import RunNumbers
+
+    params = SimpleNamespace(numbers=numbers if numbers is not None else RunNumbers(mode="marker"))
     template = jinja2.Template(Path(path).read_text())
-    text = template.render(snakemake=SimpleNamespace(config=config, wildcards={}, params={}))
+    text = template.render(snakemake=SimpleNamespace(config=config, wildcards={}, params=params))
     return " ".join(text.split())
 
 
@@ -34,9 +39,16 @@ def first_sentence(text: str) -> str:
 
 
 def write_figure_index(
-    notes: Mapping[str, str], output: str | os.PathLike, figures_dir: str = "results/figures"
+    notes: Mapping[str, str],
+    output: str | os.PathLike,
+    figures_dir: str = "results/figures",
+    numbers: Mapping[str, str] | None = None,
 ) -> None:
-    """Markdown: one line per figure (its PDF path) with its sentence; written atomically."""
+    """Markdown: one line per figure (its PDF path) with its sentence, the run's ``numbers`` in
+    place of its ``[[Name]]`` markers; written atomically."""
+    from iactdl.evaluate.numbers import fill_markers
+
+    notes = {k: fill_markers(v, numbers or {}) for k, v in notes.items()}
     lines = [
         "# Figures of the paper",
         "",

@@ -22,7 +22,12 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["li_ma_significance", "onoff_counts", "best_cut_expected_significance"]
+__all__ = [
+    "li_ma_significance",
+    "li_ma_bootstrap_unc",
+    "onoff_counts",
+    "best_cut_expected_significance",
+]
 
 
 def li_ma_significance(n_on, n_off, alpha):
@@ -52,6 +57,23 @@ def li_ma_significance(n_on, n_off, alpha):
         s = np.sqrt(np.clip(2.0 * (t_on + t_off), 0.0, None))
     s = np.where(total > 0, np.sign(n_on - alpha * n_off) * s, 0.0)
     return s if s.ndim else float(s)
+
+
+def li_ma_bootstrap_unc(
+    n_on: int, n_off: int, n_events: int, alpha: float, n_bootstrap: int = 200, seed: int = 0
+) -> float:
+    """Standard deviation of the Li & Ma significance at a fixed cut when the ``n_events`` events
+    of the sample are resampled with replacement: the counts that pass the cut in ON and OFF (and
+    the rest) are then multinomial, so the resamples are drawn as counts, not as events. NaN for
+    fewer than 2 resamples."""
+    if n_bootstrap < 2 or n_events < 1:
+        return float("nan")
+    rng = np.random.default_rng(seed)
+    rest = max(n_events - n_on - n_off, 0)
+    p = np.array([n_on, n_off, rest], dtype=np.float64) / max(n_on + n_off + rest, 1)
+    draws = rng.multinomial(int(n_on + n_off + rest), p, size=n_bootstrap)
+    s = li_ma_significance(draws[:, 0], draws[:, 1], alpha)
+    return float(np.std(s, ddof=1))
 
 
 def onoff_counts(gammaness, region, cut: float, n_off_regions: int) -> dict:

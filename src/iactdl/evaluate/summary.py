@@ -2,7 +2,10 @@
 
 Columns: ROC AUC on the simulated test set with its bootstrap uncertainty, ROC AUC on the observed
 data (from the hidden truth; simulations only), the energy resolution (68 % containment), and the
-Li & Ma significance of the ON/OFF excess after the cut chosen on simulations.
+Li & Ma significance of the ON/OFF excess after the cut chosen on simulations, with its bootstrap
+uncertainty (the observed events resampled). With the config's model entries, the rows are grouped
+by task and architecture (the estimator or the net, as :mod:`iactdl.evaluate.labels` names it),
+each with its readable label, so that rows compared side by side share an architecture.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ __all__ = ["summary_table", "write_summary", "to_latex"]
 
 COLUMNS = [
     "model",
+    "label",
+    "architecture",
     "kind",
     "task",
     "auc_test",
@@ -31,14 +36,32 @@ COLUMNS = [
     "energy_resolution",
     "energy_bias",
     "li_ma_sigma",
+    "li_ma_sigma_unc",
     "n_on",
     "n_off",
     "alpha",
 ]
 
 
-def summary_table(metrics: Mapping[str, str | os.PathLike]) -> pd.DataFrame:
-    """One row per model from its ``results/metrics/{model}.json``."""
+def _architecture(entry: Mapping | None) -> str:
+    from iactdl.evaluate.labels import ESTIMATOR_LABELS, net_label
+
+    entry = entry or {}
+    if entry.get("kind") == "net":
+        return net_label(str(entry.get("net", "net")))
+    est = entry.get("estimator")
+    return ESTIMATOR_LABELS.get(est, str(est)) if est else ""
+
+
+def summary_table(
+    metrics: Mapping[str, str | os.PathLike], entries: Mapping[str, Mapping] | None = None
+) -> pd.DataFrame:
+    """One row per model from its ``results/metrics/{model}.json``; with ``entries`` (the config's
+    models) labelled and grouped by task and architecture."""
+    from iactdl.evaluate.labels import model_labels
+
+    entries = entries or {}
+    labels = model_labels(metrics, entries)
     rows = []
     for name, path in sorted(metrics.items()):
         m = read_json(path)
@@ -48,6 +71,8 @@ def summary_table(metrics: Mapping[str, str | os.PathLike]) -> pd.DataFrame:
         rows.append(
             {
                 "model": name,
+                "label": labels[name],
+                "architecture": _architecture(entries.get(name)),
                 "kind": m.get("kind"),
                 "task": m.get("task"),
                 "auc_test": test.get("roc_auc"),
@@ -57,12 +82,16 @@ def summary_table(metrics: Mapping[str, str | os.PathLike]) -> pd.DataFrame:
                 "energy_resolution": energy.get("resolution"),
                 "energy_bias": energy.get("bias"),
                 "li_ma_sigma": onoff.get("li_ma_significance"),
+                "li_ma_sigma_unc": onoff.get("li_ma_significance_unc"),
                 "n_on": onoff.get("n_on"),
                 "n_off": onoff.get("n_off"),
                 "alpha": onoff.get("alpha"),
             }
         )
-    return pd.DataFrame(rows, columns=COLUMNS)
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    if entries:
+        table = table.sort_values(["task", "architecture", "model"], kind="stable")
+    return table.reset_index(drop=True)
 
 
 def _pm(value, unc, digits=3) -> str:
@@ -76,17 +105,18 @@ def _pm(value, unc, digits=3) -> str:
 def to_latex(table: pd.DataFrame) -> str:
     """A booktabs table (needs ``\\usepackage{booktabs}``); '--' where a model has no value."""
     header = [
-        "model", "kind", "task", "AUC (sim. test)", "AUC (observed)", r"$\Delta E/E$ (68\,\%)",
-        r"$S_\mathrm{Li\&Ma}$ / $\sigma$",
+        "model", "architecture", "task", "AUC (sim. test)", "AUC (observed)",
+        r"$\Delta E/E$ (68\,\%)", r"$S_\mathrm{Li\&Ma}$ / $\sigma$",
     ]  # fmt: skip
     rows = []
     for r in table.itertuples(index=False):
         res = None if pd.isna(r.energy_resolution) else r.energy_resolution
         sig = None if pd.isna(r.li_ma_sigma) else r.li_ma_sigma
+        sig_unc = None if pd.isna(r.li_ma_sigma_unc) else r.li_ma_sigma_unc
         rows.append(
             [
-                tex_escape(r.model),
-                str(r.kind),
+                tex_escape(r.label if isinstance(r.label, str) and r.label else r.model),
+                tex_escape(str(r.architecture or r.kind)),
                 str(r.task),
                 _pm(
                     None if pd.isna(r.auc_test) else r.auc_test,
@@ -97,15 +127,20 @@ def to_latex(table: pd.DataFrame) -> str:
                     None if pd.isna(r.auc_observed_unc) else r.auc_observed_unc,
                 ),
                 _pm(res, None, 3),
-                _pm(sig, None, 1),
+                _pm(sig, sig_unc, 1),
             ]
         )
     return latex_table("lllcccc", header, rows)
 
 
-def write_summary(metrics: Mapping[str, str], csv: str | os.PathLike, tex: str | os.PathLike):
+def write_summary(
+    metrics: Mapping[str, str],
+    csv: str | os.PathLike,
+    tex: str | os.PathLike,
+    entries: Mapping[str, Mapping] | None = None,
+):
     """Write the summary as CSV and LaTeX, each atomically; return the table."""
-    table = summary_table(metrics)
+    table = summary_table(metrics, entries)
     with atomic_paths(csv, tex) as (csv_tmp, tex_tmp):  # both or neither
         Path(csv_tmp).write_text(table.to_csv(index=False))
         Path(tex_tmp).write_text(to_latex(table))

@@ -1,21 +1,36 @@
-"""The paper's central comparison: three ways around the simulation -> observation gap.
+"""The paper's central comparison: three ways around the simulation -> observation gap, each
+within one architecture.
 
-One row per approach and model family, all scored on ``observed_test`` against its hidden truth by
-:func:`iactdl.labelnoise.measurement.evaluate_labelnoise` (same thresholds, same metrics):
+Row groups hold one architecture each, so that a difference between rows is the approach's, not
+the model's: ``boosted trees`` (histogram gradient boosting on the Hillas features), ``feature
+MLP`` (the MLP on the same features) and ``pixel net`` (the pixel-level net with the best AUC on
+the simulated test split among the source-only ones, named in the group; the other approaches
+of that group use the same net). Within a group, one row per approach:
 
 - ``source-only``: trained on simulations alone;
-- ``domain-adapted``: trained on simulations plus unlabelled ``observed_train`` (entries with an
-  ``adapt`` section; rows appear when such models exist);
+- ``domain-adapted``: trained on simulations plus unlabelled ``observed_train`` (``adapt``);
 - ``ON/OFF corrected``: trained on the ON/OFF labels of ``observed_train``, Menon-corrected;
-- ``oracle``: the ON/OFF model's estimator trained on the truth of the same events (a ceiling,
-  reference only).
+- ``oracle``: the ON/OFF model's estimator on the truth of the same events (a ceiling, reference).
 
-"Best" is chosen without observed truth: source-only and adapted models by their AUC on the
-simulated test split; ON/OFF models by their held-out ON-vs-OFF AUC (:func:`onoff_auc`: baselines
-cross-validated, nets on observed_val; under class-conditional noise ``AUC_noisy - 1/2`` is
-proportional to ``AUC_clean - 1/2``, so it ranks as the clean AUC would). Gamma efficiency and
-Li & Ma significance are at the threshold maximising the significance on ``observed_val``
-(truth-free); the gamma efficiency's uncertainty is binomial.
+Where a group has several candidates for an approach, the row is chosen without observed truth:
+source-only and adapted models by their AUC on the simulated test split, ON/OFF models by their
+held-out ON-vs-OFF AUC (:func:`onoff_auc`; under class-conditional noise ``AUC_noisy - 1/2`` is
+proportional to ``AUC_clean - 1/2``, so it ranks as the clean AUC would).
+
+Every point is scored on ``observed_test`` against its hidden truth (evaluation: this module is
+the comparison rule's, which reads the truth), with a bootstrap uncertainty: the events of
+``observed_test`` resampled with a fixed seed, the same resamples for every row (paired), and every
+number recomputed on each: ROC AUC, the Li & Ma significance and gamma efficiency at the cut that
+maximises the significance on ``observed_val`` (truth-free, from the measurement), and the
+calibration metrics. Calibration is judged at the observation's prior: a simulation-trained
+posterior assumes the training split's gamma fraction (about half), the observation has a few per
+cent, so before any calibration metric it is prior-corrected (Saerens, Latinne & Decaestecker
+2002, :func:`prior_shift`) to the truth-free estimate ``(N_on - alpha N_off) / N`` of the gamma
+fraction of observed_test (recomputed on each resample). ON/OFF-trained and oracle posteriors are
+already at the observation's prior. Brier skill score (against always predicting the true gamma
+fraction), log loss and ECE on equal-mass bins are reported side by side: at a few per cent
+gammas a model that predicts the prior everywhere has an ECE near 0, the skill score says it has
+no skill.
 """
 
 from __future__ import annotations
@@ -32,7 +47,14 @@ from iactdl.io.jsonfile import read_json
 
 __all__ = [
     "APPROACHES",
+    "GROUPS",
+    "METRICS",
     "approach_of",
+    "architecture_of",
+    "comparison_rows",
+    "prior_shift",
+    "gamma_fraction_estimate",
+    "bootstrap_metrics",
     "comparison_table",
     "write_comparison",
     "plot_comparison",
@@ -41,27 +63,44 @@ __all__ = [
 ]
 
 APPROACHES = ("source-only", "domain-adapted", "ON/OFF corrected", "oracle")
+GROUPS = ("boosted trees", "feature MLP", "pixel net")
+BOOSTED = ("hist_gradient_boosting", "gradient_boosting")
+# every bootstrapped number: column -> what the table and figure call it
+METRICS = {
+    "roc_auc": "ROC AUC",
+    "li_ma_significance": "Li & Ma significance",
+    "gamma_efficiency": "gamma efficiency",
+    "brier_skill": "Brier skill score",
+    "log_loss": "log loss",
+    "ece": "ECE (equal-mass bins)",
+}
+N_CALIBRATION_BINS = 10  # equal-mass bins of the ECE (fewer where a bin would hold < 20 events)
+MIN_EVENTS_PER_BIN = 20
+PROB_FLOOR = 1e-6  # log loss: a posterior of exactly 0 or 1 would cost an infinite penalty
 
 
 def approach_of(entry: Mapping) -> str:
-    """The approach of a model entry: ON/OFF corrected, adapted or source-only.
-
-    Parameters
-    ----------
-    entry : Mapping
-        A model entry of ``config.yaml: models``.
-
-    Returns
-    -------
-    str
-        ``"ON/OFF corrected"`` (a ``labelnoise`` section), ``"domain-adapted"`` (an ``adapt``
-        section) or ``"source-only"``.
-    """
+    """The approach of a model entry: ON/OFF (``labelnoise``), adapted (``adapt``), source-only."""
     if entry.get("labelnoise") is not None:
         return "ON/OFF corrected"
     if entry.get("adapt") is not None:
         return "domain-adapted"
     return "source-only"
+
+
+def architecture_of(entry: Mapping) -> str | None:
+    """The row group of an entry: "boosted trees", "feature MLP", "pixel net" (any net on
+    pixels), or None (other baselines, other feature nets: not compared)."""
+    if entry.get("kind") == "baseline":
+        return "boosted trees" if entry.get("estimator") in BOOSTED else None
+    from iactdl.models.nets.catalog import NETS
+
+    net = NETS.get(entry.get("net"))
+    if net is None:
+        return None
+    if net.input_kind != "features":
+        return "pixel net"
+    return "feature MLP" if entry.get("net") == "mlp" else None
 
 
 def onoff_auc(info: Mapping) -> float:
@@ -72,153 +111,313 @@ def onoff_auc(info: Mapping) -> float:
     return float(info["cv"]["roc_auc"])
 
 
-def _row(approach, family, model, m: Mapping) -> dict:
-    thr = m["thresholds"]["li_ma_val"]
-    n_g = max(m["n_gamma"], 1)
-    eff = thr["gamma_efficiency"]
-    return {
-        "approach": approach,
-        "family": family,
-        "model": model,
-        "roc_auc": m["roc_auc"],
-        "roc_auc_unc": m["roc_auc_unc"],
-        "ece": m["calibration_after"]["ece"],
-        "brier": m["calibration_after"]["brier"],
-        "gamma_efficiency": eff,
-        "gamma_efficiency_unc": float(np.sqrt(eff * (1 - eff) / n_g)),
-        "li_ma_significance": thr["li_ma_significance"],
-        "n_events": m["n_events"],
-    }
-
-
-def comparison_table(
-    entries: Mapping[str, Mapping],
-    metrics: Mapping[str, Mapping],
-    infos: Mapping[str, Mapping],
-    measurements: Mapping[str, Mapping],
-) -> pd.DataFrame:
-    """The comparison's rows (see the module's text), one per model.
-
-    Parameters
-    ----------
-    entries : Mapping of str to Mapping
-        Model name to its entry of ``config.yaml: models``.
-    metrics : Mapping of str to Mapping
-        Model name to its ``metrics.json`` (simulated test AUC).
-    infos : Mapping of str to Mapping
-        Model name to its ``model.json`` (held-out ON/OFF AUC).
-    measurements : Mapping of str to Mapping
-        Model name to its stage-6 ``measurement.json``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per model with a measurement.
-    """
+def comparison_rows(
+    entries: Mapping[str, Mapping], metrics: Mapping[str, Mapping], infos: Mapping[str, Mapping],
+    oracles: Mapping[str, bool] | None = None,
+) -> list[dict]:  # fmt: skip
+    """The rows (group, approach, model, the model whose predictions score it, whether its
+    posterior is prior-corrected), chosen without observed truth (module doc). ``oracles``: ON/OFF
+    model -> whether its oracle ``{model}~oracle`` has predictions."""
+    oracles = oracles or {}
+    arch = {n: architecture_of(e) for n, e in entries.items()}
+    pixel = [n for n, e in entries.items() if arch[n] == "pixel net"]
+    pixel_source = [n for n in pixel if approach_of(entries[n]) == "source-only"]
+    # the pixel group's net: the best source-only one on the simulated test split
+    best_net = None
+    if pixel_source:
+        best_net = entries[max(pixel_source, key=lambda n: metrics[n]["test"]["roc_auc"])]["net"]
+    elif pixel:
+        best_net = entries[pixel[0]]["net"]
     rows = []
-    for family in ("baseline", "net"):
-        names = [n for n, e in entries.items() if e["kind"] == family and n in measurements]
-        for approach in ("source-only", "domain-adapted", "ON/OFF corrected"):
-            cands = [n for n in names if approach_of(entries[n]) == approach]
+    for group in GROUPS:
+        members = [n for n in entries if arch[n] == group]
+        if group == "pixel net":
+            members = [n for n in members if entries[n]["net"] == best_net]
+        for approach in APPROACHES[:3]:
+            cands = [n for n in members if approach_of(entries[n]) == approach]
             if not cands:
                 continue
             if approach == "ON/OFF corrected":
                 best = max(cands, key=lambda n: onoff_auc(infos[n]))
             else:
                 best = max(cands, key=lambda n: metrics[n]["test"]["roc_auc"])
-            rows.append(_row(approach, family, best, measurements[best]["measurement"]))
-            if approach == "ON/OFF corrected" and "oracle" in measurements[best]:
-                oracle = measurements[best]["oracle"]
-                rows.append(_row("oracle", family, f"{best} (oracle)", oracle))
-    return pd.DataFrame(rows)
+            rows.append({"group": group, "approach": approach, "model": best, "scored": best,
+                         "prior_corrected": approach != "ON/OFF corrected"})  # fmt: skip
+            if approach == "ON/OFF corrected" and oracles.get(best):
+                rows.append({"group": group, "approach": "oracle", "model": f"{best}~oracle",
+                             "scored": f"{best}~oracle", "prior_corrected": False})  # fmt: skip
+    return rows
 
 
-def _tex(df: pd.DataFrame) -> str:
-    header = [
-        "approach", "family", "model", "ROC AUC", "ECE", r"$\epsilon_\gamma$",
-        r"$S_\mathrm{Li\&Ma}$",
-    ]  # fmt: skip
-    rows = [
-        [
-            r.approach, r.family, tex_escape(r.model),
-            f"${r.roc_auc:.3f} \\pm {r.roc_auc_unc:.3f}$", f"{r.ece:.3f}",
-            f"${r.gamma_efficiency:.3f} \\pm {r.gamma_efficiency_unc:.3f}$",
-            f"{r.li_ma_significance:.1f}",
-        ]
-        for r in df.itertuples()
-    ]  # fmt: skip
-    return latex_table("llllrrr", header, rows)
+def prior_shift(prob, prior_from: float, prior_to: float) -> np.ndarray:
+    """A posterior P(gamma | x) fit at class prior ``prior_from`` moved to prior ``prior_to``
+    (Saerens, Latinne & Decaestecker 2002, eq. 2.4; the likelihoods are unchanged):
+    ``p' = r p / (r p + s (1 - p))`` with ``r = prior_to / prior_from``, ``s = (1 - prior_to) /
+    (1 - prior_from)``."""
+    p = np.asarray(prob, dtype=np.float64)
+    r = prior_to / prior_from
+    s = (1.0 - prior_to) / (1.0 - prior_from)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = r * p / (r * p + s * (1.0 - p))
+    return np.where(np.isfinite(out), out, p)
 
 
-def write_comparison(df: pd.DataFrame, csv: str | os.PathLike, tex: str | os.PathLike) -> None:
-    """The table as CSV and as a LaTeX tabular (both written, or neither new).
+def gamma_fraction_estimate(on, off, n, alpha: float, floor: float = 1e-4):
+    """The gamma fraction of ``n`` events with ``on`` ON and ``off`` OFF counts, without truth:
+    ``(N_on - alpha N_off) / N``, kept in [floor, 1 - floor] (a prior of 0 would set every
+    corrected posterior to 0). Vectorised over arrays of counts."""
+    est = (np.asarray(on, dtype=np.float64) - alpha * np.asarray(off, dtype=np.float64)) / n
+    return np.clip(est, floor, 1.0 - floor)
 
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        The table of :func:`comparison_table`.
-    csv, tex : str or os.PathLike
-        The files to write.
+
+def _auc_sorted(w, y):
+    """Weighted ROC AUC (Mann-Whitney, ties half) of events already in score order, ``w``: each
+    event's multiplicity; ties between distinct events are broken by order (continuous scores)."""
+    g = w * y
+    h = w * (1.0 - y)
+    below = np.cumsum(h) - h
+    n_g, n_h = g.sum(), h.sum()
+    if n_g == 0 or n_h == 0:
+        return np.nan
+    return float((g * (below + 0.5 * h)).sum() / (n_g * n_h))
+
+
+def _calibration(w, y, p, n_bins):
+    """Brier score, log loss and equal-mass ECE of posterior ``p`` (in ascending order), weights
+    ``w``; equal-mass bins by the cumulative weight."""
+    total = w.sum()
+    brier = float((w * (p - y) ** 2).sum() / total)
+    q = np.clip(p, PROB_FLOOR, 1 - PROB_FLOOR)
+    log_loss = float(-(w * (y * np.log(q) + (1 - y) * np.log1p(-q))).sum() / total)
+    cum = np.cumsum(w) - 0.5 * w
+    idx = np.minimum((cum / total * n_bins).astype(np.int64), n_bins - 1)
+    cnt = np.bincount(idx, w, n_bins)
+    gap = np.abs(np.bincount(idx, w * y, n_bins) - np.bincount(idx, w * p, n_bins))
+    ece = float(gap[cnt > 0].sum() / total)
+    return brier, log_loss, ece
+
+
+def _row_metrics(w, y, p_sorted, score_pass, region_on, region_off, alpha, base_rate, n_bins):
+    """Every number of one row on one (re)sample: weights ``w`` in the row's score order."""
+    auc = _auc_sorted(w, y)
+    brier, log_loss, ece = _calibration(w, y, p_sorted, n_bins)
+    total = w.sum()
+    ref = base_rate * (1.0 - base_rate)  # Brier score of always predicting the gamma fraction
+    from iactdl.evaluate.significance import li_ma_significance
+
+    on = (w * (score_pass & region_on)).sum()
+    off = (w * (score_pass & region_off)).sum()
+    n_g = (w * y).sum()
+    return {
+        "roc_auc": auc,
+        "li_ma_significance": float(li_ma_significance(on, off, alpha)),
+        "gamma_efficiency": float((w * y * score_pass).sum() / n_g) if n_g else np.nan,
+        "brier_skill": 1.0 - brier / ref if ref > 0 else np.nan,
+        "log_loss": log_loss,
+        "ece": ece,
+        "_total": total,
+    }
+
+
+def bootstrap_metrics(
+    is_gamma, region, n_off_regions: int, rows: list[dict], n_bootstrap: int = 200,
+    seed: int = 0,
+) -> pd.DataFrame:  # fmt: skip
+    """Each row's metrics on observed_test and their bootstrap standard deviations.
+
+    ``rows``: dicts with ``score`` (the ranking score the cut applies to), ``posterior`` (P(gamma
+    | x) as the model gives it), ``cut`` (on ``score``), ``prior_corrected`` and ``train_prior``
+    (the gamma fraction the posterior assumes). Events are resampled with replacement
+    (multiplicities of ``rng.integers``, seed ``seed``), the same resamples for every row; the
+    prior estimate, the prior correction and every metric are recomputed on each.
     """
+    y = np.asarray(is_gamma).astype(np.float64)
+    region = np.asarray(region)
+    n = y.size
+    alpha = 1.0 / n_off_regions
+    on_mask = region == 0
+    off_mask = (region >= 1) & (region <= n_off_regions)
+    n_bins = int(max(1, min(N_CALIBRATION_BINS, n // MIN_EVENTS_PER_BIN)))
+    prepared = []
+    for row in rows:
+        score = np.asarray(row["score"], dtype=np.float64)
+        posterior = np.asarray(row["posterior"], dtype=np.float64)
+        if score.shape != (n,) or posterior.shape != (n,):
+            raise ValueError(f"comparison: row {row.get('model')} has {score.size} scores for "
+                             f"{n} events")  # fmt: skip
+        # one order per row: the posterior is monotone in the score for every model here
+        # (gammaness = score, or Menon's increasing map of p_on), and the prior shift keeps it
+        order = np.argsort(posterior, kind="mergesort")
+        prepared.append((order, y[order], posterior[order], (score >= row["cut"])[order],
+                         on_mask[order], off_mask[order]))  # fmt: skip
+
+    def one(w):
+        on, off = (w * on_mask).sum(), (w * off_mask).sum()
+        prior = float(gamma_fraction_estimate(on, off, w.sum(), alpha))
+        base_rate = float((w * y).sum() / w.sum())
+        out = []
+        for row, (order, ys, ps, passed, ons, offs) in zip(rows, prepared, strict=True):
+            p = prior_shift(ps, row["train_prior"], prior) if row["prior_corrected"] else ps
+            m = _row_metrics(w[order], ys, p, passed, ons, offs, alpha, base_rate, n_bins)
+            m["prior_estimate"] = prior
+            out.append(m)
+        return out
+
+    central = one(np.ones(n))
+    rng = np.random.default_rng(seed)
+    draws = [one(np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64))
+             for _ in range(n_bootstrap)]  # fmt: skip
+    table = []
+    for k, row in enumerate(rows):
+        rec = {key: row[key] for key in ("group", "approach", "model") if key in row}
+        rec["prior_corrected"] = bool(row["prior_corrected"])
+        rec["train_prior"] = float(row["train_prior"])
+        rec["prior_estimate"] = central[k]["prior_estimate"]
+        rec["true_gamma_fraction"] = float(y.mean())
+        for col in METRICS:
+            rec[col] = central[k][col]
+            vals = np.array([d[k][col] for d in draws], dtype=np.float64)
+            vals = vals[np.isfinite(vals)]
+            rec[f"{col}_unc"] = float(vals.std(ddof=1)) if vals.size > 1 else np.nan
+        rec["cut"] = float(row["cut"])
+        rec["n_events"] = int(n)
+        rec["n_gamma"] = int(y.sum())
+        rec["n_bootstrap"] = int(n_bootstrap)
+        table.append(rec)
+    return pd.DataFrame(table)
+
+
+def comparison_table(
+    rows: list[dict], predictions: Mapping[str, Mapping], truth: Mapping, n_off_regions: int,
+    measurements: Mapping[str, Mapping], train_prior: float, n_bootstrap: int = 200,
+    seed: int = 0,
+) -> pd.DataFrame:  # fmt: skip
+    """The comparison from :func:`comparison_rows`' rows: ``predictions[scored]`` (observed_test
+    columns: gammaness, and p_on for ON/OFF models), the hidden ``truth`` (``is_gamma``,
+    ``region``) row for row, the measurement of each row's model (its truth-free Li & Ma cut on
+    observed_val; an oracle's under the ON/OFF model's ``oracle`` key) and the gamma fraction of
+    the simulated training split (the prior the simulation-trained posteriors assume)."""
+    full = []
+    for row in rows:
+        pred = predictions[row["scored"]]
+        if row["approach"] == "oracle":
+            meas = measurements[row["model"].removesuffix("~oracle")]["oracle"]
+        else:
+            meas = measurements[row["model"]]["measurement"]
+        score = pred["p_on"] if "p_on" in pred else pred["gammaness"]
+        full.append({**row, "score": score, "posterior": pred["gammaness"],
+                     "cut": meas["thresholds"]["li_ma_val"]["cut"],
+                     "train_prior": train_prior})  # fmt: skip
+    return bootstrap_metrics(truth["is_gamma"], truth["region"], n_off_regions, full,
+                             n_bootstrap, seed)  # fmt: skip
+
+
+def _pm(value, unc, digits):
+    if not np.isfinite(value):
+        return "--"
+    if not np.isfinite(unc):
+        return f"${value:.{digits}f}$"
+    return f"${value:.{digits}f} \\pm {unc:.{digits}f}$"
+
+
+def _tex(df: pd.DataFrame, entries: Mapping[str, Mapping] | None = None) -> str:
+    header = ["architecture", "approach", "model", "ROC AUC", r"$S_\mathrm{Li\&Ma}$",
+              r"$\epsilon_\gamma$", "BSS", "log loss", "ECE"]  # fmt: skip
+    rows = []
+    for r in df.itertuples():
+        rows.append([
+            r.group, r.approach, tex_escape(_label(r.model, entries)),
+            _pm(r.roc_auc, r.roc_auc_unc, 3),
+            _pm(r.li_ma_significance, r.li_ma_significance_unc, 1),
+            _pm(r.gamma_efficiency, r.gamma_efficiency_unc, 2),
+            _pm(r.brier_skill, r.brier_skill_unc, 3), _pm(r.log_loss, r.log_loss_unc, 3),
+            _pm(r.ece, r.ece_unc, 3),
+        ])  # fmt: skip
+    return latex_table("lllrrrrrr", header, rows)
+
+
+def _label(model: str, entries: Mapping[str, Mapping] | None) -> str:
+    """A row's model as a reader names it ("boosted trees, ON/OFF labels (oracle)")."""
+    from iactdl.evaluate.labels import model_label
+
+    entries = entries or {}
+    base = model.removesuffix("~oracle")
+    label = model_label(base, entries.get(base))
+    return f"{label} (oracle)" if model.endswith("~oracle") else label
+
+
+def write_comparison(
+    df: pd.DataFrame, csv: str | os.PathLike, tex: str | os.PathLike,
+    entries: Mapping[str, Mapping] | None = None,
+) -> None:  # fmt: skip
+    """The table as CSV (with each row's readable ``label``) and as a LaTeX tabular (both
+    written, or neither new)."""
+    out = df.copy()
+    out.insert(3, "label", [_label(m, entries) for m in out["model"]])
     with atomic_paths(csv, tex) as (csv_tmp, tex_tmp):
-        df.to_csv(csv_tmp, index=False, float_format="%.6g")
-        tex_tmp.write_text(_tex(df))
+        out.to_csv(csv_tmp, index=False, float_format="%.6g")
+        tex_tmp.write_text(_tex(df, entries))
 
 
-def plot_comparison(df: pd.DataFrame, pdf: str | os.PathLike, png: str | os.PathLike) -> None:
-    """AUC, ECE and Li & Ma significance per approach, one marker per model family.
+PANELS = ("roc_auc", "li_ma_significance", "brier_skill", "log_loss", "ece")
 
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        The table of :func:`comparison_table`.
-    pdf, png : str or os.PathLike
-        The figure's files, both written or neither new.
-    """
-    import matplotlib.pyplot as plt
 
-    from iactdl.evaluate.style import save_figure  # sets the Agg backend first
+def plot_comparison(
+    df: pd.DataFrame, pdf: str | os.PathLike, png: str | os.PathLike,
+    entries: Mapping[str, Mapping] | None = None,
+) -> None:  # fmt: skip
+    """One row per (architecture, approach), groups separated and named, every point with its
+    bootstrap uncertainty: ROC AUC, Li & Ma significance at the truth-free cut, and the
+    calibration at the observation's prior (Brier skill score, log loss, equal-mass ECE)."""
+    from iactdl.evaluate import style  # sets the Agg backend first
 
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), sharey=True)
-    ypos = {a: i for i, a in enumerate(APPROACHES)}
-    markers = {"baseline": "o", "net": "s"}
-    offset = {"baseline": -0.12, "net": 0.12}
-    panels = [
-        ("roc_auc", "roc_auc_unc", "ROC AUC on observed_test"),
-        ("ece", None, "ECE (after correction)"),
-        ("li_ma_significance", None, "Li & Ma significance / sigma"),
-    ]
-    for ax, (col, unc, label) in zip(axes, panels, strict=True):
-        for family, sub in df.groupby("family"):
-            y = [ypos[a] + offset[family] for a in sub["approach"]]
-            xerr = sub[unc] if unc else None
-            ax.errorbar(sub[col], y, xerr=xerr, fmt=markers[family], label=family, capsize=3)
-        ax.set_xlabel(label)
-        ax.grid(alpha=0.3)
-    axes[0].set_yticks(range(len(APPROACHES)), APPROACHES)
-    axes[0].invert_yaxis()
-    axes[0].legend(loc="lower left", fontsize="small")
-    fig.tight_layout()
-    save_figure(fig, (pdf, png), dpi=150)
+    n = len(df)
+    # each group's rows under a header row that names the architecture (a gap in the data)
+    group_start = [k == 0 or df["group"].iloc[k] != df["group"].iloc[k - 1] for k in range(n)]
+    ypos = np.arange(n) + np.cumsum(group_start)
+    headers = ypos[np.asarray(group_start)] - 1
+    n_rows = n + len(headers)
+    fig, axes = style.subplots(
+        1, len(PANELS), columns=2, aspect=0.1 + 0.04 * n_rows, sharey=True
+    )  # fmt: skip
+    colours = {a: style.colour(k) for k, a in enumerate(APPROACHES)}
+    markers = {a: style.MARKERS[k % len(style.MARKERS)] for k, a in enumerate(APPROACHES)}
+    for ax, col in zip(axes, PANELS, strict=True):
+        for a in APPROACHES:
+            sel = (df["approach"] == a).to_numpy()
+            if sel.any():
+                ax.errorbar(df[col][sel], ypos[sel], xerr=df[f"{col}_unc"][sel].fillna(0),
+                            fmt=markers[a], color=colours[a], ms=3, capsize=2, label=a)  # fmt: skip
+        for h in headers[1:]:
+            ax.axhline(h - 0.5, color="0.6", lw=0.6)
+        ax.set_xlabel(METRICS[col].replace("Li & Ma significance", "Li & Ma / sigma"))
+        ax.grid(alpha=0.3, axis="x")
+        ax.margins(x=0.15)
+    axes[2].axvline(0.0, color="0.5", lw=0.6, ls=":")  # Brier skill 0: no better than the prior
+    groups = [g for g, s in zip(df["group"], group_start, strict=True) if s]
+    ticks = np.r_[headers, ypos]
+    labels = [*groups, *(_label(m, entries) for m in df["model"])]
+    axes[0].set_yticks(ticks, labels)
+    for tick in axes[0].get_yticklabels()[: len(groups)]:
+        tick.set_fontweight("bold")
+    axes[0].set_ylim(n_rows - 0.5, -0.5)
+    handles, names = axes[0].get_legend_handles_labels()
+    for ax in axes[1:]:
+        for h, nm in zip(*ax.get_legend_handles_labels(), strict=True):
+            if nm not in names:
+                handles.append(h)
+                names.append(nm)
+    fig.legend(handles, names, loc="outside upper center", ncols=len(names))
+    style.save_figure(fig, (pdf, png))
 
 
 RELIABILITY_MIN_EVENTS = 20  # fewest events of a bin drawn in the reliability diagram
 
 
 def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os.PathLike) -> None:
-    """Reliability diagram of one ON/OFF model before and after correction, and of its oracle.
-
-    On the equal-mass bins of the measurement (each bin about the same number of events), with
-    each curve's ECE on those bins.
-
-    Parameters
-    ----------
-    measurement : Mapping
-        The model's ``measurement.json``
-        (:func:`~iactdl.labelnoise.measurement.evaluate_labelnoise`).
-    pdf, png : str or os.PathLike
-        The figure's files, both written or neither new.
-    """
+    """Reliability diagram of one ON/OFF model before and after correction, and of its oracle, on
+    the equal-mass bins of the measurement (each bin about the same number of events), with each
+    curve's ECE on those bins."""
     from iactdl.evaluate import style  # sets the Agg backend first
     from iactdl.evaluate.labels import model_label
 
@@ -267,43 +466,42 @@ def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os
 
 
 def build_comparison(
-    models, entries: Mapping, metrics, infos, measurements, csv, tex, pdf, png
-) -> pd.DataFrame:
-    """Read the per-model JSON files, write the comparison's table and figure.
-
-    Parameters
-    ----------
-    models : sequence of str
-        The models compared.
-    entries : Mapping
-        Model name to its entry of ``config.yaml: models``.
-    metrics, infos, measurements : sequence of str or os.PathLike
-        Per model (aligned with ``models``): its ``metrics.json``, ``model.json`` and stage-6
-        ``measurement.json``.
-    csv, tex : str or os.PathLike
-        The table's files (:func:`write_comparison`).
-    pdf, png : str or os.PathLike
-        The figure's files (:func:`plot_comparison`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The table (:func:`comparison_table`).
-
-    Raises
-    ------
-    ValueError
-        No model has a measurement.
-    """
+    models, entries: Mapping, metrics, infos, measurements, predictions: Mapping[str, str],
+    truth, train, csv, tex, pdf, png, n_bootstrap: int = 200, seed: int = 0,
+) -> pd.DataFrame:  # fmt: skip
+    """Read the per-model files (``metrics``, ``infos``, ``measurements``: lists aligned with
+    ``models``; ``predictions``: model -> its observed_test predictions, oracles included), the
+    hidden truth and the simulated training split (its gamma fraction), write table and figure."""
+    from iactdl.io import InputError, column_names, read_attrs, read_columns, read_observed_truth
 
     def load(paths):
         return {m: read_json(p) for m, p in zip(models, paths, strict=True)}
 
+    entries = {m: entries[m] for m in models}
+    infos_, metrics_, meas = load(infos), load(metrics), load(measurements)
+    oracles = {m: f"{m}~oracle" in predictions and "oracle" in meas[m] for m in models}
+    rows = comparison_rows(entries, metrics_, infos_, oracles)
+    if not rows:
+        raise ValueError(f"comparison: none of {list(models)} is boosted trees, the feature MLP or "
+                         "a pixel net; nothing to compare")  # fmt: skip
+    preds, event_id, n_off = {}, None, None
+    for row in rows:
+        path = predictions[row["scored"]]
+        cols = ["event_id", "region", "gammaness"]
+        cols += ["p_on"] if "p_on" in column_names(path) else []
+        preds[row["scored"]] = p = read_columns(path, cols)
+        if event_id is None:
+            event_id, region = p["event_id"], p["region"]
+            n_off = int(read_attrs(path)["n_off_regions"])
+        elif not np.array_equal(p["event_id"], event_id):
+            raise InputError(f"{path}: its events are not those of {predictions[rows[0]['scored']]}"
+                             " in the same order (both should be observed_test)")  # fmt: skip
+    hidden = read_observed_truth(truth, event_id, (), events_path=predictions[rows[0]["scored"]])
+    train_gamma = read_columns(train, ["is_gamma"])["is_gamma"]
     df = comparison_table(
-        {m: entries[m] for m in models}, load(metrics), load(infos), load(measurements)
-    )
-    if df.empty:
-        raise ValueError("comparison: no model with a measurement; nothing to compare")
-    write_comparison(df, csv, tex)
-    plot_comparison(df, pdf, png)
+        rows, preds, {"is_gamma": hidden["is_gamma"], "region": region}, n_off, meas,
+        float(np.mean(train_gamma)), n_bootstrap, seed,
+    )  # fmt: skip
+    write_comparison(df, csv, tex, entries)
+    plot_comparison(df, pdf, png, entries)
     return df

@@ -1,0 +1,166 @@
+"""The run's numbers, for the captions and the article: every number a reader sees comes from the
+results of the run that drew the figures (as showyourwork does for astronomy papers), never
+typed in, so none can be stale.
+
+Rule ``paper_numbers`` reads the paper's tables (``summary.csv``: every model on the simulated and
+the observed test split; ``comparison.csv``: the three ways on observed_test, with bootstrap
+uncertainties) and writes ``numbers.json`` (name -> the number as printed) and ``numbers.tex``
+(one ``\\newcommand`` per number, ``\\iact<Name>``). Captions quote them as
+``{{ snakemake.params.numbers["Name"] }}`` (Snakemake renders report captions as Jinja
+templates; the rule's params carry a :class:`RunNumbers`, which reads ``numbers.json`` when the
+caption is rendered, not when the job is planned); the article quotes the macros.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from iactdl.io import atomic_paths
+
+__all__ = [
+    "MACRO_PREFIX", "macro_name", "collect_numbers", "write_numbers", "RunNumbers", "fill_markers",
+]  # fmt: skip
+
+MACRO_PREFIX = "iact"  # every number's macro: \iact<Name> (letters only: TeX macro names)
+_APPROACH_NAMES = {
+    "source-only": "Source",
+    "domain-adapted": "Adapted",
+    "ON/OFF corrected": "Onoff",
+    "oracle": "Oracle",
+}
+_GROUP_NAMES = {"boosted trees": "Trees", "feature MLP": "Mlp", "pixel net": "Pixel"}
+_COMPARISON_METRICS = {  # column -> (name, digits)
+    "roc_auc": ("Auc", 3),
+    "li_ma_significance": ("LiMa", 1),
+    "gamma_efficiency": ("GammaEff", 2),
+    "brier_skill": ("Bss", 3),
+    "log_loss": ("LogLoss", 3),
+    "ece": ("Ece", 3),
+}
+
+
+def macro_name(name: str) -> str:
+    """``Name`` -> ``\\iactName``; refuses a name a TeX macro cannot carry (digits, ``_``)."""
+    if not re.fullmatch(r"[A-Za-z]+", name):
+        raise ValueError(f"number name {name!r}: a TeX macro name takes letters only")
+    return "\\" + MACRO_PREFIX + name
+
+
+def _fmt(value, digits: int) -> str:
+    value = float(value)
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def _count(value) -> str:
+    return f"{int(value):d}"
+
+
+def collect_numbers(summary: str | os.PathLike, comparison: str | os.PathLike | None) -> dict:
+    """Name -> the number as printed, from the run's ``summary.csv`` and ``comparison.csv``."""
+    import pandas as pd  # here: planning imports this module (RunNumbers), and not pandas
+
+    out: dict[str, str] = {}
+    s = pd.read_csv(summary)
+    sep = s[s["task"] == "separation"].dropna(subset=["auc_test"])
+    out["NModels"] = _count(len(s))
+    out["NSeparationModels"] = _count(len(sep))
+    if len(sep):
+        best = sep.loc[sep["auc_test"].idxmax()]
+        out["BestSimAuc"] = _fmt(best["auc_test"], 3)
+        out["BestSimAucUnc"] = _fmt(best["auc_test_unc"], 3)
+        out["BestSimModel"] = str(best["model"]).replace("_", "\\_")
+    obs = sep.dropna(subset=["auc_observed"]) if "auc_observed" in sep else sep.iloc[:0]
+    if len(obs):
+        best = obs.loc[obs["auc_observed"].idxmax()]
+        out["BestObsAuc"] = _fmt(best["auc_observed"], 3)
+        out["BestObsAucUnc"] = _fmt(best["auc_observed_unc"], 3)
+        out["BestObsModel"] = str(best["model"]).replace("_", "\\_")
+    if comparison is not None and Path(comparison).exists():
+        c = pd.read_csv(comparison)
+        if len(c):
+            out["ObsEvents"] = _count(c["n_events"].iloc[0])
+            out["ObsGammas"] = _count(c["n_gamma"].iloc[0])
+            out["ObsPriorEstimate"] = _fmt(100 * c["prior_estimate"].iloc[0], 2)
+            out["ObsPriorTrue"] = _fmt(100 * c["true_gamma_fraction"].iloc[0], 2)
+            out["TrainPrior"] = _fmt(100 * c["train_prior"].iloc[0], 1)
+            out["NBootstrap"] = _count(c["n_bootstrap"].iloc[0])
+            out["NComparisonRows"] = _count(len(c))
+        for r in c.itertuples():
+            key = _GROUP_NAMES[r.group] + _APPROACH_NAMES[r.approach]
+            for col, (name, digits) in _COMPARISON_METRICS.items():
+                out[f"{key}{name}"] = _fmt(getattr(r, col), digits)
+                out[f"{key}{name}Unc"] = _fmt(getattr(r, f"{col}_unc"), digits)
+            out[f"{key}Model"] = str(getattr(r, "label", r.model)).replace("_", "\\_")
+    for name in out:
+        macro_name(name)  # every name a macro can carry
+    return out
+
+
+def write_numbers(
+    numbers: Mapping[str, str], json_path: str | os.PathLike, tex_path: str | os.PathLike
+) -> None:
+    """``numbers.json`` and ``numbers.tex`` (one ``\\newcommand`` each), both or neither."""
+    lines = ["% Written by rule paper_numbers from the run's results; do not edit."]
+    lines += [f"\\newcommand{{{macro_name(k)}}}{{{v}}}" for k, v in sorted(numbers.items())]
+    with atomic_paths(json_path, tex_path) as (j, t):
+        j.write_text(json.dumps(dict(sorted(numbers.items())), indent=1) + "\n")
+        t.write_text("\n".join(lines) + "\n")
+
+
+class RunNumbers:
+    """The run's numbers as a caption template quotes them: ``numbers["Name"]``.
+
+    ``mode`` "value" reads ``numbers.json`` at the first lookup (a report caption, rendered after
+    the run); "macro" gives the article's ``\\iactName{}``; "marker" gives ``[[Name]]`` (a
+    caption rendered while the DAG is planned, before the numbers exist: the job that writes the
+    text replaces the marker). Its repr is its path, so a job's params do not change with the
+    numbers (Snakemake leaves objects it cannot represent out of its params check).
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, mode: str = "value"):
+        if mode not in ("value", "macro", "marker"):
+            raise ValueError(f"RunNumbers mode must be value, macro or marker, got {mode!r}")
+        self.path = None if path is None else str(path)
+        self.mode = mode
+        self._values: dict | None = None
+
+    def __repr__(self) -> str:
+        return f"RunNumbers({self.path!r}, {self.mode!r})"
+
+    def __getstate__(self):
+        return {"path": self.path, "mode": self.mode, "_values": None}
+
+    def __getitem__(self, name: str) -> str:
+        if self.mode == "macro":
+            return macro_name(name) + "{}"
+        if self.mode == "marker":
+            macro_name(name)
+            return f"[[{name}]]"
+        if self._values is None:
+            if self.path is None or not Path(self.path).exists():
+                raise KeyError(f"number {name!r}: {self.path} not written yet (rule paper_numbers)")
+            self._values = json.loads(Path(self.path).read_text())
+        if name not in self._values:
+            raise KeyError(f"number {name!r} not in {self.path}: {sorted(self._values)}")
+        return self._values[name].replace("\\_", "_")
+
+
+MARKER = re.compile(r"\[\[([A-Za-z]+)\]\]")
+
+
+def fill_markers(text: str, numbers: Mapping[str, str]) -> str:
+    """``[[Name]]`` -> the number (a caption rendered at planning time, filled in by its job)."""
+
+    def sub(m):
+        if m[1] not in numbers:
+            raise KeyError(f"number {m[1]!r} not in the run's numbers: {sorted(numbers)}")
+        return numbers[m[1]].replace("\\_", "_")
+
+    return MARKER.sub(sub, text)
