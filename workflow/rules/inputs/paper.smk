@@ -49,7 +49,9 @@ def get_article_outputs():
 
 def article_tables():
     """The LaTeX tables of the paper (PAPER_TABLES' .tex files but the numbers' macros)."""
-    return [t for t in PAPER_TABLES if t.endswith(".tex") and not t.endswith("/numbers.tex")]
+    return [
+        t for t in PAPER_TABLES if t.endswith(".tex") and PurePosixPath(t).name != "numbers.tex"
+    ]
 
 
 def table_caption_file(table):
