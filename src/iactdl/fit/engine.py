@@ -9,9 +9,10 @@ checkpoint (:mod:`iactdl.fit.checkpoint`) is written atomically; ``fit`` resumes
 matches the run, and a resumed run ends with the same weights as an uninterrupted one (the
 permutation and the global RNG are re-seeded from (seed, epoch) at every epoch start).
 
-A training set too large for memory is streamed instead (:class:`iactdl.fit.streaming
-.StreamedSplit`, config ``models.*.stream``): batches come from shuffled pools of chunks read
-from disk by a background thread, in an order that is again a function of (seed, epoch) alone.
+A training set too large for memory is streamed instead
+(:class:`iactdl.fit.streaming.StreamedSplit`, config ``models.*.stream``): batches come from
+shuffled pools of chunks read from disk by a background thread, in an order that is again a
+function of (seed, epoch) alone.
 
 What one step minimises is the loss of the net's outputs on a training batch, unless an
 :class:`Objective` takes over (domain-adversarial training, :mod:`iactdl.adapt.dann`, adds a target

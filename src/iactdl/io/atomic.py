@@ -163,7 +163,15 @@ def atomic_paths(*paths: str | os.PathLike, concurrent: bool = False) -> Iterato
 
 
 class DiskFullError(OSError):
-    """A write failed for lack of space (or quota); its temporary file is already removed."""
+    """A write failed for lack of space (or quota); its temporary file is already removed.
+
+    Its ``errno`` is ENOSPC (also for a quota: the pipeline's answer is the same, free space).
+
+    Parameters
+    ----------
+    message : str
+        What ran out: the target(s), how far the write got and the free space left.
+    """
 
     def __init__(self, message: str):
         super().__init__(errno.ENOSPC, message)
@@ -179,7 +187,19 @@ _DISK_FULL_TEXTS = tuple(os.strerror(e) for e in _DISK_FULL_ERRNOS) + ("errno = 
 
 
 def is_disk_full(err: BaseException) -> bool:
-    """Whether ``err``, or an exception it was raised from or during, is a full disk or quota."""
+    """Whether ``err``, or an exception it was raised from or during, is a full disk or quota.
+
+    Parameters
+    ----------
+    err : BaseException
+        The exception; its ``__cause__`` and ``__context__`` chain is followed too.
+
+    Returns
+    -------
+    bool
+        True if one exception of the chain is an :class:`OSError` with errno ENOSPC or EDQUOT, or
+        says so in its text (writers that give only the C library's message).
+    """
     seen = set()
     while err is not None and id(err) not in seen:
         seen.add(id(err))
@@ -238,6 +258,16 @@ def hdf5_writer(tmp: str | os.PathLike):
     shows first) the file is emptied (truncated to 0 bytes) before h5py closes it: closing a file
     whose writes failed for lack of space can crash the process, and with its space given back
     the close's last writes succeed. The file is then worthless; :func:`atomic_path` removes it.
+
+    Parameters
+    ----------
+    tmp : str or os.PathLike
+        The temporary file to create (truncated if it exists).
+
+    Yields
+    ------
+    h5py.File
+        The file, open for writing; flushed and closed when the block ends.
     """
     import h5py  # here: modules that only write text do not import h5py
 

@@ -22,7 +22,32 @@ HALF_MAX = float(np.finfo(np.float16).max)  # 65504
 
 def store_as(values: np.ndarray, dtype: str, column: str, path=None) -> np.ndarray:
     """``values`` in the storage ``dtype`` (``float32``: unchanged); a finite value beyond float16's
-    range is refused, naming the column, instead of becoming inf."""
+    range is refused, naming the column, instead of becoming inf.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        An image column (charges in p.e., times in ns or positions in deg), any shape.
+    dtype : {"float32", "float16"}
+        The storage type (config ``features.image_dtype``).
+    column : str
+        The column's name, for the error message.
+    path : str or os.PathLike, optional
+        The file it is written to, for the error message.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``values`` itself for ``float32``; a float16 copy of the same shape for ``float16``
+        (non-finite values stay as they are).
+
+    Raises
+    ------
+    ValueError
+        ``dtype`` is not one of :data:`IMAGE_DTYPES`.
+    iactdl.io.hdf5.InputError
+        For ``float16``: a finite value has a magnitude beyond :data:`HALF_MAX` (65504).
+    """
     if dtype == "float32":
         return values
     if dtype != "float16":

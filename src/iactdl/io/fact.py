@@ -177,8 +177,21 @@ def fact_ontime_s(path: str | os.PathLike) -> float:
     """The observation time of a FACT observed DL2 file: the sum of ``runs/ontime`` (s), as
     FACT's open analysis sums it for the hours of its theta^2 plot.
 
-    Raises :class:`InputError` naming the file and the dataset where ``runs/ontime`` is missing or
-    holds a negative or non-finite value.
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A FACT observed DL2 HDF5 file with a dataset ``runs/ontime`` (s per run).
+
+    Returns
+    -------
+    float
+        The total observation time, in seconds.
+
+    Raises
+    ------
+    InputError
+        Naming the file and the dataset where ``runs/ontime`` is missing, empty, or holds a
+        negative or non-finite value.
     """
     with h5py.File(path, "r") as f:
         if "runs" not in f or "ontime" not in f["runs"]:

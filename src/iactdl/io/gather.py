@@ -109,9 +109,36 @@ def gather_events(
     config: Mapping | None = None,
     chunk_size: int = 65536,
 ) -> int:
-    """Append the event files ``in_paths`` (in this order) into ``out_path`` (atomically);
-    ``parts``: their names (default: file names), for the per-part attributes. Returns the
-    number of events."""
+    """Append the event files ``in_paths`` (in this order) into ``out_path`` (atomically).
+
+    Parameters
+    ----------
+    in_paths : sequence of str or os.PathLike
+        The parts' event files (group ``events``), at least one; all with the same columns,
+        dtypes and data attributes, and no ``event_id`` in two of them.
+    out_path : str or os.PathLike
+        The gathered event file, written whole or not at all.
+    parts : sequence of str, optional
+        The parts' names, one per file, for the per-part attributes and the logs; default: the
+        file names.
+    config : Mapping, optional
+        The config section the file is made with, stored as a provenance attribute
+        (:class:`iactdl.io.hdf5.EventWriter`).
+    chunk_size : int
+        Events read and appended at a time (memory stays flat in the number of events).
+
+    Returns
+    -------
+    int
+        The number of events written (the sum over the parts).
+
+    Raises
+    ------
+    iactdl.io.hdf5.InputError
+        No part; a part whose columns, dtypes or shapes differ from the first's; an event
+        (``event_id``) in two parts; or a non-text data attribute that differs between parts.
+        The message names the file(s).
+    """
     paths = [Path(p) for p in in_paths]
     if not paths:
         raise InputError(f"{out_path}: no parts to gather")

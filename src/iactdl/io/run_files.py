@@ -30,8 +30,29 @@ GLOB_CHARS = frozenset("*?[")
 def fact_sample_files(spec: str | Sequence[str] | None, root: str | os.PathLike, key: str):
     """The files of config ``key`` (``fact.files.observed``) whose value is ``spec``: absolute,
     sorted, each once. A relative path or pattern is resolved against ``root`` (the repository).
-    A path that does not exist, or a pattern that matches no file, is a ``ValueError`` naming the
-    key and the entry; ``None`` or an empty list: no files."""
+
+    Parameters
+    ----------
+    spec : str or sequence of str or None
+        A path, a glob pattern (``**`` recursive) or a list of either; ``None`` or an empty list:
+        no files.
+    root : str or os.PathLike
+        The folder relative paths and patterns are resolved against.
+    key : str
+        The config key ``spec`` is the value of, for the error messages.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files, resolved (absolute), sorted, without duplicates (a file named by a path and a
+        pattern counts once).
+
+    Raises
+    ------
+    ValueError
+        A path that is not a file, or a pattern that matches no file, naming ``key`` and the
+        entry.
+    """
     if spec is None:
         return []
     entries = [spec] if isinstance(spec, str) else list(spec)
@@ -59,8 +80,26 @@ def fact_sample_files(spec: str | Sequence[str] | None, root: str | os.PathLike,
 
 
 def part_names(files: Sequence[str | os.PathLike], key: str) -> dict[str, str]:
-    """Part name -> file, for the files of one sample (:func:`fact_sample_files`); two files with
-    the same part name are a ``ValueError`` naming both (their outputs would be one file)."""
+    """Part name -> file, for the files of one sample (:func:`fact_sample_files`).
+
+    Parameters
+    ----------
+    files : sequence of str or os.PathLike
+        The sample's files.
+    key : str
+        The config key they come from, for the error message.
+
+    Returns
+    -------
+    dict of str to str
+        The part name (the file name without its last suffix) -> the file, in the order of
+        ``files``.
+
+    Raises
+    ------
+    ValueError
+        Two files with the same part name, naming both (their outputs would be one file).
+    """
     parts: dict[str, str] = {}
     for file in files:
         name = Path(file).name

@@ -80,7 +80,19 @@ PROB_FLOOR = 1e-6  # log loss: a posterior of exactly 0 or 1 would cost an infin
 
 
 def approach_of(entry: Mapping) -> str:
-    """The approach of a model entry: ON/OFF (``labelnoise``), adapted (``adapt``), source-only."""
+    """The approach of a model entry: ON/OFF (``labelnoise``), adapted (``adapt``), source-only.
+
+    Parameters
+    ----------
+    entry : Mapping
+        The model's config entry (``models.{name}``).
+
+    Returns
+    -------
+    str
+        ``"ON/OFF corrected"`` if it has a ``labelnoise`` section, else ``"domain-adapted"`` if
+        it has an ``adapt`` section, else ``"source-only"`` (one of :data:`APPROACHES`).
+    """
     if entry.get("labelnoise") is not None:
         return "ON/OFF corrected"
     if entry.get("adapt") is not None:
@@ -90,7 +102,19 @@ def approach_of(entry: Mapping) -> str:
 
 def architecture_of(entry: Mapping) -> str | None:
     """The row group of an entry: "boosted trees", "feature MLP", "pixel net" (any net on
-    pixels), or None (other baselines, other feature nets: not compared)."""
+    pixels), or None (other baselines, other feature nets: not compared).
+
+    Parameters
+    ----------
+    entry : Mapping
+        The model's config entry (``kind``, and ``estimator`` for a baseline or ``net`` for a net).
+
+    Returns
+    -------
+    str or None
+        One of :data:`GROUPS`, or None for a model that is in no group (also a net not in
+        :data:`iactdl.models.nets.catalog.NETS`).
+    """
     if entry.get("kind") == "baseline":
         return "boosted trees" if entry.get("estimator") in BOOSTED else None
     from iactdl.models.nets.catalog import NETS
@@ -116,8 +140,29 @@ def comparison_rows(
     oracles: Mapping[str, bool] | None = None,
 ) -> list[dict]:  # fmt: skip
     """The rows (group, approach, model, the model whose predictions score it, whether its
-    posterior is prior-corrected), chosen without observed truth (module doc). ``oracles``: ON/OFF
-    model -> whether its oracle ``{model}~oracle`` has predictions."""
+    posterior is prior-corrected), chosen without observed truth (module doc).
+
+    Parameters
+    ----------
+    entries : Mapping of str to Mapping
+        Model name -> its config entry (:func:`approach_of`, :func:`architecture_of`).
+    metrics : Mapping of str to Mapping
+        Model name -> its metrics file; ``["test"]["roc_auc"]`` (the simulated test split) ranks
+        source-only and adapted models and picks the pixel group's net.
+    infos : Mapping of str to Mapping
+        Model name -> its training info; ranks ON/OFF models by their truth-free ON-vs-OFF AUC
+        (:func:`onoff_auc`).
+    oracles : Mapping of str to bool, optional
+        ON/OFF model -> whether its oracle ``{model}~oracle`` has predictions (then an ``oracle``
+        row follows its row); default: none has.
+
+    Returns
+    -------
+    list of dict
+        In the order of :data:`GROUPS` and :data:`APPROACHES`, groups or approaches without a
+        candidate left out: dicts with ``group``, ``approach``, ``model``, ``scored`` (the model
+        whose predictions are scored) and ``prior_corrected`` (bool).
+    """
     oracles = oracles or {}
     arch = {n: architecture_of(e) for n, e in entries.items()}
     pixel = [n for n, e in entries.items() if arch[n] == "pixel net"]
@@ -153,7 +198,23 @@ def prior_shift(prob, prior_from: float, prior_to: float) -> np.ndarray:
     """A posterior P(gamma | x) fit at class prior ``prior_from`` moved to prior ``prior_to``
     (Saerens, Latinne & Decaestecker 2002, eq. 2.4; the likelihoods are unchanged):
     ``p' = r p / (r p + s (1 - p))`` with ``r = prior_to / prior_from``, ``s = (1 - prior_to) /
-    (1 - prior_from)``."""
+    (1 - prior_from)``.
+
+    Parameters
+    ----------
+    prob : array_like
+        Posteriors P(gamma | x), any shape.
+    prior_from : float
+        The gamma fraction the posteriors assume (of the training data), in (0, 1).
+    prior_to : float
+        The gamma fraction to move them to, in (0, 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        The shifted posteriors (float64, the shape of ``prob``); where the formula is not finite
+        (0/0), the input value.
+    """
     p = np.asarray(prob, dtype=np.float64)
     r = prior_to / prior_from
     s = (1.0 - prior_to) / (1.0 - prior_from)
@@ -165,7 +226,27 @@ def prior_shift(prob, prior_from: float, prior_to: float) -> np.ndarray:
 def gamma_fraction_estimate(on, off, n, alpha: float, floor: float = 1e-4):
     """The gamma fraction of ``n`` events with ``on`` ON and ``off`` OFF counts, without truth:
     ``(N_on - alpha N_off) / N``, kept in [floor, 1 - floor] (a prior of 0 would set every
-    corrected posterior to 0). Vectorised over arrays of counts."""
+    corrected posterior to 0). Vectorised over arrays of counts.
+
+    Parameters
+    ----------
+    on : float or array_like
+        Events (or summed bootstrap weights) in the ON region.
+    off : float or array_like
+        Events (or weights) in the OFF regions, all together.
+    n : float or array_like
+        All events (weights) the fraction is of.
+    alpha : float
+        The ON/OFF exposure ratio (1 / number of OFF regions).
+    floor : float
+        The estimate is clipped to ``[floor, 1 - floor]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The estimated gamma fractions (float64; a NumPy scalar for scalar counts), broadcast
+        over the inputs.
+    """
     est = (np.asarray(on, dtype=np.float64) - alpha * np.asarray(off, dtype=np.float64)) / n
     return np.clip(est, floor, 1.0 - floor)
 
@@ -230,6 +311,36 @@ def bootstrap_metrics(
     (the gamma fraction the posterior assumes). Events are resampled with replacement
     (multiplicities of ``rng.integers``, seed ``seed``), the same resamples for every row; the
     prior estimate, the prior correction and every metric are recomputed on each.
+
+    Parameters
+    ----------
+    is_gamma : array_like, shape (n_events,)
+        The hidden truth of observed_test's events (bool or 0/1).
+    region : array_like, shape (n_events,)
+        Each event's region: 0 ON, 1 to ``n_off_regions`` OFF, any other value neither.
+    n_off_regions : int
+        The number of OFF regions (alpha = 1 / ``n_off_regions``).
+    rows : list of dict
+        One dict a row (keys above, plus ``group``, ``approach`` and ``model`` copied to the
+        table); ``score`` and ``posterior`` of shape (n_events,), in the events' order.
+    n_bootstrap : int
+        Number of bootstrap resamples.
+    seed : int
+        Seed of the resampling (:func:`numpy.random.default_rng`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per entry of ``rows``: ``group``, ``approach``, ``model``, ``prior_corrected``,
+        ``train_prior``, ``prior_estimate``, ``true_gamma_fraction``, every column of
+        :data:`METRICS` on all events with its bootstrap standard deviation ``{column}_unc``
+        (NaN with fewer than two finite resamples), ``cut``, ``n_events``, ``n_gamma`` and
+        ``n_bootstrap``.
+
+    Raises
+    ------
+    ValueError
+        A row whose ``score`` or ``posterior`` does not have one value per event.
     """
     y = np.asarray(is_gamma).astype(np.float64)
     region = np.asarray(region)
@@ -296,7 +407,34 @@ def comparison_table(
     columns: gammaness, and p_on for ON/OFF models), the hidden ``truth`` (``is_gamma``,
     ``region``) row for row, the measurement of each row's model (its truth-free Li & Ma cut on
     observed_val; an oracle's under the ON/OFF model's ``oracle`` key) and the gamma fraction of
-    the simulated training split (the prior the simulation-trained posteriors assume)."""
+    the simulated training split (the prior the simulation-trained posteriors assume).
+
+    Parameters
+    ----------
+    rows : list of dict
+        The rows of :func:`comparison_rows`.
+    predictions : Mapping of str to Mapping
+        Scored model -> its observed_test columns (``gammaness``, and ``p_on`` for ON/OFF models,
+        which is then the score the cut applies to); the events in the same order for all.
+    truth : Mapping
+        ``is_gamma`` (the hidden truth) and ``region`` (0 ON, 1.. OFF) of the same events.
+    n_off_regions : int
+        The number of OFF regions.
+    measurements : Mapping of str to Mapping
+        Model -> its measurement file (``measurement``, and ``oracle`` for an ON/OFF model with
+        an oracle); the cut is ``["thresholds"]["li_ma_val"]["cut"]``.
+    train_prior : float
+        The gamma fraction of the simulated training split.
+    n_bootstrap : int
+        Number of bootstrap resamples.
+    seed : int
+        Seed of the resampling.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table of :func:`bootstrap_metrics`, one row per entry of ``rows``.
+    """
     full = []
     for row in rows:
         pred = predictions[row["scored"]]
@@ -351,7 +489,19 @@ def write_comparison(
     entries: Mapping[str, Mapping] | None = None,
 ) -> None:  # fmt: skip
     """The table as CSV (with each row's readable ``label``) and as a LaTeX tabular (both
-    written, or neither new)."""
+    written, or neither new).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table of :func:`comparison_table`.
+    csv : str or os.PathLike
+        The CSV file to write (every column, numbers to 6 significant digits).
+    tex : str or os.PathLike
+        The LaTeX tabular to write (each metric as value +- bootstrap uncertainty).
+    entries : Mapping of str to Mapping, optional
+        Model name -> config entry, for the readable model labels.
+    """
     out = df.copy()
     out.insert(3, "label", [_label(m, entries) for m in out["model"]])
     with atomic_paths(csv, tex) as (csv_tmp, tex_tmp):
@@ -368,7 +518,19 @@ def plot_comparison(
 ) -> None:  # fmt: skip
     """One row per (architecture, approach), groups separated and named, every point with its
     bootstrap uncertainty: ROC AUC, Li & Ma significance at the truth-free cut, and the
-    calibration at the observation's prior (Brier skill score, log loss, equal-mass ECE)."""
+    calibration at the observation's prior (Brier skill score, log loss, equal-mass ECE).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table of :func:`comparison_table` (rows of one group consecutive).
+    pdf : str or os.PathLike
+        The figure as PDF.
+    png : str or os.PathLike
+        The figure as PNG (both written, or neither new).
+    entries : Mapping of str to Mapping, optional
+        Model name -> config entry, for the readable model labels.
+    """
     from iactdl.evaluate import style  # sets the Agg backend first
 
     n = len(df)
@@ -417,7 +579,21 @@ RELIABILITY_MIN_EVENTS = 20  # fewest events of a bin drawn in the reliability d
 def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os.PathLike) -> None:
     """Reliability diagram of one ON/OFF model before and after correction, and of its oracle, on
     the equal-mass bins of the measurement (each bin about the same number of events), with each
-    curve's ECE on those bins."""
+    curve's ECE on those bins.
+
+    Parameters
+    ----------
+    measurement : Mapping
+        An ON/OFF model's measurement file: ``model``, ``measurement`` (with
+        ``calibration_after`` and optionally ``calibration_before``) and optionally ``oracle``;
+        each calibration holds ``reliability`` (``mean_predicted``, ``fraction_gamma``,
+        ``count`` per bin) and its ECE. Bins with fewer than :data:`RELIABILITY_MIN_EVENTS`
+        events are not drawn.
+    pdf : str or os.PathLike
+        The figure as PDF.
+    png : str or os.PathLike
+        The figure as PNG (both written, or neither new).
+    """
     from iactdl.evaluate import style  # sets the Agg backend first
     from iactdl.evaluate.labels import model_label
 
@@ -471,7 +647,52 @@ def build_comparison(
 ) -> pd.DataFrame:  # fmt: skip
     """Read the per-model files (``metrics``, ``infos``, ``measurements``: lists aligned with
     ``models``; ``predictions``: model -> its observed_test predictions, oracles included), the
-    hidden truth and the simulated training split (its gamma fraction), write table and figure."""
+    hidden truth and the simulated training split (its gamma fraction), write table and figure.
+
+    Parameters
+    ----------
+    models : sequence of str
+        The candidate models.
+    entries : Mapping
+        Model name -> config entry (at least those of ``models``).
+    metrics : sequence of str or os.PathLike
+        Each model's metrics JSON file, aligned with ``models``.
+    infos : sequence of str or os.PathLike
+        Each model's training info JSON file, aligned with ``models``.
+    measurements : sequence of str or os.PathLike
+        Each model's measurement JSON file, aligned with ``models``.
+    predictions : Mapping of str to str
+        Model (and ``{model}~oracle``) -> its observed_test predictions file (``event_id``,
+        ``region``, ``gammaness``, optionally ``p_on``; attribute ``n_off_regions``).
+    truth : str or os.PathLike
+        The observation's hidden truth file.
+    train : str or os.PathLike
+        The simulated training split (column ``is_gamma``).
+    csv : str or os.PathLike
+        The table as CSV (:func:`write_comparison`).
+    tex : str or os.PathLike
+        The table as a LaTeX tabular.
+    pdf : str or os.PathLike
+        The figure as PDF (:func:`plot_comparison`).
+    png : str or os.PathLike
+        The figure as PNG.
+    n_bootstrap : int
+        Number of bootstrap resamples.
+    seed : int
+        Seed of the resampling.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table written (:func:`comparison_table`).
+
+    Raises
+    ------
+    ValueError
+        None of ``models`` falls in a row group.
+    iactdl.io.InputError
+        Predictions files whose events are not the same, in the same order.
+    """
     from iactdl.io import InputError, column_names, read_attrs, read_columns, read_observed_truth
 
     def load(paths):
