@@ -137,6 +137,5 @@ if __name__ == "__main__":
     print(f"RF AUC FACT:      {rf_auc(f['real_gamma'], f['real_proton']):.3f}")
     obs = f["observed"]
     hadrons = {k: v[obs["particle_id"] != 1] for k, v in obs.items()}
-    print(
-        f"domain AUC (observed hadrons vs simulated protons): {rf_auc(hadrons, f['sim_proton']):.3f}"
-    )
+    auc = rf_auc(hadrons, f["sim_proton"])
+    print(f"domain AUC (observed hadrons vs simulated protons): {auc:.3f}")
