@@ -743,8 +743,9 @@ def test_one_sweep_point_setting_reruns_only_its_points_and_the_figure(built, sw
     rules = set(pending.values())
     own = {"capacity": {"capacity_point"}, "inductive_bias": {"inductive_bias_point"},
            "optimisers": {"optimiser_point", "optimiser_lr"}}[sweep]  # fmt: skip
-    # figures_index: the caption quotes the sweep's config (e.g. its widths)
-    assert rules <= own | {f"figure_{sweep}", "figures_index"}, rules
+    # figures_index: the caption quotes the sweep's config (e.g. its widths); article: the
+    # article holds the sweep's figure (rule article of `paper`)
+    assert rules <= own | {f"figure_{sweep}", "figures_index", "article"}, rules
     assert f"figure_{sweep}" in rules
     # the old points of this sweep that the edit does not touch stay as they are
     untouched = {
