@@ -108,7 +108,7 @@ DEFAULTS = {
     },
     "detector": dict(_DETECTOR),
     "observed": {
-        "hours": 9.6,
+        "hours": 17.7,
         # dN/dE = amplitude (E/TeV)^(index + curvature log10(E/TeV)), TeV^-1 cm^-2 s^-1 (sr^-1 for
         # the nuclei), valid from e_min_tev to e_max_tev (iactdl.simulate.fluxes)
         "spectra": {
