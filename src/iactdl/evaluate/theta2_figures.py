@@ -93,7 +93,7 @@ def draw_theta2(ax, hist: Mapping, counts: Mapping, title: str | None = None) ->
     )
     ax.set_ylim(0, 1.6 * top)  # room for the box above the histograms
     ax.set_xlabel(r"$\theta^2$ / deg$^2$")
-    ax.set_ylabel(f"events (gammaness > {counts['gammaness_cut']:g})")
+    ax.set_ylabel(f"events (gammaness > {counts['gammaness_cut']:.3f})")
     ax.text(
         0.97,
         0.97,

@@ -531,6 +531,8 @@ def plot_comparison(
     entries : Mapping of str to Mapping, optional
         Model name -> config entry, for the readable model labels.
     """
+    from matplotlib.ticker import MaxNLocator
+
     from iactdl.evaluate import style  # sets the Agg backend first
 
     n = len(df)
@@ -555,6 +557,8 @@ def plot_comparison(
         ax.set_xlabel(METRICS[col].replace("Li & Ma significance", "Li & Ma / sigma"))
         ax.grid(alpha=0.3, axis="x")
         ax.margins(x=0.15)
+        # at most three ticks: five narrow panels side by side, labels like 0.025 would touch
+        ax.xaxis.set_major_locator(MaxNLocator(3))
     axes[2].axvline(0.0, color="0.5", lw=0.6, ls=":")  # Brier skill 0: no better than the prior
     groups = [g for g, s in zip(df["group"], group_start, strict=True) if s]
     ticks = np.r_[headers, ypos]
