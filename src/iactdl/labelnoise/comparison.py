@@ -531,9 +531,9 @@ def plot_comparison(
     entries : Mapping of str to Mapping, optional
         Model name -> config entry, for the readable model labels.
     """
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator  # no backend chosen by this import
 
-    from iactdl.evaluate import style  # sets the Agg backend first
+    from iactdl.evaluate import style  # sets the Agg backend before pyplot loads
 
     n = len(df)
     # each group's rows under a header row that names the architecture (a gap in the data)
