@@ -34,15 +34,49 @@ class EncoderHeadNet(nn.Module):
 
     Subclasses define ``encode``, set ``representation_size`` and build ``self.head`` after the
     encoder's modules (creation order fixes the initialisation for a given seed).
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Passed on to ``torch.nn.Module`` (the subclasses take their own: ``n_features``,
+        ``n_outputs``, ``settings``).
     """
 
     representation_size: int
     head: nn.Module
 
     def encode(self, *inputs: torch.Tensor) -> torch.Tensor:
+        """The representation of each event (each subclass defines it).
+
+        Parameters
+        ----------
+        *inputs : torch.Tensor
+            The net's raw input tensors in the order of its ``input_names`` (unscaled: the net
+            applies its own fitted scaling).
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n_events, representation_size), float32.
+        """
         raise NotImplementedError
 
     def forward(self, *inputs: torch.Tensor, **named: torch.Tensor) -> torch.Tensor:
+        """The outputs ``head(encode(inputs))``.
+
+        Parameters
+        ----------
+        *inputs : torch.Tensor
+            The raw inputs, as for :meth:`encode`.
+        **named : torch.Tensor
+            The same inputs by name, passed on to :meth:`encode`.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n_events, n_outputs): one column per head of
+            :data:`iactdl.models.nets.layers.OUTPUT_HEADS` (gammaness logit, log10(E / TeV)).
+        """
         return self.head(self.encode(*inputs, **named))
 
 
@@ -66,16 +100,45 @@ class PixelSetNet(EncoderHeadNet):
 
     @torch.no_grad()
     def fit_scaling(self, pixel_set: torch.Tensor, pixel_set_mask: torch.Tensor) -> None:
+        """Fit the buffers ``row_mean`` and ``row_std`` on the training set (in place).
+
+        Parameters
+        ----------
+        pixel_set : torch.Tensor
+            Pixel rows ``(x_deg, y_deg, charge p.e., peak_time ns)``, shape (n_events, P, 4).
+        pixel_set_mask : torch.Tensor
+            Shape (n_events, P), nonzero for the valid (not padded) rows.
+
+        See Also
+        --------
+        iactdl.models.nets.layers.pixel_row_stats : the statistics.
+        """
         mean, std = pixel_row_stats(pixel_set, pixel_set_mask.bool(), self.time_input)
         self.row_mean.copy_(mean)
         self.row_std.copy_(std)
 
     def scaled_rows(self, pixel_set: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Standardised pixel rows; ``mask`` (bool) marks the valid ones."""
+        """Standardised pixel rows; ``mask`` (bool) marks the valid ones.
+
+        Parameters
+        ----------
+        pixel_set : torch.Tensor
+            Pixel rows ``(x_deg, y_deg, charge p.e., peak_time ns)``, shape (n_events, P, 4).
+        mask : torch.Tensor
+            Bool, shape (n_events, P): True for the valid rows.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n_events, P, 4): ``(x, y, log1p(charge), time)`` minus ``row_mean`` over
+            ``row_std``, padded rows 0 (:func:`iactdl.models.nets.layers.standardise_pixel_rows`).
+        """
         return standardise_pixel_rows(pixel_set, mask, self.row_mean, self.row_std, self.time_input)
 
     @property
     def time_input(self) -> str:
+        """The net's time input, ``absolute``, ``relative`` or ``none`` (checked by
+        :func:`check_time_setting`)."""
         return check_time_setting(self.settings)
 
 
@@ -83,7 +146,23 @@ def check_time_setting(settings) -> str:
     """The ``time`` setting of a pixel-level net: ``relative`` (minus the event's charge-weighted
     mean time: removes where the trigger placed the shower in the readout window; what every pixel
     net of config.yaml takes), ``absolute`` (as recorded: the ablation, and the default of an
-    entry without ``time``) or ``none`` (times set to 0: what the net achieves without timing)."""
+    entry without ``time``) or ``none`` (times set to 0: what the net achieves without timing).
+
+    Parameters
+    ----------
+    settings : object
+        A net's settings dataclass; one without a ``time`` attribute counts as ``absolute``.
+
+    Returns
+    -------
+    str
+        One of :data:`TIME_INPUTS`.
+
+    Raises
+    ------
+    ValueError
+        Where ``time`` is none of :data:`TIME_INPUTS`.
+    """
     time = getattr(settings, "time", "absolute")
     if time not in TIME_INPUTS:
         raise ValueError(f"time: {time!r}; valid: {list(TIME_INPUTS)}")

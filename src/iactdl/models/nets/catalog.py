@@ -15,7 +15,19 @@ __all__ = ["INPUT_COLUMNS", "INPUT_KINDS", "NETS", "NetSpec", "check_net_name", 
 
 
 class NetSpec(NamedTuple):
-    """One net of the catalogue."""
+    """One net of the catalogue.
+
+    Parameters
+    ----------
+    module : str
+        Module that defines the net, relative to :mod:`iactdl.models.nets` (e.g. ``hexcnn``).
+    net_class : str
+        Name of its ``torch.nn.Module`` class in that module.
+    settings_class : str
+        Name of its ``@dataclass`` of settings in that module.
+    input_kind : str
+        What it reads, one of :data:`INPUT_KINDS`: ``features``, ``grid`` or ``pixel_set``.
+    """
 
     module: str
     """Module that defines the net, in :mod:`iactdl.models.nets` (imported when one is built)."""
@@ -52,14 +64,50 @@ INPUT_KINDS = tuple(INPUT_COLUMNS)
 
 
 def check_net_name(name: str) -> NetSpec:
-    """The catalogue entry of net ``name``; an unknown name is a clear error listing the nets."""
+    """The catalogue entry of net ``name``; an unknown name is a clear error listing the nets.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`NETS` (``mlp``, ``hexcnn``, ``deepsets``, ``settransformer``,
+        ``pixelmlp``).
+
+    Returns
+    -------
+    NetSpec
+        Its entry of :data:`NETS`.
+
+    Raises
+    ------
+    ValueError
+        Where ``name`` is not in :data:`NETS`.
+    """
     if name not in NETS:
         raise ValueError(f"unknown net {name!r}; valid nets: {sorted(NETS)}")
     return NETS[name]
 
 
 def input_columns(name: str, features: list[str] | tuple[str, ...] = ()) -> list[str]:
-    """Dataset columns net ``name`` reads as input."""
+    """Dataset columns net ``name`` reads as input.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`NETS`.
+    features : list of str or tuple of str, optional
+        The entry's feature columns: what a net of input kind ``features`` reads (required
+        there); ignored by the others, which read :data:`INPUT_COLUMNS` of their kind.
+
+    Returns
+    -------
+    list of str
+        The columns, in the order the net takes them.
+
+    Raises
+    ------
+    ValueError
+        Where ``name`` is unknown, or a ``features`` net is given no ``features``.
+    """
     kind = check_net_name(name).input_kind
     if kind == "features":
         if not features:

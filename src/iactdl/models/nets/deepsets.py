@@ -24,6 +24,29 @@ POOLINGS = ("sum", "mean", "max")
 
 @dataclass
 class DeepSetsSettings:
+    """Settings of :class:`DeepSets` (net ``deepsets``).
+
+    Parameters
+    ----------
+    phi : tuple of int, optional
+        Widths of the per-pixel network ``phi`` (default ``(64, 64, 64)``); the last is the
+        embedding size.
+    rho : tuple of int, optional
+        Hidden widths of ``rho``, the network on the pooled vector (default ``(64,)``).
+    pooling : str, optional
+        ``+``-joined subset of :data:`POOLINGS` (default ``sum+mean``; Zaheer et al. 2017 use
+        the sum).
+    sum_scale : float, optional
+        The pooled sum is divided by it (default 32, about a typical pixel count) to keep it of
+        order 1.
+    dropout : float, optional
+        Dropout probability in ``rho`` (default 0).
+    time : str, optional
+        Peak-time input: ``absolute`` (default, as recorded), ``relative`` (minus the event's
+        charge-weighted mean time) or ``none`` (0); see
+        :func:`iactdl.models.nets.base.check_time_setting`.
+    """
+
     phi: tuple[int, ...] = (64, 64, 64)  # per-pixel network widths; the last is the embedding size
     rho: tuple[int, ...] = (64,)  # hidden widths of the network on the pooled vector
     pooling: str = "sum+mean"  # '+'-joined subset of sum, mean, max (Zaheer et al. use sum)
@@ -36,6 +59,20 @@ class DeepSets(PixelSetNet):
     """``rho(concat_k pool_k(phi(x_i)))`` over the valid pixels of each event.
 
     Encoder: ``phi`` and the pooling (the pooled vector + log pixel count); head: ``rho``.
+
+    Parameters
+    ----------
+    settings : DeepSetsSettings
+        The net's settings.
+    n_outputs : int, optional
+        Number of output heads (default 1: the gammaness logit).
+    n_features : int, optional
+        Ignored (the input is the pixel set); taken so that every net is built alike.
+
+    Raises
+    ------
+    ValueError
+        Where ``pooling`` names none or an unknown pooling, or ``time`` is unknown.
     """
 
     def __init__(
@@ -54,6 +91,22 @@ class DeepSets(PixelSetNet):
         self.head = mlp([width, *settings.rho, n_outputs], dropout=settings.dropout)  # rho
 
     def encode(self, pixel_set: torch.Tensor, pixel_set_mask: torch.Tensor) -> torch.Tensor:
+        """``phi`` on every scaled pixel row, pooled over the valid rows.
+
+        Parameters
+        ----------
+        pixel_set : torch.Tensor
+            Pixel rows ``(x_deg, y_deg, charge p.e., peak_time ns)``, shape (n_events, P, 4),
+            unscaled.
+        pixel_set_mask : torch.Tensor
+            Shape (n_events, P), nonzero for the valid (not padded) rows.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n_events, phi[-1] * n_poolings + 1): the poolings in the order of
+            ``pooling`` (the sum divided by ``sum_scale``), then log1p of the pixel count.
+        """
         mask = pixel_set_mask.bool()
         h = self.phi(self.scaled_rows(pixel_set, mask))
         pooled = []

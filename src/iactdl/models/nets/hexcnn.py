@@ -31,6 +31,24 @@ __all__ = ["HexCNNSettings", "HexCNN"]
 
 @dataclass
 class HexCNNSettings:
+    """Settings of :class:`HexCNN` (net ``hexcnn``).
+
+    Parameters
+    ----------
+    channels : tuple of int, optional
+        Filters of each stage (default ``(16, 32, 64)``); a 2x2 max-pool between stages.
+    convs_per_stage : int, optional
+        Hexagonal convolutions per stage (default 1).
+    head_hidden : int, optional
+        Width of the hidden layer of the MLP head (default 64).
+    dropout : float, optional
+        Dropout probability in the head (default 0.1).
+    time : str, optional
+        Peak-time input: ``absolute`` (default, as recorded), ``relative`` (minus the event's
+        charge-weighted mean time) or ``none`` (0); see
+        :func:`iactdl.models.nets.base.check_time_setting`.
+    """
+
     channels: tuple[int, ...] = (16, 32, 64)  # per stage; pooling (2x2) between stages
     convs_per_stage: int = 1  # more convs per stage = larger receptive field, slower on CPU
     head_hidden: int = 64  # width of the MLP after global pooling
@@ -42,6 +60,20 @@ class HexCNN(EncoderHeadNet):
     """[HexConv -> ReLU -> camera mask] x convs_per_stage, 2x2 max-pool, repeat; pool; MLP.
 
     The encoder ends with the global (masked mean, max) pooling; the head is the MLP.
+
+    Parameters
+    ----------
+    settings : HexCNNSettings
+        The net's settings.
+    n_outputs : int, optional
+        Number of output heads (default 1: the gammaness logit).
+    n_features : int, optional
+        Ignored (the input is the camera image); taken so that every net is built alike.
+
+    Raises
+    ------
+    ValueError
+        Where ``channels`` is empty, ``convs_per_stage`` < 1 or ``time`` is unknown.
     """
 
     input_kind = "grid"
@@ -72,6 +104,18 @@ class HexCNN(EncoderHeadNet):
 
     @torch.no_grad()
     def fit_scaling(self, grid_image: torch.Tensor) -> None:
+        """Fit ``time_mean`` and ``time_std`` (ns, buffers, in place) on the training set.
+
+        The mean and std (at least 1e-3 ns) of the time input (absolute, relative or none, per
+        setting ``time``) over the cells with cleaned charge > 0; kept where there are fewer
+        than two such cells.
+
+        Parameters
+        ----------
+        grid_image : torch.Tensor
+            Shape (n_events, 2, 46, 45): cleaned charge (p.e.) and peak time (ns) on the axial
+            grid.
+        """
         charge = grid_image[:, :1]
         t = self._time(grid_image)[charge > 0].double()
         if t.numel() > 1:
@@ -90,7 +134,20 @@ class HexCNN(EncoderHeadNet):
         return time
 
     def scale(self, grid_image: torch.Tensor) -> torch.Tensor:
-        """log1p(charge) and standardised time (0 where there is no cleaned charge), masked."""
+        """log1p(charge) and standardised time (0 where there is no cleaned charge), masked.
+
+        Parameters
+        ----------
+        grid_image : torch.Tensor
+            Shape (n_events, 2, 46, 45): cleaned charge (p.e.) and peak time (ns) on the axial
+            grid.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n_events, 2, 46, 45): ``log1p(max(charge, 0))`` and
+            ``(time - time_mean) / time_std``; 0 outside the camera.
+        """
         charge = grid_image[:, :1].clamp(min=0)
         time = torch.where(
             charge > 0,
@@ -101,6 +158,19 @@ class HexCNN(EncoderHeadNet):
         return torch.where(self.camera_mask > 0, x, torch.zeros_like(x))
 
     def encode(self, grid_image: torch.Tensor) -> torch.Tensor:
+        """The convolution stages, then the masked mean and max over the camera cells.
+
+        Parameters
+        ----------
+        grid_image : torch.Tensor
+            Shape (n_events, 2, 46, 45): cleaned charge (p.e.) and peak time (ns), unscaled.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n_events, 2 * channels[-1]): the mean, then the max, of each channel of the
+            last stage over the camera's cells.
+        """
         x = self.scale(grid_image)
         mask = self.camera_mask
         for i, stage in enumerate(self.stages):

@@ -38,6 +38,11 @@ def hex_kernel_mask() -> torch.Tensor:
     0. The mask is derived from the camera's offsets rather than written down, so it follows the
     camera's axial convention (tests check it against the neighbour table). ``F.conv2d`` is a
     cross-correlation, so tap ``[1 + dr, 1 + dc]`` reads the cell at offset ``(dr, dc)``.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape (3, 3), float32: seven taps 1, two corners 0.
     """
     mask = torch.zeros(3, 3)
     mask[1, 1] = 1.0
@@ -51,6 +56,16 @@ class HexConv2d(nn.Conv2d):
 
     The masked corner taps are multiplied by zero on every forward pass, so they neither contribute
     nor receive gradient (Hoogeboom et al. 2018, HexaConv, use the same axial-grid trick).
+    Padding 1 keeps the grid's shape.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input grid (e.g. 2: charge and peak time).
+    out_channels : int
+        Channels of the output grid (filters).
+    bias : bool, optional
+        Whether each filter adds a learned bias (default True).
     """
 
     def __init__(self, in_channels: int, out_channels: int, bias: bool = True):
@@ -60,6 +75,18 @@ class HexConv2d(nn.Conv2d):
             self.weight.mul_(self.kernel_mask)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Convolve with the masked kernel.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Shape (n_events, in_channels, rows, cols): a camera image on the axial grid.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n_events, out_channels, rows, cols).
+        """
         return F.conv2d(x, self.weight * self.kernel_mask, self.bias, padding=1)
 
 
@@ -73,7 +100,30 @@ def mlp(
     activation: str = "gelu",
 ) -> nn.Sequential:
     """Linear layers with ``activation`` (GELU by default) between them (and dropout after each
-    hidden activation)."""
+    hidden activation).
+
+    Parameters
+    ----------
+    sizes : list of int
+        Widths of the layers, input first and output last: ``len(sizes) - 1`` linear layers.
+    dropout : float, optional
+        Dropout probability after each activation (default 0: none).
+    final_activation : bool, optional
+        Whether the last linear layer is followed by the activation (and dropout) too (default
+        False: the output is linear, e.g. a logit).
+    activation : str, optional
+        ``gelu`` (default; Hendrycks & Gimpel 2016) or ``relu``.
+
+    Returns
+    -------
+    torch.nn.Sequential
+        The layers.
+
+    Raises
+    ------
+    ValueError
+        Where ``activation`` is neither ``gelu`` nor ``relu``.
+    """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation {activation!r}; valid: {list(ACTIVATIONS)}")
     layers: list[nn.Module] = []
@@ -87,18 +137,57 @@ def mlp(
 
 
 def masked_sum(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Sum over axis 1 of ``x`` (n, P, d) where ``mask`` (n, P) is True."""
+    """Sum over axis 1 of ``x`` (n, P, d) where ``mask`` (n, P) is True.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Row values, shape (n_events, P, d).
+    mask : torch.Tensor
+        Bool, shape (n_events, P): True for the valid rows.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape (n_events, d); 0 for an event without valid rows.
+    """
     return (x * mask.unsqueeze(-1).to(x.dtype)).sum(dim=1)
 
 
 def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean over the valid rows; an empty set gives 0."""
+    """Mean over the valid rows; an empty set gives 0.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Row values, shape (n_events, P, d).
+    mask : torch.Tensor
+        Bool, shape (n_events, P): True for the valid rows.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape (n_events, d): :func:`masked_sum` over the number of valid rows (at least 1).
+    """
     count = mask.sum(dim=1, keepdim=True).clamp(min=1).to(x.dtype)
     return masked_sum(x, mask) / count
 
 
 def masked_max(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Max over the valid rows; an empty set gives 0."""
+    """Max over the valid rows; an empty set gives 0.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Row values, shape (n_events, P, d).
+    mask : torch.Tensor
+        Bool, shape (n_events, P): True for the valid rows.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape (n_events, d): the largest value of each column over the valid rows.
+    """
     filled = x.masked_fill(~mask.unsqueeze(-1), float("-inf")).amax(dim=1)
     return torch.where(mask.any(dim=1, keepdim=True), filled, torch.zeros_like(filled))
 
@@ -110,7 +199,28 @@ def event_relative_time(
 
     The trigger time of an event, and any jitter of it between detectors, shifts every pixel's time
     alike; the time relative to the event keeps the shape of the shower (its time gradient) and
-    drops that offset. ``dims``: the pixel axes of one event. An event without charge keeps 0.
+    drops that offset. An event without charge keeps 0.
+
+    .. math:: t_i - \\frac{\\sum_j w_j t_j}{\\sum_j w_j}, \\quad w_j = \\max(q_j, 0)
+
+    over the valid pixels ``j`` of the event.
+
+    Parameters
+    ----------
+    charge : torch.Tensor
+        Pixel charges ``q`` (p.e.); negative ones weigh 0.
+    time : torch.Tensor
+        Pixel peak times ``t`` (ns), same shape as ``charge``.
+    valid : torch.Tensor
+        Bool, broadcastable to ``charge``: the pixels that count (not padded, not masked).
+    dims : tuple of int
+        The pixel axes of one event: ``(1,)`` for rows (n_events, P, 1), ``(2, 3)`` for a grid
+        (n_events, 1, rows, cols).
+
+    Returns
+    -------
+    torch.Tensor
+        The relative times (ns), shape of ``time``; 0 where not ``valid``.
     """
     w = torch.where(valid, charge.clamp(min=0), torch.zeros_like(charge))
     total = w.sum(dim=dims, keepdim=True)
@@ -125,6 +235,21 @@ def pixel_rows(pixels: torch.Tensor, mask: torch.Tensor, time: str = "absolute")
     Charge enters as log1p (shower images span three decades in p.e.); ``time``: ``absolute`` as
     recorded, ``relative`` to the event (:func:`event_relative_time`), ``none`` (0: the net is
     blind to timing, the ablation that says what the times carry).
+
+    Parameters
+    ----------
+    pixels : torch.Tensor
+        Pixel rows ``(x_deg, y_deg, charge p.e., peak_time ns)``, shape (n_events, P, 4).
+    mask : torch.Tensor
+        Bool, shape (n_events, P): True for the valid rows (the relative time averages over
+        those).
+    time : str, optional
+        ``absolute`` (default), ``relative`` or ``none``.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape (n_events, P, 4): ``(x deg, y deg, log1p(max(charge, 0)), time ns)``.
     """
     t = pixels[..., 3:]
     if time == "relative":
@@ -142,7 +267,24 @@ def standardise_pixel_rows(
     time: str = "absolute",
 ) -> torch.Tensor:
     """:func:`pixel_rows` standardised with the training-set mean/std over valid rows; padded
-    rows set to 0, so that no value there (not even NaN) can reach a valid output."""
+    rows set to 0, so that no value there (not even NaN) can reach a valid output.
+
+    Parameters
+    ----------
+    pixels : torch.Tensor
+        Pixel rows ``(x_deg, y_deg, charge p.e., peak_time ns)``, shape (n_events, P, 4).
+    mask : torch.Tensor
+        Bool, shape (n_events, P): True for the valid rows.
+    mean, std : torch.Tensor
+        Shape (4,): the columns' mean and std on the training set (:func:`pixel_row_stats`).
+    time : str, optional
+        ``absolute`` (default), ``relative`` or ``none`` (:func:`pixel_rows`).
+
+    Returns
+    -------
+    torch.Tensor
+        Shape (n_events, P, 4): ``(pixel_rows - mean) / std``, 0 on padded rows.
+    """
     x = (pixel_rows(pixels, mask, time) - mean) / std
     return torch.where(mask.unsqueeze(-1), x, torch.zeros_like(x))
 
@@ -150,7 +292,27 @@ def standardise_pixel_rows(
 def pixel_row_stats(
     pixels: torch.Tensor, mask: torch.Tensor, time: str = "absolute"
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean and std of the scaled pixel columns over all valid rows of a training set."""
+    """Mean and std of the scaled pixel columns over all valid rows of a training set.
+
+    Computed in float64 (a training set holds millions of rows); with fewer than two valid rows
+    the identity scaling (0, 1).
+
+    Parameters
+    ----------
+    pixels : torch.Tensor
+        Pixel rows ``(x_deg, y_deg, charge p.e., peak_time ns)``, shape (n_events, P, 4).
+    mask : torch.Tensor
+        Bool, shape (n_events, P): True for the valid rows.
+    time : str, optional
+        ``absolute`` (default), ``relative`` or ``none`` (:func:`pixel_rows`).
+
+    Returns
+    -------
+    mean : torch.Tensor
+        Shape (4,), float32: the mean of each column of :func:`pixel_rows`.
+    std : torch.Tensor
+        Shape (4,), float32: the sample std (ddof 1), at least 1e-6.
+    """
     x = pixel_rows(pixels, mask, time)
     rows = x[mask].double()
     if rows.shape[0] < 2:

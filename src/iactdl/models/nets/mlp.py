@@ -24,6 +24,23 @@ __all__ = ["MLPSettings", "MLP"]
 
 @dataclass
 class MLPSettings:
+    """Settings of :class:`MLP` (the ``settings`` of a config entry with net ``mlp``).
+
+    Parameters
+    ----------
+    hidden : tuple of int, optional
+        Widths of the hidden layers (default ``(128, 128, 64)``).
+    dropout : float, optional
+        Dropout probability after each hidden activation (default 0.1).
+    log_heavy_tails : bool, optional
+        Whether heavy-tailed non-negative features enter as log1p (default True; see the module
+        docstring).
+    missing_indicators : bool, optional
+        Whether one missing-value flag per feature is an extra input (default True).
+    activation : str, optional
+        ``gelu`` (default) or ``relu``.
+    """
+
     hidden: tuple[int, ...] = (128, 128, 64)  # three layers: enough for ~20 features, fast on CPU
     dropout: float = 0.1  # mild: the table is small and the training set is ~10^4-10^5 events
     log_heavy_tails: bool = True  # log1p of heavy-tailed non-negative features before standardising
@@ -39,6 +56,20 @@ class MLP(EncoderHeadNet):
     """Standardise -> impute NaN with 0 (+ missing flags) -> MLP -> one output per head.
 
     The encoder is every hidden layer; the head is the last linear layer.
+
+    Parameters
+    ----------
+    settings : MLPSettings
+        The net's settings.
+    n_outputs : int, optional
+        Number of output heads (default 1: the gammaness logit).
+    n_features : int
+        Number of input feature columns (required: the entry's ``features`` list).
+
+    Raises
+    ------
+    ValueError
+        Where ``n_features`` is missing or 0.
     """
 
     input_kind = "features"
@@ -62,7 +93,17 @@ class MLP(EncoderHeadNet):
 
     @torch.no_grad()
     def fit_scaling(self, features: torch.Tensor) -> None:
-        """Training-set log mask, mean and std per feature, ignoring NaN."""
+        """Training-set log mask, mean and std per feature, ignoring NaN.
+
+        Sets the buffers in place: ``log_mask`` (non-negative features whose 99th percentile
+        exceeds 10 times the median, where ``log_heavy_tails``), then the mean and sample std
+        (at least 1e-6) of each feature after that log1p, over its finite values.
+
+        Parameters
+        ----------
+        features : torch.Tensor
+            The training set's raw feature table, shape (n_events, n_features), NaN allowed.
+        """
         x = features.double()
         finite = torch.isfinite(x)
         if self.settings.log_heavy_tails:
@@ -82,6 +123,19 @@ class MLP(EncoderHeadNet):
         return torch.where(self.log_mask, torch.log1p(x.clamp(min=0)), x)
 
     def encode(self, features: torch.Tensor) -> torch.Tensor:
+        """Standardise, impute NaN with 0 (+ missing flags), then the hidden layers.
+
+        Parameters
+        ----------
+        features : torch.Tensor
+            Raw feature table, shape (n_events, n_features), in the units of the dataset's
+            columns, NaN allowed.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n_events, hidden[-1]): the last hidden layer.
+        """
         x = (self._log(features) - self.mean) / self.std
         missing = ~torch.isfinite(x)
         x = torch.where(missing, torch.zeros_like(x), x)

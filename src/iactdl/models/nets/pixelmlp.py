@@ -24,6 +24,19 @@ __all__ = ["PixelMLPSettings", "PixelMLP"]
 
 @dataclass
 class PixelMLPSettings:
+    """Settings of :class:`PixelMLP` (net ``pixelmlp``).
+
+    Parameters
+    ----------
+    hidden : tuple of int, optional
+        Widths of the hidden layers (default ``(256, 128)``).
+    dropout : float, optional
+        Dropout probability after each hidden activation (default 0.1).
+    use_time : bool, optional
+        Whether the peak times (ns) of the lit pixels are inputs too (default False: charges
+        only, 1440 inputs; True: 2880).
+    """
+
     hidden: tuple[int, ...] = (256, 128)  # 1440 inputs: the first layer holds most parameters
     dropout: float = 0.1
     use_time: bool = False  # add the peak times (ns) of the cleaned pixels: 2880 inputs
@@ -33,6 +46,15 @@ class PixelMLP(EncoderHeadNet):
     """grid_image -> 1440 camera cells (CHID order) -> log1p(charge) [+ times] -> MLP.
 
     The encoder is every hidden layer; the head is the last linear layer (as in the feature MLP).
+
+    Parameters
+    ----------
+    settings : PixelMLPSettings
+        The net's settings.
+    n_outputs : int, optional
+        Number of output heads (default 1: the gammaness logit).
+    n_features : int, optional
+        Ignored (the input is the camera image); taken so that every net is built alike.
     """
 
     input_kind = "grid"
@@ -62,6 +84,18 @@ class PixelMLP(EncoderHeadNet):
 
     @torch.no_grad()
     def fit_scaling(self, grid_image: torch.Tensor) -> None:
+        """Fit the input scales on the training set (buffers, in place).
+
+        ``charge_scale``: the std of log1p(charge) over the lit pixels (charge > 0) of all
+        events; ``time_mean``, ``time_std``: the mean and std of their peak times (ns). Scales at
+        least 1e-3; with fewer than two lit pixels the buffers are kept.
+
+        Parameters
+        ----------
+        grid_image : torch.Tensor
+            Shape (n_events, 2, 46, 45): cleaned charge (p.e.) and peak time (ns) on the axial
+            grid.
+        """
         charge, time = self._pixels(grid_image)
         lit = charge > 0
         if lit.sum() > 1:
@@ -71,6 +105,18 @@ class PixelMLP(EncoderHeadNet):
             self.time_std.copy_(t.std().clamp(min=1e-3).float())
 
     def encode(self, grid_image: torch.Tensor) -> torch.Tensor:
+        """The 1440 scaled log1p charges (+ standardised times of lit pixels), then the MLP.
+
+        Parameters
+        ----------
+        grid_image : torch.Tensor
+            Shape (n_events, 2, 46, 45): cleaned charge (p.e.) and peak time (ns).
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n_events, hidden[-1]): the last hidden layer.
+        """
         charge, time = self._pixels(grid_image)
         x = charge / self.charge_scale
         if self.settings.use_time:

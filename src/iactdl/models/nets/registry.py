@@ -37,19 +37,60 @@ NET_MODULES = {
 
 
 def net_class(name: str) -> type[nn.Module]:
-    """The ``torch.nn.Module`` class of net ``name`` (its module is imported here, on demand)."""
+    """The ``torch.nn.Module`` class of net ``name`` (its module is imported here, on demand).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`NETS`.
+
+    Returns
+    -------
+    type
+        The class, a subclass of :class:`iactdl.models.nets.base.EncoderHeadNet`.
+    """
     spec = check_net_name(name)
     return getattr(importlib.import_module(NET_MODULES[name]), spec.net_class)
 
 
 def settings_class(name: str) -> type:
-    """The settings dataclass of net ``name``."""
+    """The settings dataclass of net ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`NETS`.
+
+    Returns
+    -------
+    type
+        The ``@dataclass`` (e.g. :class:`iactdl.models.nets.mlp.MLPSettings`).
+    """
     spec = check_net_name(name)
     return getattr(importlib.import_module(NET_MODULES[name]), spec.settings_class)
 
 
 def net_settings(name: str, settings: Mapping[str, Any] | None = None):
-    """The settings dataclass of net ``name`` from a mapping; unknown keys are a clear error."""
+    """The settings dataclass of net ``name`` from a mapping; unknown keys are a clear error.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`NETS`.
+    settings : mapping of str to object, optional
+        Setting names to values (a config entry's ``settings``); YAML lists become tuples.
+        Missing ones take the dataclass defaults; default: all defaults.
+
+    Returns
+    -------
+    object
+        An instance of :func:`settings_class` of ``name``.
+
+    Raises
+    ------
+    ValueError
+        Where a key is not a field of the dataclass (the message lists the valid ones).
+    """
     settings_cls = settings_class(name)
     settings = dict(settings or {})
     fields = {f.name: f for f in dataclasses.fields(settings_cls)}
@@ -70,7 +111,33 @@ def build_net(
     heads: tuple[str, ...] = ("gammaness",),
     n_features: int | None = None,
 ) -> nn.Module:
-    """A freshly initialised net ``name`` with one output per head (see ``OUTPUT_HEADS``)."""
+    """A freshly initialised net ``name`` with one output per head (see ``OUTPUT_HEADS``).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`NETS`.
+    settings : mapping of str to object or settings dataclass, optional
+        The net's settings: an instance of its dataclass, or a mapping for
+        :func:`net_settings`; default: the dataclass defaults.
+    heads : tuple of str, optional
+        The output heads, in output-column order, from
+        :data:`iactdl.models.nets.layers.OUTPUT_HEADS` (default ``("gammaness",)``;
+        ``("gammaness", "log10_energy")`` for multi-task).
+    n_features : int, optional
+        Number of input feature columns: required by the ``mlp`` (input kind ``features``),
+        ignored by the others.
+
+    Returns
+    -------
+    torch.nn.Module
+        The net, with ``heads`` and ``net_name`` set as attributes.
+
+    Raises
+    ------
+    ValueError
+        Where ``name``, a setting or a head is unknown, or ``heads`` is empty.
+    """
     net_cls, settings_cls = net_class(name), settings_class(name)
     if not isinstance(settings, settings_cls):
         settings = net_settings(name, settings)  # type: ignore[arg-type]

@@ -27,7 +27,33 @@ __all__ = ["save_net", "load_net", "NetPredictor", "net_inputs"]
 def net_inputs(
     columns: Mapping[str, np.ndarray], kind: str, features: list[str] | tuple[str, ...] = ()
 ) -> dict[str, torch.Tensor]:
-    """Dataset columns -> the named input tensors of a net of input ``kind`` (float32, on CPU)."""
+    """Dataset columns -> the named input tensors of a net of input ``kind`` (float32, on CPU).
+
+    Parameters
+    ----------
+    columns : mapping of str to numpy.ndarray
+        Dataset columns by name, one row per event: the ``features`` (each (n_events,)),
+        ``grid_image`` (n_events, 2, rows, cols) or ``pixel_set`` (n_events, P, 4) with
+        ``pixel_set_mask`` (n_events, P).
+    kind : str
+        The net's input kind: ``features``, ``grid`` or ``pixel_set``
+        (:data:`iactdl.models.nets.catalog.INPUT_KINDS`).
+    features : list of str or tuple of str, optional
+        The feature columns, in the net's order (kind ``features`` only).
+
+    Returns
+    -------
+    dict of str to torch.Tensor
+        ``features`` (n_events, n_features) float32; ``grid_image`` float32; or ``pixel_set``
+        float32 and ``pixel_set_mask`` bool: the keyword arguments of the net's ``encode``.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        Where a column is missing or has the wrong shape (naming it and what was expected).
+    ValueError
+        Where ``kind`` is unknown.
+    """
     missing = [c for c in (features if kind == "features" else []) if c not in columns]
     if kind == "features":
         if missing:
@@ -59,7 +85,24 @@ def _require(columns: Mapping, names: list[str]) -> None:
 
 
 def save_net(net: torch.nn.Module, model_dir: str | os.PathLike, meta: Mapping) -> None:
-    """Write ``model.pt`` (state dict) and ``model.json`` atomically (temp name, then rename)."""
+    """Write ``model.pt`` (state dict) and ``model.json`` atomically (temp name, then rename).
+
+    ``model.json`` is ``meta`` plus ``kind`` ("net"), ``net``, ``heads``, ``settings`` and
+    ``model_file`` (the weights' SHA-256, :func:`iactdl.models.stored.model_file_record`); both
+    files are written or neither.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        A trained net from :func:`iactdl.models.nets.registry.build_net` (with ``net_name``,
+        ``heads`` and ``settings``).
+    model_dir : str or os.PathLike
+        Folder to write to (created if missing).
+    meta : mapping
+        What the training records beside the weights (JSON-serialisable; numpy scalars and
+        tuples are converted), e.g. ``task``, ``input_kind``, ``features``;
+        :class:`NetPredictor` reads ``input_kind`` and ``features`` back.
+    """
     model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
     meta = dict(meta)
@@ -86,7 +129,18 @@ def _json_default(obj):
 
 
 class NetPredictor:
-    """A trained net behind the pipeline's model interface; evaluates in batches without grad."""
+    """A trained net behind the pipeline's model interface; evaluates in batches without grad.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        The trained net (put in eval mode here), with ``heads`` set.
+    meta : mapping
+        Its ``model.json``: ``net`` and ``input_kind`` required; ``task`` (default
+        ``separation``) and ``features`` read where present.
+    batch_size : int, optional
+        Events per forward pass (default 4096): bounds the memory of a prediction.
+    """
 
     def __init__(self, net: torch.nn.Module, meta: Mapping, batch_size: int = 4096):
         self.net = net.eval()
@@ -99,7 +153,19 @@ class NetPredictor:
 
     @torch.no_grad()
     def predict_raw(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
-        """Raw net outputs (n, heads): the gammaness logit and/or log10(E / TeV)."""
+        """Raw net outputs (n, heads): the gammaness logit and/or log10(E / TeV).
+
+        Parameters
+        ----------
+        columns : mapping of str to numpy.ndarray
+            Dataset columns by name, at least ``required_columns`` (e.g. the arrays of
+            :func:`iactdl.io.read_columns`), one row per event.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_events, n_heads), float32, one column per head of ``net.heads``.
+        """
         inputs = net_inputs(columns, self.input_kind, self.features)
         n = next(iter(inputs.values())).shape[0]
         out = [
@@ -110,7 +176,20 @@ class NetPredictor:
 
     @torch.no_grad()
     def represent(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
-        """The encoder's representation (n, representation_size): what the heads read."""
+        """The encoder's representation (n, representation_size): what the heads read.
+
+        Parameters
+        ----------
+        columns : mapping of str to numpy.ndarray
+            Dataset columns by name, at least ``required_columns`` (e.g. the arrays of
+            :func:`iactdl.io.read_columns`), one row per event.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_events, representation_size), float32
+            (:meth:`iactdl.models.nets.base.EncoderHeadNet.encode`).
+        """
         inputs = net_inputs(columns, self.input_kind, self.features)
         n = next(iter(inputs.values())).shape[0]
         out = [
@@ -120,6 +199,20 @@ class NetPredictor:
         return torch.cat(out).numpy() if out else np.zeros((0, self.net.representation_size))
 
     def predict(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The pipeline's predictions from the raw outputs.
+
+        Parameters
+        ----------
+        columns : mapping of str to numpy.ndarray
+            Dataset columns by name, at least ``required_columns`` (e.g. the arrays of
+            :func:`iactdl.io.read_columns`), one row per event.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            Per head, float64, shape (n_events,): ``gammaness`` = 1 / (1 + exp(-logit)) in
+            [0, 1]; ``energy_pred`` = 10 ** output, in TeV.
+        """
         raw = self.predict_raw(columns)
         result = {}
         for j, head in enumerate(self.net.heads):
@@ -157,7 +250,30 @@ def safe_torch_load(path: str | os.PathLike, map_location="cpu", retrain: str = 
 
 
 def load_net(model_dir: str | os.PathLike, device: str = "cpu") -> NetPredictor:
-    """Read ``model.json`` and ``model.pt`` (``torch.load(weights_only=True)``) into a predictor."""
+    """Read ``model.json`` and ``model.pt`` (``torch.load(weights_only=True)``) into a predictor.
+
+    The weights' SHA-256 is checked against ``model.json`` first
+    (:func:`iactdl.models.stored.verified_model_file`), and torch loads them in safe mode: a
+    file is never executed.
+
+    Parameters
+    ----------
+    model_dir : str or os.PathLike
+        Folder written by :func:`save_net`.
+    device : str, optional
+        Torch device to load the weights and the net onto (default ``cpu``).
+
+    Returns
+    -------
+    NetPredictor
+        The net with its ``model.json``.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        Where ``model.json`` is missing or not of kind ``net``, or the weights are missing,
+        altered, not plain tensors or do not fit the net that ``model.json`` describes.
+    """
     model_dir = Path(model_dir)
     meta_path = model_dir / "model.json"
     if not meta_path.exists():

@@ -26,6 +26,30 @@ __all__ = ["SetTransformerSettings", "SetTransformer", "MAB", "ISAB", "SAB", "PM
 
 @dataclass
 class SetTransformerSettings:
+    """Settings of :class:`SetTransformer` (net ``settransformer``).
+
+    Parameters
+    ----------
+    dim : int, optional
+        Model width d (default 64), divisible by ``heads``.
+    heads : int, optional
+        Attention heads (default 4).
+    blocks : int, optional
+        Number of (I)SAB blocks in the encoder (default 2).
+    inducing_points : int, optional
+        m of ISAB (default 16); 0: plain SAB, cost O(P^2).
+    seeds : int, optional
+        k of PMA, pooled vectors per event (default 1).
+    head_hidden : int, optional
+        Width of the hidden layer of the MLP head (default 64).
+    dropout : float, optional
+        Dropout probability in the head (default 0).
+    time : str, optional
+        Peak-time input: ``absolute`` (default, as recorded), ``relative`` (minus the event's
+        charge-weighted mean time) or ``none`` (0); see
+        :func:`iactdl.models.nets.base.check_time_setting`.
+    """
+
     dim: int = 64  # model width d; heads split it
     heads: int = 4  # attention heads (dim must be divisible by heads)
     blocks: int = 2  # number of (I)SAB blocks in the encoder
@@ -37,7 +61,23 @@ class SetTransformerSettings:
 
 
 class MAB(nn.Module):
-    """Multihead attention block with a key padding mask (post-LN, as in Lee et al.)."""
+    """Multihead attention block with a key padding mask (post-LN, as in Lee et al.).
+
+    ``MAB(X, Y) = LN(H + rFF(H))``, ``H = LN(X + Multihead(X, Y, Y))`` (Lee et al. 2019,
+    eq. 6-7), the attention scaled dot-product (Vaswani et al. 2017).
+
+    Parameters
+    ----------
+    dim : int
+        Model width d.
+    heads : int
+        Attention heads; ``dim`` must be divisible by it.
+
+    Raises
+    ------
+    ValueError
+        Where ``dim`` is not divisible by ``heads``.
+    """
 
     def __init__(self, dim: int, heads: int):
         super().__init__()
@@ -53,6 +93,23 @@ class MAB(nn.Module):
         return x.view(n, s, self.heads, d // self.heads).transpose(1, 2)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor, key_mask: torch.Tensor | None = None):
+        """``MAB(x, y)``: the rows of ``x`` attend to the rows of ``y``.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Queries, shape (n_events, n_queries, dim).
+        y : torch.Tensor
+            Keys and values, shape (n_events, n_keys, dim).
+        key_mask : torch.Tensor, optional
+            Bool, shape (n_events, n_keys): True for the keys that may be attended to (default:
+            all).
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n_events, n_queries, dim).
+        """
         q, k, v = self._split(self.q(x)), self._split(self.k(y)), self._split(self.v(y))
         attn_mask = None if key_mask is None else key_mask[:, None, None, :]
         a = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)
@@ -62,26 +119,94 @@ class MAB(nn.Module):
 
 
 class SAB(nn.Module):
+    """Set attention block ``SAB(X) = MAB(X, X)`` (Lee et al. 2019): self-attention over the set.
+
+    Parameters
+    ----------
+    dim : int
+        Model width d.
+    heads : int
+        Attention heads; ``dim`` must be divisible by it.
+    """
+
     def __init__(self, dim: int, heads: int):
         super().__init__()
         self.mab = MAB(dim, heads)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Every row attends to every valid row.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Shape (n_events, P, dim).
+        mask : torch.Tensor
+            Bool, shape (n_events, P): True for the valid rows.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n_events, P, dim).
+        """
         return self.mab(x, x, mask)
 
 
 class ISAB(nn.Module):
+    """Induced set attention block ``ISAB_m(X) = MAB(X, MAB(I, X))`` (Lee et al. 2019).
+
+    ``m`` learned inducing points ``I`` attend to the set, and the set attends to their ``m``
+    summaries: cost O(P m) instead of the O(P^2) of :class:`SAB`.
+
+    Parameters
+    ----------
+    dim : int
+        Model width d.
+    heads : int
+        Attention heads; ``dim`` must be divisible by it.
+    m : int
+        Number of inducing points.
+    """
+
     def __init__(self, dim: int, heads: int, m: int):
         super().__init__()
         self.inducing = nn.Parameter(torch.randn(1, m, dim) / dim**0.5)
         self.mab1, self.mab2 = MAB(dim, heads), MAB(dim, heads)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """``MAB(x, MAB(I, x))`` with the padded rows masked as keys of the first.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Shape (n_events, P, dim).
+        mask : torch.Tensor
+            Bool, shape (n_events, P): True for the valid rows.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n_events, P, dim).
+        """
         h = self.mab1(self.inducing.expand(x.shape[0], -1, -1), x, mask)
         return self.mab2(x, h)  # every pixel attends to the m summaries: no padding among keys
 
 
 class PMA(nn.Module):
+    """Pooling by multihead attention ``PMA_k(Z) = MAB(S, rFF(Z))`` (Lee et al. 2019).
+
+    ``k`` learned seed vectors ``S`` attend to the row-wise feed-forward of the set: ``k``
+    pooled vectors per event.
+
+    Parameters
+    ----------
+    dim : int
+        Model width d.
+    heads : int
+        Attention heads; ``dim`` must be divisible by it.
+    k : int
+        Number of seeds.
+    """
+
     def __init__(self, dim: int, heads: int, k: int):
         super().__init__()
         self.seeds = nn.Parameter(torch.randn(1, k, dim) / dim**0.5)
@@ -89,11 +214,40 @@ class PMA(nn.Module):
         self.mab = MAB(dim, heads)
 
     def forward(self, z: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Pool the set ``z`` to ``k`` vectors, attending to its valid rows only.
+
+        Parameters
+        ----------
+        z : torch.Tensor
+            Shape (n_events, P, dim).
+        mask : torch.Tensor
+            Bool, shape (n_events, P): True for the valid rows.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n_events, k, dim).
+        """
         return self.mab(self.seeds.expand(z.shape[0], -1, -1), self.rff(z), mask)
 
 
 class SetTransformer(PixelSetNet):
-    """Embed pixels -> (I)SAB x blocks -> PMA_k -> MLP head; the encoder ends at PMA."""
+    """Embed pixels -> (I)SAB x blocks -> PMA_k -> MLP head; the encoder ends at PMA.
+
+    Parameters
+    ----------
+    settings : SetTransformerSettings
+        The net's settings.
+    n_outputs : int, optional
+        Number of output heads (default 1: the gammaness logit).
+    n_features : int, optional
+        Ignored (the input is the pixel set); taken so that every net is built alike.
+
+    Raises
+    ------
+    ValueError
+        Where ``dim`` is not divisible by ``heads`` or ``time`` is unknown.
+    """
 
     def __init__(
         self, settings: SetTransformerSettings, n_outputs: int = 1, n_features: int | None = None
@@ -113,6 +267,21 @@ class SetTransformer(PixelSetNet):
         self.head = mlp([s.dim * s.seeds, s.head_hidden, n_outputs], dropout=s.dropout)
 
     def encode(self, pixel_set: torch.Tensor, pixel_set_mask: torch.Tensor) -> torch.Tensor:
+        """Embed the scaled rows, the (I)SAB blocks, then PMA, flattened.
+
+        Parameters
+        ----------
+        pixel_set : torch.Tensor
+            Pixel rows ``(x_deg, y_deg, charge p.e., peak_time ns)``, shape (n_events, P, 4),
+            unscaled.
+        pixel_set_mask : torch.Tensor
+            Shape (n_events, P), nonzero for the valid (not padded) rows.
+
+        Returns
+        -------
+        torch.Tensor
+            Shape (n_events, seeds * dim).
+        """
         mask = pixel_set_mask.bool()
         empty = ~mask.any(dim=1)
         mask = torch.cat([mask[:, :1] | empty[:, None], mask[:, 1:]], dim=1)
