@@ -41,9 +41,33 @@ log = logging.getLogger(__name__)
 def training_data(model: BaselineModel, path: str | os.PathLike):
     """Read the design matrix and target of ``path`` for ``model.task``; check before fitting.
 
-    Returns ``(x, y, event_id)``: separation -> y = ``is_gamma`` (0/1); energy -> the gammas only,
-    y = log10(``true_energy`` / TeV). Raises :class:`InputError` naming the file and the missing
-    column (with what the file has) and ``ValueError`` for a training set a fit cannot use.
+    Separation: every event, y = ``is_gamma`` (0/1); energy: the gammas with a finite, positive
+    ``true_energy`` only, y = log10(``true_energy`` / TeV).
+
+    Parameters
+    ----------
+    model : BaselineModel
+        The model to fit: its ``task`` and ``required_columns`` say what is read.
+    path : str or os.PathLike
+        Dataset file (``results/datasets/{split}.h5``).
+
+    Returns
+    -------
+    x : numpy.ndarray
+        Design matrix, shape (n_events, n_features), float64
+        (:meth:`~iactdl.models.baselines.BaselineModel.design_matrix`).
+    y : numpy.ndarray
+        Target, shape (n_events,): int64 0/1 (separation) or log10(E / TeV) (energy).
+    event_id : numpy.ndarray
+        Shape (n_events,): the file's ``event_id`` (the row index where it has none).
+
+    Raises
+    ------
+    iactdl.io.InputError
+        Naming the file and the missing feature or truth column (with what the file has).
+    ValueError
+        For a training set a fit cannot use: a single class (separation), fewer than two gammas
+        with a valid energy (energy).
     """
     have = column_names(path)
     missing = [c for c in model.required_columns if c not in have]
@@ -86,7 +110,24 @@ def training_data(model: BaselineModel, path: str | os.PathLike):
 
 def fit_estimator(estimator: BaseEstimator, x, y, sample_weight=None) -> BaseEstimator:
     """``estimator.fit(x, y)``, each event's loss weighted by ``sample_weight`` if given (a
-    pipeline passes them to its final step: the imputer and scaler stay unweighted)."""
+    pipeline passes them to its final step: the imputer and scaler stay unweighted).
+
+    Parameters
+    ----------
+    estimator : sklearn.base.BaseEstimator
+        The estimator to fit, in place.
+    x : numpy.ndarray
+        Design matrix, shape (n_events, n_features).
+    y : numpy.ndarray
+        Target, shape (n_events,).
+    sample_weight : numpy.ndarray, optional
+        One non-negative weight per event (default None: unweighted).
+
+    Returns
+    -------
+    sklearn.base.BaseEstimator
+        ``estimator``, fitted.
+    """
     if sample_weight is None:
         return estimator.fit(x, y)
     if isinstance(estimator, Pipeline):
@@ -111,6 +152,40 @@ def cross_validate(model: BaselineModel, x, y, n_folds: int = 5, seed: int = 0, 
     Returns ``(oof, fold, scores)``: the prediction of each event by the model that did not see it,
     its fold number and a list of score dicts, one per fold. With ``sample_weight`` (one per
     event), every fold is fitted and scored with the weights of its events.
+
+    Each fold fits a clone of ``model.estimator`` (which stays unfitted) on the other folds.
+    Scores: ``roc_auc`` for separation (:func:`iactdl.metrics.roc_auc`); ``bias`` and
+    ``resolution`` of E_pred / E_true for energy (:func:`iactdl.metrics.bias_resolution`).
+
+    Parameters
+    ----------
+    model : BaselineModel
+        The model whose estimator is cross-validated.
+    x : numpy.ndarray
+        Design matrix, shape (n_events, n_features).
+    y : numpy.ndarray
+        Target, shape (n_events,): 0/1 (separation) or log10(E / TeV) (energy).
+    n_folds : int, optional
+        Number of folds k (default 5).
+    seed : int, optional
+        Seed of the shuffled split (default 0).
+    sample_weight : numpy.ndarray, optional
+        One weight per event, separation only (default None: unweighted).
+
+    Returns
+    -------
+    oof : numpy.ndarray
+        Shape (n_events,), float64: out-of-fold P(gamma) or log10(E / TeV).
+    fold : numpy.ndarray
+        Shape (n_events,), int64: the fold (0 .. k-1) in which each event was predicted.
+    scores : list of dict
+        One dict of score name to float per fold.
+
+    Raises
+    ------
+    ValueError
+        Where the smaller class (separation) or the training set (energy) has fewer events than
+        folds, or weights are given for the energy task.
     """
     if model.task == "separation":
         counts = np.bincount(y)
@@ -142,7 +217,20 @@ def cross_validate(model: BaselineModel, x, y, n_folds: int = 5, seed: int = 0, 
 
 
 def summarise_cv(scores: list[dict]) -> dict:
-    """Per-fold scores and, per score, their mean and standard deviation (``model.json: cv``)."""
+    """Per-fold scores and, per score, their mean and standard deviation (``model.json: cv``).
+
+    Parameters
+    ----------
+    scores : list of dict
+        One dict of score name to value per fold (as :func:`cross_validate` returns), at least
+        one, all with the keys of the first.
+
+    Returns
+    -------
+    dict
+        ``folds``: ``scores``; per score ``key``: its mean over the folds, and ``{key}_std``:
+        their population standard deviation (ddof 0).
+    """
     out = {"folds": scores}
     for key in scores[0]:
         vals = np.array([s[key] for s in scores])
@@ -186,6 +274,19 @@ def fit_baseline(
         as ``cv_unweighted``, ``val_unweighted``); ``cv.csv`` gains a ``weight`` column.
     record : mapping, optional
         Keys added to (or replacing those of) ``model.json``.
+
+    Returns
+    -------
+    BaselineModel
+        The model fitted on the whole training set (as saved in ``model_dir``).
+
+    Raises
+    ------
+    iactdl.io.InputError
+        Where a training or validation file lacks a column the model needs.
+    ValueError
+        Where the entry is invalid, the training set unusable (see :func:`training_data`,
+        :func:`cross_validate`) or the weights do not fit it.
     """
     entry = json.loads(json.dumps(dict(entry)))  # plain types (Snakemake hands its own)
     model = build_baseline(name, entry, seed=seed, threads=threads)

@@ -46,7 +46,24 @@ BASELINE_KEYS = {"kind", "task", "estimator", "features", *BASELINE_DEFAULTS}
 
 
 def validate_baseline_entry(name: str, entry: Mapping) -> None:
-    """Check a baseline entry (common keys, then estimator, hyper-parameters, derived features)."""
+    """Check a baseline entry (common keys, then estimator, hyper-parameters, derived features).
+
+    Parameters
+    ----------
+    name : str
+        The model's name (its key in ``config.yaml: models``).
+    entry : mapping
+        Its config entry: the keys of :func:`iactdl.models.common_entry.validate_model_entry`,
+        ``estimator`` and the optional keys of :data:`BASELINE_DEFAULTS`; no others.
+
+    Raises
+    ------
+    ValueError
+        Naming ``config models.{name}`` and the key: a kind other than ``baseline``, an unknown
+        key, a ``labelnoise`` or ``adapt`` section (those entries are trained by their stage), a
+        missing or unknown estimator, an unknown hyper-parameter or derived feature, or
+        ``cv_folds`` not an integer >= 2.
+    """
     validate_model_entry(name, entry)
     where = f"config models.{name}"
     if entry["kind"] != "baseline":
@@ -84,6 +101,21 @@ class BaselineModel:
 
     ``predict(columns)`` returns ``{"gammaness": P(gamma)}`` for separation and
     ``{"energy_pred": E / TeV}`` for energy (the estimator regresses log10 E).
+
+    Parameters
+    ----------
+    name : str
+        The model's name (its key in ``config.yaml: models``; named in errors).
+    task : str
+        ``separation`` or ``energy``.
+    features : list of str
+        Dataset columns the estimator reads, in design-matrix order.
+    estimator : sklearn.base.BaseEstimator
+        The scikit-learn estimator (from :func:`iactdl.models.estimators.make_estimator`):
+        fitted, or to be fitted on :meth:`design_matrix`.
+    derived_features : list of str, optional
+        Names of :mod:`iactdl.features.derived` columns computed from the dataset's columns and
+        appended after ``features`` (default none).
     """
 
     name: str
@@ -94,15 +126,38 @@ class BaselineModel:
 
     @property
     def required_columns(self) -> list[str]:
+        """Dataset columns :meth:`predict` reads: ``features``, then the inputs of the derived
+        features not among them."""
         cols = list(self.features)
         return cols + [c for c in derived_inputs(self.derived_features) if c not in cols]
 
     @property
     def feature_names(self) -> list[str]:
+        """Names of the design matrix's columns: ``features``, then ``derived_features``."""
         return list(self.features) + list(self.derived_features)
 
     def design_matrix(self, columns: Mapping[str, np.ndarray], source: str = "input") -> np.ndarray:
-        """(n, n_features) float64; infinities become NaN (the trees route them as missing)."""
+        """(n, n_features) float64; infinities become NaN (the trees route them as missing).
+
+        Parameters
+        ----------
+        columns : mapping of str to numpy.ndarray
+            Dataset columns by name, 1-D, one value per event: at least
+            :attr:`required_columns`.
+        source : str, optional
+            What ``columns`` were read from (a file name), named in errors (default ``input``).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_events, len(feature_names)), float64, columns in :attr:`feature_names`
+            order.
+
+        Raises
+        ------
+        iactdl.io.InputError
+            Where a required column is missing or a feature is not 1-D.
+        """
         missing = [c for c in self.required_columns if c not in columns]
         if missing:
             raise InputError(
@@ -118,6 +173,21 @@ class BaselineModel:
         return x
 
     def predict_array(self, x: np.ndarray) -> np.ndarray:
+        """The estimator's raw prediction on a design matrix.
+
+        A forest predicts through :func:`forest_mean_prediction` (its trees summed in tree
+        order: reproducible to the bit).
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            Design matrix, shape (n_events, len(feature_names)) (:meth:`design_matrix`).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_events,): P(gamma) for separation, log10(E / TeV) for energy.
+        """
         if isinstance(self.estimator, BaseForest):
             return forest_mean_prediction(self.estimator, x, self.task == "separation")
         if self.task == "separation":
@@ -125,6 +195,20 @@ class BaselineModel:
         return self.estimator.predict(x)  # log10(E / TeV)
 
     def predict(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The model's prediction from dataset columns (the common predict interface).
+
+        Parameters
+        ----------
+        columns : mapping of str to numpy.ndarray
+            Dataset columns by name, 1-D, one value per event: at least
+            :attr:`required_columns`.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            One float32 column of shape (n_events,): ``gammaness`` (P(gamma), in [0, 1]) for
+            separation or ``energy_pred`` (TeV) for energy.
+        """
         raw = self.predict_array(self.design_matrix(columns))
         if self.task == "energy":
             raw = 10.0**raw
@@ -146,6 +230,26 @@ def forest_mean_prediction(
     from run to run. Here the trees still predict in parallel (``forest.n_jobs`` threads), but
     the sum runs in tree order: same seed, same bytes. Rows go in blocks, so memory stays
     ``block_rows x n_trees`` values.
+
+    .. math:: \\hat y(x) = \\frac{1}{T} \\sum_{t=1}^{T} \\hat y_t(x)
+
+    summed over the trees ``t`` in the order of ``forest.estimators_`` (Breiman 2001).
+
+    Parameters
+    ----------
+    forest : sklearn.ensemble._forest.BaseForest
+        A fitted random forest (classifier or regressor).
+    x : numpy.ndarray
+        Design matrix, shape (n_events, n_features); converted to float32 as scikit-learn does.
+    proba : bool
+        True: average each tree's probability of class 1 (a classifier); False: its regression.
+    block_rows : int, optional
+        Rows predicted at once (default 16384).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_events,), float64: the mean over the trees.
     """
     x = np.asarray(x, dtype=np.float32)  # the trees' own dtype (sklearn converts the same way)
     trees = forest.estimators_
@@ -168,7 +272,29 @@ def forest_mean_prediction(
 
 
 def build_baseline(name: str, entry: Mapping, seed: int | None = None, threads: int = 1):
-    """An unfitted :class:`BaselineModel` from a validated config entry."""
+    """An unfitted :class:`BaselineModel` from a validated config entry.
+
+    Parameters
+    ----------
+    name : str
+        The model's name (its key in ``config.yaml: models``).
+    entry : mapping
+        Its config entry, checked by :func:`validate_baseline_entry`.
+    seed : int, optional
+        The estimator's ``random_state`` where it has one (default None: unseeded).
+    threads : int, optional
+        ``n_jobs`` of estimators that parallelise with it (random forests; default 1).
+
+    Returns
+    -------
+    BaselineModel
+        With its estimator from :func:`iactdl.models.estimators.make_estimator`, not fitted.
+
+    Raises
+    ------
+    ValueError
+        Where the entry fails :func:`validate_baseline_entry`.
+    """
     validate_baseline_entry(name, entry)
     estimator = make_estimator(
         entry["estimator"], entry["task"], entry.get("params"), seed=seed, n_jobs=threads

@@ -43,7 +43,34 @@ def baseline_record(
     fit_seconds: float, **extra,
 ) -> dict:  # fmt: skip
     """The ``model.json`` of a fitted baseline (plain, ON/OFF or oracle fit; :func:`save_baseline`
-    adds the model file's SHA-256): what every fit records, then ``extra``, what this one adds."""
+    adds the model file's SHA-256): what every fit records, then ``extra``, what this one adds.
+
+    Parameters
+    ----------
+    name : str
+        The model's name.
+    model : BaselineModel
+        The fitted model (its task, feature names and required columns are recorded).
+    entry : mapping
+        Its config entry, as plain JSON types.
+    n_train : int
+        Number of training events.
+    seed : int
+        The rule's seed.
+    threads : int
+        Cores the fit used.
+    fit_seconds : float
+        Wall-clock time of the fit (s).
+    **extra
+        Further keys of this fit (e.g. ``cv``, ``val`` scores); they may replace the ones
+        above, except ``iactdl_version``.
+
+    Returns
+    -------
+    dict
+        The record: the keys above plus ``kind`` ("baseline"), ``task``, ``features``,
+        ``required_columns`` and ``iactdl_version``.
+    """
     return {
         "name": name,
         "kind": "baseline",
@@ -65,7 +92,25 @@ def save_baseline(
 ) -> dict:
     """Write ``model.skops`` (the model, skops), ``model.json`` (``meta`` plus the SHA-256 of the
     model file) and, if given, ``cv.csv``: all of them or none (:func:`iactdl.io.atomic_paths`).
-    Returns the written ``model.json`` content."""
+
+    Parameters
+    ----------
+    model_dir : str or os.PathLike
+        Folder to write to (must exist).
+    model : BaselineModel
+        The fitted model.
+    meta : mapping
+        The ``model.json`` content (e.g. from :func:`baseline_record`); NaN is written as null.
+    cv : pandas.DataFrame or None
+        Out-of-fold predictions (``event_id``, ``fold``, ``target``, ``oof_prediction``), or
+        None for no ``cv.csv``.
+
+    Returns
+    -------
+    dict
+        The written ``model.json`` content: ``meta`` plus ``model_file`` (name and SHA-256 of
+        ``model.skops``, :func:`iactdl.models.stored.model_file_record`).
+    """
     out = Path(model_dir)
     meta = dict(meta)
     files = ([out / "cv.csv"] if cv is not None else []) + [out / MODEL_FILE, out / "model.json"]
@@ -85,6 +130,25 @@ def load_baseline(model_dir: str | os.PathLike, trusted: tuple[str, ...] = ()) -
     ``model.skops`` is read only after its SHA-256 matched the one in ``model.json`` and only if
     every type skops does not trust by itself is one of :data:`TRUSTED_TYPES` or ``trusted`` (the
     types of a subclass of another stage, named by the loader of that stage).
+
+    Parameters
+    ----------
+    model_dir : str or os.PathLike
+        Folder written by :func:`save_baseline`.
+    trusted : tuple of str, optional
+        Further type names (``module.Class``) to trust beside :data:`TRUSTED_TYPES`
+        (default none).
+
+    Returns
+    -------
+    BaselineModel
+        The fitted model (or a subclass of it).
+
+    Raises
+    ------
+    iactdl.io.InputError
+        Where ``model.json`` is missing or not JSON, ``model.skops`` is missing, altered (its
+        SHA-256 differs), unreadable, holds an untrusted type or no :class:`BaselineModel`.
     """
     info_path = Path(model_dir) / "model.json"
     if not info_path.is_file():
