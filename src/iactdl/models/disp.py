@@ -94,9 +94,30 @@ def build_disp_model(
 ) -> DispModel:
     """An unfitted :class:`DispModel`; the defaults are aict-tools' example disp config.
 
-    ``n_estimators``, ``max_depth``, ``max_features`` apply to both forests; ``project`` chooses
-    the projected ``|disp|`` (:func:`~iactdl.features.disp.true_disp`); ``seed`` the forests'
-    ``random_state``; ``threads`` their ``n_jobs``.
+    Parameters
+    ----------
+    features : sequence of str, optional
+        Feature columns of both forests, in design-matrix order (default :data:`DISP_FEATURES`);
+        names in :data:`DISP_DERIVED` are computed from the geometry columns.
+    n_estimators : int, optional
+        Trees per forest (default 30).
+    max_depth : int or None, optional
+        Maximum depth of each tree (default 20; None: unlimited).
+    max_features : str, float or None, optional
+        Features considered at each split (default ``sqrt``), as in scikit-learn.
+    project : bool, optional
+        Whether the target is the projected ``|disp|`` (:func:`~iactdl.features.disp.true_disp`;
+        default False, aict-tools' unprojected one).
+    seed : int, optional
+        The forests' ``random_state`` (default 0).
+    threads : int, optional
+        The forests' ``n_jobs`` (default 1).
+
+    Returns
+    -------
+    DispModel
+        A ``RandomForestRegressor`` and a ``RandomForestClassifier`` with these settings, not
+        fitted.
     """
     kw = dict(
         n_estimators=n_estimators,
@@ -118,9 +139,32 @@ def disp_targets(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(|disp| mm, sign, rows)`` from the true source position, for the rows that have one.
 
-    Raises :class:`~iactdl.io.InputError` naming ``source`` (the file) and the column when the
-    true source position or a geometry column is missing, or no row has a finite true source
-    (hadrons only: disp trains on gammas).
+    Parameters
+    ----------
+    columns : mapping of str to numpy.ndarray
+        Event columns by name: ``true_source_x``, ``true_source_y``, ``cog_x``, ``cog_y`` (mm)
+        and ``delta`` (rad), one value per event.
+    source : str, optional
+        What ``columns`` were read from (a file name), named in errors (default ``input``).
+    project : bool, optional
+        Whether ``|disp|`` is the source offset projected on the main axis rather than its
+        distance from the cog (default False; :func:`iactdl.features.disp.true_disp`).
+
+    Returns
+    -------
+    abs_disp : numpy.ndarray
+        Shape (n_rows,): ``|disp|`` (mm) of the rows with a true source.
+    sign : numpy.ndarray
+        Shape (n_rows,): the disp sign, -1 or +1 (which side of the cog along ``delta`` the
+        source lies).
+    rows : numpy.ndarray
+        Shape (n_rows,): their indices into ``columns`` (finite true source position).
+
+    Raises
+    ------
+    iactdl.io.InputError
+        Naming ``source`` and the column, where the true source position or a geometry column is
+        missing, or no row has a finite true source (hadrons only: disp trains on gammas).
     """
     need = list(DISP_TRUTH_COLUMNS) + list(DISP_GEOMETRY_COLUMNS)
     missing = [c for c in need if c not in columns]
@@ -151,7 +195,26 @@ def disp_targets(
 
 @dataclass
 class DispModel:
-    """``|disp|`` regressor + sign classifier on image parameters (see the module docstring)."""
+    """``|disp|`` regressor + sign classifier on image parameters (see the module docstring).
+
+    The source position is ``cog + disp (cos delta, sin delta)`` with ``disp = sign |disp|``
+    (Lessard et al. 2001): the regressor predicts ``|disp|``, the classifier its sign.
+
+    Parameters
+    ----------
+    features : list of str, optional
+        Feature columns of both forests (default :data:`DISP_FEATURES`); names in
+        :data:`DISP_DERIVED` are computed from ``cog_x``, ``cog_y``, ``delta``.
+    regressor : sklearn.base.BaseEstimator, optional
+        The ``|disp|`` (mm) regressor (default: an unfitted ``RandomForestRegressor``).
+    classifier : sklearn.base.BaseEstimator, optional
+        The sign classifier, classes -1 and +1 (default: an unfitted
+        ``RandomForestClassifier``).
+    project : bool, optional
+        Whether it trains on the projected ``|disp|`` (default False; :func:`disp_targets`).
+    name : str, optional
+        Named in errors (default ``disp``).
+    """
 
     features: list[str] = field(default_factory=lambda: list(DISP_FEATURES))
     regressor: BaseEstimator = field(default_factory=RandomForestRegressor)
@@ -161,11 +224,32 @@ class DispModel:
 
     @property
     def required_columns(self) -> list[str]:
+        """Columns :meth:`predict` reads: the measured features, then ``cog_x``, ``cog_y``,
+        ``delta`` (the geometry from which the derived features and the position follow)."""
         measured = [f for f in self.features if f not in DISP_DERIVED]
         return list(dict.fromkeys(measured + list(DISP_GEOMETRY_COLUMNS)))
 
     def design_matrix(self, columns: Mapping[str, np.ndarray], source: str = "input") -> np.ndarray:
-        """(n, n_features) float64; infinities become NaN (the trees route them as missing)."""
+        """(n, n_features) float64; infinities become NaN (the trees route them as missing).
+
+        Parameters
+        ----------
+        columns : mapping of str to numpy.ndarray
+            Event columns by name, one value per event: at least :attr:`required_columns`.
+        source : str, optional
+            What ``columns`` were read from (a file name), named in errors (default ``input``).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_events, len(features)), float64, in ``features`` order (derived features
+            computed by :data:`DISP_DERIVED`).
+
+        Raises
+        ------
+        iactdl.io.InputError
+            Where a required column is missing.
+        """
         missing = [c for c in self.required_columns if c not in columns]
         if missing:
             raise InputError(
@@ -184,7 +268,31 @@ class DispModel:
         return x
 
     def fit(self, columns: Mapping[str, np.ndarray], source: str = "input") -> DispModel:
-        """Fit both forests on the rows with a true source position (gammas)."""
+        """Fit both forests on the rows with a true source position (gammas).
+
+        The forests are replaced by fitted clones: the regressor on ``|disp|`` (mm), the
+        classifier on the sign.
+
+        Parameters
+        ----------
+        columns : mapping of str to numpy.ndarray
+            Event columns by name, one value per event: at least :attr:`required_columns`,
+            and the true source position ``true_source_x``, ``true_source_y`` (mm).
+        source : str, optional
+            What ``columns`` were read from (a file name), named in errors (default ``input``).
+
+        Returns
+        -------
+        DispModel
+            This model, fitted.
+
+        Raises
+        ------
+        iactdl.io.InputError
+            Where a column is missing or no row has a true source (:func:`disp_targets`).
+        ValueError
+            Where every training event has the same disp sign.
+        """
         abs_disp, sign, rows = disp_targets(columns, source, self.project)
         x = self.design_matrix(columns, source)[rows]
         if len(np.unique(sign)) < 2:
@@ -197,7 +305,25 @@ class DispModel:
         return self
 
     def predict_parts(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(|disp| mm, P(sign = +1))`` of a design matrix."""
+        """``(|disp| mm, P(sign = +1))`` of a design matrix.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            Design matrix, shape (n_events, len(features)) (:meth:`design_matrix`).
+
+        Returns
+        -------
+        abs_disp : numpy.ndarray
+            Shape (n_events,), float64: predicted ``|disp|`` (mm), the regressor's tree mean.
+        p_plus : numpy.ndarray
+            Shape (n_events,), float64: the classifier's P(sign = +1).
+
+        Raises
+        ------
+        ValueError
+            Where the classifier's classes are not [-1, 1].
+        """
         if list(self.classifier.classes_) != [-1, 1]:
             raise ValueError(f"sign classifier has classes {self.classifier.classes_}, not [-1, 1]")
         return (
@@ -206,7 +332,22 @@ class DispModel:
         )
 
     def predict(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Signed disp, sign score and the reconstructed source position (mm) per event."""
+        """Signed disp, sign score and the reconstructed source position (mm) per event.
+
+        The sign is +1 where P(+1) >= 0.5.
+
+        Parameters
+        ----------
+        columns : mapping of str to numpy.ndarray
+            Event columns by name, one value per event: at least :attr:`required_columns`.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            float32, shape (n_events,) each: ``disp_pred`` (signed, mm), ``disp_sign_score``
+            (``2 P(+1) - 1`` in [-1, 1]), ``source_x_pred``, ``source_y_pred`` (mm, camera
+            frame).
+        """
         abs_disp, p_plus = self.predict_parts(self.design_matrix(columns))
         sign = np.where(p_plus < 0.5, -1, 1)
         disp = signed_disp(abs_disp, sign)
@@ -228,6 +369,24 @@ def read_disp_training_data(
 
     Checks the file's columns first and raises :class:`~iactdl.io.InputError` naming the file and
     the column (a file without ``true_source_x``: observed data, or extracted without truth).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An HDF5 event/feature file of ours (:func:`iactdl.io.read_columns`).
+    features : sequence of str, optional
+        The model's features (default :data:`DISP_FEATURES`); derived ones are not read.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The measured features, ``cog_x``, ``cog_y``, ``delta``, the true source position and,
+        where the file has them, ``event_id`` and ``true_energy``.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        Naming the file and the missing column.
     """
     have = column_names(path)
     for col in DISP_TRUTH_COLUMNS:
@@ -257,12 +416,30 @@ def cross_validate_disp(
 ) -> dict[str, np.ndarray | float]:
     """Out-of-fold disp predictions and their scores on the rows with a true source.
 
+    Each fold fits clones of ``model``'s forests on the other folds (``model`` stays as it is).
+    ``theta_deg`` is the angular distance of the reconstructed from the true source position
+    (:func:`iactdl.metrics.direction.theta`).
+
     Parameters
     ----------
+    model : DispModel
+        The model whose forests are cross-validated.
+    columns : mapping of str to numpy.ndarray
+        Event columns by name (:func:`read_disp_training_data`): the features, geometry and the
+        true source position.
+    folds : int, optional
+        Number of folds of the default split (default 5).
+    seed : int, optional
+        Seed of the default split (default 0).
     splits : sequence of ``(train_rows, test_rows)``, optional
         Row indices into the gamma rows (those with a finite true source, in file order), e.g.
         another tool's folds; default ``KFold(folds, shuffle=True, random_state=seed)`` (what
         aict-tools uses).
+    threads : int, optional
+        Limit of the BLAS/OpenMP thread pools during the fits (default None: no limit); the
+        forests' own ``n_jobs`` is set by :func:`build_disp_model`.
+    source : str, optional
+        What ``columns`` were read from (a file name), named in errors (default ``input``).
 
     Returns
     -------
@@ -270,7 +447,8 @@ def cross_validate_disp(
         Per gamma row: ``rows`` (indices into ``columns``), ``fold``, ``theta_deg``,
         ``abs_disp_true``, ``sign_true``, ``disp_pred``, ``disp_sign_score``; and the scores
         ``containment_68_deg`` (:func:`~iactdl.metrics.direction.containment`) and
-        ``sign_accuracy``.
+        ``sign_accuracy``. Rows in no test fold keep fold -1 and NaN predictions and are left
+        out of the scores.
     """
     abs_disp, sign, rows = disp_targets(columns, source, model.project)
     x = model.design_matrix(columns, source)[rows]

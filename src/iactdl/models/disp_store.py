@@ -45,7 +45,24 @@ TRUSTED_TYPES = ("iactdl.models.disp.DispModel", "sklearn.tree._tree.Tree")
 
 
 def disp_settings(section: Mapping | None) -> dict:
-    """Config ``directions.disp`` with the defaults filled in; unknown keys refused."""
+    """Config ``directions.disp`` with the defaults filled in; unknown keys refused.
+
+    Parameters
+    ----------
+    section : mapping or None
+        The config section ``directions.disp`` (keys of :data:`DISP_DEFAULTS`); None: all
+        defaults.
+
+    Returns
+    -------
+    dict
+        :data:`DISP_DEFAULTS` updated with ``section``.
+
+    Raises
+    ------
+    ValueError
+        Where ``section`` has a key not in :data:`DISP_DEFAULTS`.
+    """
     section = dict(section or {})
     unknown = sorted(set(section) - set(DISP_DEFAULTS))
     if unknown:
@@ -69,6 +86,33 @@ def train_disp(
     A file without the true source position (``true_source_x/y``) or the image parameters is
     refused naming the file and the column (:func:`iactdl.models.disp.read_disp_training_data`);
     one without rows of ``train_sample`` names the samples it has.
+
+    Parameters
+    ----------
+    train_path : str or os.PathLike
+        The training split's event file; a file without a ``sample`` column is used whole.
+    model_dir : str or os.PathLike
+        Folder to write ``model.skops`` and ``model.json`` to (must exist).
+    section : mapping, optional
+        Config ``directions.disp`` (:func:`disp_settings`; default: :data:`DISP_DEFAULTS`).
+    seed : int, optional
+        The forests' ``random_state`` (default 0).
+    threads : int, optional
+        The forests' ``n_jobs`` (default 1).
+
+    Returns
+    -------
+    dict
+        The written ``model.json``: name, kind ``disp``, task ``direction``, the settings
+        (``entry``), ``n_train`` (rows with a true source), ``seed``, ``fit_seconds`` (s),
+        ``iactdl_version`` and ``model_file``.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        Naming the file and the column or sample that is missing.
+    ValueError
+        Where the section has an unknown key, or the training rows have a single disp sign.
     """
     cfg = disp_settings(section)
     cols = read_disp_training_data(train_path, cfg["features"])
@@ -106,7 +150,23 @@ def train_disp(
 
 
 def save_disp(model_dir: str | os.PathLike, model: DispModel, meta: Mapping) -> dict:
-    """Write ``model.skops`` and ``model.json`` (with the model file's SHA-256), both or none."""
+    """Write ``model.skops`` and ``model.json`` (with the model file's SHA-256), both or none.
+
+    Parameters
+    ----------
+    model_dir : str or os.PathLike
+        Folder to write to (must exist).
+    model : DispModel
+        The fitted model (skops format).
+    meta : mapping
+        The ``model.json`` content; NaN is written as null.
+
+    Returns
+    -------
+    dict
+        The written ``model.json`` content: ``meta`` plus ``model_file`` (name and SHA-256,
+        :func:`iactdl.models.stored.model_file_record`).
+    """
     out = Path(model_dir)
     meta = dict(meta)
     with atomic_paths(out / MODEL_FILE, out / "model.json") as (model_tmp, info_tmp):
@@ -117,7 +177,26 @@ def save_disp(model_dir: str | os.PathLike, model: DispModel, meta: Mapping) -> 
 
 
 def load_disp(model_dir: str | os.PathLike) -> DispModel:
-    """The :class:`DispModel` saved by :func:`save_disp`, after its SHA-256 matched."""
+    """The :class:`DispModel` saved by :func:`save_disp`, after its SHA-256 matched.
+
+    Only our model class and scikit-learn's trees are trusted when skops reads the file.
+
+    Parameters
+    ----------
+    model_dir : str or os.PathLike
+        Folder written by :func:`save_disp` (or :func:`train_disp`).
+
+    Returns
+    -------
+    DispModel
+        The fitted model.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        Where ``model.json`` is missing or not JSON, or ``model.skops`` is missing, altered,
+        holds an untrusted type or no :class:`DispModel`.
+    """
     info_path = Path(model_dir) / "model.json"
     if not info_path.is_file():
         raise InputError(f"{info_path}: file not found (rule train_disp writes it)")

@@ -70,6 +70,22 @@ def check_hyperparameters(name: str, task: str, params: Mapping | None) -> None:
     """Raise ``ValueError`` naming every hyper-parameter the estimator does not take.
 
     ``random_state`` and ``n_jobs`` are set by the pipeline (seed and threads), not by the entry.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`ESTIMATORS`.
+    task : str
+        ``separation`` or ``energy`` (:data:`TASKS`).
+    params : mapping or None
+        Hyper-parameters of the entry: names of the estimator's (for a pipeline, its final
+        step's) ``get_params()``.
+
+    Raises
+    ------
+    ValueError
+        Where ``name`` or ``task`` is unknown, a hyper-parameter is not the estimator's, or
+        ``random_state`` or ``n_jobs`` is given.
     """
     cls = _final_class(name, task)
     accepted = set(cls().get_params())
@@ -109,6 +125,17 @@ def make_estimator(
         ``random_state`` where the estimator has one: same seed, same model.
     n_jobs : int
         Threads for estimators that parallelise with ``n_jobs`` (random forests).
+
+    Returns
+    -------
+    sklearn.base.BaseEstimator
+        The estimator; for ``logistic_regression`` a ``Pipeline`` of median imputation,
+        standardisation and the model (``LogisticRegression`` or ``Ridge``).
+
+    Raises
+    ------
+    ValueError
+        As :func:`check_hyperparameters`.
     """
     check_hyperparameters(name, task, params)
     cls = _final_class(name, task)

@@ -14,7 +14,24 @@ __all__ = ["load_model", "read_model_info"]
 
 
 def read_model_info(model_dir: str | os.PathLike) -> dict:
-    """The ``model.json`` of a model directory (kind, task, entry, features, scores)."""
+    """The ``model.json`` of a model directory (kind, task, entry, features, scores).
+
+    Parameters
+    ----------
+    model_dir : str or os.PathLike
+        A trained model's folder.
+
+    Returns
+    -------
+    dict
+        The parsed ``model.json``.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        Where ``model.json`` is missing, not JSON, or its ``kind`` is not one of
+        :data:`iactdl.models.common_entry.KINDS`.
+    """
     from iactdl.io import InputError
     from iactdl.models.common_entry import KINDS
 
@@ -37,6 +54,25 @@ def load_model(model_dir: str | os.PathLike):
     models need more than the plain load (stage 6's ON/OFF models carry their label-noise
     correction), names the package function that loads it; without one, ``kind`` decides. The
     stage's module is imported by name only here, so ``models`` imports no stage.
+
+    Parameters
+    ----------
+    model_dir : str or os.PathLike
+        A trained model's folder (``model.json`` and the model file).
+
+    Returns
+    -------
+    object
+        The model, with ``required_columns`` and ``predict(columns)`` (a dict of per-event
+        arrays: ``gammaness`` in [0, 1] and/or ``energy_pred`` in TeV):
+        :class:`iactdl.models.baselines.BaselineModel`,
+        :class:`iactdl.models.nets.saved.NetPredictor` or what the stage's loader returns.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        Where ``model.json`` is missing or invalid, names a loader that is not
+        ``iactdl.<module>:load_<model>`` or does not exist, or the model file is refused.
     """
     info = read_model_info(model_dir)
     if info.get("loader"):

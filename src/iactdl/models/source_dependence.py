@@ -23,7 +23,22 @@ SOURCE_DEPENDENT_COLUMNS = ("source_x", "source_y")
 
 def refuse_source_dependent_columns(columns: Sequence[str], where: str) -> None:
     """Raise ``ValueError`` naming ``where`` and the reason if any of ``columns`` (dataset columns
-    or derived features) is or reads the assumed source position."""
+    or derived features) is or reads the assumed source position.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The model's inputs: dataset columns and names of :mod:`iactdl.features.derived`
+        features.
+    where : str
+        What is checked (e.g. ``config models.{name}``), named in the error.
+
+    Raises
+    ------
+    ValueError
+        Where a column is in :data:`SOURCE_DEPENDENT_COLUMNS` or a derived feature reads one
+        (``distance``, ``alpha``, ...).
+    """
     bad = sorted(
         {
             col

@@ -20,7 +20,18 @@ __all__ = ["file_sha256", "model_file_record", "verified_model_file"]
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    str
+        The digest, 64 hexadecimal characters.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -30,13 +41,44 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 def model_file_record(written: str | os.PathLike, name: str) -> dict[str, str]:
     """The ``model_file`` entry of ``model.json`` for the file just ``written`` (its temporary
-    name while the write is in progress) that will be called ``name`` in the model folder."""
+    name while the write is in progress) that will be called ``name`` in the model folder.
+
+    Parameters
+    ----------
+    written : str or os.PathLike
+        The model file as written (its temporary path).
+    name : str
+        Its final file name in the model folder (``model.skops``, ``model.pt``).
+
+    Returns
+    -------
+    dict of str to str
+        ``{"name": name, "sha256": file_sha256(written)}``.
+    """
     return {"name": name, "sha256": file_sha256(written)}
 
 
 def verified_model_file(model_dir: str | os.PathLike, info: Mapping) -> Path:
     """Path of the model file that ``info`` (the folder's ``model.json``) describes, after checking
-    that it exists and that its SHA-256 is the recorded one; :class:`InputError` otherwise."""
+    that it exists and that its SHA-256 is the recorded one; :class:`InputError` otherwise.
+
+    Parameters
+    ----------
+    model_dir : str or os.PathLike
+        The model folder.
+    info : mapping
+        Its parsed ``model.json``, with the ``model_file`` record of :func:`model_file_record`.
+
+    Returns
+    -------
+    pathlib.Path
+        The model file, inside ``model_dir`` (only the record's bare file name is used).
+
+    Raises
+    ------
+    iactdl.io.InputError
+        Where the record is missing, the file is missing or its SHA-256 differs.
+    """
     model_dir = Path(model_dir)
     record = info.get("model_file")
     info_path = model_dir / "model.json"
