@@ -88,7 +88,7 @@ def plot_roc_panels(
         Files to write (one per format, see :func:`~iactdl.evaluate.style.save_figure`).
     families : mapping of str to str, optional
         Model name -> family (:func:`iactdl.evaluate.labels.model_families`); a model without
-        one goes to the family "" after the known ones.
+        one goes to a panel "models" after the known families.
     labels : mapping of str to str, optional
         Model name -> its name in the legend (default: the model name).
     title : str
