@@ -345,3 +345,14 @@ def test_model_input_columns_of_fact_source_are_what_the_stages_write(tmp_path):
         build_features(events, out)
         have = set(column_names(out)) - set(TRUTH_COLUMNS)
         assert have == model_input_columns("fact", features, fact["extra_columns"])
+
+
+def test_full_adaptation_study_config_is_the_default_with_its_study_alone_changed():
+    """config/adaptation_study.yaml repeats config.yaml (a --configfile replaces the default, so it
+    must be complete); only `adaptation` may differ, so the study reuses the default run's datasets
+    and models instead of silently drifting from them."""
+    default = load_config(ROOT / "config.yaml")
+    study = load_config(ROOT / "config" / "adaptation_study.yaml")
+    assert study.pop("adaptation") != default.pop("adaptation")
+    assert study == default
+    check_config(load_config(ROOT / "config" / "adaptation_study.yaml"))

@@ -215,12 +215,14 @@ def _edit_one_hyperparameter(entry: dict) -> tuple[str, object, object]:
 
 
 def _model_outputs(name: str, outputs) -> set[str]:
-    """Outputs that belong to model ``name`` by the path contract (a path segment is the name).
-    The experiment sweeps (experiments/) name their own nets, which may share a model's name."""
+    """Outputs that belong to model ``name`` by the path contract (a path segment is the name, or
+    a model made from its entry: the adaptation study's ``{name}~{method}~s{seed}``, an ON/OFF
+    model's ``{name}~oracle``). The experiment sweeps (experiments/) name their own nets, which
+    may share a model's name."""
     return {
         o
         for o in outputs
-        if re.search(rf"(^|/){re.escape(name)}(/|\.)", o) and "/experiments/" not in o
+        if re.search(rf"(^|/){re.escape(name)}(~[^/.]+)?(/|\.)", o) and "/experiments/" not in o
     }
 
 

@@ -264,7 +264,8 @@ PAPER_FIGURES = ["roc", "gammaness", "energy_resolution", "migration", "learning
 PAPER_TABLES = [results("paper/summary.csv"), results("paper/summary.tex")]
 FIGURE_NOTES = {}
 FIGURES = PAPER_FIGURES  # the old name
-# the experiment sweeps' figures and tables (experiments.smk): in `paper`, not in the default target
+# the paper's studies: the experiment sweeps' figures and tables (experiments.smk) and the
+# adaptation study's (adapt.smk): in `paper`, not in the default target
 EXPERIMENT_FIGURES = []
 EXPERIMENT_TABLES = []
 

@@ -30,7 +30,20 @@ _SPECIAL = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "$": r"\$", "~": r"\
 def rst_to_latex(text: str) -> str:
     """A rendered caption (reStructuredText, one paragraph) as LaTeX text: special characters
     escaped, ``literal`` and *emphasis* kept as typewriter and italics, the number macros
-    (``\\iactName{}``) left as they are."""
+    (``\\iactName{}``) left as they are.
+
+    Parameters
+    ----------
+    text : str
+        The caption in reStructuredText; line breaks and runs of white space become one space.
+
+    Returns
+    -------
+    str
+        LaTeX text: ``& % # _ $ ~ ^`` and backslashes escaped, ``>=``/``<=`` as math,
+        double-backquoted literals in ``\\texttt{}``, ``*x*`` in ``\\emph{}``, other backquotes
+        dropped.
+    """
     macros: list[str] = []
 
     def keep(m):
@@ -132,7 +145,28 @@ def article_source(
     title: str = "Gamma/hadron separation for FACT: simulations, adaptation and ON/OFF labels",
 ) -> str:
     """The LaTeX document: ``figures`` (file name in the build folder, caption LaTeX) and
-    ``tables`` (file name of a tabular, caption LaTeX), after the stages' paragraphs."""
+    ``tables`` (file name of a tabular, caption LaTeX), after the stages' paragraphs.
+
+    Parameters
+    ----------
+    numbers : mapping of str to str
+        The run's numbers by macro name without the ``iact`` prefix (``BestSimAuc``, as
+        :func:`iactdl.evaluate.numbers.collect_numbers` names them); the text uses their macros
+        (``\\iactBestSimAuc{}``, defined by ``numbers.tex``), and a sentence whose numbers are
+        missing is left out.
+    figures : sequence of (str, str)
+        File name of each figure in the build folder and its caption (LaTeX), in the paper's order.
+    tables : sequence of (str, str)
+        File name of each ``tabular`` (``.tex``) in the build folder and its caption (LaTeX).
+    title : str
+        The article's title.
+
+    Returns
+    -------
+    str
+        The whole ``article.tex``: abstract, one paragraph per stage, then the tables and the
+        figures (each scaled to the page width), ending with a newline.
+    """
     abstract, stages = _paragraphs(numbers)
     lines = [
         r"\documentclass[10pt]{article}",
@@ -172,7 +206,30 @@ def build_article(
 ) -> None:
     """Write the article's LaTeX (``tex_out``) and, with ``pdf_out``, compile it (latexmk, in a
     temporary folder holding copies of the figures and tables under plain names: file names
-    with ``~`` or ``_`` are not safe in TeX). Both written, or neither new."""
+    with ``~`` or ``_`` are not safe in TeX). Both written, or neither new.
+
+    Parameters
+    ----------
+    numbers_json : path
+        The run's numbers as JSON (name -> formatted value), from
+        :func:`iactdl.evaluate.numbers.write_numbers`.
+    numbers_tex : path
+        The same numbers as LaTeX macros, copied into the build as ``numbers.tex``.
+    figures : sequence of (path, str)
+        Each figure file (PDF or PNG) and its caption (LaTeX).
+    tables : sequence of (path, str)
+        Each table file (a ``tabular`` in ``.tex``) and its caption (LaTeX).
+    tex_out : path
+        Where the LaTeX source is written (it names the copies ``figureaa.pdf``, ``tableaa.tex``
+        etc., so it compiles only beside such copies).
+    pdf_out : path or None
+        Where the compiled PDF is written; None writes the source alone and needs no TeX.
+
+    Raises
+    ------
+    RuntimeError
+        ``latexmk`` is not installed (with ``pdf_out``), or it fails (the log's tail is quoted).
+    """
     import json
 
     numbers = json.loads(Path(numbers_json).read_text())

@@ -24,7 +24,24 @@ SAMPLE_LABELS = {"gamma": "point-like gammas", "gamma_diffuse": "diffuse gammas"
 def plot_angular_resolution(
     metrics: Mapping, reference: pd.DataFrame, outputs: Sequence[str], model: str = "disp"
 ) -> None:
-    """Draw the figure from :func:`iactdl.evaluate.directions.evaluate_directions`' result."""
+    """Draw the figure from :func:`iactdl.evaluate.directions.evaluate_directions`' result.
+
+    Parameters
+    ----------
+    metrics : mapping
+        The result of :func:`~iactdl.evaluate.directions.evaluate_directions` (or its JSON): per
+        sample in ``metrics["samples"]`` the 68 % containment radius ``angular_resolution_deg``
+        (deg) at ``energy_center_tev`` (TeV), the theta^2 histogram ``theta2_counts`` on
+        ``theta2_edges_deg2`` (deg^2) and ``n_events``.
+    reference : pandas.DataFrame
+        FACT's angular resolution, columns ``energy_center_tev`` (TeV) and
+        ``angular_resolution_deg`` (deg), as :func:`~iactdl.evaluate.directions.fact_reference`
+        reads it.
+    outputs : sequence of str
+        Files to write (one per format, see :func:`~iactdl.evaluate.style.save_figure`).
+    model : str
+        The direction model's name in the legend.
+    """
     fig, (ax_res, ax_t2) = style.subplots(1, 2, columns=2, aspect=0.38)
     for i, (name, s) in enumerate(sorted(metrics["samples"].items())):
         label = f"{model}, {SAMPLE_LABELS.get(name, name)}"

@@ -31,7 +31,15 @@ FACT_REFERENCE = "fact_angular_resolution.csv"
 
 
 def fact_reference() -> pd.DataFrame:
-    """FACT's own angular resolution per true-energy bin (see the CSV's header for its making)."""
+    """FACT's own angular resolution per true-energy bin (see the CSV's header for its making).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The packaged ``iactdl/data/fact_angular_resolution.csv``: one row per bin of true energy,
+        with ``energy_low_tev``, ``energy_high_tev``, ``energy_center_tev`` (TeV),
+        ``angular_resolution_deg`` (68 % containment, deg) and ``count`` (events).
+    """
     return pd.read_csv(files("iactdl") / "data" / FACT_REFERENCE, comment="#")
 
 
@@ -42,7 +50,40 @@ def evaluate_directions(
     n_energy_bins: int = 10,
     min_events: int = 10,
 ) -> dict:
-    """Reconstruct the gammas of ``dataset`` and score them per sample; write ``out_json``."""
+    """Reconstruct the gammas of ``dataset`` and score them per sample; write ``out_json``.
+
+    Events with a finite true source position (the gammas) are reconstructed; theta is the
+    angular distance between the reconstructed and the true source position.
+
+    Parameters
+    ----------
+    model_dir : path
+        The trained disp model (rule ``train_disp``), read by
+        :func:`iactdl.models.disp_store.load_disp`.
+    dataset : path
+        The simulated test split's feature file: the model's input columns, the true source
+        position (``true_source_x``, ``true_source_y``, mm), ``true_energy`` (TeV) and ``sample``.
+    out_json : path
+        Where the result is written as JSON (atomically).
+    n_energy_bins : int
+        Number of log-spaced bins of true energy between the smallest and largest true energy of
+        the gammas.
+    min_events : int
+        Fewest events a bin needs for its angular resolution (NaN below).
+
+    Returns
+    -------
+    dict
+        ``n_events`` (gammas), ``energy_bins_tev`` (edges) and, per sample in ``samples``:
+        ``n_events``, ``containment_68_deg`` (over all energies), ``sign_accuracy`` (fraction of
+        events whose disp sign is right), ``energy_center_tev``, ``angular_resolution_deg`` and
+        ``count`` per bin, and the theta^2 histogram ``theta2_counts`` on ``theta2_edges_deg2``.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        A needed column is missing, or no gamma has a true energy > 0 TeV.
+    """
     model = load_disp(model_dir)
     have = column_names(dataset)
     need = [*model.required_columns, *DISP_TRUTH_COLUMNS, "true_energy", "sample"]

@@ -73,6 +73,21 @@ def check_evaluation_config(config: Mapping | None) -> dict:
     Raises ``ValueError`` naming the key for an unknown key, ``energy_min`` not below
     ``energy_max``, efficiencies outside (0, 1], an unknown cut method or a count below its
     minimum. Used by :func:`evaluate_model` and the workflow's validation step.
+
+    Parameters
+    ----------
+    config : mapping or None
+        The ``evaluation`` section of the config; None or missing keys take the defaults.
+
+    Returns
+    -------
+    dict
+        Every key of :data:`EVALUATION_DEFAULTS`, the config's value where it gives one.
+
+    Raises
+    ------
+    ValueError
+        An unknown key or a value out of its range (the message names the key).
     """
     cfg = {**EVALUATION_DEFAULTS, **dict(config or {})}
     unknown = sorted(set(cfg) - set(EVALUATION_DEFAULTS))
@@ -108,7 +123,19 @@ def check_evaluation_config(config: Mapping | None) -> dict:
 
 
 def energy_bins(config: Mapping) -> np.ndarray:
-    """Log-spaced bin edges of true energy (TeV) from the evaluation config."""
+    """Log-spaced bin edges of true energy (TeV) from the evaluation config.
+
+    Parameters
+    ----------
+    config : mapping
+        The ``evaluation`` config section (checked by :func:`check_evaluation_config`):
+        ``energy_min``, ``energy_max`` (TeV) and ``n_energy_bins``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n_energy_bins + 1`` edges from ``energy_min`` to ``energy_max`` (TeV), equal in log E.
+    """
     cfg = check_evaluation_config(config)
     return np.geomspace(cfg["energy_min"], cfg["energy_max"], cfg["n_energy_bins"] + 1)
 
@@ -186,12 +213,32 @@ def evaluate_model(
         The model's ``model.json`` (its task, kind and training scores).
     test, observed : path
         Prediction files of the simulated test set and (optional) of the observed data.
+    output : path
+        Where the metrics are written (JSON, atomically).
     observed_truth : path, optional
         ``{results_dir}/simulated/observed_truth.h5``; only evaluation reads it.
     config : mapping
         The ``evaluation`` config section (defaults: :data:`EVALUATION_DEFAULTS`).
     seed : int
         Seed of the bootstrap.
+
+    Returns
+    -------
+    dict
+        The metrics as written: ``model``, ``kind``, ``task``, ``training``; ``test`` (separation:
+        ``roc_auc`` and its bootstrap ``roc_auc_unc``, ``working_points``, ``brier_score``,
+        ``calibration``; energy: ``bias``, ``resolution``, ``binned`` and ``migration``); with
+        ``observed`` also ``observed``: the gammaness ``cut`` chosen on the simulated test set,
+        the ON/OFF counts ``onoff`` with the Li & Ma (1983) significance and its bootstrap
+        uncertainty, and with ``observed_truth`` the AUC (or the energy metrics) on the
+        observation.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        A prediction file lacks a needed column.
+    ValueError
+        A bad ``config`` (see :func:`check_evaluation_config`).
     """
     cfg = check_evaluation_config(config)
     info = read_json(model_info)

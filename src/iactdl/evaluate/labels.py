@@ -46,18 +46,51 @@ FAMILIES = ("baselines", "nets", "adapted", "ON/OFF")
 
 
 def net_label(net: str) -> str:
-    """``deepsets`` -> "Deep Sets"; an unknown net as it is spelled."""
+    """``deepsets`` -> "Deep Sets"; an unknown net as it is spelled.
+
+    Parameters
+    ----------
+    net : str
+        A net's config name (``mlp``, ``hexcnn``, ``deepsets``, ...).
+
+    Returns
+    -------
+    str
+        Its name in :data:`NET_LABELS`, else ``net``.
+    """
     return NET_LABELS.get(net, net)
 
 
 def method_label(method: str) -> str:
-    """``iwdann`` -> "IW-DANN"; an unknown method as it is spelled."""
+    """``iwdann`` -> "IW-DANN"; an unknown method as it is spelled.
+
+    Parameters
+    ----------
+    method : str
+        An adaptation method's config name (``source``, ``importance``, ``dann``, ...).
+
+    Returns
+    -------
+    str
+        Its name in :data:`METHOD_LABELS`, else ``method``.
+    """
     return METHOD_LABELS.get(method, method)
 
 
 def model_family(entry: Mapping | None) -> str:
     """The family of a config entry: "ON/OFF" (trained on ON/OFF labels: a ``labelnoise``
-    section), "adapted" (an ``adapt`` section), else "baselines" or "nets" by its kind."""
+    section), "adapted" (an ``adapt`` section), else "baselines" or "nets" by its kind.
+
+    Parameters
+    ----------
+    entry : mapping or None
+        A model's entry of the config's ``models`` (None: a baseline).
+
+    Returns
+    -------
+    str
+        One of :data:`FAMILIES`.
+    """
     entry = entry or {}
     if entry.get("labelnoise") is not None:
         return "ON/OFF"
@@ -69,7 +102,21 @@ def model_family(entry: Mapping | None) -> str:
 def model_label(name: str, entry: Mapping | None = None) -> str:
     """A config model's readable name: its entry's description, else its estimator or net with its
     adaptation method or ON/OFF training ("boosted trees, importance weighting"); else the name
-    itself. The adaptation study's models are named by :func:`iactdl.adapt.study.study_label`."""
+    itself. The adaptation study's models are named by :func:`iactdl.adapt.study.study_label`.
+
+    Parameters
+    ----------
+    name : str
+        The model's config name.
+    entry : mapping, optional
+        Its entry of the config's ``models`` (``description``, ``kind``, ``net`` or
+        ``estimator``, ``adapt``, ``labelnoise``).
+
+    Returns
+    -------
+    str
+        The readable name.
+    """
     if not entry:
         return name
     if entry.get("description"):
@@ -87,7 +134,20 @@ def model_label(name: str, entry: Mapping | None = None) -> str:
 
 def model_labels(names: Iterable[str], entries: Mapping[str, Mapping] | None = None) -> dict:
     """Name -> :func:`model_label`, with the config name added where two models would read the
-    same ("MLP (mlp_wide)")."""
+    same ("MLP (mlp_wide)").
+
+    Parameters
+    ----------
+    names : iterable of str
+        The models' config names.
+    entries : mapping of str to mapping, optional
+        The config's ``models`` by name; a name without an entry is its own label.
+
+    Returns
+    -------
+    dict of str to str
+        Config name -> label, in the order of ``names``; every label unique.
+    """
     entries = entries or {}
     names = list(names)
     labels = {n: model_label(n, entries.get(n)) for n in names}
@@ -98,5 +158,16 @@ def model_labels(names: Iterable[str], entries: Mapping[str, Mapping] | None = N
 
 
 def model_families(entries: Mapping[str, Mapping]) -> dict:
-    """Name -> :func:`model_family` of each config entry."""
+    """Name -> :func:`model_family` of each config entry.
+
+    Parameters
+    ----------
+    entries : mapping of str to mapping
+        The config's ``models`` by name.
+
+    Returns
+    -------
+    dict of str to str
+        Config name -> one of :data:`FAMILIES`.
+    """
     return {name: model_family(entry) for name, entry in entries.items()}

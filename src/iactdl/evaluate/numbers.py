@@ -45,7 +45,23 @@ _COMPARISON_METRICS = {  # column -> (name, digits)
 
 
 def macro_name(name: str) -> str:
-    """``Name`` -> ``\\iactName``; refuses a name a TeX macro cannot carry (digits, ``_``)."""
+    """``Name`` -> ``\\iactName``; refuses a name a TeX macro cannot carry (digits, ``_``).
+
+    Parameters
+    ----------
+    name : str
+        The number's name, letters only.
+
+    Returns
+    -------
+    str
+        The macro: a backslash, :data:`MACRO_PREFIX` and ``name``.
+
+    Raises
+    ------
+    ValueError
+        ``name`` holds anything but ASCII letters.
+    """
     if not re.fullmatch(r"[A-Za-z]+", name):
         raise ValueError(f"number name {name!r}: a TeX macro name takes letters only")
     return "\\" + MACRO_PREFIX + name
@@ -63,7 +79,33 @@ def _count(value) -> str:
 
 
 def collect_numbers(summary: str | os.PathLike, comparison: str | os.PathLike | None) -> dict:
-    """Name -> the number as printed, from the run's ``summary.csv`` and ``comparison.csv``."""
+    """Name -> the number as printed, from the run's ``summary.csv`` and ``comparison.csv``.
+
+    Parameters
+    ----------
+    summary : path
+        The summary table (:func:`iactdl.evaluate.summary.write_summary`): one row per model,
+        ``task``, ``model``, ``auc_test``, ``auc_test_unc`` and, with an observation,
+        ``auc_observed``, ``auc_observed_unc``.
+    comparison : path or None
+        The comparison of the three ways on the observation (one row per group and approach,
+        with bootstrap uncertainties ``<metric>_unc``); None or a missing file: its numbers are
+        left out.
+
+    Returns
+    -------
+    dict of str to str
+        ``NModels``, ``NSeparationModels``, ``BestSimAuc``/``BestSimAucUnc``/``BestSimModel``
+        (highest simulated test AUC), ``BestObs...`` likewise on the observation, and from the
+        comparison the observation's counts and priors (in %) and ``<Group><Approach><Metric>``
+        with its ``Unc`` (``TreesOnoffAuc``); values formatted (AUC 3 digits, Li & Ma 1,
+        gamma efficiency 2; non-finite as "n/a"), underscores escaped for TeX.
+
+    Raises
+    ------
+    ValueError
+        A name a TeX macro cannot carry (see :func:`macro_name`).
+    """
     import pandas as pd  # here: planning imports this module (RunNumbers), and not pandas
 
     out: dict[str, str] = {}
@@ -106,7 +148,22 @@ def collect_numbers(summary: str | os.PathLike, comparison: str | os.PathLike | 
 def write_numbers(
     numbers: Mapping[str, str], json_path: str | os.PathLike, tex_path: str | os.PathLike
 ) -> None:
-    """``numbers.json`` and ``numbers.tex`` (one ``\\newcommand`` each), both or neither."""
+    """``numbers.json`` and ``numbers.tex`` (one ``\\newcommand`` each), both or neither.
+
+    Parameters
+    ----------
+    numbers : mapping of str to str
+        Name -> the number as printed (:func:`collect_numbers`).
+    json_path : path
+        Where the numbers are written as a JSON object, sorted by name.
+    tex_path : path
+        Where their macros are written, one ``\\newcommand{\\iactName}{value}`` per line.
+
+    Raises
+    ------
+    ValueError
+        A name a TeX macro cannot carry (nothing is written).
+    """
     lines = ["% Written by rule paper_numbers from the run's results; do not edit."]
     lines += [f"\\newcommand{{{macro_name(k)}}}{{{v}}}" for k, v in sorted(numbers.items())]
     with atomic_paths(json_path, tex_path) as (j, t):
@@ -122,6 +179,19 @@ class RunNumbers:
     caption rendered while the DAG is planned, before the numbers exist: the job that writes the
     text replaces the marker). Its repr is its path, so a job's params do not change with the
     numbers (Snakemake leaves objects it cannot represent out of its params check).
+
+    Parameters
+    ----------
+    path : path, optional
+        The run's ``numbers.json`` (mode "value"; read lazily, not needed by the other modes).
+    mode : {"value", "macro", "marker"}
+        What a lookup gives: the number as printed (underscores unescaped), its LaTeX macro, or
+        a ``[[Name]]`` marker for :func:`fill_markers`.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``mode``.
     """
 
     def __init__(self, path: str | os.PathLike | None = None, mode: str = "value"):
@@ -156,7 +226,25 @@ MARKER = re.compile(r"\[\[([A-Za-z]+)\]\]")
 
 
 def fill_markers(text: str, numbers: Mapping[str, str]) -> str:
-    """``[[Name]]`` -> the number (a caption rendered at planning time, filled in by its job)."""
+    """``[[Name]]`` -> the number (a caption rendered at planning time, filled in by its job).
+
+    Parameters
+    ----------
+    text : str
+        The text with markers (from a :class:`RunNumbers` in mode "marker").
+    numbers : mapping of str to str
+        Name -> the number as printed (TeX-escaped underscores are unescaped).
+
+    Returns
+    -------
+    str
+        ``text`` with every marker replaced.
+
+    Raises
+    ------
+    KeyError
+        A marker names a number not in ``numbers``.
+    """
 
     def sub(m):
         if m[1] not in numbers:

@@ -43,7 +43,25 @@ FEATURE_PANELS = (
 
 
 def typical_event(size: np.ndarray, mask: np.ndarray) -> int:
-    """Row of the event of ``mask`` whose size is closest to the median size of ``mask``."""
+    """Row of the event of ``mask`` whose size is closest to the median size of ``mask``.
+
+    Parameters
+    ----------
+    size : numpy.ndarray
+        Image size (p.e.) per event, shape (n_events,); NaN sizes are never chosen.
+    mask : numpy.ndarray
+        Bool, shape (n_events,): the events to choose from (one class).
+
+    Returns
+    -------
+    int
+        The chosen event's row.
+
+    Raises
+    ------
+    ValueError
+        No event of ``mask`` has a finite size.
+    """
     rows = np.flatnonzero(mask & np.isfinite(size))
     if len(rows) == 0:
         raise ValueError("no event of this class with a finite size")
@@ -79,7 +97,19 @@ def _camera(ax, charge: np.ndarray, title: str) -> None:
 
 
 def plot_data(dataset: str | os.PathLike, outputs: Sequence[str | os.PathLike]) -> None:
-    """(a) events per true-energy bin per labelled sample; (b, c) a typical gamma and proton."""
+    """(a) events per true-energy bin per labelled sample; (b, c) a typical gamma and proton.
+
+    The typical events are those of median size (:func:`typical_event`), drawn as their cleaned
+    charges (p.e.) on the 1440 hexagonal pixels.
+
+    Parameters
+    ----------
+    dataset : path
+        A split of the labelled simulations: ``sample``, ``true_energy`` (TeV), ``is_gamma``,
+        ``size`` (p.e.) and ``grid_image``.
+    outputs : sequence of path
+        Files to write (one per format, see :func:`~iactdl.evaluate.style.save_figure`).
+    """
     cols = read_columns(dataset, ["sample", "true_energy", "is_gamma", "size"])
     sample = np.char.decode(np.asarray(cols["sample"]).astype("S"), "ascii")
     energy = np.asarray(cols["true_energy"], dtype=float)
@@ -118,7 +148,19 @@ def plot_data(dataset: str | os.PathLike, outputs: Sequence[str | os.PathLike]) 
 
 
 def plot_features(dataset: str | os.PathLike, outputs: Sequence[str | os.PathLike]) -> None:
-    """Normalised distributions of six image parameters for simulated gammas and protons."""
+    """Normalised distributions of six image parameters for simulated gammas and protons.
+
+    The panels are :data:`FEATURE_PANELS` (size on a log scale), each over the central 99 % of
+    its values.
+
+    Parameters
+    ----------
+    dataset : path
+        A split of the labelled simulations with the columns of :data:`FEATURE_PANELS` and
+        ``is_gamma``.
+    outputs : sequence of path
+        Files to write (one per format, see :func:`~iactdl.evaluate.style.save_figure`).
+    """
     names = [c for c, _, _ in FEATURE_PANELS]
     cols = read_columns(dataset, [*names, "is_gamma"])
     is_gamma = np.asarray(cols["is_gamma"]).astype(bool)

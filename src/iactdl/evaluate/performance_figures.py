@@ -75,9 +75,24 @@ def plot_roc_panels(
     ``ROC_CURVES_PER_PANEL`` curves a panel, each its own colour and line style), the legend
     with each ROC AUC +- its bootstrap std below its panel, never over the curves.
 
-    ``curves``: model -> (is_gamma, gammaness). Hadron efficiency on a log axis (the region of
-    strong background suppression matters), from half the smallest non-zero efficiency a sample
-    can show (1 / hadrons) to 1: the cut that keeps no hadron is drawn on the left edge.
+    Hadron efficiency on a log axis (the region of strong background suppression matters), from
+    half the smallest non-zero efficiency a sample can show (1 / hadrons) to 1: the cut that
+    keeps no hadron is drawn on the left edge.
+
+    Parameters
+    ----------
+    curves : mapping of str to (numpy.ndarray, numpy.ndarray)
+        Model name -> (true class ``is_gamma`` (1 gamma, 0 hadron), gammaness), each of shape
+        (n_events,).
+    outputs : sequence of str
+        Files to write (one per format, see :func:`~iactdl.evaluate.style.save_figure`).
+    families : mapping of str to str, optional
+        Model name -> family (:func:`iactdl.evaluate.labels.model_families`); a model without
+        one goes to a panel "models" after the known families.
+    labels : mapping of str to str, optional
+        Model name -> its name in the legend (default: the model name).
+    title : str
+        The figure's title ("": none).
     """
     families = families or {}
     labels = labels or {}
@@ -123,7 +138,18 @@ def plot_roc_curves(
     labels: Mapping[str, str] | None = None,
 ) -> None:
     """ROC curves of the separation models on the simulated test set, a panel per family
-    (:func:`plot_roc_panels`)."""
+    (:func:`plot_roc_panels`).
+
+    Parameters
+    ----------
+    predictions : mapping of str to str
+        Model name -> its prediction file on the simulated test split (``is_gamma``,
+        ``gammaness``).
+    outputs : sequence of str
+        Files to write (one per format).
+    families, labels : mapping of str to str, optional
+        Model name -> family and -> legend name, as for :func:`plot_roc_panels`.
+    """
     curves = {}
     for name, path in predictions.items():
         c = read_columns(path, ["is_gamma", "gammaness"])
@@ -140,7 +166,19 @@ def plot_observed_roc(
 ) -> None:
     """ROC curves on observed_test, where the paper's claims are: each model's gammaness against
     the hidden truth (the simulated observation's ``observed_truth.h5``, joined by ``event_id``;
-    evaluation, never training), a panel per family (:func:`plot_roc_panels`)."""
+    evaluation, never training), a panel per family (:func:`plot_roc_panels`).
+
+    Parameters
+    ----------
+    predictions : mapping of str to str
+        Model name -> its prediction file on observed_test (``event_id``, ``gammaness``).
+    truth : str
+        The observation's hidden truth, read with :func:`iactdl.io.read_observed_truth`.
+    outputs : sequence of str
+        Files to write (one per format).
+    families, labels : mapping of str to str, optional
+        Model name -> family and -> legend name, as for :func:`plot_roc_panels`.
+    """
     curves = {}
     n = (0, 0)
     for name, path in predictions.items():
@@ -154,7 +192,16 @@ def plot_observed_roc(
 
 
 def plot_gammaness(predictions: Mapping[str, str], outputs: Sequence[str]) -> None:
-    """Gammaness distributions per true class, one panel per separation model (log counts)."""
+    """Gammaness distributions per true class, one panel per separation model (log counts).
+
+    Parameters
+    ----------
+    predictions : mapping of str to str
+        Model name -> its prediction file on the simulated test split (``is_gamma``,
+        ``gammaness``).
+    outputs : sequence of str
+        Files to write (one per format, see :func:`~iactdl.evaluate.style.save_figure`).
+    """
     names = sorted(predictions)
     n = max(len(names), 1)
     cols = min(n, 3)
@@ -196,7 +243,17 @@ def plot_energy_resolution(metrics: Mapping[str, str], outputs: Sequence[str]) -
     """Energy resolution (68 % containment of (E_est - E_true)/E_true) and bias vs true energy,
     for the energy baselines and every net with an energy head, with statistical uncertainties
     (Gaussian approximations from the events per bin: sigma / sqrt(2(n-1)) for the resolution,
-    1.2533 sigma / sqrt(n) for the median)."""
+    1.2533 sigma / sqrt(n) for the median).
+
+    Parameters
+    ----------
+    metrics : mapping of str to str
+        Model name -> its metrics JSON (:func:`iactdl.evaluate.evaluation.evaluate_model`);
+        models without an energy section (the ``binned`` bias and resolution per bin of true
+        energy, TeV) are skipped.
+    outputs : sequence of str
+        Files to write (one per format, see :func:`~iactdl.evaluate.style.save_figure`).
+    """
     fig, (ax_r, ax_b) = style.subplots(2, 1, columns=1, aspect=0.5, sharex=True)
     drawn = 0
     for k, (name, path) in enumerate(sorted(metrics.items())):
@@ -235,7 +292,18 @@ def plot_energy_resolution(metrics: Mapping[str, str], outputs: Sequence[str]) -
 def plot_migration(metrics: Mapping[str, str], outputs: Sequence[str]) -> None:
     """Migration matrix P(E_est | E_true) per energy model or energy head: every column of true
     energy is normalised to 1 (each true-energy bin's events spread over the estimated bins);
-    log-log axes, log colour scale."""
+    log-log axes, log colour scale.
+
+    Parameters
+    ----------
+    metrics : mapping of str to str
+        Model name -> its metrics JSON (:func:`iactdl.evaluate.evaluation.evaluate_model`);
+        models without an energy section are skipped, the others give their ``migration``
+        (``probability``, ``bins_true``, ``bins_est`` in TeV; see
+        :func:`iactdl.metrics.migration_matrix`).
+    outputs : sequence of str
+        Files to write (one per format, see :func:`~iactdl.evaluate.style.save_figure`).
+    """
     sections = {n: _energy_section(_load(p)) for n, p in sorted(metrics.items())}
     names = [n for n, sec in sections.items() if sec is not None]
     n = max(len(names), 1)
@@ -281,7 +349,20 @@ def _curve_style(column: str) -> tuple[str, str]:
 
 
 def plot_learning_curves(model_dirs: Mapping[str, str], outputs: Sequence[str]) -> None:
-    """Loss (and validation metrics) per epoch from each net's ``history.csv``, where present."""
+    """Loss (and validation metrics) per epoch from each net's ``history.csv``, where present.
+
+    Left the loss columns (log scale), right the numeric ``train_``/``val_`` metrics; one colour
+    per net, one line style per kind of curve (training, validation, DANN's class and domain
+    losses).
+
+    Parameters
+    ----------
+    model_dirs : mapping of str to str
+        Model name -> its model folder; folders without a ``history.csv`` (the baselines) are
+        skipped.
+    outputs : sequence of str
+        Files to write (one per format, see :func:`~iactdl.evaluate.style.save_figure`).
+    """
     histories = {}
     for name, d in sorted(model_dirs.items()):
         path = Path(d) / "history.csv"

@@ -37,7 +37,36 @@ def predict_file(
     model_name: str | None = None,
     threads: int = 1,
 ) -> int:
-    """Predict every event of ``dataset`` with the model in ``model_dir``; return the count."""
+    """Predict every event of ``dataset`` with the model in ``model_dir``; return the count.
+
+    Parameters
+    ----------
+    model_dir : path
+        A trained model's folder, loaded with :func:`iactdl.models.load_model`.
+    dataset : path
+        The event file (features and, for nets, images): the model's required columns and
+        ``event_id``; the columns of :data:`PASSTHROUGH` it has are copied to the output.
+    output : path
+        The prediction file: ``event_id``, the passed-through columns and the model's prediction
+        columns (``gammaness``, ``energy_pred``, ...), with the attributes ``model``,
+        ``model_dir`` and the input's ``n_off_regions``.
+    chunk_size : int
+        Events per chunk read, predicted and written.
+    model_name : str, optional
+        The ``model`` attribute of the output (default: the folder's name).
+    threads : int
+        Most threads of the numerical libraries (threadpoolctl) while predicting.
+
+    Returns
+    -------
+    int
+        The number of events predicted (all events of ``dataset``).
+
+    Raises
+    ------
+    iactdl.io.InputError
+        ``dataset`` lacks a column the model needs, or ``event_id``.
+    """
     from threadpoolctl import threadpool_limits
 
     from iactdl.models import load_model

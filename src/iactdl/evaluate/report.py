@@ -23,7 +23,23 @@ __all__ = ["render_caption", "first_sentence", "write_figure_index"]
 def render_caption(path: str | os.PathLike, config: Mapping, numbers=None) -> str:
     """The caption file rendered with ``snakemake.config`` = ``config`` and
     ``snakemake.params.numbers`` = ``numbers`` (a :class:`iactdl.evaluate.numbers.RunNumbers`;
-    default: ``[[Name]]`` markers), whitespace collapsed."""
+    default: ``[[Name]]`` markers), whitespace collapsed.
+
+    Parameters
+    ----------
+    path : path
+        The caption file (``workflow/report/*.rst``), a Jinja2 template.
+    config : mapping
+        The workflow's config, as ``snakemake.config``.
+    numbers : iactdl.evaluate.numbers.RunNumbers, optional
+        What ``snakemake.params.numbers["Name"]`` gives (default: markers, filled in later by
+        :func:`iactdl.evaluate.numbers.fill_markers`).
+
+    Returns
+    -------
+    str
+        The rendered caption on one line.
+    """
     from iactdl.evaluate.numbers import RunNumbers
 
     params = SimpleNamespace(numbers=numbers if numbers is not None else RunNumbers(mode="marker"))
@@ -33,7 +49,21 @@ def render_caption(path: str | os.PathLike, config: Mapping, numbers=None) -> st
 
 
 def first_sentence(text: str) -> str:
-    """Up to and including the first full stop that ends a sentence (not 'e.g.' or '1.5')."""
+    """Up to and including the first full stop that ends a sentence (not 'e.g.' or '1.5').
+
+    A full stop ends a sentence where white space or the end of the text follows it, unless it
+    closes "e.g" or "i.e".
+
+    Parameters
+    ----------
+    text : str
+        A rendered caption.
+
+    Returns
+    -------
+    str
+        Its first sentence; the whole ``text`` where no full stop ends one.
+    """
     m = re.search(r"(?<!\be\.g)(?<!\bi\.e)\.(\s|$)", text)
     return text[: m.start() + 1] if m else text
 
@@ -45,7 +75,25 @@ def write_figure_index(
     numbers: Mapping[str, str] | None = None,
 ) -> None:
     """Markdown: one line per figure (its PDF path) with its sentence, the run's ``numbers`` in
-    place of its ``[[Name]]`` markers; written atomically."""
+    place of its ``[[Name]]`` markers; written atomically.
+
+    Parameters
+    ----------
+    notes : mapping of str to str
+        Figure stem -> its sentence (:func:`first_sentence` of its rendered caption), in the
+        order the list shows them.
+    output : path
+        The Markdown file (``results/paper/figures.md``).
+    figures_dir : str
+        The folder the figures' paths are given in.
+    numbers : mapping of str to str, optional
+        The run's numbers by name, for the markers (:func:`iactdl.evaluate.numbers.fill_markers`).
+
+    Raises
+    ------
+    KeyError
+        A marker names a number not in ``numbers``.
+    """
     from iactdl.evaluate.numbers import fill_markers
 
     notes = {k: fill_markers(v, numbers or {}) for k, v in notes.items()}

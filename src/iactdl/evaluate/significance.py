@@ -42,6 +42,17 @@ def li_ma_significance(n_on, n_off, alpha):
         Counts in the ON region and summed over the OFF regions.
     alpha : array_like
         ON/OFF exposure ratio, ``1 / n_off_regions`` for wobble observations.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The significance S (in sigma, see the module's formula), a float for scalar inputs,
+        else an array of the broadcast shape.
+
+    Raises
+    ------
+    ValueError
+        An ``alpha`` <= 0 or a negative count.
     """
     n_on = np.asarray(n_on, dtype=np.float64)
     n_off = np.asarray(n_off, dtype=np.float64)
@@ -65,7 +76,28 @@ def li_ma_bootstrap_unc(
     """Standard deviation of the Li & Ma significance at a fixed cut when the ``n_events`` events
     of the sample are resampled with replacement: the counts that pass the cut in ON and OFF (and
     the rest) are then multinomial, so the resamples are drawn as counts, not as events. NaN for
-    fewer than 2 resamples."""
+    fewer than 2 resamples.
+
+    Parameters
+    ----------
+    n_on, n_off : int
+        Counts that pass the cut in the ON region and in the OFF regions together.
+    n_events : int
+        Events of the sample (all regions, before the cut); those not counted are the third
+        multinomial category.
+    alpha : float
+        ON/OFF exposure ratio (``1 / n_off_regions``).
+    n_bootstrap : int
+        Number of resamples.
+    seed : int
+        Seed of the random generator (numpy's ``default_rng``).
+
+    Returns
+    -------
+    float
+        The sample standard deviation (ddof 1) of the resampled significances (sigma); NaN for
+        ``n_bootstrap < 2`` or no events.
+    """
     if n_bootstrap < 2 or n_events < 1:
         return float("nan")
     rng = np.random.default_rng(seed)
@@ -77,7 +109,31 @@ def li_ma_bootstrap_unc(
 
 
 def onoff_counts(gammaness, region, cut: float, n_off_regions: int) -> dict:
-    """Counts after the cut ``gammaness >= cut``: ON (region 0), OFF (regions 1..n), excess, S."""
+    """Counts after the cut ``gammaness >= cut``: ON (region 0), OFF (regions 1..n), excess, S.
+
+    Parameters
+    ----------
+    gammaness : array_like
+        Gammaness per event, shape (n_events,).
+    region : array_like
+        Region per event, shape (n_events,): 0 ON, 1..``n_off_regions`` OFF, others (e.g. -1,
+        outside every region) not counted.
+    cut : float
+        Events with ``gammaness >= cut`` are counted.
+    n_off_regions : int
+        Number of OFF regions; ``alpha = 1 / n_off_regions``.
+
+    Returns
+    -------
+    dict
+        ``cut``, ``n_on``, ``n_off``, ``alpha``, ``excess`` (``n_on - alpha n_off``) and
+        ``li_ma_significance`` (:func:`li_ma_significance`).
+
+    Raises
+    ------
+    ValueError
+        ``n_off_regions`` < 1.
+    """
     gammaness = np.asarray(gammaness, dtype=np.float64)
     region = np.asarray(region)
     if n_off_regions < 1:
@@ -108,7 +164,24 @@ def best_cut_expected_significance(
 
     Expected ON counts ``eps_g n_gamma + eps_h n_hadron`` and OFF counts ``eps_h n_hadron / alpha``
     (efficiencies on the simulated test set, expected numbers of the observation before cuts).
-    Returns ``(cut, expected significance)``.
+
+    Parameters
+    ----------
+    score_gamma, score_hadron : array_like
+        Gammaness of the simulated test gammas and hadrons.
+    n_gamma_expected, n_hadron_expected : float
+        Expected gamma (excess) and hadron counts in the ON region before cuts.
+    alpha : float
+        ON/OFF exposure ratio (``1 / n_off_regions``).
+    cuts : array_like, optional
+        Candidate cuts (events pass ``gammaness >= cut``); default 0, 0.01, ..., 0.99.
+
+    Returns
+    -------
+    cut : float
+        The candidate with the highest expected significance (the first, on ties).
+    significance : float
+        Its expected Li & Ma significance (sigma).
     """
     score_gamma = np.sort(np.asarray(score_gamma, dtype=np.float64))
     score_hadron = np.sort(np.asarray(score_hadron, dtype=np.float64))

@@ -34,7 +34,25 @@ def significance_table(
     csv_path: str | os.PathLike,
     tex_path: str | os.PathLike,
 ) -> pd.DataFrame:
-    """Rows from each model's ``theta2.json`` (model name -> path), written as CSV and LaTeX."""
+    """Rows from each model's ``theta2.json`` (model name -> path), written as CSV and LaTeX.
+
+    Parameters
+    ----------
+    analyses : mapping of str to path
+        Model name -> its theta^2 analysis (:func:`iactdl.evaluate.theta2_analysis.analyse_theta2`),
+        whose ``counts`` give the columns of :data:`COLUMNS` from ``gammaness_cut`` on.
+    entries : mapping of str to mapping
+        The config's ``models`` by name, for each model's family.
+    csv_path, tex_path : path
+        Where the table is written as CSV and as a LaTeX ``tabular`` (both or neither).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model in the order of ``analyses``, then FACT's open Crab analysis
+        (:data:`iactdl.evaluate.theta2.FACT_PUBLISHED`; no counts); columns :data:`COLUMNS`,
+        ``theta2_cut`` in deg^2, ``hours`` in h.
+    """
     rows = []
     for name, path in analyses.items():
         counts = json.loads(open(path).read())["counts"]

@@ -92,7 +92,27 @@ def apply() -> None:
 
 
 def figsize(columns: int = 1, aspect: float = 0.75, rows: int = 1) -> tuple[float, float]:
-    """(width, height) in inches: one or two columns wide, ``aspect`` = height / width per row."""
+    """(width, height) in inches: one or two columns wide, ``aspect`` = height / width per row.
+
+    Parameters
+    ----------
+    columns : {1, 2}
+        One column (:data:`ONE_COLUMN`, 3.5 in) or the page (:data:`TWO_COLUMN`, 7.1 in) wide.
+    aspect : float
+        Height of one row over the width.
+    rows : int
+        Rows of panels.
+
+    Returns
+    -------
+    width, height : float
+        The figure size (inches): ``height = width * aspect * rows``.
+
+    Raises
+    ------
+    ValueError
+        ``columns`` is neither 1 nor 2.
+    """
     if columns not in (1, 2):
         raise ValueError(f"columns must be 1 or 2, got {columns}")
     width = ONE_COLUMN if columns == 1 else TWO_COLUMN
@@ -104,7 +124,24 @@ def subplots(
 ) -> tuple[plt.Figure, np.ndarray | plt.Axes]:
     """``plt.subplots`` in the paper's style at one or two columns' width (constrained layout).
 
-    ``aspect`` is the height of one row of panels over the figure width.
+    Parameters
+    ----------
+    nrows, ncols : int
+        Rows and columns of panels.
+    columns : {1, 2}
+        Figure width: one journal column or the page (see :func:`figsize`).
+    aspect : float
+        Height of one row of panels over the figure width.
+    **kwargs
+        Further keywords of ``matplotlib.pyplot.subplots`` (``sharex``, ``squeeze``, ...;
+        ``layout`` defaults to "constrained").
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure.
+    axes : matplotlib.axes.Axes or numpy.ndarray
+        Its axes, as ``plt.subplots`` returns them.
     """
     apply()
     kwargs.setdefault("layout", "constrained")
@@ -116,8 +153,23 @@ def subfigure_grid(n: int, aspect: float = 0.6, one_column_aspect: float = 0.95)
     wide, ``one_column_aspect``), each row ``aspect`` x the width high; the unused one hidden.
 
     A sub-figure holds its own axes and its own legend (``sub.legend(loc="outside ...")``), which
-    constrained layout keeps beside its panel instead of on the curves. Returns (figure, the
-    ``n`` sub-figures as a flat array).
+    constrained layout keeps beside its panel instead of on the curves.
+
+    Parameters
+    ----------
+    n : int
+        Number of sub-figures (at least 1 is made).
+    aspect : float
+        Height of a row over the figure width, with two sub-figures a row.
+    one_column_aspect : float
+        Height over width of a figure with a single sub-figure (one column wide).
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure (constrained layout).
+    subfigs : numpy.ndarray
+        The ``n`` visible ``matplotlib.figure.SubFigure``, row by row, shape (n,).
     """
     apply()
     n = max(int(n), 1)
@@ -133,7 +185,18 @@ def subfigure_grid(n: int, aspect: float = 0.6, one_column_aspect: float = 0.95)
 
 
 def colour(i: int) -> str:
-    """The ``i``-th colour of the palette (cyclic)."""
+    """The ``i``-th colour of the palette (cyclic).
+
+    Parameters
+    ----------
+    i : int
+        Index of the curve; it wraps around the 8 colours of :data:`PALETTE`.
+
+    Returns
+    -------
+    str
+        The colour as a hex string (``"#0072B2"``).
+    """
     return PALETTE[i % len(PALETTE)]
 
 
@@ -149,6 +212,24 @@ def band(
     """Mean over repetitions (axis 0 of ``values``, e.g. seeds) and a band of +-1 std.
 
     With a single repetition only the line is drawn: no band pretends to measure a spread.
+    NaN values are left out of the mean and the standard deviation (ddof 1).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes to draw on.
+    x : sequence of float
+        Abscissa of the points, shape (n_points,).
+    values : numpy.ndarray
+        Shape (n_repetitions, n_points), or (n_points,) for a single repetition.
+    label : str, optional
+        Legend entry of the line.
+    color : str, optional
+        Colour of the line and the band (default: the axes' colour cycle for the line).
+    linestyle : str or tuple
+        Line style of the mean.
+    marker : str, optional
+        Marker of the mean's points.
     """
     values = np.atleast_2d(np.asarray(values, dtype=float))
     mean = np.nanmean(values, axis=0)
@@ -160,7 +241,17 @@ def band(
 
 def save_figure(fig, outputs: Sequence[str | os.PathLike], **savefig) -> None:
     """Save ``fig`` to every path (format from the suffix; ``savefig``: further keywords of
-    ``Figure.savefig``, e.g. ``dpi``): all formats or none, then close it."""
+    ``Figure.savefig``, e.g. ``dpi``): all formats or none, then close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure; closed afterwards, also when saving fails.
+    outputs : sequence of path
+        Files to write, the format from each suffix (``.pdf``, ``.png``).
+    **savefig
+        Further keywords of ``matplotlib.figure.Figure.savefig``.
+    """
     try:
         with atomic_paths(*outputs) as tmps:
             for tmp in tmps:

@@ -57,7 +57,24 @@ def summary_table(
     metrics: Mapping[str, str | os.PathLike], entries: Mapping[str, Mapping] | None = None
 ) -> pd.DataFrame:
     """One row per model from its ``results/metrics/{model}.json``; with ``entries`` (the config's
-    models) labelled and grouped by task and architecture."""
+    models) labelled and grouped by task and architecture.
+
+    Parameters
+    ----------
+    metrics : mapping of str to path
+        Model name -> its metrics JSON (:func:`iactdl.evaluate.evaluation.evaluate_model`).
+    entries : mapping of str to mapping, optional
+        The config's ``models`` by name, for the labels and architectures; without it the rows
+        are sorted by model name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model, columns :data:`COLUMNS`: the ROC AUCs with their bootstrap
+        uncertainties, the energy resolution and bias (relative, 68 % containment and median),
+        the Li & Ma significance (sigma) with its bootstrap uncertainty and the ON/OFF counts;
+        None (NaN) where a model has no such value.
+    """
     from iactdl.evaluate.labels import model_labels
 
     entries = entries or {}
@@ -103,7 +120,19 @@ def _pm(value, unc, digits=3) -> str:
 
 
 def to_latex(table: pd.DataFrame) -> str:
-    """A booktabs table (needs ``\\usepackage{booktabs}``); '--' where a model has no value."""
+    """A booktabs table (needs ``\\usepackage{booktabs}``); '--' where a model has no value.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The summary (:func:`summary_table`).
+
+    Returns
+    -------
+    str
+        The ``tabular``: model label, architecture, task, the two AUCs (3 digits, +- their
+        uncertainty), the energy resolution and the Li & Ma significance (1 digit).
+    """
     header = [
         "model", "architecture", "task", "AUC (sim. test)", "AUC (observed)",
         r"$\Delta E/E$ (68\,\%)", r"$S_\mathrm{Li\&Ma}$ / $\sigma$",
@@ -139,7 +168,23 @@ def write_summary(
     tex: str | os.PathLike,
     entries: Mapping[str, Mapping] | None = None,
 ):
-    """Write the summary as CSV and LaTeX, each atomically; return the table."""
+    """Write the summary as CSV and LaTeX, each atomically; return the table.
+
+    Parameters
+    ----------
+    metrics : mapping of str to str
+        Model name -> its metrics JSON.
+    csv, tex : path
+        Where the table (:func:`summary_table`) and its LaTeX (:func:`to_latex`) are written
+        (both or neither).
+    entries : mapping of str to mapping, optional
+        The config's ``models`` by name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table written.
+    """
     table = summary_table(metrics, entries)
     with atomic_paths(csv, tex) as (csv_tmp, tex_tmp):  # both or neither
         Path(csv_tmp).write_text(table.to_csv(index=False))

@@ -151,6 +151,17 @@ def theta_on_off(
 def theta2_regions(theta_deg, theta_deg_off, theta2_cut: float) -> np.ndarray:
     """The region of each event by the theta^2 rule (no gammaness cut): the ON/OFF labels.
 
+    Parameters
+    ----------
+    theta_deg : array_like, shape (n_events,)
+        Angular distance of the reconstructed direction to the source position, deg; NaN: in
+        no region.
+    theta_deg_off : array_like, shape (n_off, n_events)
+        The same to each OFF position, deg.
+    theta2_cut : float
+        Region radius squared, deg^2 (> 0): an event is in a region where ``theta^2 <
+        theta2_cut``.
+
     Returns
     -------
     ndarray of int8
@@ -173,6 +184,21 @@ def observation_hours(ontime_s) -> float:
     """Observation time in hours: the sum of the runs' ``ontime`` (s) / 3600.
 
     Refuses a negative or non-finite ontime, and a total of 0 (no time, no rate).
+
+    Parameters
+    ----------
+    ontime_s : array_like
+        Ontime of each run, s (one value or one per run).
+
+    Returns
+    -------
+    float
+        The summed ontime, h.
+
+    Raises
+    ------
+    ValueError
+        No runs, an ontime that is negative or not finite, or a total of 0 s.
     """
     ontime = np.asarray(ontime_s, dtype=np.float64)
     if ontime.size == 0 or not np.all(np.isfinite(ontime)) or np.any(ontime < 0):
@@ -381,6 +407,21 @@ def dl3_theta2(
     Hours from the summed ``runs/ontime``. Defaults: FACT's open-analysis cuts. A file without
     the theta columns, without ``runs/ontime`` or with another number of OFF positions than
     ``n_off`` is refused naming the file and the column (:class:`iactdl.io.InputError`).
+
+    Parameters
+    ----------
+    path : path
+        The DL3 file: events with ``gamma_prediction``, ``theta_deg`` and
+        ``theta_deg_off_1..n`` (deg), and the runs' ``ontime`` (s).
+    gammaness_cut : float
+        Events with ``gamma_prediction > gammaness_cut`` count (default 0.85, FACT's).
+    theta2_cut : float
+        Region radius squared, deg^2 (default 0.025, FACT's).
+    n_off : int, optional
+        The number of OFF positions the file must hold (default: as many as it has).
+    wobble_offset_deg : float, optional
+        The source's distance from the camera centre, deg; with it a ``theta2_cut`` that lets
+        the regions overlap is refused (:func:`max_theta2_cut`).
 
     Returns
     -------

@@ -36,6 +36,24 @@ def split_ontime_s(dataset: str | os.PathLike, split: str) -> float:
     times the split's share of the observed events (attribute ``split_counts``: train, val, test).
 
     Raises :class:`~iactdl.io.InputError` naming the file and the attribute where one is missing.
+
+    Parameters
+    ----------
+    dataset : path
+        An observed split file, with the attributes ``ontime_s`` (s) and ``split_counts`` (JSON:
+        split -> events per sample).
+    split : {"train", "val", "test"}
+        The split whose share is wanted.
+
+    Returns
+    -------
+    float
+        ``ontime_s * n_split / n_total``, s.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        An attribute is missing, or the counts hold no events at all or no such split.
     """
     attrs = read_attrs(dataset)
     for key in ("ontime_s", "split_counts"):
@@ -61,7 +79,36 @@ def write_split_dl3(
 ) -> int:
     """DL3 of one observed split: the model's predictions joined with the split's thetas by
     ``event_id``; ``energy``: predictions holding ``energy_pred`` (TeV) when the model has none.
-    Returns the number of events."""
+    Returns the number of events.
+
+    Parameters
+    ----------
+    predictions : path
+        The separation model's predictions on the split (``event_id``, ``gammaness``, and
+        ``energy_pred`` in TeV for a net with an energy head), in the split file's event order.
+    dataset : path
+        The observed split file: ``event_id``, ``theta_deg`` and ``theta_deg_off_1..n`` (deg),
+        the attribute ``n_off_regions`` and those of :func:`split_ontime_s`.
+    out_path : path
+        The DL3 file to write (:func:`iactdl.io.dl3.write_dl3`): events and one run whose
+        ``ontime`` is the split's share (s).
+    split : {"train", "val", "test"}
+        Which split ``dataset`` is, for its ontime.
+    energy : path, optional
+        The energy model's predictions on the same events, used where ``predictions`` has no
+        ``energy_pred``; without either the energy is NaN.
+
+    Returns
+    -------
+    int
+        The number of events written.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        The thetas or ``n_off_regions`` are missing (no reconstructed directions), or the
+        ``event_id`` of the files differ.
+    """
     pred = read_columns(predictions, ["event_id", "gammaness"])
     n_off = int(read_attrs(dataset).get("n_off_regions", 0))
     theta_cols = ["theta_deg", *theta_off_columns(n_off)] if n_off >= 1 else ["theta_deg"]
@@ -102,9 +149,31 @@ def choose_gammaness_cut(
 ) -> float:
     """The gammaness cut with the largest Li & Ma significance of these ON/OFF counts (no truth).
 
-    Candidates: ``n_cuts`` quantiles of the gammaness of the events in any region; a cut leaving
-    fewer than ``min_on`` ON events is not a candidate (a handful of events would make the choice
-    noise). No candidate: the loosest (keep every event).
+    Candidates: ``n_cuts`` quantiles (0 to 0.99) of the gammaness of all the events given (in a
+    region or not); a cut leaving fewer than ``min_on`` ON events is not a candidate (a handful
+    of events would make the choice noise). No candidate: the loosest (keep every event).
+
+    Parameters
+    ----------
+    gammaness : array_like, shape (n_events,)
+        Gammaness per event.
+    theta_deg : array_like, shape (n_events,)
+        Angular distance to the source position, deg.
+    theta_deg_off : array_like, shape (n_off, n_events)
+        Angular distance to each OFF position, deg.
+    theta2_cut : float
+        Region radius squared, deg^2.
+    min_on : int
+        Fewest ON events a candidate cut must leave.
+    n_cuts : int
+        Number of quantiles tried (duplicates dropped).
+
+    Returns
+    -------
+    float
+        The cut (events pass ``gammaness > cut``, as in
+        :func:`iactdl.evaluate.theta2.theta2_counts`); without a candidate, one below the
+        smallest gammaness (0 for no events).
     """
     g = np.asarray(gammaness, dtype=np.float64)
     candidates = np.unique(np.quantile(g, np.linspace(0.0, 0.99, n_cuts))) if len(g) else []
@@ -124,7 +193,29 @@ def analyse_theta2(
     model: str = "",
     min_on: int = 5,
 ) -> dict:
-    """Cut chosen on ``observed_val``'s DL3, counts and histograms on ``observed_test``'s; JSON."""
+    """Cut chosen on ``observed_val``'s DL3, counts and histograms on ``observed_test``'s; JSON.
+
+    Parameters
+    ----------
+    val_dl3, test_dl3 : path
+        The model's DL3 files of observed_val (where the cut is chosen,
+        :func:`choose_gammaness_cut`) and of observed_test (where it is applied).
+    out_json : path
+        Where the result is written (JSON, atomically).
+    theta2_cut : float
+        Region radius squared, deg^2.
+    model : str
+        The model's name, recorded in the result.
+    min_on : int
+        Fewest ON events on observed_val a candidate cut must leave.
+
+    Returns
+    -------
+    dict
+        ``model``, ``cut_chosen_on``, ``counts`` (:func:`iactdl.evaluate.theta2.theta2_counts`
+        on observed_test, with its hours) and ``histograms``
+        (:func:`iactdl.evaluate.theta2.theta2_histograms`, as lists).
+    """
     val = read_dl3(val_dl3, columns=[])
     cut = choose_gammaness_cut(
         val.events["gamma_prediction"], val.events["theta_deg"], val.theta_off, theta2_cut,

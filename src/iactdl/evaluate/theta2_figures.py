@@ -20,7 +20,20 @@ __all__ = ["theta2_text", "draw_theta2", "plot_theta2"]
 
 
 def theta2_text(counts: Mapping) -> str:
-    """The box's text from :func:`~iactdl.evaluate.theta2.theta2_counts`' result."""
+    """The box's text from :func:`~iactdl.evaluate.theta2.theta2_counts`' result.
+
+    Parameters
+    ----------
+    counts : mapping
+        :func:`~iactdl.evaluate.theta2.theta2_counts`' result; ``hours`` is optional.
+
+    Returns
+    -------
+    str
+        Two lines (matplotlib mathtext): N_on, N_off, alpha; the excess +- its error and the
+        Li & Ma significance; a third with the hours and sigma per sqrt(hour) where ``hours`` is
+        finite.
+    """
     lines = [
         rf"$N_\mathrm{{on}} = {counts['n_on']}$, $N_\mathrm{{off}} = {counts['n_off']}$, "
         rf"$\alpha = {counts['alpha']:.3g}$",
@@ -112,7 +125,19 @@ def draw_theta2(ax, hist: Mapping, counts: Mapping, title: str | None = None) ->
 def plot_theta2(
     hist: Mapping, counts: Mapping, outputs: Sequence[str], title: str | None = None
 ) -> None:
-    """The theta^2 plot in one column's width, saved to every path of ``outputs`` (PDF, PNG)."""
+    """The theta^2 plot in one column's width, saved to every path of ``outputs`` (PDF, PNG).
+
+    Parameters
+    ----------
+    hist : mapping
+        :func:`~iactdl.evaluate.theta2.theta2_histograms`' result (edges in deg^2).
+    counts : mapping
+        :func:`~iactdl.evaluate.theta2.theta2_counts`' result at the same gammaness cut.
+    outputs : sequence of str
+        Files to write (one per format, see :func:`~iactdl.evaluate.style.save_figure`).
+    title : str, optional
+        Axes title (e.g. the model and the data).
+    """
     fig, ax = style.subplots(columns=1)
     draw_theta2(ax, hist, counts, title)
     style.save_figure(fig, outputs)

@@ -54,7 +54,41 @@ log = logging.getLogger(__name__)
 @dataclass
 class CapacitySettings:
     """One point of the sweep: the section's shared keys (defaults: CAPACITY_DEFAULTS), its depth,
-    width and seed."""
+    width and seed.
+
+    Parameters
+    ----------
+    features : sequence of str
+        Feature columns the MLP reads (they must hold no NaN after the quality cuts).
+    n_train : int
+        Training events drawn from the training split (the interpolation threshold sits where
+        the parameters reach about this number).
+    label_noise : float
+        Fraction of the training labels flipped, in [0, 0.5).
+    epochs : int
+        Passes over the training set; the final weights are the last epoch's.
+    batch_size : int
+        Events per step; 0 = the full training set (gradient descent).
+    optimizer : str
+        Optimiser name of :func:`iactdl.fit.optim.make_optimizer` (weight decay 0).
+    lr : float
+        Learning rate.
+    loss : {"squared", "cross_entropy"}
+        The training loss (:func:`training_loss`).
+    activation : str
+        Hidden activation of the MLP (``relu`` or ``gelu``).
+    n_test : int
+        Events of the test split scored (a seeded subset); 0 = all.
+    n_records : int
+        Number of log-spaced epochs at which errors are recorded (:func:`record_epochs`).
+    depth : int
+        Hidden layers, all of width ``width``.
+    width : int
+        Hidden units per layer.
+    seed : int
+        The repetition; it seeds the training draw and label flips (shared by every width), the
+        test subset, the initialisation and the batches.
+    """
 
     features: Sequence[str] = ()  # feature columns of the MLP (no NaN after quality cuts)
     n_train: int = CAPACITY_DEFAULTS["n_train"]  # the interpolation threshold sits near it
@@ -75,7 +109,31 @@ class CapacitySettings:
 def noisy_subset(
     labels: np.ndarray, n: int, noise: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted rows of ``n`` events and a mask of exactly ``round(noise * n)`` flipped labels."""
+    """Sorted rows of ``n`` events and a mask of exactly ``round(noise * n)`` flipped labels.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray
+        The training split's labels, shape (n_events,) (only its length is used).
+    n : int
+        Events to draw without replacement, 1 <= n <= n_events.
+    noise : float
+        Fraction of the drawn labels to flip, in [0, 0.5).
+    seed : int
+        Seed of the draw (numpy's ``default_rng``): the rows first, then the flipped events.
+
+    Returns
+    -------
+    rows : numpy.ndarray
+        Int, shape (n,): sorted rows into ``labels``.
+    flip : numpy.ndarray
+        Bool, shape (n,): which of the drawn events get the flipped label.
+
+    Raises
+    ------
+    ValueError
+        ``n`` or ``noise`` out of range.
+    """
     if not 0 < n <= len(labels):
         raise ValueError(f"n_train {n} must be between 1 and the {len(labels)} training events")
     if not 0 <= noise < 0.5:
@@ -88,7 +146,20 @@ def noisy_subset(
 
 
 def record_epochs(epochs: int, n_records: int) -> list[int]:
-    """Log-spaced epochs 1..epochs (unique, always including the last)."""
+    """Log-spaced epochs 1..epochs (unique, always including the last).
+
+    Parameters
+    ----------
+    epochs : int
+        The last epoch (>= 1).
+    n_records : int
+        Number of log-spaced points (at least 2); rounding to whole epochs merges some of them.
+
+    Returns
+    -------
+    list of int
+        Sorted epochs, from 1 to ``epochs``.
+    """
     return sorted({int(e) for e in np.geomspace(1, epochs, max(2, n_records)).round()} | {epochs})
 
 
@@ -100,6 +171,25 @@ def training_loss(kind: str, output: torch.Tensor, label: torch.Tensor) -> torch
 
     ``squared``: mean of (output - t)^2 with t = 2 label - 1 (+-1), the loss of Belkin et al.
     ``cross_entropy``: binary cross-entropy with ``output`` as the logit.
+
+    Parameters
+    ----------
+    kind : {"squared", "cross_entropy"}
+        The loss (:data:`LOSSES`).
+    output : torch.Tensor
+        The net's output per event, shape (n_events,).
+    label : torch.Tensor
+        Float labels per event, 1 gamma and 0 hadron, shape (n_events,).
+
+    Returns
+    -------
+    torch.Tensor
+        The mean loss over the events (a scalar).
+
+    Raises
+    ------
+    ValueError
+        An unknown ``kind``.
     """
     if kind == "squared":
         return torch.mean((output - (2.0 * label - 1.0)) ** 2)
@@ -132,8 +222,35 @@ def capacity_point(
 ) -> dict:
     """Train one width of the sweep and write its errors (final and per recorded epoch) as JSON.
 
-    ``gpus``: the GPUs the job was given (the rule's ``resources.gpu``); they decide the device
-    (:func:`iactdl.fit.train.choose_device`: 0 = the CPU).
+    Parameters
+    ----------
+    train_path, test_path : path
+        The simulated training and test splits (the features and ``is_gamma``).
+    settings : mapping
+        Keys of :class:`CapacitySettings` (the section's keys with one depth, width and seed).
+    output : path
+        Where the result is written (JSON, atomically).
+    threads : int
+        Torch's CPU threads.
+    gpus : int
+        The GPUs the job was given (the rule's ``resources.gpu``); they decide the device
+        (:func:`iactdl.fit.train.choose_device`: 0 = the CPU).
+
+    Returns
+    -------
+    dict
+        ``settings``, ``n_params`` (trainable parameters), ``n_test``, ``seconds`` (training
+        time, s), ``history`` (per recorded epoch: ``epoch``, ``train_error``,
+        ``train_error_noisy`` (on the flipped labels), ``train_auc``, ``train_loss``,
+        ``test_error``, ``test_auc``, ``test_loss``; errors at ``output > 0``) and ``final``
+        (the last epoch's row).
+
+    Raises
+    ------
+    ValueError
+        No features, an unknown loss, or ``n_train``/``label_noise`` out of range.
+    iactdl.io.InputError
+        NaN or inf in the features.
     """
     s = CapacitySettings(**dict(settings))
     if not s.features:

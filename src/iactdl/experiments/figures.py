@@ -48,7 +48,23 @@ SCHEDULE_LABELS = {
 
 # ------------------------------------------------------------------ 1. capacity and double descent
 def capacity_table(points: Sequence[str | os.PathLike]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(final errors per point, errors per recorded epoch per point) of the capacity sweep."""
+    """(final errors per point, errors per recorded epoch per point) of the capacity sweep.
+
+    Parameters
+    ----------
+    points : sequence of path
+        The sweep points' JSON (:func:`iactdl.experiments.capacity.capacity_point`).
+
+    Returns
+    -------
+    final : pandas.DataFrame
+        One row per point: ``depth``, ``width``, ``seed``, ``n_params``, the last epoch's errors,
+        AUCs and losses (``train_error_noisy``, ``test_error``, ``test_auc``, ...), ``n_train``,
+        ``label_noise`` and ``epochs``.
+    epochs : pandas.DataFrame
+        One row per point and recorded epoch: ``depth``, ``width``, ``seed``, ``n_params`` and
+        that epoch's row of the history.
+    """
     finals, epochs = [], []
     for path in points:
         d = read_json(path)
@@ -73,7 +89,24 @@ def capacity_table(points: Sequence[str | os.PathLike]) -> tuple[pd.DataFrame, p
 
 
 def interpolation_threshold(final: pd.DataFrame, tolerance: float = 0.01) -> float:
-    """Parameters of the smallest net whose mean training error (noisy labels) is <= tolerance."""
+    """Parameters of the smallest net whose mean training error (noisy labels) is <= tolerance.
+
+    The interpolation threshold of Belkin et al. (2019): the capacity at which the net first
+    fits its (noisy) training labels.
+
+    Parameters
+    ----------
+    final : pandas.DataFrame
+        Final errors per point (:func:`capacity_table`): ``n_params`` and ``train_error_noisy``;
+        the error is averaged over the seeds of each size.
+    tolerance : float
+        Largest mean training error (fraction misclassified) that counts as interpolating.
+
+    Returns
+    -------
+    float
+        The number of parameters; NaN if no net reaches the tolerance.
+    """
     mean = final.groupby("n_params")["train_error_noisy"].mean().sort_index()
     reached = mean[mean <= tolerance]
     return float(reached.index[0]) if len(reached) else float("nan")
@@ -98,7 +131,29 @@ def plot_capacity(
 ) -> dict:
     """Train and test error, and test AUC, against parameters; test error against epochs.
 
-    Returns the numbers the caption quotes: the U-curve minimum, the peak, the threshold.
+    Panel (a): training error on the noisy labels and test error against parameters (mean and
+    +-1 std over seeds), with the interpolation threshold (:func:`interpolation_threshold`) and
+    parameters = training events marked; (b) test ROC AUC; (c) test error against epochs for
+    some widths (the epoch-wise view, of the smallest depth).
+
+    Parameters
+    ----------
+    points : sequence of path
+        The sweep points' JSON (:func:`iactdl.experiments.capacity.capacity_point`); they share
+        ``n_train``, ``label_noise`` and ``epochs``.
+    outputs : sequence of path
+        Files to write (one per format, see :func:`iactdl.evaluate.style.save_figure`).
+    epochwise_widths : sequence of int
+        Widths drawn in panel (c); those not in the sweep are dropped, and none left means
+        every width.
+
+    Returns
+    -------
+    dict
+        The numbers the caption quotes: ``n_train``, ``label_noise``, ``epochs`` and per depth
+        in ``depths`` the ``interpolation_threshold_params``, the U-curve minimum below it
+        (``u_minimum``), the ``peak`` and the ``widest`` net, each as ``n_params`` and mean
+        ``test_error``.
     """
     final, hist = capacity_table(points)
     n_train = int(final["n_train"].iloc[0])
@@ -211,7 +266,25 @@ _RUN = re.compile(
 
 
 def optimiser_histories(runs: Sequence[str | os.PathLike]) -> pd.DataFrame:
-    """All histories of the optimiser sweep in one frame (net, optimizer, schedule, lr, rep)."""
+    """All histories of the optimiser sweep in one frame (net, optimizer, schedule, lr, rep).
+
+    Parameters
+    ----------
+    runs : sequence of path
+        The runs' ``history.csv``, each under ``.../{net}/{optimizer}/{schedule}/lr{lr}_seed{n}``
+        (the path names the run); an empty history (a diverged run) is skipped with a warning.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The histories' rows (``epoch``, ``val_loss``, ``val_auc``, ``wall_seconds`` in s, ...)
+        with the columns ``net``, ``optimizer``, ``schedule``, ``lr`` and ``rep`` (the seed).
+
+    Raises
+    ------
+    ValueError
+        A path that does not name a run, or no run with an epoch.
+    """
     frames = []
     for path in runs:
         m = _RUN.search(Path(path).as_posix())
@@ -234,7 +307,21 @@ def optimiser_histories(runs: Sequence[str | os.PathLike]) -> pd.DataFrame:
 
 
 def optimiser_table(hist: pd.DataFrame) -> pd.DataFrame:
-    """Best validation AUC (max over epochs) and loss per combination: mean and std over seeds."""
+    """Best validation AUC (max over epochs) and loss per combination: mean and std over seeds.
+
+    Parameters
+    ----------
+    hist : pandas.DataFrame
+        The histories (:func:`optimiser_histories`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (``net``, ``optimizer``, ``schedule``, ``lr``): ``best_val_auc`` and
+        ``best_val_loss`` (mean over seeds of each run's best epoch) with their ``_std``
+        (ddof 1; NaN for one seed), ``wall_seconds`` (mean training time, s) and ``seeds``;
+        sorted by net, then by AUC, best first.
+    """
     best = hist.groupby(["net", "optimizer", "schedule", "lr", "rep"]).agg(
         best_val_auc=("val_auc", "max"),
         best_val_loss=("val_loss", "min"),
@@ -273,7 +360,23 @@ def plot_optimisers(
     table_tex: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Validation loss against epoch and against wall time, per net; colour = optimiser,
-    line style = schedule; mean over seeds with a +-1 std band. Writes the table of best val AUC."""
+    line style = schedule; mean over seeds with a +-1 std band. Writes the table of best val AUC.
+
+    Parameters
+    ----------
+    runs : sequence of path
+        The runs' ``history.csv`` (:func:`optimiser_histories`).
+    outputs : sequence of path
+        Files to write (one per format, see :func:`iactdl.evaluate.style.save_figure`).
+    table_csv, table_tex : path, optional
+        Where the table (:func:`optimiser_table`) is written as CSV and as a LaTeX ``tabular``
+        (each atomically; None: not written).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table of :func:`optimiser_table`.
+    """
     hist = optimiser_histories(runs)
     nets = list(dict.fromkeys(hist["net"]))
     opts = [o for o in OPTIMISER_LABELS if o in set(hist["optimizer"])]
@@ -321,7 +424,22 @@ def plot_optimisers(
 
 # ------------------------------------------------------------------ 3. inductive bias
 def inductive_bias_table(points: Sequence[str | os.PathLike]) -> pd.DataFrame:
-    """Test AUC per (model, training events): mean and std over seeds."""
+    """Test AUC per (model, training events): mean and std over seeds.
+
+    Parameters
+    ----------
+    points : sequence of path
+        The sweep points' JSON (:func:`iactdl.experiments.inductive_bias.inductive_bias_point`),
+        each at ``.../{model}/{size}_seed{n}.json`` (the folder names the model, the stem the
+        training size).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (``model``, size): ``n_train`` (events), ``test_auc`` and ``test_auc_std``
+        (ddof 1; NaN for one seed), ``seeds``, ``n_params`` and ``seconds`` (mean training time,
+        s); sorted by model and ``n_train``.
+    """
     rows = []
     for path in points:
         p = Path(path)
@@ -358,7 +476,29 @@ def crossing_size(
     (``direction="above"``; its smallest size if it starts above) or first falls below it after
     being above (``"below"``; NaN if it never is above); linear interpolation in log events, NaN if
     it never crosses. Both together say "above from the start, overtaken at N" as well as "catches
-    up at N"."""
+    up at N".
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`inductive_bias_table`: ``model``, ``n_train`` and ``test_auc``; only the training
+        sizes both models have are compared.
+    model, reference : str
+        The model followed and the one it is compared with.
+    direction : {"above", "below"}
+        Which crossing is wanted.
+
+    Returns
+    -------
+    float
+        Training events at the crossing (interpolated linearly in log events between the sizes
+        around it); NaN without one or without a common size.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``direction``.
+    """
     if direction not in ("above", "below"):
         raise ValueError(f"direction: 'above' or 'below', got {direction!r}")
     a = table[table["model"] == model].set_index("n_train")["test_auc"]
@@ -389,7 +529,28 @@ def plot_inductive_bias(
     reference: str = "",
     labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Test AUC against training events (log x) per model, mean and +-1 std over seeds."""
+    """Test AUC against training events (log x) per model, mean and +-1 std over seeds.
+
+    Parameters
+    ----------
+    points : sequence of path
+        The sweep points' JSON (:func:`inductive_bias_table`).
+    outputs : sequence of path
+        Files to write (one per format, see :func:`iactdl.evaluate.style.save_figure`).
+    table_csv : path, optional
+        Where the table is written as CSV (atomically; None: not written).
+    reference : str
+        A model to compare every model with (:func:`crossing_size`); "" or a model not in the
+        points: no comparison.
+    labels : mapping of str to str, optional
+        Model -> legend name; its order is the order of the curves (models it lacks follow).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`inductive_bias_table`, with a reference the columns ``crosses_reference_at`` and
+        ``falls_below_reference_at`` (training events, NaN where it does not happen).
+    """
     table = inductive_bias_table(points)
     labels = dict(labels or {})
     # the configured order (labels), then any other model of the points

@@ -31,7 +31,28 @@ log = logging.getLogger(__name__)
 
 
 def epochs_for(entry: Mapping, n_train: int, min_steps: int, max_epochs: int) -> int:
-    """The entry's epochs, raised so that ``n_train`` events give >= ``min_steps`` steps, capped."""
+    """The entry's epochs, raised so that ``n_train`` events give >= ``min_steps`` steps, capped.
+
+    The batch is the one :func:`iactdl.experiments.training.train_entry` uses (the entry's
+    ``batch_size``, at most a quarter of the events); the cap is ``max_epochs``, or the entry's
+    own epochs where those are more.
+
+    Parameters
+    ----------
+    entry : mapping
+        The net's config entry (``epochs``, default 10; ``batch_size``, default 256).
+    n_train : int
+        Training events of the point.
+    min_steps : int
+        Fewest optimiser steps the point should take.
+    max_epochs : int
+        Most epochs the raise may reach.
+
+    Returns
+    -------
+    int
+        ``min(max(epochs, ceil(min_steps / steps_per_epoch)), max(epochs, max_epochs))``.
+    """
     batch = max(1, min(int(entry.get("batch_size", 256)), n_train // 4))
     steps_per_epoch = max(1, n_train // batch)
     epochs = max(int(entry.get("epochs", 10)), math.ceil(min_steps / steps_per_epoch))
@@ -54,7 +75,39 @@ def inductive_bias_point(
     gpus: int = 0,
 ) -> dict:
     """Train the net of ``entry`` on ``n_train`` training events (0 = all); write its test AUC.
-    ``gpus``: the job's GPUs, which decide the device (0 = the CPU)."""
+    ``gpus``: the job's GPUs, which decide the device (0 = the CPU).
+
+    Parameters
+    ----------
+    entry : mapping
+        The net's config entry (``net``, ``features``, ``settings``, ``epochs``, ...); its
+        epochs are raised by :func:`epochs_for`.
+    n_train : int
+        Training events, a nested seeded subset (:func:`iactdl.experiments.training.subset_rows`);
+        0 or more than the split holds = all.
+    seed : int
+        The repetition: it seeds the subsets (training ``seed``, validation ``seed + 1``, test
+        ``seed + 2``) and the training.
+    train_path, val_path, test_path : path
+        The simulated training, validation (early stopping) and test (score) splits.
+    output : path
+        Where the summary is written (JSON, atomically).
+    n_val, n_test : int
+        Validation and test events (0 = all).
+    min_steps, max_epochs : int
+        Fewest optimiser steps and most epochs (:func:`epochs_for`).
+    threads : int
+        Torch's CPU threads.
+    gpus : int
+        The job's GPUs (:func:`iactdl.fit.train.choose_device`: 0 = the CPU).
+
+    Returns
+    -------
+    dict
+        The facts of :func:`~iactdl.experiments.training.train_entry` (``net``, ``n_train``,
+        ``n_params``, ...), ``seed``, ``epochs``, ``val_auc`` (at the best epoch), ``test_auc``,
+        ``test_loss``, ``n_test`` and ``seconds`` (wall time of the point, s).
+    """
     t0 = time.perf_counter()
     n = n_train if 0 < n_train < n_events(train_path) else n_events(train_path)
     entry = {**dict(entry), "epochs": epochs_for(entry, n, min_steps, max_epochs)}

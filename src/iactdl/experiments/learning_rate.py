@@ -19,7 +19,26 @@ log = logging.getLogger(__name__)
 def choose_lr(points: Mapping[float, str | os.PathLike], output: str | os.PathLike) -> dict:
     """Pick the rate whose run (constant schedule, first seed) reached the lowest validation loss.
 
-    ``points`` maps each grid rate to that run's summary JSON; ties go to the smaller rate.
+    Ties go to the smaller rate; a diverged run (``best_val_loss`` null or inf) never wins.
+
+    Parameters
+    ----------
+    points : mapping of float to path
+        Each rate of the grid -> that run's summary JSON
+        (:func:`iactdl.experiments.optimisers.optimiser_point`).
+    output : path
+        Where the choice is written (JSON, atomically).
+
+    Returns
+    -------
+    dict
+        ``lr``, ``val_loss_by_lr`` (rate as text -> best validation loss) and ``at_grid_edge``
+        (the choice is the grid's smallest or largest rate: the grid may not reach the best).
+
+    Raises
+    ------
+    ValueError
+        An empty grid, or every rate diverged.
     """
     losses = {}
     for lr, path in points.items():
@@ -44,5 +63,16 @@ def choose_lr(points: Mapping[float, str | os.PathLike], output: str | os.PathLi
 
 
 def read_lr(path: str | os.PathLike) -> float:
-    """The rate :func:`choose_lr` wrote."""
+    """The rate :func:`choose_lr` wrote.
+
+    Parameters
+    ----------
+    path : path
+        The JSON :func:`choose_lr` wrote.
+
+    Returns
+    -------
+    float
+        The chosen learning rate.
+    """
     return float(read_json(path)["lr"])

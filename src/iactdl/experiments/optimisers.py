@@ -49,7 +49,45 @@ def optimiser_point(
     gpus: int = 0,
 ) -> dict:
     """Train one point and write its summary (JSON) and per-epoch history (CSV); ``gpus``: the
-    job's GPUs, which decide the device (0 = the CPU)."""
+    job's GPUs, which decide the device (0 = the CPU).
+
+    A run that diverges (:class:`iactdl.fit.engine.TrainingDiverged`) is a result, not a
+    failure: its summary says so (validation loss inf) and its history is empty.
+
+    Parameters
+    ----------
+    entry : mapping
+        The net's config entry; its ``optimizer``, ``schedule`` and ``lr`` are replaced by this
+        point's, and early stopping is off (``patience`` 0).
+    optimizer : str
+        ``sgd``, ``nesterov``, ``adam`` or ``adamw``.
+    schedule : str
+        Learning-rate schedule (``constant``, ``step``, ``warmup``, ...).
+    lr : float
+        (Peak) learning rate.
+    seed : int
+        The repetition: it seeds the subsets and the training.
+    train_path, val_path : path
+        The simulated training and validation splits.
+    n_train, n_val : int
+        Events of the seeded subsets (0 = all).
+    output : path
+        Where the summary is written (JSON, atomically).
+    history : path
+        Where the per-epoch history is written (CSV, atomically): the engine's columns and
+        ``wall_seconds``, the cumulative training time (s).
+    threads : int
+        Torch's CPU threads.
+    gpus : int
+        The job's GPUs (:func:`iactdl.fit.train.choose_device`: 0 = the CPU).
+
+    Returns
+    -------
+    dict
+        The facts of :func:`~iactdl.experiments.training.train_entry`, ``optimizer``,
+        ``schedule``, ``lr``, ``seed``, ``best_val_loss``, ``best_val_auc`` (max over epochs),
+        ``final_val_loss``, ``wall_seconds`` (s) and ``diverged``.
+    """
     entry = {
         **dict(entry),
         "optimizer": optimizer,

@@ -31,6 +31,20 @@ def subset_rows(path: str | os.PathLike, n: int, seed: int) -> np.ndarray | None
 
     Subsets of one seed are nested (n=500 lies inside n=2000), so the points of a learning curve
     differ by added events only, and every model of a sweep sees the same events.
+
+    Parameters
+    ----------
+    path : path
+        The dataset file (only its number of events is read).
+    n : int
+        Events wanted; 0 or at least the file's number: all.
+    seed : int
+        Seed of the permutation (numpy's ``default_rng``).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Sorted rows, shape (n,); None for all events.
     """
     total = n_events(path)
     if n <= 0 or n >= total:
@@ -51,11 +65,36 @@ def train_entry(
 ) -> tuple[torch.nn.Module, FitResult, dict]:
     """Fit the net of config ``entry`` on ``n_train`` events (0 = all) and validate on ``n_val``.
 
-    ``gpus``: the GPUs the job was given (the rule's ``resources.gpu``); they decide the device
-    (:func:`iactdl.fit.train.choose_device`: 0 = the CPU). The net comes back on the CPU.
+    The batch is the entry's ``batch_size`` (default 256), at most a quarter of the training
+    events, so that every epoch takes at least 4 steps. The net comes back on the CPU.
 
-    Returns the net (weights of the epoch with the lowest validation loss, as the pipeline keeps),
-    the engine's result, and facts about the run (events, parameters, device).
+    Parameters
+    ----------
+    entry : mapping
+        A net entry of the config's ``models`` (``net``, ``task``, ``features``, ``settings``,
+        ``batch_size``, the fit settings of :func:`iactdl.fit.entry.fit_settings`).
+    train_path, val_path : path
+        The simulated training and validation splits.
+    n_train, n_val : int
+        Events of the seeded subsets (:func:`subset_rows`, seeds ``seed`` and ``seed + 1``);
+        0 = all.
+    seed : int
+        Seed of the subsets and of the training.
+    threads : int
+        Torch's CPU threads.
+    gpus : int
+        The GPUs the job was given (the rule's ``resources.gpu``); they decide the device
+        (:func:`iactdl.fit.train.choose_device`: 0 = the CPU).
+
+    Returns
+    -------
+    net : torch.nn.Module
+        The weights of the epoch with the lowest validation loss, as the pipeline keeps.
+    result : iactdl.fit.engine.FitResult
+        The engine's result (history per epoch, best epoch).
+    facts : dict
+        ``net``, ``n_train``, ``n_val``, ``n_params``, ``batch_size``, ``epochs_run``,
+        ``best_epoch``, ``train_seconds`` (s) and ``device``.
     """
     torch.set_num_threads(max(1, int(threads)))
     entry = dict(entry)
@@ -89,7 +128,27 @@ def train_entry(
 
 
 def score(net: torch.nn.Module, entry: Mapping, path: str | os.PathLike, n: int, seed: int) -> dict:
-    """Loss and ROC AUC of ``net`` on ``n`` events (0 = all) of the dataset file ``path``."""
+    """Loss and ROC AUC of ``net`` on ``n`` events (0 = all) of the dataset file ``path``.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        A trained net (on the CPU).
+    entry : mapping
+        Its config entry (``net``, ``task``, ``features``).
+    path : path
+        The dataset file scored (the simulated test split).
+    n : int
+        Events of the seeded subset (:func:`subset_rows`); 0 = all.
+    seed : int
+        Seed of the subset.
+
+    Returns
+    -------
+    dict
+        ``loss`` (the training loss, :func:`iactdl.fit.losses.multitask_loss`), ``auc`` (ROC
+        AUC of the gammaness) and ``n_events``.
+    """
     net_name = entry["net"]
     features = list(entry.get("features") or []) if NETS[net_name].input_kind == "features" else []
     data = load_split(
@@ -100,5 +159,13 @@ def score(net: torch.nn.Module, entry: Mapping, path: str | os.PathLike, n: int,
 
 
 def write_json(path: str | os.PathLike, obj) -> None:
-    """The experiments' results as compact JSON (indent 1), whole or not at all; NaN -> null."""
+    """The experiments' results as compact JSON (indent 1), whole or not at all; NaN -> null.
+
+    Parameters
+    ----------
+    path : path
+        The file written (:func:`iactdl.io.write_json`).
+    obj : object
+        A JSON-able result (dicts, lists, numbers, numpy scalars and arrays).
+    """
     io_write_json(path, obj, indent=1)
