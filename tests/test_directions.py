@@ -184,6 +184,14 @@ def test_gammaness_cut_from_on_off_counts_alone_and_the_table(tmp_path):
     assert table["model"].tolist() == ["rf", "FACT open Crab analysis"]
     assert table["family"].tolist() == ["baselines", "reference"]
     assert "sigma" in (tmp_path / "s.tex").read_text()
+    assert table["gammaness_cut"].iloc[-1] == 0.85 and table["theta2_cut"].iloc[-1] == 0.025
+    # an analysis without its counts is named, and no table is written
+    (tmp_path / "bad.json").write_text('{"cut": {}}')
+    with pytest.raises(InputError, match=r"bad\.json: no counts \['gammaness_cut'"):
+        significance_table(
+            {"rf": tmp_path / "bad.json"}, {}, tmp_path / "b.csv", tmp_path / "b.tex"
+        )
+    assert not (tmp_path / "b.csv").exists() and not (tmp_path / "b.tex").exists()
 
 
 def test_stage6_labels_leave_events_in_no_region_out(tmp_path):

@@ -9,7 +9,6 @@ and sigma per sqrt(hour) (:mod:`iactdl.evaluate.theta2_analysis`), with FACT's o
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 
@@ -17,8 +16,10 @@ import pandas as pd
 
 from iactdl.evaluate.labels import model_family
 from iactdl.evaluate.latex import latex_table, tex_escape
-from iactdl.evaluate.theta2 import FACT_PUBLISHED
+from iactdl.evaluate.theta2 import FACT_PUBLISHED, OPEN_CRAB_CUTS
 from iactdl.io.atomic import atomic_paths
+from iactdl.io.hdf5 import InputError
+from iactdl.io.jsonfile import read_json
 
 __all__ = ["significance_table"]
 
@@ -55,14 +56,18 @@ def significance_table(
     """
     rows = []
     for name, path in analyses.items():
-        counts = json.loads(open(path).read())["counts"]
+        analysis = read_json(path, "a theta^2 analysis (rule theta2)")
+        missing = [k for k in COLUMNS[2:] if k not in analysis.get("counts", {})]
+        if missing:
+            raise InputError(f"{path}: no counts {missing} under 'counts'; rerun rule theta2")
+        counts = analysis["counts"]
         rows.append(
             {"model": name, "family": model_family(entries.get(name)),
              **{k: counts[k] for k in COLUMNS[2:]}}
         )  # fmt: skip
     rows.append(
-        {"model": "FACT open Crab analysis", "family": "reference", "gammaness_cut": 0.85,
-         "theta2_cut": 0.025, "alpha": 0.2,
+        {"model": "FACT open Crab analysis", "family": "reference", **OPEN_CRAB_CUTS,
+         "alpha": 0.2,
          "li_ma_significance": FACT_PUBLISHED["li_ma_significance"],
          "hours": FACT_PUBLISHED["hours"],
          "sigma_per_sqrt_hour": FACT_PUBLISHED["sigma_per_sqrt_hour"]}
