@@ -11,8 +11,8 @@ process and writes only what is used:
    simulated event, for ``evaluate`` alone) and leaves the chunk;
 2. extract's selection (:func:`iactdl.extract.nonfinite_rows`, :func:`iactdl.extract.select_rows`:
    non-finite rows, the trigger-like image cuts, ``extract.ranges``);
-3. the features of :func:`iactdl.features.add_image_products` (cleaning, Hillas & friends, grid
-   image, pixel set) and the quality cuts of ``datasets.quality_cuts``;
+3. the features of :func:`iactdl.features.pipeline.add_image_products` (cleaning, Hillas &
+   friends, grid image, pixel set) and the quality cuts of ``datasets.quality_cuts``;
 4. :class:`iactdl.features.ObservedSplitWriter`: ``observed_train`` (feature table, no images),
    ``observed_train_images`` (the first ``observed_train_images`` train events with images),
    ``observed_val`` and ``observed_test`` (with images).
