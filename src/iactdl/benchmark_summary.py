@@ -25,7 +25,20 @@ FIELDS = ["rule", "wildcards", "seconds", "max_rss_mb", "file"]
 
 def pattern_regex(pattern: str) -> re.Pattern:
     """Regex with one named group per wildcard of a Snakemake path pattern (``{name}`` or
-    ``{name,regex}``)."""
+    ``{name,regex}``).
+
+    Parameters
+    ----------
+    pattern : str
+        A benchmark path pattern as written in a rule, e.g.
+        ``results/benchmarks/train/{model}.tsv``.
+
+    Returns
+    -------
+    re.Pattern
+        The pattern with the literal parts escaped and each wildcard a named group (its own
+        regex, else the shortest match ``.+?``), anchored at the end (use ``search``).
+    """
     out, pos = [], 0
     for m in re.finditer(r"\{(\w+)(?:,([^{}]+))?\}", pattern):
         out.append(re.escape(pattern[pos : m.start()]))
@@ -52,13 +65,24 @@ def summarise_benchmarks(
 
     Parameters
     ----------
-    patterns : rule name -> benchmark path pattern (as written in the rule).
-    root : folder holding the benchmark files (results/benchmarks).
-    output : CSV to write (whole or not at all: iactdl.io.atomic_path).
+    patterns : dict of str to str
+        Rule name -> benchmark path pattern (as written in the rule).
+    root : str or os.PathLike
+        Folder holding the benchmark files (results/benchmarks), searched for ``*.tsv``.
+    output : str or os.PathLike
+        CSV to write (whole or not at all: :func:`iactdl.io.atomic.atomic_path`), columns
+        ``rule``, ``wildcards``, ``seconds`` (mean over repeats, s), ``max_rss_mb`` (largest
+        over repeats, MB), ``file``.
 
     Returns
     -------
-    Number of rows written. Files under ``root`` that match no pattern are logged and skipped.
+    int
+        Number of rows written. Files under ``root`` that match no pattern are logged and skipped.
+
+    Raises
+    ------
+    ValueError
+        A matching file without the columns ``s`` and ``max_rss``.
     """
     regexes = {rule: pattern_regex(p) for rule, p in patterns.items()}
     rows = []

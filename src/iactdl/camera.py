@@ -48,14 +48,23 @@ HEX_NEIGHBOUR_OFFSETS = ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, -1))
 class CameraGeometry:
     """Pixel geometry of a hexagonal camera, in CHID order.
 
-    Attributes
+    Each parameter is kept as the attribute of its name; build FACT's with :func:`fact_camera`.
+
+    Parameters
     ----------
     q, r : int arrays (n_pixels,)
         Axial hexagonal coordinates.
     x, y : float arrays (n_pixels,)
         Pixel centres in the camera frame, mm.
     neighbours : int array (n_pixels, 6)
-        CHIDs of the neighbours of each pixel, padded with -1 at the camera edge.
+        CHIDs of the neighbours of each pixel, in increasing order, padded with -1 at the camera
+        edge.
+    pitch_mm : float
+        Distance between neighbouring pixel centres (the hexagon's flat-to-flat width), mm
+        (default :data:`PIXEL_PITCH_MM`, 9.5).
+    focal_length_mm : float
+        Focal length of the telescope, mm, for the plate scale of :attr:`x_deg`, :attr:`y_deg`
+        (default :data:`FOCAL_LENGTH_MM`, 4889).
     """
 
     q: np.ndarray
@@ -68,14 +77,17 @@ class CameraGeometry:
 
     @property
     def n_pixels(self) -> int:
+        """Number of pixels (1440 for FACT)."""
         return self.q.size
 
     @property
     def x_deg(self) -> np.ndarray:
+        """Pixel centres' x in deg: ``x * 180 / (pi * focal_length_mm)`` (small-angle scale)."""
         return self.x * np.rad2deg(1.0 / self.focal_length_mm)
 
     @property
     def y_deg(self) -> np.ndarray:
+        """Pixel centres' y in deg: ``y * 180 / (pi * focal_length_mm)`` (small-angle scale)."""
         return self.y * np.rad2deg(1.0 / self.focal_length_mm)
 
     @property
@@ -91,6 +103,7 @@ class CameraGeometry:
 
     @property
     def n_neighbours(self) -> np.ndarray:
+        """Neighbours of each pixel, int array (n_pixels,): 6 inside, fewer at the edge."""
         return (self.neighbours >= 0).sum(axis=1)
 
     @property
@@ -109,6 +122,7 @@ class CameraGeometry:
     # --- the axial grid ---------------------------------------------------------------------
     @property
     def grid_shape(self) -> tuple[int, int]:
+        """(rows, cols) of the axial grid: the ranges of ``r`` and ``q`` (46 x 45 for FACT)."""
         return (int(self.r.max() - self.r.min() + 1), int(self.q.max() - self.q.min() + 1))
 
     @property
@@ -124,7 +138,20 @@ class CameraGeometry:
         return mask
 
     def to_grid(self, values: np.ndarray, fill: float = 0.0) -> np.ndarray:
-        """Put per-pixel values (..., n_pixels) on the axial grid (..., rows, cols); vectorised."""
+        """Put per-pixel values (..., n_pixels) on the axial grid (..., rows, cols); vectorised.
+
+        Parameters
+        ----------
+        values : array (..., n_pixels)
+            Values per pixel in CHID order, any leading shape (e.g. events).
+        fill : float
+            Value of the cells that are no pixel (default 0).
+
+        Returns
+        -------
+        numpy.ndarray, shape (..., rows, cols)
+            The values at each pixel's cell (:attr:`grid_index`), of the dtype of ``values``.
+        """
         values = np.asarray(values)
         out = np.full(values.shape[:-1] + self.grid_shape, fill, dtype=values.dtype)
         row, col = self.grid_index
@@ -132,7 +159,18 @@ class CameraGeometry:
         return out
 
     def from_grid(self, grid: np.ndarray) -> np.ndarray:
-        """Inverse of :meth:`to_grid`: (..., rows, cols) -> (..., n_pixels)."""
+        """Inverse of :meth:`to_grid`: (..., rows, cols) -> (..., n_pixels).
+
+        Parameters
+        ----------
+        grid : array (..., rows, cols)
+            Values on the axial grid, any leading shape.
+
+        Returns
+        -------
+        numpy.ndarray, shape (..., n_pixels)
+            The value of each pixel's cell, in CHID order.
+        """
         row, col = self.grid_index
         return np.asarray(grid)[..., row, col]
 
@@ -149,7 +187,19 @@ def _neighbours_from_axial(q: np.ndarray, r: np.ndarray) -> np.ndarray:
 
 @cache
 def fact_camera() -> CameraGeometry:
-    """The FACT camera geometry (cached; treat the arrays as read-only)."""
+    """The FACT camera geometry (cached; treat the arrays as read-only).
+
+    Returns
+    -------
+    CameraGeometry
+        FACT's 1440 pixels in CHID order, read from ``data/fact_camera_axial.csv``, positions in
+        pyfact's camera frame (mm), arrays write-protected.
+
+    Raises
+    ------
+    ValueError
+        The packaged table does not list the CHIDs 0..1439 in order.
+    """
     path = resources.files("iactdl") / "data" / "fact_camera_axial.csv"
     with resources.as_file(path) as p:
         table = np.loadtxt(p, delimiter=",", comments="#", skiprows=3, dtype=np.int64)

@@ -90,7 +90,21 @@ def _object_children(obj) -> list:
 
 def check_size(config, where: str) -> None:
     """Refuse a config that expands (aliases of aliases) to more than :data:`MAX_NODES` nodes,
-    before anything walks it; ``config`` is a parsed object or a composed YAML node."""
+    before anything walks it; ``config`` is a parsed object or a composed YAML node.
+
+    Parameters
+    ----------
+    config : object or yaml.Node
+        The parsed config (mappings, lists, scalars) or the node ``yaml.compose`` returns; shared
+        (aliased) parts are counted once per reference without being expanded.
+    where : str
+        The config's file(s), named in the error.
+
+    Raises
+    ------
+    ConfigError
+        The config expands to more than :data:`MAX_NODES` values.
+    """
     children = _node_children if isinstance(config, yaml.Node) else _object_children
     n = _expanded_size(config, children)
     if n > MAX_NODES:
@@ -133,11 +147,22 @@ def _duplicates(node: yaml.Node, path: str, where: str, seen_nodes: set | None =
 def load_config(path: str | os.PathLike) -> dict:
     """Read a YAML (or JSON) config file; refuse duplicate keys and name a syntax error's line.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The config file (UTF-8).
+
+    Returns
+    -------
+    dict
+        The parsed config: a mapping of sections.
+
     Raises
     ------
     ConfigError
         ``{path}:{line}: duplicate key 'models.logreg'`` ..., ``{path}:{line}:{column}: YAML
-        syntax error`` ..., or a top level that is not a mapping.
+        syntax error`` ..., an unreadable or empty file, a config too large to walk
+        (:func:`check_size`), or a top level that is not a mapping.
     """
     path = Path(path)
     try:
@@ -177,7 +202,19 @@ def load_config(path: str | os.PathLike) -> dict:
 def produced_samples(config: Mapping) -> list[str]:
     """The samples a config produces: when simulating, those with ``simulation.n_events`` > 0 (a
     sample of 0 events is skipped, not simulated empty) and the observation unless
-    ``simulation.observed.hours`` is null; when reading FACT, those with a file."""
+    ``simulation.observed.hours`` is null; when reading FACT, those with a file.
+
+    Parameters
+    ----------
+    config : mapping
+        The whole config (``source``, ``simulation``, ``fact``; missing sections as default).
+
+    Returns
+    -------
+    list of str
+        The produced samples among ``gamma``, ``gamma_diffuse``, ``proton``, ``observed``, in
+        that order.
+    """
     if config.get("source", "simulate") == "simulate":
         simulation = config.get("simulation") or {}
         n_events = simulation.get("n_events") or {}
@@ -235,7 +272,20 @@ def validate_model(name: str, entry: Mapping) -> None:
     """Check a model entry of any kind and stage: an ON/OFF entry (a ``labelnoise`` section) by
     stage 6 (:func:`iactdl.labelnoise.baselines.labelnoise_settings`), an adapted one (an
     ``adapt`` section) by stage 5 (:func:`iactdl.adapt.settings.adapt_section`), then its base
-    entry, like every other entry, by the engine's :func:`iactdl.fit.entry.validate_entry`."""
+    entry, like every other entry, by the engine's :func:`iactdl.fit.entry.validate_entry`.
+
+    Parameters
+    ----------
+    name : str
+        The entry's name under ``models``, named in the errors.
+    entry : mapping
+        The model entry as written in the config.
+
+    Raises
+    ------
+    ValueError
+        The first problem the validators find, naming ``models.<name>`` and the key.
+    """
     from iactdl.fit.entry import validate_entry
     from iactdl.models.common_entry import validate_model_entry
 
@@ -398,7 +448,20 @@ NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 
 def check_name(name, key: str) -> str | None:
     """None if ``name`` (the value at config ``key``) may become part of a path; else the
-    message, naming the key and the rule."""
+    message, naming the key and the rule.
+
+    Parameters
+    ----------
+    name : object
+        The value to check: valid is a str of a letter, then letters, digits or ``_``.
+    key : str
+        Its key in the config (e.g. ``models.mlp``), named in the message.
+
+    Returns
+    -------
+    str or None
+        None for a valid name, else the error message.
+    """
     import re
 
     if isinstance(name, str) and re.fullmatch(NAME_PATTERN, name):
@@ -539,7 +602,19 @@ _SYSTEM_TREES = (
 def check_results_dir(value) -> None:
     """``results_dir`` must be a folder of its own: not the filesystem root in any spelling
     (``//``, ``/./``, ``/..``), a system folder (``/etc``, ``/usr``, ...), the home folder itself
-    or the working directory itself; ``~`` is not expanded, so it is refused."""
+    or the working directory itself; ``~`` is not expanded, so it is refused.
+
+    Parameters
+    ----------
+    value : str, os.PathLike or None
+        Config ``results_dir``, relative to the working directory or absolute; None: the default,
+        not checked.
+
+    Raises
+    ------
+    ValueError
+        ``value`` names one of the refused folders (as written or with links resolved).
+    """
     if value is None:
         return
     text = str(value)
@@ -611,6 +686,16 @@ def check_config(config: Mapping) -> None:
     across sections: ``models`` is not empty, every model's features (and the inputs of its derived
     features) are columns the datasets of this config carry, and the samples a task needs are
     produced (``simulation.n_events`` > 0 or a ``fact.files`` path).
+
+    Parameters
+    ----------
+    config : mapping
+        The whole config, after the schema's defaults are filled in (:func:`validate_schema`).
+
+    Raises
+    ------
+    ConfigError
+        Listing every error found, one line each, naming the key.
     """
     errors = []
     for section, check in _section_checks(config):
@@ -651,6 +736,33 @@ def checked_config(
     the config, the schema and the checks' code (:func:`iactdl.provenance.source_hash` of this
     module's import closure), so the next call with the same three reads it and imports nothing.
     A failed check keeps nothing and raises :class:`ConfigError` with the child's message.
+
+    Parameters
+    ----------
+    config : mapping
+        The config as Snakemake merged it from ``files``.
+    files : list of str or os.PathLike
+        The config files it was read from (their bytes enter the cache key).
+    schema : str or os.PathLike
+        The JSON schema file (``workflow/schemas/config.schema.yaml``).
+    validate : callable
+        The schema check, called on a shallow copy of ``config`` and filling in its defaults
+        (e.g. Snakemake's ``validate``).
+    cache_dir : str or os.PathLike
+        Folder of the cached results, one YAML file per key.
+
+    Returns
+    -------
+    dict
+        The validated config with the schema's defaults, in canonical form
+        (:func:`iactdl.provenance.canonical`).
+
+    Raises
+    ------
+    ConfigError
+        A duplicate key or syntax error in a file, a too large config, or a failed check.
+    RuntimeError
+        The child process failed otherwise (e.g. a missing package).
     """
     import hashlib
     import subprocess
@@ -735,6 +847,18 @@ def validate_schema(config: dict, schema: str | os.PathLike | None = None) -> No
 
     ``schema``: the schema file; by default that of the checkout this package is in
     (``workflow/schemas/config.schema.yaml``). An installed package (no checkout) has none: pass it.
+
+    Parameters
+    ----------
+    config : dict
+        The whole config; the schema's defaults are filled in, in place.
+    schema : str or os.PathLike, optional
+        The schema file; default :data:`SCHEMA`.
+
+    Raises
+    ------
+    ConfigError
+        No schema file, or every error of ``config`` against it, one line each.
     """
     import jsonschema
 
@@ -764,7 +888,19 @@ def validate_schema(config: dict, schema: str | os.PathLike | None = None) -> No
 
 def schema_error(err: Exception) -> Exception:
     """Snakemake's ``WorkflowError`` of ``validate`` (which would print the whole schema and
-    config) as a one-line :class:`ConfigError` naming the key; any other error as it is."""
+    config) as a one-line :class:`ConfigError` naming the key; any other error as it is.
+
+    Parameters
+    ----------
+    err : Exception
+        The error raised by the schema validation (its cause or context chain is searched for
+        jsonschema's ``ValidationError``).
+
+    Returns
+    -------
+    Exception
+        A :class:`ConfigError` with one line naming the key, or ``err`` itself.
+    """
     import jsonschema
 
     seen = err

@@ -86,7 +86,24 @@ _PROVENANCE = ("iactdl_version", "config", "seed")
 
 def check_extract_config(section: Mapping | None) -> dict:
     """The full ``extract`` section (``section`` over :data:`DEFAULTS`), checked; raises
-    ``ValueError`` naming the key. Used by :func:`extract_events` and the workflow's validation."""
+    ``ValueError`` naming the key. Used by :func:`extract_events` and the workflow's validation.
+
+    Parameters
+    ----------
+    section : mapping or None
+        The config's ``extract`` section; None or missing keys: :data:`DEFAULTS`.
+
+    Returns
+    -------
+    dict
+        The section with every key of :data:`DEFAULTS`.
+
+    Raises
+    ------
+    ValueError
+        An unknown key, a ``nan_policy`` other than drop/stop, a ``compression`` other than
+        gzip/lzf/none, a ``chunk_size`` below 1, or a malformed range cut.
+    """
     cfg = {**DEFAULTS, **dict(section or {})}
     unknown = sorted(set(cfg) - set(DEFAULTS))
     if unknown:
@@ -105,7 +122,24 @@ def check_extract_config(section: Mapping | None) -> dict:
 
 def check_fact_config(section: Mapping | None) -> dict:
     """The full ``fact`` section (``section`` over :data:`FACT_DEFAULTS`), checked; raises
-    ``ValueError`` naming the key."""
+    ``ValueError`` naming the key.
+
+    Parameters
+    ----------
+    section : mapping or None
+        The config's ``fact`` section; None or missing keys: :data:`FACT_DEFAULTS`.
+
+    Returns
+    -------
+    dict
+        The section with every key of :data:`FACT_DEFAULTS`.
+
+    Raises
+    ------
+    ValueError
+        An unknown key, no features, a malformed quality cut, or a cut on a column not read from
+        the FACT files (features, extra columns, ``event_id``, truth).
+    """
     fact = {**FACT_DEFAULTS, **dict(section or {})}
     unknown = sorted(set(fact) - set(FACT_DEFAULTS))
     if unknown:
@@ -124,7 +158,22 @@ def check_fact_config(section: Mapping | None) -> dict:
 
 
 def nonfinite_rows(chunk: Mapping[str, np.ndarray], columns) -> tuple[np.ndarray, dict[str, int]]:
-    """Rows with NaN/inf in any of ``columns`` (2-D: in any pixel), and the count per column."""
+    """Rows with NaN/inf in any of ``columns`` (2-D: in any pixel), and the count per column.
+
+    Parameters
+    ----------
+    chunk : mapping of str to numpy.ndarray
+        The chunk's columns, (n_rows, ...) each; must hold every name of ``columns``.
+    columns : iterable of str
+        The columns checked; integer and bool columns are finite by type and skipped.
+
+    Returns
+    -------
+    bad : numpy.ndarray of bool, shape (n_rows,)
+        True for rows with a non-finite value in any of ``columns``.
+    counts : dict of str to int
+        Rows with a non-finite value, per column that has any.
+    """
     n = len(next(iter(chunk.values())))
     bad = np.zeros(n, dtype=bool)
     counts = {}
@@ -144,7 +193,24 @@ def nonfinite_rows(chunk: Mapping[str, np.ndarray], columns) -> tuple[np.ndarray
 def image_cut_masks(
     image: np.ndarray, min_signal_charge: float, pixel_threshold: float, min_pixels: int
 ) -> dict[str, np.ndarray]:
-    """The trigger-like cuts on a chunk of images (n, 1440) in p.e.: rows that pass each."""
+    """The trigger-like cuts on a chunk of images (n, 1440) in p.e.: rows that pass each.
+
+    Parameters
+    ----------
+    image : numpy.ndarray, shape (n_events, n_pixels)
+        Charges, p.e.
+    min_signal_charge : float
+        Least signal charge, the sum of the pixels at or above ``pixel_threshold``, p.e.
+    pixel_threshold : float
+        Charge at which a pixel counts as above threshold, p.e.
+    min_pixels : int
+        Least number of pixels above threshold.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray of bool, shape (n_events,)
+        ``min_pixels_above_threshold`` and ``min_signal_charge``: True where the event passes.
+    """
     above = image >= pixel_threshold
     signal = np.where(above, image, 0.0).sum(axis=1, dtype=np.float64)
     return {
@@ -166,6 +232,26 @@ def select_rows(
     ``config`` is the ``extract`` section with its defaults; ``ranges`` the ``(config key, cuts)``
     pairs. Returns the rows kept and the rows each cut removed, in the order applied (a row counts
     for the first cut it fails).
+
+    Parameters
+    ----------
+    chunk : mapping of str to numpy.ndarray
+        The chunk's columns, (n_rows, ...) each; ``image`` (n_rows, n_pixels), p.e., if any.
+    keep : bool array (n_rows,)
+        The rows still in (e.g. those without non-finite values); not modified.
+    config : mapping
+        The ``extract`` section with its defaults (:func:`check_extract_config`).
+    ranges : list of (str, mapping)
+        ``(config key, {column: [min, max]})`` pairs, applied in order after the image cuts.
+    path : str or os.PathLike
+        The input file, named in the error of a missing cut column.
+
+    Returns
+    -------
+    keep : numpy.ndarray of bool, shape (n_rows,)
+        The rows that pass every cut.
+    removed : dict of str to int
+        Rows each cut removed (by cut name or column), in the order applied.
     """
     keep = np.asarray(keep, dtype=bool).copy()
     masks = {}
@@ -216,11 +302,17 @@ def extract_events(
     source : "simulate" or "fact"
         ``simulate``: ``in_path`` is a raw event file of :mod:`iactdl.simulate` (``event_id``,
         ``image``, ``peak_time``, truth ...). ``fact``: a FACT-Tools DL2 file.
-    in_path, out_path : input file, output ``results/events/{sample}.h5``.
-    config_section : config ``extract`` (missing keys take :data:`DEFAULTS`).
-    fact_section : config ``fact`` (source fact; missing keys take :data:`FACT_DEFAULTS`).
-    sample : the sample name; for the labelled simulations (gamma, gamma_diffuse, proton) the
-        truth columns are required.
+    in_path : str or os.PathLike
+        The input file; never modified.
+    out_path : str or os.PathLike
+        The output, ``results/events/{sample}.h5``, written whole or not at all.
+    config_section : mapping, optional
+        Config ``extract`` (missing keys take :data:`DEFAULTS`).
+    fact_section : mapping, optional
+        Config ``fact`` (source fact; missing keys take :data:`FACT_DEFAULTS`).
+    sample : str, optional
+        The sample name; for the labelled simulations (gamma, gamma_diffuse, proton) the truth
+        columns are required.
 
     Returns
     -------
@@ -235,6 +327,8 @@ def extract_events(
         Missing/not-HDF5 input, no ``events`` group, a missing required column, NaN/inf with
         ``nan_policy: stop`` (counts per column), a range cut on a missing column, an empty
         selection. No output is left behind.
+    ValueError
+        ``source`` neither ``simulate`` nor ``fact``, or a bad config section.
     """
     cfg = check_extract_config(config_section)
     in_path, out_path = Path(in_path), Path(out_path)

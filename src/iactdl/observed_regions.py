@@ -45,7 +45,28 @@ DIRECTIONS_DEFAULTS = {"theta2_cut": 0.025, "n_off": 5, "disp": DISP_DEFAULTS}
 
 
 def check_theta2_cut(theta2_cut: float, wobble_offset_deg: float, n_off: int, where: str) -> None:
-    """Refuse a theta^2 cut <= 0 or one that lets regions overlap, naming the largest allowed."""
+    """Refuse a theta^2 cut <= 0 or one that lets regions overlap, naming the largest allowed.
+
+    The largest cut is ``(wobble_offset_deg * sin(pi / (n_off + 1)))^2``
+    (:func:`iactdl.evaluate.theta2.max_theta2_cut`): the ON and ``n_off`` OFF positions lie evenly
+    on a circle about the camera centre, and each region's radius stays below half their spacing.
+
+    Parameters
+    ----------
+    theta2_cut : float
+        The cut on theta^2, deg^2.
+    wobble_offset_deg : float
+        Distance of the ON position from the camera centre, deg (FACT: 0.6).
+    n_off : int
+        Number of OFF positions.
+    where : str
+        The config key or file named in the error.
+
+    Raises
+    ------
+    ValueError
+        A cut not finite and > 0, or above the largest allowed.
+    """
     if not (np.isfinite(theta2_cut) and theta2_cut > 0):
         raise ValueError(f"{where}: theta2_cut must be > 0 deg^2, got {theta2_cut}")
     largest = max_theta2_cut(wobble_offset_deg, n_off)
@@ -59,7 +80,30 @@ def check_theta2_cut(theta2_cut: float, wobble_offset_deg: float, n_off: int, wh
 
 class RegionLabeller:
     """Adds ``theta_deg``, ``theta_deg_off_1..n``, ``source_x_pred/_y_pred`` and ``region`` to a
-    chunk of observed events (a dict of columns; returned as a new dict, the input untouched)."""
+    chunk of observed events (a dict of columns; returned as a new dict, the input untouched).
+
+    Calling it on a chunk (``source_x``, ``source_y`` in mm and the disp model's features)
+    predicts each event's source position, its angular distances to the ON and OFF positions
+    (deg), and its region: 0 ON where ``theta^2 < theta2_cut``, k for OFF k, -1 in none; an OFF
+    event's ``source_x``/``source_y`` become its OFF position.
+
+    Parameters
+    ----------
+    model : iactdl.models.disp.DispModel
+        The disp model trained on simulated gammas (:func:`iactdl.models.disp_store.load_disp`).
+    n_off : int
+        Number of OFF positions (FACT: 5).
+    theta2_cut : float
+        The region radius squared, deg^2 (FACT: 0.025); overlap with the ON position nearest the
+        camera centre of a chunk is refused when the chunk is labelled.
+    source : str
+        Name of the input, named in errors (default ``"observed"``).
+
+    Raises
+    ------
+    ValueError
+        ``theta2_cut`` not finite and > 0.
+    """
 
     def __init__(self, model: DispModel, n_off: int, theta2_cut: float, source: str = "observed"):
         self.model = model
@@ -113,6 +157,27 @@ class RegionLabeller:
 def region_labeller(
     model_dir: str | os.PathLike, section: Mapping | None, source: str = "observed"
 ) -> RegionLabeller:
-    """The :class:`RegionLabeller` of config ``directions`` with the trained disp model."""
+    """The :class:`RegionLabeller` of config ``directions`` with the trained disp model.
+
+    Parameters
+    ----------
+    model_dir : str or os.PathLike
+        Folder of the disp model (rule ``train_disp``'s ``model.json`` and its files).
+    section : mapping or None
+        The config's ``directions`` section; missing keys: :data:`DIRECTIONS_DEFAULTS` (its
+        ``disp`` part is the model's and is not read here).
+    source : str
+        Name of the input, named in errors (default ``"observed"``).
+
+    Returns
+    -------
+    RegionLabeller
+        With the section's ``n_off`` and ``theta2_cut``.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        The disp model is missing or damaged.
+    """
     cfg = {**DIRECTIONS_DEFAULTS, **{k: v for k, v in dict(section or {}).items() if k != "disp"}}
     return RegionLabeller(load_disp(model_dir), cfg["n_off"], cfg["theta2_cut"], source)

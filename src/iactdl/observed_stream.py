@@ -11,8 +11,8 @@ process and writes only what is used:
    simulated event, for ``evaluate`` alone) and leaves the chunk;
 2. extract's selection (:func:`iactdl.extract.nonfinite_rows`, :func:`iactdl.extract.select_rows`:
    non-finite rows, the trigger-like image cuts, ``extract.ranges``);
-3. the features of :func:`iactdl.features.add_image_products` (cleaning, Hillas & friends, grid
-   image, pixel set) and the quality cuts of ``datasets.quality_cuts``;
+3. the features of :func:`iactdl.features.pipeline.add_image_products` (cleaning, Hillas &
+   friends, grid image, pixel set) and the quality cuts of ``datasets.quality_cuts``;
 4. :class:`iactdl.features.ObservedSplitWriter`: ``observed_train`` (feature table, no images),
    ``observed_train_images`` (the first ``observed_train_images`` train events with images),
    ``observed_val`` and ``observed_test`` (with images).
@@ -66,20 +66,28 @@ def stream_observed(
 
     Parameters
     ----------
-    simulation : config ``simulation`` (chunk_size, detector, observed: hours, spectra ...);
-        checked. The events follow from ``observed.hours`` and the fluxes.
-    seed : the simulation's seed (the same as rule ``simulate`` would use for ``observed``)
-    outputs : paths of ``train``, ``train_images``, ``val``, ``test``
-        (:data:`iactdl.features.observed_split.OBSERVED_FILES`)
-    truth_path : the observed truth file (``event_id`` and :data:`iactdl.io.TRUTH_COLUMNS` of every
-        simulated event), read by ``evaluate`` only
-    extract, features : config sections ``extract`` and ``features`` (defaults fill the rest)
-    datasets : config ``datasets``: ``quality_cuts``, ``observed_fractions``,
-        ``observed_train_images`` (defaults: :data:`iactdl.features.DATASETS_DEFAULTS`)
-    salt : the split's salt (rule ``split_observed``'s seed, so both paths split alike)
-    regions : the ON/OFF regions from reconstructed directions
+    simulation : mapping or None
+        Config ``simulation`` (chunk_size, detector, observed: hours, spectra ...); checked. The
+        events follow from ``observed.hours`` and the fluxes.
+    seed : int
+        The simulation's seed (the same as rule ``simulate`` would use for ``observed``).
+    outputs : mapping of str to str or os.PathLike
+        Paths of ``train``, ``train_images``, ``val``, ``test``
+        (:data:`iactdl.features.observed_split.OBSERVED_FILES`).
+    truth_path : str or os.PathLike
+        The observed truth file (``event_id`` and :data:`iactdl.io.TRUTH_COLUMNS` of every
+        simulated event), read by ``evaluate`` only.
+    extract, features : mapping, optional
+        Config sections ``extract`` and ``features`` (defaults fill the rest).
+    datasets : mapping, optional
+        Config ``datasets``: ``quality_cuts``, ``observed_fractions``, ``observed_train_images``
+        (defaults: :data:`iactdl.features.DATASETS_DEFAULTS`).
+    salt : int
+        The split's salt (rule ``split_observed``'s seed, so both paths split alike; default 0).
+    regions : callable, optional
+        The ON/OFF regions from reconstructed directions
         (:class:`iactdl.observed_regions.RegionLabeller`), applied to each chunk after the quality
-        cuts, as rule ``split_observed`` does; None keeps the simulator's ``region``
+        cuts, as rule ``split_observed`` does; None keeps the simulator's ``region``.
 
     Returns
     -------
@@ -88,6 +96,13 @@ def stream_observed(
         ``n_extracted``, ``removed_quality``, the feature flags, ``n_selected``, ``splits`` (per
         file and region), ``ontime_s`` and ``throws``.
         Also stored as the attribute ``observed_summary`` (JSON) of every split file.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        A required column missing, NaN/inf with ``extract.nan_policy: stop``, or an empty split.
+    ValueError
+        A bad config section.
     """
     sim = check_config(simulation)
     ext = {**EXTRACT_DEFAULTS, **dict(extract or {})}

@@ -29,13 +29,21 @@ class Progress:
 
     Parameters
     ----------
-    total : the amount of work (events, batches); 0 logs once, at the first update
-    logger : where the lines go (the calling module's logger)
-    what : the job, the lines' prefix (``observed``, a file name); empty: no prefix
-    verb, unit : ``streamed`` ... ``events``
-    every_fraction : log when another such fraction of the total is done (None: by time only)
-    every_s : log at least this often (seconds) while updates come
-    clock : seconds (monotonic); a test passes its own
+    total : int
+        The amount of work (events, batches); 0 logs once, at the first update.
+    logger : logging.Logger
+        Where the lines go (the calling module's logger).
+    what : str
+        The job, the lines' prefix (``observed``, a file name); empty: no prefix.
+    verb, unit : str
+        The words around the counts: ``{verb} {done} / {total} {unit}`` (default ``done`` ...
+        ``events``).
+    every_fraction : float or None
+        Log when another such fraction of the total is done (default 0.1; None: by time only).
+    every_s : float
+        Log at least this often while updates come, s (default 60).
+    clock : callable
+        Returns the time in s (default ``time.monotonic``); a test passes its own.
     """
 
     def __init__(
@@ -60,7 +68,21 @@ class Progress:
         self.finished = False
 
     def line(self, done: int, extra: str = "") -> str:
-        """The progress line for ``done`` (without logging it)."""
+        """The progress line for ``done`` (without logging it).
+
+        Parameters
+        ----------
+        done : int
+            Work done so far, in the unit of ``total``.
+        extra : str
+            Appended after ``"; "`` (empty: nothing).
+
+        Returns
+        -------
+        str
+            ``"{what}: {verb} {done} / {total} {unit} ({percent} %), {elapsed} s"``, plus the time
+            left, ``elapsed * (total - done) / done``, while ``0 < done < total``.
+        """
         elapsed = self.clock() - self.start
         pct = 100.0 * done / self.total if self.total else 100.0
         text = f"{self.prefix}{self.verb} {done} / {self.total} {self.unit} ({pct:.0f} %), "
@@ -71,7 +93,23 @@ class Progress:
 
     def update(self, done: int, extra: str = "") -> bool:
         """Record that ``done`` of the total are done; log a line if one is due. ``extra`` (e.g.
-        counts so far) is appended to the line. Returns whether a line was logged."""
+        counts so far) is appended to the line. Returns whether a line was logged.
+
+        A line is due at every ``every_fraction`` of the total, after ``every_s`` without one,
+        and the first time ``done`` reaches the total.
+
+        Parameters
+        ----------
+        done : int
+            Work done so far (cumulative), in the unit of ``total``.
+        extra : str
+            Appended to the line (empty: nothing).
+
+        Returns
+        -------
+        bool
+            True if a line was logged (at INFO level).
+        """
         now = self.clock()
         due = done >= self.total and not self.finished
         if self.every_fraction and self.total:

@@ -56,7 +56,22 @@ _PYTHON = ".".join(map(str, sys.version_info[:2]))
 
 
 def rule_seed(seed: int, *names: str) -> int:
-    """A 32-bit seed from the global seed and a rule's name (plus wildcards): stable across runs."""
+    """A 32-bit seed from the global seed and a rule's name (plus wildcards): stable across runs.
+
+    The first 4 bytes (little-endian) of ``SHA-256("{seed}:{name1}:{name2}...")``.
+
+    Parameters
+    ----------
+    seed : int
+        The config's global seed.
+    *names : str
+        The rule's name, then its wildcards' values, in a fixed order.
+
+    Returns
+    -------
+    int
+        A seed in [0, 2**32).
+    """
     h = hashlib.sha256(f"{int(seed)}:{':'.join(names)}".encode()).digest()
     return int.from_bytes(h[:4], "little")
 
@@ -71,7 +86,13 @@ def use_index_cache(path: str | os.PathLike | None) -> None:
     """Read the package's code index (each module's digest and imports) from file ``path``, valid
     while no file of the package changes (size and mtime of each), and let
     :func:`save_index_cache` write it there. Planning the workflow reads it instead of parsing
-    ~150 modules on every ``snakemake`` call; None: no file (the default)."""
+    ~150 modules on every ``snakemake`` call; None: no file (the default).
+
+    Parameters
+    ----------
+    path : str, os.PathLike or None
+        The cache file (JSON); need not exist yet. None: no cache file.
+    """
     global _CACHE_FILE
     _CACHE_FILE = None if path is None else Path(path)
     _index.cache_clear()
@@ -109,7 +130,18 @@ def _module_files() -> dict[str, Path]:
 
 
 def module_path(name: str) -> Path | None:
-    """The file of package module ``name`` (``"iactdl.fit.train"``), or None if there is none."""
+    """The file of package module ``name`` (``"iactdl.fit.train"``), or None if there is none.
+
+    Parameters
+    ----------
+    name : str
+        Dotted module name, with the package's name.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The module's ``.py`` file (a package's ``__init__.py``), or None.
+    """
     return _module_files().get(name)
 
 
@@ -278,7 +310,18 @@ def _script_record(path: Path) -> dict:
 
 def code_digest(path: str | Path) -> str:
     """SHA-256 of the code of one Python file: its syntax tree without docstrings, so comments,
-    docstrings and formatting do not change it, any change of what the code does does."""
+    docstrings and formatting do not change it, any change of what the code does does.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A Python source file.
+
+    Returns
+    -------
+    str
+        Hex digest of ``ast.dump`` of the file's syntax tree, docstrings removed.
+    """
     return _parse(Path(path))[0]
 
 
@@ -293,6 +336,27 @@ def import_closure(
     ``unnamed``: modules that count only when reached by a real import, not by a string naming
     them: a rule that runs one net passes its sibling nets' modules, which the nets' catalogue
     names (``iactdl.models.nets.catalog``), so that its hash covers its own net alone.
+
+    Parameters
+    ----------
+    script : str or pathlib.Path, optional
+        A rule script (any Python file, inside the package or not).
+    modules : iterable of str
+        Package modules to start from, dotted, with or without the leading ``iactdl.``.
+    unnamed : iterable of str
+        Dotted names of modules reached only by a real import, not by a string naming them.
+
+    Returns
+    -------
+    modules : list of str
+        The dotted names of the modules reached (``modules`` included; not the script).
+    data : list of str
+        The names of the files under ``iactdl/data`` reached.
+
+    Raises
+    ------
+    ValueError
+        A name in ``modules`` that is no module of the package.
     """
     index = _index()["modules"]
     other_nets = set(unnamed)
@@ -336,13 +400,40 @@ def script_source_hash(
     ``unnamed``: see :func:`import_closure`; ``modules``: package modules the script loads by a
     name it reads at run time (a model's loader in its ``model.json``), with their closures.
     The script's own text is not in it: Snakemake already reruns a rule whose script changed.
+
+    Parameters
+    ----------
+    script : str or pathlib.Path
+        The rule's script.
+    unnamed : iterable of str
+        Modules reached only by a real import (:func:`import_closure`).
+    modules : iterable of str
+        Further package modules the script loads by name at run time.
+
+    Returns
+    -------
+    str
+        The first 16 hex digits of SHA-256 over each module's name and code digest
+        (:func:`code_digest`) and each data file's name and digest, sorted by name.
     """
     return _hash_modules(*import_closure(script, modules=modules, unnamed=unnamed))
 
 
 def source_hash(*modules: str) -> str:
     """SHA-256 (16 hex digits) of package modules and everything they import, e.g.
-    ``source_hash("simulate")`` covers ``iactdl.simulate`` and its import closure."""
+    ``source_hash("simulate")`` covers ``iactdl.simulate`` and its import closure.
+
+    Parameters
+    ----------
+    *modules : str
+        Package modules, dotted, with or without the leading ``iactdl.``.
+
+    Returns
+    -------
+    str
+        The first 16 hex digits of SHA-256 over the closure's modules and data files, as
+        :func:`script_source_hash` computes it.
+    """
     return _hash_modules(*import_closure(modules=modules))
 
 
@@ -352,6 +443,17 @@ def canonical(value):
     Lists and tuples keep their order (a feature list's order is the model's column order) but
     their elements are made canonical too; other values are returned as they are. The result is a
     new object: YAML anchors shared between entries become independent copies.
+
+    Parameters
+    ----------
+    value : object
+        A config or params value: dicts, lists, tuples and scalars, nested.
+
+    Returns
+    -------
+    object
+        The same structure with every dict's keys in the order of ``sorted(keys, key=str)``
+        (the keys themselves unchanged); tuples stay tuples, lists lists.
     """
     if isinstance(value, dict):
         return {k: canonical(value[k]) for k in sorted(value, key=str)}

@@ -24,7 +24,20 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 def rule_logging(log_path: str, rule: str) -> Iterator[logging.Logger]:
     """Send INFO logging, warnings and stderr to ``log_path``; log any exception with its
     traceback, then re-raise (stderr is restored first, so Snakemake's own report reaches the
-    terminal)."""
+    terminal).
+
+    Parameters
+    ----------
+    log_path : str
+        The rule's ``log:`` file, appended to, line-buffered.
+    rule : str
+        The rule's name: the logger's name and the failure message's.
+
+    Yields
+    ------
+    logging.Logger
+        The logger named ``rule``; the root logger writes to ``log_path`` while the block runs.
+    """
     stream = open(log_path, "a", buffering=1)  # line-buffered: a killed job keeps its last lines
     logging.basicConfig(stream=stream, level=logging.INFO, format=FORMAT, force=True)
     logging.captureWarnings(True)
@@ -49,7 +62,20 @@ def model_job(smk) -> dict:
     """The keywords every model-training rule (baselines, ON/OFF models, nets) passes its library
     call from its Snakemake job ``smk``: the model's ``name`` (the ``{model}`` wildcard), its config
     ``entry`` and ``seed`` (params), ``model_dir`` (the folder of ``output.info``, its
-    ``model.json``) and ``threads``."""
+    ``model.json``) and ``threads``.
+
+    Parameters
+    ----------
+    smk : snakemake.script.Snakemake
+        The ``snakemake`` object of a rule script: ``wildcards.model``, ``params.entry``,
+        ``params.seed``, ``output.info`` and ``threads`` are read.
+
+    Returns
+    -------
+    dict
+        ``name`` (str), ``entry`` (mapping), ``seed`` (int), ``model_dir`` (pathlib.Path) and
+        ``threads`` (int).
+    """
     return {
         "name": smk.wildcards.model,
         "entry": smk.params.entry,

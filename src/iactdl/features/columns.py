@@ -105,6 +105,21 @@ def check_feature_columns(path: str | os.PathLike, needed: Sequence[str], who: s
     """Raise :class:`iactdl.io.InputError` naming the file and every column of ``needed`` it lacks.
 
     ``who`` names the reader in the message (e.g. the model entry), so a user knows what to fix.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The event file (HDF5, ``events`` group) whose columns are checked; only names are read.
+    needed : sequence of str
+        The columns the reader needs.
+    who : str
+        The reader, named in the error (default ``"model"``).
+
+    Raises
+    ------
+    iactdl.io.InputError
+        If the file lacks any of ``needed``; the message names the missing columns, the file's
+        columns, and, for grid images and pixel sets, that only image input makes them.
     """
     have = set(column_names(path))
     missing = [c for c in needed if c not in have]
@@ -137,6 +152,20 @@ def model_input_columns(
     sets included). ``fact``: the FACT features passed through (config ``fact.features`` and
     ``fact.extra_columns``), ``clean_ok``, and the derived features when their inputs are there.
     Known before any job runs, so the workflow refuses a model feature no dataset has at once.
+
+    Parameters
+    ----------
+    source : {"simulate", "fact"}
+        Where the config's events come from (config ``source``).
+    fact_features : sequence of str
+        Config ``fact.features``: the FACT DL2 features passed through (``fact`` only).
+    extra_columns : sequence of str
+        Config ``fact.extra_columns``: further columns passed through (``fact`` only).
+
+    Returns
+    -------
+    set of str
+        The column names; always ``event_id``, ``source_x`` and ``source_y``.
     """
     cols = set(_EVENT_COLUMNS)
     if source == "simulate":

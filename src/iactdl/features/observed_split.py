@@ -91,7 +91,28 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
 
 
 def event_hash_uniform(event_id: np.ndarray, salt: int = 0) -> np.ndarray:
-    """A uniform number in [0, 1) per event, a function of ``(event_id, salt)`` only (float64)."""
+    """A uniform number in [0, 1) per event, a function of ``(event_id, salt)`` only (float64).
+
+    ``u = (splitmix64(event_id XOR splitmix64(salt)) >> 11) * 2**-53`` (SplitMix64: Steele, Lea &
+    Flood 2014): the top 53 bits of the hash, exact in float64.
+
+    Parameters
+    ----------
+    event_id : integer array (n_events,)
+        Event ids (any integer dtype; taken as int64 bits).
+    salt : int
+        Salt of the hash, the rule's seed (default 0); reduced modulo 2**64.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_events,)
+        The uniform number of each event.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        ``event_id`` not of an integer dtype.
+    """
     ids = np.asarray(event_id)
     if ids.dtype.kind not in "iu":
         raise InputError(f"event_id: expected integers, got dtype {ids.dtype}")
@@ -103,14 +124,44 @@ def event_hash_uniform(event_id: np.ndarray, salt: int = 0) -> np.ndarray:
 def check_observed_fractions(fractions: Mapping[str, float] | None) -> dict[str, float]:
     """``{train, val, test}`` fractions (default: :data:`DEFAULT_OBSERVED_FRACTIONS`), each > 0
     and summing to 1, or a ValueError naming ``datasets.observed_fractions`` (the simulations'
-    check, :func:`iactdl.features.split.check_fractions`)."""
+    check, :func:`iactdl.features.split.check_fractions`).
+
+    Parameters
+    ----------
+    fractions : mapping of str to float or None
+        ``datasets.observed_fractions``; None or empty: :data:`DEFAULT_OBSERVED_FRACTIONS`.
+
+    Returns
+    -------
+    dict of str to float
+        The fractions of train, val and test, in that order.
+    """
     return check_fractions(fractions or DEFAULT_OBSERVED_FRACTIONS, "observed_fractions")
 
 
 def observed_split_assignment(
     event_id: np.ndarray, fractions: Mapping[str, float] | None = None, salt: int = 0
 ) -> np.ndarray:
-    """Split index per event, 0 train, 1 val, 2 test (int8), from the hash of its ``event_id``."""
+    """Split index per event, 0 train, 1 val, 2 test (int8), from the hash of its ``event_id``.
+
+    Train where ``u < f_train``, val where ``u < f_train + f_val``, test otherwise, with ``u`` of
+    :func:`event_hash_uniform`: an event's split depends on its id and the salt only.
+
+    Parameters
+    ----------
+    event_id : integer array (n_events,)
+        Event ids.
+    fractions : mapping of str to float, optional
+        Train/val/test fractions (:func:`check_observed_fractions`); default
+        :data:`DEFAULT_OBSERVED_FRACTIONS`.
+    salt : int
+        Salt of the hash, the rule's seed (default 0).
+
+    Returns
+    -------
+    numpy.ndarray of int8, shape (n_events,)
+        The split index of each event.
+    """
     f = check_observed_fractions(fractions)
     edges = np.array([f["train"], f["train"] + f["val"]])
     return np.searchsorted(edges, event_hash_uniform(event_id, salt), side="right").astype(np.int8)
@@ -121,16 +172,33 @@ class ObservedSplitWriter:
 
     Parameters
     ----------
-    outputs : mapping with keys :data:`OBSERVED_FILES` -> path
-    fractions : train/val/test fractions (:func:`check_observed_fractions`)
-    salt : the rule's seed: the hash's salt
-    max_train_images : train events (the first, in order of arrival) that also go, with their
-        images, to ``train_images``; 0 for none
-    config, seed, attrs : provenance and data attributes of every file (e.g. ``n_off_regions``)
-    compression : HDF5 compression of every file (gzip level 1 by default: the grid images are
-        mostly zeros and shrink ~10x)
-    buffer_bytes : rows are collected per file up to about this many bytes and appended as one
-        block (memory is bounded by 4x this, whatever the number of events)
+    outputs : mapping of str to str or os.PathLike
+        The output file of each key of :data:`OBSERVED_FILES`.
+    fractions : mapping of str to float, optional
+        Train/val/test fractions (:func:`check_observed_fractions`).
+    salt : int
+        The rule's seed: the hash's salt (default 0).
+    max_train_images : int
+        Train events (the first, in order of arrival) that also go, with their images, to
+        ``train_images``; 0 for none (default :data:`DEFAULT_MAX_TRAIN_IMAGES`).
+    config : mapping, optional
+        Config section stored as provenance in every file.
+    seed : int, optional
+        Seed stored as provenance in every file.
+    attrs : mapping, optional
+        Data attributes of every file (e.g. ``n_off_regions``); ``observed_fractions`` and
+        ``observed_split`` are added.
+    compression : str or None
+        HDF5 compression of every file (gzip level 1 by default: the grid images are mostly zeros
+        and shrink ~10x).
+    buffer_bytes : int
+        Rows are collected per file up to about this many bytes and appended as one block (memory
+        is bounded by 4x this, whatever the number of events; default 32 MiB).
+
+    Raises
+    ------
+    ValueError
+        ``outputs`` lacking a key, or ``max_train_images`` < 0.
     """
 
     def __init__(
@@ -187,7 +255,19 @@ class ObservedSplitWriter:
         return self
 
     def append(self, chunk: Mapping[str, np.ndarray]) -> None:
-        """Add one chunk of observed events (dict column -> array, ``event_id`` required)."""
+        """Add one chunk of observed events (dict column -> array, ``event_id`` required).
+
+        Parameters
+        ----------
+        chunk : mapping of str to numpy.ndarray
+            The chunk's columns, (n_events, ...) each; ``region`` (int) where the events have
+            theta^2 regions. The train file gets all but the image columns.
+
+        Raises
+        ------
+        iactdl.io.InputError
+            A truth column (:data:`iactdl.io.TRUTH_COLUMNS`) in the chunk, or no ``event_id``.
+        """
         truth = sorted(set(chunk) & set(TRUTH_COLUMNS))
         if truth:
             raise InputError(
@@ -244,7 +324,15 @@ class ObservedSplitWriter:
         return sum(self.n_rows[k] for k in OBSERVED_SPLITS)
 
     def set_attr(self, key: str, value) -> None:
-        """Set a file attribute on every output (e.g. a summary known only at the end)."""
+        """Set a file attribute on every output (e.g. a summary known only at the end).
+
+        Parameters
+        ----------
+        key : str
+            Attribute name.
+        value : object
+            Attribute value, as :meth:`iactdl.io.EventWriter.set_attr` stores it.
+        """
         for w in self.writers.values():
             w.set_attr(key, value)
 
@@ -274,7 +362,14 @@ class ObservedSplitWriter:
 
     def counts_by_region(self) -> dict[str, dict[str, int]]:
         """Events written per file and region (``"-1"``: in no theta^2 region; ``"all"`` when
-        the events have no region column)."""
+        the events have no region column).
+
+        Returns
+        -------
+        dict of str to dict of str to int
+            Events per file key of :data:`OBSERVED_FILES`, then per region (as a string),
+            regions in increasing order.
+        """
         return {
             k: {
                 ("all" if r is None else str(r)): n
@@ -308,6 +403,42 @@ def split_observed(
 
     Truth columns in the input (``drop``) are left out; every other column is kept. Returns the
     counts per file and region (also logged and stored as attribute ``split_counts``).
+
+    Parameters
+    ----------
+    in_path : str or os.PathLike
+        The observed features file; never modified.
+    outputs : mapping of str to str or os.PathLike
+        The output file of each key of :data:`OBSERVED_FILES`.
+    fractions : mapping of str to float, optional
+        Train/val/test fractions; default :data:`DEFAULT_OBSERVED_FRACTIONS`.
+    salt : int
+        The rule's seed: the hash's salt, also stored as the files' seed (default 0).
+    max_train_images : int
+        Train events also written with images to ``train_images`` (default
+        :data:`DEFAULT_MAX_TRAIN_IMAGES`).
+    chunk_size : int
+        Events read per chunk (default 4096).
+    config : mapping, optional
+        Config section stored as provenance in every file.
+    quality_cuts : mapping, optional
+        Column -> ``[min, max]`` (inclusive, None: open; NaN fails).
+    drop : iterable of str
+        Input columns left out (default :data:`iactdl.io.TRUTH_COLUMNS`).
+    regions : callable, optional
+        Chunk -> chunk with a ``region`` column, with an ``n_off`` attribute (OFF regions).
+    extra_attrs : mapping, optional
+        Further data attributes of every split file.
+
+    Returns
+    -------
+    dict of str to dict of str to int
+        :meth:`ObservedSplitWriter.counts_by_region` after the last chunk.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        A truth column not in ``drop``, no ``event_id``, a cut column missing, or an empty split.
     """
     if quality_cuts is None:
         quality_cuts = DATASETS_DEFAULTS["quality_cuts"]

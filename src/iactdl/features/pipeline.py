@@ -77,6 +77,21 @@ def check_features_config(config: Mapping | None) -> dict:
     picture threshold below the boundary threshold, an unknown moment normalisation or a count
     below its minimum. Used by :func:`build_features` and by the workflow's validation step
     (:func:`iactdl.config.check_config`), so both refuse the same sections.
+
+    Parameters
+    ----------
+    config : mapping or None
+        The config's ``features`` section; None or missing keys: :data:`DEFAULT_CONFIG`.
+
+    Returns
+    -------
+    dict
+        The section with every key of :data:`DEFAULT_CONFIG`.
+
+    Raises
+    ------
+    ValueError
+        An unknown key or a value out of its range, named as ``features.<key>``.
     """
     cfg = dict(DEFAULT_CONFIG)
     cfg.update(dict(config or {}))
@@ -121,6 +136,8 @@ def image_features(
         Charges (p.e.) and peak times (ns).
     config : mapping, optional
         The ``features`` config section (defaults: :data:`DEFAULT_CONFIG`).
+    camera : iactdl.camera.CameraGeometry, optional
+        The camera; default: FACT's (:func:`iactdl.camera.fact_camera`).
     engine : {"auto", "numpy", "numba"}
         "numba": the fused compiled kernels of :mod:`iactdl.features._kernels` (cleaning +
         islands, and the moments); "numpy": vectorised numpy only; "auto": numba where
@@ -225,7 +242,34 @@ def build_features(
     chunk_size: int | None = None,
 ) -> dict[str, int]:
     """Stream ``in_path`` (an events file) into ``out_path`` (a features file); see the module
-    docstring. Returns the counts of flagged events (also logged and stored as file attributes)."""
+    docstring. Returns the counts of flagged events (also logged and stored as file attributes).
+
+    Parameters
+    ----------
+    in_path : str or os.PathLike
+        The events file: ``image`` and ``peak_time`` (n, 1440), or FACT DL2 features without
+        images; never modified.
+    out_path : str or os.PathLike
+        The features file, written whole or not at all (:class:`iactdl.io.EventWriter`).
+    config : mapping, optional
+        The ``features`` config section, checked by :func:`check_features_config` and stored
+        in the output.
+    chunk_size : int, optional
+        Events per chunk; default: the section's ``chunk_size``.
+
+    Returns
+    -------
+    dict of str to int
+        ``nonfinite``, ``no_pixels``, ``too_few_pixels``, ``nonfinite_time`` (events flagged
+        ``clean_ok = False``, see :func:`image_features`), ``pixel_set_truncated`` and
+        ``n_events``; stored as ``count_<key>`` attributes of the output.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        Images of the wrong shape, feature columns already in the input, or neither images nor
+        the FACT features ``size``, ``width``, ``length``.
+    """
     cfg = check_features_config(config)
     chunk_size = int(chunk_size or cfg["chunk_size"])
     in_path, out_path = Path(in_path), Path(out_path)
@@ -323,6 +367,36 @@ def add_image_products(
     ``grid_buffer`` is reused between chunks when large enough (:class:`iactdl.io.EventWriter`
     copies what it is given), so pass back the one returned. Returns the flag counts of
     :func:`image_features` plus ``pixel_set_truncated``, and the buffer.
+
+    Parameters
+    ----------
+    chunk : dict of str to numpy.ndarray
+        The chunk's 1-D columns, (n_events,) each; the new columns are added to it.
+    image : numpy.ndarray, shape (n_events, n_pixels)
+        Charges, p.e.
+    peak_time : numpy.ndarray, shape (n_events, n_pixels)
+        Peak times, ns.
+    config : mapping
+        The checked ``features`` section (:func:`check_features_config`).
+    camera : iactdl.camera.CameraGeometry
+        The camera of the images.
+    grid_buffer : numpy.ndarray of float32, shape (>= n_events, 2, rows, cols), optional
+        The buffer the last call returned; None: a new one.
+    path : str or os.PathLike, optional
+        The input file, named in errors.
+
+    Returns
+    -------
+    counts : dict of str to int
+        The counts of :func:`image_features` plus ``pixel_set_truncated`` (events whose pixel
+        set kept only its ``pixel_set_size`` brightest pixels).
+    grid_buffer : numpy.ndarray of float32
+        The grid buffer to pass to the next call.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        ``image`` not (n, n_pixels), or ``chunk`` already holding a feature column.
     """
     if image.ndim != 2 or image.shape[1] != camera.n_pixels:
         raise InputError(

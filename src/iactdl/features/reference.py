@@ -24,7 +24,19 @@ __all__ = ["ctapipe_geometry", "ctapipe_chain", "toy_events"]
 
 
 def ctapipe_geometry(camera: CameraGeometry | None = None):
-    """ctapipe ``CameraGeometry`` of our FACT camera (our pixel order, frame and neighbours)."""
+    """ctapipe ``CameraGeometry`` of our FACT camera (our pixel order, frame and neighbours).
+
+    Parameters
+    ----------
+    camera : iactdl.camera.CameraGeometry, optional
+        The camera to convert; default: FACT's (:func:`iactdl.camera.fact_camera`).
+
+    Returns
+    -------
+    ctapipe.instrument.CameraGeometry
+        Named ``FACT-iactdl``: pixel centres (mm) and areas (mm^2) of ``camera``, hexagonal
+        pixels rotated by 30 deg, and ``camera``'s neighbour matrix as a sparse bool array.
+    """
     import astropy.units as u
     from ctapipe.instrument import CameraGeometry as CtaGeometry
     from ctapipe.instrument import PixelShape
@@ -61,8 +73,32 @@ def ctapipe_chain(
 ):
     """ctapipe's feature chain on one event; None if fewer than ``min_pixels`` survive cleaning.
 
-    Returns a dict: ``mask`` and the ctapipe containers ``hillas``, ``leakage``,
-    ``concentration``, ``timing`` and the int ``n_islands``.
+    ctapipe's tail cuts (Punch et al. 1991, no time constraint), then its Hillas, leakage,
+    concentration, island and timing parameters of the surviving pixels.
+
+    Parameters
+    ----------
+    geom : ctapipe.instrument.CameraGeometry
+        The camera, e.g. :func:`ctapipe_geometry`.
+    image : numpy.ndarray, shape (n_pixels,)
+        Charges of one event, p.e.
+    peak_time : numpy.ndarray, shape (n_pixels,)
+        Peak times of one event, ns.
+    picture_threshold : float
+        Picture threshold of the tail cuts, p.e. (default: ours, 5.5).
+    boundary_threshold : float
+        Boundary threshold of the tail cuts, p.e. (default: ours, 3.0).
+    min_number_picture_neighbors : int
+        Picture neighbours a picture pixel needs (default: ours, 2).
+    min_pixels : int
+        Fewer surviving pixels: None (default 3).
+
+    Returns
+    -------
+    dict or None
+        ``mask`` (bool, (n_pixels,)), the ctapipe containers ``hillas``, ``leakage``,
+        ``concentration`` and ``timing``, and the int ``n_islands``; None if fewer than
+        ``min_pixels`` pixels survive.
     """
     from ctapipe.image import (
         concentration_parameters,
@@ -106,6 +142,27 @@ def toy_events(
     Two thirds gamma-like: one skewed Gaussian ellipse (length 8-30 mm, width 3-9 mm, random
     orientation, size log-normal around 200 p.e.); one third hadron-like: two or three blobs at
     random places. Poisson light, Gaussian noise (1 p.e.), times 20 ns + gradient * l + noise.
+
+    Parameters
+    ----------
+    n : int
+        Number of events.
+    seed : int
+        Seed of ``numpy.random.default_rng`` (default 0): the same seed, the same events.
+    camera : iactdl.camera.CameraGeometry, optional
+        The camera; default: FACT's.
+    time_noise_ns : float
+        Standard deviation of the Gaussian noise on the peak times, ns (default 0.5).
+    dtype : numpy.dtype or type
+        Element type of both results (default float32).
+
+    Returns
+    -------
+    image : numpy.ndarray, shape (n, n_pixels)
+        Charges, p.e. (negative values from the noise kept).
+    peak_time : numpy.ndarray, shape (n, n_pixels)
+        Peak times, ns; the gradient (ns/mm, normal with sigma 0.05) runs along the first blob's
+        major axis.
     """
     camera = camera or fact_camera()
     rng = np.random.default_rng(seed)

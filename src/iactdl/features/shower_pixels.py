@@ -39,7 +39,20 @@ _SCRATCH: dict[tuple[str, str], np.ndarray] = {}
 
 def false_buffer(name: str, size: int) -> np.ndarray:
     """An all-False bool array of ``size`` (a view of a cached buffer); the caller must set back to
-    False every entry it sets True before the next call with the same ``name``."""
+    False every entry it sets True before the next call with the same ``name``.
+
+    Parameters
+    ----------
+    name : str
+        Key of the cached buffer (one per user, e.g. the cleaning's look-up array).
+    size : int
+        Length wanted; the cached buffer grows to it and is kept for later calls.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (size,)
+        The first ``size`` entries of the cached buffer, all False.
+    """
     buf = _FALSE.get(name)
     if buf is None or buf.size < size:
         buf = np.zeros(size, dtype=bool)
@@ -48,7 +61,22 @@ def false_buffer(name: str, size: int) -> np.ndarray:
 
 
 def scratch_buffer(name: str, size: int, dtype) -> np.ndarray:
-    """An uninitialised array of ``size`` (a view of a cached buffer): read only what you wrote."""
+    """An uninitialised array of ``size`` (a view of a cached buffer): read only what you wrote.
+
+    Parameters
+    ----------
+    name : str
+        Key of the cached buffer, together with ``dtype``.
+    size : int
+        Length wanted; the cached buffer grows to it and is kept for later calls.
+    dtype : numpy.dtype or type
+        Element type of the buffer.
+
+    Returns
+    -------
+    numpy.ndarray, shape (size,)
+        The first ``size`` entries of the cached buffer, with whatever values the last user left.
+    """
     key = (name, np.dtype(dtype).str)
     buf = _SCRATCH.get(key)
     if buf is None or buf.size < size:
@@ -61,18 +89,20 @@ def scratch_buffer(name: str, size: int, dtype) -> np.ndarray:
 class ShowerPixels:
     """The cleaned pixels of ``n_events`` events, flat and sorted by (event, pixel).
 
-    Attributes
+    Each parameter is kept as the attribute of its name.
+
+    Parameters
     ----------
     n_events : int
         Events in the chunk (events without pixels have no rows).
     event : int64 array (k,)
-        Event index in the chunk, non-decreasing.
+        Event index in the chunk, non-decreasing; ``k`` is the chunk's number of shower pixels.
     pixel : int64 array (k,)
-        CHID of the pixel.
+        CHID of the pixel (0 to 1439), increasing within an event.
     charge : float64 array (k,)
         Charge, p.e.
     time : float64 array (k,) or None
-        Peak time, ns.
+        Peak time, ns; None where no times were given.
     n_islands : int64 array (n_events,) or None
         Islands per event, where cleaning counted them (``count_islands=True``).
     """
@@ -95,7 +125,18 @@ class ShowerPixels:
         return self.event * 1440 + self.pixel
 
     def select(self, keep: np.ndarray) -> ShowerPixels:
-        """Rows where ``keep`` is True (the order is kept; ``n_islands`` is carried as is)."""
+        """Rows where ``keep`` is True (the order is kept; ``n_islands`` is carried as is).
+
+        Parameters
+        ----------
+        keep : bool array (k,)
+            Which shower pixels to keep.
+
+        Returns
+        -------
+        ShowerPixels
+            The kept pixels of the same ``n_events`` events.
+        """
         return ShowerPixels(
             self.n_events,
             self.event[keep],
@@ -108,14 +149,49 @@ class ShowerPixels:
     def to_dense(
         self, values: np.ndarray | None = None, n_pixels: int = 1440, dtype=np.float32
     ) -> np.ndarray:
-        """Per-pixel ``values`` (default: charge) scattered to (n_events, n_pixels), 0 elsewhere."""
+        """Per-pixel ``values`` (default: charge) scattered to (n_events, n_pixels), 0 elsewhere.
+
+        Parameters
+        ----------
+        values : array (k,), optional
+            One value per shower pixel; default: the charge (p.e.).
+        n_pixels : int
+            Pixels of the camera (default 1440, FACT).
+        dtype : numpy.dtype or type
+            Element type of the result (default float32).
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_events, n_pixels)
+            The dense image: ``values`` at the shower pixels, 0 at the others.
+        """
         out = np.zeros((self.n_events, n_pixels), dtype=dtype)
         out[self.event, self.pixel] = self.charge if values is None else values
         return out
 
 
 def shower_pixels_from_mask(image, mask, peak_time=None) -> ShowerPixels:
-    """Sparse shower pixels from dense arrays: ``image`` (n, 1440) or (1440,), bool ``mask``."""
+    """Sparse shower pixels from dense arrays: ``image`` (n, 1440) or (1440,), bool ``mask``.
+
+    Parameters
+    ----------
+    image : array (n_events, n_pixels) or (n_pixels,)
+        Charges, p.e.
+    mask : bool array of the shape of ``image``
+        The shower pixels (e.g. :func:`iactdl.features.cleaning.tailcuts_clean`'s result).
+    peak_time : array of the shape of ``image``, optional
+        Peak times, ns; None: the result has no times.
+
+    Returns
+    -------
+    ShowerPixels
+        The masked pixels, sorted by (event, CHID), charges and times as float64.
+
+    Raises
+    ------
+    ValueError
+        If ``mask`` and ``image`` differ in shape.
+    """
     image = np.atleast_2d(np.asarray(image))
     mask = np.atleast_2d(np.asarray(mask, dtype=bool))
     if mask.shape != image.shape:
@@ -131,7 +207,20 @@ def shower_pixels_from_mask(image, mask, peak_time=None) -> ShowerPixels:
 
 
 def per_event_sum(sp: ShowerPixels, values: np.ndarray) -> np.ndarray:
-    """Sum of per-pixel ``values`` per event (float64, 0 for events without pixels)."""
+    """Sum of per-pixel ``values`` per event (float64, 0 for events without pixels).
+
+    Parameters
+    ----------
+    sp : ShowerPixels
+        The shower pixels of the chunk.
+    values : array (k,)
+        One value per shower pixel, in the row order of ``sp``.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_events,)
+        The per-event sums (``np.bincount`` with weights).
+    """
     # astype: bincount of an empty chunk returns int64, whatever the weights
     return np.bincount(sp.event, weights=values, minlength=sp.n_events).astype(
         np.float64, copy=False
@@ -147,7 +236,22 @@ def _segments(sp: ShowerPixels) -> tuple[np.ndarray, np.ndarray]:
 
 
 def per_event_max(sp: ShowerPixels, values: np.ndarray, fill: float = np.nan) -> np.ndarray:
-    """Maximum of per-pixel ``values`` per event (``fill`` for events without pixels)."""
+    """Maximum of per-pixel ``values`` per event (``fill`` for events without pixels).
+
+    Parameters
+    ----------
+    sp : ShowerPixels
+        The shower pixels of the chunk.
+    values : array (k,)
+        One value per shower pixel, in the row order of ``sp``.
+    fill : float
+        The result of events without pixels (default NaN).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_events,)
+        The per-event maxima (``np.maximum.reduceat`` over each event's run of rows).
+    """
     out = np.full(sp.n_events, fill, dtype=np.float64)
     starts, events = _segments(sp)
     if starts.size:
@@ -171,7 +275,22 @@ def per_event_two_largest(sp: ShowerPixels, values: np.ndarray) -> tuple[np.ndar
 
 
 def charge_statistics(sp: ShowerPixels) -> dict[str, np.ndarray]:
-    """``photoncharge_shower_{mean,variance,max}`` of the shower pixels (p.e., p.e.^2, p.e.)."""
+    """``photoncharge_shower_{mean,variance,max}`` of the shower pixels (p.e., p.e.^2, p.e.).
+
+    FACT-Tools ``ArrayStatistics`` on the ``shower`` pixel set: mean ``sum(q) / n``, sample
+    variance ``sum((q - mean)^2) / (n - 1)`` (NaN below two pixels) and maximum of the charges.
+
+    Parameters
+    ----------
+    sp : ShowerPixels
+        The shower pixels of the chunk.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray of float64, shape (n_events,)
+        ``photoncharge_shower_mean`` (p.e.), ``photoncharge_shower_variance`` (p.e.^2) and
+        ``photoncharge_shower_max`` (p.e.); NaN for events without pixels.
+    """
     n = sp.n_pixels.astype(np.float64)
     q = sp.charge
     with np.errstate(invalid="ignore", divide="ignore"):

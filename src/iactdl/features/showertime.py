@@ -66,6 +66,18 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
     The smallest value whose cumulative weight reaches half the row's total (the lower weighted
     median).
+
+    Parameters
+    ----------
+    values : array (n, m)
+        Values per row; ``inf`` entries with weight 0 serve as padding.
+    weights : array (n, m)
+        Weights, >= 0.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n,)
+        The weighted median of each row.
     """
     values = np.asarray(values, dtype=np.float64)
     weights = np.asarray(weights, dtype=np.float64)
@@ -79,7 +91,18 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def robust_std(x: np.ndarray) -> float:
-    """1.4826 x the median absolute deviation (a Gaussian's standard deviation); NaN if empty."""
+    """1.4826 x the median absolute deviation (a Gaussian's standard deviation); NaN if empty.
+
+    Parameters
+    ----------
+    x : array_like
+        Samples; non-finite ones are left out.
+
+    Returns
+    -------
+    float
+        ``1.4826 * median(|x - median(x)|)``, in the unit of ``x``; NaN without finite samples.
+    """
     x = np.asarray(x, dtype=np.float64)
     x = x[np.isfinite(x)]
     if x.size == 0:
@@ -109,8 +132,20 @@ def shower_times(
     subtract_pedestal : bool
         Take each event's median pixel charge off first: photon-stream images count the night-sky
         photons (no pedestal subtracted), the simulator's images are pedestal-subtracted.
-    picture_threshold, boundary_threshold, time_limit_ns : the cleaning (tail cuts, p.e.; time
-        constraint, ns, None: off).
+    picture_threshold, boundary_threshold : float
+        Tail-cut thresholds of the cleaning, p.e. (defaults 6 and 3).
+    time_limit_ns : float or None
+        Time constraint of the cleaning, ns (default 5); None: off.
+    min_pixels : int
+        Fewer cleaned pixels: NaN ``time`` and ``size`` (default 4).
+    trim_ns : float
+        Pixels within this distance of the charge-weighted median peak time enter the weighted
+        mean, ns (default 3).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray, shape (n_events,)
+        ``time`` (ns), ``size`` (p.e., float64) and ``n_pixels`` (int).
     """
     image = np.asarray(image, dtype=np.float64)
     peak_time = np.asarray(peak_time, dtype=np.float64)
@@ -155,7 +190,23 @@ def time_walk_profile(
 ) -> list[dict[str, float]]:
     """Per brightness bin ``[edges[i], edges[i+1])`` of ``size``: ``n`` events, ``size_median``,
     ``time_median`` (ns), ``scatter_ns`` (robust std across events), ``std_ns`` (plain, ddof 1).
-    Events with a NaN time or size are left out."""
+    Events with a NaN time or size are left out.
+
+    Parameters
+    ----------
+    size : array (n_events,)
+        Brightness of each event (cleaned size), p.e.
+    time : array (n_events,)
+        Shower time of each event, ns (:func:`shower_times`).
+    edges : sequence of float
+        Bin edges in size, p.e. (default :data:`BRIGHTNESS_EDGES_PE`).
+
+    Returns
+    -------
+    list of dict of str to float
+        One row per bin: ``size_min``, ``size_max`` (p.e.), ``n``, ``size_median`` (p.e.),
+        ``time_median``, ``scatter_ns``, ``std_ns`` (ns); NaN where the bin has too few events.
+    """
     size = np.asarray(size, dtype=np.float64)
     time = np.asarray(time, dtype=np.float64)
     ok = np.isfinite(size) & np.isfinite(time)
@@ -187,9 +238,30 @@ def fit_time_walk(
 ) -> dict[str, float]:
     """Fit ``time = t0_ns + walk_ns * walk_shape(size)`` (events of ``size >= min_size``).
 
-    Returns ``t0_ns``, ``walk_ns`` (the shift of a very bright shower against one of ``size_ref``),
-    ``walk_err_ns`` (its standard error), ``jitter_ns`` (robust std of the residuals: trigger
-    jitter plus the estimator's noise), ``n`` (events used after clipping), ``n_total``.
+    ``walk_shape(size) = 1 - (size_ref / size)^power``: linear least squares in (t0, walk), three
+    passes, each keeping the events within 3 robust sigma of the last pass's fit.
+
+    Parameters
+    ----------
+    size : array (n_events,)
+        Brightness of each event (cleaned size), p.e.
+    time : array (n_events,)
+        Shower time of each event, ns; non-finite sizes or times are left out.
+    size_ref : float
+        Size at which the walk is zero, p.e. (default :data:`WALK_SIZE_REF_PE`, 100).
+    power : float
+        Exponent of the walk model (default 0.5; 1 for the ``a / size`` alternative).
+    min_size : float
+        Smallest size fitted, p.e. (default 0).
+
+    Returns
+    -------
+    dict of str to float
+        ``t0_ns``, ``walk_ns`` (the shift of a very bright shower against one of ``size_ref``),
+        ``walk_err_ns`` (its standard error), ``jitter_ns`` (robust std of the residuals:
+        trigger jitter plus the estimator's noise), ``n`` (events used after clipping),
+        ``n_total`` (events with finite size and time above ``min_size``); NaN where fewer than
+        three events remain.
     """
     size = np.asarray(size, dtype=np.float64)
     time = np.asarray(time, dtype=np.float64)

@@ -69,7 +69,26 @@ GAMMA_SAMPLES = ("gamma", "gamma_diffuse")
 def check_fractions(fractions: Mapping[str, float], key: str = "fractions") -> dict[str, float]:
     """``datasets.{key}`` (``fractions``: the simulations' splits; ``observed_fractions``: the
     observation's) checked: train, val and test each > 0 (every split is read: val for model
-    selection, test for the metrics), summing to 1; raises ``ValueError`` naming the key."""
+    selection, test for the metrics), summing to 1; raises ``ValueError`` naming the key.
+
+    Parameters
+    ----------
+    fractions : mapping of str to float
+        Fraction of the events per split: exactly the keys ``train``, ``val``, ``test``, each in
+        (0, 1], summing to 1 (within 1e-6).
+    key : str
+        Name of the key under ``datasets`` for the error messages (default ``fractions``).
+
+    Returns
+    -------
+    dict of str to float
+        The fractions as floats, in the order train, val, test.
+
+    Raises
+    ------
+    ValueError
+        A key missing or unknown, a fraction out of (0, 1], or a sum other than 1.
+    """
     where = f"datasets.{key}"
     missing = [s for s in SPLITS if s not in fractions]
     unknown = sorted(set(fractions) - set(SPLITS))
@@ -95,7 +114,24 @@ def check_fractions(fractions: Mapping[str, float], key: str = "fractions") -> d
 
 def check_datasets_config(section: Mapping | None) -> dict:
     """The full ``datasets`` section (``section`` over :data:`DATASETS_DEFAULTS`), checked; raises
-    ``ValueError`` naming the key (fractions, quality cuts, chunk size, the observed splits)."""
+    ``ValueError`` naming the key (fractions, quality cuts, chunk size, the observed splits).
+
+    Parameters
+    ----------
+    section : mapping or None
+        The config's ``datasets`` section; None or missing keys: the defaults.
+
+    Returns
+    -------
+    dict
+        The section with every key of :data:`DATASETS_DEFAULTS`, fractions as checked by
+        :func:`check_fractions` (``observed_fractions`` None: the default).
+
+    Raises
+    ------
+    ValueError
+        An unknown key, or a value of the wrong type or range.
+    """
     cfg = {**DATASETS_DEFAULTS, **dict(section or {})}
     unknown = sorted(set(cfg) - set(DATASETS_DEFAULTS))
     if unknown:
@@ -121,7 +157,22 @@ def check_datasets_config(section: Mapping | None) -> dict:
 
 def split_assignment(n: int, fractions: Mapping[str, float], seed: int) -> np.ndarray:
     """Split index (0 train, 1 val, 2 test) of each of ``n`` events: a seeded permutation cut at
-    ``round(f_train n)`` and ``round((f_train + f_val) n)``."""
+    ``round(f_train n)`` and ``round((f_train + f_val) n)``.
+
+    Parameters
+    ----------
+    n : int
+        Number of events.
+    fractions : mapping of str to float
+        Fraction per split, checked by :func:`check_fractions`.
+    seed : int
+        Seed of the permutation (``numpy.random.default_rng``).
+
+    Returns
+    -------
+    numpy.ndarray of int8, shape (n,)
+        The split of each event in its input order; test takes the rounding remainder.
+    """
     f = list(check_fractions(fractions).values())
     cut1 = int(round(f[0] * n))
     cut2 = min(n, int(round((f[0] + f[1]) * n)))
@@ -134,7 +185,22 @@ def split_assignment(n: int, fractions: Mapping[str, float], seed: int) -> np.nd
 
 
 def quality_mask(chunk: Mapping[str, np.ndarray], quality_cuts: Mapping | None, path) -> np.ndarray:
-    """Rows of a chunk that pass every ``datasets.quality_cuts`` range (NaN fails)."""
+    """Rows of a chunk that pass every ``datasets.quality_cuts`` range (NaN fails).
+
+    Parameters
+    ----------
+    chunk : mapping of str to numpy.ndarray
+        Columns of the chunk, each (n_rows,); must hold every cut column.
+    quality_cuts : mapping or None
+        Column -> ``[min, max]`` (inclusive, None: open); None or ``{}``: no cut.
+    path : str or os.PathLike
+        The file the chunk came from, named in the error of a missing column.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n_rows,)
+        True where the row passes every cut.
+    """
     n = len(next(iter(chunk.values())))
     keep = np.ones(n, dtype=bool)
     for mask in range_cut_masks(chunk, quality_cuts or {}, "datasets.quality_cuts", path).values():
@@ -165,6 +231,10 @@ def split_dataset(
     fractions : mapping split -> fraction (sum 1); default :data:`DEFAULT_FRACTIONS`
     seed : int
         The rule's seed; each sample draws its own permutation from ``(seed, sample index)``.
+    chunk_size : int
+        Events read and written per chunk (default ``DATASETS_DEFAULTS["chunk_size"]``).
+    config : mapping, optional
+        The ``datasets`` section, stored with the fractions in the outputs' provenance attributes.
     quality_cuts : mapping column -> [min, max], optional
         Events outside are dropped after the assignment, so a cut changes no other event's split.
         Default: ``DATASETS_DEFAULTS["quality_cuts"]``; ``{}`` for none.

@@ -73,6 +73,52 @@ class TrainingDiverged(FloatingPointError):
 
 @dataclass
 class FitSettings:
+    """How the engine trains a net: optimiser, schedule, epochs, batches, stopping, precision.
+
+    A net entry's keys of the same names (:data:`iactdl.fit.entry.FIT_KEYS`) set them; ``seed``
+    comes from the rule.
+
+    Parameters
+    ----------
+    optimizer : str, optional
+        One of :data:`iactdl.fit.optim.OPTIMIZERS`; default ``"adamw"``.
+    lr : float, optional
+        Peak learning rate; default 1e-3 (Adam-type; use ~0.05 for SGD).
+    weight_decay : float, optional
+        L2 penalty (SGD, Adam) or decoupled weight decay (AdamW); default 1e-4.
+    momentum : float, optional
+        Momentum of SGD and Nesterov; default 0.9.
+    schedule : str, optional
+        One of :data:`iactdl.fit.optim.SCHEDULES`; default ``"warmup"`` (linear warm-up, then
+        cosine).
+    warmup_epochs : float, optional
+        Length of the linear warm-up (schedule ``warmup``), in epochs; default 1.
+    step_epochs : int, optional
+        Schedule ``step``: epochs between two multiplications by ``step_gamma``; default 10.
+    step_gamma : float, optional
+        Schedule ``step``: factor on the learning rate every ``step_epochs``; default 0.1.
+    epochs : int, optional
+        Maximum number of passes over the training set; default 10.
+    batch_size : int, optional
+        Events per optimiser step; the last incomplete batch of an epoch is dropped. Default 256.
+    eval_batch_size : int, optional
+        Events per forward pass in validation and prediction (no gradients); default 4096.
+    patience : int, optional
+        Early stopping (Prechelt 1998): stop after this many epochs without a lower validation
+        loss; 0 (default) = off.
+    grad_clip : float, optional
+        Maximum global L2 norm of the gradient (clipped before each step); 0 = off. Default 1.
+    bf16 : bool, optional
+        bf16 autocast of the forward pass, on CUDA only; default True.
+    compile : bool, optional
+        ``torch.compile`` the net, on CUDA only; default False.
+    energy_weight : float, optional
+        Weight of the log10-energy MSE in :func:`~iactdl.fit.losses.multitask_loss`; default 1.
+    seed : int, optional
+        Seed of initialisation, permutations and dropout (per epoch:
+        ``rule_seed(seed, "epoch", epoch)``); default 0.
+    """
+
     optimizer: str = "adamw"  # sgd | nesterov | adam | adamw (iactdl.fit.optim)
     lr: float = 1e-3  # peak learning rate; Adam-type default, use ~0.05 for SGD
     weight_decay: float = 1e-4  # L2 (SGD/Adam) or decoupled (AdamW) weight decay
@@ -94,6 +140,28 @@ class FitSettings:
 
 @dataclass
 class FitResult:
+    """What :func:`fit` returns: the per-epoch history and the best epoch.
+
+    Parameters
+    ----------
+    history : list of dict, optional
+        One row per epoch run (resumed epochs included): :data:`HISTORY_COLUMNS` (``lr`` is the
+        learning rate at the epoch's start, ``seconds`` its wall time) plus an
+        :class:`Objective`'s extra columns.
+    best_epoch : int, optional
+        1-based epoch with the lowest validation loss, whose weights the net holds; -1 before
+        any epoch.
+    best_val_loss : float, optional
+        That epoch's validation loss; ``inf`` before any epoch.
+    resumed_from : int, optional
+        Epochs already done in the checkpoint the run resumed from; 0 for a fresh run.
+    train_seconds : list of float, optional
+        Wall time of the training loop alone (no validation, no checkpoint) per epoch run in
+        this process, s.
+    samples_per_epoch : int, optional
+        Events seen per epoch, ``(n_train // batch_size) * batch_size``.
+    """
+
     history: list[dict] = field(default_factory=list)
     best_epoch: int = -1
     best_val_loss: float = math.inf
@@ -143,7 +211,21 @@ def _streamed(train) -> bool:
 
 
 def autocast(device: torch.device, bf16: bool):
-    """bf16 autocast where the engine uses it (CUDA and ``bf16``), else a no-op context."""
+    """bf16 autocast where the engine uses it (CUDA and ``bf16``), else a no-op context.
+
+    Parameters
+    ----------
+    device : torch.device
+        The device the forward pass runs on (its ``type`` is autocast's ``device_type``).
+    bf16 : bool
+        Enable bf16 autocast. The engine passes ``settings.bf16 and device.type == "cuda"``;
+        this function does not check the device itself.
+
+    Returns
+    -------
+    torch.autocast
+        A context manager, disabled where ``bf16`` is false.
+    """
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16)
 
 
@@ -164,18 +246,72 @@ class Objective:
     """
 
     def identity(self) -> dict:
+        """What of the objective must match for a checkpoint to be resumed.
+
+        Returns
+        -------
+        dict
+            Plain values (numbers, strings, lists, dicts) describing the objective's settings;
+            the base class: empty.
+        """
         return {}
 
     def start(self, device: torch.device, bf16: bool, steps_per_epoch: int, epochs: int) -> None:
-        pass
+        """Called once by :func:`fit`, after the net was moved to ``device``, before any epoch.
+
+        Parameters
+        ----------
+        device : torch.device
+            The training device (move the objective's own tensors and modules there).
+        bf16 : bool
+            Whether the engine's forward passes use bf16 autocast (:func:`autocast`).
+        steps_per_epoch : int
+            Optimiser steps per epoch.
+        epochs : int
+            Maximum number of epochs (``settings.epochs``); with ``steps_per_epoch``, the
+            length of the run (e.g. for a schedule of the adversarial weight).
+        """
 
     def start_epoch(self, epoch: int, epoch_seed: int) -> None:
-        pass
+        """Called at every epoch start, after the engine re-seeded torch with ``epoch_seed``.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch about to run, 0-based.
+        epoch_seed : int
+            The epoch's seed (``rule_seed(settings.seed, "epoch", epoch)``): draws seeded from
+            it are the same in a resumed run.
+        """
 
     def loss(self, model: Callable, batch: Mapping[str, torch.Tensor], step: int) -> torch.Tensor:
+        """The loss one optimiser step minimises; subclasses must implement it.
+
+        Parameters
+        ----------
+        model : callable
+            The net being trained (possibly ``torch.compile``d), called with its input tensors
+            by keyword (``net.input_names``).
+        batch : Mapping of str to torch.Tensor
+            The training (source) batch on the device, each of shape (batch_size, ...).
+        step : int
+            The global optimiser step, ``epoch * steps_per_epoch + batch index``.
+
+        Returns
+        -------
+        torch.Tensor
+            A 0-d tensor with gradients to back-propagate.
+        """
         raise NotImplementedError
 
     def epoch_metrics(self) -> dict:
+        """Extra history columns of the epoch just trained (the one host sync allowed).
+
+        Returns
+        -------
+        dict of str to float
+            Column name to value; the base class: empty.
+        """
         return {}
 
 
@@ -187,7 +323,35 @@ def evaluate(
     batch_size: int = 4096,
     bf16: bool = False,
 ) -> tuple[float, float, torch.Tensor]:
-    """Loss, ROC AUC of the gammaness head (NaN if absent or one class) and outputs on ``data``."""
+    """Loss, ROC AUC of the gammaness head (NaN if absent or one class) and outputs on ``data``.
+
+    Forward passes in batches without gradients, in eval mode (the net's mode is restored).
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        A net of :mod:`iactdl.models.nets` (``input_names``, ``heads``).
+    data : Mapping of str to torch.Tensor
+        The net's inputs and the targets ``loss_fn`` reads, each with a leading event axis of
+        length n_events, all on the net's device.
+    loss_fn : callable
+        ``loss(outputs, batch, heads) -> scalar``, evaluated once on all outputs (e.g.
+        :func:`~iactdl.fit.losses.multitask_loss`).
+    batch_size : int, optional
+        Events per forward pass; default 4096.
+    bf16 : bool, optional
+        bf16 autocast of the forward passes (:func:`autocast`); default False.
+
+    Returns
+    -------
+    loss : float
+        ``loss_fn`` on all events.
+    auc : float
+        ROC AUC of the gammaness output against ``is_gamma`` (NaN outputs count as 0); NaN
+        without a gammaness head, without ``is_gamma`` or with one class only.
+    outputs : torch.Tensor
+        Raw outputs, float32, shape (n_events, len(net.heads)), on the device.
+    """
     was_training = net.training
     net.eval()
     n = next(iter(data.values())).shape[0]
@@ -233,26 +397,47 @@ def fit(
 
     Parameters
     ----------
-    net
+    net : torch.nn.Module
         A net of :mod:`iactdl.models.nets` (``input_names``, ``heads``), its scaling already fitted.
-    train, val
+    train, val : Mapping of str to torch.Tensor
         Tensors with a leading event axis: the net's inputs and the targets its loss reads
         (``is_gamma`` float, ``log10_energy``, ``energy_weight``). Moved to ``device`` once.
         ``train`` may instead be a :class:`iactdl.fit.streaming.StreamedSplit`: its batches are
         read from disk in shuffled pools (the same number of batches per epoch).
-    checkpoint_path
+    settings : FitSettings
+        Optimiser, schedule, epochs, batch sizes, early stopping, precision and seed.
+    device : torch.device or str, optional
+        Where the net and the data live during training; default ``"cpu"``.
+    checkpoint_path : str or os.PathLike, optional
         Written after every epoch; if it exists and describes this very run, training resumes.
-    loss_fn
-        ``loss(outputs, batch, heads) -> scalar``; default :func:`multitask_loss`.
-    progress
+        An unreadable one is moved aside to ``*.unreadable`` and training starts afresh.
+    history_path : str or os.PathLike, optional
+        CSV of ``FitResult.history``, rewritten atomically after every epoch.
+    loss_fn : callable, optional
+        ``loss(outputs, batch, heads) -> scalar``; default :func:`multitask_loss` with
+        ``settings.energy_weight``.
+    progress : bool, optional
         Within each epoch, log the batches done (with the total) at least every
         ``PROGRESS_EVERY_S`` seconds: plain lines for the rule's log, no progress bar. Every epoch
-        logs its own line (losses, AUC, seconds) either way.
-    stop_after_epoch
-        Return after this many epochs as if killed (for tests of resume).
-    objective
+        logs its own line (losses, AUC, seconds) either way. Default True.
+    stop_after_epoch : int, optional
+        Return after this many epochs as if killed (for tests of resume): the net keeps its last
+        weights, not the best ones.
+    objective : Objective, optional
         Replaces ``loss_fn`` of a training batch as what a step minimises (see :class:`Objective`);
         validation and the choice of the best epoch still use ``loss_fn`` on ``val``.
+
+    Returns
+    -------
+    FitResult
+        The history and the best epoch; ``net`` holds the best epoch's weights.
+
+    Raises
+    ------
+    ValueError
+        If ``settings.batch_size`` is < 1 or larger than the training set, or ``val`` is empty.
+    TrainingDiverged
+        If the training or validation loss of an epoch is not finite.
     """
     s = settings
     device = torch.device(device)

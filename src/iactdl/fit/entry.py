@@ -77,7 +77,26 @@ def _refuse_stage_sections(name: str, entry: Mapping) -> None:
 
 
 def validate_net_entry(name: str, entry: Mapping) -> None:
-    """Check a net entry; raise ``ValueError`` naming the model, the key and what is valid."""
+    """Check a net entry; raise ``ValueError`` naming the model, the key and what is valid.
+
+    Checks: no unknown key (valid: :data:`FIT_KEYS`, :data:`NET_KEYS`, :data:`COMMON_KEYS`); a
+    known ``net`` and its ``settings``; a known ``optimizer`` and ``schedule``; ``task``
+    ``separation`` or ``energy``; ``features`` as the net's input kind needs; integer
+    ``epochs``, ``batch_size`` (>= 1), ``gpu``, ``max_train_events`` (>= 0); ``lr`` > 0;
+    boolean ``stream``; no stage section (``adapt``, ``labelnoise``).
+
+    Parameters
+    ----------
+    name : str
+        The model's name in config ``models`` (for the messages).
+    entry : Mapping
+        The model's config entry, ``kind: net``.
+
+    Raises
+    ------
+    ValueError
+        At the first invalid key, as ``config models.{name}.{key}: ...``.
+    """
     where = f"config models.{name}"
     valid = set(FIT_KEYS) | set(NET_KEYS) | set(COMMON_KEYS)
     unknown = sorted(set(entry) - valid)
@@ -126,7 +145,22 @@ def validate_entry(name: str, entry) -> None:
     """Full check of a model entry trained by the engine: the common keys, then the kind's own
     validator. An entry of stage 5 or 6 (an ``adapt`` or ``labelnoise`` section) is checked by
     :func:`iactdl.config.validate_model`, which hands its base entry here: the engine knows no
-    stage's setting."""
+    stage's setting.
+
+    Parameters
+    ----------
+    name : str
+        The model's name in config ``models`` (for the messages).
+    entry : Mapping
+        The model's config entry: ``kind`` ``baseline`` or ``net``.
+
+    Raises
+    ------
+    ValueError
+        If a common key, the kind's own keys (:func:`validate_net_entry`,
+        :func:`iactdl.models.baselines.validate_baseline_entry`) are invalid or the entry has a
+        stage section.
+    """
     validate_model_entry(name, entry)
     _refuse_stage_sections(name, entry)
     if entry["kind"] == "baseline":
@@ -136,6 +170,27 @@ def validate_entry(name: str, entry) -> None:
 
 
 def fit_settings(entry: Mapping, seed: int, name: str = "net") -> FitSettings:
-    """FitSettings from a (validated) net entry and the rule's seed."""
+    """FitSettings from a (validated) net entry and the rule's seed.
+
+    Parameters
+    ----------
+    entry : Mapping
+        A net entry; checked first (:func:`validate_net_entry`). Its keys of
+        :data:`FIT_KEYS` override the defaults of :class:`~iactdl.fit.engine.FitSettings`.
+    seed : int
+        The rule's seed (derived from config's ``seed``), the fit's ``seed``.
+    name : str, optional
+        The model's name, for the messages; default ``"net"``.
+
+    Returns
+    -------
+    iactdl.fit.engine.FitSettings
+        The engine's settings of the entry.
+
+    Raises
+    ------
+    ValueError
+        If the entry is invalid.
+    """
     validate_net_entry(name, entry)
     return FitSettings(**{k: entry[k] for k in FIT_KEYS if k in entry}, seed=int(seed))

@@ -26,14 +26,56 @@ Loss = Callable[[torch.Tensor, dict[str, torch.Tensor], tuple[str, ...]], torch.
 
 
 def bce_loss(outputs: torch.Tensor, batch: dict, heads: tuple[str, ...]) -> torch.Tensor:
-    """Binary cross-entropy with logits on the gammaness head (weighted by ``sample_weight``)."""
+    """Binary cross-entropy with logits on the gammaness head (weighted by ``sample_weight``).
+
+    ``mean_i(w_i * -[y_i log sigma(z_i) + (1 - y_i) log(1 - sigma(z_i))])`` with ``z`` the
+    gammaness logit, ``y`` the label ``is_gamma`` and ``w`` the ``sample_weight`` (1 without it):
+    the negative log-likelihood of a Bernoulli label; weighted, an importance-weighted estimate of
+    the loss under the target distribution (Shimodaira 2000).
+
+    Parameters
+    ----------
+    outputs : torch.Tensor
+        The net's raw outputs, fp32, shape (n_events, len(heads)).
+    batch : dict of str to torch.Tensor
+        The batch's tensors, each of shape (n_events,): ``is_gamma`` (float 0/1) and
+        optionally ``sample_weight`` (importance or class weights, mean ~1).
+    heads : tuple of str
+        Names of the columns of ``outputs``; must include ``"gammaness"``.
+
+    Returns
+    -------
+    torch.Tensor
+        The (weighted) mean loss, a 0-d tensor (nats).
+    """
     return F.binary_cross_entropy_with_logits(
         outputs[:, heads.index("gammaness")], batch["is_gamma"], weight=batch.get("sample_weight")
     )
 
 
 def mse_loss(outputs: torch.Tensor, batch: dict, heads: tuple[str, ...]) -> torch.Tensor:
-    """Mean squared error of log10(E / TeV), averaged over rows with a valid energy target."""
+    """Mean squared error of log10(E / TeV), averaged over rows with a valid energy target.
+
+    ``sum_i(v_i * (f_i - log10(E_i / TeV))^2) / max(1, sum_i v_i)`` with ``f`` the
+    ``log10_energy`` output and ``v`` the ``energy_weight`` mask; a batch without a valid target
+    gives 0.
+
+    Parameters
+    ----------
+    outputs : torch.Tensor
+        The net's raw outputs, fp32, shape (n_events, len(heads)).
+    batch : dict of str to torch.Tensor
+        The batch's tensors, each of shape (n_events,): ``log10_energy`` (log10 of the
+        true energy in TeV) and ``energy_weight`` (1 where that target is valid, i.e. gammas
+        with a finite positive energy, else 0).
+    heads : tuple of str
+        Names of the columns of ``outputs``; must include ``"log10_energy"``.
+
+    Returns
+    -------
+    torch.Tensor
+        The mean squared error, a 0-d tensor (squared decades of energy).
+    """
     w = batch["energy_weight"]
     err = (outputs[:, heads.index("log10_energy")] - batch["log10_energy"]) ** 2
     return (err * w).sum() / w.sum().clamp(min=1.0)
@@ -42,7 +84,29 @@ def mse_loss(outputs: torch.Tensor, batch: dict, heads: tuple[str, ...]) -> torc
 def multitask_loss(
     outputs: torch.Tensor, batch: dict, heads: tuple[str, ...], energy_weight: float = 1.0
 ) -> torch.Tensor:
-    """BCE on gammaness (if present) + ``energy_weight`` x MSE on log10 energy (if present)."""
+    """BCE on gammaness (if present) + ``energy_weight`` x MSE on log10 energy (if present).
+
+    The engine's default loss: :func:`bce_loss` + ``energy_weight`` x :func:`mse_loss`, a
+    weighted sum of the heads' losses (multi-task learning, Caruana 1997).
+
+    Parameters
+    ----------
+    outputs : torch.Tensor
+        The net's raw outputs, fp32, shape (n_events, len(heads)).
+    batch : dict of str to torch.Tensor
+        The batch's tensors, each of shape (n_events,): those :func:`bce_loss` and
+        :func:`mse_loss` read for the heads present.
+    heads : tuple of str
+        Names of the columns of ``outputs``: ``"gammaness"`` and/or ``"log10_energy"``.
+    energy_weight : float, optional
+        Weight of the energy term relative to the cross-entropy; default 1
+        (``FitSettings.energy_weight``, :class:`iactdl.fit.engine.FitSettings`).
+
+    Returns
+    -------
+    torch.Tensor
+        The summed loss, a 0-d tensor (0 if neither head is present).
+    """
     loss = outputs.new_zeros(())
     if "gammaness" in heads:
         loss = loss + bce_loss(outputs, batch, heads)
@@ -55,6 +119,23 @@ LOSSES: dict[str, Loss] = {"bce": bce_loss, "mse": mse_loss, "multitask": multit
 
 
 def get_loss(name: str) -> Loss:
+    """The loss function registered as ``name`` in :data:`LOSSES`.
+
+    Parameters
+    ----------
+    name : str
+        ``"bce"``, ``"mse"`` or ``"multitask"``.
+
+    Returns
+    -------
+    callable
+        ``loss(outputs, batch, heads) -> torch.Tensor`` (see the module docstring).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a key of :data:`LOSSES`; the message lists the valid ones.
+    """
     if name not in LOSSES:
         raise ValueError(f"unknown loss {name!r}; valid losses: {sorted(LOSSES)}")
     return LOSSES[name]

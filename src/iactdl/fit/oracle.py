@@ -27,7 +27,34 @@ def train_oracle_net(
     """The target oracle of ``entry`` (see the module doc), written like
     :func:`~iactdl.fit.train.train_net`, whose other keywords ``job`` passes on; ``model.json``
     gains ``oracle`` and ``selection``. Source-dependent inputs are refused, as in every model
-    trained on observed events (:mod:`iactdl.models.source_dependence`)."""
+    trained on observed events (:mod:`iactdl.models.source_dependence`).
+
+    Parameters
+    ----------
+    entry : Mapping
+        The config entry of the adapted or ON/OFF-trained net; its stage section (``adapt`` or
+        ``labelnoise``) is dropped, so the oracle is the same net trained plainly.
+    truth_path : str or os.PathLike
+        The observed events' hidden truth file (``true_energy``, ``is_gamma`` per ``event_id``);
+        only oracle rules pass it.
+    name : str, optional
+        The model's name, for messages and ``model.json``; default ``"oracle"``.
+    **job
+        The other keywords of :func:`~iactdl.fit.train.train_net` (``train_path``, ``val_path``:
+        the observed train and val splits; ``seed``, ``model_dir``, ...), e.g. from
+        :func:`~iactdl.fit.train.net_job`.
+
+    Returns
+    -------
+    dict
+        The ``model.json`` content (:func:`~iactdl.fit.train.train_net`), with ``oracle`` true
+        and ``selection`` :data:`ORACLE_SELECTION`.
+
+    Raises
+    ------
+    ValueError
+        If the entry's features are source-dependent.
+    """
     name = name or "oracle"
     # the same net as the adapted or ON/OFF-trained one, on truth: without the stage's section
     entry = {k: v for k, v in dict(entry).items() if k not in STAGE_SECTIONS}

@@ -55,7 +55,36 @@ def split_tensors(
     """A net's inputs and targets (``is_gamma``, ``log10_energy``, ``energy_weight``) from a
     dataset's columns (those of :func:`iactdl.models.nets.input_columns`, ``is_gamma`` and
     ``true_energy``); the energy task keeps gammas only. Raises :class:`InputError` naming
-    ``path`` if no event is left."""
+    ``path`` if no event is left.
+
+    Parameters
+    ----------
+    data : Mapping of str to numpy.ndarray
+        Columns of n_events rows: the net's input columns, ``is_gamma`` (0/1) and
+        ``true_energy`` (TeV).
+    kind : str
+        The net's input kind: ``"features"``, ``"grid"`` or ``"set"``
+        (:func:`iactdl.models.nets.net_inputs`).
+    features : sequence of str
+        The feature columns, in the net's order (``kind`` ``"features"``; else ignored).
+    task : str
+        ``"separation"`` (every event) or ``"energy"`` (gammas only).
+    path : str or os.PathLike
+        The dataset file, named in the error.
+
+    Returns
+    -------
+    dict of str to torch.Tensor
+        On the CPU, one row per event kept: the net's named inputs (float32), ``is_gamma``
+        (float32 0/1), ``log10_energy`` (float32, log10 of the true energy in TeV; 0 where not
+        valid) and ``energy_weight`` (float32, 1 for gammas with a finite positive energy, else
+        0).
+
+    Raises
+    ------
+    iactdl.io.InputError
+        If no event is left, or an input column is missing or malformed.
+    """
     is_gamma = np.asarray(data["is_gamma"]).astype(bool)
     if task == "energy":
         data = {k: v[is_gamma] for k, v in data.items()}
@@ -79,6 +108,35 @@ class StreamedSplit:
     ``rows``: sorted rows of the file to use (``max_train_events``), default all. Only what the
     engine needs: ``n`` (events), :meth:`batches` (one epoch), :meth:`sample` (for the input
     scaling) and :meth:`fingerprint` (the checkpoint's identity of the data).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An HDF5 dataset (``results/datasets/{split}.h5``).
+    columns : sequence of str
+        The net's input columns (:func:`iactdl.models.nets.input_columns`); ``is_gamma`` and
+        ``true_energy`` are added.
+    kind : str
+        The net's input kind: ``"features"``, ``"grid"`` or ``"set"``.
+    features : sequence of str, optional
+        The feature columns, in the net's order (kind ``"features"``); default none.
+    task : str, optional
+        ``"separation"`` (default; both classes needed) or ``"energy"`` (gammas only).
+    rows : numpy.ndarray, optional
+        Sorted row indices of the file to use; default every row.
+    chunk_rows : int, optional
+        Rows per block read as one slice, rounded up to whole HDF5 storage chunks of the widest
+        column; default :data:`CHUNK_ROWS`.
+    buffer_chunks : int, optional
+        Blocks pooled and shuffled together; default :data:`BUFFER_CHUNKS`.
+
+    Raises
+    ------
+    ValueError
+        If ``chunk_rows`` or ``buffer_chunks`` is < 1.
+    iactdl.io.InputError
+        If a column is missing, no event is left for the task, or a separation set has one class
+        only.
     """
 
     def __init__(
@@ -141,14 +199,34 @@ class StreamedSplit:
 
     def sample(self, seed: int, n_events: int = SCALING_EVENTS) -> dict[str, torch.Tensor]:
         """Whole blocks drawn at random (seeded) until ``n_events`` events: what the input scaling
-        is fitted on."""
+        is fitted on.
+
+        Parameters
+        ----------
+        seed : int
+            Seed of the draw of blocks (the fit's seed).
+        n_events : int, optional
+            Events wanted; whole blocks are drawn until they hold at least that many (or all
+            blocks). Default :data:`SCALING_EVENTS`.
+
+        Returns
+        -------
+        dict of str to torch.Tensor
+            As :func:`split_tensors`, the blocks' events in file order (CPU).
+        """
         order = np.random.default_rng(seed).permutation(np.flatnonzero(self._counts))
         need = np.searchsorted(np.cumsum(self._counts[order]), n_events) + 1
         return self._read(sorted(order[:need].tolist()))
 
     def fingerprint(self) -> list:
         """What the checkpoint's identity records of the data: the file's name, size and rows
-        (not a content sum, which would read the whole file)."""
+        (not a content sum, which would read the whole file).
+
+        Returns
+        -------
+        list
+            ``["streamed", path, n, sha1 of the packed row mask, chunk_rows, buffer_chunks]``.
+        """
         digest = hashlib.sha1(np.packbits(self._keep).tobytes()).hexdigest()
         return ["streamed", str(self.path), self.n, digest, self.chunk_rows, self.buffer_chunks]
 
@@ -162,7 +240,13 @@ class StreamedSplit:
 
     def prepare(self, epoch_seed: int) -> None:
         """Start reading the first pool of the epoch of ``epoch_seed`` now (the engine calls it
-        before validating the epoch before), so no epoch waits for its first read."""
+        before validating the epoch before), so no epoch waits for its first read.
+
+        Parameters
+        ----------
+        epoch_seed : int
+            The epoch's seed; a reader already started for it is kept, another one is closed.
+        """
         if self._reader is None or self._reader.key != epoch_seed:
             self.close()
             self._reader = _Prefetcher(self._pools(epoch_seed), key=epoch_seed)
@@ -176,7 +260,24 @@ class StreamedSplit:
     def batches(
         self, epoch_seed: int, batch_size: int, device: torch.device | str = "cpu"
     ) -> Iterator[dict[str, torch.Tensor]]:
-        """The ``n // batch_size`` training batches of one epoch, read ahead by one pool."""
+        """The ``n // batch_size`` training batches of one epoch, read ahead by one pool.
+
+        Parameters
+        ----------
+        epoch_seed : int
+            The epoch's seed: it decides the order of the blocks and each pool's permutation, so
+            the batches are a function of it alone.
+        batch_size : int
+            Events per batch.
+        device : torch.device or str, optional
+            Where the batches are put; default ``"cpu"``.
+
+        Yields
+        ------
+        dict of str to torch.Tensor
+            A batch: the tensors of :func:`split_tensors`, ``batch_size`` events each, on
+            ``device``.
+        """
         self.prepare(epoch_seed)
         reader, self._reader = self._reader, None
         carry: dict[str, torch.Tensor] = {}

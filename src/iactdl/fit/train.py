@@ -50,6 +50,24 @@ def choose_device(gpus: int = 0, require_gpu: bool = False) -> torch.device:
     that CUDA cannot use (no driver, a fake card) trains on the CPU with a warning, or stops with
     ``require_gpu``. A job given no GPU trains on the CPU even where one is visible: a GPU it
     was not given may belong to another job. The choice and the device's name are logged.
+
+    Parameters
+    ----------
+    gpus : int, optional
+        GPUs the job was given (its ``gpu`` resource); default 0: the CPU.
+    require_gpu : bool, optional
+        Raise instead of falling back to the CPU when a GPU was given but CUDA cannot use one;
+        default False.
+
+    Returns
+    -------
+    torch.device
+        ``cuda`` (the current CUDA device) or ``cpu``.
+
+    Raises
+    ------
+    RuntimeError
+        If ``gpus`` > 0, CUDA is not available and ``require_gpu`` is true.
     """
     visible = os.environ.get("CUDA_VISIBLE_DEVICES", "<unset>")
     if not gpus:
@@ -76,13 +94,43 @@ def choose_device(gpus: int = 0, require_gpu: bool = False) -> torch.device:
 
 
 def device_name(device: torch.device) -> str:
-    """A readable name of a training device (the GPU's model, or the CPU and its threads)."""
+    """A readable name of a training device (the GPU's model, or the CPU and its threads).
+
+    Parameters
+    ----------
+    device : torch.device
+        A device of :func:`choose_device`.
+
+    Returns
+    -------
+    str
+        E.g. ``"NVIDIA H100 80GB HBM3"`` or ``"CPU (x86_64, 4 threads)"``.
+    """
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     return f"CPU ({platform.machine()}, {torch.get_num_threads()} threads)"
 
 
 def heads_for(entry: Mapping) -> tuple[str, ...]:
+    """The output heads of the net of a model entry.
+
+    Parameters
+    ----------
+    entry : Mapping
+        A net entry: ``task`` (default ``"separation"``) and ``energy_head`` (default
+        :data:`~iactdl.fit.entry.NET_DEFAULTS`' false).
+
+    Returns
+    -------
+    tuple of str
+        ``("log10_energy",)`` for the energy task; ``("gammaness",)`` for separation, or
+        ``("gammaness", "log10_energy")`` with ``energy_head``.
+
+    Raises
+    ------
+    ValueError
+        If ``task`` is neither ``"separation"`` nor ``"energy"``.
+    """
     task = entry.get("task", "separation")
     if task == "energy":
         return ("log10_energy",)
@@ -114,6 +162,36 @@ def load_split(
       (stage 6's ON/OFF labels, :func:`iactdl.labelnoise.nets.onoff_targets`); the engine knows
       no method. An optional boolean ``keep`` (one per row read) leaves out the rows the stage has
       no label for; the targets are then those of the kept rows.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A dataset file (``results/datasets/{split}.h5``).
+    net : str
+        The net's name in :data:`iactdl.models.nets.NETS` (its input kind decides the columns).
+    features : sequence of str
+        The feature columns of a ``features`` net, in its order; empty for image and set nets.
+    task : str
+        ``"separation"`` (both classes needed) or ``"energy"`` (gammas only).
+    rows : numpy.ndarray, optional
+        Sorted row indices to read (``max_train_events``); default every row.
+    truth_path : str or os.PathLike, optional
+        The observed events' truth file, for the targets (oracles only).
+    labels : callable, optional
+        ``labels(path, rows) -> dict`` of a stage's own targets (see above).
+
+    Returns
+    -------
+    dict of str to torch.Tensor
+        As :func:`iactdl.fit.streaming.split_tensors`: the net's inputs, ``is_gamma``,
+        ``log10_energy`` and ``energy_weight``, one row per event kept, on the CPU.
+
+    Raises
+    ------
+    ValueError
+        If both ``labels`` and ``truth_path`` are given.
+    iactdl.io.InputError
+        If a column is missing, no event is left, or a separation set has one class only.
     """
     kind = NETS[net].input_kind
     if labels is not None:
@@ -169,6 +247,52 @@ def train_net(
     label-noise correction, :mod:`iactdl.labelnoise.nets`).
     ``gpus``: the GPUs the job was given (the rule's ``resources.gpu``; default: the entry's
     ``gpu``); it decides the device (:func:`choose_device`).
+
+    Parameters
+    ----------
+    train_path, val_path : str or os.PathLike
+        The training and validation datasets.
+    entry : Mapping
+        The model's config entry (``kind: net``); validated first (:func:`fit_settings`).
+    seed : int
+        The rule's seed: the fit's seed and that of the ``max_train_events`` subsample.
+    model_dir : str or os.PathLike
+        Output folder (created).
+    threads : int, optional
+        CPU threads of torch; default 1.
+    resume_path : str or os.PathLike, optional
+        The scratch checkpoint; default ``model_dir/checkpoint.pt``.
+    name : str, optional
+        The model's name (config ``models``), for messages and ``model.json``.
+    progress : bool, optional
+        Log progress lines within each epoch (:func:`~iactdl.fit.engine.fit`); default True.
+    prepare : callable, optional
+        The hook that turns plain training into another (see above).
+    truth_path : str or os.PathLike, optional
+        The observed events' truth file, for the targets (oracles only).
+    gpus : int, optional
+        The GPUs the job was given; default the entry's ``gpu``.
+    labels : callable, optional
+        A stage's own targets (:func:`load_split`).
+    finalise : callable, optional
+        ``finalise(net, val) -> dict`` merged into ``model.json`` after training.
+
+    Returns
+    -------
+    dict
+        The ``model.json`` content: name, task, input kind, features and required columns, the
+        entry, the fit settings, seed, device, event counts, ``metrics`` (``best_epoch``,
+        ``best_val_loss``, ``val_auc`` of the best epoch, ``epochs_run``, ``train_seconds`` in
+        s), the package version, and what ``prepare`` and ``finalise`` add.
+
+    Raises
+    ------
+    ValueError
+        If the entry is invalid, or ``stream`` is combined with ``truth_path``, ``labels`` or
+        ``prepare``.
+    iactdl.io.InputError
+        If a dataset lacks a column or events (naming ``max_train_events`` if the subsample
+        is the cause).
     """
     entry = dict(entry)
     torch.set_num_threads(max(1, int(threads)))
@@ -271,7 +395,21 @@ def net_job(smk) -> dict:
     ``train_adapted``, ``train_oracle``) takes from its Snakemake job: those of every model
     (:func:`iactdl.rule_log.model_job`), the datasets, the scratch checkpoint and the job's GPUs.
     Each rule's script adds only what is its own (the adapted net's target stream, the oracle's
-    truth file)."""
+    truth file).
+
+    Parameters
+    ----------
+    smk : snakemake.script.Snakemake
+        The rule's ``snakemake`` object: ``input.train``, ``input.val``, ``params.resume``,
+        ``params.entry``, ``params.seed``, ``output.info``, ``resources.gpu``,
+        ``wildcards.model`` and ``threads``.
+
+    Returns
+    -------
+    dict
+        Keywords of :func:`train_net`: ``name``, ``entry``, ``seed``, ``model_dir``,
+        ``threads``, ``train_path``, ``val_path``, ``resume_path`` and ``gpus``.
+    """
     return {
         **model_job(smk),
         "train_path": smk.input.train,

@@ -67,7 +67,41 @@ TRIGGER_PIXEL_PE = 3.0  # pixels of at least this expected light make the trigge
 
 @dataclass(frozen=True)
 class Detector:
-    """One camera configuration (the simulated one, or the observed one that differs from it)."""
+    """One camera configuration (the simulated one, or the observed one that differs from it).
+
+    Parameters
+    ----------
+    nsb_pe : float, optional
+        Mean night-sky-background photo-electrons per pixel in the integration window (p.e.,
+        Poisson, pedestal subtracted); default 0.8.
+    electronics_noise_pe : float, optional
+        Standard deviation of the Gaussian electronics noise per pixel, p.e.; default 0.5.
+    excess_noise : float, optional
+        Relative charge spread of one photo-electron: ``k`` p.e. read ``k + sqrt(k) *
+        excess_noise * N(0, 1)`` (G-APD crosstalk); default 0.1.
+    gain : float, optional
+        Global gain factor on every pixel's charge (< 1: calibration drifted low); default 1.
+    gain_spread : float, optional
+        Relative standard deviation of the fixed per-pixel gains (flat-fielding residuals);
+        default 0.05.
+    psf_sigma_mm : float, optional
+        Standard deviation of the mirror's Gaussian point-spread function on the camera, mm;
+        default 3.5.
+    dead_pixel_fraction : float, optional
+        Fraction of pixels that read zero charge; default 0.
+    time_jitter_ns : float, optional
+        Extra per-pixel arrival-time spread, ns; default 0.
+    trigger_walk_ns : float, optional
+        Magnitude of the trigger's time walk (see the module docstring, step 7), ns; default 0.
+    trigger_jitter_ns : float, optional
+        Standard deviation of the trigger's event-to-event time jitter, ns; default 0.
+    trigger_threshold_factor : float, optional
+        Factor on the trigger threshold; acts on the showers before the trigger
+        (:func:`iactdl.simulate.settings.shower_config`), not here. Default 1.
+    atmospheric_transmission : float, optional
+        Factor on the Cherenkov light reaching the camera; like the threshold factor it acts on
+        the showers (:func:`~iactdl.simulate.settings.shower_config`). Default 1.
+    """
 
     nsb_pe: float = 0.8
     electronics_noise_pe: float = 0.5
@@ -85,10 +119,38 @@ class Detector:
 
     @classmethod
     def from_config(cls, section) -> Detector:
+        """A detector from a config section (``simulation.detector`` or the observed one's).
+
+        Parameters
+        ----------
+        section : Mapping
+            Field name to number; missing fields keep their defaults, every value is cast to
+            float. An unknown name raises ``TypeError``.
+
+        Returns
+        -------
+        Detector
+            The camera configuration.
+        """
         return cls(**{k: float(v) for k, v in dict(section).items()})
 
     def noise_quantiles(self, rng: np.random.Generator) -> np.ndarray:
-        """The pixel noise distribution (p.e.), tabulated at ``N_QUANTILES`` quantiles."""
+        """The pixel noise distribution (p.e.), tabulated at ``N_QUANTILES`` quantiles.
+
+        ``k + sqrt(k) * excess_noise * N(0, 1) - nsb_pe + electronics_noise_pe * N(0, 1)`` with
+        ``k ~ Poisson(nsb_pe)``, sampled 2^20 times and read at the quantiles ``(i + 1/2) /
+        N_QUANTILES`` (nearest rank), for the inverse-CDF look-up of :func:`detect`.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            Source of the 2^20 draws.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (65536,), float32, ascending, p.e.
+        """
         m = 1 << 20
         k = rng.poisson(self.nsb_pe, m).astype(float)
         nsb = k + np.sqrt(k) * self.excess_noise * rng.standard_normal(m) - self.nsb_pe
@@ -99,7 +161,21 @@ class Detector:
         return total[idx].astype(np.float32)
 
     def pixel_gains(self, rng: np.random.Generator) -> np.ndarray:
-        """Per-pixel gain (global gain times a fixed spread), zero for dead pixels."""
+        """Per-pixel gain (global gain times a fixed spread), zero for dead pixels.
+
+        ``gain * max(1 + gain_spread * N(0, 1), 0.3)`` per pixel; ``round(dead_pixel_fraction *
+        1440)`` pixels drawn at random get 0.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            Source of the spread and of the dead pixels' choice.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (1440,), float32, dimensionless.
+        """
         n = fact_camera().n_pixels
         g = self.gain * np.clip(1 + self.gain_spread * rng.standard_normal(n), 0.3, None)
         n_dead = int(round(self.dead_pixel_fraction * n))
@@ -156,7 +232,31 @@ def _ring_light(r: Rings, psf_sigma_mm: float) -> np.ndarray:
 
 
 def render_expected(showers: Showers, psf_sigma_mm: float) -> np.ndarray:
-    """Expected Cherenkov photo-electrons per pixel, ``(n_events, 1440)`` float32."""
+    """Expected Cherenkov photo-electrons per pixel, ``(n_events, 1440)`` float32.
+
+    Each Gaussian component (amplitude ``A`` p.e., standard deviations ``sigma_l``, ``sigma_w``
+    along and across its axis ``psi``) is widened by the PSF and the hexagonal pixel,
+    ``sigma^2 + psf_sigma_mm^2 + 5 d^2 / 72`` (``d`` the pixel pitch), and evaluated at the
+    pixel centres times the pixel area; muon rings add a Gaussian radial profile around their
+    radius, modulated by ``1 + rho cos(phi - phi0)``.
+
+    Parameters
+    ----------
+    showers : Showers
+        A chunk of showers; every event needs at least one component.
+    psf_sigma_mm : float
+        Standard deviation of the optical point-spread function, mm.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected p.e. per pixel, shape (n_events, 1440), float32.
+
+    Raises
+    ------
+    ValueError
+        If an event has no light component.
+    """
     c = showers.components
     light = np.exp(_gaussian_coefficients(c, psf_sigma_mm) @ _pixel_basis())
     starts = np.flatnonzero(np.r_[True, c.event[1:] != c.event[:-1]])
@@ -177,7 +277,24 @@ def render_expected(showers: Showers, psf_sigma_mm: float) -> np.ndarray:
 def walk_shape(size, size_ref: float = WALK_SIZE_REF_PE, power: float = 0.5) -> np.ndarray:
     """``1 - (size_ref / size)^power``: 0 at ``size_ref``, -> 1 for bright showers, negative for
     faint ones (sizes below 1 p.e. count as 1). ``power`` 0.5 is the walk model; 1 (``a / size``)
-    is the alternative the measurement compares it with."""
+    is the alternative the measurement compares it with.
+
+    Parameters
+    ----------
+    size : array_like
+        Brightness per event, p.e. (:func:`iactdl.simulate.detector.trigger_size`).
+    size_ref : float, optional
+        Brightness of zero walk, p.e.; default
+        :data:`iactdl.simulate.detector.WALK_SIZE_REF_PE` (100).
+    power : float, optional
+        Exponent of the walk model; default 0.5 (``t = a / sqrt(Q)`` of a leading-edge
+        discriminator).
+
+    Returns
+    -------
+    numpy.ndarray
+        The walk in units of its magnitude, float64, shape of ``size``; < 1.
+    """
     size = np.maximum(np.asarray(size, dtype=np.float64), 1.0)
     return 1.0 - (size_ref / size) ** power
 
@@ -188,7 +305,20 @@ def trigger_size(mu: np.ndarray, gain: float = 1.0) -> np.ndarray:
     patches; faint tails add little to the rising edge), times the global gain (the discriminator
     sees the electronics' signal). It tracks the size of the cleaned image (within ~25 % in log)
     far better than the camera's total light (~45-55 %), so the walk measured against the cleaned
-    size is the walk configured."""
+    size is the walk configured.
+
+    Parameters
+    ----------
+    mu : numpy.ndarray
+        Expected Cherenkov p.e. per pixel, shape (n_events, 1440) (:func:`render_expected`).
+    gain : float, optional
+        The detector's global gain; default 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        Brightness per event, p.e., shape (n_events,), float64.
+    """
     return np.where(mu >= TRIGGER_PIXEL_PE, mu, 0.0).sum(axis=1, dtype=np.float64) * gain
 
 
@@ -200,6 +330,22 @@ def trigger_time_offsets(
 
     Draws one normal per event whatever the magnitudes, so the random stream (and every later
     draw) is the same for every detector.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of the jitter.
+    size : numpy.ndarray
+        Brightness per event, p.e. (:func:`trigger_size`).
+    walk_ns : float
+        Magnitude of the walk, ns (``Detector.trigger_walk_ns``).
+    jitter_ns : float
+        Standard deviation of the jitter, ns (``Detector.trigger_jitter_ns``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Time offset per event, ns, shape of ``size``, float64.
     """
     z = rng.standard_normal(np.shape(size))
     return walk_ns * walk_shape(size) + jitter_ns * z
@@ -212,7 +358,35 @@ def detect(
     noise_quantiles: np.ndarray,
     gains: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Images (p.e.) and peak times (ns) of a chunk of showers, each (n_events, 1440) float32."""
+    """Images (p.e.) and peak times (ns) of a chunk of showers, each (n_events, 1440) float32.
+
+    Steps 2 to 7 of the module docstring on :func:`render_expected`'s light: Poisson photons
+    where more than ``MIN_EXPECTED_PE`` are expected, smeared by the excess noise; noise from
+    ``noise_quantiles`` in every pixel; times the gains. Pixels with photons get the time
+    ``SIGNAL_T0_NS + trigger offset + time_slope * (distance along the axis) + N(0, spread)``
+    with ``spread = sqrt(time_spread^2 + (1.5 ns)^2 / k + time_jitter_ns^2)`` for ``k`` photons;
+    the others a uniform time in ``NOISE_WINDOW_NS``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of every draw (photons, noise, times, trigger jitter).
+    showers : Showers
+        A chunk of showers.
+    detector : Detector
+        The camera configuration (PSF, excess noise, time jitter, gain, trigger walk and jitter).
+    noise_quantiles : numpy.ndarray
+        The detector's noise distribution, shape (65536,) (:meth:`Detector.noise_quantiles`).
+    gains : numpy.ndarray
+        Per-pixel gains, shape (1440,), 0 for dead pixels (:meth:`Detector.pixel_gains`).
+
+    Returns
+    -------
+    image : numpy.ndarray
+        Charge per pixel, p.e., shape (n_events, 1440), float32.
+    peak_time : numpy.ndarray
+        Arrival time per pixel in the readout window, ns, shape (n_events, 1440), float32.
+    """
     cam = fact_camera()
     mu = render_expected(showers, detector.psf_sigma_mm)
     n, n_pix = mu.shape

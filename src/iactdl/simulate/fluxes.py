@@ -39,7 +39,21 @@ _GRID = 4096  # points of the log-energy grid: the integral is exact to ~1e-7 fo
 
 
 def dnde(spectrum: Mapping, energy_tev) -> np.ndarray:
-    """Differential flux at ``energy_tev`` (TeV): ``amplitude (E/TeV)^(index + curvature lg E)``."""
+    """Differential flux at ``energy_tev`` (TeV): ``amplitude (E/TeV)^(index + curvature lg E)``.
+
+    Parameters
+    ----------
+    spectrum : Mapping
+        ``amplitude`` (TeV^-1 cm^-2 s^-1, and sr^-1 if diffuse), ``index`` and ``curvature``
+        of the log-parabola (see the module docstring).
+    energy_tev : array_like
+        Energies, TeV.
+
+    Returns
+    -------
+    numpy.ndarray
+        dN/dE at each energy, in the unit of ``amplitude``; shape of ``energy_tev``.
+    """
     lg = np.log10(np.asarray(energy_tev, dtype=float))
     exponent = spectrum["index"] + spectrum["curvature"] * lg
     return spectrum["amplitude"] * 10.0 ** (exponent * lg)
@@ -54,7 +68,24 @@ def _grid(spectrum: Mapping, e_min: float, e_max: float) -> tuple[np.ndarray, np
 
 
 def integral_flux(spectrum: Mapping, e_min: float, e_max: float) -> float:
-    """The flux integrated from ``e_min`` to ``e_max`` (TeV): cm^-2 s^-1 (sr^-1 if diffuse)."""
+    """The flux integrated from ``e_min`` to ``e_max`` (TeV): cm^-2 s^-1 (sr^-1 if diffuse).
+
+    A power law (``curvature`` 0, ``index`` = g - 1 != -1) is integrated exactly, ``A (e_max^g -
+    e_min^g) / g``; a log-parabola by trapezoids of ``E dN/dE`` on a 4096-point grid in ln E.
+
+    Parameters
+    ----------
+    spectrum : Mapping
+        ``amplitude`` (TeV^-1 cm^-2 s^-1, and sr^-1 if diffuse), ``index`` and ``curvature``
+        of the log-parabola (see the module docstring).
+    e_min, e_max : float
+        Energy range, TeV.
+
+    Returns
+    -------
+    float
+        Integral flux, cm^-2 s^-1 (sr^-1 if diffuse).
+    """
     if spectrum["curvature"] == 0.0 and spectrum["index"] != -1.0:  # a power law: exact
         g = spectrum["index"] + 1.0
         return float(spectrum["amplitude"] * (e_max**g - e_min**g) / g)
@@ -68,6 +99,23 @@ def spectrum_energies(
 
     Inverse CDF on a fine grid in ln E (piecewise linear between grid points, where the spectrum is
     a power law to better than 1e-5).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of the uniforms (float32, one per energy).
+    n : int
+        Number of energies.
+    spectrum : Mapping
+        ``amplitude`` (TeV^-1 cm^-2 s^-1, and sr^-1 if diffuse), ``index`` and ``curvature``
+        of the log-parabola (see the module docstring).
+    e_min, e_max : float
+        Energy range, TeV.
+
+    Returns
+    -------
+    numpy.ndarray
+        Energies, TeV, shape (n,), float32.
     """
     ln_e, cum = _grid(spectrum, e_min, e_max)
     u = rng.random(n, dtype=np.float32)  # float32: runs for every thrown shower
@@ -75,7 +123,18 @@ def spectrum_energies(
 
 
 def solid_angle_sr(max_offset_deg: float) -> float:
-    """Solid angle (sr) of a cone of half-opening ``max_offset_deg``: 2 pi (1 - cos theta)."""
+    """Solid angle (sr) of a cone of half-opening ``max_offset_deg``: 2 pi (1 - cos theta).
+
+    Parameters
+    ----------
+    max_offset_deg : float
+        Half-opening angle theta of the cone, deg.
+
+    Returns
+    -------
+    float
+        Solid angle, sr.
+    """
     return float(2 * np.pi * (1 - np.cos(np.deg2rad(max_offset_deg))))
 
 
@@ -91,6 +150,26 @@ def expected_thrown(
 
     ``T x pi r^2 x integral of the flux``, and ``x solid angle`` for a diffuse flux
     (``viewcone_deg > 0``; a point source has ``viewcone_deg = 0``).
+
+    Parameters
+    ----------
+    spectrum : Mapping
+        ``amplitude`` (TeV^-1 cm^-2 s^-1, and sr^-1 if diffuse), ``index`` and ``curvature``
+        of the log-parabola (see the module docstring).
+    hours : float
+        Observation time T, h.
+    e_min, e_max : float
+        Energy range, TeV.
+    max_impact_m : float
+        Radius r of the scatter disk, m.
+    viewcone_deg : float, optional
+        Half-opening of the cone of directions of a diffuse flux, deg; default 0 (a point
+        source).
+
+    Returns
+    -------
+    float
+        Expected number of showers (the mean of the Poisson count thrown).
     """
     area_cm2 = np.pi * (max_impact_m * 100.0) ** 2
     omega = solid_angle_sr(viewcone_deg) if viewcone_deg > 0 else 1.0

@@ -63,7 +63,22 @@ def _viewcone(cfg: Mapping, primary: str) -> float:
 
 def expected_counts(cfg: Mapping) -> dict[str, float]:
     """Expected thrown showers per primary of the observation of ``cfg`` (a checked
-    ``simulation`` section): ``T x area x [solid angle] x integral of the flux``."""
+    ``simulation`` section): ``T x area x [solid angle] x integral of the flux``.
+
+    Per primary (:data:`PRIMARIES`) :func:`~iactdl.simulate.fluxes.expected_thrown` over the
+    energy range of :func:`~iactdl.simulate.settings.thrown_energy_range`, the scatter disk of
+    ``max_impact_m`` and, for the nuclei, the cone of ``max_offset_deg``.
+
+    Parameters
+    ----------
+    cfg : Mapping
+        A checked ``simulation`` section (:func:`~iactdl.simulate.settings.check_config`).
+
+    Returns
+    -------
+    dict of str to float
+        Primary to its expected number of thrown showers (the Poisson mean).
+    """
     hours = cfg["observed"]["hours"]
     out = {}
     for p in PRIMARIES:
@@ -74,7 +89,21 @@ def expected_counts(cfg: Mapping) -> dict[str, float]:
 
 
 def observation_throws(cfg: Mapping, n_thrown: Mapping[str, int]) -> dict[str, Throw]:
-    """The throw records of the observation (``n_thrown`` per primary)."""
+    """The throw records of the observation (``n_thrown`` per primary).
+
+    Parameters
+    ----------
+    cfg : Mapping
+        A checked ``simulation`` section (:func:`~iactdl.simulate.settings.check_config`).
+    n_thrown : Mapping of str to int
+        Showers thrown per primary of :data:`PRIMARIES`.
+
+    Returns
+    -------
+    dict of str to iactdl.simulate.throw.Throw
+        Primary to its record: energy range, the spectrum's index and curvature, scatter radius
+        and viewcone (0 for the gammas).
+    """
     out = {}
     for p in PRIMARIES:
         lo, hi = thrown_energy_range(cfg, p)
@@ -92,7 +121,18 @@ def observation_throws(cfg: Mapping, n_thrown: Mapping[str, int]) -> dict[str, T
 
 
 def observed_attrs(cfg: Mapping) -> dict:
-    """File attributes of the observation's files: ``sample`` and ``ontime_s``."""
+    """File attributes of the observation's files: ``sample`` and ``ontime_s``.
+
+    Parameters
+    ----------
+    cfg : Mapping
+        A checked ``simulation`` section (:func:`~iactdl.simulate.settings.check_config`).
+
+    Returns
+    -------
+    dict
+        ``sample``: ``"observed"``; ``ontime_s``: the observation time, s.
+    """
     return {
         "sample": "observed",
         "ontime_s": float(cfg["observed"]["hours"]) * 3600.0,
@@ -108,6 +148,30 @@ def observed_showers(
     within a chunk), the ON source position (mm) of each event's wobble pointing, and the fraction
     of the observation time simulated so far. ``n_thrown``: showers
     thrown per primary over the whole observation (``Poisson`` of :func:`expected_counts`).
+
+    The thrown showers are processed in slices of at most :data:`THROW_BATCH` (each an equal
+    share of every primary, i.e. of the observation time); the triggered ones of a slice are
+    shuffled and imaged in chunks of at most ``cfg["chunk_size"]``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of every draw.
+    cfg : Mapping
+        A checked ``simulation`` section (:func:`~iactdl.simulate.settings.check_config`).
+        Its ``chunk_size``, ``trigger``, wobble settings, primaries and observed spectra are
+        read.
+    n_thrown : Mapping of str to int
+        Showers thrown per primary of :data:`PRIMARIES` over the whole observation.
+
+    Yields
+    ------
+    showers : iactdl.simulate.showers.Showers
+        A chunk of triggered showers; hadrons' ``true_source_x/y`` is their arrival direction.
+    on_x, on_y : numpy.ndarray
+        ON source position of each event's wobble pointing, mm, shape (n_events,).
+    done : float
+        Fraction of the observation time simulated so far, in (0, 1].
     """
     wob = (cfg["wobble_offset_deg"], cfg["n_wobble_positions"])
     trig = cfg["trigger"]

@@ -113,6 +113,37 @@ def simulate_chunks(
     given, receives the :class:`~iactdl.simulate.throw.Throw` of every primary (complete once the
     generator is exhausted); ``position``, if given, ``position["done"]``: the fraction of the
     sample (of the observation time, for ``observed``) yielded so far.
+
+    Parameters
+    ----------
+    sample : str
+        One of :data:`iactdl.io.event_columns.SAMPLES`: ``"gamma"``, ``"gamma_diffuse"``,
+        ``"proton"`` or ``"observed"``.
+    n_events : int or None
+        Triggered events of a labelled sample (>= 0); ``None`` for ``observed``.
+    config : Mapping or None
+        The ``simulation`` config section (partial: defaults fill the rest; checked).
+    seed : int
+        Seed of the showers' stream (``SeedSequence([seed, 0])``) and of the detector's
+        (``[seed, 1]``).
+    throws : dict, optional
+        Filled with primary name to :class:`~iactdl.simulate.throw.Throw`.
+    position : dict, optional
+        ``position["done"]`` is set to the fraction done before each chunk is yielded.
+
+    Yields
+    ------
+    dict of str to numpy.ndarray
+        One chunk: ``event_id`` (int64, consecutive over the sample), ``image`` (p.e.) and
+        ``peak_time`` (ns), each (n_events, 1440) float32, ``particle_id``, ``true_energy``
+        (TeV), ``true_impact`` (m), ``true_source_x/y`` and ``source_x/y`` (mm). The
+        observation's events are shuffled within the chunk (``event_id`` stays in order).
+
+    Raises
+    ------
+    ValueError
+        If ``sample`` is unknown, ``n_events`` does not suit the sample, the config is invalid
+        or the observation has no ``hours``.
     """
     if sample not in SAMPLES:
         raise ValueError(f"sample: {sample!r} is not one of {list(SAMPLES)}")

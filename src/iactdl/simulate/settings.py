@@ -310,6 +310,24 @@ def check_config(section: Mapping | None) -> dict:
     """The full ``simulation`` section: ``section`` over :data:`DEFAULTS`, checked.
 
     Raises ``ValueError`` naming the key for an unknown key, a wrong type or an out-of-range value.
+
+    Parameters
+    ----------
+    section : Mapping or None
+        The (partial) ``simulation`` config section; ``None`` or empty: every default. Not
+        modified.
+
+    Returns
+    -------
+    dict
+        A new, complete section: :data:`DEFAULTS` with ``section``'s values merged in, nested.
+
+    Raises
+    ------
+    ValueError
+        For an unknown key, a wrong type, an out-of-range value, ``e_min_tev >= e_max_tev``, a
+        non-positive observation time or amplitude, or a spectrum that does not overlap the
+        simulated energy range.
     """
     cfg = _merge(DEFAULTS, section or {}, "simulation")
     _check_values(cfg, DEFAULTS, "simulation")
@@ -340,7 +358,26 @@ def check_config(section: Mapping | None) -> dict:
 
 def thrown_energy_range(cfg: Mapping, primary: str) -> tuple[float, float]:
     """Energies (TeV) the observation throws of ``primary``: its simulated range within the
-    measured range of its spectrum (a spectrum is never extrapolated)."""
+    measured range of its spectrum (a spectrum is never extrapolated).
+
+    Parameters
+    ----------
+    cfg : Mapping
+        A ``simulation`` section (:func:`check_config`).
+    primary : str
+        ``"gamma"``, ``"proton"`` or ``"helium"``.
+
+    Returns
+    -------
+    lo, hi : float
+        ``max`` of the lower and ``min`` of the upper bounds of ``simulation.{primary}`` and
+        ``simulation.observed.spectra.{primary}``, TeV.
+
+    Raises
+    ------
+    ValueError
+        If the two ranges do not overlap.
+    """
     sim, spec = cfg[primary], cfg["observed"]["spectra"][primary]
     lo, hi = max(sim["e_min_tev"], spec["e_min_tev"]), min(sim["e_max_tev"], spec["e_max_tev"])
     if lo >= hi:
@@ -357,6 +394,19 @@ def detector_config(cfg: Mapping, observed: bool) -> dict:
 
     The observed one takes the simulated detector's value of the keys of every shift switched off
     in ``observed.shifts`` (:data:`SHIFTS`), so each shift can be studied alone.
+
+    Parameters
+    ----------
+    cfg : Mapping
+        A checked ``simulation`` section.
+    observed : bool
+        ``False``: ``simulation.detector``; ``True``: ``simulation.observed.detector`` with the
+        switched-off shifts reverted.
+
+    Returns
+    -------
+    dict
+        A new dict of the :class:`~iactdl.simulate.detector.Detector` fields.
     """
     if not observed:
         return dict(cfg["detector"])
@@ -374,6 +424,20 @@ def shower_config(cfg: Mapping, detector: Mapping) -> dict:
     higher energies) and the light yield of gammas, protons and helium times
     ``atmospheric_transmission`` (fewer photons reach the mirror; through the trigger, too). Muon
     rings keep their light: the muons are local, their light crosses ~100 m of air, not ~10 km.
+
+    Parameters
+    ----------
+    cfg : Mapping
+        A checked ``simulation`` section; not modified.
+    detector : Mapping
+        The detector's fields (:func:`detector_config`): ``trigger_threshold_factor`` and
+        ``atmospheric_transmission`` are read.
+
+    Returns
+    -------
+    dict
+        A deep copy of ``cfg`` with ``trigger.threshold_pe`` and every primary's
+        ``pe_per_tev`` scaled.
     """
     out = copy.deepcopy(dict(cfg))
     out["trigger"]["threshold_pe"] *= detector["trigger_threshold_factor"]

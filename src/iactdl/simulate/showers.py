@@ -67,7 +67,25 @@ CAMERA_RADIUS_MM = 190.0
 
 @dataclass
 class Components:
-    """Gaussian light components, sorted by ``event``; every event has at least one."""
+    """Gaussian light components, sorted by ``event``; every event has at least one.
+
+    Each field is an array of shape (n_components,).
+
+    Parameters
+    ----------
+    event : numpy.ndarray
+        Row of the component's event in the chunk (int).
+    amp : numpy.ndarray
+        Expected photo-electrons of the component, p.e.
+    cx, cy : numpy.ndarray
+        Centre in the camera, mm.
+    psi : numpy.ndarray
+        Orientation of the long axis, rad from +x.
+    sigma_l : numpy.ndarray
+        Standard deviation along the axis, mm (before PSF and pixel size).
+    sigma_w : numpy.ndarray
+        Standard deviation across the axis, mm (before PSF and pixel size).
+    """
 
     event: np.ndarray  # int, row of the event in the chunk
     amp: np.ndarray  # expected photo-electrons
@@ -80,7 +98,29 @@ class Components:
 
 @dataclass
 class Rings:
-    """Muon rings (a subset of events)."""
+    """Muon rings (a subset of events).
+
+    Each field is an array of shape (n_rings,); the light is a Gaussian radial profile around
+    ``radius``, modulated along the ring by ``1 + rho cos(phi - phi0)`` (Vacanti et al. 1994).
+
+    Parameters
+    ----------
+    event : numpy.ndarray
+        Row of the ring's event in the chunk (int).
+    amp : numpy.ndarray
+        Expected photo-electrons in the whole ring, p.e.
+    cx, cy : numpy.ndarray
+        Centre of the ring in the camera, mm.
+    radius : numpy.ndarray
+        Ring radius, mm.
+    sigma : numpy.ndarray
+        Ring width (standard deviation), mm.
+    rho : numpy.ndarray
+        Modulation of the brightness along the ring, 0 to 1 (grows with the muon's impact
+        parameter).
+    phi0 : numpy.ndarray
+        Azimuth of the brightest part, rad.
+    """
 
     event: np.ndarray
     amp: np.ndarray  # expected photo-electrons in the whole ring
@@ -94,7 +134,33 @@ class Rings:
 
 @dataclass
 class Showers:
-    """A chunk of showers: truth per event, light components, rings and timing."""
+    """A chunk of showers: truth per event, light components, rings and timing.
+
+    The per-event fields are arrays of shape (n_events,).
+
+    Parameters
+    ----------
+    particle_id : numpy.ndarray
+        Primary per event, :data:`iactdl.io.PARTICLE_ID` codes (int64).
+    true_energy : numpy.ndarray
+        Primary energy, TeV (for nuclei: of the whole nucleus).
+    true_impact : numpy.ndarray
+        Distance of the shower axis from the telescope, m.
+    true_source_x, true_source_y : numpy.ndarray
+        Source position in the camera, mm; NaN for hadrons.
+    axis_x, axis_y : numpy.ndarray
+        Image centre the time gradient is measured from, mm.
+    axis_psi : numpy.ndarray
+        Direction of increasing arrival time, rad.
+    time_slope : numpy.ndarray
+        Arrival-time gradient along that direction, ns/mm.
+    time_spread : numpy.ndarray
+        Intrinsic per-pixel arrival-time spread, ns.
+    components : Components
+        The events' Gaussian light components.
+    rings : Rings
+        The muon rings (a subset of events; empty for gammas).
+    """
 
     particle_id: np.ndarray
     true_energy: np.ndarray  # TeV
@@ -111,6 +177,13 @@ class Showers:
 
     @property
     def n(self) -> int:
+        """Number of events in the chunk.
+
+        Returns
+        -------
+        int
+            ``particle_id.size``.
+        """
         return self.particle_id.size
 
 
@@ -160,7 +233,39 @@ def _triggered(rng, n, particle, trigger, geometry, tally=None):
 
 def throw_triggered(rng, m, particle, trigger, geometry, spectrum, e_min, e_max):
     """Throw exactly ``m`` showers with energies from ``spectrum`` (:mod:`iactdl.simulate.fluxes`)
-    between ``e_min`` and ``e_max`` (TeV); the scalars of those that trigger (float64)."""
+    between ``e_min`` and ``e_max`` (TeV); the scalars of those that trigger (float64).
+
+    Unlike :func:`gamma_showers` (power law until ``n`` trigger), the number thrown is fixed, as
+    an observation of a flux needs (:mod:`iactdl.simulate.observation`). Size: ``pe_per_tev * E
+    * lateral(r) * lognormal``, the light density flat inside the Cherenkov shoulder (120 m) and
+    falling as ``exp(-(r - 120 m) / 70 m)`` beyond; kept with the trigger probability of the
+    light inside the camera (:func:`~iactdl.simulate.spectra.trigger_probability`).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of every draw.
+    m : int
+        Showers to throw.
+    particle : Mapping
+        The primary's config (``max_impact_m``, ``pe_per_tev``, ``size_fluctuation``, and what
+        ``geometry`` reads).
+    trigger : Mapping
+        ``threshold_pe`` (p.e.) and ``width`` (logistic scale in ln size).
+    geometry : callable
+        ``geometry(e, r) -> dict`` of per-shower arrays with at least the image centre ``cx``,
+        ``cy`` (mm): :func:`gamma_geometry` or :func:`hadron_geometry`.
+    spectrum : Mapping
+        ``amplitude``, ``index``, ``curvature`` (:func:`~iactdl.simulate.fluxes.dnde`).
+    e_min, e_max : float
+        Energy range, TeV.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per triggered shower (float64): ``e`` (TeV), ``r`` (m), ``size`` (p.e.) and the fields
+        of ``geometry``.
+    """
     e = spectrum_energies(rng, m, spectrum, e_min, e_max)
     r = impact_distances(rng, m, particle["max_impact_m"])
     kept, _ = _select(rng, e, r, particle, trigger, geometry)
@@ -189,7 +294,25 @@ def _contained(cx, cy):
 
 
 def gamma_geometry(rng, draw_source):
-    """``geometry(e, r)`` of gammas: source (``draw_source(m) -> (x, y)``, mm) and image centre."""
+    """``geometry(e, r)`` of gammas: source (``draw_source(m) -> (x, y)``, mm) and image centre.
+
+    The image centre lies at ``disp = 0.55 mm/m * r * (1 + 0.08 lg(E / TeV))`` (12 % spread)
+    from the source in a uniform direction ``phi`` (the DISP relation, Lessard et al. 2001).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of the directions and the spread (captured by the returned function).
+    draw_source : callable
+        ``draw_source(m) -> (x, y)``: ``m`` source positions in the camera, mm.
+
+    Returns
+    -------
+    callable
+        ``geometry(e, r) -> dict`` with per-shower ``sx``, ``sy`` (source, mm), ``phi`` (rad:
+        direction from the source to the image, the image's axis) and ``cx``, ``cy`` (image
+        centre, mm), for energies ``e`` (TeV) and impacts ``r`` (m).
+    """
 
     def geometry(e, r):
         m = e.size
@@ -209,13 +332,58 @@ def gamma_showers(rng, n, draw_source, particle, trigger, tally=None) -> Showers
     ``particle``: the config of the primary (``e_min_tev``, ``e_max_tev``, ``spectral_index``,
     ``max_impact_m``, ``pe_per_tev``, ``size_fluctuation``); ``trigger``: ``threshold_pe`` and
     ``width``; ``tally``: a dict whose ``n_thrown`` counts the showers thrown.
+
+    Showers are thrown from the power law in batches until ``n`` have triggered (rejection on
+    per-event scalars, before any pixel), then built by :func:`build_gammas`.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of every draw.
+    n : int
+        Triggered showers wanted.
+    draw_source : callable
+        ``draw_source(m) -> (x, y)``: source positions, mm (e.g.
+        :func:`~iactdl.simulate.spectra.wobble_positions`).
+    particle : Mapping
+        The primary's config (keys above).
+    trigger : Mapping
+        ``threshold_pe`` (p.e.) and ``width`` (logistic scale in ln size).
+    tally : dict, optional
+        ``tally["n_thrown"]`` grows by the showers thrown up to the ``n``-th triggered one.
+
+    Returns
+    -------
+    Showers
+        ``n`` gamma showers.
     """
     t = _triggered(rng, n, particle, trigger, gamma_geometry(rng, draw_source), tally)
     return build_gammas(rng, t)
 
 
 def build_gammas(rng, t) -> Showers:
-    """Gamma showers from the scalars of triggered ones (energy, impact, size, geometry)."""
+    """Gamma showers from the scalars of triggered ones (energy, impact, size, geometry).
+
+    Per shower a core ellipse (width 6.6 mm, length 14 mm at 1 TeV and small impact, growing
+    with lg E and impact, log-normal spread 18 %) pointing back to the source, a fainter, longer
+    tail component (30 +- 20 % of the light) 0.6 to 1.8 lengths further from the source
+    (head-tail asymmetry), and for 18 % of showers a detached sub-cascade beyond it; arrival
+    times with slope ``min(0.028 (r / 100 m)^2, 0.2)`` ns/mm, intrinsic spread 0.8 ns.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of every draw.
+    t : Mapping of str to numpy.ndarray
+        Per triggered shower: ``e`` (TeV), ``r`` (m), ``size`` (p.e.), ``phi`` (rad), ``cx``,
+        ``cy``, ``sx``, ``sy`` (mm), as from :func:`gamma_geometry` via
+        :func:`throw_triggered`.
+
+    Returns
+    -------
+    Showers
+        The gamma showers, no rings.
+    """
     n = t["e"].size
     e, r, size, phi, cx, cy = (t[k] for k in ("e", "r", "size", "phi", "cx", "cy"))
     lg = np.log10(e)
@@ -270,7 +438,23 @@ def build_gammas(rng, t) -> Showers:
 def hadron_geometry(rng, particle):
     """``geometry(e, r)`` of hadrons: an isotropic arrival direction ``dx, dy`` (mm) within
     ``particle['max_offset_deg']`` of the camera centre, the image centre displaced from it along
-    the main axis (as the disp method assumes: the axis passes through the arrival direction)."""
+    the main axis (as the disp method assumes: the axis passes through the arrival direction).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of the directions and spreads (captured by the returned function).
+    particle : Mapping
+        The primary's config: ``max_offset_deg`` (deg) and ``disp_scale`` (factor on the
+        distance of the image from the arrival direction; < 1 for helium).
+
+    Returns
+    -------
+    callable
+        ``geometry(e, r) -> dict`` with per-shower ``dx``, ``dy`` (arrival direction, mm),
+        ``phi`` (rad) and ``cx``, ``cy`` (image centre, mm), for energies ``e`` (TeV) and
+        impacts ``r`` (m).
+    """
 
     def geometry(e, r):
         m = e.size
@@ -291,6 +475,24 @@ def proton_showers(rng, n, particle, trigger, tally=None) -> Showers:
     early pi0 cascade), ``mean_subshowers`` (at 1 TeV; grows with energy), ``muon_fraction``,
     ``width_scale`` and ``disp_scale`` (of the image size and of its distance from the arrival
     direction: 1 for protons; see :func:`build_hadrons` for helium).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of every draw.
+    n : int
+        Triggered showers wanted.
+    particle : Mapping
+        The primary's config (keys above and those of :func:`gamma_showers`).
+    trigger : Mapping
+        ``threshold_pe`` (p.e.) and ``width`` (logistic scale in ln size).
+    tally : dict, optional
+        ``tally["n_thrown"]`` grows by the showers thrown up to the ``n``-th triggered one.
+
+    Returns
+    -------
+    Showers
+        ``n`` proton showers, muon rings included.
     """
     t = _triggered(rng, n, particle, trigger, hadron_geometry(rng, particle), tally)
     return build_hadrons(rng, t, particle, "proton")
@@ -306,6 +508,31 @@ def build_hadrons(rng, t, particle, primary: str) -> Showers:
     (``size_fluctuation``), is broader (``width_scale``), has more pi0 sub-showers
     (``mean_subshowers``) and is less often dominated by one early pi0 cascade
     (``gamma_like_fraction``).
+
+    Per shower a main component 1.2 to 2.2 times a gamma's width and 1.2 to 2.3 times its length
+    (the ``gamma_like_fraction`` of showers: 1.0 to 1.3 and 1.0 to 1.2, and fewer sub-showers),
+    its axis scattered by 0.25 rad (std) about the direction to its origin; up to two compact pi0
+    sub-showers 25 to 55 mm away (Poisson mean ``mean_subshowers * max(1 + 0.5 lg(E / TeV),
+    0.3)``, together at most 60 % of the light); a ``muon_fraction`` of the events are a muon
+    ring (150 to 600 p.e.) beside a faint shower (5 % of the size, no sub-showers).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of every draw.
+    t : Mapping of str to numpy.ndarray
+        Per triggered shower: ``e`` (TeV), ``r`` (m), ``size`` (p.e.), ``phi`` (rad), ``cx``,
+        ``cy`` (mm), as from :func:`hadron_geometry` via :func:`throw_triggered`.
+    particle : Mapping
+        The primary's config: ``muon_fraction``, ``gamma_like_fraction``, ``width_scale``,
+        ``mean_subshowers``.
+    primary : str
+        ``"proton"`` or ``"helium"``: the ``particle_id`` (:data:`iactdl.io.PARTICLE_ID`).
+
+    Returns
+    -------
+    Showers
+        The hadron showers; source positions NaN.
     """
     n = t["e"].size
     e, r, size, phi, cx, cy = (t[k] for k in ("e", "r", "size", "phi", "cx", "cy"))
@@ -388,7 +615,19 @@ def _sorted(c: Components) -> Components:
 
 
 def concat_showers(parts: list[Showers]) -> Showers:
-    """Concatenate chunks of showers (events renumbered in order)."""
+    """Concatenate chunks of showers (events renumbered in order).
+
+    Parameters
+    ----------
+    parts : list of Showers
+        The chunks, in order; at least one.
+
+    Returns
+    -------
+    Showers
+        One chunk of ``sum(p.n for p in parts)`` events; the ``event`` rows of components and
+        rings are shifted by the events before their chunk.
+    """
     offsets = np.cumsum([0] + [p.n for p in parts[:-1]])
 
     def cat(objs, cls, shift):

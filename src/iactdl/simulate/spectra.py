@@ -32,7 +32,25 @@ def power_law_energies(
 ) -> np.ndarray:
     """Energies (TeV) from :math:`dN/dE \\propto E^{index}` between ``e_min`` and ``e_max``.
 
-    Inverse-CDF sampling; ``index == -1`` is the logarithmic limit.
+    Inverse-CDF sampling: with ``g = index + 1`` and ``u ~ U(0, 1)``, ``E = (e_min^g + u
+    (e_max^g - e_min^g))^(1/g)``; ``index == -1`` is the logarithmic limit, ``E = e_min
+    (e_max / e_min)^u``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of the uniforms.
+    n : int
+        Number of energies.
+    e_min, e_max : float
+        Energy range, TeV.
+    index : float
+        Spectral index (negative, e.g. -2.7).
+
+    Returns
+    -------
+    numpy.ndarray
+        Energies, TeV, shape (n,), float32.
     """
     u = rng.random(n, dtype=np.float32)  # float32: runs for every candidate shower
     g = index + 1.0
@@ -43,7 +61,24 @@ def power_law_energies(
 
 
 def impact_distances(rng: np.random.Generator, n: int, r_max_m: float) -> np.ndarray:
-    """Impact distances (m), uniform in the area of a disk of radius ``r_max_m``."""
+    """Impact distances (m), uniform in the area of a disk of radius ``r_max_m``.
+
+    ``r = r_max sqrt(u)``, ``u ~ U(0, 1)``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of the uniforms.
+    n : int
+        Number of impacts.
+    r_max_m : float
+        Scatter radius, m.
+
+    Returns
+    -------
+    numpy.ndarray
+        Impact distances, m, shape (n,), float32.
+    """
     return np.float32(r_max_m) * np.sqrt(rng.random(n, dtype=np.float32))
 
 
@@ -54,6 +89,22 @@ def wobble_positions(
 
     ``n_positions > 0``: one of that many equally spaced wobble angles (starting at +x), as in a
     wobble observation; ``0``: a uniform angle, as the field rotation of an alt-az mount gives.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of the angles.
+    n : int
+        Number of positions.
+    offset_deg : float
+        Distance from the camera centre, deg (converted with ``MM_TO_DEG``).
+    n_positions : int
+        Number of wobble positions; 0 for a uniform angle.
+
+    Returns
+    -------
+    x, y : numpy.ndarray
+        Source positions in the camera, mm, shape (n,).
     """
     if n_positions > 0:
         phi = 2 * np.pi * rng.integers(0, n_positions, n) / n_positions
@@ -66,7 +117,24 @@ def wobble_positions(
 def disk_positions(
     rng: np.random.Generator, n: int, max_offset_deg: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Directions (mm in the camera), uniform in solid angle within ``max_offset_deg`` of centre."""
+    """Directions (mm in the camera), uniform in solid angle within ``max_offset_deg`` of centre.
+
+    Uniform in the disk ``r = r_max sqrt(u)`` (small-angle limit of uniform in solid angle).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of radii and angles.
+    n : int
+        Number of directions.
+    max_offset_deg : float
+        Radius of the disk, deg.
+
+    Returns
+    -------
+    x, y : numpy.ndarray
+        Positions in the camera, mm, shape (n,).
+    """
     r = max_offset_deg / MM_TO_DEG * np.sqrt(rng.random(n))
     phi = 2 * np.pi * rng.random(n)
     return r * np.cos(phi), r * np.sin(phi)
@@ -76,6 +144,22 @@ def trigger_probability(size_pe: np.ndarray, threshold_pe: float, width: float) 
     """Probability that a shower of ``size_pe`` expected p.e. triggers: logistic in ``ln(size)``.
 
     ``width`` is the logistic scale in ``ln(size)`` (0.2: from 10% to 90% over a factor 2.4).
+
+    ``P = 1 / (1 + exp(-(ln size - ln threshold) / width))``: 1/2 at the threshold.
+
+    Parameters
+    ----------
+    size_pe : numpy.ndarray
+        Expected photo-electrons per shower, p.e. (floored at 1e-9).
+    threshold_pe : float
+        Size of 50 % trigger probability, p.e.
+    width : float
+        Logistic scale in ln(size).
+
+    Returns
+    -------
+    numpy.ndarray
+        Trigger probability per shower, in (0, 1), shape of ``size_pe``.
     """
     z = (np.log(np.maximum(size_pe, 1e-9)) - np.float32(np.log(threshold_pe))) / np.float32(width)
     return 1.0 / (1.0 + np.exp(-z))
