@@ -57,7 +57,20 @@ _BYTE_SUM = np.uint64(0x0101010101010101)
 @cache
 def padded_neighbours(camera: CameraGeometry) -> np.ndarray:
     """Neighbour table (n_pixels, 8): CHIDs, and ``n_pixels`` (a sentinel column) where a pixel
-    has no neighbour. Eight columns so that a gathered bool row is one uint64 word."""
+    has no neighbour. Eight columns so that a gathered bool row is one uint64 word.
+
+    Parameters
+    ----------
+    camera : CameraGeometry
+        The camera; its ``neighbours`` table (n_pixels, up to 6), -1 where a pixel has fewer
+        neighbours (the camera's edge).
+
+    Returns
+    -------
+    numpy.ndarray
+        int32, shape (n_pixels, 8): each pixel's neighbours' CHIDs, padded with ``n_pixels``
+        (an index one past the last pixel, which callers map to False). Cached per camera.
+    """
     nb = np.asarray(camera.neighbours, dtype=np.int64)
     out = np.full((nb.shape[0], 8), camera.n_pixels, dtype=np.int32)
     out[:, : nb.shape[1]] = np.where(nb >= 0, nb, camera.n_pixels)
