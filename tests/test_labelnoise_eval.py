@@ -271,4 +271,5 @@ def test_em_prior_recovers_a_shifted_prior():
     eta = 0.1 * lr / (0.1 * lr + 0.9)  # exact posteriors at prior 0.1
     assert em_prior(eta, 0.1) == pytest.approx(0.6, abs=0.01)
     boot = em_prior(eta, 0.1, rng.poisson(1.0, (20, eta.size)))
-    assert boot.shape == (20,) and 0.003 < boot.std() < 0.02
+    # at least the binomial sqrt(0.6 * 0.4 / 50000) = 0.0022: the posteriors do not separate fully
+    assert boot.shape == (20,) and 0.001 < boot.std() < 0.01
