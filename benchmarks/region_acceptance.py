@@ -21,6 +21,18 @@ reports
 Prints one JSON object as its last line.
 
     python benchmarks/region_acceptance.py [--n-hadrons 1000000] [--n-gammas 40000]
+
+Measured with the defaults (seed 1; 22 min on 2 shared cores; disp trained on 8,862 diffuse
+gammas): of 1M simulated protons 309,754 pass the quality cut; ON 1471, OFF 1414 / 1481 / 1427 /
+1419 / 1455: chi^2 = 2.8 for 5 dof (p = 0.73), the OFF regions alone 2.2 for 4 (p = 0.70); each
+wobble position alone p >= 0.33. The annulus in 12 azimuth bins: 1745 to 1962 a bin, chi^2 = 22.0
+for 11 dof (p = 0.024), no pattern of the ON/OFF positions. So the regions' background acceptance
+is equal to the 2.6 % a region that 1471 events resolve, and the default run's OFF counts
+825 / 744 / 813 / 816 / 735 (chi^2 = 9.6 for 4 dof) are a fluctuation or the observation's gammas,
+not a bias of the labeller. Gammas: of 16,851 point-like gammas 3078 land in ON and 105 / 58 / 59 /
+59 / 105 in OFF 1..5: ``rho_plus = P(OFF | gamma, in a region) = 386 / 3464 = 0.11``, most in the
+two OFF regions next to ON (0.6 deg away) and the rest spread as a third of wrong disp signs puts
+them (README: sign accuracy 0.65-0.69 with ~1000 training events).
 """
 
 from __future__ import annotations
