@@ -31,8 +31,9 @@ is equal to the 2.6 % a region that 1471 events resolve, and the default run's O
 825 / 744 / 813 / 816 / 735 (chi^2 = 9.6 for 4 dof) are a fluctuation or the observation's gammas,
 not a bias of the labeller. Gammas: of 16,851 point-like gammas 3078 land in ON and 105 / 58 / 59 /
 59 / 105 in OFF 1..5: ``rho_plus = P(OFF | gamma, in a region) = 386 / 3464 = 0.11``, most in the
-two OFF regions next to ON (0.6 deg away) and the rest spread as a third of wrong disp signs puts
-them (README: sign accuracy 0.65-0.69 with ~1000 training events).
+two OFF regions next to ON (0.6 deg away), the rest spread further (a wrong disp sign puts the
+direction 2 |disp| from the source, on the far side of the image; the sign accuracy itself is not
+measured here).
 """
 
 from __future__ import annotations
