@@ -11,6 +11,10 @@ clean one gamma/hadron, and every rate below is a fraction of L:
 - ``rho_plus = P(OFF | gamma, L)``: the source's gammas reconstructed into an OFF region (a wrong
   disp sign, a poor direction); 0 by assumption of the known-alpha correction.
 
+These are pkccn's (Bunse et al.; ``pkccn/experiments/fact.py``): only events within the theta cut
+of ON or an OFF position are labelled, ``p_minus = 1 / 6`` for alpha = 1/5 is ``P(noisy ON | clean
+hadron)`` on them, and ``p_plus`` is left to Menon's quantile estimate.
+
 For a model's scores on ``observed_test``:
 
 - ROC AUC with a bootstrap uncertainty (all events: a ranking is defined everywhere);
