@@ -208,3 +208,68 @@ def test_model_on_gamma_fraction_uncertainty_covers_the_calibration_of_the_train
         pulls_events.append((out["model"] - out["true"]) / out["model_std_events"])
     assert 0.7 < np.std(pulls) < 1.4 and abs(np.mean(pulls)) < 0.5
     assert np.std(pulls_events) > 2.5  # the events' bootstrap alone understates it
+
+
+def test_measurement_on_theta2_labels_leaves_events_in_no_region_out():
+    """Theta^2 labels: most events in no region, a few gammas in OFF regions. The flip rates are
+    those of the labelled events, and each ON gamma fraction estimate finds what it estimates:
+    known alpha (rho_plus = 0) the excess, Menon with the true rho_plus and the oracle's EM the
+    true fraction. Before (every event in the sums) the model's estimate was ~8 on the default run.
+    """
+    from onoff_toy import theta2_observation
+
+    t = theta2_observation(np.random.default_rng(3), 300_000, hadron_per_region=0.02,
+                           gamma_per_off=0.03)  # fmt: skip
+    gamma, region = t["is_gamma"], t["region"]
+    assert np.mean(region == -1) > 0.8  # as in an observation: most events carry no label
+
+    def measure(corr, **kw):
+        return measure_onoff(
+            score=t["p_on"], region=region, is_gamma=gamma, n_off_regions=5,
+            cuts={"corrected_0.5": corr.threshold(0.5)}, gammaness=corr(t["p_on"])[0],
+            eta_unclipped=corr.unclipped(t["p_on"]), n_bootstrap=50,
+            calibration={"rho_plus": corr.rho_plus}, **kw,
+        )  # fmt: skip
+
+    known = measure(MenonCorrection.from_alpha(0.2))
+    assert known["rho_minus_true"] == pytest.approx(1 / 6, abs=0.01)
+    assert known["alpha_true"] == pytest.approx(0.2, abs=0.015)
+    assert known["rho_plus_true"] == pytest.approx(t["rho_plus"], abs=0.01)
+    frac = known["on_gamma_fraction"]
+    assert frac["n_labelled"] == np.count_nonzero(region >= 0)
+    assert abs(frac["counted"] - frac["true_excess"]) < 3 * frac["counted_std"]
+    assert abs(frac["model"] - frac["true_excess"]) < 3 * frac["model_std"]
+    assert frac["true"] - frac["true_excess"] > 3 * frac["model_std"]  # the leak is visible
+    # calibration on the labelled events, where Menon's posterior has its prior
+    assert known["calibration_events"] == "labelled"
+    assert known["n_calibration_events"] == frac["n_labelled"]
+
+    exact = measure(MenonCorrection(rho_minus=t["rho_minus"], rho_plus=t["rho_plus"]))
+    np.testing.assert_allclose(exact["calibration_after"]["reliability"]["mean_predicted"],
+                               exact["calibration_after"]["reliability"]["fraction_gamma"],
+                               atol=0.03)  # fmt: skip
+    frac = exact["on_gamma_fraction"]
+    assert abs(frac["model_pull"]) < 3
+
+    # the oracle: a posterior at the prior of all events, moved to the ON region's by EM
+    oracle = measure_onoff(
+        score=t["eta_all"], region=region, is_gamma=gamma, n_off_regions=5,
+        cuts={"corrected_0.5": 0.5}, eta_unclipped=t["eta_all"], n_bootstrap=50,
+        calibration={"train_prior": t["pi_all"]},
+    )  # fmt: skip
+    assert oracle["calibration_events"] == "all"
+    frac = oracle["on_gamma_fraction"]
+    assert frac["model_method"] == "em_prior_on" and abs(frac["model_pull"]) < 3
+
+
+def test_em_prior_recovers_a_shifted_prior():
+    from iactdl.labelnoise.measurement import em_prior
+
+    rng = np.random.default_rng(5)
+    gamma = rng.random(50_000) < 0.6
+    lr = np.exp(2 * rng.normal(np.where(gamma, 2.0, 0.0), 1.0) - 2)
+    eta = 0.1 * lr / (0.1 * lr + 0.9)  # exact posteriors at prior 0.1
+    assert em_prior(eta, 0.1) == pytest.approx(0.6, abs=0.01)
+    boot = em_prior(eta, 0.1, rng.poisson(1.0, (20, eta.size)))
+    # at least the binomial sqrt(0.6 * 0.4 / 50000) = 0.0022: the posteriors do not separate fully
+    assert boot.shape == (20,) and 0.001 < boot.std() < 0.01

@@ -1,19 +1,41 @@
 """Measuring a model on the observation against its hidden truth: the label-noise study (stage 6).
 
-Evaluation side only (it reads the truth). For a model's scores on ``observed_test``:
+Evaluation side only (it reads the truth). The ON/OFF labels are those of the theta^2 rule
+(:mod:`iactdl.observed_regions`): most events lie in no region (``region`` -1) and carry no label.
+Menon et al. (2015)'s class-conditional noise is defined on the *labelled* events L (ON or one of
+the ``n_off`` OFF regions), the sample the ON/OFF models are fit on; the noisy label is ON/OFF, the
+clean one gamma/hadron, and every rate below is a fraction of L:
 
-- ROC AUC with a bootstrap uncertainty;
-- calibration before and after Menon's correction (ECE, Brier score, reliability diagram): before =
-  the ON/OFF model's ``P(ON | x)`` read as if it were ``P(gamma | x)``, after = the corrected
-  ``gammaness``;
+- ``rho_minus = P(ON | hadron, L)``: ``alpha / (1 + alpha)`` when the ON region and each OFF
+  region have the same background acceptance (``alpha = 1 / n_off``);
+- ``rho_plus = P(OFF | gamma, L)``: the source's gammas reconstructed into an OFF region (a wrong
+  disp sign, a poor direction); 0 by assumption of the known-alpha correction.
+
+These are pkccn's (Bunse et al.; ``pkccn/experiments/fact.py``): only events within the theta cut
+of ON or an OFF position are labelled, ``p_minus = 1 / 6`` for alpha = 1/5 is ``P(noisy ON | clean
+hadron)`` on them, and ``p_plus`` is left to Menon's quantile estimate.
+
+For a model's scores on ``observed_test``:
+
+- ROC AUC with a bootstrap uncertainty (all events: a ranking is defined everywhere);
+- calibration (ECE, Brier score, reliability diagram) on the events the posterior refers to: the
+  labelled ones for an ON/OFF model (its corrected ``gammaness`` is ``P(gamma | x)`` at the prior
+  of L), all for a posterior fit on all events (the oracle); for an ON/OFF model before (``p_on``
+  read as ``P(gamma | x)``) and after Menon's correction;
+- the true flip rates on L (``rho_minus_true``, ``rho_plus_true``) and the background's true
+  ON/OFF ratio (``alpha_true``: hadrons in ON over hadrons in OFF);
 - the ON gamma fraction: by counting (``(N_on - alpha N_off) / N_on``, known alpha, with its
-  Poisson uncertainty), from the model (the mean unclipped corrected posterior over all events,
-  which estimates the pooled prior, times ``N / N_on``), and with alpha estimated from the data
-  (``rho_minus / (1 - rho_minus)``), against the true fraction. The model's uncertainty has two
-  terms: the events' (bootstrap) and its calibration's. The second dominates: the gammas are a
-  small excess over the hadrons, so the estimate hangs on the mean of ``p_on``, which the fit set
-  to the ON fraction of its ``n_train`` training labels, binomial noise and all (see
-  :func:`on_gamma_fraction`);
+  Poisson uncertainty), from the model and with alpha estimated from the data
+  (``rho_minus / (1 - rho_minus)``), against the true fraction. Since
+  ``sum_L eta = N_gamma(L)`` for a posterior calibrated on L and ``N_on,gamma = (1 - rho_plus)
+  N_gamma(L)``, an ON/OFF model's estimate is ``(1 - rho_plus) sum_L eta / N_on`` (with known alpha
+  and a calibrated model it equals the counted one). A posterior at the prior of all events is
+  moved to the ON region's prior by Saerens et al. (2002)'s EM instead. Both count the signal
+  leaking into OFF regions against the ON region, ``alpha N_off,gamma``: ``true_excess`` is the
+  fraction they estimate. The model's uncertainty has two terms: the events' (bootstrap) and its
+  calibration's. The second dominates: the gammas are a small excess over the hadrons, so the
+  estimate hangs on the mean of ``p_on``, which the fit set to the ON fraction of its ``n_train``
+  training labels, binomial noise and all (see :func:`on_gamma_fraction`);
 - at each threshold chosen without truth (the corrected 0.5 and the Li & Ma maximum on
   ``observed_val``): gamma and hadron efficiency (truth) and the Li & Ma significance of the excess.
 """
@@ -34,6 +56,9 @@ from iactdl.metrics.separation import (
 )
 
 __all__ = [
+    "labelled_events",
+    "flip_rates_true",
+    "em_prior",
     "calibration_summary",
     "on_gamma_fraction",
     "at_threshold",
@@ -77,6 +102,62 @@ def calibration_summary(is_gamma, prob, n_bins: int = 10) -> dict:
     }
 
 
+def labelled_events(region, n_off_regions: int) -> np.ndarray:
+    """Events in the ON or an OFF region: the sample ON/OFF labels (and Menon's noise) exist on.
+
+    Parameters
+    ----------
+    region : array_like of int
+        Per event: 0 ON, 1..n_off_regions OFF, -1 (or anything else) in no region.
+    n_off_regions : int
+        Number of OFF positions.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Per event: in a region.
+    """
+    region = np.asarray(region)
+    return (region >= 0) & (region <= n_off_regions)
+
+
+def flip_rates_true(is_gamma, region, n_off_regions: int) -> dict:
+    """The ON/OFF labels' class-conditional noise rates from the truth, on the labelled events.
+
+    Parameters
+    ----------
+    is_gamma : array_like of bool
+        The hidden truth per event.
+    region : array_like of int
+        Per event: 0 ON, 1..n_off_regions OFF, -1 in no region (left out).
+    n_off_regions : int
+        Number of OFF positions.
+
+    Returns
+    -------
+    dict
+        ``rho_minus_true`` (``P(ON | hadron)``), ``rho_plus_true`` (``P(OFF | gamma)``), both
+        among the labelled events (NaN without hadrons or gammas there); ``alpha_true`` (hadrons in
+        ON / hadrons in OFF: ``1 / n_off`` at equal acceptance) and the counts they come from.
+    """
+    is_gamma = np.asarray(is_gamma).astype(bool)
+    region = np.asarray(region)
+    lab = labelled_events(region, n_off_regions)
+    on, off = lab & (region == 0), lab & (region != 0)
+    h_on, h_off = int(np.count_nonzero(on & ~is_gamma)), int(np.count_nonzero(off & ~is_gamma))
+    g_on, g_off = int(np.count_nonzero(on & is_gamma)), int(np.count_nonzero(off & is_gamma))
+    nan = float("nan")
+    return {
+        "rho_minus_true": h_on / (h_on + h_off) if h_on + h_off else nan,
+        "rho_plus_true": g_off / (g_on + g_off) if g_on + g_off else nan,
+        "alpha_true": h_on / h_off if h_off else nan,
+        "n_hadron_on": h_on,
+        "n_hadron_off": h_off,
+        "n_gamma_on": g_on,
+        "n_gamma_off": g_off,
+    }
+
+
 def _poisson_bootstrap_std(values, n_bootstrap: int, seed: int) -> float:
     """Std of ``sum(values)`` under resampling of the events (Poisson(1) weights, batched)."""
     rng = np.random.default_rng(seed)
@@ -89,32 +170,80 @@ def _poisson_bootstrap_std(values, n_bootstrap: int, seed: int) -> float:
     return float(np.std(np.concatenate(sums), ddof=1))
 
 
+def em_prior(posterior, train_prior: float, weights=None, tol: float = 1e-10, max_iter: int = 1000):
+    """The gamma fraction of a set of events from posteriors fit at another prior (Saerens,
+    Latinne & Decaestecker 2002, sec. 2.2): iterate ``pi <- mean(shift(p, train_prior, pi))``.
+
+    Parameters
+    ----------
+    posterior : array_like
+        ``P(gamma | x)`` per event, at the class prior ``train_prior``.
+    train_prior : float
+        The gamma fraction the posteriors assume, in (0, 1).
+    weights : array_like, optional
+        Event weights (a bootstrap's), shape ``(n_events,)`` or ``(n_replicas, n_events)``.
+    tol : float
+        Stop when no estimate moves by more than this.
+    max_iter : int
+        Most iterations.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The maximum-likelihood prior of the events (one per row of ``weights``).
+    """
+    from iactdl.labelnoise.comparison import prior_shift
+
+    p = np.clip(np.asarray(posterior, dtype=np.float64), 1e-12, 1 - 1e-12)
+    w = np.ones((1, p.size)) if weights is None else np.atleast_2d(weights).astype(np.float64)
+    total = w.sum(axis=1)
+    pi = (w @ p) / total
+    for _ in range(max_iter):
+        shifted = prior_shift(p, train_prior, np.clip(pi, 1e-9, 1 - 1e-9)[:, None])
+        new = (w * shifted).sum(axis=1) / total
+        done = np.max(np.abs(new - pi)) < tol
+        pi = new
+        if done:
+            break
+    return float(pi[0]) if weights is None else pi
+
+
 def on_gamma_fraction(
     region, n_off_regions: int, is_gamma=None, eta_unclipped=None, alpha_estimated=None,
     n_bootstrap: int = 200, seed: int = 0, n_train: int | None = None, slope: float = 1.0,
-    label_fraction: float | None = None,
+    label_fraction: float | None = None, rho_plus: float = 0.0, train_prior: float | None = None,
 ) -> dict:  # fmt: skip
-    """The gamma fraction of the ON region: counted, from the corrected posterior, and true.
+    """The gamma fraction of the ON region: counted, from the model's posterior, and true.
 
-    The model's estimate ``sum(eta) / N_on`` (``eta = slope * p + b``, ``slope = 1 + alpha`` for an
-    ON/OFF model, 1 for a posterior) has the events' uncertainty (a Poisson bootstrap over the
-    events, ``model_std_events``) and its calibration's (``model_std_calibration``): a classifier
-    fit by likelihood matches its mean prediction to the mean of its ``n_train`` training labels
-    (``label_fraction``: the ON fraction, or the gamma fraction for a posterior), which carry
-    binomial noise ``sqrt(f (1 - f) / n_train)``; every one of the ``N`` scored events inherits it,
-    so ``slope sqrt(f (1 - f) / n_train) N / N_on``. It is the larger term by far here: with 116k
-    training events it is 0.007 in the fraction against 0.002 from the events, and on a toy
-    observation (tests/test_labelnoise_eval.py) the pulls had a standard deviation of 5.7 without
-    it and 1.1 with it. ``model_std`` combines both (without ``n_train``, the events' alone).
+    Two kinds of model (see the module docstring for the derivation):
+
+    - an ON/OFF model (``train_prior`` None): ``eta_unclipped`` is Menon's corrected posterior
+      ``eta = slope * p_on + b`` at the prior of the labelled events L it was fit on; the estimate
+      is ``(1 - rho_plus) sum_L eta / N_on``, events in no region left out (their images are not
+      the sample the posterior's prior describes);
+    - a posterior at the prior ``train_prior`` of all events (the oracle): the ON region's prior
+      by Saerens et al.'s EM (:func:`em_prior`) on the ON events.
+
+    The events' uncertainty is a Poisson bootstrap (``model_std_events``); the calibration's
+    (``model_std_calibration``) comes from the mean the fit matched to its ``n_train`` training
+    labels (``label_fraction`` ``f``: the ON fraction of L, or the gamma fraction for a posterior),
+    which carry binomial noise ``sqrt(f (1 - f) / n_train)``: for an ON/OFF model every one of the
+    ``N_L`` labelled events inherits it, ``slope sqrt(f (1 - f) / n_train) N_L / N_on``; for a
+    posterior it is a relative error ``d = sqrt((1 - f) / (f n_train))`` of the prior, which moves
+    the posterior odds by ``1 + d`` and the EM prior ``pi`` by ``pi (1 - pi) d``. The calibration
+    term is the larger by far for an ON/OFF model: with 116k training events it was 0.007 in the
+    fraction against 0.002 from the events, and on a toy observation
+    (tests/test_labelnoise_eval.py) the pulls had a standard deviation of 5.7 without it and 1.1
+    with it. ``model_std`` combines both (without ``n_train``, the events' alone).
 
     Parameters
     ----------
     region : array_like of int
-        Per event: 0 ON, 1..n_off_regions OFF.
+        Per event: 0 ON, 1..n_off_regions OFF, -1 in no region.
     n_off_regions : int
         Number of OFF positions.
     is_gamma : array_like of bool, optional
-        The hidden truth, for the ``true`` fraction and the pulls.
+        The hidden truth, for the ``true`` fractions and the pulls.
     eta_unclipped : array_like, optional
         The model's unclipped posterior per event, for its estimate.
     alpha_estimated : float, optional
@@ -126,38 +255,65 @@ def on_gamma_fraction(
     n_train : int, optional
         Training events of the model, for ``model_std_calibration``.
     slope : float
-        ``slope`` above.
+        ``slope`` above (an ON/OFF model's ``a = 1 / (1 - rho_plus - rho_minus)``).
     label_fraction : float, optional
-        ``f`` above.
+        ``f`` above; default the ON fraction of the labelled events, or for a posterior the mean
+        of ``eta_unclipped``.
+    rho_plus : float
+        ``P(OFF | gamma)`` of the ON/OFF model's correction (0 for known alpha).
+    train_prior : float, optional
+        The gamma fraction a posterior (not an ON/OFF model) was fit at: selects EM.
 
     Returns
     -------
     dict
-        ``counted`` (``(N_on - alpha N_off) / N_on``) and its std; with ``eta_unclipped``
-        ``model``, ``model_std_events``, ``model_std_calibration`` and ``model_std``; with
-        ``alpha_estimated`` ``counted_alpha_estimated``; with truth ``true`` and the pulls.
+        ``counted`` (``(N_on - alpha N_off) / N_on``) and its std, ``n_on``, ``n_off`` and
+        ``n_labelled``; with ``eta_unclipped`` ``model``, ``model_method``, ``model_std_events``,
+        ``model_std_calibration`` and ``model_std``; with ``alpha_estimated``
+        ``counted_alpha_estimated``; with truth ``true`` (``N_on,gamma / N_on``), ``true_excess``
+        (``(N_on,gamma - alpha N_off,gamma) / N_on``, what counting estimates at equal
+        acceptance) and the pulls against ``true``.
     """
     region = np.asarray(region)
     alpha = 1.0 / n_off_regions
+    lab = labelled_events(region, n_off_regions)
     n_on = int(np.count_nonzero(region == 0))
-    n_off = int(np.count_nonzero((region >= 1) & (region <= n_off_regions)))
+    n_off = int(np.count_nonzero(lab & (region != 0)))
     if n_on == 0:
         raise ValueError("on_gamma_fraction: no ON events")
     out = {
         "n_on": n_on,
         "n_off": n_off,
+        "n_labelled": n_on + n_off,
         "counted": (n_on - alpha * n_off) / n_on,
         "counted_std": float(np.sqrt(n_on + alpha**2 * n_off) / n_on),
     }
     if eta_unclipped is not None:
         eta = np.asarray(eta_unclipped, dtype=np.float64)
-        out["model"] = float(eta.sum() / n_on)
-        out["model_std_events"] = _poisson_bootstrap_std(eta, n_bootstrap, seed) / n_on
-        out["model_std"] = out["model_std_events"]
-        if n_train:
-            f = float(np.clip(label_fraction if label_fraction is not None else n_on / eta.size,
+        if train_prior is None:
+            eta_l = eta[lab]
+            out["model_method"] = "menon_pooled_labelled"
+            out["model"] = float((1.0 - rho_plus) * eta_l.sum() / n_on)
+            std = _poisson_bootstrap_std(eta_l, n_bootstrap, seed) * (1.0 - rho_plus) / n_on
+            out["model_std_events"] = std
+            f = label_fraction if label_fraction is not None else n_on / eta_l.size
+            f = float(np.clip(f, 1e-6, 1 - 1e-6))
+            cal = None
+            if n_train:
+                cal = abs(slope) * np.sqrt(f * (1 - f) / n_train) * eta_l.size / n_on
+        else:
+            eta_on = eta[region == 0]
+            out["model_method"] = "em_prior_on"
+            pi = em_prior(eta_on, train_prior)
+            out["model"] = pi
+            rng = np.random.default_rng(seed)
+            reps = em_prior(eta_on, train_prior, rng.poisson(1.0, (n_bootstrap, eta_on.size)))
+            out["model_std_events"] = float(np.std(reps, ddof=1))
+            f = float(np.clip(label_fraction if label_fraction is not None else train_prior,
                               1e-6, 1 - 1e-6))  # fmt: skip
-            cal = abs(slope) * np.sqrt(f * (1 - f) / n_train) * eta.size / n_on
+            cal = pi * (1 - pi) * np.sqrt((1 - f) / (f * n_train)) if n_train else None
+        out["model_std"] = out["model_std_events"]
+        if cal is not None:
             out["model_std_calibration"] = float(cal)
             out["model_std"] = float(np.hypot(out["model_std_events"], cal))
     if alpha_estimated is not None:
@@ -165,7 +321,10 @@ def on_gamma_fraction(
         out["counted_alpha_estimated"] = (n_on - alpha_estimated * n_off) / n_on
     if is_gamma is not None:
         is_gamma = np.asarray(is_gamma).astype(bool)
-        out["true"] = float(np.count_nonzero(is_gamma & (region == 0)) / n_on)
+        g_on = np.count_nonzero(is_gamma & (region == 0))
+        g_off = np.count_nonzero(is_gamma & lab & (region != 0))
+        out["true"] = float(g_on / n_on)
+        out["true_excess"] = float((g_on - alpha * g_off) / n_on)
         for key in ("counted", "model"):
             if key in out:
                 out[f"{key}_pull"] = (out[key] - out["true"]) / out[f"{key}_std"]
@@ -238,7 +397,7 @@ def measure_onoff(
         The model's ranking score (``p_on`` for ON/OFF models, ``gammaness`` otherwise); ``cuts``
         are on this scale.
     region : array_like of int
-        Per event: 0 ON, 1..n_off_regions OFF.
+        Per event: 0 ON, 1..n_off_regions OFF, -1 in no region.
     is_gamma : array_like of bool
         The hidden truth per event.
     n_off_regions : int
@@ -246,12 +405,14 @@ def measure_onoff(
     cuts : dict
         Threshold name -> cut on ``score``, chosen without truth.
     gammaness : array_like, optional
-        The corrected posterior (ON/OFF models); calibration is then given before (``score``
-        read as P(gamma)) and after; without it ``score`` is the posterior.
+        The corrected posterior (ON/OFF models), at the prior of the labelled events: its
+        calibration is measured on them, before (``score`` read as P(gamma)) and after; without
+        it ``score`` is a posterior at the prior of all events, calibrated on all.
     eta_unclipped : array_like, optional
         ``a p_on + b`` without clipping, for the model's ON gamma fraction.
     rho_minus_estimated : float, optional
-        An alpha-free estimate of rho_minus, compared with the true ``P(ON | hadron)`` here.
+        An alpha-free estimate of rho_minus, compared with the true ``P(ON | hadron)`` of the
+        labelled events here.
     n_bootstrap : int
         Poisson bootstrap replicas of the ON gamma fraction's uncertainty.
     n_bins : int
@@ -259,14 +420,16 @@ def measure_onoff(
     seed : int
         Seed of the bootstrap.
     calibration : dict, optional
-        ``n_train``, ``slope`` and ``label_fraction`` of :func:`on_gamma_fraction` (the
-        calibration term of the model's ON gamma fraction).
+        ``n_train``, ``slope``, ``label_fraction``, ``rho_plus`` and ``train_prior`` of
+        :func:`on_gamma_fraction` (how the model's ON gamma fraction is estimated and the
+        calibration term of its uncertainty).
 
     Returns
     -------
     dict
         ``calibration_before`` (ON/OFF models) and ``calibration_after``
-        (:func:`calibration_summary`), ``rho_minus_true`` (and ``rho_minus_estimated``),
+        (:func:`calibration_summary`) with ``calibration_events`` (``labelled`` or ``all``),
+        :func:`flip_rates_true` (``rho_minus_true``, ...; and ``rho_minus_estimated``),
         ``on_gamma_fraction`` (:func:`on_gamma_fraction`) and per threshold name its
         :func:`at_threshold` under ``thresholds``.
     """
@@ -281,13 +444,20 @@ def measure_onoff(
         "roc_auc_unc": auc_std,
     }
     if gammaness is not None:
-        out["calibration_before"] = calibration_summary(is_gamma, score, n_bins)
-        out["calibration_after"] = calibration_summary(is_gamma, gammaness, n_bins)
+        # Menon's posterior is P(gamma | x) at the prior of the events the ON/OFF model was fit
+        # on, those in a region; elsewhere (most events) the gamma fraction is far lower
+        lab = labelled_events(region, n_off_regions)
+        out["calibration_events"] = "labelled"
+        out["n_calibration_events"] = int(lab.sum())
+        out["calibration_before"] = calibration_summary(is_gamma[lab], score[lab], n_bins)
+        out["calibration_after"] = calibration_summary(
+            is_gamma[lab], np.asarray(gammaness)[lab], n_bins
+        )
     else:
+        out["calibration_events"] = "all"
+        out["n_calibration_events"] = int(score.size)
         out["calibration_after"] = calibration_summary(is_gamma, score, n_bins)
-    hadron = ~is_gamma
-    rho_true = float(np.count_nonzero(hadron & (region == 0)) / max(np.count_nonzero(hadron), 1))
-    out["rho_minus_true"] = rho_true
+    out.update(flip_rates_true(is_gamma, region, n_off_regions))
     alpha_est = None
     if rho_minus_estimated is not None:
         out["rho_minus_estimated"] = float(rho_minus_estimated)
@@ -327,7 +497,7 @@ def _score_and_cuts(info: dict, test: dict, val: dict, n_off: int):
         cuts["li_ma_val"] = li_ma_threshold(val["gammaness"], val["region"], n_off, min_on)["cut"]
         # its mean was fit to its training labels' gamma fraction: the observed one for an oracle
         q = float(np.mean(test["gammaness"]))
-        calibration = {"n_train": n_train, "slope": 1.0, "label_fraction": q}
+        calibration = {"n_train": n_train, "slope": 1.0, "label_fraction": q, "train_prior": q}
         return test["gammaness"], cuts, {"eta_unclipped": test["gammaness"],
                                          "calibration": calibration}  # fmt: skip
     c = ln["correction"]
@@ -339,8 +509,13 @@ def _score_and_cuts(info: dict, test: dict, val: dict, n_off: int):
         "eta_unclipped": corr.unclipped(test["p_on"]),
         "rho_minus_estimated": ln["estimated"].get("anchor", {}).get("rho_minus"),
         # the mean of p_on was fit to the ON fraction of the training labels (the test's ON
-        # fraction estimates it: the splits are random)
-        "calibration": {"n_train": n_train, "slope": float(c["a"]), "label_fraction": None},
+        # fraction among its labelled events estimates it: the splits are random)
+        "calibration": {
+            "n_train": n_train,
+            "slope": float(c["a"]),
+            "label_fraction": None,
+            "rho_plus": float(c["rho_plus"]),
+        },
     }
     return test["p_on"], cuts, extra
 
