@@ -26,7 +26,7 @@ def _tables(tmp_path):
     ).to_csv(summary, index=False)  # fmt: skip
     row = {"group": "boosted trees", "model": "bdt_x", "label": "boosted trees",
            "prior_corrected": True, "train_prior": 0.6, "prior_estimate": 0.024,
-           "true_gamma_fraction": 0.025, "n_events": 5000, "n_gamma": 125,
+           "true_gamma_fraction": 0.025, "n_events": 5000, "n_gamma": 125, "n_labelled": 900,
            "n_bootstrap": 50}  # fmt: skip
     for col in ("roc_auc", "li_ma_significance", "gamma_efficiency", "brier_skill", "log_loss",
                 "ece"):  # fmt: skip
@@ -44,7 +44,7 @@ def test_numbers_come_from_the_tables_as_macros(tmp_path):
     assert numbers["BestSimAuc"] == "0.910" and numbers["BestSimModel"] == r"bdt\_x"
     assert numbers["TreesOnoffAuc"] == "0.777" and numbers["ObsEvents"] == "5000"
     assert (numbers["BestObsModel"], numbers["BestObsAuc"]) == ("mlp", "0.740")
-    assert numbers["ObsPriorEstimate"] == "2.40"
+    assert numbers["ObsPriorEstimate"] == "2.40" and numbers["ObsLabelled"] == "900"
     write_numbers(numbers, tmp_path / "n.json", tmp_path / "n.tex")
     tex = (tmp_path / "n.tex").read_text()
     assert r"\newcommand{\iactTreesOnoffAuc}{0.777}" in tex

@@ -80,12 +80,14 @@ def _paragraphs(numbers: Mapping[str, str]) -> tuple[str, list[tuple[str, str]]]
             f"highest ROC AUC on the simulated test split, {m('BestSimAuc')} $\\pm$ "
             f"{m('BestSimAucUnc')}. "
         )
-    if {"ObsEvents", "ObsPriorEstimate"} <= have:
+    if {"ObsEvents", "ObsLabelled", "ObsPriorEstimate"} <= have:
         abstract += (
-            f"On the {m('ObsEvents')} events of the held-out observation, whose gamma fraction "
-            f"the ON/OFF counts estimate at {m('ObsPriorEstimate')}\\,\\% (true "
-            f"{m('ObsPriorTrue')}\\,\\%), we compare the three ways around the gap between "
-            "simulation and observation within each architecture, with bootstrap uncertainties."
+            f"On the {m('ObsEvents')} events of the held-out observation we compare the three "
+            "ways around the gap between simulation and observation within each architecture, "
+            "with bootstrap uncertainties; calibration is judged on the "
+            f"{m('ObsLabelled')} events in its ON and OFF regions, whose gamma fraction the "
+            f"ON/OFF counts estimate at {m('ObsPriorEstimate')}\\,\\% (true "
+            f"{m('ObsPriorTrue')}\\,\\%)."
         )
     stages = [
         (

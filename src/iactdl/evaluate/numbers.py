@@ -129,6 +129,8 @@ def collect_numbers(summary: str | os.PathLike, comparison: str | os.PathLike | 
         if len(c):
             out["ObsEvents"] = _count(c["n_events"].iloc[0])
             out["ObsGammas"] = _count(c["n_gamma"].iloc[0])
+            if "n_labelled" in c:  # the events in ON or OFF, where calibration is judged
+                out["ObsLabelled"] = _count(c["n_labelled"].iloc[0])
             out["ObsPriorEstimate"] = _fmt(100 * c["prior_estimate"].iloc[0], 2)
             out["ObsPriorTrue"] = _fmt(100 * c["true_gamma_fraction"].iloc[0], 2)
             out["TrainPrior"] = _fmt(100 * c["train_prior"].iloc[0], 1)
