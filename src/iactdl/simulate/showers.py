@@ -219,8 +219,10 @@ def zenith_scaling(zenith_deg):
         pool's radius with ``1/s``, so an impact ``r`` (m) lies where ``s r`` lies in the
         reference pool.
     """
-    scale = np.cos(np.radians(zenith_deg)) / np.cos(np.radians(REFERENCE_ZENITH_DEG))
-    return scale**ZENITH_LIGHT_INDEX, scale
+    # the dtype of zenith_deg (float32 for every thrown shower: _zenith_angles)
+    z = np.asarray(zenith_deg)
+    scale = np.cos(np.radians(z)) / np.cos(np.radians(z.dtype.type(REFERENCE_ZENITH_DEG)))
+    return scale ** z.dtype.type(ZENITH_LIGHT_INDEX), scale
 
 
 def _zenith_angles(rng, m, particle):
@@ -232,9 +234,10 @@ def _zenith_angles(rng, m, particle):
     hi = particle.get("zenith_max_deg", REFERENCE_ZENITH_DEG)
     if lo == hi == REFERENCE_ZENITH_DEG:
         return None
+    # float32, as _lognormal: this runs for every thrown shower (the survivors become float64)
     if lo == hi:
-        return np.full(m, float(lo))
-    return rng.uniform(lo, hi, m)
+        return np.full(m, lo, dtype=np.float32)
+    return np.float32(lo) + np.float32(hi - lo) * rng.random(m, dtype=np.float32)
 
 
 def _at_zenith(t):
