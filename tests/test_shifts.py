@@ -12,8 +12,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from iactdl.simulate.settings import DEFAULTS, SHIFTS, check_config, detector_config
-from iactdl.simulate.showers import REFERENCE_ZENITH_DEG, zenith_scaling
+from iactdl.simulate.settings import (
+    DEFAULTS,
+    SHIFTS,
+    check_config,
+    detector_config,
+    shower_config,
+)
+from iactdl.simulate.showers import (
+    REFERENCE_ZENITH_DEG,
+    hadron_geometry,
+    throw_triggered,
+    zenith_scaling,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from shifts import STRONG, diagnose, hadrons  # noqa: E402
@@ -155,3 +166,24 @@ def test_zenith_moves_the_threshold_as_cos_to_the_minus_2664():
     reference = hadrons(None, 2000, 2)
     e_ratio = float(np.median(shifted["true_energy"]) / np.median(reference["true_energy"]))
     assert e_ratio > 1.5, e_ratio
+
+
+def test_the_observation_throws_through_the_same_zenith():
+    """The sample observed (flux-given throws, iactdl.simulate.observation) meets the zenith
+    through the same trigger selection: of the same thrown protons fewer trigger at 30-60 deg,
+    at higher energies, and each carries its zenith angle from the range."""
+    kept = {}
+    for name, det in (("default", {}), ("zenith", STRONG["zenith"])):
+        cfg = check_config({"observed": {"detector": det}})
+        cfg = shower_config(cfg, detector_config(cfg, observed=True))
+        rng = np.random.default_rng(3)
+        spectrum = cfg["observed"]["spectra"]["proton"]
+        geometry = hadron_geometry(rng, cfg["proton"])
+        kept[name] = throw_triggered(
+            rng, 400_000, cfg["proton"], cfg["trigger"], geometry, spectrum, 0.2, 100.0
+        )
+    ref, zen = kept["default"], kept["zenith"]
+    assert ref["zenith"].min() >= 6.4 and ref["zenith"].max() <= 29.9  # FACT's Crab runs
+    assert zen["zenith"].min() >= 30.0 and zen["zenith"].max() <= 60.0
+    assert zen["e"].size < 0.8 * ref["e"].size, (zen["e"].size, ref["e"].size)
+    assert np.median(zen["e"]) > 1.3 * np.median(ref["e"])
