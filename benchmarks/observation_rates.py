@@ -3,13 +3,14 @@
     python benchmarks/observation_rates.py                # config.yaml's simulation, 0.5 h
     python benchmarks/observation_rates.py --hours 2 --config tests/config/tiny.yaml
 
-Throws the showers of ``--hours`` of observation (:mod:`iactdl.simulate.observation`: flux x
-scatter area x solid angle x time, energies from the measured spectra) and keeps those the trigger
-keeps, scalars only (no images), so hours of observation take seconds. Prints the expected and
-drawn thrown counts, the triggered rate (Hz) per primary with its Poisson error, the gamma fraction
-of the triggered events, the hours that give the config's observation its triggered events, and
-the CPU time per thrown shower. FACT's trigger rate on a dark night is ~60-80 Hz (cosmic rays; the
-figure the project's issue 20 quotes, not checked here against a publication). The last line
+Throws the showers of ``--hours`` of observation (:mod:`iactdl.simulate.observation`: flux x scatter
+area x solid angle x time, energies from the measured spectra) and keeps those the trigger of the
+observed detector keeps (its shifts that act before the trigger: moonlight threshold, atmosphere,
+zenith angle), scalars only (no images), so hours of observation take seconds. Prints the expected
+and drawn thrown counts, the triggered rate (Hz) per primary with its Poisson error, the gamma
+fraction of the triggered events, the hours that give the config's observation its triggered events,
+and the CPU time per thrown shower. FACT's trigger rate on a dark night is ~60-80 Hz (cosmic rays;
+the figure the project's issue 20 quotes, not checked here against a publication). The last line
 printed is JSON.
 """
 
@@ -25,7 +26,7 @@ import yaml
 
 from iactdl.simulate import check_config, expected_counts
 from iactdl.simulate.observation import PRIMARIES
-from iactdl.simulate.settings import thrown_energy_range
+from iactdl.simulate.settings import detector_config, shower_config, thrown_energy_range
 from iactdl.simulate.showers import gamma_geometry, hadron_geometry, throw_triggered
 from iactdl.simulate.spectra import wobble_positions
 
@@ -37,6 +38,9 @@ def rates(simulation: dict, hours: float, seed: int = 1) -> dict:
     cfg = check_config(
         {**simulation, "observed": {**simulation.get("observed", {}), "hours": hours}}
     )
+    # the observed detector's conditions before the trigger: moonlight threshold, atmosphere,
+    # zenith angles (as iactdl.simulate.run simulates the sample observed)
+    cfg = shower_config(cfg, detector_config(cfg, observed=True))
     rng = np.random.default_rng(seed)
     wob = (cfg["wobble_offset_deg"], cfg["n_wobble_positions"])
     geometry = {

@@ -44,6 +44,8 @@ STRONG = {
     "gain_spread": {"gain_spread": 0.3},
     "dead_pixels": {"dead_pixel_fraction": 0.1},
     "atmosphere": {"atmospheric_transmission": 0.6},
+    # FACT's large-zenith observations (sources culminating low, or observed before culmination)
+    "zenith": {"zenith_min_deg": 30.0, "zenith_max_deg": 60.0},
 }
 PIXEL_SET_SIZE = 64
 

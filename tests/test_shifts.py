@@ -12,7 +12,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from iactdl.simulate.settings import DEFAULTS, SHIFTS, check_config, detector_config
+from iactdl.simulate.settings import (
+    DEFAULTS,
+    SHIFTS,
+    check_config,
+    detector_config,
+    shower_config,
+)
+from iactdl.simulate.showers import (
+    REFERENCE_ZENITH_DEG,
+    hadron_geometry,
+    throw_triggered,
+    zenith_scaling,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from shifts import STRONG, diagnose, hadrons  # noqa: E402
@@ -43,6 +55,12 @@ EXPECTED = {
     "mirrors": ({}, {"photoncharge_shower_mean", "photoncharge_shower_variance", "width"}, 3),
     # the trigger moves the shower in the readout window: absolute times
     "trigger_timing": ({}, {"time_gradient_intercept_long", "time_gradient_intercept_trans"}, 2),
+    # a farther shower maximum: smaller images of the same light, so more light per pixel and area
+    "zenith": (
+        STRONG["zenith"],
+        {"size_area", "area_size_cut_var", "n_pixels", "concentration_cog", "width", "length"},
+        3,
+    ),
 }
 
 
@@ -113,6 +131,8 @@ def test_default_observation_has_every_shift_on():
         ("dead_pixel_fraction", 0.2, "FACT-Tools"),
         ("trigger_threshold_factor", 4.0, "Knoetig et al. 2013"),
         ("atmospheric_transmission", 0.1, "trigger rate"),
+        ("zenith_max_deg", 70.0, "Bretz 2019"),
+        ("zenith_min_deg", -5.0, "Bretz 2019"),
     ],
 )
 def test_a_magnitude_outside_its_physical_range_is_refused_with_its_source(key, value, source):
@@ -123,5 +143,47 @@ def test_a_magnitude_outside_its_physical_range_is_refused_with_its_source(key, 
 def test_a_switch_must_be_a_boolean_and_known():
     with pytest.raises(ValueError, match=r"observed\.shifts\.mirrors: expected true or false"):
         check_config({"observed": {"shifts": {"mirrors": 1}}})
-    with pytest.raises(ValueError, match=r"observed\.shifts\.zenith: unknown key"):
-        check_config({"observed": {"shifts": {"zenith": True}}})
+    with pytest.raises(ValueError, match=r"observed\.shifts\.helium: unknown key"):
+        check_config({"observed": {"shifts": {"helium": True}}})
+
+
+def test_a_zenith_range_upside_down_is_refused():
+    with pytest.raises(
+        ValueError, match=r"observed\.detector\.zenith_min_deg \(40.*zenith_max_deg \(20"
+    ):
+        check_config({"observed": {"detector": {"zenith_min_deg": 40.0, "zenith_max_deg": 20.0}}})
+
+
+def test_zenith_moves_the_threshold_as_cos_to_the_minus_2664():
+    """At the reference zenith nothing changes; at 60 deg the light per TeV (so the energy
+    threshold's inverse) falls as (cos 60 / cos 15)^2.664 and images shrink by cos 60 / cos 15."""
+    light, scale = zenith_scaling(np.array([REFERENCE_ZENITH_DEG, 60.0]))
+    assert light[0] == scale[0] == 1.0
+    ratio = 0.5 / np.cos(np.radians(15.0))
+    assert scale[1] == pytest.approx(ratio) and light[1] == pytest.approx(ratio**2.664)
+    # through the trigger: protons of the same thrown sky trigger at higher energies
+    shifted = hadrons("zenith", 2000, 2, STRONG["zenith"])
+    reference = hadrons(None, 2000, 2)
+    e_ratio = float(np.median(shifted["true_energy"]) / np.median(reference["true_energy"]))
+    assert e_ratio > 1.5, e_ratio
+
+
+def test_the_observation_throws_through_the_same_zenith():
+    """The sample observed (flux-given throws, iactdl.simulate.observation) meets the zenith
+    through the same trigger selection: of the same thrown protons fewer trigger at 30-60 deg,
+    at higher energies, and each carries its zenith angle from the range."""
+    kept = {}
+    for name, det in (("default", {}), ("zenith", STRONG["zenith"])):
+        cfg = check_config({"observed": {"detector": det}})
+        cfg = shower_config(cfg, detector_config(cfg, observed=True))
+        rng = np.random.default_rng(3)
+        spectrum = cfg["observed"]["spectra"]["proton"]
+        geometry = hadron_geometry(rng, cfg["proton"])
+        kept[name] = throw_triggered(
+            rng, 400_000, cfg["proton"], cfg["trigger"], geometry, spectrum, 0.2, 100.0
+        )
+    ref, zen = kept["default"], kept["zenith"]
+    assert ref["zenith"].min() >= 6.4 and ref["zenith"].max() <= 29.9  # FACT's Crab runs
+    assert zen["zenith"].min() >= 30.0 and zen["zenith"].max() <= 60.0
+    assert zen["e"].size < 0.8 * ref["e"].size, (zen["e"].size, ref["e"].size)
+    assert np.median(zen["e"]) > 1.3 * np.median(ref["e"])

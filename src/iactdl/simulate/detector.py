@@ -116,6 +116,8 @@ class Detector:
     # act before the trigger, on the showers (iactdl.simulate.settings.shower_config), not here
     trigger_threshold_factor: float = 1.0
     atmospheric_transmission: float = 1.0
+    zenith_min_deg: float = 15.0
+    zenith_max_deg: float = 15.0
 
     @classmethod
     def from_config(cls, section) -> Detector:

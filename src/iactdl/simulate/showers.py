@@ -23,6 +23,14 @@ photo-electrons ``amp``, a centre, an orientation ``psi`` and standard deviation
 
 The light yield per TeV is about proportional to the energy (calorimetry of the atmosphere); the
 lateral distribution is flat out to the Cherenkov shoulder (~120 m) and falls beyond it.
+
+- **Zenith angle**: the constants above hold for showers seen at :data:`REFERENCE_ZENITH_DEG`. At
+  zenith ``z`` the shower maximum is ``1/cos z`` farther away (flat atmosphere), so with
+  ``s = cos z / cos z_ref`` the light pool is ``1/s`` wider (every impact distance counts as
+  ``s r`` against the reference pool), the image and its distance from the source are ``s``
+  smaller in angle, and the light per TeV at the telescope falls as ``s^2.664`` (the wider pool
+  and the longer path through the air): the energy threshold rises as ``cos^-2.664 z``
+  (:func:`zenith_scaling`). Each shower draws its zenith before the trigger.
 """
 
 from __future__ import annotations
@@ -52,6 +60,8 @@ __all__ = [
     "build_hadrons",
     "throw_triggered",
     "concat_showers",
+    "zenith_scaling",
+    "REFERENCE_ZENITH_DEG",
 ]
 
 DISP_MM_PER_M = 0.55  # ~ focal length (4889 mm) / distance to shower maximum (~10.8 km)
@@ -63,6 +73,15 @@ WIDTH_MM = 6.6
 LENGTH_MM = 14.0
 GAMMA_SATELLITE_FRACTION = 0.18  # gammas with a detached sub-cascade (FACT: ~5% have 2 islands)
 CAMERA_RADIUS_MM = 190.0
+# the zenith angle the constants above hold at: the median of FACT's simulated gammas they were
+# tuned on (0-30 deg, median 14.6 deg: ../shared/fact-data/gamma.hdf5, pointing_position_zd)
+REFERENCE_ZENITH_DEG = 15.0
+# light per TeV at the telescope ~ cos(z)^2.664, i.e. an energy threshold ~ cos(z)^-2.664: the
+# relative threshold FACT's scheduler uses, T ~ cos(z)^-2.664 (FACT++ makeschedule, documented
+# by T. Bretz on the MATE project's wiki, 2018, marked there as due for review; the effects it
+# sums, light density, absorption, image size, are modelled in Bretz 2019, arXiv:1902.03875): 2
+# from the wider light pool, the rest from the longer path through the absorbing air
+ZENITH_LIGHT_INDEX = 2.664
 
 
 @dataclass
@@ -194,16 +213,30 @@ def _select(rng, e, r, particle, trigger, geometry):
     ``T(size)`` of the total light; then the geometry (``geometry(e, r) -> dict`` with the image
     centre ``cx, cy``) for the survivors only, kept with ``T(size c) / T(size)``, ``c`` the part of
     the light inside the camera. Together: probability ``T(size c)``. Returns the survivors'
-    scalars and their rows among the thrown.
+    scalars and their rows among the thrown. With a zenith range in ``particle`` each shower draws
+    its zenith first (kept as ``zenith``, deg): its light and impact scale by
+    :func:`zenith_scaling` before the trigger, its image in :func:`build_gammas` and
+    :func:`build_hadrons`.
     """
     thr, width = trigger["threshold_pe"], trigger["width"]
     fluct = _lognormal(rng, e.size, particle["size_fluctuation"])
-    size = particle["pe_per_tev"] * e * _lateral(r) * fluct
+    zenith = _zenith_angles(rng, e.size, particle)
+    if zenith is None:  # at the reference zenith: no draw, the same showers as without zenith
+        size = particle["pe_per_tev"] * e * _lateral(r) * fluct
+    else:
+        light, scale = zenith_scaling(zenith)
+        size = particle["pe_per_tev"] * e * light * _lateral(scale * r) * fluct
     p1 = trigger_probability(size, thr, width)
     keep = rng.random(e.size) < p1
     rows = np.flatnonzero(keep)
     e, r, size, p1 = e[keep], r[keep], size[keep], p1[keep]
-    cand = {"e": e, "r": r, "size": size, **geometry(e, r)}
+    if zenith is None:
+        cand = {"e": e, "r": r, "size": size, **geometry(e, r)}
+    else:
+        zenith = zenith[keep]
+        # the image's distance from the source ~ impact / distance to the shower maximum
+        cand = {"e": e, "r": r, "size": size, "zenith": zenith}
+        cand.update(geometry(e, zenith_scaling(zenith)[1] * r))
     p2 = trigger_probability(size * _contained(cand["cx"], cand["cy"]), thr, width) / p1
     keep = rng.random(e.size) < p2
     return {k: v[keep] for k, v in cand.items()}, rows[keep]
@@ -270,6 +303,69 @@ def throw_triggered(rng, m, particle, trigger, geometry, spectrum, e_min, e_max)
     r = impact_distances(rng, m, particle["max_impact_m"])
     kept, _ = _select(rng, e, r, particle, trigger, geometry)
     return {k: v.astype(float) for k, v in kept.items()}
+
+
+def zenith_scaling(zenith_deg):
+    """How a shower seen at zenith angle ``zenith_deg`` differs from one at the reference zenith.
+
+    Parameters
+    ----------
+    zenith_deg : array_like
+        Zenith angles of the pointing, deg (0 to 60: :mod:`iactdl.simulate.settings`).
+
+    Returns
+    -------
+    light : ndarray
+        The Cherenkov light per TeV at the telescope relative to :data:`REFERENCE_ZENITH_DEG`,
+        ``s ** ZENITH_LIGHT_INDEX``.
+    scale : ndarray
+        ``s = cos z / cos z_ref``: the ratio of the distances to the shower maximum, reference
+        over this one. Angular sizes and distances in the camera scale with ``s``; the light
+        pool's radius with ``1/s``, so an impact ``r`` (m) lies where ``s r`` lies in the
+        reference pool.
+    """
+    # the dtype of zenith_deg (float32 for every thrown shower: _zenith_angles)
+    z = np.asarray(zenith_deg)
+    scale = np.cos(np.radians(z)) / np.cos(np.radians(z.dtype.type(REFERENCE_ZENITH_DEG)))
+    return scale ** z.dtype.type(ZENITH_LIGHT_INDEX), scale
+
+
+def _zenith_angles(rng, m, particle):
+    """Zenith angles (deg) of ``m`` thrown showers, uniform in the ``zenith_min_deg`` to
+    ``zenith_max_deg`` of ``particle`` (set by :func:`iactdl.simulate.settings.shower_config`);
+    ``None`` at the reference zenith (or without a range), which draws nothing from ``rng``, so a
+    simulation there is the same, shower for shower, as one without zenith."""
+    lo = particle.get("zenith_min_deg", REFERENCE_ZENITH_DEG)
+    hi = particle.get("zenith_max_deg", REFERENCE_ZENITH_DEG)
+    if lo == hi == REFERENCE_ZENITH_DEG:
+        return None
+    # float32, as _lognormal: this runs for every thrown shower (the survivors become float64)
+    if lo == hi:
+        return np.full(m, lo, dtype=np.float32)
+    return np.float32(lo) + np.float32(hi - lo) * rng.random(m, dtype=np.float32)
+
+
+def _at_zenith(t):
+    """``(impact in the reference pool, angular scale)`` of triggered showers ``t``; the scale
+    is None at the reference zenith."""
+    if "zenith" not in t:
+        return t["r"], None
+    scale = zenith_scaling(t["zenith"])[1]
+    return scale * t["r"], scale
+
+
+def _shrunk(comp: Components, cx, cy, scale) -> Components:
+    """``comp`` with each event's light pattern scaled in angle by ``scale`` about its image
+    centre ``cx, cy`` (mm): a farther shower maximum gives a smaller image."""
+    if scale is None:
+        return comp
+    s = scale[comp.event]
+    ex, ey = cx[comp.event], cy[comp.event]
+    comp.cx = ex + s * (comp.cx - ex)
+    comp.cy = ey + s * (comp.cy - ey)
+    comp.sigma_l = s * comp.sigma_l
+    comp.sigma_w = s * comp.sigma_w
+    return comp
 
 
 def _lateral(impact_m):
@@ -386,9 +482,10 @@ def build_gammas(rng, t) -> Showers:
     """
     n = t["e"].size
     e, r, size, phi, cx, cy = (t[k] for k in ("e", "r", "size", "phi", "cx", "cy"))
+    r_ref, zscale = _at_zenith(t)
     lg = np.log10(e)
     cos, sin = np.cos(phi), np.sin(phi)
-    scale = 1 + r / 100.0
+    scale = 1 + r_ref / 100.0
     width = WIDTH_MM * (1 + 0.10 * lg) * (1 + 0.10 * (scale - 1)) * _lognormal(rng, n, 0.18)
     length = LENGTH_MM * (1 + 0.22 * lg) * (1 + 0.28 * (scale - 1)) * _lognormal(rng, n, 0.18)
     width, length = np.maximum(width, 1.5), np.maximum(length, width)
@@ -418,7 +515,8 @@ def build_gammas(rng, t) -> Showers:
             sigma_w=np.concatenate([width, 1.1 * width, rng.uniform(2.5, 4.0, k)]),
         )
     )
-    slope = np.minimum(0.028 * (r / 100.0) ** 2, 0.2)
+    comp = _shrunk(comp, cx, cy, zscale)
+    slope = np.minimum(0.028 * (r_ref / 100.0) ** 2, 0.2)
     return Showers(
         particle_id=np.full(n, PARTICLE_ID["gamma"], dtype=np.int64),
         true_energy=e,
@@ -540,9 +638,10 @@ def build_hadrons(rng, t, particle, primary: str) -> Showers:
     # is far away and faint
     muon = rng.random(n) < particle["muon_fraction"]
     ring_amp = rng.uniform(150.0, 600.0, n)
+    r_ref, zscale = _at_zenith(t)
     lg = np.log10(e)
     psi = phi + 0.25 * rng.standard_normal(n)  # hadron axes point less well to their origin
-    scale = 1 + r / 100.0
+    scale = 1 + r_ref / 100.0
     gamma_like = rng.random(n) < particle["gamma_like_fraction"]
     wfac = np.where(gamma_like, rng.uniform(1.0, 1.3, n), rng.uniform(1.2, 2.2, n))
     lfac = np.where(gamma_like, rng.uniform(1.0, 1.2, n), rng.uniform(1.2, 2.3, n))
@@ -578,6 +677,7 @@ def build_hadrons(rng, t, particle, primary: str) -> Showers:
             sigma_w=np.concatenate([width, rng.uniform(2.5, 4.5, m)]),
         )
     )
+    comp = _shrunk(comp, cx, cy, zscale)  # not the muon rings: local muons, no shower maximum
     mu = np.flatnonzero(muon)
     k = mu.size
     rc = disk_positions(rng, k, 0.9)
@@ -591,7 +691,7 @@ def build_hadrons(rng, t, particle, primary: str) -> Showers:
         rho=rng.uniform(0.0, 0.9, k),
         phi0=2 * np.pi * rng.random(k),
     )
-    slope = np.minimum(0.028 * (r / 100.0) ** 2, 0.2) * rng.uniform(0.3, 1.2, n)
+    slope = np.minimum(0.028 * (r_ref / 100.0) ** 2, 0.2) * rng.uniform(0.3, 1.2, n)
     nan = np.full(n, np.nan)
     return Showers(
         particle_id=np.full(n, PARTICLE_ID[primary], dtype=np.int64),
