@@ -1,9 +1,10 @@
 """The direction figure: angular resolution per bin of true energy, and theta^2 of the gammas.
 
-Left: the 68 % containment of theta (deg) per bin of true energy (TeV, log) of the disp baseline
-on the simulated test gammas, point-like and diffuse, with FACT's own (aict-tools' disp on FACT's
+Left: the 68 % containment of theta (deg) per bin of true energy (TeV, log) of every direction
+model (the disp baseline and every net with a direction head; one colour each) on the simulated
+test gammas, point-like (solid) and diffuse (dashed), with FACT's own (aict-tools' disp on FACT's
 simulated diffuse gammas, :func:`iactdl.evaluate.directions.fact_reference`) below. Right: the
-theta^2 distribution of each sample (fraction of events per bin). Loads matplotlib: import it
+theta^2 distribution of each model and sample (fraction of events per bin). Loads matplotlib: import it
 directly, not through :mod:`iactdl.evaluate`.
 """
 
@@ -19,22 +20,39 @@ from iactdl.evaluate import style
 __all__ = ["plot_angular_resolution"]
 
 SAMPLE_LABELS = {"gamma": "point-like gammas", "gamma_diffuse": "diffuse gammas"}
+SAMPLE_LINES = {"gamma": "-", "gamma_diffuse": "--"}
 
 
 def plot_angular_resolution(
     metrics: Mapping, reference: pd.DataFrame, outputs: Sequence[str], model: str = "disp"
 ) -> None:
-    """Draw the figure from :func:`iactdl.evaluate.directions.evaluate_directions`' result."""
+    """Draw the figure from :func:`iactdl.evaluate.directions.evaluate_directions`' result.
+
+    Parameters
+    ----------
+    metrics : mapping
+        ``models``: per model its ``samples`` (a result without ``models``, from before nets had
+        direction heads, is the ``model`` baseline's alone).
+    reference : pandas.DataFrame
+        FACT's angular resolution, ``energy_center_tev`` and ``angular_resolution_deg``.
+    outputs : sequence of str
+        The files to write (pdf, png).
+    model : str
+        The name of the top-level ``samples`` where ``models`` is absent.
+    """
     fig, (ax_res, ax_t2) = style.subplots(1, 2, columns=2, aspect=0.38)
-    for i, (name, s) in enumerate(sorted(metrics["samples"].items())):
-        label = f"{model}, {SAMPLE_LABELS.get(name, name)}"
-        ax_res.plot(
-            s["energy_center_tev"], np.asarray(s["angular_resolution_deg"], dtype=float), "o-",
-            color=style.colour(i), label=label,
-        )  # fmt: skip
-        edges = np.asarray(s["theta2_edges_deg2"])
-        counts = np.asarray(s["theta2_counts"], dtype=float)
-        ax_t2.stairs(counts / max(s["n_events"], 1), edges, color=style.colour(i), label=label)
+    models = metrics.get("models") or {model: {"samples": metrics["samples"]}}
+    for i, (name, entry) in enumerate(models.items()):
+        for sample, s in sorted(entry["samples"].items()):
+            label = f"{name}, {SAMPLE_LABELS.get(sample, sample)}"
+            line = SAMPLE_LINES.get(sample, ":")
+            ax_res.plot(
+                s["energy_center_tev"], np.asarray(s["angular_resolution_deg"], dtype=float),
+                "o" + line, color=style.colour(i), label=label, markersize=3,
+            )  # fmt: skip
+            edges = np.asarray(s["theta2_edges_deg2"])
+            counts = np.asarray(s["theta2_counts"], dtype=float) / max(s["n_events"], 1)
+            ax_t2.stairs(counts, edges, color=style.colour(i), linestyle=line, label=label)
     ax_res.plot(
         reference["energy_center_tev"], reference["angular_resolution_deg"], "s--", color="0.4",
         label="FACT (aict-tools disp, FACT simulations)",

@@ -5,7 +5,9 @@ are the net's raw outputs in fp32, ``batch`` the batch's tensors (targets ``is_g
 ``log10_energy``; ``energy_weight`` 1 where the energy target is valid, i.e. gammas), ``heads`` the
 names of the output columns. :func:`multitask_loss` is the default: binary cross-entropy on the
 gammaness logit (the negative log-likelihood of a Bernoulli label) plus ``energy_weight`` x the mean
-squared error of log10 energy on gammas (Caruana 1997 on multi-task learning).
+squared error of log10 energy on gammas plus ``direction_weight`` x :func:`direction_loss` on the
+rows with a direction label (``direction_weight`` column: diffuse gammas; Caruana 1997 on multi-task
+learning).
 
 A batch with a ``sample_weight`` column (importance weights ``p_target(x) / p_source(x)`` or class
 weights ``q_y / p_y`` of domain adaptation, mean ~1 over the training set) gives the weighted mean
@@ -20,7 +22,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["LOSSES", "bce_loss", "mse_loss", "multitask_loss", "get_loss"]
+__all__ = ["LOSSES", "bce_loss", "mse_loss", "direction_loss", "multitask_loss", "get_loss"]
 
 Loss = Callable[[torch.Tensor, dict[str, torch.Tensor], tuple[str, ...]], torch.Tensor]
 
@@ -39,15 +41,55 @@ def mse_loss(outputs: torch.Tensor, batch: dict, heads: tuple[str, ...]) -> torc
     return (err * w).sum() / w.sum().clamp(min=1.0)
 
 
+def direction_loss(outputs: torch.Tensor, batch: dict, heads: tuple[str, ...]) -> torch.Tensor:
+    """The direction head's loss, averaged over the rows with a direction label.
+
+    Parameters
+    ----------
+    outputs : torch.Tensor
+        (n, len(heads)) raw outputs.
+    batch : dict
+        ``direction_weight`` (1 on labelled rows) and the targets of
+        :func:`iactdl.models.nets.direction.direction_targets`.
+    heads : tuple of str
+        Holds ``source_x``, ``source_y`` (deg) or ``disp_abs`` (deg), ``disp_sign`` (logit).
+
+    Returns
+    -------
+    torch.Tensor
+        Scalar: the squared distance to the true source (deg^2) for ``source``; the squared error
+        of ``|disp|`` (deg^2) plus the sign's binary cross-entropy for ``disp``.
+    """
+    w = batch["direction_weight"]
+    if "source_x" in heads:
+        dx = outputs[:, heads.index("source_x")] - batch["source_x"]
+        dy = outputs[:, heads.index("source_y")] - batch["source_y"]
+        per_event = dx**2 + dy**2
+    else:
+        err = (outputs[:, heads.index("disp_abs")] - batch["disp_abs"]) ** 2
+        sign = F.binary_cross_entropy_with_logits(
+            outputs[:, heads.index("disp_sign")], batch["disp_sign"], reduction="none"
+        )
+        per_event = err + sign
+    return (per_event * w).sum() / w.sum().clamp(min=1.0)
+
+
 def multitask_loss(
-    outputs: torch.Tensor, batch: dict, heads: tuple[str, ...], energy_weight: float = 1.0
+    outputs: torch.Tensor,
+    batch: dict,
+    heads: tuple[str, ...],
+    energy_weight: float = 1.0,
+    direction_weight: float = 1.0,
 ) -> torch.Tensor:
-    """BCE on gammaness (if present) + ``energy_weight`` x MSE on log10 energy (if present)."""
+    """BCE on gammaness (if present) + ``energy_weight`` x MSE on log10 energy (if present) +
+    ``direction_weight`` x :func:`direction_loss` (if a direction head is present)."""
     loss = outputs.new_zeros(())
     if "gammaness" in heads:
         loss = loss + bce_loss(outputs, batch, heads)
     if "log10_energy" in heads:
         loss = loss + energy_weight * mse_loss(outputs, batch, heads)
+    if "source_x" in heads or "disp_abs" in heads:
+        loss = loss + direction_weight * direction_loss(outputs, batch, heads)
     return loss
 
 
