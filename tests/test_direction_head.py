@@ -76,7 +76,8 @@ def test_targets_label_only_diffuse_gammas_and_give_the_source_back():
     assert labelled.sum() == 90 and not labelled[:10].any() and not labelled[100:].any()
     assert np.array_equal(labelled, disp["direction_weight"] > 0)
     # source: deg in the camera; disp: |disp| (deg) and sign reconstruct the true source exactly
-    np.testing.assert_allclose(src["source_x"][labelled] / MM_TO_DEG, cols["true_source_x"][labelled], rtol=1e-5)  # noqa: E501
+    src_mm = src["source_x"][labelled] / MM_TO_DEG
+    np.testing.assert_allclose(src_mm, cols["true_source_x"][labelled], rtol=1e-5)
     logit = np.where(disp["disp_sign"] > 0.5, 5.0, -5.0)
     x, y = source_position({"disp_abs": disp["disp_abs"], "disp_sign": logit}, cols, "disp")
     np.testing.assert_allclose(x[labelled], cols["true_source_x"][labelled], atol=1e-3)
@@ -154,3 +155,50 @@ def test_bad_input_is_a_clear_error(files, tmp_path):
     write_events(tmp_path / "point.h5", point)
     with pytest.raises(InputError, match=r"point\.h5: no event with a direction label"):
         load_split(tmp_path / "point.h5", "mlp", FEATURES, "separation", direction="disp")
+
+
+def test_evaluate_directions_scores_every_net_beside_disp(tmp_path):
+    from disp_toy import constructed_gammas
+
+    from iactdl.evaluate.directions import evaluate_directions
+    from iactdl.models.disp_store import train_disp
+
+    n = 300
+    cols = constructed_gammas(n)
+    cols["sample"] = np.where(np.arange(n) < 200, "gamma_diffuse", "gamma")
+    cols["event_id"] = np.arange(n, dtype=np.int64)
+    cols["true_energy"] = np.geomspace(0.5, 20, n)
+    write_events(tmp_path / "test.h5", cols)
+    train_disp(tmp_path / "test.h5", tmp_path / "disp", {"n_estimators": 5}, seed=3)
+    # a "net" that knows the source exactly, and one that always answers the camera centre
+    exact = {"event_id": cols["event_id"], "source_x_pred": cols["true_source_x"],
+             "source_y_pred": cols["true_source_y"]}  # fmt: skip
+    centre = dict(exact, source_x_pred=np.zeros(n), source_y_pred=np.zeros(n))
+    write_events(tmp_path / "exact.h5", exact)
+    write_events(tmp_path / "c.h5", centre)
+    out = evaluate_directions(
+        tmp_path / "disp", tmp_path / "test.h5", tmp_path / "directions.json", n_energy_bins=3,
+        min_events=5, predictions={"exact": tmp_path / "exact.h5", "centre": tmp_path / "c.h5"},
+    )  # fmt: skip
+    assert list(out["models"]) == ["disp", "exact", "centre"]
+    assert out["samples"] == out["models"]["disp"]["samples"]  # the disp baseline's, as before
+    for sample in ("gamma", "gamma_diffuse"):
+        assert out["models"]["exact"]["samples"][sample]["containment_68_deg"] == 0.0
+        assert out["models"]["exact"]["samples"][sample]["sign_accuracy"] == 1.0
+        # the constructed sources lie on the 0.6 deg circle (51.3 mm)
+        c = out["models"]["centre"]["samples"][sample]["containment_68_deg"]
+        assert c == pytest.approx(51.3 * MM_TO_DEG, rel=1e-6)
+    shuffled = dict(exact, event_id=exact["event_id"][::-1].copy())
+    write_events(tmp_path / "shuffled.h5", shuffled)
+    with pytest.raises(InputError, match=r"shuffled\.h5: its event_id column is not that of"):
+        evaluate_directions(
+            tmp_path / "disp", tmp_path / "test.h5", tmp_path / "d2.json",
+            predictions={"bad": tmp_path / "shuffled.h5"},
+        )  # fmt: skip
+    del exact["source_x_pred"]
+    write_events(tmp_path / "nohead.h5", exact)
+    with pytest.raises(InputError, match=r"nohead\.h5.*'source_x_pred'.*direction_head"):
+        evaluate_directions(
+            tmp_path / "disp", tmp_path / "test.h5", tmp_path / "d3.json",
+            predictions={"bad": tmp_path / "nohead.h5"},
+        )  # fmt: skip

@@ -4,8 +4,8 @@ Left: the 68 % containment of theta (deg) per bin of true energy (TeV, log) of e
 model (the disp baseline and every net with a direction head; one colour each) on the simulated
 test gammas, point-like (solid) and diffuse (dashed), with FACT's own (aict-tools' disp on FACT's
 simulated diffuse gammas, :func:`iactdl.evaluate.directions.fact_reference`) below. Right: the
-theta^2 distribution of each model and sample (fraction of events per bin). Loads matplotlib: import it
-directly, not through :mod:`iactdl.evaluate`.
+theta^2 distribution of each model and sample (fraction of events per bin). Loads matplotlib:
+import it directly, not through :mod:`iactdl.evaluate`.
 """
 
 from __future__ import annotations

@@ -56,8 +56,8 @@ NET_DEFAULTS = {
     "labelnoise": None,  # trained on simulations; a mapping: ON/OFF labels (iactdl.labelnoise.nets)
 }
 NET_KEYS = (
-    "net", "settings", "energy_head", "direction_head", "gpu", "require_gpu", "max_train_events", "stream",
-    "adapt", "labelnoise",
+    "net", "settings", "energy_head", "direction_head", "gpu", "require_gpu", "max_train_events",
+    "stream", "adapt", "labelnoise",
 )  # fmt: skip
 COMMON_KEYS = ("kind", "task", "features", "description")
 FIT_KEYS = tuple(f.name for f in dataclasses.fields(FitSettings) if f.name != "seed")

@@ -159,9 +159,7 @@ class StreamedSplit:
             if not keep.all():
                 cols = {k: v[keep] for k, v in cols.items()}
             parts.append(
-                split_tensors(
-                    cols, self.kind, self.features, self.task, self.path, self.direction
-                )
+                split_tensors(cols, self.kind, self.features, self.task, self.path, self.direction)
             )
         if not parts:
             return {}

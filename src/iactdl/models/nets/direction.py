@@ -127,7 +127,9 @@ def direction_targets(
     if "sample" in columns:
         label &= np.asarray(columns["sample"]).astype(str) == DIRECTION_TRAIN_SAMPLE
     if direction == "disp":
-        label &= np.all([np.isfinite(np.asarray(columns[c], float)) for c in DISP_GEOMETRY_COLUMNS], 0)
+        label &= np.all(
+            [np.isfinite(np.asarray(columns[c], float)) for c in DISP_GEOMETRY_COLUMNS], 0
+        )
     sx, sy = np.where(label, sx, 0.0), np.where(label, sy, 0.0)
     out = {"direction_weight": label.astype(np.float32)}
     if direction == "source":
