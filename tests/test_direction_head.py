@@ -202,3 +202,25 @@ def test_evaluate_directions_scores_every_net_beside_disp(tmp_path):
             tmp_path / "disp", tmp_path / "test.h5", tmp_path / "d3.json",
             predictions={"bad": tmp_path / "nohead.h5"},
         )  # fmt: skip
+
+
+def test_tiny_dag_plans_the_direction_nets_predictions_into_evaluate_directions(tmp_path):
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    if shutil.which("snakemake") is None:
+        pytest.skip("snakemake is not installed")
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        ["snakemake", "-n", "-p", "--configfile", "tests/config/tiny.yaml", "--directory",
+         str(tmp_path), "--", "results/tiny/metrics/directions.json"],
+        cwd=root, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    rule = out[out.index("rule evaluate_directions:") :]
+    rule = rule[: rule.index("\n\n")]
+    # tests/config/tiny.yaml gives deepsets a direction head: its test predictions are an input
+    assert "results/tiny/predictions/deepsets/test.h5" in rule, rule
+    assert "predictions/mlp/" not in rule  # mlp has none
