@@ -224,3 +224,26 @@ def test_tiny_dag_plans_the_direction_nets_predictions_into_evaluate_directions(
     # tests/config/tiny.yaml gives deepsets a direction head: its test predictions are an input
     assert "results/tiny/predictions/deepsets/test.h5" in rule, rule
     assert "predictions/mlp/" not in rule  # mlp has none
+
+
+def test_streamed_training_set_carries_the_direction_targets(files):
+    from iactdl.fit.streaming import StreamedSplit
+
+    split = StreamedSplit(
+        files / "train.h5", FEATURES, "features", FEATURES, "separation", chunk_rows=512,
+        direction="disp",
+    )  # fmt: skip
+    batch = next(split.batches(epoch_seed=1, batch_size=256))
+    assert {"direction_weight", "disp_abs", "disp_sign"} <= set(batch)
+    w = batch["direction_weight"].bool()
+    assert torch.equal(w, batch["is_gamma"].bool())  # every constructed gamma is diffuse
+    assert (batch["disp_abs"][w] > 0).all() and (batch["disp_abs"][~w] == 0).all()
+
+
+def test_the_adaptation_study_nets_go_without_a_direction_head():
+    from iactdl.adapt.study import study_entry
+
+    models = {"mlp": _entry("disp")}
+    study = {"nets": ["mlp"], "methods": ["source", "oracle"], "seeds": 1, "lambda_max": 0.3}
+    for method in ("source", "oracle"):
+        assert "direction_head" not in study_entry(f"mlp~{method}~s1", models, study)
