@@ -93,7 +93,18 @@ def device_name(device: torch.device) -> str:
 
 
 def direction_for(entry: Mapping) -> str | None:
-    """The entry's direction head (``source``, ``disp``) or None (``direction_head``)."""
+    """The direction head of a net entry.
+
+    Parameters
+    ----------
+    entry : mapping
+        A net entry; its ``direction_head`` (default none).
+
+    Returns
+    -------
+    str or None
+        ``source`` or ``disp``; None without a direction head. An unknown value is a ValueError.
+    """
     return check_direction_head(entry.get("direction_head", NET_DEFAULTS["direction_head"]))
 
 

@@ -28,7 +28,18 @@ __all__ = ["save_net", "load_net", "NetPredictor", "net_inputs", "direction_of"]
 
 
 def direction_of(heads) -> str | None:
-    """The direction head's parametrisation among ``heads`` (``source``, ``disp``) or None."""
+    """The direction head's parametrisation among a net's output heads.
+
+    Parameters
+    ----------
+    heads : sequence of str
+        The net's output heads (``net.heads``).
+
+    Returns
+    -------
+    str or None
+        ``source`` or ``disp``; None for a net without a direction head.
+    """
     found = [d for d, names in DIRECTION_HEADS.items() if set(names) <= set(heads)]
     return found[0] if found else None
 
