@@ -42,17 +42,19 @@ def plot_angular_resolution(
     """
     fig, (ax_res, ax_t2) = style.subplots(1, 2, columns=2, aspect=0.38)
     models = metrics.get("models") or {model: {"samples": metrics["samples"]}}
+    # one legend: a colour per model, a line style per sample (proxies in grey)
     for i, (name, entry) in enumerate(models.items()):
-        for sample, s in sorted(entry["samples"].items()):
-            label = f"{name}, {SAMPLE_LABELS.get(sample, sample)}"
+        for j, (sample, s) in enumerate(sorted(entry["samples"].items())):
             line = SAMPLE_LINES.get(sample, ":")
             ax_res.plot(
                 s["energy_center_tev"], np.asarray(s["angular_resolution_deg"], dtype=float),
-                "o" + line, color=style.colour(i), label=label, markersize=3,
+                "o" + line, color=style.colour(i), label=None if j else name, markersize=3,
             )  # fmt: skip
             edges = np.asarray(s["theta2_edges_deg2"])
             counts = np.asarray(s["theta2_counts"], dtype=float) / max(s["n_events"], 1)
-            ax_t2.stairs(counts, edges, color=style.colour(i), linestyle=line, label=label)
+            ax_t2.stairs(counts, edges, color=style.colour(i), linestyle=line)
+    for sample, line in SAMPLE_LINES.items():
+        ax_res.plot([], [], line, color="0.5", label=SAMPLE_LABELS[sample])
     ax_res.plot(
         reference["energy_center_tev"], reference["angular_resolution_deg"], "s--", color="0.4",
         label="FACT (aict-tools disp, FACT simulations)",
@@ -61,8 +63,7 @@ def plot_angular_resolution(
     ax_res.set_xlabel("true energy / TeV")
     ax_res.set_ylabel(r"angular resolution (68 % containment) / deg")
     ax_res.set_ylim(bottom=0)
-    ax_res.legend(fontsize="small")
+    ax_res.legend(fontsize="x-small", ncol=2 if len(models) > 2 else 1)
     ax_t2.set_xlabel(r"$\theta^2$ / deg$^2$")
     ax_t2.set_ylabel("fraction of events")
-    ax_t2.legend(fontsize="small")
     style.save_figure(fig, outputs)
