@@ -239,6 +239,7 @@ def test_bad_inputs_are_refused_and_nothing_is_written(observed, tmp_path):
     for bad, match in (
         ({"features": FEATURES + ["source_x"]}, "ON and OFF positions differ"),
         ({"energy_head": True}, "ON/OFF labels carry no energy"),
+        ({"direction_head": "disp"}, "observed events carry no true source position"),
         ({"adapt": {"method": "dann"}}, "either `adapt` or `labelnoise`"),
         ({"labelnoise": {"noise_rates": "guess"}}, "noise_rates"),
     ):

@@ -1,7 +1,8 @@
 # The direction task and the observation's headline. The disp baseline (iactdl.models.disp) trains
 # on the diffuse gammas of the training split (rule train_disp) and is scored on the test split's
-# gammas, point-like and diffuse (rule evaluate_directions, figure angular_resolution with FACT's
-# own below). The same model reconstructs every observed event's direction, which gives it its
+# gammas, point-like and diffuse, beside every net with a direction head (config
+# models.<net>.direction_head: its test predictions carry the source position) (rule
+# evaluate_directions, figure angular_resolution with FACT's own below). The same model reconstructs every observed event's direction, which gives it its
 # ON/OFF region (rules stream_observed, split_observed: iactdl.observed_regions). Per separation
 # model: DL3 of observed_val and observed_test in FACT's layout (rule dl3), the gammaness cut chosen
 # on observed_val without truth and the theta^2 analysis of observed_test (rule theta2), its plot,
@@ -49,6 +50,7 @@ rule evaluate_directions:
         info=rules.train_disp.output.info,
         model=rules.train_disp.output.model,
         dataset=results("datasets/test.h5"),
+        predictions=get_direction_predictions,
     output:
         metrics=results("metrics/directions.json"),
     log:
@@ -59,6 +61,7 @@ rule evaluate_directions:
     params:
         n_energy_bins=config["evaluation"]["n_energy_bins"],
         min_events=config["evaluation"]["min_events_per_bin"],
+        nets=direction_nets(),
         src=src("evaluate_directions.py"),
     script:
         "../scripts/evaluate_directions.py"

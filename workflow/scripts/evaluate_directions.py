@@ -13,4 +13,5 @@ with rule_logging(snakemake.log[0], "evaluate_directions"):
         snakemake.output.metrics,
         n_energy_bins=int(snakemake.params.n_energy_bins),
         min_events=int(snakemake.params.min_events),
+        predictions=dict(zip(snakemake.params.nets, snakemake.input.predictions, strict=True)),
     )

@@ -211,7 +211,11 @@ def train_adapted_net(
             train["sample_weight"] = train["domain_weight"] = w
             val["sample_weight"] = torch.from_numpy(class_prior_weights(val["is_gamma"].numpy(), q))
             meta["adapt"]["source_prior"] = float(train["is_gamma"].mean())
-        loss_fn = partial(multitask_loss, energy_weight=fit_settings.energy_weight)
+        loss_fn = partial(
+            multitask_loss,
+            energy_weight=fit_settings.energy_weight,
+            direction_weight=fit_settings.direction_weight,
+        )
         model = DomainAdversarialNet(net, settings.domain_hidden)
         objective = DANNObjective(target, settings.dann(), fit_settings.batch_size, loss_fn)
         return model, objective, meta

@@ -135,6 +135,7 @@ class FitSettings:
     bf16: bool = True  # bf16 autocast, on CUDA only
     compile: bool = False  # torch.compile the net, on CUDA only
     energy_weight: float = 1.0  # weight of the log10-energy MSE in the multi-task loss
+    direction_weight: float = 1.0  # weight of the direction head's loss (deg^2) in it
     seed: int = 0  # permutations, dropout and initialisation derive from it
 
 
@@ -453,7 +454,9 @@ def fit(
     if loss_fn is None:
 
         def loss_fn(outputs, batch, heads):
-            return multitask_loss(outputs, batch, heads, energy_weight=s.energy_weight)
+            return multitask_loss(
+                outputs, batch, heads, s.energy_weight, direction_weight=s.direction_weight
+            )
 
     torch.manual_seed(s.seed)
     if not _streamed(train):

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from iactdl.fit.engine import FitSettings
 from iactdl.fit.optim import OPTIMIZERS, SCHEDULES
 from iactdl.models import validate_baseline_entry, validate_model_entry
+from iactdl.models.nets.direction import check_direction_head
 from iactdl.models.nets.registry import INPUT_COLUMNS, NETS, net_settings
 
 __all__ = [
@@ -46,6 +47,7 @@ NET_DEFAULTS = {
     "description": "",
     "settings": {},
     "energy_head": False,
+    "direction_head": None,  # none; source | disp: a direction head (iactdl.models.nets.direction)
     "gpu": 0,
     "require_gpu": False,
     "max_train_events": 0,
@@ -54,8 +56,8 @@ NET_DEFAULTS = {
     "labelnoise": None,  # trained on simulations; a mapping: ON/OFF labels (iactdl.labelnoise.nets)
 }
 NET_KEYS = (
-    "net", "settings", "energy_head", "gpu", "require_gpu", "max_train_events", "stream",
-    "adapt", "labelnoise",
+    "net", "settings", "energy_head", "direction_head", "gpu", "require_gpu", "max_train_events",
+    "stream", "adapt", "labelnoise",
 )  # fmt: skip
 COMMON_KEYS = ("kind", "task", "features", "description")
 FIT_KEYS = tuple(f.name for f in dataclasses.fields(FitSettings) if f.name != "seed")
@@ -120,8 +122,18 @@ def validate_net_entry(name: str, entry: Mapping) -> None:
             f"valid schedules: {list(SCHEDULES)}"
         )
     task = entry.get("task", "separation")
-    if task not in ("separation", "energy"):
-        raise ValueError(f"{where}.task: unknown task {task!r}; valid: ['separation', 'energy']")
+    if task not in ("separation", "energy", "direction"):
+        raise ValueError(
+            f"{where}.task: unknown task {task!r}; valid: ['separation', 'energy', 'direction']"
+        )
+    try:
+        direction = check_direction_head(entry.get("direction_head"))
+    except ValueError as err:
+        raise ValueError(f"{where}.{err}") from None
+    if task == "direction" and direction is None:
+        raise ValueError(f"{where}.direction_head: task direction needs one (source or disp)")
+    if task == "direction" and entry.get("stream"):
+        raise ValueError(f"{where}.stream: the direction task trains resident (stream: false)")
     kind = NETS[net].input_kind
     features = list(entry.get("features") or [])
     if kind == "features" and not features:

@@ -5,7 +5,9 @@ are the net's raw outputs in fp32, ``batch`` the batch's tensors (targets ``is_g
 ``log10_energy``; ``energy_weight`` 1 where the energy target is valid, i.e. gammas), ``heads`` the
 names of the output columns. :func:`multitask_loss` is the default: binary cross-entropy on the
 gammaness logit (the negative log-likelihood of a Bernoulli label) plus ``energy_weight`` x the mean
-squared error of log10 energy on gammas (Caruana 1997 on multi-task learning).
+squared error of log10 energy on gammas plus ``direction_weight`` x :func:`direction_loss` on the
+rows with a direction label (``direction_weight`` column: diffuse gammas; Caruana 1997 on multi-task
+learning).
 
 A batch with a ``sample_weight`` column (importance weights ``p_target(x) / p_source(x)`` or class
 weights ``q_y / p_y`` of domain adaptation, mean ~1 over the training set) gives the weighted mean
@@ -20,7 +22,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["LOSSES", "bce_loss", "mse_loss", "multitask_loss", "get_loss"]
+__all__ = ["LOSSES", "bce_loss", "mse_loss", "direction_loss", "multitask_loss", "get_loss"]
 
 Loss = Callable[[torch.Tensor, dict[str, torch.Tensor], tuple[str, ...]], torch.Tensor]
 
@@ -81,26 +83,67 @@ def mse_loss(outputs: torch.Tensor, batch: dict, heads: tuple[str, ...]) -> torc
     return (err * w).sum() / w.sum().clamp(min=1.0)
 
 
-def multitask_loss(
-    outputs: torch.Tensor, batch: dict, heads: tuple[str, ...], energy_weight: float = 1.0
-) -> torch.Tensor:
-    """BCE on gammaness (if present) + ``energy_weight`` x MSE on log10 energy (if present).
+def direction_loss(outputs: torch.Tensor, batch: dict, heads: tuple[str, ...]) -> torch.Tensor:
+    """The direction head's loss, averaged over the rows with a direction label.
 
-    The engine's default loss: :func:`bce_loss` + ``energy_weight`` x :func:`mse_loss`, a
-    weighted sum of the heads' losses (multi-task learning, Caruana 1997).
+    Parameters
+    ----------
+    outputs : torch.Tensor
+        (n, len(heads)) raw outputs.
+    batch : dict
+        ``direction_weight`` (1 on labelled rows) and the targets of
+        :func:`iactdl.models.nets.direction.direction_targets`.
+    heads : tuple of str
+        Holds ``source_x``, ``source_y`` (deg) or ``disp_abs`` (deg), ``disp_sign`` (logit).
+
+    Returns
+    -------
+    torch.Tensor
+        Scalar: the squared distance to the true source (deg^2) for ``source``; the squared error
+        of ``|disp|`` (deg^2) plus the sign's binary cross-entropy for ``disp``.
+    """
+    w = batch["direction_weight"]
+    if "source_x" in heads:
+        dx = outputs[:, heads.index("source_x")] - batch["source_x"]
+        dy = outputs[:, heads.index("source_y")] - batch["source_y"]
+        per_event = dx**2 + dy**2
+    else:
+        err = (outputs[:, heads.index("disp_abs")] - batch["disp_abs"]) ** 2
+        sign = F.binary_cross_entropy_with_logits(
+            outputs[:, heads.index("disp_sign")], batch["disp_sign"], reduction="none"
+        )
+        per_event = err + sign
+    return (per_event * w).sum() / w.sum().clamp(min=1.0)
+
+
+def multitask_loss(
+    outputs: torch.Tensor,
+    batch: dict,
+    heads: tuple[str, ...],
+    energy_weight: float = 1.0,
+    direction_weight: float = 1.0,
+) -> torch.Tensor:
+    """BCE on gammaness (if present) + ``energy_weight`` x MSE on log10 energy (if present) +
+    ``direction_weight`` x :func:`direction_loss` (if a direction head is present).
+
+    The engine's default loss: a weighted sum of the heads' losses (multi-task learning,
+    Caruana 1997).
 
     Parameters
     ----------
     outputs : torch.Tensor
         The net's raw outputs, fp32, shape (n_events, len(heads)).
     batch : dict of str to torch.Tensor
-        The batch's tensors, each of shape (n_events,): those :func:`bce_loss` and
-        :func:`mse_loss` read for the heads present.
+        The batch's tensors, each of shape (n_events,): those :func:`bce_loss`,
+        :func:`mse_loss` and :func:`direction_loss` read for the heads present.
     heads : tuple of str
-        Names of the columns of ``outputs``: ``"gammaness"`` and/or ``"log10_energy"``.
+        Names of the columns of ``outputs``: ``"gammaness"``, ``"log10_energy"``, and a
+        direction head's (``"source_x"``, ``"source_y"`` or ``"disp_abs"``, ``"disp_sign"``).
     energy_weight : float, optional
         Weight of the energy term relative to the cross-entropy; default 1
         (``FitSettings.energy_weight``, :class:`iactdl.fit.engine.FitSettings`).
+    direction_weight : float, optional
+        Weight of the direction term; default 1.
 
     Returns
     -------
@@ -112,6 +155,8 @@ def multitask_loss(
         loss = loss + bce_loss(outputs, batch, heads)
     if "log10_energy" in heads:
         loss = loss + energy_weight * mse_loss(outputs, batch, heads)
+    if "source_x" in heads or "disp_abs" in heads:
+        loss = loss + direction_weight * direction_loss(outputs, batch, heads)
     return loss
 
 

@@ -32,9 +32,10 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 import torch
 
-from iactdl.io import InputError, open_events, read_columns
+from iactdl.io import InputError, column_names, open_events, read_columns
 from iactdl.io.hdf5 import GROUP
 from iactdl.models.nets import net_inputs
+from iactdl.models.nets.direction import direction_columns, direction_targets
 
 __all__ = ["StreamedSplit", "split_tensors", "CHUNK_ROWS", "BUFFER_CHUNKS", "SCALING_EVENTS"]
 
@@ -50,12 +51,15 @@ SCALING_EVENTS = 16384
 
 
 def split_tensors(
-    data: Mapping[str, np.ndarray], kind: str, features, task: str, path
+    data: Mapping[str, np.ndarray], kind: str, features, task: str, path, direction=None
 ) -> dict[str, torch.Tensor]:
     """A net's inputs and targets (``is_gamma``, ``log10_energy``, ``energy_weight``) from a
     dataset's columns (those of :func:`iactdl.models.nets.input_columns`, ``is_gamma`` and
-    ``true_energy``); the energy task keeps gammas only. Raises :class:`InputError` naming
-    ``path`` if no event is left.
+    ``true_energy``); the energy task keeps gammas only. With a ``direction`` head (``source``,
+    ``disp``) also its targets and ``direction_weight``
+    (:func:`iactdl.models.nets.direction.direction_targets`, from the columns of
+    :func:`~iactdl.models.nets.direction.direction_columns`); the direction task keeps the
+    labelled rows only. Raises :class:`InputError` naming ``path`` if no event is left.
 
     Parameters
     ----------
@@ -68,17 +72,20 @@ def split_tensors(
     features : sequence of str
         The feature columns, in the net's order (``kind`` ``"features"``; else ignored).
     task : str
-        ``"separation"`` (every event) or ``"energy"`` (gammas only).
+        ``"separation"`` (every event), ``"energy"`` (gammas only) or ``"direction"`` (the
+        rows with a direction label only).
     path : str or os.PathLike
         The dataset file, named in the error.
+    direction : str, optional
+        The direction head, ``"source"`` or ``"disp"``; None (default) without one.
 
     Returns
     -------
     dict of str to torch.Tensor
         On the CPU, one row per event kept: the net's named inputs (float32), ``is_gamma``
         (float32 0/1), ``log10_energy`` (float32, log10 of the true energy in TeV; 0 where not
-        valid) and ``energy_weight`` (float32, 1 for gammas with a finite positive energy, else
-        0).
+        valid), ``energy_weight`` (float32, 1 for gammas with a finite positive energy, else
+        0) and, with a direction head, its targets and ``direction_weight``.
 
     Raises
     ------
@@ -86,9 +93,18 @@ def split_tensors(
         If no event is left, or an input column is missing or malformed.
     """
     is_gamma = np.asarray(data["is_gamma"]).astype(bool)
+    targets = direction_targets(data, direction, path) if direction else {}
+    keep = None
     if task == "energy":
-        data = {k: v[is_gamma] for k, v in data.items()}
-        is_gamma = is_gamma[is_gamma]
+        keep = is_gamma
+    elif task == "direction":
+        if not direction:
+            raise ValueError("task 'direction' needs a direction head (source or disp)")
+        keep = targets["direction_weight"] > 0
+    if keep is not None:
+        data = {k: v[keep] for k, v in data.items()}
+        targets = {k: v[keep] for k, v in targets.items()}
+        is_gamma = is_gamma[keep]
     if len(is_gamma) == 0:
         raise InputError(f"{path}: no events for task {task!r}")
     energy = np.asarray(data["true_energy"], dtype=np.float64)
@@ -99,6 +115,7 @@ def split_tensors(
         np.where(valid_e, np.log10(np.where(valid_e, energy, 1.0)), 0.0).astype(np.float32)
     )
     out["energy_weight"] = torch.from_numpy(valid_e.astype(np.float32))
+    out.update({k: torch.from_numpy(v) for k, v in targets.items()})
     return out
 
 
@@ -149,12 +166,17 @@ class StreamedSplit:
         rows: np.ndarray | None = None,
         chunk_rows: int = CHUNK_ROWS,
         buffer_chunks: int = BUFFER_CHUNKS,
+        direction: str | None = None,
     ):
         if chunk_rows < 1 or buffer_chunks < 1:
             raise ValueError(f"chunk_rows {chunk_rows}, buffer_chunks {buffer_chunks}: need >= 1")
         self.path, self.kind, self.task = path, kind, task
         self.features = list(features)
-        self.columns = list(dict.fromkeys([*columns, "is_gamma", "true_energy"]))
+        self.direction = direction
+        # `sample` limits the labels to the diffuse gammas where a file has it (ours, not FACT's)
+        extra = direction_columns(direction, training=True) if direction else []
+        extra = [c for c in extra if c != "sample" or c in column_names(path)]
+        self.columns = list(dict.fromkeys([*columns, "is_gamma", "true_energy", *extra]))
         self.buffer_chunks = int(buffer_chunks)
         with open_events(path, required=self.columns) as f:
             total = f[GROUP][self.columns[0]].shape[0]
@@ -167,6 +189,11 @@ class StreamedSplit:
         is_gamma = np.asarray(read_columns(path, ["is_gamma"])["is_gamma"]).astype(bool)
         if task == "energy":
             keep &= is_gamma
+        elif task == "direction":
+            raise ValueError(
+                f"{path}: the direction task trains on the diffuse gammas alone, a small set: "
+                "train it resident (stream: false)"
+            )
         elif task == "separation" and (is_gamma[keep].all() or not is_gamma[keep].any()):
             raise InputError(
                 f"{path}: only one class in is_gamma; separation needs gammas and hadrons"
@@ -192,7 +219,9 @@ class StreamedSplit:
             cols = read_columns(self.path, self.columns, start, stop)
             if not keep.all():
                 cols = {k: v[keep] for k, v in cols.items()}
-            parts.append(split_tensors(cols, self.kind, self.features, self.task, self.path))
+            parts.append(
+                split_tensors(cols, self.kind, self.features, self.task, self.path, self.direction)
+            )
         if not parts:
             return {}
         return {k: torch.cat([p[k] for p in parts]) for k in parts[0]}

@@ -29,14 +29,24 @@ from iactdl.fit.streaming import StreamedSplit, split_tensors
 from iactdl.io import (
     InputError,
     atomic_path,
+    column_names,
     n_events,
     read_columns,
     read_observed_truth,
 )
 from iactdl.models.nets import NETS, build_net, input_columns, save_net
+from iactdl.models.nets.direction import DIRECTION_HEADS, check_direction_head, direction_columns
 from iactdl.rule_log import model_job
 
-__all__ = ["choose_device", "device_name", "heads_for", "load_split", "train_net", "net_job"]
+__all__ = [
+    "choose_device",
+    "device_name",
+    "heads_for",
+    "direction_for",
+    "load_split",
+    "train_net",
+    "net_job",
+]
 
 log = logging.getLogger(__name__)
 
@@ -111,36 +121,56 @@ def device_name(device: torch.device) -> str:
     return f"CPU ({platform.machine()}, {torch.get_num_threads()} threads)"
 
 
-def heads_for(entry: Mapping) -> tuple[str, ...]:
-    """The output heads of the net of a model entry.
+def direction_for(entry: Mapping) -> str | None:
+    """The direction head of a net entry.
 
     Parameters
     ----------
-    entry : Mapping
-        A net entry: ``task`` (default ``"separation"``) and ``energy_head`` (default
-        :data:`~iactdl.fit.entry.NET_DEFAULTS`' false).
+    entry : mapping
+        A net entry; its ``direction_head`` (default none).
+
+    Returns
+    -------
+    str or None
+        ``source`` or ``disp``; None without a direction head. An unknown value is a ValueError.
+    """
+    return check_direction_head(entry.get("direction_head", NET_DEFAULTS["direction_head"]))
+
+
+def heads_for(entry: Mapping) -> tuple[str, ...]:
+    """The output heads of a net entry, in output order.
+
+    Parameters
+    ----------
+    entry : mapping
+        A net entry: ``task`` (``separation``, ``energy`` or ``direction``), ``energy_head``,
+        ``direction_head``.
 
     Returns
     -------
     tuple of str
-        ``("log10_energy",)`` for the energy task; ``("gammaness",)`` for separation, or
-        ``("gammaness", "log10_energy")`` with ``energy_head``.
+        The task's head first (``gammaness``, ``log10_energy``), then the extra heads of
+        multi-task training: ``log10_energy`` (separation with ``energy_head``) and the direction
+        head's two outputs; the direction task has only those.
 
     Raises
     ------
     ValueError
-        If ``task`` is neither ``"separation"`` nor ``"energy"``.
+        If ``task`` is not ``"separation"``, ``"energy"`` or ``"direction"``.
     """
     task = entry.get("task", "separation")
+    direction = direction_for(entry)
+    extra = DIRECTION_HEADS[direction] if direction else ()
     if task == "energy":
-        return ("log10_energy",)
+        return ("log10_energy", *extra)
+    if task == "direction":
+        if not direction:
+            raise ValueError("task 'direction' needs direction_head: source or disp")
+        return extra
     if task == "separation":
-        return (
-            ("gammaness", "log10_energy")
-            if entry.get("energy_head", NET_DEFAULTS["energy_head"])
-            else ("gammaness",)
-        )
-    raise ValueError(f"unknown task {task!r}; valid tasks: ['separation', 'energy']")
+        energy = entry.get("energy_head", NET_DEFAULTS["energy_head"])
+        return ("gammaness", *(("log10_energy",) if energy else ()), *extra)
+    raise ValueError(f"unknown task {task!r}; valid tasks: ['separation', 'energy', 'direction']")
 
 
 def load_split(
@@ -151,8 +181,10 @@ def load_split(
     rows: np.ndarray | None = None,
     truth_path: str | os.PathLike | None = None,
     labels: Callable | None = None,
+    direction: str | None = None,
 ) -> dict[str, torch.Tensor]:
-    """Inputs and targets of a dataset file as tensors (CPU). Energy task: gammas only.
+    """Inputs and targets of a dataset file as tensors (CPU). Energy task: gammas only;
+    direction task: the rows with a direction label only.
 
     Where the targets ``is_gamma`` and ``true_energy`` come from:
 
@@ -163,6 +195,10 @@ def load_split(
       no method. An optional boolean ``keep`` (one per row read) leaves out the rows the stage has
       no label for; the targets are then those of the kept rows.
 
+    ``direction`` (``source``, ``disp``): the direction head's targets, from the simulations' true
+    source position (:func:`iactdl.models.nets.direction.direction_targets`); a file without it
+    is an :class:`InputError` naming the file and the column.
+
     Parameters
     ----------
     path : str or os.PathLike
@@ -172,28 +208,53 @@ def load_split(
     features : sequence of str
         The feature columns of a ``features`` net, in its order; empty for image and set nets.
     task : str
-        ``"separation"`` (both classes needed) or ``"energy"`` (gammas only).
+        ``"separation"`` (both classes needed), ``"energy"`` (gammas only) or ``"direction"``
+        (the rows with a direction label only).
     rows : numpy.ndarray, optional
         Sorted row indices to read (``max_train_events``); default every row.
     truth_path : str or os.PathLike, optional
         The observed events' truth file, for the targets (oracles only).
     labels : callable, optional
         ``labels(path, rows) -> dict`` of a stage's own targets (see above).
+    direction : str, optional
+        The direction head (``"source"`` or ``"disp"``), or None; not with ``labels`` or
+        ``truth_path``.
 
     Returns
     -------
     dict of str to torch.Tensor
         As :func:`iactdl.fit.streaming.split_tensors`: the net's inputs, ``is_gamma``,
-        ``log10_energy`` and ``energy_weight``, one row per event kept, on the CPU.
+        ``log10_energy`` and ``energy_weight`` (and the direction head's targets), one row per
+        event kept, on the CPU.
 
     Raises
     ------
     ValueError
-        If both ``labels`` and ``truth_path`` are given.
+        If both ``labels`` and ``truth_path`` are given, or ``direction`` with either.
     iactdl.io.InputError
         If a column is missing, no event is left, or a separation set has one class only.
     """
     kind = NETS[net].input_kind
+    if direction is not None:
+        if labels is not None or truth_path is not None:
+            raise ValueError(
+                "load_split: a direction head trains on the simulations' true source position; "
+                "not with stage labels or the observed truth"
+            )
+        have = column_names(path)
+        extra = [c for c in direction_columns(direction, training=True) if c in have]
+        cols = input_columns(net, features) + ["is_gamma", "true_energy", *extra]
+        data = read_columns(path, list(dict.fromkeys(cols)), index=rows)
+        out = split_tensors(data, kind, features, task, path, direction)
+        is_gamma = out["is_gamma"].numpy().astype(bool)
+        if task == "separation" and is_gamma.all() | (~is_gamma).all():
+            raise InputError(f"{path}: only one class in is_gamma; separation needs both")
+        if not out["direction_weight"].any():
+            raise InputError(
+                f"{path}: no event with a direction label (a finite true_source_x/y in sample "
+                "'gamma_diffuse'); the direction head trains on simulated diffuse gammas"
+            )
+        return out
     if labels is not None:
         if truth_path is not None:
             raise ValueError("load_split: either labels or truth_path, not both")
@@ -299,6 +360,7 @@ def train_net(
     settings = fit_settings(entry, seed, name or "net")  # validates the whole entry first
     net_name = entry["net"]
     heads = heads_for(entry)
+    direction = direction_for(entry)
     task = entry.get("task", "separation")
     features = list(entry.get("features") or []) if NETS[net_name].input_kind == "features" else []
     if gpus is None:  # library use: the entry's request (a rule passes its job's resource)
@@ -310,6 +372,11 @@ def train_net(
         rng = np.random.default_rng(seed)
         rows = np.sort(rng.choice(n_events(train_path), size=limit, replace=False))
     stream = bool(entry.get("stream", NET_DEFAULTS["stream"]))
+    if direction and (truth_path is not None or labels is not None):
+        raise ValueError(
+            f"config models.{name or net_name}.direction_head: a direction head trains on the "
+            "simulations' true source position; an oracle or ON/OFF net has none (remove it)"
+        )
     if stream and (truth_path is not None or labels is not None or prepare is not None):
         raise ValueError(
             f"config models.{name or net_name}.stream: streamed training is for nets trained on "
@@ -320,10 +387,12 @@ def train_net(
         if stream:
             train = StreamedSplit(
                 train_path, input_columns(net_name, features), NETS[net_name].input_kind,
-                features, task, rows,
+                features, task, rows, direction=direction,
             )  # fmt: skip
         else:
-            train = load_split(train_path, net_name, features, task, rows, truth_path, labels)
+            train = load_split(
+                train_path, net_name, features, task, rows, truth_path, labels, direction
+            )
     except InputError as err:
         if rows is None:
             raise
@@ -331,7 +400,10 @@ def train_net(
             f"config models.{name or net_name}.max_train_events: the {limit} events drawn at "
             f"random are not enough ({err}); raise it, or 0 to train on all events"
         ) from None
-    val = load_split(val_path, net_name, features, task, truth_path=truth_path, labels=labels)
+    val = load_split(
+        val_path, net_name, features, task, truth_path=truth_path, labels=labels,
+        direction=direction,
+    )  # fmt: skip
     torch.manual_seed(settings.seed)  # initialisation
     net = build_net(net_name, entry.get("settings"), heads, n_features=len(features) or None)
     # a streamed set fits the scaling on a random sample of its blocks (streaming's SCALING_EVENTS)

@@ -140,6 +140,11 @@ def labelnoise_settings(name: str, entry: Mapping) -> dict:
             f"config models.{name}.energy_head: true, but ON/OFF labels carry no energy; set "
             "energy_head: false (the net learns P(ON | x) alone)"
         )
+    if entry.get("kind") == "net" and entry.get("direction_head"):
+        raise ValueError(
+            f"config models.{name}.direction_head: {entry['direction_head']!r}, but observed "
+            "events carry no true source position; remove it (the net learns P(ON | x) alone)"
+        )
     if entry.get("adapt") is not None:
         raise ValueError(f"config models.{name}: either `adapt` or `labelnoise`, not both")
     check_source_independent(

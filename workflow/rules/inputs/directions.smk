@@ -30,6 +30,25 @@ def get_dl3_input(wildcards):
     return inputs
 
 
+def direction_nets():
+    """Nets trained on the simulations (rule train_net: no adapt or labelnoise section) with a
+    direction head (config models.<net>.direction_head), by name: their test predictions carry
+    the reconstructed source position."""
+    return sorted(
+        m
+        for m, e in config["models"].items()
+        if e["kind"] == "net"
+        and e.get("direction_head")
+        and e.get("adapt") is None
+        and e.get("labelnoise") is None
+    )
+
+
+def get_direction_predictions(wildcards):
+    """Every direction net's predictions of the test split (evaluate_directions)."""
+    return [results(f"predictions/{m}/test.h5") for m in direction_nets()]
+
+
 def get_significance_input(wildcards):
     """Every DL3 model's theta^2 analysis."""
     return expand(results("dl3/{model}/theta2.json"), model=dl3_models())

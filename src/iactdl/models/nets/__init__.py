@@ -11,7 +11,9 @@ name                module                       input kind  reads
 ==================  ===========================  ==========  ======================================
 
 Every net maps its inputs to one output per head: the gammaness logit and, optionally, log10 of the
-energy in TeV (multi-task). Nets own their input scaling (buffers fitted on the training set). Every
+energy in TeV and the source position in the camera (multi-task; the direction head's two
+parametrisations are :mod:`iactdl.models.nets.direction`'s). Nets own their input scaling (buffers
+fitted on the training set). Every
 net is ``head(encode(inputs))`` (:mod:`iactdl.models.nets.base`): ``encode`` gives one
 representation vector per event, which the domain head of domain adaptation reads beside the
 output heads.
@@ -28,6 +30,7 @@ _LAZY = {
     "EncoderHeadNet": "iactdl.models.nets.base",
     "PixelSetNet": "iactdl.models.nets.base",
     "OUTPUT_HEADS": "iactdl.models.nets.layers",
+    "DIRECTION_HEADS": "iactdl.models.nets.direction",
     "HexConv2d": "iactdl.models.nets.layers",
     "hex_kernel_mask": "iactdl.models.nets.layers",
     "build_net": "iactdl.models.nets.registry",

@@ -2,7 +2,8 @@
 
 Every net is ``head(encode(inputs))``. ``encode`` maps the raw inputs (scaled by the net's own
 buffers) to a representation, one vector of ``representation_size`` per event; ``head`` maps that
-vector to one output per head (gammaness logit, log10 energy). Domain-adversarial training (Ganin et
+vector to one output per head (gammaness logit, log10 energy, the direction head's two outputs:
+:mod:`iactdl.models.nets.direction`). Domain-adversarial training (Ganin et
 al. 2016) attaches a second head, the domain classifier, to the same representation, and the
 figures project it (PCA) to show what the adaptation did. Where the representation is taken:
 

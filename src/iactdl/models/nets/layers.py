@@ -26,8 +26,10 @@ __all__ = [
     "OUTPUT_HEADS",
 ]
 
-# The heads a net can carry, in output-column order: the gammaness logit and log10(E / TeV).
-OUTPUT_HEADS = ("gammaness", "log10_energy")
+# The heads a net can carry, in output-column order: the gammaness logit, log10(E / TeV) and the
+# direction head in one of its parametrisations (iactdl.models.nets.direction): the source position
+# (deg in the camera), or |disp| (deg) and the logit of its sign.
+OUTPUT_HEADS = ("gammaness", "log10_energy", "source_x", "source_y", "disp_abs", "disp_sign")
 
 
 def hex_kernel_mask() -> torch.Tensor:

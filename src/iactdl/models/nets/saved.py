@@ -2,7 +2,9 @@
 
 ``load_net(model_dir)`` returns an object with ``required_columns`` and ``predict(columns)`` (the
 contract every model of the pipeline implements, see :func:`iactdl.models.load_model`):
-``gammaness`` in [0, 1] (sigmoid of the logit) and, with an energy head, ``energy_pred`` in TeV.
+``gammaness`` in [0, 1] (sigmoid of the logit), with an energy head ``energy_pred`` in TeV, and with
+a direction head the reconstructed source position ``source_x_pred``, ``source_y_pred`` (mm in the
+camera, as the disp baseline's; :mod:`iactdl.models.nets.direction`).
 """
 
 from __future__ import annotations
@@ -18,10 +20,28 @@ import torch
 
 from iactdl.io import InputError, atomic_paths
 from iactdl.io.jsonfile import read_json
+from iactdl.models.nets.direction import DIRECTION_HEADS, direction_columns, source_position
 from iactdl.models.nets.registry import build_net, input_columns
 from iactdl.models.stored import model_file_record, verified_model_file
 
-__all__ = ["save_net", "load_net", "NetPredictor", "net_inputs"]
+__all__ = ["save_net", "load_net", "NetPredictor", "net_inputs", "direction_of"]
+
+
+def direction_of(heads) -> str | None:
+    """The direction head's parametrisation among a net's output heads.
+
+    Parameters
+    ----------
+    heads : sequence of str
+        The net's output heads (``net.heads``).
+
+    Returns
+    -------
+    str or None
+        ``source`` or ``disp``; None for a net without a direction head.
+    """
+    found = [d for d, names in DIRECTION_HEADS.items() if set(names) <= set(heads)]
+    return found[0] if found else None
 
 
 def net_inputs(
@@ -148,7 +168,11 @@ class NetPredictor:
         self.task = self.meta.get("task", "separation")
         self.features = list(self.meta.get("features") or [])
         self.input_kind = self.meta["input_kind"]
+        self.direction = direction_of(net.heads)
         self.required_columns = input_columns(self.meta["net"], self.features)
+        if self.direction:  # the disp parametrisation reconstructs from the Hillas geometry
+            extra = direction_columns(self.direction, training=False)
+            self.required_columns = list(dict.fromkeys([*self.required_columns, *extra]))
         self.batch_size = batch_size
 
     @torch.no_grad()
@@ -214,12 +238,18 @@ class NetPredictor:
             [0, 1]; ``energy_pred`` = 10 ** output, in TeV.
         """
         raw = self.predict_raw(columns)
+        heads = list(self.net.heads)
         result = {}
-        for j, head in enumerate(self.net.heads):
-            if head == "gammaness":
-                result["gammaness"] = 1.0 / (1.0 + np.exp(-raw[:, j].astype(np.float64)))
-            else:
-                result["energy_pred"] = 10.0 ** raw[:, j].astype(np.float64)
+        if "gammaness" in heads:
+            logit = raw[:, heads.index("gammaness")].astype(np.float64)
+            result["gammaness"] = 1.0 / (1.0 + np.exp(-logit))
+        if "log10_energy" in heads:
+            result["energy_pred"] = 10.0 ** raw[:, heads.index("log10_energy")].astype(np.float64)
+        if self.direction:
+            outputs = {h: raw[:, heads.index(h)] for h in DIRECTION_HEADS[self.direction]}
+            x, y = source_position(outputs, columns, self.direction)
+            result["source_x_pred"] = x.astype(np.float32)
+            result["source_y_pred"] = y.astype(np.float32)
         return result
 
 
