@@ -440,7 +440,12 @@ def _resume_checkpoint(work: Path, name: str) -> Path:
 
 
 def test_killed_training_is_finished_from_its_checkpoint(built, tmp_path):
-    """SIGKILL (snakemake and the training job) during train_net, then a plain rerun."""
+    """SIGKILL (snakemake and the training job) during train_net, then a plain rerun.
+
+    Both snakemake calls ask for the training job's outputs only: the rerun finishes that job from
+    its checkpoint and Snakemake then counts it complete. What reads a retrained net (predict,
+    evaluate, the figures, the article) reruns after it as after any training: that is
+    test_one_model_hyperparameter_reruns_only_its_branch's plan, not rebuilt here."""
     src_work, graph = built["work"], built["graph"]
     config = _merged_config(src_work)
     nets = [m for m, e in config["models"].items() if e.get("kind") == "net"]
@@ -463,7 +468,7 @@ def test_killed_training_is_finished_from_its_checkpoint(built, tmp_path):
     ]
     assert train_outputs, f"no train_net job for {name}"
 
-    cmd = ["snakemake", "--cores", "2", *TARGETS, "--configfile", conf]
+    cmd = ["snakemake", "--cores", "2", *train_outputs, "--configfile", conf]
     proc = subprocess.Popen(cmd, cwd=work, env=_env(work), start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 900
@@ -486,10 +491,10 @@ def test_killed_training_is_finished_from_its_checkpoint(built, tmp_path):
     _show(f"after SIGKILL during train_net of {name}", pending)
     assert set(train_outputs) <= set(pending)
     assert ckpt.read_bytes() == ckpt_bytes, "the checkpoint changed before the rerun"
-    again = _run(
-        work, *TARGETS, "--configfile", conf
-    )  # rerun-incomplete comes from profiles/default
-    assert _pending(work, conf) == {}, "the rerun did not finish the DAG"
+    # rerun-incomplete comes from profiles/default
+    again = _run(work, *train_outputs, "--configfile", conf)
+    unfinished = set(train_outputs) & set(_pending(work, conf))
+    assert not unfinished, f"the rerun did not finish the training job: {sorted(unfinished)}"
     log = next(r for r in graph if r["output_file"] == train_outputs[0])["log-file(s)"]
     text = "\n".join((work / f).read_text(errors="replace") for f in log.split(",") if f)
     assert re.search(r"resum", text, flags=re.I), (
