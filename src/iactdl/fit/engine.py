@@ -114,6 +114,9 @@ class FitSettings:
         ``torch.compile`` the net, on CUDA only; default False.
     energy_weight : float, optional
         Weight of the log10-energy MSE in :func:`~iactdl.fit.losses.multitask_loss`; default 1.
+    direction_weight : float, optional
+        Weight of the direction head's loss (:func:`~iactdl.fit.losses.direction_loss`) in the
+        multi-task loss; default 1.
     seed : int, optional
         Seed of initialisation, permutations and dropout (per epoch:
         ``rule_seed(seed, "epoch", epoch)``); default 0.

@@ -146,6 +146,9 @@ class StreamedSplit:
         column; default :data:`CHUNK_ROWS`.
     buffer_chunks : int, optional
         Blocks pooled and shuffled together; default :data:`BUFFER_CHUNKS`.
+    direction : str, optional
+        The net's direction head (``"source"`` or ``"disp"``), whose targets are read with the
+        inputs (:func:`split_tensors`); default None, none.
 
     Raises
     ------

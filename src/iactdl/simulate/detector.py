@@ -101,6 +101,11 @@ class Detector:
     atmospheric_transmission : float, optional
         Factor on the Cherenkov light reaching the camera; like the threshold factor it acts on
         the showers (:func:`~iactdl.simulate.settings.shower_config`). Default 1.
+    zenith_min_deg, zenith_max_deg : float, optional
+        The range of zenith angles (deg) the showers are observed at, drawn uniformly per
+        shower; like the threshold factor they act on the showers
+        (:func:`iactdl.simulate.showers.zenith_scaling`), not here. Default 15 and 15: the
+        simulation's fixed zenith.
     """
 
     nsb_pe: float = 0.8
