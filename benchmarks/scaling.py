@@ -28,8 +28,8 @@ imported its modules: tens of seconds on a loaded machine, the same at every siz
 the whole process's.
 
 Prints one JSON object as its last line (``rows``: stage, n, stage_s, wall_s, peak_rss_mb, ...) and
-draws
-``scaling.pdf``/``.png`` (time with a slope-1 guide, memory) in ``--out``.
+draws ``scaling.pdf``/``.png`` (time with a slope-1 guide, memory) in ``--out``; ``--replot JSON``
+redraws it from a run's output (rows of several runs may be joined into one ``{"rows": [...]}``).
 
 Usage::
 
@@ -232,7 +232,7 @@ def measure(args) -> dict:
 
 
 def plot(rows: list[dict], stem: Path) -> None:
-    """The stage's wall time (log-log, a slope-1 guide through each stage's first point; without
+    """The stage's wall time (log-log, a slope-1 guide through each stage's largest size; without
     the interpreter's start and imports) and peak memory against events, one line per stage."""
     from iactdl.evaluate import style
 
@@ -244,13 +244,19 @@ def plot(rows: list[dict], stem: Path) -> None:
     }
     fig, (ax_t, ax_m) = style.subplots(1, 2, columns=2, aspect=0.38)
     for i, stage in enumerate(STAGES):
-        pts = sorted((r["n"], r["stage_s"], r["peak_rss_mb"]) for r in rows if r["stage"] == stage)
+        pts = sorted(  # the events processed (the observation's: those simulated, not N)
+            (r.get("events", r["n"]), r["stage_s"], r["peak_rss_mb"])
+            for r in rows
+            if r["stage"] == stage
+        )
         if not pts:
             continue
         n, t, m = (np.array(v, dtype=float) for v in zip(*pts, strict=True))
         kw = dict(marker="osd^"[i], color=style.colour(i), label=labels[stage])
         ax_t.plot(n, t, **kw)
-        ax_t.plot(n, t[0] * n / n[0], ls=":", lw=0.8, color=style.colour(i))  # time linear
+        # time linear in the events: a slope-1 guide through the largest size, where the fixed
+        # costs (loading the model, a first HDF5 chunk) weigh least
+        ax_t.plot(n, t[-1] * n / n[-1], ls=":", lw=0.8, color=style.colour(i))
         ax_m.plot(n, m / 1024, **kw)
     for ax in (ax_t, ax_m):
         ax.set_xscale("log")
