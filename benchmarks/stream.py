@@ -1,6 +1,6 @@
 """Streamed against resident training, float16 against float32 images, and scaling with events.
 
-Every measurement runs in its own Python process, so its peak memory (``ru_maxrss``: the most
+Every measurement runs in its own Python process, so its peak memory (``VmHWM``: the most
 resident memory the process ever held) is its own:
 
 - ``compare``: on a training and a validation dataset (default: the pipeline's
@@ -56,7 +56,13 @@ IMAGE_COLUMNS = ("grid_image", "pixel_set")
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    """This process's peak resident memory, ``VmHWM``: ``ru_maxrss`` would carry the parent's
+    peak across ``exec`` on Linux (the parent holds the copied files' chunks)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: kB as well
 
 
 # ---- measurements, each run in a child process (python benchmarks/stream.py --child JSON) ----

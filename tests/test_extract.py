@@ -302,6 +302,70 @@ def test_extract_fact_missing_truth_column_is_named(tmp_path):
     assert_no_output(out_dir)
 
 
+@needs_fact_data
+@pytest.mark.parametrize(
+    ("file", "sample", "found", "expected"),
+    [
+        ("proton.hdf5", "gamma", r"14 \(proton\): 1000 events", r"gammas \(particle id 1\)"),
+        ("proton.hdf5", "gamma_diffuse", r"14 \(proton\): 1000", r"gammas \(particle id 1\)"),
+        ("gamma.hdf5", "proton", r"1 \(gamma\): 1000 events", r"protons \(particle id 14\)"),
+        ("gamma_diffuse.hdf5", "proton", r"1 \(gamma\): 1000", r"protons \(particle id 14\)"),
+    ],
+)
+def test_a_fact_file_of_another_primary_is_refused(tmp_path, file, sample, found, expected):
+    out_dir = tmp_path / "results"
+    message = (
+        rf"{file}: listed as sample '{sample}', which holds {expected}, but the file holds "
+        rf"particle ids {found}.*corsika_run_header_particle_id.*fact\.files\.{sample}"
+    )
+    with pytest.raises(InputError, match=message):
+        extract_events("fact", FACT_DATA / file, out_dir / f"{sample}.h5", {}, {}, sample=sample)
+    assert_no_output(out_dir)
+
+
+@needs_fact_data
+def test_diffuse_gammas_pass_as_either_gamma_sample(tmp_path):
+    for sample in ("gamma", "gamma_diffuse"):
+        got = extract_events(
+            "fact", FACT_DATA / "gamma_diffuse.hdf5", tmp_path / f"{sample}.h5", {}, {}, sample
+        )
+        assert got["n_selected"] > 0
+
+
+@needs_fact_data
+def test_a_fact_file_of_mixed_primaries_is_refused_with_every_id_counted(tmp_path):
+    """A gamma file with 7 proton events, the last in the third chunk: every id of the file is
+    counted, not only those of the chunk where the first wrong one was seen."""
+    src = tmp_path / "gamma.hdf5"
+    with h5py.File(FACT_DATA / "gamma.hdf5") as fin, h5py.File(src, "w") as fout:
+        for name in fin["events"]:
+            values = fin["events"][name][:]
+            if name == "corsika_run_header_particle_id":
+                values[[3, 40, 41, 42, 300, 301, 700]] = 14
+            fout[f"events/{name}"] = values
+    out_dir = tmp_path / "results"
+    with pytest.raises(InputError, match=r"1 \(gamma\): 993 events, 14 \(proton\): 7 events"):
+        extract_events("fact", src, out_dir / "g.h5", {"chunk_size": 256}, {}, sample="gamma")
+    assert_no_output(out_dir)
+
+
+def test_a_simulated_file_of_another_primary_is_refused(tmp_path):
+    path = tmp_path / "raw" / "gamma.h5"
+    columns = raw_events()
+    columns["particle_id"][:] = 402
+    write_events(path, columns, config={"n_events": 400}, seed=11)
+    out_dir = tmp_path / "results"
+    with pytest.raises(
+        InputError,
+        match=r"gamma\.h5: listed as sample 'gamma'.*402 \(helium\): 400 events.*column "
+        r"'particle_id' of the simulator's 'gamma' sample",
+    ):
+        extract_events("simulate", path, out_dir / "gamma.h5", CUTS, sample="gamma")
+    assert_no_output(out_dir)
+    # the observation holds every primary: never checked
+    assert extract_events("simulate", path, out_dir / "o.h5", CUTS, sample="observed")["n_input"]
+
+
 # --- the rule ------------------------------------------------------------------------------------
 
 

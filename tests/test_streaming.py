@@ -82,14 +82,12 @@ def test_streamed_training_learns_and_resumes_identically(files, tmp_path):
         assert torch.equal(a, b)
 
 
-def test_train_net_streams_on_request_and_refuses_it_for_oracles(files, tmp_path):
+def test_train_net_streams_on_request(files, tmp_path):
+    """(The stages' nets, oracle, ON/OFF and adapted, stream too: tests/test_streamed_stages.py.)"""
     entry = {"kind": "net", "net": "mlp", "features": FEATS, "settings": {"hidden": [16]},
              "epochs": 1, "batch_size": 50, "stream": True}  # fmt: skip
     meta = train_net(files / "train.h5", files / "val.h5", entry, 3, tmp_path / "a", progress=False)
     assert meta["n_train"] == 1000
-    with pytest.raises(ValueError, match=r"models\.x\.stream: streamed training is for nets"):
-        train_net(files / "train.h5", files / "val.h5", entry, 3, tmp_path / "b", name="x",
-                  truth_path=files / "val.h5", progress=False)  # fmt: skip
     with pytest.raises(ValueError, match=r"stream: expected true or false"):
         train_net(files / "train.h5", files / "val.h5", {**entry, "stream": "yes"}, 3, tmp_path)
 

@@ -18,6 +18,11 @@ region ...) for the rows that pass
    ``num_pixel_in_shower >= 10``, ``num_islands < 8``, ``length < 70`` mm, ``width < 35`` mm,
    ``leakage1 < 0.6``, ``leakage2 < 0.85``).
 
+The particle ids of a labelled simulation (``gamma``, ``gamma_diffuse``, ``proton``) must all be
+its sample's primary (:data:`iactdl.io.event_columns.SAMPLE_PRIMARY`): the labels come from the
+sample, so a proton file listed as ``fact.files.gamma`` is refused (:func:`check_primary`), not
+trained on as gammas.
+
 For source ``fact`` the FACT columns are mapped to ours by :mod:`iactdl.io.fact` (truth in TeV, m,
 mm; features passed through under FACT's names; no images). An empty selection is an error (a
 downstream stage could only fail later, less clearly). Streaming: chunks of ``extract.chunk_size``
@@ -35,7 +40,16 @@ from pathlib import Path
 
 import numpy as np
 
-from iactdl.io import SAMPLES, SIMULATED_SAMPLES, EventWriter, InputError, iter_chunks, open_events
+from iactdl.io import (
+    PARTICLE_ID,
+    SAMPLE_PRIMARY,
+    SAMPLES,
+    SIMULATED_SAMPLES,
+    EventWriter,
+    InputError,
+    iter_chunks,
+    open_events,
+)
 from iactdl.io.cuts import check_range_cuts, range_cut_masks
 from iactdl.io.fact import FACT_FEATURES, iter_fact_chunks
 from iactdl.io.nonfinite import NonfiniteTally
@@ -45,6 +59,7 @@ __all__ = [
     "FACT_DEFAULTS",
     "check_extract_config",
     "check_fact_config",
+    "check_primary",
     "extract_events",
     "nonfinite_rows",
     "image_cut_masks",
@@ -188,6 +203,53 @@ def nonfinite_rows(chunk: Mapping[str, np.ndarray], columns) -> tuple[np.ndarray
             counts[name] = int(rows.sum())
             bad |= rows
     return bad, counts
+
+
+def check_primary(counts: Mapping[int, int], sample: str, path, source: str = "fact") -> None:
+    """Refuse a file whose particle ids are not the primary of the sample it is listed as.
+
+    The labels of a labelled simulation come from its sample (``gamma`` -> 1), so a proton file
+    listed as ``fact.files.gamma`` would otherwise be trained on as gammas, silently.
+
+    Parameters
+    ----------
+    counts : mapping of int to int
+        Events per CORSIKA particle id found in the file (all of its rows).
+    sample : str
+        The sample the file is listed as; samples not in
+        :data:`iactdl.io.event_columns.SAMPLE_PRIMARY` (``observed``) are not checked.
+    path : str or os.PathLike
+        The file, for the message.
+    source : "fact" or "simulate"
+        Where the file comes from: names the column and config key in the message.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the sample, the ids found (events per id) and the id expected.
+    """
+    if sample not in SAMPLE_PRIMARY:
+        return
+    primary = SAMPLE_PRIMARY[sample]
+    expected = PARTICLE_ID[primary]
+    wrong = {int(pid): int(n) for pid, n in counts.items() if int(pid) != expected}
+    if not wrong:
+        return
+    names = {v: k for k, v in PARTICLE_ID.items()}
+    found = ", ".join(
+        f"{pid} ({names.get(pid, 'unknown')}): {n} events" for pid, n in sorted(counts.items())
+    )
+    if source == "fact":
+        where = (
+            f"FACT column 'corsika_run_header_particle_id'; listed in config fact.files.{sample}"
+        )
+    else:
+        where = f"column 'particle_id' of the simulator's '{sample}' sample"
+    raise InputError(
+        f"{path}: listed as sample '{sample}', which holds {primary}s (particle id {expected}), "
+        f"but the file holds particle ids {found} ({where}); list the file under the sample of its "
+        "primary"
+    )
 
 
 def image_cut_masks(
@@ -358,6 +420,8 @@ def extract_events(
     out_attrs.update({f"input_{k}": attrs[k] for k in _PROVENANCE if k in attrs})
     out_attrs["input_file"] = in_path.name
     stopping = False
+    primaries: dict[int, int] = {}  # events per particle id, for check_primary
+    wrong_primary = False
     compression = None if cfg["compression"] == "none" else cfg["compression"]
     with EventWriter(
         out_path, config=provenance, attrs=out_attrs, compression=compression
@@ -369,6 +433,12 @@ def extract_events(
             if missing:
                 raise InputError(f"{in_path}: missing required column(s) {missing}")
             tally.add(chunk)
+            if sample in SAMPLE_PRIMARY:
+                ids, counts = np.unique(chunk["particle_id"], return_counts=True)
+                for pid, count in zip(ids.tolist(), counts.tolist(), strict=True):
+                    primaries[pid] = primaries.get(pid, 0) + count
+                # keep counting to name every id of the file, write nothing more
+                wrong_primary |= bool((ids != PARTICLE_ID[SAMPLE_PRIMARY[sample]]).any())
             bad, by_column = nonfinite_rows(chunk, required)
             summary["n_nonfinite"] += int(bad.sum())
             for name, count in by_column.items():
@@ -377,7 +447,7 @@ def extract_events(
                 )
             if bad.any() and cfg["nan_policy"] == "stop":
                 stopping = True  # keep counting to report the total, write nothing more
-            if stopping:
+            if stopping or wrong_primary:
                 continue
             keep, removed = select_rows(chunk, ~bad, config=cfg, ranges=ranges, path=in_path)
             for name, count in removed.items():
@@ -392,6 +462,8 @@ def extract_events(
                 int(keep.sum()),
                 writer.n_rows,
             )
+        if wrong_primary:
+            check_primary(primaries, sample, in_path, source)
         summary["n_selected"] = writer.n_rows
         summary["nonfinite_values"] = tally.by_column()
         policy = {"drop": "required: rows dropped", "stop": "required: stopped"}[cfg["nan_policy"]]

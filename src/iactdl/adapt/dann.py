@@ -33,8 +33,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from iactdl.fit.engine import Objective, _fingerprint, autocast
+from iactdl.fit.engine import Objective, _fingerprint, _streamed, autocast
 from iactdl.models.nets.layers import mlp
+from iactdl.provenance import rule_seed
 
 __all__ = [
     "GradientReversal",
@@ -246,8 +247,12 @@ class DANNObjective(Objective):
 
     Parameters
     ----------
-    target : Mapping of str to torch.Tensor
-        The net's input tensors of ``observed_train`` (no labels).
+    target : Mapping of str to torch.Tensor, or StreamedSplit
+        The net's input tensors of ``observed_train`` (no labels), or the same streamed from disk
+        (:class:`iactdl.fit.streaming.StreamedSplit` with ``labelled=False``, for a streamed
+        training): its target batches are then drawn in the stream's shuffled pools, passes over
+        observed_train one after another as the epoch's steps need, each pass's order a function of
+        (epoch seed, pass) alone, so a resumed run sees the same target batches.
     settings : DANNSettings
         Strength, domain head and target batch size.
     batch_size : int
@@ -270,8 +275,10 @@ class DANNObjective(Objective):
         loss_fn: Callable,
     ):
         self.settings = settings
-        self.target = dict(target)
-        self.n_target = next(iter(self.target.values())).shape[0]
+        self.streamed = _streamed(target)
+        self.target = target if self.streamed else dict(target)
+        self.n_target = target.n if self.streamed else next(iter(self.target.values())).shape[0]
+        self._target_batches = None
         self.target_batch = max(1, round(batch_size * settings.target_batch_fraction))
         if self.n_target < self.target_batch:
             raise ValueError(
@@ -288,7 +295,8 @@ class DANNObjective(Objective):
         dict
             The settings and a fingerprint of the target events.
         """
-        return {"dann": repr(self.settings), "target": _fingerprint(self.target)}
+        target = self.target.fingerprint() if self.streamed else _fingerprint(self.target)
+        return {"dann": repr(self.settings), "target": target}
 
     def start(self, device, bf16, steps_per_epoch, epochs) -> None:
         """Move the target events to the device, before the first epoch.
@@ -306,7 +314,8 @@ class DANNObjective(Objective):
         """
         self.device, self.bf16 = device, bf16
         self.steps_per_epoch, self.total_steps = steps_per_epoch, steps_per_epoch * epochs
-        self.target = {k: v.to(device) for k, v in self.target.items()}
+        if not self.streamed:
+            self.target = {k: v.to(device) for k, v in self.target.items()}
         self._terms: dict = {}
 
     def start_epoch(self, epoch: int, epoch_seed: int) -> None:
@@ -320,13 +329,32 @@ class DANNObjective(Objective):
         epoch_seed : int
             The epoch's seed (:mod:`iactdl.provenance`), so a resumed run draws the same events.
         """
+        self.sums = torch.zeros(4, device=self.device)  # class, domain, domain accuracy, steps
+        self.lambd = 0.0
+        if self.streamed:
+            self.close()  # the last epoch's passes, if early stopping left one open
+            self._target_batches = self._stream_passes(epoch_seed)
+            return
         gen = torch.Generator().manual_seed(epoch_seed + 1)
         need = self.steps_per_epoch * self.target_batch
         reps = -(-need // self.n_target)
         perm = torch.cat([torch.randperm(self.n_target, generator=gen) for _ in range(reps)])
         self.target_index = perm[:need].to(self.device)
-        self.sums = torch.zeros(4, device=self.device)  # class, domain, domain accuracy, steps
-        self.lambd = 0.0
+
+    def _stream_passes(self, epoch_seed: int):
+        """Target batches of a streamed observed_train: pass after pass over it (each ``n_target
+        // target_batch`` batches), as many as the epoch's steps take."""
+        n_pass = 0
+        while True:
+            seed = rule_seed(epoch_seed, "target", str(n_pass))
+            yield from self.target.batches(seed, self.target_batch, self.device)
+            n_pass += 1
+
+    def close(self) -> None:
+        """Stop the reader of a streamed target (the engine's run ended or failed)."""
+        if self._target_batches is not None:
+            self._target_batches.close()
+            self._target_batches = None
 
     def _domain_terms(self, n_s: int, n_t: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Domain labels and the per-row weights that make one summed BCE over the concatenated
@@ -358,13 +386,17 @@ class DANNObjective(Objective):
         """
         wrapper = getattr(model, "_orig_mod", model)  # torch.compile keeps the module there
         net, names = wrapper.net, wrapper.input_names
-        b = step % self.steps_per_epoch
-        idx = self.target_index[b * self.target_batch : (b + 1) * self.target_batch]
+        if self.streamed:
+            target = next(self._target_batches)
+        else:
+            b = step % self.steps_per_epoch
+            idx = self.target_index[b * self.target_batch : (b + 1) * self.target_batch]
+            target = {k: self.target[k][idx] for k in names}
         self.lambd = float(ganin_lambda(step / max(1, self.total_steps), self.settings.lambda_max))
-        n_s, n_t = batch[names[0]].shape[0], idx.shape[0]
+        n_s, n_t = batch[names[0]].shape[0], target[names[0]].shape[0]
         # one pass over source and target events (fewer, larger ops: the step's cost is mostly
         # per-op overhead for the small nets), one domain-head pass, one fused domain loss
-        both = {k: _concat_padded(batch[k], self.target[k][idx]) for k in names}
+        both = {k: _concat_padded(batch[k], target[k]) for k in names}
         labels, balance = self._domain_terms(n_s, n_t)
         weights = balance
         if "domain_weight" in batch:  # IWDAN: the source rows carry their class weight

@@ -48,7 +48,9 @@ import torch
 from iactdl.adapt.dann import DANNObjective, DomainAdversarialNet, class_prior_weights
 from iactdl.adapt.importance import importance_weights
 from iactdl.adapt.settings import adapt_settings, base_entry, refuse_source_dependent
+from iactdl.fit.entry import NET_DEFAULTS
 from iactdl.fit.losses import multitask_loss
+from iactdl.fit.streaming import StreamedSplit
 from iactdl.fit.train import train_net
 from iactdl.io import InputError, n_events, read_columns
 from iactdl.io.jsonfile import read_json
@@ -115,7 +117,11 @@ def target_prior_from_diagnostics(path: str | os.PathLike) -> tuple[float, str]:
     return q, name
 
 
-def _target_inputs(path, net_name: str, features) -> dict[str, torch.Tensor]:
+def _target_inputs(
+    path, net_name: str, features, stream: bool = False
+) -> dict[str, torch.Tensor] | StreamedSplit:
+    """The net's inputs of the observed_train events ``path``: resident tensors, or a stream
+    from disk (``stream``, a streamed training's DANN target)."""
     n = n_events(path)
     if n == 0:
         raise InputError(
@@ -124,6 +130,8 @@ def _target_inputs(path, net_name: str, features) -> dict[str, torch.Tensor]:
             f"leave observed_train non-empty)"
         )
     cols = input_columns(net_name, features)
+    if stream:
+        return StreamedSplit(path, cols, NETS[net_name].input_kind, features, labelled=False)
     return net_inputs(read_columns(path, cols), NETS[net_name].input_kind, features)
 
 
@@ -182,8 +190,9 @@ def train_adapted_net(
     if settings.method == "importance":
         _target_inputs(weight_target_path or target_path, "mlp", settings.weight_features)
     else:
-        target = _target_inputs(target_path, net_name, features)
-        meta["adapt"]["n_target"] = int(next(iter(target.values())).shape[0])
+        stream = bool(plain.get("stream", NET_DEFAULTS["stream"]))
+        target = _target_inputs(target_path, net_name, features, stream)
+        meta["adapt"]["n_target"] = target.n if stream else len(next(iter(target.values())))
     if settings.method == "iwdann":
         q = settings.target_prior
         if q is None:

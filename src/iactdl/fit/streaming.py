@@ -48,6 +48,8 @@ BUFFER_CHUNKS = 8
 # events (whole blocks drawn at random) the net's input scaling is fitted on: means and widths of
 # charges and times, which 16k events pin to well under a percent
 SCALING_EVENTS = 16384
+# the targets split_tensors turns into the loss's (is_gamma, log10_energy, energy_weight)
+_TARGETS = ("is_gamma", "true_energy")
 
 
 def split_tensors(
@@ -126,6 +128,13 @@ class StreamedSplit:
     engine needs: ``n`` (events), :meth:`batches` (one epoch), :meth:`sample` (for the input
     scaling) and :meth:`fingerprint` (the checkpoint's identity of the data).
 
+    The targets are the file's ``is_gamma`` and ``true_energy`` unless ``targets`` gives them (the
+    engine's ``labels`` hook, e.g. stage 6's ON/OFF labels with their ``keep``, or the oracle's
+    hidden truth), held in memory one value per row, as are the per-event weights a stage's
+    ``prepare`` hook sets (``split["sample_weight"] = w``, read back with ``split["is_gamma"]``):
+    a few bytes an event, against ~16.5 kB an event of grid images. ``labelled=False`` streams the
+    net's inputs alone (DANN's unlabelled ``observed_train``, :mod:`iactdl.adapt.dann`).
+
     Parameters
     ----------
     path : str or os.PathLike
@@ -149,11 +158,18 @@ class StreamedSplit:
     direction : str, optional
         The net's direction head (``"source"`` or ``"disp"``), whose targets are read with the
         inputs (:func:`split_tensors`); default None, none.
+    targets : mapping of str to numpy.ndarray, optional
+        ``is_gamma`` and ``true_energy`` of the kept rows (and a boolean ``keep`` per row of the
+        file) instead of the file's own columns: the engine's ``labels`` hook or the oracle's
+        truth; default None, the file's.
+    labelled : bool, optional
+        False streams the inputs alone (no targets); default True.
 
     Raises
     ------
     ValueError
-        If ``chunk_rows`` or ``buffer_chunks`` is < 1.
+        If ``chunk_rows`` or ``buffer_chunks`` is < 1, ``targets`` of another length than the
+        rows they label, or ``targets`` with ``labelled=False``.
     iactdl.io.InputError
         If a column is missing, no event is left for the task, or a separation set has one class
         only.
@@ -170,16 +186,23 @@ class StreamedSplit:
         chunk_rows: int = CHUNK_ROWS,
         buffer_chunks: int = BUFFER_CHUNKS,
         direction: str | None = None,
+        targets: Mapping[str, np.ndarray] | None = None,
+        labelled: bool = True,
     ):
         if chunk_rows < 1 or buffer_chunks < 1:
             raise ValueError(f"chunk_rows {chunk_rows}, buffer_chunks {buffer_chunks}: need >= 1")
+        if targets is not None and not labelled:
+            raise ValueError("StreamedSplit: targets are for a labelled split")
         self.path, self.kind, self.task = path, kind, task
         self.features = list(features)
         self.direction = direction
+        self.labelled = bool(labelled)
+        # targets from the file's own columns unless given (a stage's labels, the oracle's truth)
+        own = ["is_gamma", "true_energy"] if labelled and targets is None else []
         # `sample` limits the labels to the diffuse gammas where a file has it (ours, not FACT's)
-        extra = direction_columns(direction, training=True) if direction else []
+        extra = direction_columns(direction, training=True) if direction and labelled else []
         extra = [c for c in extra if c != "sample" or c in column_names(path)]
-        self.columns = list(dict.fromkeys([*columns, "is_gamma", "true_energy", *extra]))
+        self.columns = list(dict.fromkeys([*columns, *own, *extra]))
         self.buffer_chunks = int(buffer_chunks)
         with open_events(path, required=self.columns) as f:
             total = f[GROUP][self.columns[0]].shape[0]
@@ -187,9 +210,22 @@ class StreamedSplit:
         self.chunk_rows = -(-int(chunk_rows) // storage) * storage
         keep = np.zeros(total, dtype=bool)
         keep[np.arange(total) if rows is None else np.asarray(rows)] = True
-        # the one column read whole (1 byte an event): the energy task keeps gammas, separation
-        # needs both classes
-        is_gamma = np.asarray(read_columns(path, ["is_gamma"])["is_gamma"]).astype(bool)
+        # per-event columns held in memory, one value per row of the file (a few bytes an
+        # event: flat enough beside the images): given targets, weights set by a stage (__setitem__)
+        self._held: dict[str, np.ndarray] = {}
+        if targets is not None:
+            keep &= self._hold_targets(targets, total)
+        self._total = total
+        if not labelled:  # the unlabelled events of a target domain (DANN's observed_train)
+            self._finish(keep)
+            return
+        # the one column read whole (1 byte an event) unless held: the energy task keeps gammas,
+        # separation needs both classes
+        if "is_gamma" in self._held:
+            is_gamma = self._held["is_gamma"].astype(bool)
+        else:
+            is_gamma = np.asarray(read_columns(path, ["is_gamma"])["is_gamma"]).astype(bool)
+        self._is_gamma = is_gamma
         if task == "energy":
             keep &= is_gamma
         elif task == "direction":
@@ -201,6 +237,30 @@ class StreamedSplit:
             raise InputError(
                 f"{path}: only one class in is_gamma; separation needs gammas and hadrons"
             )
+        self._finish(keep)
+
+    def _hold_targets(self, targets: Mapping[str, np.ndarray], total: int) -> np.ndarray:
+        """Hold ``targets`` (``is_gamma``, ``true_energy``; with ``keep``, a boolean per row of the
+        file, the values of the kept rows alone, as the engine's ``labels`` hook gives them) one
+        value per row of the file; return the rows that have targets."""
+        targets = dict(targets)
+        keep = np.asarray(targets.pop("keep", np.ones(total, dtype=bool)), dtype=bool)
+        if keep.shape != (total,):
+            raise ValueError(f"{self.path}: targets' keep has {keep.shape}, the file {total} rows")
+        for name in ("is_gamma", "true_energy"):
+            values = np.asarray(targets[name])
+            if values.shape != (int(keep.sum()),):
+                raise ValueError(
+                    f"{self.path}: target {name!r} has {values.shape[0]} values for "
+                    f"{int(keep.sum())} rows"
+                )
+            full = np.zeros(total, dtype=np.float32 if name == "is_gamma" else np.float64)
+            full[keep] = values
+            self._held[name] = full
+        return keep
+
+    def _finish(self, keep: np.ndarray) -> None:
+        total, path = self._total, self.path
         self._keep = keep
         starts = np.arange(0, total, self.chunk_rows)
         counts = np.add.reduceat(keep, starts) if total else np.zeros(0, int)
@@ -209,7 +269,33 @@ class StreamedSplit:
         self.n = int(keep.sum())
         self._reader: _Prefetcher | None = None
         if self.n == 0:
-            raise InputError(f"{path}: no events for task {task!r}")
+            raise InputError(f"{path}: no events for task {self.task!r}")
+
+    def __getitem__(self, name: str) -> torch.Tensor:
+        """A per-event column held in memory (targets, weights set by a stage), one value per event
+        of the split in the order of the file: what a stage's ``prepare`` hook reads (IW-DANN's
+        class prior from ``is_gamma``). The nets' inputs are not held: a ``KeyError`` names them."""
+        if name == "is_gamma" and self.labelled and name not in self._held:
+            return torch.from_numpy(self._is_gamma[self._keep].astype(np.float32))
+        if name not in self._held:
+            raise KeyError(
+                f"{name!r}: a streamed split holds only per-event targets and weights "
+                f"({sorted({'is_gamma', *self._held})}); its inputs are read from {self.path}"
+            )
+        return torch.from_numpy(self._held[name][self._keep])
+
+    def __setitem__(self, name: str, values) -> None:
+        """Hold a per-event column (``sample_weight``, ``domain_weight``: a stage's ``prepare``
+        hook) given one value per event of the split, in the order of the file; every batch
+        carries it from then on."""
+        values = np.asarray(values.numpy() if isinstance(values, torch.Tensor) else values)
+        if values.shape != (self.n,):
+            raise ValueError(
+                f"{name!r}: {values.shape} values for the {self.n} events of {self.path}"
+            )
+        full = np.zeros(self._total, dtype=values.dtype)
+        full[self._keep] = values
+        self._held[name] = full
 
     def _read(self, blocks: Sequence[int]) -> dict[str, torch.Tensor]:
         """The tensors of ``blocks`` (indices into the block list), concatenated in that order."""
@@ -220,11 +306,19 @@ class StreamedSplit:
             if not keep.any():
                 continue
             cols = read_columns(self.path, self.columns, start, stop)
+            cols.update({k: v[start:stop] for k, v in self._held.items()})
             if not keep.all():
                 cols = {k: v[keep] for k, v in cols.items()}
-            parts.append(
-                split_tensors(cols, self.kind, self.features, self.task, self.path, self.direction)
+            if not self.labelled:
+                parts.append(net_inputs(cols, self.kind, self.features))
+                continue
+            part = split_tensors(
+                cols, self.kind, self.features, self.task, self.path, self.direction
             )
+            part.update(
+                {k: torch.from_numpy(np.asarray(cols[k])) for k in self._held if k not in _TARGETS}
+            )
+            parts.append(part)
         if not parts:
             return {}
         return {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
@@ -252,15 +346,24 @@ class StreamedSplit:
 
     def fingerprint(self) -> list:
         """What the checkpoint's identity records of the data: the file's name, size and rows
-        (not a content sum, which would read the whole file).
+        (not a content sum, which would read the whole file), the labels held and the direction
+        head.
 
         Returns
         -------
         list
-            ``["streamed", path, n, sha1 of the packed row mask, chunk_rows, buffer_chunks]``.
+            ``["streamed", path, n, sha1 of the row mask and the held columns, chunk_rows,
+            buffer_chunks, labelled]``, then the direction head where there is one.
         """
-        digest = hashlib.sha1(np.packbits(self._keep).tobytes()).hexdigest()
-        return ["streamed", str(self.path), self.n, digest, self.chunk_rows, self.buffer_chunks]
+        digest = hashlib.sha1(np.packbits(self._keep).tobytes())
+        for name in sorted(self._held):  # targets and weights held: a stage's labels
+            digest.update(name.encode())
+            digest.update(np.ascontiguousarray(self._held[name]).tobytes())
+        out = [
+            "streamed", str(self.path), self.n, digest.hexdigest(), self.chunk_rows,
+            self.buffer_chunks, self.labelled,
+        ]  # fmt: skip
+        return [*out, self.direction] if self.direction else out
 
     def _pools(self, epoch_seed: int) -> Iterator[dict[str, torch.Tensor]]:
         # blocks with events to use (rows or the energy task may leave some empty), in an order
@@ -321,7 +424,7 @@ class StreamedSplit:
                 if carry:
                     pool = {k: torch.cat([carry[k], v]) for k, v in pool.items()}
                 pool = {k: v.to(device, non_blocking=True) for k, v in pool.items()}
-                m = len(pool["is_gamma"])
+                m = len(next(iter(pool.values())))
                 perm = torch.randperm(m, generator=_gen(epoch_seed, p + 1)).to(device)
                 full = m // batch_size
                 for b in range(min(full, wanted - made)):

@@ -44,6 +44,7 @@ __all__ = [
     "heads_for",
     "direction_for",
     "load_split",
+    "split_targets",
     "train_net",
     "net_job",
 ]
@@ -278,6 +279,44 @@ def load_split(
     return out
 
 
+def split_targets(
+    path: str | os.PathLike,
+    truth_path: str | os.PathLike | None = None,
+    labels: Callable | None = None,
+) -> dict[str, np.ndarray] | None:
+    """The targets of every row of a dataset when they are not its own columns, for a streamed
+    split (:class:`iactdl.fit.streaming.StreamedSplit`): what :func:`load_split` joins to the
+    rows it reads, here for the whole file at once (one value an event; the net's inputs stay on
+    disk).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The dataset.
+    truth_path : str or os.PathLike, optional
+        The observed truth file (oracles alone pass it): ``is_gamma`` and ``true_energy`` (TeV)
+        joined on ``event_id``.
+    labels : callable, optional
+        A stage's ``labels(path, rows)`` hook (see :func:`load_split`), called with every row.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray or None
+        ``is_gamma``, ``true_energy`` and, from ``labels``, the rows kept (``keep``); ``None``
+        where the targets are the file's own columns.
+    """
+    if labels is not None:
+        if truth_path is not None:
+            raise ValueError("split_targets: either labels or truth_path, not both")
+        return dict(labels(path, None))
+    if truth_path is None:
+        return None
+    ids = read_columns(path, ["event_id"])["event_id"]
+    # the observed events' hidden truth: oracles alone pass truth_path
+    truth = read_observed_truth(truth_path, ids, ("true_energy",), path)
+    return {"is_gamma": truth["is_gamma"], "true_energy": truth["true_energy"]}
+
+
 def train_net(
     train_path: str | os.PathLike,
     val_path: str | os.PathLike,
@@ -302,10 +341,15 @@ def train_net(
     ``prepare(net, train, val, settings, rows) -> (model, objective, meta)``, after the net's
     scaling is fitted, turns plain training into another (domain adaptation,
     :mod:`iactdl.adapt.nets`): the engine fits ``model`` with ``objective``, ``net`` is saved and
-    ``meta`` joins its json. ``truth_path``, ``labels``: where the targets of both splits come
-    from (:func:`load_split`). ``finalise(net, val) -> dict``, after training (the net holds its
-    best epoch's weights), adds what only the trained net can tell to its json (the ON/OFF net's
-    label-noise correction, :mod:`iactdl.labelnoise.nets`).
+    ``meta`` joins its json. With the entry's ``stream``, ``train`` is a
+    :class:`~iactdl.fit.streaming.StreamedSplit`, which holds the per-event columns a ``prepare``
+    reads and sets (``train["is_gamma"]``, ``train["sample_weight"] = w``) and streams the rest;
+    ``truth_path`` and ``labels`` give its targets (:func:`split_targets`). An ``objective`` with a
+    ``close`` method (a streamed DANN target) is closed when the fit ends. ``truth_path``,
+    ``labels``: where the targets of both splits come from (:func:`load_split`).
+    ``finalise(net, val) -> dict``, after training (the net holds its best epoch's weights), adds
+    what only the trained net can tell to its json (the ON/OFF net's label-noise correction,
+    :mod:`iactdl.labelnoise.nets`).
     ``gpus``: the GPUs the job was given (the rule's ``resources.gpu``; default: the entry's
     ``gpu``); it decides the device (:func:`choose_device`).
 
@@ -377,17 +421,12 @@ def train_net(
             f"config models.{name or net_name}.direction_head: a direction head trains on the "
             "simulations' true source position; an oracle or ON/OFF net has none (remove it)"
         )
-    if stream and (truth_path is not None or labels is not None or prepare is not None):
-        raise ValueError(
-            f"config models.{name or net_name}.stream: streamed training is for nets trained on "
-            "the simulations' own labels; an oracle, adapted or ON/OFF net trains resident "
-            "(remove stream)"
-        )
     try:
         if stream:
             train = StreamedSplit(
                 train_path, input_columns(net_name, features), NETS[net_name].input_kind,
                 features, task, rows, direction=direction,
+                targets=split_targets(train_path, truth_path, labels),
             )  # fmt: skip
         else:
             train = load_split(
@@ -423,10 +462,13 @@ def train_net(
     model, objective, extra = (net, None, {})
     if prepare is not None:
         model, objective, extra = prepare(net, train, val, settings, rows)
-    result = fit(
-        model, train, val, settings, device=device, checkpoint_path=resume,
-        history_path=model_dir / "history.csv", progress=progress, objective=objective,
-    )  # fmt: skip
+    try:
+        result = fit(
+            model, train, val, settings, device=device, checkpoint_path=resume,
+            history_path=model_dir / "history.csv", progress=progress, objective=objective,
+        )  # fmt: skip
+    finally:  # an objective that streams its own events (DANN's target) stops its reader
+        getattr(objective, "close", lambda: None)()
     best = result.history[result.best_epoch - 1] if result.best_epoch > 0 else {}
     meta = {
         "name": name,

@@ -17,6 +17,7 @@ _LAZY = {
     "write_dl3": "iactdl.io.dl3",
     "IMAGE_COLUMNS": "iactdl.io.event_columns",
     "PARTICLE_ID": "iactdl.io.event_columns",
+    "SAMPLE_PRIMARY": "iactdl.io.event_columns",
     "SAMPLES": "iactdl.io.event_columns",
     "SIMULATED_SAMPLES": "iactdl.io.event_columns",
     "TRUTH_COLUMNS": "iactdl.io.event_columns",

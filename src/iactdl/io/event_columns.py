@@ -39,6 +39,7 @@ __all__ = [
     "POINTING_COLUMNS",
     "UNITS",
     "PARTICLE_ID",
+    "SAMPLE_PRIMARY",
     "SAMPLES",
     "SIMULATED_SAMPLES",
 ]
@@ -66,6 +67,9 @@ PARTICLE_ID = {"gamma": 1, "proton": 14, "helium": 402}
 # labelled simulations and the target domain
 SIMULATED_SAMPLES = ("gamma", "gamma_diffuse", "proton")
 SAMPLES = SIMULATED_SAMPLES + ("observed",)
+# The primary each labelled simulation holds: its labels come from the sample, so a file of another
+# primary listed under it (a proton file as fact.files.gamma) would train on wrong labels silently
+SAMPLE_PRIMARY = {"gamma": "gamma", "gamma_diffuse": "gamma", "proton": "proton"}
 
 UNITS = {
     "event_id": "",
