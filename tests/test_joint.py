@@ -170,3 +170,27 @@ def test_bad_joint_entries_and_inputs_are_refused(files, tmp_path):
         )  # fmt: skip
     assert not (tmp_path / "b").exists() or not any((tmp_path / "b").iterdir())
     assert not (tmp_path / "m" / "model.json").exists()
+
+
+def test_joint_models_get_their_own_rows_in_the_comparison():
+    from iactdl.labelnoise.comparison import approach_of, comparison_rows
+
+    feats = {"task": "separation", "features": FEATURES}
+    entries = {
+        "bdt": {"kind": "baseline", "estimator": "hist_gradient_boosting", **feats},
+        "bdt_joint": {**BDT},
+        "mlp": {"kind": "net", "net": "mlp", **feats},
+        "mlp_joint": {**NET},
+    }
+    # the joint models are better on the simulations: they must not take the source-only rows
+    metrics = {n: {"test": {"roc_auc": a}} for n, a in
+               {"bdt": 0.8, "bdt_joint": 0.9, "mlp": 0.8, "mlp_joint": 0.9}.items()}  # fmt: skip
+    rows = comparison_rows(entries, metrics, {})
+    got = [(r["group"], r["approach"], r["model"], r["prior_corrected"]) for r in rows]
+    assert got == [
+        ("boosted trees", "source-only", "bdt", True),
+        ("boosted trees", "joint", "bdt_joint", False),  # Menon-corrected: the observed prior
+        ("feature MLP", "source-only", "mlp", True),
+        ("feature MLP", "joint", "mlp_joint", True),  # the simulated balance: moved
+    ]
+    assert approach_of(NET) == "joint"

@@ -39,7 +39,8 @@ their batches), the simplest choice; a scan is future work and would cost one tr
 value.
 
 Boosted trees (:func:`fit_joint_baseline`): stacking, a correction of the simulated model by the
-ON/OFF data. The entry's estimator is fitted on the simulated labels; its score (as a logit) on
+ON/OFF data. The entry's estimator (with ``source_params`` where given) is fitted on the
+simulated labels; its score (as a logit) on
 observed_train's ON/OFF events joins their features, and a second estimator of the same kind
 learns ``P(ON | x, score)`` from the ON/OFF labels, Menon-corrected like every ON/OFF baseline
 (:func:`~iactdl.labelnoise.baselines.correction_record`). The simulation's knowledge enters as
@@ -123,6 +124,9 @@ log = logging.getLogger(__name__)
 JOINT_DEFAULTS = {
     "weight": 1.0,  # nets: w, the ON/OFF loss's weight beside the simulated one (means per batch)
     "onoff_batch_fraction": 0.5,  # nets: observed ON/OFF events per step, a fraction of batch_size
+    # baselines: the simulated stage's estimator hyper-parameters (null: the entry's `params`,
+    # which are the ON/OFF stage's: noisy labels want larger leaves than clean ones)
+    "source_params": None,
 }
 # w beyond this makes the simulated labels noise next to the ON/OFF term: an entry that wants
 # that is an ON/OFF model (a `labelnoise` section)
@@ -172,6 +176,16 @@ def joint_settings(name: str, entry: Mapping) -> dict:
     f = out["onoff_batch_fraction"]
     if isinstance(f, bool) or not isinstance(f, int | float) or not 0 < f <= 4:
         raise ValueError(f"{where}.onoff_batch_fraction: {f!r}; expected a number in (0, 4]")
+    sp = out["source_params"]
+    if sp is not None:
+        if entry.get("kind") != "baseline" or not isinstance(sp, Mapping):
+            raise ValueError(
+                f"{where}.source_params: {sp!r}; a mapping of estimator hyper-parameters, for a "
+                "baseline only (null: the entry's params)"
+            )
+        from iactdl.models.baselines import validate_baseline_entry
+
+        validate_baseline_entry(f"{name}.joint.source_params", source_entry(entry))
     for other in ("adapt", "labelnoise"):
         if entry.get(other) is not None:
             raise ValueError(f"config models.{name}: either `joint` or `{other}`, not both")
@@ -208,6 +222,24 @@ def base_entry(entry: Mapping) -> dict:
         A copy without the key ``joint``.
     """
     return {k: v for k, v in entry.items() if k != "joint"}
+
+
+def source_entry(entry: Mapping) -> dict:
+    """The simulated stage's entry of a joint baseline: the base entry with ``source_params``.
+
+    Parameters
+    ----------
+    entry : Mapping
+        A joint baseline entry.
+
+    Returns
+    -------
+    dict
+        The base entry, its ``params`` replaced where the section gives ``source_params``.
+    """
+    base = base_entry(entry)
+    sp = (entry.get("joint") or {}).get("source_params")
+    return base if sp is None else {**base, "params": dict(sp)}
 
 
 # ---- the nets' loss ----
@@ -794,7 +826,7 @@ def fit_joint_baseline(
     """
     entry = json.loads(json.dumps(dict(entry)))
     settings = joint_settings(name, entry)
-    source = build_baseline(name, base_entry(entry), seed=seed, threads=threads)
+    source = build_baseline(name, source_entry(entry), seed=seed, threads=threads)
     check_source_independent(source.required_columns, f"config models.{name}")
     alpha = alpha_from_attrs(data_attrs(observed), str(observed))
     have = column_names(observed)
