@@ -642,7 +642,8 @@ def train_joint_net(*, entry: Mapping, name: str = "", target_path, target_val_p
         )
         s = observed["is_gamma"].numpy()
         n_on, n_off = int(s.sum()), int((s == 0).sum())
-        q = min(max((n_on - alpha * n_off) / (n_on + n_off), 1e-4), 0.5)  # ON - alpha OFF
+        # ON - alpha OFF excess over all ON/OFF events; a deficit (a fluctuation) floors it
+        q = min(max((n_on - alpha * n_off) / (n_on + n_off), 1e-4), 1 - 1e-4)
         p = float(train["is_gamma"].float().mean())
         model = JointNet(net, correction.rho_minus, _logit(q) - _logit(p))
         held["model"] = model
