@@ -194,3 +194,6 @@ def test_joint_models_get_their_own_rows_in_the_comparison():
         ("feature MLP", "joint", "mlp_joint", True),  # the simulated balance: moved
     ]
     assert approach_of(NET) == "joint"
+    from iactdl.evaluate.labels import model_label
+
+    assert model_label("bdt_joint", BDT) == "boosted trees, simulated + ON/OFF labels"
