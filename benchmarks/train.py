@@ -27,6 +27,13 @@ from those extra events: 1.0 would be free. The three trainings (plain, plain on
 DANN) alternate ``--dann-repeats`` times (default 3) and the medians are compared, because on a
 small, shared CPU one run of each varies by +-10 %.
 
+With ``--joint`` every net also trains jointly (:mod:`iactdl.labelnoise.joint`: a simulated batch
+plus ``onoff_batch_fraction`` (0.5) as many observed ON/OFF events per step, the Menon-linked
+ON/OFF loss beside the simulated cross-entropy), and ``joint_cost`` = plain samples/s / joint
+source samples/s (issue 21's target: <= 1.6), alternated and medianed like DANN's; on a shared
+CPU, ``joint_cpu_cost`` (the process's CPU time of the joint fit over the plain one's) is the
+steadier number.
+
 Prints one JSON object as its last line::
 
     {"benchmark": "train", "device": "cpu", "samples_per_s": {...}, "reference": "...",
@@ -55,6 +62,7 @@ from iactdl.adapt.dann import DANNObjective, DANNSettings, DomainAdversarialNet
 from iactdl.fit import FitSettings, fit
 from iactdl.fit.losses import multitask_loss
 from iactdl.fit.toydata import TOY_FEATURES, toy_events
+from iactdl.labelnoise.joint import JOINT_DEFAULTS, JointNet, JointObjective
 from iactdl.models.nets import NETS, build_net, net_class, net_inputs
 
 # default sizes of config.yaml's net entries (what the pipeline trains on the CPU)
@@ -169,6 +177,55 @@ def dann_row(args, kind, fresh, tensors, device) -> dict:
     }
 
 
+def joint_epochs(net, tensors, observed, batch_size, epochs, device, compile_: bool) -> float:
+    """Simulated samples/s of joint training in our engine (after one warm-up epoch)."""
+    n_val = min(512, len(tensors["is_gamma"]))
+    val = {k: v[:n_val] for k, v in tensors.items()}
+    s = FitSettings(
+        optimizer="adam", lr=1e-3, weight_decay=0.0, schedule="constant", epochs=epochs + 1,
+        batch_size=batch_size, grad_clip=0.0, compile=compile_, seed=0,
+    )  # fmt: skip
+    objective = JointObjective(
+        observed, net.input_names, JOINT_DEFAULTS["weight"], batch_size,
+        JOINT_DEFAULTS["onoff_batch_fraction"], multitask_loss,
+    )  # fmt: skip
+    model = JointNet(net, rho_minus=0.2 / 1.2)
+    model.input_names = net.input_names  # validation on simulated events alone here
+    result = fit(model, tensors, val, s, device=device, progress=False, objective=objective)
+    return result.samples_per_epoch * epochs / sum(result.train_seconds[1:])
+
+
+def joint_row(args, kind, fresh, tensors, device) -> dict:
+    """The joint step's cost per simulated sample against plain training, alternated
+    ``args.dann_repeats`` times on fresh nets; medians."""
+    other = toy_events(args.n_events, seed=2, max_pixels=args.pixels)
+    observed = net_inputs(other, kind, TOY_FEATURES)
+    # ON/OFF labels with alpha = 1/5: gammas ON, hadrons ON one time in six
+    rng = np.random.default_rng(3)
+    on = other["is_gamma"] | (rng.integers(0, 6, len(other["is_gamma"])) == 0)
+    observed["is_gamma"] = torch.from_numpy(on.astype(np.float32))
+    plain, joint, cpu = [], [], []
+    for _ in range(args.dann_repeats):
+        c0 = time.process_time()
+        plain.append(ours_epochs(fresh(), tensors, args.batch_size, args.epochs, device,
+                                 args.compile)[0])  # fmt: skip
+        c1 = time.process_time()
+        joint.append(joint_epochs(fresh(), tensors, observed, args.batch_size, args.epochs,
+                                  device, args.compile))  # fmt: skip
+        cpu.append((time.process_time() - c1) / (c1 - c0))
+    each = [p / j for p, j in zip(plain, joint, strict=True)]
+    plain_m, joint_m = float(np.median(plain)), float(np.median(joint))
+    return {
+        "joint_samples_per_s": joint_m,
+        "joint_cost": plain_m / joint_m,
+        "joint_cost_range": [min(each), max(each)],
+        # the CPU time this process spent on the whole joint fit / on the plain one (the same
+        # epochs and validation): on a shared machine, time spent waiting for a core is not in it
+        "joint_cpu_cost": float(np.median(cpu)),
+        "joint_cpu_cost_range": [min(cpu), max(cpu)],
+    }
+
+
 def flops_per_sample(net, tensors, names, batch_size, device) -> float:
     batch = {k: v[:batch_size].to(device) for k, v in tensors.items()}
     with FlopCounterMode(display=False) as counter:
@@ -248,6 +305,8 @@ def run_device(args, device: str, events: dict) -> dict:
         )
         if args.dann:
             row.update(dann_row(args, kind, fresh, tensors, device))
+        if args.joint:
+            row.update(joint_row(args, kind, fresh, tensors, device))
         if device == "cuda":
             row["fraction_of_bf16_peak"] = fps * ours / peak
             row["gpu_busy_fraction"] = gpu_busy_fraction(fresh(), tensors, args.batch_size, device)
@@ -269,6 +328,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--gpu-sizes", action="store_true", help="wider nets (GPU_SETTINGS)")
     ap.add_argument("--dann", action="store_true", help="also DANN training: cost per sample")
     ap.add_argument("--dann-repeats", type=int, default=3, help="alternations (medians taken)")
+    ap.add_argument("--joint", action="store_true", help="also joint training: cost per sample")
     args = ap.parse_args(argv)
     if args.dann_repeats < 1:
         ap.error(f"--dann-repeats must be >= 1, got {args.dann_repeats}")
@@ -305,6 +365,11 @@ def main(argv=None) -> dict:
         result["dann_samples_per_s"] = {k: v["dann_samples_per_s"] for k, v in nets.items()}
         result["dann_cost"] = {k: v["dann_cost"] for k, v in nets.items()}
         result["dann_overhead"] = {k: v["dann_overhead"] for k, v in nets.items()}
+    if args.joint:
+        result["joint_samples_per_s"] = {k: v["joint_samples_per_s"] for k, v in nets.items()}
+        result["joint_cost"] = {k: v["joint_cost"] for k, v in nets.items()}
+        result["joint_cpu_cost"] = {k: v["joint_cpu_cost"] for k, v in nets.items()}
+        result["joint_cost_max"] = 1.6  # issue 21: per simulated sample, against a plain step
     result["seconds"] = time.perf_counter() - t0
     print(json.dumps(result))
     return result

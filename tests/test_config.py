@@ -132,21 +132,25 @@ def test_zero_event_samples_are_skipped(tiny, n_events, samples):
 
 
 def _sims_only(models):
-    """The model entries trained on simulations alone (no adapt or labelnoise section)."""
+    """The model entries trained on simulations alone (no adapt, labelnoise or joint section)."""
     return {
-        n: e for n, e in models.items() if e.get("adapt") is None and e.get("labelnoise") is None
+        n: e
+        for n, e in models.items()
+        if all(e.get(s) is None for s in ("adapt", "labelnoise", "joint"))
     }
 
 
-@pytest.mark.parametrize("section", ["adapt", "labelnoise"])
+@pytest.mark.parametrize("section", ["adapt", "labelnoise", "joint"])
 def test_training_on_observed_events_without_them_is_refused(tiny, section):
     config = copy.deepcopy(tiny)
     config["simulation"]["observed"] = {"hours": None}
     config["models"] = _sims_only(config["models"])
     if section == "adapt":
         config["models"]["adapted"] = {**tiny["models"]["deepsets"], "adapt": {"method": "dann"}}
-    else:
+    elif section == "labelnoise":
         config["models"]["adapted"] = {**tiny["models"]["logreg"], "labelnoise": {}}
+    else:
+        config["models"]["adapted"] = {**tiny["models"]["logreg"], "joint": {}}
     with pytest.raises(ConfigError) as err:
         check_config(config)
     assert f"config models.adapted.{section}: trains on observed events" in str(err.value)

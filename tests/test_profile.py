@@ -32,13 +32,14 @@ PLUGIN = "snakemake-executor-plugin-slurm"
 
 # The rules whose job trains a net (PyTorch, iactdl.fit / iactdl.experiments); their model
 # wildcards only ever name nets. Baselines (scikit-learn: train_baseline, train_adapted_baseline,
-# train_onoff, train_onoff_oracle) and everything else are CPU jobs.
+# train_onoff, train_onoff_oracle, train_joint) and everything else are CPU jobs.
 NET_TRAINING_RULES = {
     "train_net",  # deepnets.smk: the plain nets of `models`
     "train_adapted",  # adapt.smk: DANN / IW-DANN / importance-weighted nets
     "train_oracle",  # adapt.smk: the study's target oracles (nets on observed truth)
     "train_onoff_net",  # labelnoise.smk: ON/OFF nets
     "train_onoff_oracle_net",  # labelnoise.smk: their oracles
+    "train_joint_net",  # labelnoise.smk: joint nets (simulated + ON/OFF labels)
     "capacity_point",  # experiments.smk: one MLP per width
     "optimiser_point",  # experiments.smk: one net per optimiser, schedule, lr, seed
     "inductive_bias_point",  # experiments.smk: one net per model, training size, seed

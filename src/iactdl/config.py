@@ -270,7 +270,8 @@ def _net_inputs(name: str, entry: Mapping) -> list[str]:
 
 def validate_model(name: str, entry: Mapping) -> None:
     """Check a model entry of any kind and stage: an ON/OFF entry (a ``labelnoise`` section) by
-    stage 6 (:func:`iactdl.labelnoise.baselines.labelnoise_settings`), an adapted one (an
+    stage 6 (:func:`iactdl.labelnoise.baselines.labelnoise_settings`), a joint one (a ``joint``
+    section) by stage 6 too (:func:`iactdl.labelnoise.joint.joint_settings`), an adapted one (an
     ``adapt`` section) by stage 5 (:func:`iactdl.adapt.settings.adapt_section`), then its base
     entry, like every other entry, by the engine's :func:`iactdl.fit.entry.validate_entry`.
 
@@ -289,6 +290,12 @@ def validate_model(name: str, entry: Mapping) -> None:
     from iactdl.fit.entry import validate_entry
     from iactdl.models.common_entry import validate_model_entry
 
+    if isinstance(entry, Mapping) and entry.get("joint") is not None:
+        from iactdl.labelnoise.joint import base_entry, joint_settings
+
+        validate_model_entry(name, entry)
+        joint_settings(name, entry)
+        entry = base_entry(entry)
     if isinstance(entry, Mapping) and entry.get("labelnoise") is not None:
         from iactdl.labelnoise.baselines import base_entry, labelnoise_settings
 
@@ -330,8 +337,8 @@ def _check_study(config: Mapping) -> list[str]:
 
 
 def _check_observed_training(config: Mapping) -> list[str]:
-    """Entries trained on observed events (an ``adapt`` or ``labelnoise`` section) need them: with
-    no observed sample their rules would fail only once the sims were built."""
+    """Entries trained on observed events (an ``adapt``, ``labelnoise`` or ``joint`` section)
+    need them: with no observed sample their rules would fail only once the sims were built."""
     if "observed" in produced_samples(config):
         return []
     return [
@@ -339,7 +346,7 @@ def _check_observed_training(config: Mapping) -> list[str]:
         f"{_sample_key(config, 'observed')} gives none; drop the section or add observed events"
         for name, entry in (config.get("models") or {}).items()
         if isinstance(entry, Mapping)
-        for key in ("adapt", "labelnoise")
+        for key in ("adapt", "labelnoise", "joint")
         if entry.get(key) is not None  # labelnoise: {} opts in with every default
     ]
 

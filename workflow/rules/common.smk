@@ -119,11 +119,12 @@ def fact_file(sample, part=None):
 
 
 def models_of_kind(*kinds):
-    """Models of these kinds trained by their own kind's rules; ON/OFF entries by labelnoise.smk."""
+    """Models of these kinds trained by their own kind's rules; ON/OFF and joint entries by
+    labelnoise.smk."""
     return [
         name
         for name, entry in config["models"].items()
-        if entry["kind"] in kinds and entry.get("labelnoise") is None
+        if entry["kind"] in kinds and entry.get("labelnoise") is None and entry.get("joint") is None
     ]
 
 
@@ -153,6 +154,9 @@ def model_src(script):
     def get(wildcards):
         entry = model_entry(wildcards.model)
         nets = [entry["net"]] if entry["kind"] == "net" else []
+        if entry.get("joint") is not None and entry["kind"] == "baseline":
+            # a joint baseline loads through stage 6's loader, named in its model.json
+            return src(script, nets, modules=["labelnoise.joint"])
         if entry.get("labelnoise") is None:
             return src(script, nets)
         # an ON/OFF model loads through stage 6's loader, named in its model.json (not imported)
@@ -184,6 +188,11 @@ def adaptation_study():
 def onoff_models():
     """Entries trained on the ON/OFF labels of observed_train (a `labelnoise` section)."""
     return [n for n, e in config["models"].items() if e.get("labelnoise") is not None]
+
+
+def joint_models():
+    """Entries trained on simulated and ON/OFF labels together (a `joint` section; stage 6)."""
+    return [n for n, e in config["models"].items() if e.get("joint") is not None]
 
 
 # Stage 6's oracle of ON/OFF model {model} is model {model}~oracle (stage 5's are

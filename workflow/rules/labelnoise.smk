@@ -117,6 +117,52 @@ use rule train_oracle as train_onoff_oracle_net with:
         src=model_src("train_oracle.py"),
 
 
+# Joint models (a `joint` section; iactdl.labelnoise.joint): simulated labels and observed_train's
+# ON/OFF labels in one model, no truth. A baseline is stacked (the estimator on the simulations,
+# then one on the ON/OFF labels with the first one's score as a feature, Menon-corrected); a net
+# minimises the simulated cross-entropy + w x the Menon-linked ON/OFF cross-entropy.
+rule train_joint:
+    input:
+        train=results("datasets/train.h5"),
+        observed=results("datasets/observed_train.h5"),
+    output:
+        model=results("models/{model}/model.skops"),
+        info=results("models/{model}/model.json"),
+        cv=results("models/{model}/cv.csv"),
+    log:
+        results("logs/train_joint/{model}.log"),
+    benchmark:
+        results("benchmarks/train_joint/{model}.tsv")
+    wildcard_constraints:
+        model=one_of(joint_baselines(), "NO_JOINT_BASELINES"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    params:
+        entry=get_model_entry,
+        seed=get_joint_seed,
+        src=model_src("train_joint.py"),
+    script:
+        "../scripts/train_joint.py"
+
+
+use rule train_net as train_joint_net with:
+    input:
+        unpack(get_joint_net_input),
+    log:
+        results("logs/train_joint_net/{model}.log"),
+    benchmark:
+        results("benchmarks/train_joint_net/{model}.tsv")
+    wildcard_constraints:
+        model=one_of(joint_nets(), "NO_JOINT_NETS"),
+    params:
+        seed=get_joint_seed,
+        script="train_joint_net.py",
+        src=model_src("train_joint_net.py"),
+
+
 rule evaluate_labelnoise:
     input:
         unpack(get_labelnoise_measurement_input),

@@ -129,6 +129,8 @@ def model_label(name: str, entry: Mapping | None = None) -> str:
         label += ", " + method_label(entry["adapt"].get("method", "adapted"))
     if entry.get("labelnoise") is not None:
         label += ", ON/OFF labels"
+    if entry.get("joint") is not None:
+        label += ", simulated + ON/OFF labels"
     return label
 
 

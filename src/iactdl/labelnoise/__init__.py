@@ -8,6 +8,9 @@ OFF regions) or are estimated from held-out scores. Modules:
 - :mod:`~iactdl.labelnoise.correction`: ON/OFF labels, flip-rate estimates, the Menon correction;
 - :mod:`~iactdl.labelnoise.baselines`: ON/OFF-trained baselines and their oracle (reference only);
 - :mod:`~iactdl.labelnoise.nets`: ON/OFF-trained nets, through the engine's ``labels`` hook;
+- :mod:`~iactdl.labelnoise.joint`: joint models, simulated labels and ON/OFF labels in one model
+  (a net's loss: the simulated cross-entropy + w x the Menon-linked ON/OFF one; boosted trees
+  stacked);
 - :mod:`~iactdl.labelnoise.measurement`: the measurement on observed_test (rule
   ``evaluate_labelnoise``: calibration, flip rates, ON gamma fraction, truth-free thresholds);
 - :mod:`~iactdl.labelnoise.comparison`: the three-ways comparison table and reliability figures.

@@ -72,7 +72,9 @@ __all__ = [
     "build_comparison",
 ]
 
-APPROACHES = ("source-only", "domain-adapted", "ON/OFF corrected", "oracle")
+# "joint" last: the colours and markers of the others stay what they were
+APPROACHES = ("source-only", "domain-adapted", "ON/OFF corrected", "oracle", "joint")
+TRAINED = ("source-only", "domain-adapted", "ON/OFF corrected", "joint")  # "oracle" follows ON/OFF
 GROUPS = ("boosted trees", "feature MLP", "pixel net")
 BOOSTED = ("hist_gradient_boosting", "gradient_boosting")
 # every bootstrapped number: column -> what the table and figure call it
@@ -100,11 +102,14 @@ def approach_of(entry: Mapping) -> str:
     Returns
     -------
     str
-        ``"ON/OFF corrected"`` if it has a ``labelnoise`` section, else ``"domain-adapted"`` if
-        it has an ``adapt`` section, else ``"source-only"`` (one of :data:`APPROACHES`).
+        ``"ON/OFF corrected"`` if it has a ``labelnoise`` section, ``"joint"`` if a ``joint``
+        one, else ``"domain-adapted"`` if it has an ``adapt`` section, else ``"source-only"``
+        (one of :data:`APPROACHES`).
     """
     if entry.get("labelnoise") is not None:
         return "ON/OFF corrected"
+    if entry.get("joint") is not None:
+        return "joint"
     if entry.get("adapt") is not None:
         return "domain-adapted"
     return "source-only"
@@ -188,7 +193,7 @@ def comparison_rows(
         members = [n for n in entries if arch[n] == group]
         if group == "pixel net":
             members = [n for n in members if entries[n]["net"] == best_net]
-        for approach in APPROACHES[:3]:
+        for approach in TRAINED:
             cands = [n for n in members if approach_of(entries[n]) == approach]
             if not cands:
                 continue
@@ -196,8 +201,13 @@ def comparison_rows(
                 best = max(cands, key=lambda n: onoff_auc(infos[n]))
             else:
                 best = max(cands, key=lambda n: metrics[n]["test"]["roc_auc"])
+            # a Menon-corrected posterior (ON/OFF models, the stacked joint baselines) is at the
+            # observation's prior already; a simulated-balance one is moved there
+            menon = approach == "ON/OFF corrected" or (
+                approach == "joint" and entries[best].get("kind") == "baseline"
+            )
             rows.append({"group": group, "approach": approach, "model": best, "scored": best,
-                         "prior_corrected": approach != "ON/OFF corrected"})  # fmt: skip
+                         "prior_corrected": not menon})  # fmt: skip
             if approach == "ON/OFF corrected" and oracles.get(best):
                 # the oracle learnt all of observed_train's events: moved to the prior of those
                 # in a region like the simulation-trained rows (module doc)

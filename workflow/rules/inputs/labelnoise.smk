@@ -92,3 +92,29 @@ def get_comparison_input():
         "truth": results("simulated/observed_truth.h5"),
         "train": results("datasets/train.h5"),
     }
+
+
+def joint_baselines():
+    """Joint baselines (rule train_joint)."""
+    return [m for m in joint_models() if config["models"][m]["kind"] == "baseline"]
+
+
+def joint_nets():
+    """Joint nets (rule train_joint_net)."""
+    return [m for m in joint_models() if config["models"][m]["kind"] == "net"]
+
+
+def get_joint_net_input(wildcards):
+    """The simulated train and val splits, and observed_train (with images for pixel-level
+    nets) and observed_val: their ON/OFF labels, no truth."""
+    return {
+        "train": results("datasets/train.h5"),
+        "val": results("datasets/val.h5"),
+        "target": observed_train_file(model_entry(wildcards.model)),
+        "target_val": results("datasets/observed_val.h5"),
+    }
+
+
+def get_joint_seed(wildcards):
+    """The training seed of one joint model."""
+    return seed_for("train_joint", wildcards.model)

@@ -1,0 +1,872 @@
+"""Joint training: the simulated events' labels and the observation's ON/OFF labels in one model.
+
+Simulation-trained models ignore the observation's labels, ON/OFF-trained ones ignore the
+simulation. A model entry with a ``joint`` section learns from both::
+
+    bdt_joint:
+      kind: baseline            # or a net entry
+      task: separation
+      estimator: hist_gradient_boosting
+      features: *image_parameters
+      joint: {weight: 1.0}      # nets: w, the weight of the ON/OFF loss (default 1)
+
+It belongs to stage 6 because its observed half is stage 6's ON/OFF loss: the labels and their
+noise (:func:`~iactdl.labelnoise.correction.onoff_labels`, ``alpha`` from ``n_off_regions``), the
+Menon link and the refusal of source-dependent inputs; it needs nothing of stage 5.
+
+Nets (:func:`train_joint_net`). One net ``f`` (a shared encoder and gammaness head) whose logit on
+a simulated event is the posterior under the simulated class balance. A step minimises
+
+    L = BCE(f(x_sim), y_sim)  +  w * BCE(eta_noisy(x_obs), s_obs),
+    eta_noisy = rho_minus + (1 - rho_minus) sigmoid(f(x_obs) + delta),
+
+the simulated events' cross-entropy plus ``w`` times the cross-entropy of the ON/OFF labels ``s``
+(ON = 1) against the ON probability the clean posterior implies under class-conditional noise
+(Menon et al. 2015, eq. 4, with ``rho_plus = 0`` and ``rho_minus = alpha / (1 + alpha)``: the
+"forward" form of the correction, Patrini et al. 2017, CVPR). ``delta`` is a learned scalar, the
+log-odds shift between the simulated and the observed gamma fraction (label shift; started at
+``logit(q) - logit(p)``, ``q`` the ON - alpha OFF excess fraction of observed_train, ``p`` the
+simulated one): without it the simulated and the ON/OFF term would pull the one head to two
+priors. With no observed events ``L`` is the plain loss, with no simulated ones the ON/OFF loss
+(:func:`joint_loss`; ``tests/test_joint.py``). The epoch is chosen on the same loss over simulated
+val and observed_val's ON/OFF events (no truth). The saved net is ``f``: its gammaness is the
+posterior under the simulated balance (``delta`` is recorded in ``model.json``); rankings, ROC AUC
+and cuts chosen on observed_val do not depend on it.
+
+``w`` is not chosen by a Li & Ma scan on observed_val (stage 5's ``select_lambda``): the default,
+1, weighs one simulated and one observed event's cross-entropy alike (both terms are means over
+their batches), the simplest choice; a scan is future work and would cost one training per grid
+value.
+
+Boosted trees (:func:`fit_joint_baseline`): stacking, a correction of the simulated model by the
+ON/OFF data. The entry's estimator (with ``source_params`` where given) is fitted on the
+simulated labels; its score (as a logit) on
+observed_train's ON/OFF events joins their features, and a second estimator of the same kind
+learns ``P(ON | x, score)`` from the ON/OFF labels, Menon-corrected like every ON/OFF baseline
+(:func:`~iactdl.labelnoise.baselines.correction_record`). The simulation's knowledge enters as
+one strong feature the trees may use or bend where the observation disagrees; the ON/OFF fit
+decides the ranking on observed events. Why not sample weights across domains (simulated events
+with their labels plus observed events with Natarajan et al. 2013's / Menon's unbiased-loss
+weights): with ``rho_plus = 0`` the unbiased loss of an OFF event is ``(1 + alpha) l(t, 0) -
+alpha l(t, 1)``, a negative weight; in a leaf where the OFF events outnumber ON / alpha (a
+statistical fluctuation, common where gammas are few) the leaf's loss has no minimum and boosting
+diverges (the non-negative fix of Kiryo et al. 2017 needs a per-batch clip trees do not have).
+The stacked design has no cross-domain weight to choose.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from sklearn.base import BaseEstimator
+from sklearn.ensemble._forest import BaseForest
+from threadpoolctl import threadpool_limits
+from torch import nn
+
+from iactdl.evaluate.theta2 import NO_REGION
+from iactdl.fit.engine import Objective, _fingerprint, autocast
+from iactdl.fit.losses import multitask_loss
+from iactdl.fit.train import load_split, train_net
+from iactdl.io import InputError, column_names, data_attrs, read_columns
+from iactdl.labelnoise.baselines import (
+    LABELNOISE_DEFAULTS,
+    OnOffModel,
+    correction_record,
+)
+from iactdl.labelnoise.baselines import TRUSTED_TYPES as ONOFF_TRUSTED_TYPES
+from iactdl.labelnoise.correction import (
+    MenonCorrection,
+    alpha_from_attrs,
+    check_source_independent,
+    onoff_labels,
+)
+from iactdl.labelnoise.nets import onoff_targets
+from iactdl.models.baselines import (
+    baseline_record,
+    build_baseline,
+    cross_validate,
+    load_baseline,
+    save_baseline,
+    summarise_cv,
+    training_data,
+)
+from iactdl.models.baselines.model import forest_mean_prediction
+from iactdl.models.nets import NETS
+
+__all__ = [
+    "JOINT_DEFAULTS",
+    "JointModel",
+    "JointObjective",
+    "JointNet",
+    "domain_weights",
+    "fit_joint_baseline",
+    "joint_loss",
+    "joint_settings",
+    "load_joint_baseline",
+    "onoff_loss",
+    "train_joint_net",
+]
+
+log = logging.getLogger(__name__)
+
+# the `joint` section of a model entry; every key optional
+JOINT_DEFAULTS = {
+    "weight": 1.0,  # nets: w, the ON/OFF loss's weight beside the simulated one (means per batch)
+    "onoff_batch_fraction": 0.5,  # nets: observed ON/OFF events per step, a fraction of batch_size
+    # baselines: the simulated stage's estimator hyper-parameters (null: the entry's `params`,
+    # which are the ON/OFF stage's: noisy labels want larger leaves than clean ones)
+    "source_params": None,
+}
+# w beyond this makes the simulated labels noise next to the ON/OFF term: an entry that wants
+# that is an ON/OFF model (a `labelnoise` section)
+MAX_WEIGHT = 100.0
+SELECTION = (
+    "epoch with the lowest joint loss on simulated val + w x observed_val's ON/OFF events "
+    "(Menon-linked cross-entropy; no observed truth); w the entry's (default 1, not scanned)"
+)
+
+
+def joint_settings(name: str, entry: Mapping) -> dict:
+    """The entry's ``joint`` section over :data:`JOINT_DEFAULTS`, checked with the entry.
+
+    Parameters
+    ----------
+    name : str
+        The model, named in errors.
+    entry : Mapping
+        Its entry of ``config.yaml: models``.
+
+    Returns
+    -------
+    dict
+        Every setting of the section.
+
+    Raises
+    ------
+    ValueError
+        Naming ``config models.{name}...``: not a mapping, an unknown key, a weight outside
+        (0, 100], another stage's section beside it, a task or kind it cannot train, or a
+        source-dependent or truth input (its ON/OFF half would learn the region, not the class).
+    """
+    where = f"config models.{name}.joint"
+    section = entry.get("joint")
+    if not isinstance(section, Mapping):
+        raise ValueError(f"{where}: expected a mapping (may be empty), got {section!r}")
+    unknown = sorted(set(section) - set(JOINT_DEFAULTS))
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown}; valid: {sorted(JOINT_DEFAULTS)}")
+    out = {**JOINT_DEFAULTS, **dict(section)}
+    w = out["weight"]
+    if isinstance(w, bool) or not isinstance(w, int | float) or not 0 < w <= MAX_WEIGHT:
+        raise ValueError(
+            f"{where}.weight: {w!r}; expected a number in (0, {MAX_WEIGHT:g}] (the ON/OFF loss's "
+            "weight beside the simulated one; 0 is a plain model, more is an ON/OFF model)"
+        )
+    f = out["onoff_batch_fraction"]
+    if isinstance(f, bool) or not isinstance(f, int | float) or not 0 < f <= 4:
+        raise ValueError(f"{where}.onoff_batch_fraction: {f!r}; expected a number in (0, 4]")
+    sp = out["source_params"]
+    if sp is not None:
+        if entry.get("kind") != "baseline" or not isinstance(sp, Mapping):
+            raise ValueError(
+                f"{where}.source_params: {sp!r}; a mapping of estimator hyper-parameters, for a "
+                "baseline only (null: the entry's params)"
+            )
+        from iactdl.models.baselines import validate_baseline_entry
+
+        validate_baseline_entry(f"{name}.joint.source_params", source_entry(entry))
+    for other in ("adapt", "labelnoise"):
+        if entry.get(other) is not None:
+            raise ValueError(f"config models.{name}: either `joint` or `{other}`, not both")
+    if entry.get("task") != "separation":
+        raise ValueError(f"config models.{name}.task: joint training is for task separation only")
+    if entry.get("kind") not in ("baseline", "net"):
+        raise ValueError(
+            f"config models.{name}.kind: {entry.get('kind')!r}; joint training takes a baseline "
+            "(rule train_joint) or a net (rule train_joint_net)"
+        )
+    if entry.get("kind") == "net" and entry.get("energy_head"):
+        raise ValueError(
+            f"config models.{name}.energy_head: true, but the ON/OFF events carry no energy; set "
+            "energy_head: false"
+        )
+    check_source_independent(
+        list(entry.get("features", [])) + list(entry.get("derived_features", [])),
+        f"config models.{name} (joint: its ON/OFF half reads the same inputs)",
+    )
+    return out
+
+
+def base_entry(entry: Mapping) -> dict:
+    """The entry without its ``joint`` section: what builds the estimator or net (and the oracle).
+
+    Parameters
+    ----------
+    entry : Mapping
+        A model entry.
+
+    Returns
+    -------
+    dict
+        A copy without the key ``joint``.
+    """
+    return {k: v for k, v in entry.items() if k != "joint"}
+
+
+def source_entry(entry: Mapping) -> dict:
+    """The simulated stage's entry of a joint baseline: the base entry with ``source_params``.
+
+    Parameters
+    ----------
+    entry : Mapping
+        A joint baseline entry.
+
+    Returns
+    -------
+    dict
+        The base entry, its ``params`` replaced where the section gives ``source_params``.
+    """
+    base = base_entry(entry)
+    sp = (entry.get("joint") or {}).get("source_params")
+    return base if sp is None else {**base, "params": dict(sp)}
+
+
+# ---- the nets' loss ----
+
+
+def _noisy_log_probs(logit: torch.Tensor, rho_minus: float, delta) -> tuple:
+    """``log eta_noisy`` and ``log(1 - eta_noisy)`` for ``eta = sigmoid(logit + delta)``, in log
+    space: ``eta_noisy`` is ``rho_minus`` for a sure hadron, where a sigmoid would round."""
+    g = logit + delta
+    log_on = torch.logaddexp(
+        torch.full_like(g, math.log(rho_minus)), math.log1p(-rho_minus) + F.logsigmoid(g)
+    )
+    log_off = math.log1p(-rho_minus) + F.logsigmoid(-g)
+    return log_on, log_off
+
+
+def noisy_logit(logit: torch.Tensor, rho_minus: float, delta=0.0) -> torch.Tensor:
+    """The logit of ``P(ON | x)`` that the clean logit implies (Menon et al. 2015, eq. 4).
+
+    Parameters
+    ----------
+    logit : torch.Tensor
+        The net's gammaness logit ``f(x)`` (simulated balance).
+    rho_minus : float
+        ``P(ON | hadron) = alpha / (1 + alpha)``, in (0, 1).
+    delta : float or torch.Tensor
+        The log-odds shift from the simulated to the observed gamma fraction.
+
+    Returns
+    -------
+    torch.Tensor
+        ``log eta_noisy - log(1 - eta_noisy)``, per event.
+    """
+    log_on, log_off = _noisy_log_probs(logit, rho_minus, delta)
+    return log_on - log_off
+
+
+def onoff_loss(logit: torch.Tensor, s: torch.Tensor, rho_minus: float, delta=0.0) -> torch.Tensor:
+    """Mean cross-entropy of ON/OFF labels ``s`` against the ON probability of the clean logit.
+
+    Parameters
+    ----------
+    logit : torch.Tensor
+        The net's gammaness logit on observed events.
+    s : torch.Tensor
+        Their ON/OFF labels (1 ON, 0 OFF), float.
+    rho_minus : float
+        ``alpha / (1 + alpha)``.
+    delta : float or torch.Tensor
+        The prior's log-odds shift (:func:`noisy_logit`).
+
+    Returns
+    -------
+    torch.Tensor
+        The scalar mean; 0 for no events.
+    """
+    if logit.numel() == 0:
+        return logit.new_zeros(())
+    log_on, log_off = _noisy_log_probs(logit, rho_minus, delta)
+    return -(s * log_on + (1 - s) * log_off).mean()
+
+
+def joint_loss(
+    source_logit: torch.Tensor,
+    is_gamma: torch.Tensor,
+    observed_logit: torch.Tensor,
+    s: torch.Tensor,
+    rho_minus: float,
+    weight: float = 1.0,
+    delta=0.0,
+) -> torch.Tensor:
+    """``BCE(source) + weight x onoff_loss(observed)``: the joint nets' loss (module doc).
+
+    Each term is a mean over its own events and absent (0) without them: with no observed events
+    it is the plain cross-entropy, with no simulated ones ``weight`` times the ON/OFF loss.
+
+    Parameters
+    ----------
+    source_logit, is_gamma : torch.Tensor
+        The simulated events' logits and labels (float 0/1).
+    observed_logit, s : torch.Tensor
+        The observed ON/OFF events' logits and labels (1 ON).
+    rho_minus : float
+        ``alpha / (1 + alpha)``.
+    weight : float
+        ``w``.
+    delta : float or torch.Tensor
+        The prior's log-odds shift.
+
+    Returns
+    -------
+    torch.Tensor
+        The scalar loss.
+    """
+    plain = (
+        F.binary_cross_entropy_with_logits(source_logit, is_gamma)
+        if source_logit.numel()
+        else source_logit.new_zeros(())
+    )
+    return plain + weight * onoff_loss(observed_logit, s, rho_minus, delta)
+
+
+def domain_weights(n_source: int, n_observed: int, weight: float, where: str = "joint") -> tuple:
+    """Per-row weights of a concatenated (simulated, observed) set whose weighted mean loss is
+    ``mean_source + weight x mean_observed`` (the engine's weighted BCE, ``sample_weight``).
+
+    Parameters
+    ----------
+    n_source, n_observed : int
+        Rows of each domain.
+    weight : float
+        ``w``.
+    where : str
+        Named in errors.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The simulated rows' and the observed rows' weights (float32).
+
+    Raises
+    ------
+    ValueError
+        An empty domain, or weights whose sums are not ``N`` and ``weight x N`` (``N`` all rows):
+        the numbers are in the message.
+    """
+    if n_source < 1 or n_observed < 1:
+        raise ValueError(
+            f"{where}: {n_source} simulated and {n_observed} observed ON/OFF events; the joint "
+            "loss needs both"
+        )
+    if not (math.isfinite(weight) and weight > 0):
+        raise ValueError(f"{where}: weight {weight!r}; expected a finite number > 0")
+    n = n_source + n_observed
+    w_s = np.full(n_source, n / n_source, dtype=np.float32)
+    w_o = np.full(n_observed, weight * n / n_observed, dtype=np.float32)
+    sums = (float(w_s.sum(dtype=np.float64)), float(w_o.sum(dtype=np.float64)))
+    if not (
+        math.isclose(sums[0], n, rel_tol=1e-4) and math.isclose(sums[1], weight * n, rel_tol=1e-4)
+    ):
+        raise ValueError(
+            f"{where}: domain weights sum to {sums[0]:.6g} (simulated) and {sums[1]:.6g} "
+            f"(observed), expected {n} and {weight * n:.6g} (weight {weight} x {n} rows): float32 "
+            "cannot hold them; fewer events or a weight nearer 1"
+        )
+    return w_s, w_o
+
+
+def _concat_padded(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``a`` and ``b`` along the events; a narrower pixel axis (dim 1 of a pixel set and its
+    mask) padded with zero rows, which the set nets mask out (stage 5 has its own copy: the
+    stages import neither the other)."""
+    if a.ndim > 1 and a.shape[1] != b.shape[1]:
+        width = max(a.shape[1], b.shape[1])
+        a, b = (F.pad(x, (0, 0) * (x.ndim - 2) + (0, width - x.shape[1])) for x in (a, b))
+    return torch.cat([a, b])
+
+
+class JointNet(nn.Module):
+    """A net and the learned prior shift ``delta``; the engine trains and validates this wrapper.
+
+    ``forward`` with a ``domain`` column (0 simulated, 1 observed; validation) returns for the
+    observed rows the ON logit (:func:`noisy_logit`), so the engine's weighted BCE on the
+    concatenated validation set is the joint loss. The saved model is ``self.net`` alone.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        A net of :mod:`iactdl.models.nets` with a gammaness head.
+    rho_minus : float
+        ``alpha / (1 + alpha)``.
+    delta0 : float
+        The initial prior shift.
+    """
+
+    def __init__(self, net: nn.Module, rho_minus: float, delta0: float = 0.0):
+        super().__init__()
+        self.net = net
+        self.rho_minus = float(rho_minus)
+        self.delta = nn.Parameter(torch.tensor(float(delta0)))
+        self.input_names = (*net.input_names, "domain")
+        self.heads = tuple(net.heads)
+        self.settings = net.settings
+        self.net_name = getattr(net, "net_name", type(net).__name__)
+        self.column = self.heads.index("gammaness")
+
+    def forward(self, domain: torch.Tensor | None = None, **named: torch.Tensor) -> torch.Tensor:
+        """The net's outputs; with ``domain``, the observed rows' gammaness column as ON logits.
+
+        Parameters
+        ----------
+        domain : torch.Tensor, optional
+            Per row, 1 for an observed ON/OFF event.
+        **named : torch.Tensor
+            The net's inputs.
+
+        Returns
+        -------
+        torch.Tensor
+            (n, heads) outputs.
+        """
+        out = self.net(**named)
+        if domain is None:
+            return out
+        observed = domain > 0.5
+        on = noisy_logit(out[:, self.column].float(), self.rho_minus, self.delta)
+        column = torch.where(observed, on, out[:, self.column].float())
+        return torch.cat(
+            [out[:, : self.column].float(), column[:, None], out[:, self.column + 1 :].float()], 1
+        )
+
+
+class JointObjective(Objective):
+    """Each step: a simulated batch's loss + ``w`` x the ON/OFF loss of an observed batch.
+
+    One forward pass over both batches (small nets' steps cost mostly per-op overhead).
+
+    Parameters
+    ----------
+    observed : Mapping of str to torch.Tensor
+        observed_train's ON/OFF events: the net's inputs and ``is_gamma`` = the ON/OFF label.
+    names : sequence of str
+        The net's input names.
+    weight : float
+        ``w``.
+    batch_size : int
+        The simulated batch size; the observed batch is ``onoff_batch_fraction`` of it.
+    fraction : float
+        ``onoff_batch_fraction``.
+    loss_fn : callable
+        The simulated events' loss (:func:`~iactdl.fit.losses.multitask_loss`).
+
+    Raises
+    ------
+    ValueError
+        Fewer ON/OFF events than one observed batch.
+    """
+
+    def __init__(self, observed, names, weight: float, batch_size: int, fraction: float, loss_fn):
+        self.names = list(names)
+        self.observed = {k: observed[k] for k in (*self.names, "is_gamma")}
+        self.n_observed = len(self.observed["is_gamma"])
+        self.weight = float(weight)
+        self.observed_batch = max(1, round(batch_size * fraction))
+        if self.n_observed < self.observed_batch:
+            raise ValueError(
+                f"observed_train has {self.n_observed} ON/OFF events, fewer than one observed "
+                f"batch ({self.observed_batch}); lower batch_size or onoff_batch_fraction"
+            )
+        self.loss_fn = loss_fn
+
+    def identity(self) -> dict:
+        """What a checkpoint must match to be resumed with this objective.
+
+        Returns
+        -------
+        dict
+            The weight, batch and a fingerprint of the observed events.
+        """
+        return {
+            "joint": [self.weight, self.observed_batch],
+            "observed": _fingerprint(self.observed),
+        }
+
+    def start(self, device, bf16, steps_per_epoch, epochs) -> None:
+        """Move the observed events to the device, before the first epoch.
+
+        Parameters
+        ----------
+        device : torch.device
+            The training device.
+        bf16 : bool
+            Whether forward passes run in bfloat16 autocast.
+        steps_per_epoch : int
+            Optimiser steps per epoch.
+        epochs : int
+            Number of epochs.
+        """
+        self.device, self.bf16, self.steps_per_epoch = device, bf16, steps_per_epoch
+        self.observed = {k: v.to(device) for k, v in self.observed.items()}
+
+    def start_epoch(self, epoch: int, epoch_seed: int) -> None:
+        """Draw the epoch's observed events: whole permutations, as many as its steps need.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch (from 0).
+        epoch_seed : int
+            Its seed, so that a resumed run draws the same events.
+        """
+        gen = torch.Generator().manual_seed(epoch_seed + 2)
+        need = self.steps_per_epoch * self.observed_batch
+        reps = -(-need // self.n_observed)
+        perm = torch.cat([torch.randperm(self.n_observed, generator=gen) for _ in range(reps)])
+        self.index = perm[:need].to(self.device)
+        self.sums = torch.zeros(3, device=self.device)  # simulated, ON/OFF, steps
+
+    def loss(self, model, batch, step: int) -> torch.Tensor:
+        """The step's joint loss.
+
+        Parameters
+        ----------
+        model : JointNet
+            The wrapper being trained (or its compiled module).
+        batch : Mapping of str to torch.Tensor
+            The simulated batch.
+        step : int
+            The global step (which observed events).
+
+        Returns
+        -------
+        torch.Tensor
+            The scalar loss.
+        """
+        wrapper = getattr(model, "_orig_mod", model)
+        net = wrapper.net
+        b = step % self.steps_per_epoch
+        idx = self.index[b * self.observed_batch : (b + 1) * self.observed_batch]
+        n_s = batch[self.names[0]].shape[0]
+        both = {k: _concat_padded(batch[k], self.observed[k][idx]) for k in self.names}
+        with autocast(self.device, self.bf16):
+            out = net(**both).float()
+        plain = self.loss_fn(out[:n_s], batch, wrapper.heads)
+        onoff = onoff_loss(
+            out[n_s:, wrapper.column], self.observed["is_gamma"][idx], wrapper.rho_minus,
+            wrapper.delta,
+        )  # fmt: skip
+        with torch.no_grad():
+            self.sums += torch.stack([plain.detach(), onoff.detach(), torch.ones_like(plain)])
+        return plain + self.weight * onoff
+
+    def epoch_metrics(self) -> dict:
+        """The epoch's mean simulated and ON/OFF losses, for the training history.
+
+        Returns
+        -------
+        dict
+            ``simulated_loss`` and ``onoff_loss``.
+        """
+        plain, onoff, steps = (float(v) for v in self.sums.cpu())
+        steps = max(steps, 1.0)
+        return {"simulated_loss": plain / steps, "onoff_loss": onoff / steps}
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def _concat_sets(a: Mapping, b: Mapping, keys) -> dict:
+    return {k: _concat_padded(a[k], b[k]) for k in keys}
+
+
+def train_joint_net(*, entry: Mapping, name: str = "", target_path, target_val_path, **job) -> dict:
+    """Train a net entry with a ``joint`` section on simulated and ON/OFF labels (module doc).
+
+    Parameters
+    ----------
+    entry : Mapping
+        The model entry.
+    name : str
+        The model's name.
+    target_path, target_val_path : str or os.PathLike
+        observed_train (pixel nets: observed_train_images) and observed_val: their ON/OFF labels,
+        no truth.
+    **job
+        The other keywords of :func:`~iactdl.fit.train.train_net` (the simulated ``train_path``
+        and ``val_path`` among them).
+
+    Returns
+    -------
+    dict
+        What :func:`~iactdl.fit.train.train_net` returns (the ``model.json`` record).
+
+    Raises
+    ------
+    ValueError
+        A bad section, different ``n_off_regions`` in the two observed files, or no ON/OFF events.
+    """
+    name = name or "joint_net"
+    entry = dict(entry)
+    settings = joint_settings(name, entry)
+    alpha = alpha_from_attrs(data_attrs(target_path), str(target_path))
+    alpha_val = alpha_from_attrs(data_attrs(target_val_path), str(target_val_path))
+    if alpha_val != alpha:
+        raise ValueError(
+            f"{target_val_path}: n_off_regions gives alpha = {alpha_val}, but {target_path} has "
+            f"alpha = {alpha}; the ON/OFF labels of both must mean the same"
+        )
+    correction = MenonCorrection.from_alpha(alpha)
+    plain = base_entry(entry)
+    net_name = plain["net"]
+    features = list(plain.get("features") or []) if NETS[net_name].input_kind == "features" else []
+    held = {}
+
+    def prepare(net, train, val, fit_settings, rows):
+        observed = load_split(target_path, net_name, features, "separation", labels=onoff_targets)
+        observed_val = load_split(
+            target_val_path, net_name, features, "separation", labels=onoff_targets
+        )
+        s = observed["is_gamma"].numpy()
+        n_on, n_off = int(s.sum()), int((s == 0).sum())
+        # ON - alpha OFF excess over all ON/OFF events; a deficit (a fluctuation) floors it
+        q = min(max((n_on - alpha * n_off) / (n_on + n_off), 1e-4), 1 - 1e-4)
+        p = float(train["is_gamma"].float().mean())
+        model = JointNet(net, correction.rho_minus, _logit(q) - _logit(p))
+        held["model"] = model
+        keys = [*net.input_names, "is_gamma", "log10_energy", "energy_weight"]
+        w_s, w_o = domain_weights(
+            len(val["is_gamma"]), len(observed_val["is_gamma"]), settings["weight"],
+            f"config models.{name}.joint (simulated val + observed_val)",
+        )  # fmt: skip
+        joined = _concat_sets(val, observed_val, keys)
+        joined["domain"] = torch.cat([torch.zeros(len(w_s)), torch.ones(len(w_o))])
+        joined["sample_weight"] = torch.from_numpy(np.concatenate([w_s, w_o]))
+        val.clear()
+        val.update(joined)  # the engine validates (and picks the epoch) on the joint loss
+
+        def loss_fn(o, b, h):
+            return multitask_loss(o, b, h, energy_weight=fit_settings.energy_weight)
+
+        objective = JointObjective(
+            observed, net.input_names, settings["weight"], fit_settings.batch_size,
+            settings["onoff_batch_fraction"], loss_fn,
+        )  # fmt: skip
+        meta = {
+            "config": entry,
+            "labels": "simulated + on_off (joint)",
+            "joint": {
+                **settings, "alpha": alpha, "correction": correction.to_dict(),
+                "n_on_train": n_on, "n_off_train": n_off,
+                "n_on_val": int(observed_val["is_gamma"].sum()),
+                "n_off_val": int((observed_val["is_gamma"] == 0).sum()),
+                "source_prior": p, "observed_prior_start": q, "delta_start": _logit(q) - _logit(p),
+            },
+            "selection": SELECTION,
+        }  # fmt: skip
+        return model, objective, meta
+
+    def finalise(net, val) -> dict:
+        delta = float(held["model"].delta.detach().cpu())
+        return {"joint_delta": delta, "observed_prior_learned": 1 / (1 + math.exp(-delta))}
+
+    return train_net(
+        entry=plain, name=name, prepare=prepare, finalise=finalise, **job
+    )  # fmt: skip
+
+
+# ---- the boosted trees: stacking ----
+
+SOURCE_SCORE = "simulated_model_logit"  # the second stage's extra column
+
+
+def _proba(estimator: BaseEstimator, x: np.ndarray) -> np.ndarray:
+    if isinstance(estimator, BaseForest):
+        return forest_mean_prediction(estimator, x, True)
+    return estimator.predict_proba(x)[:, 1]
+
+
+def _score_logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-7, 1 - 1e-7)
+    return np.log(p / (1 - p))
+
+
+@dataclass
+class JointModel(OnOffModel):
+    """The stacked joint model: a simulation-trained estimator whose score (as a logit) joins the
+    features of an ON/OFF-trained one, Menon-corrected.
+
+    Parameters
+    ----------
+    name, task, features, estimator, derived_features, correction
+        As for :class:`~iactdl.labelnoise.baselines.OnOffModel`; ``estimator`` is the ON/OFF stage,
+        fitted on the features plus :data:`SOURCE_SCORE`.
+    source_estimator : sklearn estimator
+        Fitted on the simulated labels of the same features.
+    """
+
+    source_estimator: BaseEstimator | None = None
+
+    def stacked(self, x: np.ndarray) -> np.ndarray:
+        """The ON/OFF stage's design matrix: ``x`` and the simulated model's logit.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            (n, features) design matrix.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n, features + 1).
+        """
+        return np.column_stack([x, _score_logit(_proba(self.source_estimator, x))])
+
+    def predict(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Corrected gammaness, ``P(ON | x)`` and the simulated stage's gammaness of a chunk.
+
+        Parameters
+        ----------
+        columns : Mapping of str to numpy.ndarray
+            The ``required_columns`` of a chunk of events.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``gammaness`` (Menon-corrected ``p_on``), ``p_on`` and ``gammaness_simulated``,
+            float32 per event.
+        """
+        from iactdl.labelnoise.correction import menon_correction
+
+        x = self.design_matrix(columns)
+        source = _proba(self.source_estimator, x)
+        p_on = _proba(self.estimator, np.column_stack([x, _score_logit(source)]))
+        gammaness = menon_correction(p_on, self.correction)
+        return {
+            "gammaness": gammaness.astype(np.float32),
+            "p_on": p_on.astype(np.float32),
+            "gammaness_simulated": source.astype(np.float32),
+        }
+
+
+TRUSTED_TYPES = (*ONOFF_TRUSTED_TYPES, "iactdl.labelnoise.joint.JointModel")
+LOADER = "iactdl.labelnoise.joint:load_joint_baseline"
+
+
+def load_joint_baseline(model_dir: str | os.PathLike) -> JointModel:
+    """The stacked joint baseline in ``model_dir`` (its ``model.json`` names this loader).
+
+    Parameters
+    ----------
+    model_dir : str or os.PathLike
+        The model's folder.
+
+    Returns
+    -------
+    JointModel
+        Loaded through skops with this module's trusted types.
+    """
+    return load_baseline(model_dir, trusted=TRUSTED_TYPES)
+
+
+def fit_joint_baseline(
+    train: str | os.PathLike,
+    observed: str | os.PathLike,
+    model_dir: str | os.PathLike,
+    name: str,
+    entry: Mapping,
+    seed: int = 0,
+    threads: int = 1,
+) -> JointModel:
+    """Fit a baseline entry with a ``joint`` section: simulated stage, then the ON/OFF stage.
+
+    Writes ``model.skops`` (:class:`JointModel`), ``cv.csv`` (the ON/OFF stage's out-of-fold
+    ``P(ON | x, score)``) and ``model.json`` (last).
+
+    Parameters
+    ----------
+    train : str or os.PathLike
+        The simulated training split (``is_gamma``).
+    observed : str or os.PathLike
+        observed_train (``region``, ``n_off_regions``; no truth).
+    model_dir : str or os.PathLike
+        The folder to write.
+    name : str
+        The model's name.
+    entry : Mapping
+        Its entry of ``config.yaml: models``.
+    seed : int
+        Seed of the estimators and the folds.
+    threads : int
+        Threads of the estimators.
+
+    Returns
+    -------
+    JointModel
+        The fitted model, as written.
+
+    Raises
+    ------
+    ValueError
+        A bad section, or observed_train without ON or without OFF events (naming the file).
+    InputError
+        A file without a column the model needs.
+    """
+    entry = json.loads(json.dumps(dict(entry)))
+    settings = joint_settings(name, entry)
+    source = build_baseline(name, source_entry(entry), seed=seed, threads=threads)
+    check_source_independent(source.required_columns, f"config models.{name}")
+    alpha = alpha_from_attrs(data_attrs(observed), str(observed))
+    have = column_names(observed)
+    needed = [*source.required_columns, "region", "event_id"]
+    missing = [c for c in needed if c not in have]
+    if missing:
+        raise InputError(f"{observed}: model '{name}' needs column(s) {missing}; it has {have}")
+    cols = read_columns(observed, needed)
+    labelled = np.asarray(cols["region"]) != NO_REGION
+    s = onoff_labels(np.asarray(cols["region"])[labelled], alpha, str(observed))
+    x_obs = source.design_matrix(
+        {k: np.asarray(v)[labelled] for k, v in cols.items()}, str(observed)
+    )
+    x_sim, y_sim, _ = training_data(source, train)
+    t0 = time.perf_counter()
+    with threadpool_limits(threads):
+        source.estimator.fit(x_sim, y_sim)
+        stage = build_baseline(name, base_entry(entry), seed=seed, threads=threads)
+        x2 = np.column_stack([x_obs, _score_logit(_proba(source.estimator, x_obs))])
+        oof, fold, scores = cross_validate(stage, x2, s, entry.get("cv_folds", 5), seed)
+        stage.estimator.fit(x2, s)
+    labelnoise = {k: LABELNOISE_DEFAULTS[k] for k in LABELNOISE_DEFAULTS}
+    chosen, record = correction_record(name, labelnoise, alpha, oof, s, "out-of-fold")
+    model = JointModel(
+        name=name, task="separation", features=source.features, estimator=stage.estimator,
+        derived_features=source.derived_features, correction=chosen,
+        source_estimator=source.estimator,
+    )  # fmt: skip
+    meta = baseline_record(
+        name, model, entry, n_train=len(y_sim) + len(s), seed=seed, threads=threads,
+        fit_seconds=time.perf_counter() - t0, labels="simulated + on_off (joint, stacked)",
+        n_simulated=len(y_sim), n_on=int(s.sum()), n_off=int((s == 0).sum()),
+        joint={**settings, "design": "stacking", "extra_column": SOURCE_SCORE},
+        cv=summarise_cv(scores),  # ROC AUC of ON against OFF of the stacked stage
+        labelnoise=record, loader=LOADER,
+    )  # fmt: skip
+    cv = pd.DataFrame(
+        {"event_id": np.asarray(cols["event_id"])[labelled], "fold": fold, "target": s,
+         "oof_prediction": oof}
+    )  # fmt: skip
+    save_baseline(Path(model_dir), model, meta, cv)
+    return model
