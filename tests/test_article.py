@@ -116,3 +116,13 @@ def test_article_compiles_with_its_figures_and_tables(tmp_path):
                   tmp_path / "article.pdf")  # fmt: skip
     assert (tmp_path / "article.pdf").read_bytes()[:5] == b"%PDF-"
     assert json.loads((tmp_path / "n.json").read_text())["ObsEvents"] == "5000"
+
+
+def test_every_comparison_row_has_macro_names():
+    """Every approach and group a comparison row can carry has its part of a macro name (a new
+    approach, such as the joint models, failed rule paper_numbers with a KeyError)."""
+    from iactdl.evaluate.numbers import _APPROACH_NAMES, _GROUP_NAMES
+    from iactdl.labelnoise.comparison import APPROACHES, GROUPS
+
+    assert set(APPROACHES) <= set(_APPROACH_NAMES)
+    assert set(GROUPS) <= set(_GROUP_NAMES)

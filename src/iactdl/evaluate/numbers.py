@@ -32,6 +32,7 @@ _APPROACH_NAMES = {
     "domain-adapted": "Adapted",
     "ON/OFF corrected": "Onoff",
     "oracle": "Oracle",
+    "joint": "Joint",  # simulated and ON/OFF labels in one model (iactdl.labelnoise.joint)
 }
 _GROUP_NAMES = {"boosted trees": "Trees", "feature MLP": "Mlp", "pixel net": "Pixel"}
 _COMPARISON_METRICS = {  # column -> (name, digits)

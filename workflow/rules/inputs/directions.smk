@@ -31,7 +31,7 @@ def get_dl3_input(wildcards):
 
 
 def direction_nets():
-    """Nets trained on the simulations (rule train_net: no adapt or labelnoise section) with a
+    """Nets trained on the simulations (by train_net; no adapt or labelnoise section) with a
     direction head (config models.<net>.direction_head), by name: their test predictions carry
     the reconstructed source position."""
     return sorted(
