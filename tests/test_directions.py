@@ -104,6 +104,28 @@ def test_disp_model_trains_on_diffuse_rows_saves_and_loads(tmp_path):
         train_disp(tmp_path / "train.h5", tmp_path / "d2", {"train_sample": "proton"})
 
 
+def test_the_one_door_loads_a_disp_model_folder(tmp_path):
+    from iactdl.models.disp import DispModel
+    from iactdl.models.loading import load_model, read_model_info
+
+    cols = constructed_gammas(300)
+    write_events(tmp_path / "train.h5", cols)
+    train_disp(tmp_path / "train.h5", tmp_path / "disp", {"n_estimators": 5}, seed=3)
+    assert read_model_info(tmp_path / "disp")["kind"] == "disp"
+    model = load_model(tmp_path / "disp")
+    assert isinstance(model, DispModel)
+    direct = load_disp(tmp_path / "disp").predict(cols)
+    pred = model.predict({c: cols[c] for c in model.required_columns})
+    np.testing.assert_array_equal(pred["source_x_pred"], direct["source_x_pred"])
+    np.testing.assert_array_equal(pred["source_y_pred"], direct["source_y_pred"])
+    # a kind no loader knows is still refused, naming the file, the key and the kinds known
+    info = json.loads((tmp_path / "disp" / "model.json").read_text())
+    (tmp_path / "odd").mkdir()
+    (tmp_path / "odd" / "model.json").write_text(json.dumps({**info, "kind": "dispx"}))
+    with pytest.raises(InputError, match=r"odd/model\.json: key 'kind' is 'dispx'.*'disp'"):
+        load_model(tmp_path / "odd")
+
+
 def _observed_split(path, n, seed, ontime_s=3600.0):
     """Directions uniform over the camera (1.5 deg), a tenth of the events (the gamma-like ones)
     from the source (0.05 deg spread): thetas to the source and the OFF positions by geometry."""

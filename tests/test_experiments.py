@@ -205,6 +205,41 @@ def test_inductive_bias_points_and_figure(splits, tmp_path):
     )
 
 
+def test_figures_draw_more_curves_than_the_style_has_line_styles(splits, tmp_path):
+    """Nine models (feature MLPs of widths 4..12) and nine depths: line styles and markers wrap
+    around like the colours, as they do for any number of curves."""
+    from iactdl.evaluate import style
+
+    assert len(style.LINESTYLES) == len(style.MARKERS) == 8  # so nine curves wrap
+    points = []
+    for width in range(4, 13):
+        entry = {
+            "kind": "net",
+            "task": "separation",
+            "net": "mlp",
+            "features": FEATURES,
+            "settings": {"hidden": [width]},
+            "epochs": 1,
+            "batch_size": 64,
+        }
+        out = tmp_path / f"mlp{width}" / "n100_seed0.json"
+        inductive_bias_point(
+            entry, 100, 11, splits["train"], splits["val"], splits["test"], out, max_epochs=1
+        )
+        points.append(out)
+    table = plot_inductive_bias(points, [tmp_path / "ib.png"])
+    assert table["model"].nunique() == 9 and (tmp_path / "ib.png").stat().st_size > 10_000
+    settings = dict(features=FEATURES, n_train=100, label_noise=0.2, epochs=5, width=2, seed=1)
+    for d in range(1, 10):
+        capacity_point(
+            splits["train"], splits["test"], {**settings, "depth": d}, tmp_path / f"d{d}.json"
+        )
+    # nine depths' numbers under panel (a) squeeze its axes (matplotlib warns): drawn all the same
+    facts = plot_capacity([tmp_path / f"d{d}.json" for d in range(1, 10)], [tmp_path / "c.png"])
+    assert sorted(facts["depths"]) == list(range(1, 10))
+    assert (tmp_path / "c.png").stat().st_size > 10_000
+
+
 def test_crossing_size_interpolates_in_log_events():
     table = pd.DataFrame(
         {

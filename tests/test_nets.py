@@ -214,3 +214,42 @@ def test_registry_and_catalogue_name_the_same_modules():
         assert NET_MODULES[name] == spec.qualified_module
         assert net_class(name).__name__ == spec.net_class
         assert settings_class(name).__name__ == spec.settings_class
+
+
+DEVICES = [
+    "cpu",
+    pytest.param(
+        "cuda",
+        marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here"),
+    ),
+]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("name", ["mlp", "deepsets"])
+def test_saved_net_predicts_on_the_device_it_was_loaded_onto(name, device, events, tmp_path):
+    """load_net(dir, device): inputs go to the net's device, outputs come back as CPU float32,
+    the same as the net's own forward pass on the CPU; an empty chunk gives float32 too."""
+    from iactdl.models.nets.saved import load_net, save_net
+
+    net = _net(name, events, heads=("gammaness", "log10_energy"))
+    meta = {"task": "separation", "input_kind": NETS[name].input_kind, "features": TOY_FEATURES}
+    save_net(net, tmp_path / name, meta)
+    predictor = load_net(tmp_path / name, device)
+    assert next(predictor.net.parameters()).device.type == device
+    with torch.no_grad():
+        expected = net(**_inputs(name, events)).numpy()
+        expected_rep = net.encode(**_inputs(name, events)).numpy()
+    raw = predictor.predict_raw(events)
+    rep = predictor.represent(events)
+    assert raw.dtype == rep.dtype == np.float32
+    np.testing.assert_allclose(raw, expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(rep, expected_rep, rtol=1e-4, atol=1e-5)
+    out = predictor.predict(events)
+    assert np.all((out["gammaness"] >= 0) & (out["gammaness"] <= 1))
+    assert np.all(out["energy_pred"] > 0)
+    none = {k: v[:0] for k, v in events.items()}
+    assert predictor.predict_raw(none).shape == (0, 2)
+    empty_rep = predictor.represent(none)
+    assert empty_rep.shape == (0, net.representation_size)
+    assert empty_rep.dtype == np.float32

@@ -145,3 +145,27 @@ def test_spectrum_outside_the_simulated_range_is_refused():
         check_config({"observed": {"hours": 0}})
     with pytest.raises(ValueError, match=r"n_events.*simulation\.observed\.hours"):
         next(simulate_chunks("observed", 100, {}, 1))
+
+
+def test_observed_showers_yields_what_its_annotation_says():
+    """Each item is the 4-tuple the signature names: (Showers, on_x, on_y, done), done rising to
+    1 over the chunks; ~300 triggered events in chunks of at most 120."""
+    import typing
+
+    from iactdl.simulate.observation import observed_showers
+    from iactdl.simulate.showers import Showers
+
+    cfg = check_config({"chunk_size": 120, "observed": {"hours": 0.003}})
+    rng = np.random.default_rng(5)
+    n_thrown = {p: int(rng.poisson(mu)) for p, mu in expected_counts(cfg).items()}
+    (item,) = typing.get_args(typing.get_type_hints(observed_showers)["return"])
+    assert typing.get_args(item) == (Showers, np.ndarray, np.ndarray, float)
+    done = []
+    for out in observed_showers(rng, cfg, n_thrown):
+        assert len(out) == 4
+        showers, on_x, on_y, frac = out
+        assert isinstance(showers, Showers) and isinstance(frac, float)
+        assert on_x.shape == on_y.shape == showers.true_source_x.shape
+        assert 0 < on_x.size <= 120
+        done.append(frac)
+    assert len(done) > 1 and np.all(np.diff(done) > 0) and done[-1] == pytest.approx(1.0)

@@ -165,7 +165,7 @@ def plot_capacity(
     depths = sorted(set(final["depth"]))
     numbers: list[str] = []  # the run's U minimum, peak and widest net, written under panel (a)
     for k, (depth, df) in enumerate(final.groupby("depth")):
-        ls = style.LINESTYLES[k]
+        ls = style.LINESTYLES[k % len(style.LINESTYLES)]  # cyclic, as style.colour
         tr = _mean_std(df, "n_params", "train_error_noisy")
         te = _mean_std(df, "n_params", "test_error")
         auc = _mean_std(df, "n_params", "test_auc")
@@ -246,7 +246,7 @@ def plot_capacity(
             m["mean"],
             m["std"],
             color=style.colour(k),
-            ls=style.LINESTYLES[k],
+            ls=style.LINESTYLES[k % len(style.LINESTYLES)],
             label=f"width {w} ({params} params)",
         )
     ax_t.set_xscale("log")
@@ -394,7 +394,9 @@ def plot_optimisers(
                 g = h.groupby("epoch")
                 mean, std = g["val_loss"].mean(), g["val_loss"].std(ddof=1)
                 wall = g["wall_seconds"].mean()
-                kw = dict(color=style.colour(i), ls=style.LINESTYLES[j], lw=1.0)
+                kw = dict(
+                    color=style.colour(i), ls=style.LINESTYLES[j % len(style.LINESTYLES)], lw=1.0
+                )
                 label = f"{OPTIMISER_LABELS[opt]}, {SCHEDULE_LABELS[sched]}"
                 _line_band(ax_ep, mean.index, mean.values, std.values, label=label, **kw)
                 _line_band(ax_t, wall.values, mean.values, std.values, **kw)
@@ -564,8 +566,8 @@ def plot_inductive_bias(
             t["test_auc"],
             yerr=np.nan_to_num(t["test_auc_std"]),
             color=style.colour(k),
-            ls=style.LINESTYLES[k],
-            marker=style.MARKERS[k],
+            ls=style.LINESTYLES[k % len(style.LINESTYLES)],
+            marker=style.MARKERS[k % len(style.MARKERS)],
             capsize=2,
             label=labels.get(model, model),
         )

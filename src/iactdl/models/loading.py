@@ -10,7 +10,11 @@ import json
 import os
 from pathlib import Path
 
-__all__ = ["load_model", "read_model_info"]
+__all__ = ["MODEL_KINDS", "load_model", "read_model_info"]
+
+# kinds a model folder's model.json may name: the config entries' kinds and the disp direction
+# model, which rule train_disp trains from config `directions.disp`, not from a `models` entry
+MODEL_KINDS = ("baseline", "net", "disp")
 
 
 def read_model_info(model_dir: str | os.PathLike) -> dict:
@@ -30,10 +34,9 @@ def read_model_info(model_dir: str | os.PathLike) -> dict:
     ------
     iactdl.io.InputError
         Where ``model.json`` is missing, not JSON, or its ``kind`` is not one of
-        :data:`iactdl.models.common_entry.KINDS`.
+        :data:`MODEL_KINDS` (:data:`iactdl.models.common_entry.KINDS` and ``disp``).
     """
     from iactdl.io import InputError
-    from iactdl.models.common_entry import KINDS
 
     path = Path(model_dir) / "model.json"
     if not path.exists():
@@ -42,8 +45,10 @@ def read_model_info(model_dir: str | os.PathLike) -> dict:
         info = json.loads(path.read_text())
     except json.JSONDecodeError as err:
         raise InputError(f"{path}: not valid JSON ({err})") from None
-    if info.get("kind") not in KINDS:
-        raise InputError(f"{path}: key 'kind' is {info.get('kind')!r}; expected one of {KINDS}")
+    if info.get("kind") not in MODEL_KINDS:
+        raise InputError(
+            f"{path}: key 'kind' is {info.get('kind')!r}; expected one of {MODEL_KINDS}"
+        )
     return info
 
 
@@ -64,9 +69,12 @@ def load_model(model_dir: str | os.PathLike):
     -------
     object
         The model, with ``required_columns`` and ``predict(columns)`` (a dict of per-event
-        arrays: ``gammaness`` in [0, 1] and/or ``energy_pred`` in TeV):
+        arrays: ``gammaness`` in [0, 1] and/or ``energy_pred`` in TeV; a disp model's
+        ``source_x_pred``, ``source_y_pred`` in mm):
         :class:`iactdl.models.baselines.BaselineModel`,
-        :class:`iactdl.models.nets.saved.NetPredictor` or what the stage's loader returns.
+        :class:`iactdl.models.nets.saved.NetPredictor`,
+        :class:`iactdl.models.disp.DispModel` (kind ``disp``, through
+        :func:`iactdl.models.disp_store.load_disp`) or what the stage's loader returns.
 
     Raises
     ------
@@ -81,6 +89,10 @@ def load_model(model_dir: str | os.PathLike):
         from iactdl.models.baselines import load_baseline
 
         return load_baseline(model_dir)
+    if info["kind"] == "disp":
+        from iactdl.models.disp_store import load_disp
+
+        return load_disp(model_dir)
     from iactdl.models.nets import load_net  # torch is imported only where a net is used
 
     return load_net(model_dir)

@@ -141,13 +141,13 @@ def observed_attrs(cfg: Mapping) -> dict:
 
 def observed_showers(
     rng: np.random.Generator, cfg: Mapping, n_thrown: Mapping[str, int]
-) -> Iterator[tuple[Showers, np.ndarray, np.ndarray]]:
+) -> Iterator[tuple[Showers, np.ndarray, np.ndarray, float]]:
     """Triggered showers of the observation, at most ``chunk_size`` at a time.
 
-    Yields ``(showers, on_x, on_y, done)``: the showers (gammas, protons, helium, in that order
-    within a chunk), the ON source position (mm) of each event's wobble pointing, and the fraction
-    of the observation time simulated so far. ``n_thrown``: showers
-    thrown per primary over the whole observation (``Poisson`` of :func:`expected_counts`).
+    Yields 4-tuples ``(showers, on_x, on_y, done)``: the showers (gammas, protons, helium, in
+    that order within a chunk), the ON source position (mm) of each event's wobble pointing, and
+    the fraction of the observation time simulated so far. ``n_thrown``: showers thrown per
+    primary over the whole observation (``Poisson`` of :func:`expected_counts`).
 
     The thrown showers are processed in slices of at most :data:`THROW_BATCH` (each an equal
     share of every primary, i.e. of the observation time); the triggered ones of a slice are

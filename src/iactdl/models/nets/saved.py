@@ -190,13 +190,7 @@ class NetPredictor:
         numpy.ndarray
             Shape (n_events, n_heads), float32, one column per head of ``net.heads``.
         """
-        inputs = net_inputs(columns, self.input_kind, self.features)
-        n = next(iter(inputs.values())).shape[0]
-        out = [
-            self.net(**{k: v[i : i + self.batch_size] for k, v in inputs.items()}).float()
-            for i in range(0, n, self.batch_size)
-        ]
-        return torch.cat(out).numpy() if out else np.zeros((0, len(self.net.heads)), np.float32)
+        return self._batched(self.net, columns, len(self.net.heads))
 
     @torch.no_grad()
     def represent(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -214,13 +208,22 @@ class NetPredictor:
             Shape (n_events, representation_size), float32
             (:meth:`iactdl.models.nets.base.EncoderHeadNet.encode`).
         """
+        return self._batched(self.net.encode, columns, self.net.representation_size)
+
+    def _batched(self, forward, columns: Mapping[str, np.ndarray], width: int) -> np.ndarray:
+        """``forward`` over ``batch_size`` events at a time: inputs moved to the net's device
+        (``load_net(..., device)``), outputs back to the CPU as float32 (n_events, width)."""
         inputs = net_inputs(columns, self.input_kind, self.features)
         n = next(iter(inputs.values())).shape[0]
+        device = _device_of(self.net)
         out = [
-            self.net.encode(**{k: v[i : i + self.batch_size] for k, v in inputs.items()}).float()
+            forward(**{k: v[i : i + self.batch_size].to(device) for k, v in inputs.items()})
+            .float()
+            .cpu()
             for i in range(0, n, self.batch_size)
         ]
-        return torch.cat(out).numpy() if out else np.zeros((0, self.net.representation_size))
+        # the empty case has the dtype of the filled one: float32 either way
+        return torch.cat(out).numpy() if out else np.zeros((0, width), np.float32)
 
     def predict(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """The pipeline's predictions from the raw outputs.
@@ -251,6 +254,13 @@ class NetPredictor:
             result["source_x_pred"] = x.astype(np.float32)
             result["source_y_pred"] = y.astype(np.float32)
         return result
+
+
+def _device_of(net: torch.nn.Module) -> torch.device:
+    """Where the net's weights are (its first parameter or buffer); CPU for a net without any."""
+    for tensor in (*net.parameters(), *net.buffers()):
+        return tensor.device
+    return torch.device("cpu")
 
 
 def safe_torch_load(path: str | os.PathLike, map_location="cpu", retrain: str = "") -> object:
