@@ -42,7 +42,6 @@ import argparse
 import importlib
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -50,6 +49,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from peak_memory import peak_rss_mb  # benchmarks/ is sys.path[0] when run as a script
 
 HERE = Path(__file__).resolve().parent
 # cheapest first: a stage that runs out of time leaves the others measured
@@ -62,17 +62,6 @@ MLP_ENTRY = {
     "batch_size": 256, "epochs": 1, "stream": True,
 }  # fmt: skip
 BLOCK = 16384  # toy events generated once and repeated
-
-
-def _peak_mb() -> float:
-    """This process's peak resident memory: ``VmHWM``, the high-water mark of its own address
-    space. Not ``ru_maxrss``, which Linux carries across ``exec`` from the parent (a child
-    started by a parent that held 2.6 GB reports at least 2.6 GB)."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024  # kB
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: kB as well
 
 
 # ---- one measurement, in a child process (python benchmarks/scaling.py --child JSON) ----------
@@ -296,7 +285,7 @@ def main(argv=None) -> dict:
         t0 = time.perf_counter()
         res = CHILDREN[stage](spec)
         stage_s = time.perf_counter() - t0
-        print(json.dumps({**res, "stage_s": round(stage_s, 2), "peak_rss_mb": _peak_mb()}))
+        print(json.dumps({**res, "stage_s": round(stage_s, 2), "peak_rss_mb": peak_rss_mb()}))
         return {}
     if "predict" in args.stages and "train_epoch" not in args.stages:
         ap.error("--stages predict needs train_epoch (its net)")

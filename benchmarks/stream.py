@@ -33,13 +33,13 @@ import argparse
 import csv
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from peak_memory import peak_rss_mb  # benchmarks/ is sys.path[0] when run as a script
 
 # the config.yaml default of hexcnn (the costliest image net on the CPU)
 NET_ENTRY = {
@@ -53,16 +53,6 @@ NET_ENTRY = {
     "warmup_epochs": 1, "batch_size": 128, "grad_clip": 1.0,
 }  # fmt: skip
 IMAGE_COLUMNS = ("grid_image", "pixel_set")
-
-
-def _peak_mb() -> float:
-    """This process's peak resident memory, ``VmHWM``: ``ru_maxrss`` would carry the parent's
-    peak across ``exec`` on Linux (the parent holds the copied files' chunks)."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024  # kB
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: kB as well
 
 
 # ---- measurements, each run in a child process (python benchmarks/stream.py --child JSON) ----
@@ -95,7 +85,7 @@ def child_train(spec: dict) -> dict:
         "samples_per_s": n * max(1, len(seconds) - 1) / sum(seconds[1:] or seconds),
         "val_auc": [float(r["val_auc"]) for r in rows],
         "best_val_auc": meta["metrics"]["val_auc"],
-        "peak_rss_mb": _peak_mb(),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
@@ -111,7 +101,7 @@ def child_pipeline(spec: dict) -> dict:
     s = StreamedSplit(spec["train"], ["grid_image"], "grid", (), "separation", rows)
     batches = sum(1 for _ in s.batches(1, NET_ENTRY["batch_size"]))
     return {"n": s.n, "batches": batches, "wall_s": time.perf_counter() - t0,
-            "peak_rss_mb": _peak_mb()}  # fmt: skip
+            "peak_rss_mb": peak_rss_mb()}  # fmt: skip
 
 
 def child_resident(spec: dict) -> dict:
@@ -122,7 +112,7 @@ def child_resident(spec: dict) -> dict:
     rows = np.arange(spec["n"])
     data = load_split(spec["train"], "hexcnn", ["grid_image"], "separation", rows)
     return {"n": len(data["is_gamma"]), "wall_s": time.perf_counter() - t0,
-            "peak_rss_mb": _peak_mb()}  # fmt: skip
+            "peak_rss_mb": peak_rss_mb()}  # fmt: skip
 
 
 def child_predict(spec: dict) -> dict:
@@ -131,7 +121,7 @@ def child_predict(spec: dict) -> dict:
     t0 = time.perf_counter()
     predict_file(model_dir=spec["model_dir"], dataset=spec["dataset"], output=spec["output"],
                  chunk_size=4096, model_name="hexcnn", threads=spec["threads"])  # fmt: skip
-    return {"wall_s": time.perf_counter() - t0, "peak_rss_mb": _peak_mb()}
+    return {"wall_s": time.perf_counter() - t0, "peak_rss_mb": peak_rss_mb()}
 
 
 CHILDREN = {"train": child_train, "pipeline": child_pipeline, "resident": child_resident,
