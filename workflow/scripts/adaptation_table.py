@@ -11,4 +11,5 @@ with rule_logging(snakemake.log[0], "adaptation_table"):
         tex_path=snakemake.output.tex,
         figure_paths=[snakemake.output.pdf, snakemake.output.png],
         selection_paths=snakemake.input.get("selections", []),  # with a lambda grid only
+        info_paths=snakemake.input.info,  # DANN's domain AUC before and after training
     )

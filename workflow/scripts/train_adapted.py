@@ -10,4 +10,5 @@ with rule_logging(snakemake.log[0], "train_adapted"):
         target_path=snakemake.input.target,
         weight_target_path=snakemake.input.weight_target,
         diagnostics_path=snakemake.input.get("diagnostics"),
+        target_val_path=snakemake.input.get("target_val"),  # dann, iwdann: the domain AUC probe
     )

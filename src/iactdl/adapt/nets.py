@@ -20,13 +20,24 @@ Methods (all train on the labelled simulations plus the unlabelled ``observed_tr
                 takes the same weights as ``sample_weight``: :mod:`iactdl.adapt.importance`)
 ==============  ==================================================================================
 
-Model selection uses no observed truth: the epoch with the lowest source validation loss, where the
-validation events carry the same weights as the training events (class-prior or importance
-weights: importance-weighted validation, Sugiyama et al. 2007, an estimate of the target loss);
+Model selection uses no observed truth. DANN and IW-DANN train every configured epoch and keep
+the last one (:attr:`iactdl.fit.engine.Objective.keep_last_epoch`): the adversary's weight ramps
+up over the whole run, and the lowest source validation loss, with early stopping on it, picked the
+epochs before the adaptation acted (the default run's domain head was never fooled, and the Set
+Transformer's IW-DANN stopped at epoch 7 of 12). Importance weighting keeps the epoch with the
+lowest source validation loss, the validation events weighted like the training events
+(importance-weighted validation, Sugiyama et al. 2007, an estimate of the target loss).
 ``lambda_max`` is the entry's; the adaptation study chooses it from ``adaptation.lambda_grid``
 without observed truth too (the most significant ON excess on observed_val, rule ``select_lambda``,
 :mod:`iactdl.adapt.lambda_selection`). The epoch's criterion is written into ``model.json``
 (``selection``), the lambda's into the selection's ``lambda.json``.
+
+What the adversary achieved is measured without truth: the cross-validated AUC of a domain
+classifier (:func:`iactdl.adapt.shift.domain.domain_classifier`) that tells simulated validation
+events from observed_val events by the encoder's representation, before training (the initialised
+encoder) and after (:func:`representation_domain_auc`; ``model.json: adapt.domain_auc``). 0.5:
+the domains cannot be told apart. IW-DANN aligns the simulations re-weighted to the target prior,
+so its record also has the AUC with the simulated events drawn at that prior (``at_target_prior``).
 
 Source-dependent features (``source_x``, ``source_y``, ``distance``, ``alpha`` and what derives from
 them) are refused in every model trained on observed events
@@ -58,6 +69,8 @@ from iactdl.models.nets import NETS, input_columns, net_inputs
 
 __all__ = [
     "SELECTION_CRITERION",
+    "DANN_SELECTION_CRITERION",
+    "representation_domain_auc",
     "target_prior_from_diagnostics",
     "train_adapted_net",
     "encoder_samples",
@@ -67,9 +80,17 @@ log = logging.getLogger(__name__)
 
 SELECTION_CRITERION = (
     "epoch with the lowest source validation loss (cross-entropy), the validation events weighted "
-    "like the training events (class-prior weights for iwdann, importance weights for importance: "
-    "importance-weighted validation, Sugiyama et al. 2007); no observed truth"
+    "like the training events (importance weights: importance-weighted validation, Sugiyama et "
+    "al. 2007); no observed truth"
 )
+DANN_SELECTION_CRITERION = (
+    "the last of the configured epochs (no early stopping: the gradient reversal ramps up to "
+    "lambda_max over the whole run, and the lowest source loss favours the epochs before it acts); "
+    "lambda_max from the entry or chosen on observed_val's ON/OFF excess; no observed truth"
+)
+# events of each domain in the domain classifier on the representation (a few seconds per fit)
+DOMAIN_PROBE_EVENTS = 2000
+DOMAIN_PROBE_FOLDS = 3
 
 
 def target_prior_from_diagnostics(path: str | os.PathLike) -> tuple[float, str]:
@@ -117,6 +138,92 @@ def target_prior_from_diagnostics(path: str | os.PathLike) -> tuple[float, str]:
     return q, name
 
 
+def _probe_rows(n: int, size: int, rng: np.random.Generator, is_gamma=None, prior=None):
+    """Sorted rows of a domain's probe sample: ``size`` at random, or (``prior``) with the
+    classes drawn to the gamma fraction ``prior`` (as many as the rarer class allows)."""
+    if prior is None:
+        return np.sort(rng.choice(n, size=min(n, size), replace=False))
+    y = np.asarray(is_gamma).astype(bool)
+    g, h = np.flatnonzero(y), np.flatnonzero(~y)
+    total = int(min(size, len(h) / (1 - prior), len(g) / prior if prior > 0 else np.inf))
+    n_g = min(len(g), round(total * prior))
+    n_h = min(len(h), total - n_g)
+    return np.sort(np.r_[rng.choice(g, n_g, replace=False), rng.choice(h, n_h, replace=False)])
+
+
+@torch.no_grad()
+def _represent(net, inputs: Mapping[str, torch.Tensor], batch: int = 4096) -> np.ndarray:
+    """The encoder's representation of ``inputs`` in eval mode, on the net's device, in batches
+    (the net's training mode is restored)."""
+    device = next(net.parameters()).device
+    mode = net.training
+    net.eval()
+    n = next(iter(inputs.values())).shape[0]
+    try:
+        out = [
+            net.encode(**{k: inputs[k][i : i + batch].to(device) for k in net.input_names})
+            .float()
+            .cpu()
+            for i in range(0, n, batch)
+        ]
+    finally:
+        net.train(mode)
+    return torch.cat(out).numpy()
+
+
+def representation_domain_auc(
+    net,
+    source: Mapping[str, torch.Tensor],
+    target: Mapping[str, torch.Tensor],
+    seed: int = 0,
+    n: int = DOMAIN_PROBE_EVENTS,
+    source_prior: float | None = None,
+    threads: int = 1,
+) -> dict:
+    """How well the net's representation tells the simulated from the observed events.
+
+    The cross-validated ROC AUC of :func:`iactdl.adapt.shift.domain.domain_classifier` (boosted
+    trees, :data:`DOMAIN_PROBE_FOLDS` folds) on ``net.encode`` of up to ``n`` events of each
+    domain: 0.5 when the representation carries nothing of the domain, 1 when it separates them.
+    It reads inputs only: no label of the observed events.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        A net of :mod:`iactdl.models.nets` (``encode``, ``input_names``), its scaling fitted.
+    source : Mapping of str to torch.Tensor
+        The simulated events' inputs (held-out: the validation split), with ``is_gamma`` where
+        ``source_prior`` is given.
+    target : Mapping of str to torch.Tensor
+        The observed events' inputs (observed_val), no labels.
+    seed : int
+        Seed of the draw of the events and of the folds.
+    n : int
+        Events drawn from each domain (fewer where a domain has fewer).
+    source_prior : float, optional
+        Draw the simulated events with this gamma fraction (IW-DANN aligns the simulations
+        re-weighted to the target prior); default: at random.
+    threads : int
+        Cores of the classifier.
+
+    Returns
+    -------
+    dict
+        ``auc``, ``auc_std`` (over the folds), ``n_source`` and ``n_target``.
+    """
+    from iactdl.adapt.shift.domain import domain_classifier
+
+    rng = np.random.default_rng(seed)
+    n_s = next(iter(source.values())).shape[0]
+    n_t = next(iter(target.values())).shape[0]
+    rows_s = _probe_rows(n_s, n, rng, source.get("is_gamma"), source_prior)
+    rows_t = _probe_rows(n_t, n, rng)
+    z_s = _represent(net, {k: source[k][torch.from_numpy(rows_s)] for k in net.input_names})
+    z_t = _represent(net, {k: target[k][torch.from_numpy(rows_t)] for k in net.input_names})
+    result = domain_classifier(z_s, z_t, cv_folds=DOMAIN_PROBE_FOLDS, seed=seed, threads=threads)
+    return {k: result.summary()[k] for k in ("auc", "auc_std", "n_source", "n_target")}
+
+
 def _target_inputs(
     path, net_name: str, features, stream: bool = False
 ) -> dict[str, torch.Tensor] | StreamedSplit:
@@ -141,6 +248,7 @@ def train_adapted_net(
     target_path: str | os.PathLike,
     weight_target_path: str | os.PathLike | None = None,
     diagnostics_path: str | os.PathLike | None = None,
+    target_val_path: str | os.PathLike | None = None,
     name: str = "",
     **job,
 ) -> dict:
@@ -157,6 +265,10 @@ def train_adapted_net(
         Observed_train's feature table (importance weights); default ``target_path``.
     diagnostics_path : str or os.PathLike, optional
         ``results/shift/diagnostics.json`` (IW-DANN's prior when the entry gives none).
+    target_val_path : str or os.PathLike, optional
+        observed_val with the net's inputs (no labels read): DANN and IW-DANN measure the domain
+        AUC of their representation on it and the simulated validation events, before and after
+        training (:func:`representation_domain_auc`); none: not measured.
     name : str
         The model's name.
     **job
@@ -181,10 +293,11 @@ def train_adapted_net(
     net_name = entry.get("net")
     plain = base_entry(entry)
     features = list(entry.get("features") or []) if NETS[net_name].input_kind == "features" else []
+    dann = settings.method in ("dann", "iwdann")
     meta: dict = {
         "config": entry,
         "adapt": dataclasses.asdict(settings),
-        "selection": SELECTION_CRITERION,
+        "selection": DANN_SELECTION_CRITERION if dann else SELECTION_CRITERION,
     }
 
     if settings.method == "importance":
@@ -204,6 +317,38 @@ def train_adapted_net(
             q, estimator = target_prior_from_diagnostics(diagnostics_path)
             meta["adapt"]["target_prior_source"] = f"{diagnostics_path} ({estimator})"
         meta["adapt"]["target_prior"] = q
+    target_val = None
+    if dann and target_val_path is not None:  # the domain probe's observed events (no labels)
+        total = n_events(target_val_path)
+        probe_rows = _probe_rows(total, DOMAIN_PROBE_EVENTS, np.random.default_rng(job["seed"]))
+        cols = input_columns(net_name, features)
+        target_val = net_inputs(
+            read_columns(target_val_path, cols, index=probe_rows), NETS[net_name].input_kind,
+            features,
+        )  # fmt: skip
+
+    def probe(net, val, seed) -> dict:
+        """The domain AUC of the net's representation (and IW-DANN's at the target prior)."""
+        threads = job.get("threads", 1)
+        out = {"marginal": representation_domain_auc(net, val, target_val, seed, threads=threads)}
+        if settings.method == "iwdann":
+            q = meta["adapt"]["target_prior"]
+            out["at_target_prior"] = representation_domain_auc(
+                net, val, target_val, seed, source_prior=q, threads=threads
+            )
+        return out
+
+    def finalise(net, val) -> dict:
+        if target_val is None:
+            return {}
+        auc = meta["adapt"]["domain_auc"]
+        auc["after"] = probe(net, val, auc["seed"])
+        log.info(
+            "domain AUC of the representation (simulated val vs observed_val): %.3f before, "
+            "%.3f after training", auc["before"]["marginal"]["auc"],
+            auc["after"]["marginal"]["auc"],
+        )  # fmt: skip
+        return {"adapt": meta["adapt"]}
 
     def prepare(net, train, val, fit_settings, rows):
         if settings.method == "importance":
@@ -215,21 +360,39 @@ def train_adapted_net(
             train["sample_weight"], val["sample_weight"] = w_train, w_val
             return net, None, {**meta, "importance_weights": summary}
         if settings.method == "iwdann":
+            # IWDAN's weighted domain loss (iactdl.adapt.dann): the source rows of the domain loss
+            # weighted to the target prior; the class loss only with weight_class_loss, as a class
+            # loss at a prior of a few % gammas collapses the posterior (module doc of dann)
             q = meta["adapt"]["target_prior"]
             w = torch.from_numpy(class_prior_weights(train["is_gamma"].numpy(), q))
-            train["sample_weight"] = train["domain_weight"] = w
-            val["sample_weight"] = torch.from_numpy(class_prior_weights(val["is_gamma"].numpy(), q))
+            train["domain_weight"] = w
+            if settings.weight_class_loss:
+                train["sample_weight"] = w
+                val["sample_weight"] = torch.from_numpy(
+                    class_prior_weights(val["is_gamma"].numpy(), q)
+                )
             meta["adapt"]["source_prior"] = float(train["is_gamma"].mean())
         loss_fn = partial(
             multitask_loss,
             energy_weight=fit_settings.energy_weight,
             direction_weight=fit_settings.direction_weight,
         )
+        if target_val is not None:  # before: the initialised encoder (epoch 0)
+            meta["adapt"]["domain_auc"] = {
+                "probe": (
+                    f"{DOMAIN_PROBE_FOLDS}-fold cross-validated AUC of boosted trees telling "
+                    "simulated val from observed_val events by the encoder's representation "
+                    "(0.5: indistinguishable); before: the initialised encoder, after: the "
+                    "trained one"
+                ),
+                "seed": int(fit_settings.seed),
+                "before": probe(net, val, int(fit_settings.seed)),
+            }
         model = DomainAdversarialNet(net, settings.domain_hidden)
         objective = DANNObjective(target, settings.dann(), fit_settings.batch_size, loss_fn)
         return model, objective, meta
 
-    return train_net(entry=plain, name=name, prepare=prepare, **job)
+    return train_net(entry=plain, name=name, prepare=prepare, finalise=finalise, **job)
 
 
 def encoder_samples(

@@ -56,6 +56,9 @@ class AdaptSettings:
     target_prior : float, optional
         IW-DANN: the observed gamma fraction; ``None``: from the shift diagnostics
         (:func:`~iactdl.adapt.nets.target_prior_from_diagnostics`).
+    weight_class_loss : bool
+        IW-DANN: weight the class loss by ``w_y = q_y / p_y`` too (off by default: the domain
+        loss alone carries the weights; see :mod:`iactdl.adapt.dann`).
     weight_clip : float
         Importance: weights capped at this multiple of their mean.
     weight_features : tuple of str
@@ -67,6 +70,8 @@ class AdaptSettings:
     domain_hidden: int = 64  # dann, iwdann: width of the domain head's hidden layer
     target_batch_fraction: float = 0.5  # dann, iwdann: observed events per step / batch_size
     target_prior: float | None = None  # iwdann: observed gamma fraction; None: from diagnostics
+    # iwdann: also weight the class loss by q/p; off: at q of a few % it collapses the posterior
+    weight_class_loss: bool = False
     weight_clip: float = 20.0  # importance: weights capped at this multiple of their mean
     weight_features: tuple[str, ...] = DEFAULT_WEIGHT_FEATURES  # importance: domain classifier's
 
@@ -120,6 +125,8 @@ def adapt_settings(name: str, entry: Mapping) -> AdaptSettings:
     if settings.method not in ADAPT_METHODS:
         raise ValueError(f"{where}.method: {settings.method!r}; valid: {list(ADAPT_METHODS)}")
     settings.dann().check(where)
+    if not isinstance(settings.weight_class_loss, bool):
+        raise ValueError(f"{where}.weight_class_loss: expected true or false")
     q = settings.target_prior
     if q is not None and not (isinstance(q, (int, float)) and 0 < q < 1):
         raise ValueError(f"{where}.target_prior: expected a gamma fraction in (0, 1), got {q!r}")
@@ -132,7 +139,9 @@ def adapt_settings(name: str, entry: Mapping) -> AdaptSettings:
 
 
 # keys of the adapt section that only DANN reads: refused on a baseline, where they would do nothing
-DANN_ONLY_KEYS = ("lambda_max", "domain_hidden", "target_batch_fraction", "target_prior")
+DANN_ONLY_KEYS = (
+    "lambda_max", "domain_hidden", "target_batch_fraction", "target_prior", "weight_class_loss",
+)  # fmt: skip
 
 
 def adapted_baseline_settings(name: str, entry: Mapping) -> AdaptSettings:

@@ -9,7 +9,10 @@ seeds; it exceeds 1 when a method beats a weak oracle, and is empty where the or
 source-only: there is no gap to close, and the ratio's sign would flip), the
 gamma efficiency on observed_test at the cut chosen on the simulations (70% of simulated gammas by
 default), and the Li & Ma significance of the ON/OFF excess at that cut (chosen without observed
-truth). The oracle rows are a reference: trained on observed truth, never a method.
+truth). The oracle rows are a reference: trained on observed truth, never a method. The dann and
+iwdann rows give the domain AUC of their representation (simulated val against observed_val, no
+truth; 0.5: the adversary won) before and after training, from their ``model.json``
+(:func:`iactdl.adapt.nets.representation_domain_auc`).
 
 With a lambda grid (config ``adaptation.lambda_grid``) every dann/iwdann seed has one candidate per
 ``lambda_max``; the table keeps, per seed, the candidate that rule ``select_lambda`` chose on
@@ -49,8 +52,10 @@ __all__ = [
 ADAPTATION_COLUMNS = (
     "net", "method", "n_seeds", "observed_auc", "observed_auc_std", "observed_auc_unc",
     "simulated_auc", "simulated_auc_std", "oracle_gap", "gap_closed", "gamma_efficiency_observed",
-    "li_ma_significance", "reference",
+    "li_ma_significance", "domain_auc_before", "domain_auc_after", "reference",
 )  # fmt: skip
+# the domain AUC of a DANN's representation (model.json: adapt.domain_auc; iactdl.adapt.nets)
+DOMAIN_AUC_COLUMNS = ("domain_auc_before", "domain_auc_after")
 METHOD_ORDER = ("source", "relative", "importance", "dann", "iwdann", "oracle")
 LAMBDA_GRID_COLUMNS = (
     "net", "method", "seed", "lambda_max", "selected", "observed_val_significance",
@@ -67,8 +72,12 @@ def _get(d: Mapping, *keys, default=np.nan):
     return d
 
 
-def study_rows(models: Iterable[str], metrics_paths: Iterable[str | os.PathLike]) -> pd.DataFrame:
-    """One row per study model from its metrics json.
+def study_rows(
+    models: Iterable[str],
+    metrics_paths: Iterable[str | os.PathLike],
+    info_paths: Iterable[str | os.PathLike] | None = None,
+) -> pd.DataFrame:
+    """One row per study model from its metrics json (and its model json).
 
     A lambda-grid candidate ``{net}~{method}@{lambda}~s{seed}`` gives its method and its
     ``lambda_max``.
@@ -79,6 +88,9 @@ def study_rows(models: Iterable[str], metrics_paths: Iterable[str | os.PathLike]
         Study model names ``{net}~{method}~s{seed}``.
     metrics_paths : iterable of str or os.PathLike
         Their ``metrics.json``, aligned with ``models``.
+    info_paths : iterable of str or os.PathLike, optional
+        Their ``model.json``, aligned with ``models``: the domain AUC of a DANN's representation
+        before and after training (NaN where a model has none, or without ``info_paths``).
 
     Returns
     -------
@@ -86,7 +98,9 @@ def study_rows(models: Iterable[str], metrics_paths: Iterable[str | os.PathLike]
         One row per model.
     """
     rows = []
-    for name, path in zip(models, metrics_paths, strict=True):
+    models, metrics_paths = list(models), list(metrics_paths)
+    info_paths = [None] * len(models) if info_paths is None else list(info_paths)
+    for name, path, info in zip(models, metrics_paths, info_paths, strict=True):
         parsed = parse(name)
         if parsed is None:
             raise ValueError(f"{name!r}: not a study model name ({{net}}~{{method}}~s{{seed}})")
@@ -106,9 +120,25 @@ def study_rows(models: Iterable[str], metrics_paths: Iterable[str | os.PathLike]
                 "simulated_auc": _get(m, "test", "roc_auc"),
                 "gamma_efficiency_observed": _get(m, "observed", "gamma_efficiency_at_cut"),
                 "li_ma_significance": _get(m, "observed", "onoff", "li_ma_significance"),
+                **_domain_auc(info),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _domain_auc(path) -> dict:
+    """``domain_auc_before`` and ``_after`` of a model.json (NaN where it has none)."""
+    if path is None:
+        return dict.fromkeys(DOMAIN_AUC_COLUMNS, np.nan)
+    try:
+        info = read_json(path)
+    except (OSError, ValueError) as err:
+        raise InputError(f"{path}: not a readable model.json ({err})") from None
+    auc = _get(info, "adapt", "domain_auc", default={})
+    return {
+        f"domain_auc_{when}": float(_get(auc, when, "marginal", "auc"))
+        for when in ("before", "after")
+    }
 
 
 def select_candidates(rows: pd.DataFrame, selections: Iterable[Mapping]) -> pd.DataFrame:
@@ -169,6 +199,7 @@ def adaptation_table(rows: pd.DataFrame) -> pd.DataFrame:
             f"{rows.loc[dup, 'model'].tolist()}: a second model of the same net, method and seed "
             "(lambda-grid candidates: reduce them to the chosen one with select_candidates first)"
         )
+    rows = rows.assign(**{c: rows[c] if c in rows else np.nan for c in DOMAIN_AUC_COLUMNS})
     g = rows.groupby(["net", "method"], sort=False)
     t = g.agg(
         n_seeds=("seed", "size"),
@@ -179,6 +210,8 @@ def adaptation_table(rows: pd.DataFrame) -> pd.DataFrame:
         simulated_auc_std=("simulated_auc", "std"),
         gamma_efficiency_observed=("gamma_efficiency_observed", "mean"),
         li_ma_significance=("li_ma_significance", "mean"),
+        domain_auc_before=("domain_auc_before", "mean"),
+        domain_auc_after=("domain_auc_after", "mean"),
     ).reset_index()
     by = t.set_index(["net", "method"])["observed_auc"]
     gap, oracle_gap = [], []
@@ -241,6 +274,7 @@ def _tex(t: pd.DataFrame) -> str:
     header = [
         "net", "method", "seeds", r"AUC$_\mathrm{obs}$", r"AUC$_\mathrm{sim}$", "gap closed",
         r"$\epsilon_\gamma^\mathrm{obs}$", r"$S_\mathrm{Li\&Ma}$",
+        r"AUC$_\mathrm{dom}$ before $\to$ after",
     ]  # fmt: skip
     grid = "lambda_max" in t  # the chosen lambda_max of each seed, after the seeds
     if grid:
@@ -255,11 +289,13 @@ def _tex(t: pd.DataFrame) -> str:
             f"{r.gap_closed:.2f}" if np.isfinite(r.gap_closed) or not r.oracle_gap <= 0
             else "no gap", f"{r.gamma_efficiency_observed:.2f}",
             f"{r.li_ma_significance:.1f}",
+            f"{r.domain_auc_before:.2f} $\\to$ {r.domain_auc_after:.2f}"
+            if np.isfinite(r.domain_auc_before) and np.isfinite(r.domain_auc_after) else "--",
         ]  # fmt: skip
         if grid:
             row.insert(3, r.lambda_max.replace(" ", ", ") or "--")
         rows.append(row)
-    return latex_table("llc" + "c" * grid + "ccccc", header, rows).replace("nan", "--")
+    return latex_table("llc" + "c" * grid + "cccccc", header, rows).replace("nan", "--")
 
 
 def write_adaptation_table(
@@ -269,6 +305,7 @@ def write_adaptation_table(
     tex_path: str | os.PathLike,
     figure_paths: Iterable[str | os.PathLike] = (),
     selection_paths: Iterable[str | os.PathLike] = (),
+    info_paths: Iterable[str | os.PathLike] | None = None,
 ) -> pd.DataFrame:
     """Read the study's metrics, write the table (csv, tex) and the adaptation bars figure.
 
@@ -284,6 +321,8 @@ def write_adaptation_table(
         The figure's files (:func:`~iactdl.adapt.figures.plot_adaptation_bars`); none: no figure.
     selection_paths : iterable of str or os.PathLike
         With a lambda grid, the selections (``lambda.json``) that pick the candidate of each seed.
+    info_paths : iterable of str or os.PathLike, optional
+        The models' ``model.json``, aligned with ``models`` (the domain AUC columns).
 
     Returns
     -------
@@ -291,7 +330,8 @@ def write_adaptation_table(
         The table (:func:`adaptation_table`).
     """
     selections = [read_selection(p) for p in selection_paths]
-    table = adaptation_table(select_candidates(study_rows(models, metrics_paths), selections))
+    rows = study_rows(models, metrics_paths, info_paths)
+    table = adaptation_table(select_candidates(rows, selections))
     with atomic_paths(csv_path, tex_path) as (csv_tmp, tex_tmp):  # both or neither
         csv_tmp.write_text(table.to_csv(index=False, float_format="%.5g"))
         tex_tmp.write_text(_tex(table))

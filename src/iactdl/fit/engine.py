@@ -20,7 +20,8 @@ batch and a domain loss): the loop, the optimiser, checkpoints, resume, bf16 and
 best epoch stay the engine's.
 
 The final weights are those of the epoch with the lowest validation loss; early stopping ends the
-run after ``patience`` epochs without improvement (Prechelt 1998).
+run after ``patience`` epochs without improvement (Prechelt 1998). An objective may ask for all
+epochs and the last one's weights instead (:attr:`Objective.keep_last_epoch`: DANN).
 """
 
 from __future__ import annotations
@@ -153,8 +154,8 @@ class FitResult:
         learning rate at the epoch's start, ``seconds`` its wall time) plus an
         :class:`Objective`'s extra columns.
     best_epoch : int, optional
-        1-based epoch with the lowest validation loss, whose weights the net holds; -1 before
-        any epoch.
+        1-based epoch with the lowest validation loss (the last epoch where the objective keeps
+        it, :attr:`Objective.keep_last_epoch`), whose weights the net holds; -1 before any epoch.
     best_val_loss : float, optional
         That epoch's validation loss; ``inf`` before any epoch.
     resumed_from : int, optional
@@ -247,7 +248,15 @@ class Objective:
     with the source batch and the global step, and :meth:`epoch_metrics` once per epoch (extra
     history columns; the only host sync it may do). :meth:`identity` joins the checkpoint's
     identity, so a checkpoint of another objective is not resumed.
+
+    An objective whose ``keep_last_epoch`` is true is trained for all ``settings.epochs`` (no
+    early stopping) and the net keeps the last epoch's weights: for one whose schedule only ends
+    with the run (DANN's adversarial weight ramps up to its final strength), the lowest validation
+    loss of the source task is no criterion, as it favours the epochs before the adaptation
+    acts; the validation loss is still written into the history.
     """
+
+    keep_last_epoch: bool = False  # train every epoch and keep the last (see the class doc)
 
     def identity(self) -> dict:
         """What of the objective must match for a checkpoint to be resumed.
@@ -527,8 +536,9 @@ def fit(
                 ckpt, type(err).__name__, err, aside.name,
             )  # fmt: skip
 
+    keep_last = bool(getattr(objective, "keep_last_epoch", False))
     for epoch in range(start, s.epochs):
-        if s.patience and epochs_since_best >= s.patience:
+        if s.patience and epochs_since_best >= s.patience and not keep_last:
             break
         if stop_after_epoch is not None and epoch >= stop_after_epoch:
             return result
@@ -585,7 +595,7 @@ def fit(
                 f"validation loss is {val_loss} in epoch {epoch + 1}; lower the learning rate "
                 f"(lr is {s.lr}). The last good checkpoint (epoch {epoch}) is kept in {ckpt}."
             )
-        if val_loss < result.best_val_loss:
+        if val_loss < result.best_val_loss or keep_last:
             result.best_val_loss, result.best_epoch = val_loss, epoch + 1
             best_state = copy.deepcopy(net.state_dict())
             epochs_since_best = 0

@@ -59,7 +59,8 @@ def oracle_models():
 
 def get_adapted_input(wildcards):
     """Simulated train/val, observed_train (the target stream and the importance weights'
-    features), and the shift diagnostics when iwdann takes its prior from them."""
+    features), observed_val for dann/iwdann (the domain AUC of the representation: inputs only,
+    no truth), and the shift diagnostics when iwdann takes its prior from them."""
     entry = model_entry(wildcards.model)
     adapt = entry["adapt"]
     inputs = {
@@ -68,6 +69,8 @@ def get_adapted_input(wildcards):
         "target": observed_train_file(entry),
         "weight_target": results("datasets/observed_train.h5"),
     }
+    if adapt.get("method", "dann") in ("dann", "iwdann"):
+        inputs["target_val"] = results("datasets/observed_val.h5")
     if adapt.get("method", "dann") == "iwdann" and adapt.get("target_prior") is None:
         inputs["diagnostics"] = results("shift/diagnostics.json")
     return inputs
