@@ -268,7 +268,8 @@ def _rule_inputs(dry_run: str, rule: str) -> list[str]:
 @pytest.mark.workflow  # a dry run only (~10 s), but snakemake on the tiny config
 def test_the_onoff_net_rule_reads_no_truth(tmp_path):
     """Dry run of the tiny config: the ON/OFF net's training job reads observed_train and
-    observed_val, never the hidden truth; only its oracle's job does."""
+    observed_val, never the hidden truth; only its oracle's job does. The signal leak of its
+    correction comes from the simulated splits alone."""
     if shutil.which("snakemake") is None:
         pytest.skip("snakemake is not installed")
     proc = subprocess.run(
@@ -280,7 +281,20 @@ def test_the_onoff_net_rule_reads_no_truth(tmp_path):
     assert proc.returncode == 0, out[-3000:]
     net = _rule_inputs(out, "train_onoff_net")
     assert net and not [f for f in net if "truth" in f], net
-    assert {Path(f).name for f in net} == {"observed_train.h5", "observed_val.h5"}
+    # and the known-alpha correction's signal leak, which reads simulations and the disp model
+    assert {Path(f).name for f in net} == {
+        "observed_train.h5",
+        "observed_val.h5",
+        "signal_leak.json",
+    }
+    leak = _rule_inputs(out, "signal_leak")
+    assert {Path(f).name for f in leak} == {
+        "train.h5",
+        "val.h5",
+        "test.h5",
+        "model.json",
+        "model.skops",
+    }, leak
     oracle = _rule_inputs(out, "train_onoff_oracle_net")
     assert any(Path(f).name == "observed_truth.h5" for f in oracle), oracle
     assert re.search(r"^rule labelnoise_comparison:", out, re.M)

@@ -28,9 +28,33 @@ if onoff_models():
         )
 
 
+# rho_plus = P(OFF | gamma, in a region) of the known-alpha correction: the simulated point-like
+# gammas (a source at the wobble position) through the observation's region labeller, counted
+# (iactdl.labelnoise.leak); simulations and the disp model only, no observed event.
+rule signal_leak:
+    input:
+        info=rules.train_disp.output.info,
+        model=rules.train_disp.output.model,
+        datasets=expand(results("datasets/{split}.h5"), split=["train", "val", "test"]),
+    output:
+        json=results("labelnoise/signal_leak.json"),
+    log:
+        results("logs/signal_leak.log"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+    params:
+        directions=config["directions"],
+        src=src("signal_leak.py"),
+    script:
+        "../scripts/signal_leak.py"
+
+
 rule train_onoff:
     input:
-        train=results("datasets/observed_train.h5"),
+        unpack(get_onoff_input),
     output:
         model=results("models/{model}/model.skops"),
         info=results("models/{model}/model.json"),
@@ -123,6 +147,7 @@ use rule train_oracle as train_onoff_oracle_net with:
 # minimises the simulated cross-entropy + w x the Menon-linked ON/OFF cross-entropy.
 rule train_joint:
     input:
+        **signal_leak_input(),
         train=results("datasets/train.h5"),
         observed=results("datasets/observed_train.h5"),
     output:

@@ -10,4 +10,5 @@ with rule_logging(snakemake.log[0], "train_joint_net"):
         **net_job(snakemake),
         target_path=snakemake.input.target,
         target_val_path=snakemake.input.target_val,
+        signal_leak_path=snakemake.input.get("signal_leak"),  # rho_plus of the ON/OFF term
     )

@@ -6,4 +6,7 @@ from iactdl.labelnoise.nets import fit_onoff_net
 from iactdl.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0], "train_onoff_net"):
-    fit_onoff_net(**net_job(snakemake))
+    fit_onoff_net(
+        **net_job(snakemake),
+        signal_leak_path=snakemake.input.get("signal_leak"),  # rho_plus of known alpha
+    )

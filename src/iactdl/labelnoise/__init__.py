@@ -1,11 +1,14 @@
 """Stage 6, label-noise correction: learning gamma/hadron separation from an observation's own
 ON/OFF labels (rules of ``labelnoise.smk``, results under ``results/labelnoise/``).
 
-An OFF region holds no gammas, the ON region gammas and hadrons: ON/OFF labels are the truth with
-class-conditional noise (Menon et al. 2015), whose flip rates follow from ``alpha`` (1 / number of
-OFF regions) or are estimated from held-out scores. Modules:
+An OFF region holds few gammas (the signal leak ``rho_plus``, measured on simulated point-like
+gammas), the ON region gammas and hadrons: ON/OFF labels are the truth with class-conditional noise
+(Menon et al. 2015), whose flip rates follow from ``alpha`` (1 / number of OFF regions) and the
+leak, or are estimated from held-out scores. Modules:
 
 - :mod:`~iactdl.labelnoise.correction`: ON/OFF labels, flip-rate estimates, the Menon correction;
+- :mod:`~iactdl.labelnoise.leak`: the signal leak ``rho_plus`` from simulated point-like gammas
+  (rule ``signal_leak``);
 - :mod:`~iactdl.labelnoise.baselines`: ON/OFF-trained baselines and their oracle (reference only);
 - :mod:`~iactdl.labelnoise.nets`: ON/OFF-trained nets, through the engine's ``labels`` hook;
 - :mod:`~iactdl.labelnoise.joint`: joint models, simulated labels and ON/OFF labels in one model

@@ -52,6 +52,7 @@ from iactdl.labelnoise.correction import (
     menon_correction,
     onoff_labels,
 )
+from iactdl.labelnoise.leak import read_signal_leak
 from iactdl.models.baselines import (
     BaselineModel,
     baseline_record,
@@ -258,12 +259,19 @@ def _estimates(eta, s, settings) -> dict:
 
 
 def correction_record(
-    name: str, settings: Mapping, alpha: float, eta_heldout, s, heldout: str
+    name: str,
+    settings: Mapping,
+    alpha: float,
+    eta_heldout,
+    s,
+    heldout: str,
+    signal_leak_path: str | os.PathLike | None = None,
 ) -> tuple[MenonCorrection, dict]:
     """The correction ``settings`` choose and the ``labelnoise`` record of ``model.json``.
 
     The alpha-free estimates (anchor, range) come from the held-out predictions, known alpha from
-    ``alpha``.
+    ``alpha`` and, where ``signal_leak_path`` is given, ``rho_plus`` from the simulated
+    point-like gammas (:mod:`iactdl.labelnoise.leak`; no observed truth), else 0.
 
     Parameters
     ----------
@@ -280,6 +288,8 @@ def correction_record(
         Their ON/OFF labels (1 ON, 0 OFF).
     heldout : str
         Which events ``eta_heldout`` are, recorded.
+    signal_leak_path : str or os.PathLike, optional
+        Rule ``signal_leak``'s json: the known-alpha correction's ``rho_plus``.
 
     Returns
     -------
@@ -294,7 +304,11 @@ def correction_record(
         The chosen estimate gives no valid correction.
     """
     estimates = _estimates(eta_heldout, s, settings)
-    known = MenonCorrection.from_alpha(alpha)
+    rho_plus, rho_plus_std, leak = 0.0, 0.0, "assumed 0 (no signal leak file)"
+    if signal_leak_path is not None:
+        rho_plus, rho_plus_std = read_signal_leak(signal_leak_path)
+        leak = f"{signal_leak_path} (simulated point-like gammas)"
+    known = MenonCorrection.from_alpha(alpha, rho_plus, rho_plus_std)
     chosen = (
         known if settings["noise_rates"] == "known_alpha" else estimates[settings["noise_rates"]]
     )
@@ -308,6 +322,7 @@ def correction_record(
         "prior": PRIOR,
         "correction": chosen.to_dict(),
         "known_alpha": known.to_dict(),
+        "rho_plus_from": leak,
         "estimated_from": heldout,
         "estimated": {
             k: (v.to_dict() if isinstance(v, MenonCorrection) else {"error": str(v)})
@@ -324,6 +339,7 @@ def fit_onoff_baseline(
     entry: Mapping,
     seed: int = 0,
     threads: int = 1,
+    signal_leak_path: str | os.PathLike | None = None,
 ) -> OnOffModel:
     """Fit a baseline entry with a ``labelnoise`` section on the ON/OFF labels of ``train``.
 
@@ -345,6 +361,8 @@ def fit_onoff_baseline(
         Seed of the estimator and of the folds.
     threads : int
         Threads of the estimator.
+    signal_leak_path : str or os.PathLike, optional
+        Rule ``signal_leak``'s json: ``rho_plus`` of the known-alpha correction (else 0).
 
     Returns
     -------
@@ -365,7 +383,9 @@ def fit_onoff_baseline(
     with threadpool_limits(threads):
         oof, fold, scores = cross_validate(base, x, s, entry.get("cv_folds", 5), seed)
         base.estimator.fit(x, s)
-    chosen, record = correction_record(name, settings, alpha, oof, s, "out-of-fold")
+    chosen, record = correction_record(
+        name, settings, alpha, oof, s, "out-of-fold", signal_leak_path
+    )
     fields = ("name", "task", "features", "estimator", "derived_features")
     model = OnOffModel(**{k: getattr(base, k) for k in fields}, correction=chosen)
     meta = baseline_record(

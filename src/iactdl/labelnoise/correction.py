@@ -7,9 +7,11 @@ as pkccn's ``_extract_weak_labels`` does for FACT's data, Bunse et al.). Label O
 labels corrupted by *class-conditional* noise (Menon et al. 2015, "Learning from Corrupted Binary
 Labels via Class-Probability Estimation", ICML, PMLR 37, 125; their notation):
 
-- ``rho_plus  = P(label OFF | gamma)``, assumed 0: no gamma comes from an OFF region. On the
-  simulated observation it is ~0.11 (``benchmarks/region_acceptance.py``: gammas whose direction
-  is poorly reconstructed land in OFF regions, most in the two next to ON);
+- ``rho_plus  = P(label OFF | gamma)``: gammas whose direction is poorly reconstructed land in
+  OFF regions, most in the two next to ON (~0.11 on the simulated observation,
+  ``benchmarks/region_acceptance.py``). Measured from the simulated point-like gammas through the
+  observation's region labeller (:mod:`iactdl.labelnoise.leak`, rule ``signal_leak``) and used by
+  the known-alpha correction where that file is given; 0 (no gamma in OFF) where not;
 - ``rho_minus = P(label ON  | hadron) = alpha / (1 + alpha)``: hadrons fall evenly into the
   ``n_off + 1`` regions of equal acceptance, one of which is ON; ``alpha = 1 / n_off`` (pkccn's
   ``p_minus = 1 / 6`` for FACT's 5 OFF regions). Measured equal to 2.6 % per region with 1M
@@ -25,7 +27,8 @@ so the clean posterior ``eta(x) = P(gamma | x)`` is affine in it (Menon et al., 
 
     eta = a eta_noisy + b,   a = 1 / (1 - rho_plus - rho_minus),   b = -rho_minus a.
 
-For ON/OFF, ``1 - rho_minus = 1 / (1 + alpha)`` gives ``a = 1 + alpha`` and ``b = -alpha``
+For ON/OFF with ``rho_plus = 0``, ``1 - rho_minus = 1 / (1 + alpha)`` gives ``a = 1 + alpha`` and
+``b = -alpha``; with the simulated leak ``rho_plus`` both grow by ``1 / (1 - (1 + alpha) rho_plus)``
 (:meth:`MenonCorrection.from_alpha`). The extreme values of ``eta_noisy`` are reached where the
 events are pure: ``eta_min = rho_minus`` (``eta = 0``, pure hadrons) and ``eta_max = 1 - rho_plus``
 (``eta = 1``), so without ``alpha``, ``a = 1 / (eta_max - eta_min)`` and ``b = -eta_min a`` (Menon
@@ -228,13 +231,23 @@ class MenonCorrection:
             )
 
     @classmethod
-    def from_alpha(cls, alpha: float) -> MenonCorrection:
-        """ON/OFF with known ``alpha``: ``rho_minus = alpha / (1 + alpha)``, ``rho_plus = 0``.
+    def from_alpha(
+        cls, alpha: float, rho_plus: float = 0.0, rho_plus_std: float = 0.0
+    ) -> MenonCorrection:
+        """ON/OFF with known ``alpha``: ``rho_minus = alpha / (1 + alpha)``, ``rho_plus`` given.
+
+        ``rho_plus`` is 0 when no gamma of the source reaches an OFF region; measured on the
+        simulated point-like gammas (:mod:`iactdl.labelnoise.leak`) it is ~0.1, and the slope
+        ``a = 1 / (1 - rho_plus - rho_minus)`` (Menon et al. 2015, eq. 4) grows from ``1 + alpha``.
 
         Parameters
         ----------
         alpha : float
             ``1 / n_off_regions``, > 0.
+        rho_plus : float
+            ``P(OFF | gamma, in a region)``, in [0, 1); default 0.
+        rho_plus_std : float
+            Its statistical uncertainty; default 0.
 
         Returns
         -------
@@ -245,10 +258,15 @@ class MenonCorrection:
         ------
         ValueError
             If ``alpha`` is not > 0.
+        NoiseEstimationError
+            A ``rho_plus`` outside [0, 1) or one that leaves no information in the labels.
         """
         if not alpha > 0:
             raise ValueError(f"alpha = {alpha}; expected > 0 (1 / n_off_regions)")
-        return cls(rho_minus=alpha / (1.0 + alpha), rho_plus=0.0, method="known_alpha")
+        return cls(
+            rho_minus=alpha / (1.0 + alpha), rho_plus=float(rho_plus), method="known_alpha",
+            rho_plus_std=float(rho_plus_std),
+        )  # fmt: skip
 
     @property
     def eta_min(self) -> float:

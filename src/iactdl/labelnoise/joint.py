@@ -18,16 +18,17 @@ Nets (:func:`train_joint_net`). One net ``f`` (a shared encoder and gammaness he
 a simulated event is the posterior under the simulated class balance. A step minimises
 
     L = BCE(f(x_sim), y_sim)  +  w * BCE(eta_noisy(x_obs), s_obs),
-    eta_noisy = rho_minus + (1 - rho_minus) sigmoid(f(x_obs) + delta),
+    eta_noisy = rho_minus + (1 - rho_minus - rho_plus) sigmoid(f(x_obs) + delta),
 
 the simulated events' cross-entropy plus ``w`` times the cross-entropy of the ON/OFF labels ``s``
 (ON = 1) against the ON probability the clean posterior implies under class-conditional noise
-(Menon et al. 2015, eq. 4, with ``rho_plus = 0`` and ``rho_minus = alpha / (1 + alpha)``: the
-"forward" form of the correction, Patrini et al. 2017, CVPR). ``delta`` is a learned scalar, the
-log-odds shift between the simulated and the observed gamma fraction (label shift; started at
-``logit(q) - logit(p)``, ``q`` the ON - alpha OFF excess fraction of observed_train, ``p`` the
-simulated one): without it the simulated and the ON/OFF term would pull the one head to two
-priors. With no observed events ``L`` is the plain loss, with no simulated ones the ON/OFF loss
+(Menon et al. 2015, eq. 4, with ``rho_minus = alpha / (1 + alpha)`` and ``rho_plus`` the signal
+leak measured on the simulated point-like gammas, :mod:`iactdl.labelnoise.leak`, 0 without that
+file: the "forward" form of the correction, Patrini et al. 2017, CVPR). ``delta`` is a learned
+scalar, the log-odds shift between the simulated and the observed gamma fraction (label shift;
+started at ``logit(q) - logit(p)``, ``q`` the ON - alpha OFF excess fraction of observed_train,
+``p`` the simulated one): without it the simulated and the ON/OFF term would pull the one head to
+two priors. With no observed events ``L`` is the plain loss, with no simulated ones the ON/OFF loss
 (:func:`joint_loss`; ``tests/test_joint.py``). The epoch is chosen on the same loss over simulated
 val and observed_val's ON/OFF events (no truth). The saved net is ``f``: its gammaness is the
 posterior under the simulated balance (``delta`` is recorded in ``model.json``); rankings, ROC AUC
@@ -91,6 +92,7 @@ from iactdl.labelnoise.correction import (
     check_source_independent,
     onoff_labels,
 )
+from iactdl.labelnoise.leak import read_signal_leak
 from iactdl.labelnoise.nets import onoff_targets
 from iactdl.models.baselines import (
     baseline_record,
@@ -245,18 +247,29 @@ def source_entry(entry: Mapping) -> dict:
 # ---- the nets' loss ----
 
 
-def _noisy_log_probs(logit: torch.Tensor, rho_minus: float, delta) -> tuple:
+def _noisy_log_probs(logit: torch.Tensor, rho_minus: float, delta, rho_plus: float = 0.0) -> tuple:
     """``log eta_noisy`` and ``log(1 - eta_noisy)`` for ``eta = sigmoid(logit + delta)``, in log
-    space: ``eta_noisy`` is ``rho_minus`` for a sure hadron, where a sigmoid would round."""
+    space: ``eta_noisy`` is ``rho_minus`` for a sure hadron, where a sigmoid would round. With a
+    signal leak ``eta_noisy = rho_minus (1 - eta) + (1 - rho_plus) eta``."""
     g = logit + delta
+    if rho_plus == 0:  # the form without a leak, as it always was
+        log_on = torch.logaddexp(
+            torch.full_like(g, math.log(rho_minus)), math.log1p(-rho_minus) + F.logsigmoid(g)
+        )
+        log_off = math.log1p(-rho_minus) + F.logsigmoid(-g)
+        return log_on, log_off
     log_on = torch.logaddexp(
-        torch.full_like(g, math.log(rho_minus)), math.log1p(-rho_minus) + F.logsigmoid(g)
+        math.log(rho_minus) + F.logsigmoid(-g), math.log1p(-rho_plus) + F.logsigmoid(g)
     )
-    log_off = math.log1p(-rho_minus) + F.logsigmoid(-g)
+    log_off = torch.logaddexp(
+        math.log1p(-rho_minus) + F.logsigmoid(-g), math.log(rho_plus) + F.logsigmoid(g)
+    )
     return log_on, log_off
 
 
-def noisy_logit(logit: torch.Tensor, rho_minus: float, delta=0.0) -> torch.Tensor:
+def noisy_logit(
+    logit: torch.Tensor, rho_minus: float, delta=0.0, rho_plus: float = 0.0
+) -> torch.Tensor:
     """The logit of ``P(ON | x)`` that the clean logit implies (Menon et al. 2015, eq. 4).
 
     Parameters
@@ -267,17 +280,21 @@ def noisy_logit(logit: torch.Tensor, rho_minus: float, delta=0.0) -> torch.Tenso
         ``P(ON | hadron) = alpha / (1 + alpha)``, in (0, 1).
     delta : float or torch.Tensor
         The log-odds shift from the simulated to the observed gamma fraction.
+    rho_plus : float
+        ``P(OFF | gamma)``, the simulated signal leak (:mod:`iactdl.labelnoise.leak`); default 0.
 
     Returns
     -------
     torch.Tensor
         ``log eta_noisy - log(1 - eta_noisy)``, per event.
     """
-    log_on, log_off = _noisy_log_probs(logit, rho_minus, delta)
+    log_on, log_off = _noisy_log_probs(logit, rho_minus, delta, rho_plus)
     return log_on - log_off
 
 
-def onoff_loss(logit: torch.Tensor, s: torch.Tensor, rho_minus: float, delta=0.0) -> torch.Tensor:
+def onoff_loss(
+    logit: torch.Tensor, s: torch.Tensor, rho_minus: float, delta=0.0, rho_plus: float = 0.0
+) -> torch.Tensor:
     """Mean cross-entropy of ON/OFF labels ``s`` against the ON probability of the clean logit.
 
     Parameters
@@ -290,6 +307,8 @@ def onoff_loss(logit: torch.Tensor, s: torch.Tensor, rho_minus: float, delta=0.0
         ``alpha / (1 + alpha)``.
     delta : float or torch.Tensor
         The prior's log-odds shift (:func:`noisy_logit`).
+    rho_plus : float
+        ``P(OFF | gamma)`` (:func:`noisy_logit`); default 0.
 
     Returns
     -------
@@ -298,7 +317,7 @@ def onoff_loss(logit: torch.Tensor, s: torch.Tensor, rho_minus: float, delta=0.0
     """
     if logit.numel() == 0:
         return logit.new_zeros(())
-    log_on, log_off = _noisy_log_probs(logit, rho_minus, delta)
+    log_on, log_off = _noisy_log_probs(logit, rho_minus, delta, rho_plus)
     return -(s * log_on + (1 - s) * log_off).mean()
 
 
@@ -310,6 +329,7 @@ def joint_loss(
     rho_minus: float,
     weight: float = 1.0,
     delta=0.0,
+    rho_plus: float = 0.0,
 ) -> torch.Tensor:
     """``BCE(source) + weight x onoff_loss(observed)``: the joint nets' loss (module doc).
 
@@ -328,6 +348,8 @@ def joint_loss(
         ``w``.
     delta : float or torch.Tensor
         The prior's log-odds shift.
+    rho_plus : float
+        ``P(OFF | gamma)`` (:func:`noisy_logit`); default 0.
 
     Returns
     -------
@@ -339,7 +361,7 @@ def joint_loss(
         if source_logit.numel()
         else source_logit.new_zeros(())
     )
-    return plain + weight * onoff_loss(observed_logit, s, rho_minus, delta)
+    return plain + weight * onoff_loss(observed_logit, s, rho_minus, delta, rho_plus)
 
 
 def domain_weights(n_source: int, n_observed: int, weight: float, where: str = "joint") -> tuple:
@@ -413,12 +435,17 @@ class JointNet(nn.Module):
         ``alpha / (1 + alpha)``.
     delta0 : float
         The initial prior shift.
+    rho_plus : float
+        ``P(OFF | gamma)``, the simulated signal leak; default 0.
     """
 
-    def __init__(self, net: nn.Module, rho_minus: float, delta0: float = 0.0):
+    def __init__(
+        self, net: nn.Module, rho_minus: float, delta0: float = 0.0, rho_plus: float = 0.0
+    ):
         super().__init__()
         self.net = net
         self.rho_minus = float(rho_minus)
+        self.rho_plus = float(rho_plus)
         self.delta = nn.Parameter(torch.tensor(float(delta0)))
         self.input_names = (*net.input_names, "domain")
         self.heads = tuple(net.heads)
@@ -445,7 +472,7 @@ class JointNet(nn.Module):
         if domain is None:
             return out
         observed = domain > 0.5
-        on = noisy_logit(out[:, self.column].float(), self.rho_minus, self.delta)
+        on = noisy_logit(out[:, self.column].float(), self.rho_minus, self.delta, self.rho_plus)
         column = torch.where(observed, on, out[:, self.column].float())
         return torch.cat(
             [out[:, : self.column].float(), column[:, None], out[:, self.column + 1 :].float()], 1
@@ -566,7 +593,7 @@ class JointObjective(Objective):
         plain = self.loss_fn(out[:n_s], batch, wrapper.heads)
         onoff = onoff_loss(
             out[n_s:, wrapper.column], self.observed["is_gamma"][idx], wrapper.rho_minus,
-            wrapper.delta,
+            wrapper.delta, wrapper.rho_plus,
         )  # fmt: skip
         with torch.no_grad():
             self.sums += torch.stack([plain.detach(), onoff.detach(), torch.ones_like(plain)])
@@ -593,7 +620,9 @@ def _concat_sets(a: Mapping, b: Mapping, keys) -> dict:
     return {k: _concat_padded(a[k], b[k]) for k in keys}
 
 
-def train_joint_net(*, entry: Mapping, name: str = "", target_path, target_val_path, **job) -> dict:
+def train_joint_net(
+    *, entry: Mapping, name: str = "", target_path, target_val_path, signal_leak_path=None, **job
+) -> dict:
     """Train a net entry with a ``joint`` section on simulated and ON/OFF labels (module doc).
 
     Parameters
@@ -605,6 +634,8 @@ def train_joint_net(*, entry: Mapping, name: str = "", target_path, target_val_p
     target_path, target_val_path : str or os.PathLike
         observed_train (pixel nets: observed_train_images) and observed_val: their ON/OFF labels,
         no truth.
+    signal_leak_path : str or os.PathLike, optional
+        Rule ``signal_leak``'s json: ``rho_plus`` of the ON/OFF term's noise model (else 0).
     **job
         The other keywords of :func:`~iactdl.fit.train.train_net` (the simulated ``train_path``
         and ``val_path`` among them).
@@ -629,7 +660,8 @@ def train_joint_net(*, entry: Mapping, name: str = "", target_path, target_val_p
             f"{target_val_path}: n_off_regions gives alpha = {alpha_val}, but {target_path} has "
             f"alpha = {alpha}; the ON/OFF labels of both must mean the same"
         )
-    correction = MenonCorrection.from_alpha(alpha)
+    rho_plus, rho_plus_std = read_signal_leak(signal_leak_path) if signal_leak_path else (0, 0)
+    correction = MenonCorrection.from_alpha(alpha, rho_plus, rho_plus_std)
     plain = base_entry(entry)
     net_name = plain["net"]
     features = list(plain.get("features") or []) if NETS[net_name].input_kind == "features" else []
@@ -645,7 +677,7 @@ def train_joint_net(*, entry: Mapping, name: str = "", target_path, target_val_p
         # ON - alpha OFF excess over all ON/OFF events; a deficit (a fluctuation) floors it
         q = min(max((n_on - alpha * n_off) / (n_on + n_off), 1e-4), 1 - 1e-4)
         p = float(train["is_gamma"].float().mean())
-        model = JointNet(net, correction.rho_minus, _logit(q) - _logit(p))
+        model = JointNet(net, correction.rho_minus, _logit(q) - _logit(p), correction.rho_plus)
         held["model"] = model
         keys = [*net.input_names, "is_gamma", "log10_energy", "energy_weight"]
         w_s, w_o = domain_weights(
@@ -790,6 +822,7 @@ def fit_joint_baseline(
     entry: Mapping,
     seed: int = 0,
     threads: int = 1,
+    signal_leak_path: str | os.PathLike | None = None,
 ) -> JointModel:
     """Fit a baseline entry with a ``joint`` section: simulated stage, then the ON/OFF stage.
 
@@ -812,6 +845,9 @@ def fit_joint_baseline(
         Seed of the estimators and the folds.
     threads : int
         Threads of the estimators.
+    signal_leak_path : str or os.PathLike, optional
+        Rule ``signal_leak``'s json: ``rho_plus`` of the ON/OFF stage's known-alpha correction
+        (else 0).
 
     Returns
     -------
@@ -850,7 +886,9 @@ def fit_joint_baseline(
         oof, fold, scores = cross_validate(stage, x2, s, entry.get("cv_folds", 5), seed)
         stage.estimator.fit(x2, s)
     labelnoise = {k: LABELNOISE_DEFAULTS[k] for k in LABELNOISE_DEFAULTS}
-    chosen, record = correction_record(name, labelnoise, alpha, oof, s, "out-of-fold")
+    chosen, record = correction_record(
+        name, labelnoise, alpha, oof, s, "out-of-fold", signal_leak_path
+    )
     model = JointModel(
         name=name, task="separation", features=source.features, estimator=stage.estimator,
         derived_features=source.derived_features, correction=chosen,

@@ -8,7 +8,8 @@ with the plain nets' loop (:func:`iactdl.fit.train.train_net` with ``labels=onof
 truth is read anywhere. Its gammaness head then estimates ``P(ON | x)``.
 
 The correction (:func:`iactdl.labelnoise.baselines.correction_record`, the same as the baselines'):
-known alpha from the training file's ``n_off_regions`` (``a = 1 + alpha``, ``b = -alpha``), or for
+known alpha from the training file's ``n_off_regions`` and the simulated signal leak ``rho_plus``
+(:mod:`iactdl.labelnoise.leak`; ``a = 1 + alpha``, ``b = -alpha`` without a leak), or for
 ``noise_rates: anchor | range`` flip rates estimated from the trained net's predictions on
 observed_val. A net gets no cross-validation (k trainings per model are too dear): its held-out
 predictions are observed_val's, the events that chose its epoch, so its alpha-free estimates are
@@ -114,7 +115,9 @@ def p_on(net: torch.nn.Module, data: Mapping[str, torch.Tensor], batch_size: int
     return 1.0 / (1.0 + np.exp(-logits))
 
 
-def fit_onoff_net(*, entry: Mapping, name: str = "", train_path, val_path, **job) -> dict:
+def fit_onoff_net(
+    *, entry: Mapping, name: str = "", train_path, val_path, signal_leak_path=None, **job
+) -> dict:
     """Train a net entry with a ``labelnoise`` section on ON/OFF labels.
 
     The net is trained on the ON/OFF labels of ``train_path``, its epoch selected on those of
@@ -128,6 +131,8 @@ def fit_onoff_net(*, entry: Mapping, name: str = "", train_path, val_path, **job
         The model's name.
     train_path, val_path : str or os.PathLike
         The observed training and validation splits (no truth is read).
+    signal_leak_path : str or os.PathLike, optional
+        Rule ``signal_leak``'s json: ``rho_plus`` of the known-alpha correction (else 0).
     **job
         The other keywords of :func:`~iactdl.fit.train.train_net`.
 
@@ -149,7 +154,9 @@ def fit_onoff_net(*, entry: Mapping, name: str = "", train_path, val_path, **job
 
     def finalise(net, val) -> dict:
         s = val["is_gamma"].numpy().astype(np.int64)  # the ON/OFF labels (onoff_targets)
-        _, record = correction_record(name, settings, alpha, p_on(net, val), s, "observed_val")
+        _, record = correction_record(
+            name, settings, alpha, p_on(net, val), s, "observed_val", signal_leak_path
+        )
         return {
             "labels": "on_off",
             "loader": "iactdl.labelnoise.nets:load_onoff_net",  # iactdl.models.load_model

@@ -12,12 +12,26 @@ def onoff_nets():
     return [m for m in onoff_models() if config["models"][m]["kind"] == "net"]
 
 
+def signal_leak_input():
+    """The known-alpha correction's rho_plus (rule signal_leak) where the simulations hold
+    point-like gammas to measure it on; none (rho_plus = 0) where not."""
+    if "gamma" not in available_samples():
+        return {}
+    return {"signal_leak": results("labelnoise/signal_leak.json")}
+
+
+def get_onoff_input(wildcards):
+    """observed_train (ON/OFF labels, no truth) and the simulated signal leak."""
+    return {"train": results("datasets/observed_train.h5"), **signal_leak_input()}
+
+
 def get_onoff_net_input(wildcards):
     """observed_train (with images for pixel-level nets) and observed_val: ON/OFF labels, no
-    truth."""
+    truth; and the simulated signal leak."""
     return {
         "train": observed_train_file(model_entry(wildcards.model)),
         "val": results("datasets/observed_val.h5"),
+        **signal_leak_input(),
     }
 
 
@@ -112,6 +126,7 @@ def get_joint_net_input(wildcards):
         "val": results("datasets/val.h5"),
         "target": observed_train_file(model_entry(wildcards.model)),
         "target_val": results("datasets/observed_val.h5"),
+        **signal_leak_input(),
     }
 
 
