@@ -63,6 +63,28 @@ def test_event_writer_round_trip_in_chunks(tmp_path):
         assert f["events/image"].shape == (250, N_PIXELS)
 
 
+def test_event_writer_caches_one_chunk_per_column(tmp_path):
+    """Appends that end inside an HDF5 chunk are written right, and each column's chunk cache
+    holds one chunk: HDF5 2.0's default (8 MiB a column) kept up to 8 MiB of written chunks per
+    column in memory, so a writer's memory grew with the events (~0.4 kB per event)."""
+    rng = np.random.default_rng(2)
+    image = rng.random((1000, N_PIXELS)).astype(np.float32)
+    energy = rng.random(1000)
+    path = tmp_path / "events.h5"
+    with EventWriter(path, chunk_rows=64) as w:
+        for start in range(0, 1000, 150):  # 150 rows: never a whole number of 64-row chunks
+            w.append(
+                {"image": image[start : start + 150], "true_energy": energy[start : start + 150]}
+            )
+        for name, ds in w._datasets.items():
+            _, cache_bytes, _ = ds.id.get_access_plist().get_chunk_cache()
+            chunk_bytes = ds.chunks[0] * ds.dtype.itemsize * int(np.prod(ds.shape[1:]))
+            assert cache_bytes == chunk_bytes, name
+    back = read_columns(path)
+    np.testing.assert_array_equal(back["image"], image)
+    np.testing.assert_array_equal(back["true_energy"], energy)
+
+
 def test_event_writer_leaves_nothing_on_error(tmp_path):
     path = tmp_path / "events.h5"
     with pytest.raises(RuntimeError):
