@@ -188,7 +188,7 @@ def plot_gap_heatmap(table: pd.DataFrame, outputs: Sequence[str | os.PathLike]) 
     """The fraction of the AUC gap closed: shifts (rows) x methods (columns), a panel per model.
 
     Source-only (0) and the oracle (1) are the gap's ends and not shown. A cell where the method
-    does not apply stays blank; one whose oracle does not beat source-only is hatched grey ("no
+    does not apply says n/a; one whose oracle does not beat source-only is hatched grey ("no
     gap"): there is nothing to close there.
 
     Parameters
@@ -205,7 +205,8 @@ def plot_gap_heatmap(table: pd.DataFrame, outputs: Sequence[str | os.PathLike]) 
     style.apply()
     shifts = list(dict.fromkeys(table["shift"]))
     models = list(dict.fromkeys(table["model"]))
-    methods = [m for m in dict.fromkeys(table["method"]) if m not in ("source", "oracle")]
+    present = set(table["method"])
+    methods = [m for m in SHIFT_STUDY_METHODS if m in present and m not in ("source", "oracle")]
     fig, axes = style.subplots(
         1, len(models), columns=2 if len(models) > 1 else 1,
         aspect=0.12 + 0.06 * len(shifts) if len(models) > 1 else 0.25 + 0.09 * len(shifts),
@@ -217,7 +218,8 @@ def plot_gap_heatmap(table: pd.DataFrame, outputs: Sequence[str | os.PathLike]) 
         grid = np.full((len(shifts), max(len(methods), 1)), np.nan)
         for i, shift in enumerate(shifts):
             for j, method in enumerate(methods):
-                if (shift, method) not in t.index:
+                if (shift, method) not in t.index:  # the method does not apply to the model
+                    ax.text(j, i, "n/a", ha="center", va="center", fontsize=5.5, color="0.6")
                     continue
                 r = t.loc[(shift, method)]
                 grid[i, j] = r["gap_closed_auc"]
@@ -225,11 +227,16 @@ def plot_gap_heatmap(table: pd.DataFrame, outputs: Sequence[str | os.PathLike]) 
                 text = "no gap" if no_gap else f"{grid[i, j]:+.2f}"
                 if no_gap:
                     ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fc="0.85", hatch="//", lw=0))
-                ax.text(j, i, text, ha="center", va="center", fontsize=5.5)
+                dark = np.isfinite(grid[i, j]) and abs(grid[i, j]) > 0.6  # white on dark cells
+                ax.text(j, i, text, ha="center", va="center", fontsize=5.5,
+                        color="white" if dark else "black")  # fmt: skip
         image = ax.imshow(np.clip(grid, -1, 1), cmap="RdBu", vmin=-1, vmax=1, aspect="auto")
-        ax.set_xticks(range(len(methods)), [method_label(m) for m in methods], rotation=45)
+        ax.set_xticks(
+            range(len(methods)), [method_label(m) for m in methods], rotation=30, ha="right"
+        )
         ax.set_yticks(range(len(shifts)), shifts if ax is axes[0][0] else [""] * len(shifts))
         ax.set_title(model)
+        ax.grid(False)  # the style's grid would cross the cells
     if image is not None:
         fig.colorbar(image, ax=list(axes[0]), label="fraction of the AUC gap closed", shrink=0.9)
     style.save_figure(fig, outputs)
