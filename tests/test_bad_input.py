@@ -181,6 +181,10 @@ REFERENCES = [
         "inductive_bias.reference: 'featur_mlp'",
     ),
     ("shift.quantifier_model", "hist_gtb", "shift.quantifier_model: 'hist_gtb' is not"),
+    ("shift_study.models", ["hist_gbt", "hist_gtb"], "shift_study.models[1]: 'hist_gtb' is not"),
+    ("shift_study.models", ["hist_gbt_onoff"], "'hist_gbt_onoff' must be a plain separation"),
+    ("shift_study.shifts", ["night_sky", "moon"], "shift_study.shifts: unknown shift(s) ['moon']"),
+    ("shift_study.methods", ["source", "dann"], "lacks source or oracle"),
 ]
 
 
@@ -221,6 +225,7 @@ def test_the_schema_and_the_name_rule_agree():
 
 NAMED_KEYS = [
     ("adaptation.nets", ["mlp", "../x"], "config adaptation.nets[1]: '../x' is not a valid name"),
+    ("shift_study.models", ["../x"], "config shift_study.models[0]: '../x' is not a valid name"),
     ("experiments.optimisers.nets", {"a/b": {"net": "mlp"}}, "experiments.optimisers.nets.a/b"),
     ("experiments.inductive_bias.models", {"x y": {"net": "mlp"}}, "inductive_bias.models.x y"),
     ("fact.files", {"../gamma": "x.h5"}, "config fact.files.../gamma (a sample)"),
@@ -284,7 +289,8 @@ def test_every_planned_output_lies_under_results_dir(tmp_path):
     out_dir = tmp_path / "out"
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(_with("results_dir", str(out_dir))))
-    targets = ["all", "paper", "adaptation_study", "experiments", "benchmark_summary"]
+    targets = ["all", "paper", "adaptation_study", "shift_study", "experiments"]
+    targets.append("benchmark_summary")
     proc = subprocess.run(
         ["snakemake", "-n", "--configfile", str(config), "--directory", str(tmp_path / "work")]
         + targets,

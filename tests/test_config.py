@@ -368,3 +368,22 @@ def test_full_adaptation_study_config_is_an_overlay_of_the_study_section():
     check_config(merged)
     full = study_models(merged["models"], merged["adaptation"])
     assert set(default_study) < set(full) and len(full) >= 3 * len(default_study)
+
+
+def test_full_shift_study_config_is_an_overlay_of_the_study_section():
+    """config/shift_study.yaml holds the section `shift_study` alone, merged over config.yaml; it
+    studies every shift alone and all together, and its grid is larger than the default's."""
+    from snakemake.utils import update_config
+
+    from iactdl.adapt.shift_study import shift_study_models
+    from iactdl.simulate.settings import SHIFTS
+
+    overlay = yaml.safe_load((ROOT / "config" / "shift_study.yaml").read_text())
+    assert set(overlay) == {"shift_study"}
+    merged = load_config(ROOT / "config.yaml")
+    default_grid = shift_study_models(merged["models"], merged["shift_study"])
+    update_config(merged, overlay)
+    check_config(merged)
+    assert merged["shift_study"]["shifts"] == [*SHIFTS, "all"]
+    full = shift_study_models(merged["models"], merged["shift_study"])
+    assert set(default_grid) < set(full) and len(full) >= 3 * len(default_grid)

@@ -37,6 +37,7 @@ def effective_default(node: dict):
 
 def library_defaults() -> dict:
     from iactdl.adapt.shift import SHIFT_DEFAULTS
+    from iactdl.adapt.shift_study import SHIFT_STUDY_DEFAULTS
     from iactdl.adapt.study import STUDY_DEFAULTS
     from iactdl.evaluate import EVALUATION_DEFAULTS
     from iactdl.experiments import EXPERIMENTS_DEFAULTS
@@ -55,6 +56,7 @@ def library_defaults() -> dict:
         "evaluation": EVALUATION_DEFAULTS,
         "adaptation": STUDY_DEFAULTS,
         "shift": SHIFT_DEFAULTS,
+        "shift_study": SHIFT_STUDY_DEFAULTS,
         "experiments": EXPERIMENTS_DEFAULTS,
     }
 

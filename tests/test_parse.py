@@ -41,7 +41,7 @@ def _parse(work: Path, *targets: str) -> dict:
     return json.loads(line[-1].split(" ", 1)[1])
 
 
-@pytest.mark.parametrize("targets", [("all",), ("all", "paper", "adaptation_study")])
+@pytest.mark.parametrize("targets", [("all",), ("all", "paper", "adaptation_study", "shift_study")])
 def test_a_dry_run_imports_no_heavy_library(tmp_path, targets):
     cold = _parse(tmp_path, *targets)  # the config checks run (in a child process)
     assert cold == {"exit": 0, "loaded": []}

@@ -336,6 +336,35 @@ def _check_study(config: Mapping) -> list[str]:
     return errors
 
 
+def _check_shift_study(config: Mapping) -> list[str]:
+    """The shift study's section (:func:`iactdl.adapt.shift_study.check_shift_study`) and the
+    entry of each of its models and methods, checked like the config's own (one seed: the seeds
+    differ by their seed alone), so the study's rules cannot fail on their entry."""
+    from iactdl.adapt.shift_study import (
+        SHIFT_STUDY_DEFAULTS,
+        check_shift_study,
+        shift_study_entry,
+        shift_study_models,
+    )
+
+    models = config.get("models") or {}
+    study = {**SHIFT_STUDY_DEFAULTS, **dict(config.get("shift_study") or {})}
+    errors = check_shift_study(study, models)
+    if errors:
+        return errors
+    for name in shift_study_models(models, {**study, "seeds": 1}):
+        model = name.split("~")[0]
+        try:
+            validate_model(model, models[model])
+        except (ValueError, TypeError):
+            continue  # reported as the model's own error
+        try:
+            validate_model(name, shift_study_entry(name, models, study))
+        except (ValueError, TypeError) as err:
+            errors.append(f"shift_study (study model {name}): {err}")
+    return errors
+
+
 def _check_observed_training(config: Mapping) -> list[str]:
     """Entries trained on observed events (an ``adapt``, ``labelnoise`` or ``joint`` section)
     need them: with no observed sample their rules would fail only once the sims were built."""
@@ -437,6 +466,7 @@ def _check_models(config: Mapping) -> list[str]:
             where = f"config models.{name}.features"
             errors.append(f"{where}: no dataset has column(s) {missing}{hint}")
     errors += _check_study(config)
+    errors += _check_shift_study(config)
     errors += _check_observed_training(config)
     errors += _check_shift(config)
     if any(".features: no dataset has" in e for e in errors):
@@ -486,6 +516,10 @@ def _names(config: Mapping) -> list[tuple[str, object]]:
     ]
     study = config.get("adaptation") or {}
     names += [(f"adaptation.nets[{i}]", n) for i, n in enumerate(study.get("nets") or [])]
+    shift_study = config.get("shift_study") or {}
+    names += [
+        (f"shift_study.models[{i}]", n) for i, n in enumerate(shift_study.get("models") or [])
+    ]
     experiments = config.get("experiments") or {}
     optimisers = experiments.get("optimisers") or {}
     names += [

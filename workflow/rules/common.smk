@@ -146,13 +146,14 @@ def src(script, nets=None, modules=()):
     return script_source_hash(SCRIPTS / script, unnamed=others, modules=modules)
 
 
-def model_src(script):
+def model_src(script, entry_of=None):
     """:func:`src` for the rules of one model (wildcard ``model``); a net's rule hashes its own
     net's module and what all nets share, not its sibling nets; a baseline's rule no net's
-    module."""
+    module. ``entry_of(wildcards)``: the model's entry (default: :func:`model_entry` of the
+    wildcard; the shift study's rules give their own)."""
 
     def get(wildcards):
-        entry = model_entry(wildcards.model)
+        entry = model_entry(wildcards.model) if entry_of is None else entry_of(wildcards)
         nets = [entry["net"]] if entry["kind"] == "net" else []
         if entry.get("joint") is not None and entry["kind"] == "baseline":
             # a joint baseline loads through stage 6's loader, named in its model.json
@@ -221,10 +222,12 @@ def model_entry(name):
     return canonical(study_entry(name, config["models"], config["adaptation"]))
 
 
-def observed_train_file(entry):
-    """observed_train with the entry's inputs: the feature table, or the subset with images."""
+def observed_train_file(entry, datasets="datasets"):
+    """observed_train with the entry's inputs: the feature table, or the subset with images;
+    ``datasets``: the folder of the observation's splits under results_dir (the shift study's
+    observations have their own)."""
     pixel_level = NETS[entry["net"]].input_kind != "features"
-    return results("datasets/observed_train" + ("_images" if pixel_level else "") + ".h5")
+    return results(f"{datasets}/observed_train" + ("_images" if pixel_level else "") + ".h5")
 
 
 wildcard_constraints:

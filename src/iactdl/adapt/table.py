@@ -26,7 +26,7 @@ grid the table is as it always was.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,7 @@ __all__ = [
     "LAMBDA_GRID_COLUMNS",
     "study_rows",
     "select_candidates",
+    "gap_closed",
     "adaptation_table",
     "lambda_grid_table",
     "write_adaptation_table",
@@ -177,6 +178,42 @@ def _chosen_lambdas(rows: pd.DataFrame) -> dict:
     return out
 
 
+def gap_closed(
+    table: pd.DataFrame, keys: Sequence[str], column: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The fraction of the source-to-oracle gap each row closes, within its group.
+
+    ``(value - source) / (oracle - source)``, where source and oracle are the rows of methods
+    ``source`` and ``oracle`` with the same ``keys``. An oracle at or below source-only leaves no
+    gap: the ratio would flip its sign (a method better than source-only would read as having
+    widened the gap), so it is NaN there, as it is where either row is missing.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per group and method: the columns ``keys``, ``method`` and ``column``.
+    keys : sequence of str
+        The columns that make a group (``["net"]``; the shift study's shift and model).
+    column : str
+        The measure (``observed_auc``, ``li_ma_significance``, ...).
+
+    Returns
+    -------
+    gap_closed, oracle_gap : numpy.ndarray
+        Per row: the fraction closed, and ``oracle - source`` of its group.
+    """
+    keys = list(keys)
+    by = table.set_index([*keys, "method"])[column]
+    group = list(zip(*(table[k] for k in keys), strict=True))
+    src = np.array([by.get((*g, "source"), np.nan) for g in group], dtype=float)
+    ora = np.array([by.get((*g, "oracle"), np.nan) for g in group], dtype=float)
+    value = table[column].to_numpy(float)
+    gap = ora - src
+    with np.errstate(divide="ignore", invalid="ignore"):
+        closed = np.where(np.isfinite(gap) & (gap > 0), (value - src) / gap, np.nan)
+    return closed, gap
+
+
 def adaptation_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Mean +- std over seeds per (net, method), and the fraction of the gap closed.
 
@@ -213,16 +250,7 @@ def adaptation_table(rows: pd.DataFrame) -> pd.DataFrame:
         domain_auc_before=("domain_auc_before", "mean"),
         domain_auc_after=("domain_auc_after", "mean"),
     ).reset_index()
-    by = t.set_index(["net", "method"])["observed_auc"]
-    gap, oracle_gap = [], []
-    for net, auc in zip(t["net"], t["observed_auc"], strict=True):
-        src, ora = by.get((net, "source"), np.nan), by.get((net, "oracle"), np.nan)
-        # an oracle at or below source-only leaves no gap: the ratio would flip its sign (a
-        # method better than source-only would read as having widened the gap), so none
-        gap.append((auc - src) / (ora - src) if np.isfinite(ora - src) and ora > src else np.nan)
-        oracle_gap.append(ora - src)
-    t["gap_closed"] = gap
-    t["oracle_gap"] = oracle_gap
+    t["gap_closed"], t["oracle_gap"] = gap_closed(t, ["net"], "observed_auc")
     t["reference"] = np.where(t["method"] == "oracle", "oracle (observed truth)", "")
     order = {m: i for i, m in enumerate(METHOD_ORDER)}
     t = t.sort_values(["net", "method"], key=lambda c: c.map(order) if c.name == "method" else c)

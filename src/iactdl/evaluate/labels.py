@@ -40,6 +40,8 @@ METHOD_LABELS = {
     "dann": "DANN",
     "iwdann": "IW-DANN",
     "oracle": "oracle (observed truth)",
+    "onoff": "ON/OFF labels",  # stage 6's Menon-corrected ON/OFF model (the shift study)
+    "joint": "joint (simulated + ON/OFF)",
 }
 # the order in which figures show the families
 FAMILIES = ("baselines", "nets", "adapted", "ON/OFF")

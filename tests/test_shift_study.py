@@ -1,0 +1,241 @@
+"""The shift study (issue 21 part 3): its names and entries, each observation's simulation
+section, the table's numbers (the gap closed, the significance at the observed_val cut, per square
+root of an hour), and the DAG of target shift_study on the tiny config: every observation streamed,
+every trainer planned, no truth read outside the oracles and evaluation (a dry run, ~40 s)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from iactdl.adapt.shift_study import (
+    SHIFT_STUDY_DEFAULTS,
+    check_shift_study,
+    parse_shift_study_name,
+    shift_study_entry,
+    shift_study_models,
+    shifted_simulation,
+    trainer_of,
+)
+from iactdl.adapt.shift_table import best_methods, shift_study_table, write_shift_study_table
+from iactdl.config import _check_shift_study
+from iactdl.io import write_events
+from iactdl.simulate.settings import SHIFTS, detector_config
+
+ROOT = Path(__file__).resolve().parents[1]
+FEATURES = ["size", "width"]
+MODELS = {
+    "hist_gbt": {"kind": "baseline", "task": "separation", "estimator": "hist_gradient_boosting",
+                 "features": FEATURES},
+    "hist_gbt_onoff": {"kind": "baseline", "task": "separation",
+                       "estimator": "hist_gradient_boosting", "features": FEATURES,
+                       "labelnoise": {}},
+    "mlp": {"kind": "net", "task": "separation", "net": "mlp", "features": FEATURES},
+}  # fmt: skip
+
+
+def _study(**kw):
+    return {**SHIFT_STUDY_DEFAULTS, "models": ["hist_gbt", "mlp"], "seeds": 2, **kw}
+
+
+# --- names, entries, the observations ---
+
+
+def test_names_leave_out_what_does_not_apply_and_entries_are_valid():
+    names = shift_study_models(MODELS, _study())
+    # source once; dann/iwdann nets only; onoff where a companion exists; joint: none here
+    assert "hist_gbt~source~s1" in names and "hist_gbt~source~s2" not in names
+    assert "hist_gbt~dann~s1" not in names and "mlp~iwdann~s2" in names
+    assert "hist_gbt~onoff~s2" in names and "mlp~onoff~s1" not in names
+    assert not [n for n in names if "~joint~" in n]
+    assert len(names) == (1 + 3 * 2) + (1 + 4 * 2)
+    assert trainer_of("hist_gbt~oracle~s1", MODELS) == "train_onoff_oracle"
+    assert trainer_of("mlp~oracle~s1", MODELS) == "train_oracle"
+    assert trainer_of("mlp~source~s1", MODELS) is None
+    assert shift_study_entry("hist_gbt~importance~s1", MODELS, _study())["adapt"] == {
+        "method": "importance"
+    }
+    assert shift_study_entry("mlp~dann~s1", MODELS, _study(lambda_max=0.5))["adapt"] == {
+        "method": "dann",
+        "lambda_max": 0.5,
+    }
+    assert shift_study_entry("hist_gbt~onoff~s1", MODELS, _study())["labelnoise"] == {}
+    assert _check_shift_study({"models": MODELS, "shift_study": _study()}) == []
+    with pytest.raises(ValueError, match="not a shift-study model name"):
+        parse_shift_study_name("mlp~relative~s1")
+
+
+def test_bad_sections_are_refused_naming_the_key():
+    errors = check_shift_study(_study(shifts=["night_sky", "moon"], methods=["dann"]), MODELS)
+    assert any("shift_study.shifts: unknown shift(s) ['moon']" in e for e in errors)
+    assert any("shift_study.methods" in e and "lacks source or oracle" in e for e in errors)
+    errors = check_shift_study(_study(models=["hist_gbt_onoff", "nope"]), MODELS)
+    assert any("models[0]: 'hist_gbt_onoff' must be a plain separation entry" in e for e in errors)
+    assert any("models[1]: 'nope' is not a model" in e for e in errors)
+
+
+def test_each_observation_switches_on_its_shift_alone_or_all():
+    sim = {
+        "detector": {"nsb_pe": 0.8, "gain": 1.0},
+        "observed": {"hours": 17.7, "shifts": dict.fromkeys(SHIFTS, True),
+                     "detector": {"nsb_pe": 3.0, "gain": 0.82}},
+    }  # fmt: skip
+    one = shifted_simulation(sim, "night_sky", hours=2)
+    assert one["observed"]["hours"] == 2.0 and sim["observed"]["hours"] == 17.7
+    assert [s for s, on in one["observed"]["shifts"].items() if on] == ["night_sky"]
+    assert all(shifted_simulation(sim, "all")["observed"]["shifts"].values())
+    with pytest.raises(ValueError, match="shift 'moon'"):
+        shifted_simulation(sim, "moon")
+    # the detector the stream builds from it: the night sky shifted, the gain as simulated
+    from iactdl.simulate.settings import check_config
+
+    det = detector_config(check_config(one), observed=True)
+    assert det["gain"] == check_config(one)["detector"]["gain"]
+    assert det["nsb_pe"] == 3.0
+
+
+# --- the table ---
+
+
+def _files(tmp_path, shift, name, auc, sim_auc, separation, hours=4.0):
+    """A model's metrics and predictions on one observation: ``separation`` shifts the ON
+    events' gammaness up (more excess above a cut), the same on observed_val and observed_test."""
+    rng = np.random.default_rng(abs(hash((shift, name))) % 2**32)
+    d = tmp_path / shift / name
+    d.mkdir(parents=True)
+    (d / "metrics.json").write_text(
+        json.dumps({"observed": {"roc_auc": auc}, "test": {"roc_auc": sim_auc}})
+    )
+    paths = []
+    for split in ("val", "test"):
+        region = rng.integers(0, 4, 4000)  # 0 ON, 1..3 OFF
+        g = rng.uniform(size=region.size) + separation * (region == 0) * rng.uniform(size=4000)
+        path = d / f"{split}.h5"
+        write_events(
+            path,
+            {"event_id": np.arange(region.size), "gammaness": g.astype(np.float32),
+             "region": region},
+            attrs={"n_off_regions": 3},
+        )  # fmt: skip
+        paths.append(path)
+    ds = tmp_path / shift / "observed_test.h5"
+    if not ds.exists():
+        counts = {"train": {"observed": 600}, "val": {"observed": 200}, "test": {"observed": 200}}
+        write_events(
+            ds, {"event_id": np.arange(3)},
+            attrs={"ontime_s": hours * 3600 * 5, "split_counts": json.dumps(counts)},
+        )  # fmt: skip
+    return d / "metrics.json", *paths, ds
+
+
+def test_table_gap_closed_and_significance_per_sqrt_hour(tmp_path):
+    spec = {  # (shift, model) -> AUC; hist_gbt on gain_drift: the oracle below source-only
+        ("night_sky", "hist_gbt~source~s1"): 0.80,
+        ("night_sky", "hist_gbt~importance~s1"): 0.82,
+        ("night_sky", "hist_gbt~importance~s2"): 0.84,
+        ("night_sky", "hist_gbt~oracle~s1"): 0.90,
+        ("night_sky", "hist_gbt~oracle~s2"): 0.90,
+        ("gain_drift", "hist_gbt~source~s1"): 0.85,
+        ("gain_drift", "hist_gbt~importance~s1"): 0.86,
+        ("gain_drift", "hist_gbt~oracle~s1"): 0.84,
+    }
+    entries, files = [], []
+    for (shift, name), auc in spec.items():
+        entries.append((shift, name))
+        files.append(_files(tmp_path, shift, name, auc, 0.9, separation=2 * auc))
+    out = tmp_path / "out"
+    table = write_shift_study_table(
+        entries, *zip(*files, strict=True),
+        csv_path=out / "t.csv", tex_path=out / "t.tex", numbers_path=out / "n.json",
+        figure_paths=[out / "h.pdf", out / "h.png"],
+    )  # fmt: skip
+    row = table.set_index(["shift", "model", "method"])
+    imp = row.loc[("night_sky", "hist_gbt", "importance")]
+    assert imp["n_seeds"] == 2 and imp["observed_auc"] == pytest.approx(0.83)
+    assert imp["gap_closed_auc"] == pytest.approx((0.83 - 0.80) / (0.90 - 0.80))
+    assert row.loc[("night_sky", "hist_gbt", "oracle"), "gap_closed_auc"] == pytest.approx(1)
+    # no gap where the oracle does not beat source-only: NaN, and "no gap" in the LaTeX
+    nogap = row.loc[("gain_drift", "hist_gbt", "importance")]
+    assert np.isnan(nogap["gap_closed_auc"]) and nogap["oracle_gap_auc"] < 0
+    assert "no gap" in (out / "t.tex").read_text()
+    # sigma per sqrt(h): observed_test holds 20 % of 5 x 4 h
+    assert imp["observed_test_hours"] == pytest.approx(4.0)
+    assert imp["sigma_per_sqrt_hour"] == pytest.approx(imp["li_ma_significance"] / 2.0)
+    assert imp["li_ma_significance"] > 3  # the planted ON excess is found at the val cut
+    assert list(pd.read_csv(out / "t.csv")["shift"].unique()) == ["night_sky", "gain_drift"]
+    numbers = json.loads((out / "n.json").read_text())
+    assert "night sky: importance weighting (30 %)" in numbers["Best"]
+    assert best_methods(table) == {"night_sky": ("importance", pytest.approx(0.3))}
+    assert (out / "h.png").stat().st_size > 0 and (out / "h.pdf").stat().st_size > 0
+
+
+def test_a_row_listed_twice_is_refused():
+    rows = pd.DataFrame(
+        [{"shift": "all", "model": "m", "method": "source", "seed": 1, "observed_auc": 0.8}] * 2
+    )
+    with pytest.raises(ValueError, match="listed twice"):
+        shift_study_table(rows)
+
+
+# --- the DAG on the tiny config ---
+
+
+def _jobs(out: str) -> list[tuple[str, list[str], list[str]]]:
+    """(rule, inputs, outputs) of every planned job of a dry run's output."""
+    jobs = []
+    for block in re.split(r"\n(?=\[[^\]]+\]\nrule )|\n(?=rule \w+:\n)", out):
+        m = re.search(r"^rule (\w+):$", block, flags=re.M)
+        if not m:
+            continue
+        field = {k: re.search(rf"^    {k}: (.*)$", block, flags=re.M) for k in ("input", "output")}
+        ins, outs = ([] if f is None else f.group(1).split(", ") for f in field.values())
+        jobs.append((m.group(1), ins, outs))
+    return jobs
+
+
+def test_tiny_dag_streams_every_observation_and_no_truth_outside_oracles(tmp_path):
+    if shutil.which("snakemake") is None:
+        pytest.skip("snakemake is not installed")
+    study = yaml.safe_load((ROOT / "tests" / "config" / "tiny.yaml").read_text())["shift_study"]
+    tiny_path = ROOT / "tests" / "config" / "tiny.yaml"
+    proc = subprocess.run(
+        ["snakemake", "-n", "shift_study", "--configfile", str(tiny_path),
+         "--directory", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    jobs = _jobs(out)
+    rules = [r for r, _, _ in jobs]
+    streamed = sorted(o.split("/")[3] for r, _, outs in jobs if r == "shift_study_stream"
+                      for o in outs if o.endswith("observed_truth.h5"))  # fmt: skip
+    assert streamed == sorted(study["shifts"])
+    # every trainer of the grid is planned once per observation (seeds 1)
+    n = len(study["shifts"])
+    for rule, count in {
+        "shift_study_train_adapted_baseline": 1, "shift_study_train_adapted": 3,
+        "shift_study_train_onoff": 1, "shift_study_train_onoff_net": 1,
+        "shift_study_train_joint": 1, "shift_study_train_joint_net": 1,
+        "shift_study_train_onoff_oracle": 1, "shift_study_train_oracle": 1,
+        "shift_study_diagnostics": 1,
+    }.items():  # fmt: skip
+        assert rules.count(rule) == count * n, (rule, rules.count(rule))
+    # source-only is the config model, never retrained: no study model folder for it
+    assert not [o for _, _, outs in jobs for o in outs if "~source~" in o and "/models/" in o]
+    # the one rule above all: the truth reaches only evaluation and the rules named oracle
+    readers = {r for r, ins, _ in jobs if any(i.endswith("observed_truth.h5") for i in ins)}
+    assert readers and all("oracle" in r or "evaluate" in r for r in readers), readers
+    # ... and a study model's training reads no observation but its own
+    for rule, ins, outs in jobs:
+        if rule.startswith("shift_study_train"):
+            shift = outs[0].split("/")[3]
+            observed = [i for i in ins if "/shift_study/" in i]
+            assert observed and all(f"/shift_study/{shift}/" in i for i in observed), ins
