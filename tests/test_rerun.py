@@ -14,8 +14,8 @@ edited, computed independently from the inputs/outputs of every job (``--detaile
 - source hashes follow each script's imports, code only: camera.py (the nets' hexagonal grid)
   retrains every net; a docstring and a comment in the engine rerun nothing; a stage-6 module
   retrains no plain net; a stage-5 module (adapt/nets.py) reruns the adapted nets and what reads
-  them, and no plain net; one net's module (models/nets/settransformer.py) retrains that net's
-  entries and no other net's;
+  them, and no plain net; one net's module (models/nets/deepsets.py) retrains that net's
+  entries (deepsets, and deepsets_dann by train_adapted) and no other net's;
 - SIGKILL during ``train_net`` -> the next ``snakemake`` (default profile: rerun-incomplete)
   finishes the job, resuming from {results_dir}/checkpoints/{model}.pt;
 - the tiny config with the keys of every mapping in reverse order -> nothing to rebuild (params
@@ -395,20 +395,27 @@ def test_stage5_module_reruns_the_adapted_nets_and_no_plain_net(built):
 
 
 def test_one_nets_module_retrains_only_that_nets_entries(built):
+    """Deep Sets: the tiny config's net with two entries (deepsets by train_net, deepsets_dann by
+    train_adapted), beside nets of other modules (mlp, hexcnn). The Set Transformer, which the
+    tiny DAG leaves out, shares no module of its own with them (tests/test_provenance.py hashes
+    its module out of the other nets' jobs)."""
     work, graph = built["work"], built["graph"]
     nets = _model_nets(work)
-    assert "settransformer" in nets.values() and "mlp" in nets.values(), nets
-    with _with_edited_module(work, "models/nets/settransformer.py"):
+    assert "deepsets" in nets.values() and "mlp" in nets.values(), nets
+    with _with_edited_module(work, "models/nets/deepsets.py"):
         pending = _pending(work)
-    _show("edited iactdl/models/nets/settransformer.py", pending)
+    _show("edited iactdl/models/nets/deepsets.py", pending)
     trained = {o: r for o, r in pending.items() if r.startswith("train")}
-    assert trained, "editing the Set Transformer retrained nothing"
-    wrong = {
-        o: _net_of_output(o, nets) for o in trained if _net_of_output(o, nets) != "settransformer"
+    assert trained, "editing the Deep Sets net retrained nothing"
+    wrong = {o: _net_of_output(o, nets) for o in trained if _net_of_output(o, nets) != "deepsets"}
+    assert not wrong, f"retrained, though not a Deep Sets net: {wrong}"
+    mine = {
+        r["output_file"]
+        for r in graph
+        if r["rule"] in ("train_net", "train_adapted") and "/models/" in r["output_file"]
     }
-    assert not wrong, f"retrained, though not a Set Transformer: {wrong}"
-    mine = {r["output_file"] for r in graph if r["rule"] == "train_net"}
-    mine = {o for o in mine if _net_of_output(o, nets) == "settransformer"}
+    mine = {o for o in mine if _net_of_output(o, nets) == "deepsets"}
+    assert mine, "no Deep Sets training job in the tiny DAG"
     assert mine <= set(pending), sorted(mine - set(pending))
 
 
