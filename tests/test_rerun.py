@@ -42,51 +42,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tiny_dag import REPO, TARGETS, TINY
+from tiny_dag import env as _env
+from tiny_dag import run as _run
+from tiny_dag import smk as _smk
+from tiny_dag import table as _table
 
 pytestmark = pytest.mark.workflow
-
-REPO = Path(__file__).resolve().parents[1]
-TINY = "tests/config/tiny.yaml"
-# the whole tiny DAG: the default target and `paper` (which adds the experiment sweeps)
-TARGETS = ("all", "paper")
-LIMIT_S = 1500  # one snakemake call, wall clock (SIGKILL after)
-COPY_IGNORE = shutil.ignore_patterns(
-    ".git", ".snakemake", "results", "logs", "__pycache__", ".pytest_cache", ".ruff_cache", "*.h5"
-)
-
-
-# ----------------------------------------------------------------------------------------- helpers
-def _env(work: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(work / "src"), env.get("PYTHONPATH", "")]).rstrip(
-        os.pathsep
-    )
-    return env
-
-
-def _smk(work: Path, *args: str, limit: int = LIMIT_S) -> subprocess.CompletedProcess:
-    cmd = ["timeout", "-s", "KILL", str(limit), "snakemake", *args]
-    return subprocess.run(cmd, cwd=work, env=_env(work), capture_output=True, text=True)
-
-
-def _run(work: Path, *args: str) -> subprocess.CompletedProcess:
-    """A real run with the copy's default profile (loaded automatically), on 2 cores."""
-    proc = _smk(work, "--cores", "2", *args)
-    assert proc.returncode == 0, (
-        f"snakemake {args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
-    )
-    return proc
-
-
-def _table(work: Path, configfile: str, detailed: bool = False) -> list[dict[str, str]]:
-    """Rows of ``snakemake -n --summary`` (or --detailed-summary): one per output file."""
-    flag = "--detailed-summary" if detailed else "--summary"
-    proc = _smk(work, "--dry-run", flag, *TARGETS, "--configfile", configfile, limit=600)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    lines = [ln for ln in proc.stdout.splitlines() if "\t" in ln]
-    header = lines[0].split("\t")
-    assert header[0] == "output_file", proc.stdout[:2000]
-    return [dict(zip(header, ln.split("\t"), strict=False)) for ln in lines[1:]]
 
 
 def _pending(work: Path, configfile: str = TINY) -> dict[str, str]:
@@ -220,17 +182,11 @@ def _model_outputs(name: str, outputs) -> set[str]:
 
 
 # ----------------------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """The tiny DAG, built once in a temporary copy of the repository."""
-    work = tmp_path_factory.mktemp("rerun") / "repo"
-    shutil.copytree(REPO, work, ignore=COPY_IGNORE, symlinks=True)
-    t0 = time.monotonic()
-    _run(work, *TARGETS, "--configfile", TINY)
-    print(f"\ntiny DAG built in {time.monotonic() - t0:.0f} s")
-    graph = _table(work, TINY, detailed=True)
-    assert graph, "the tiny DAG has no outputs"
-    return {"work": work, "graph": graph, "outputs": {r["output_file"] for r in graph}}
+@pytest.fixture(scope="module")
+def built(tiny_dag):
+    """The tiny DAG, built once per session in a temporary copy of the repository (the shared
+    fixture ``tiny_dag`` of tests/conftest.py; tests/test_slurm.py starts from it too)."""
+    return tiny_dag
 
 
 # ------------------------------------------------------------------------------------------- tests
