@@ -1,6 +1,7 @@
 """Reruns exactly what changed: the tiny DAG in a temporary copy of the repository.
 
-The DAG is built once per session (fixture ``built``) and reused. Each scenario edits the copy (a
+The DAG is built once per session (fixture ``tiny_dag`` of tests/conftest.py, ``built`` here;
+tests/test_slurm.py starts from it too) and reused. Each scenario edits the copy (a
 config copy, a package module), asks Snakemake which outputs it would rebuild (``--dry-run
 --summary``: plan "update pending") and compares that with the downstream closure of what was
 edited, computed independently from the inputs/outputs of every job (``--detailed-summary``):
