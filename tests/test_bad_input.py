@@ -173,7 +173,11 @@ def test_snakemake_schema_error_is_one_line(tmp_path, key, value, message):
 
 REFERENCES = [
     ("adaptation.nets", ["mlp", "no_such_net"], "config adaptation.nets[1]: 'no_such_net' is not"),
-    ("adaptation.nets", ["mlp", "logreg"], "config adaptation.nets[1]: 'logreg' is a 'baseline'"),
+    (
+        "adaptation.nets",
+        ["mlp", "hist_gbt"],
+        "config adaptation.nets[1]: 'hist_gbt' is a 'baseline'",
+    ),
     ("adaptation.nets", ["mlp", "deepset"], "expected the name of a net entry, one of ["),
     (
         "experiments.inductive_bias.reference",

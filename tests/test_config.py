@@ -24,9 +24,37 @@ ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "config" / "tiny.yaml"
 
 
+# Entries the tiny DAG leaves out (one model per training rule there, tests/config/tiny.yaml), put
+# back for the config checks: a logistic regression, a separation random forest and the Set
+# Transformer have parameters and settings of their own to check.
+_CHECKED_ONLY = {
+    "logreg": {
+        "kind": "baseline", "task": "separation", "estimator": "logistic_regression",
+        "params": {"C": 1.0, "max_iter": 1000},
+        "derived_features": ["log_size", "width_length", "size_area"],
+    },
+    "random_forest": {
+        "kind": "baseline", "task": "separation", "estimator": "random_forest",
+        "params": {"n_estimators": 30, "min_samples_leaf": 3, "max_features": "sqrt"},
+        "derived_features": ["log_size", "width_length", "size_area"],
+    },
+    "settransformer": {
+        "kind": "net", "task": "separation", "net": "settransformer",
+        "features": ["pixel_set", "pixel_set_mask"], "epochs": 3, "batch_size": 32,
+        "settings": {"dim": 16, "heads": 2, "blocks": 1, "inducing_points": 4, "seeds": 1,
+                     "head_hidden": 16, "time": "relative"},
+    },
+}  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def tiny() -> dict:
-    return yaml.safe_load(TINY.read_text())
+    """The tiny config plus the entries of :data:`_CHECKED_ONLY` (features: the tiny models')."""
+    config = yaml.safe_load(TINY.read_text())
+    features = config["models"]["hist_gbt"]["features"]
+    for name, entry in _CHECKED_ONLY.items():
+        config["models"][name] = {**entry, "features": entry.get("features", features)}
+    return config
 
 
 def _set(config: dict, dotted: str, value) -> dict:
@@ -256,9 +284,9 @@ def test_snakemake_refuses_bad_config_before_any_job(tiny, tmp_path, key, value,
 
 @pytest.mark.workflow
 def test_snakemake_refuses_duplicate_model(tmp_path):
-    text = TINY.read_text().replace("  random_forest:\n", "  logreg:\n", 1)
+    text = TINY.read_text().replace("  hist_gbt_importance:\n", "  hist_gbt:\n", 1)
     out = refused_dry_run(text, tmp_path)
-    assert "duplicate key 'models.logreg'" in out, out[-3000:]
+    assert "duplicate key 'models.hist_gbt'" in out, out[-3000:]
     assert "config.yaml:" in out
 
 

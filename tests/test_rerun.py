@@ -1,6 +1,7 @@
 """Reruns exactly what changed: the tiny DAG in a temporary copy of the repository.
 
-The DAG is built once per session (fixture ``built``) and reused. Each scenario edits the copy (a
+The DAG is built once per session (fixture ``tiny_dag`` of tests/conftest.py, ``built`` here;
+tests/test_slurm.py starts from it too) and reused. Each scenario edits the copy (a
 config copy, a package module), asks Snakemake which outputs it would rebuild (``--dry-run
 --summary``: plan "update pending") and compares that with the downstream closure of what was
 edited, computed independently from the inputs/outputs of every job (``--detailed-summary``):
@@ -14,8 +15,8 @@ edited, computed independently from the inputs/outputs of every job (``--detaile
 - source hashes follow each script's imports, code only: camera.py (the nets' hexagonal grid)
   retrains every net; a docstring and a comment in the engine rerun nothing; a stage-6 module
   retrains no plain net; a stage-5 module (adapt/nets.py) reruns the adapted nets and what reads
-  them, and no plain net; one net's module (models/nets/settransformer.py) retrains that net's
-  entries and no other net's;
+  them, and no plain net; one net's module (models/nets/deepsets.py) retrains that net's
+  entries (deepsets, and deepsets_dann by train_adapted) and no other net's;
 - SIGKILL during ``train_net`` -> the next ``snakemake`` (default profile: rerun-incomplete)
   finishes the job, resuming from {results_dir}/checkpoints/{model}.pt;
 - the tiny config with the keys of every mapping in reverse order -> nothing to rebuild (params
@@ -42,51 +43,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tiny_dag import REPO, TARGETS, TINY
+from tiny_dag import env as _env
+from tiny_dag import run as _run
+from tiny_dag import smk as _smk
+from tiny_dag import table as _table
 
 pytestmark = pytest.mark.workflow
-
-REPO = Path(__file__).resolve().parents[1]
-TINY = "tests/config/tiny.yaml"
-# the whole tiny DAG: the default target and `paper` (which adds the experiment sweeps)
-TARGETS = ("all", "paper")
-LIMIT_S = 1500  # one snakemake call, wall clock (SIGKILL after)
-COPY_IGNORE = shutil.ignore_patterns(
-    ".git", ".snakemake", "results", "logs", "__pycache__", ".pytest_cache", ".ruff_cache", "*.h5"
-)
-
-
-# ----------------------------------------------------------------------------------------- helpers
-def _env(work: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(work / "src"), env.get("PYTHONPATH", "")]).rstrip(
-        os.pathsep
-    )
-    return env
-
-
-def _smk(work: Path, *args: str, limit: int = LIMIT_S) -> subprocess.CompletedProcess:
-    cmd = ["timeout", "-s", "KILL", str(limit), "snakemake", *args]
-    return subprocess.run(cmd, cwd=work, env=_env(work), capture_output=True, text=True)
-
-
-def _run(work: Path, *args: str) -> subprocess.CompletedProcess:
-    """A real run with the copy's default profile (loaded automatically), on 2 cores."""
-    proc = _smk(work, "--cores", "2", *args)
-    assert proc.returncode == 0, (
-        f"snakemake {args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
-    )
-    return proc
-
-
-def _table(work: Path, configfile: str, detailed: bool = False) -> list[dict[str, str]]:
-    """Rows of ``snakemake -n --summary`` (or --detailed-summary): one per output file."""
-    flag = "--detailed-summary" if detailed else "--summary"
-    proc = _smk(work, "--dry-run", flag, *TARGETS, "--configfile", configfile, limit=600)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    lines = [ln for ln in proc.stdout.splitlines() if "\t" in ln]
-    header = lines[0].split("\t")
-    assert header[0] == "output_file", proc.stdout[:2000]
-    return [dict(zip(header, ln.split("\t"), strict=False)) for ln in lines[1:]]
 
 
 def _pending(work: Path, configfile: str = TINY) -> dict[str, str]:
@@ -220,17 +183,11 @@ def _model_outputs(name: str, outputs) -> set[str]:
 
 
 # ----------------------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """The tiny DAG, built once in a temporary copy of the repository."""
-    work = tmp_path_factory.mktemp("rerun") / "repo"
-    shutil.copytree(REPO, work, ignore=COPY_IGNORE, symlinks=True)
-    t0 = time.monotonic()
-    _run(work, *TARGETS, "--configfile", TINY)
-    print(f"\ntiny DAG built in {time.monotonic() - t0:.0f} s")
-    graph = _table(work, TINY, detailed=True)
-    assert graph, "the tiny DAG has no outputs"
-    return {"work": work, "graph": graph, "outputs": {r["output_file"] for r in graph}}
+@pytest.fixture(scope="module")
+def built(tiny_dag):
+    """The tiny DAG, built once per session in a temporary copy of the repository (the shared
+    fixture ``tiny_dag`` of tests/conftest.py; tests/test_slurm.py starts from it too)."""
+    return tiny_dag
 
 
 # ------------------------------------------------------------------------------------------- tests
@@ -395,20 +352,27 @@ def test_stage5_module_reruns_the_adapted_nets_and_no_plain_net(built):
 
 
 def test_one_nets_module_retrains_only_that_nets_entries(built):
+    """Deep Sets: the tiny config's net with two entries (deepsets by train_net, deepsets_dann by
+    train_adapted), beside nets of other modules (mlp, hexcnn). The Set Transformer, which the
+    tiny DAG leaves out, shares no module of its own with them (tests/test_provenance.py hashes
+    its module out of the other nets' jobs)."""
     work, graph = built["work"], built["graph"]
     nets = _model_nets(work)
-    assert "settransformer" in nets.values() and "mlp" in nets.values(), nets
-    with _with_edited_module(work, "models/nets/settransformer.py"):
+    assert "deepsets" in nets.values() and "mlp" in nets.values(), nets
+    with _with_edited_module(work, "models/nets/deepsets.py"):
         pending = _pending(work)
-    _show("edited iactdl/models/nets/settransformer.py", pending)
+    _show("edited iactdl/models/nets/deepsets.py", pending)
     trained = {o: r for o, r in pending.items() if r.startswith("train")}
-    assert trained, "editing the Set Transformer retrained nothing"
-    wrong = {
-        o: _net_of_output(o, nets) for o in trained if _net_of_output(o, nets) != "settransformer"
+    assert trained, "editing the Deep Sets net retrained nothing"
+    wrong = {o: _net_of_output(o, nets) for o in trained if _net_of_output(o, nets) != "deepsets"}
+    assert not wrong, f"retrained, though not a Deep Sets net: {wrong}"
+    mine = {
+        r["output_file"]
+        for r in graph
+        if r["rule"] in ("train_net", "train_adapted") and "/models/" in r["output_file"]
     }
-    assert not wrong, f"retrained, though not a Set Transformer: {wrong}"
-    mine = {r["output_file"] for r in graph if r["rule"] == "train_net"}
-    mine = {o for o in mine if _net_of_output(o, nets) == "settransformer"}
+    mine = {o for o in mine if _net_of_output(o, nets) == "deepsets"}
+    assert mine, "no Deep Sets training job in the tiny DAG"
     assert mine <= set(pending), sorted(mine - set(pending))
 
 

@@ -2,18 +2,17 @@
 
 What is shown, against slurmctld/slurmd themselves (no mocks):
 
-- the tiny DAG up to the metrics of one net (mlp) and one baseline (hist_gbt) completes with
-  ``--workflow-profile profiles/slurm``: every job class on the way is submitted (simulate,
-  extract, build_features, split_dataset, train_disp, stream_observed, train_net, train_baseline,
-  predict, evaluate; 20 jobs). The other three nets of the tiny config (hexcnn, deepsets,
-  settransformer) would add three more ``train_net`` jobs of the same rule and profile entry and
-  nine predict/evaluate jobs, nothing this module asserts on that the mlp's job does not show, and
-  cost ~12 Snakemake starts in SLURM jobs; they and the rest of the tiny DAG (stages 5-6, figures,
-  the experiment sweeps) run in the local build of the whole tiny DAG (tests/test_rerun.py), and
-  every net-training rule's GPU request in profiles/slurm is checked by planning the whole DAG
-  with that profile (tests/test_profile.py). On SLURM every job pays a Snakemake start of several
-  seconds on a 2-core CI machine (107 jobs took over 20 minutes, the 56 up to the summary table
-  13);
+- the metrics of one net (mlp) and one baseline (hist_gbt) are rebuilt with
+  ``--workflow-profile profiles/slurm``, from their training on (``--forcerun train_net
+  train_baseline``): train_net, train_baseline, predict and evaluate are submitted (8 jobs). The
+  rest of the tiny DAG comes from the session's local build (fixture ``tiny_dag``,
+  tests/conftest.py), copied: the rules upstream of training (simulate, extract, build_features,
+  split_dataset, train_disp, stream_observed), the other nets (hexcnn, deepsets) and stages 5-7
+  run there, through the same scripts; on SLURM they would only add jobs of the profile's default
+  resources, each paying a Snakemake start of several seconds on a 2-core CI machine (107 jobs
+  took over 20 minutes; the 20 jobs from the simulation on, ~3 minutes). Every rule's SLURM
+  request (every net-training rule's GPU) is checked by planning the whole DAG with that profile
+  (tests/test_profile.py);
 - the deep-net training job (rule ``train_net``) was submitted with a GPU request, on the ``gpu``
   partition, and was allocated the node's (fake) GPU gres: read back from ``scontrol show job``;
 - a job cancelled with ``scancel`` while running is retried (profile ``retries``) and the workflow
@@ -46,15 +45,13 @@ STOP = REPO / "tests" / "slurm" / "stop.sh"
 STATE_DIR = "/tmp/iactdl-slurm-pytest"
 TINY = "tests/config/tiny.yaml"
 # what runs on SLURM: the metrics of one net (the GPU rule; the cheapest net of the tiny config)
-# and of one baseline, from the simulation on (see the module docstring for the other nets)
+# and of one baseline, from their training on (the module docstring says where the rest runs)
 TARGETS = [f"results/tiny/metrics/{m}.json" for m in ("mlp", "hist_gbt")]
 GPU_RULE = "train_net"
+FORCED = ["train_net", "train_baseline"]
 # hard wall-clock limit of one snakemake call; SIGKILL because a Snakemake that lost track of its
 # SLURM jobs ignores SIGTERM
 RUN_LIMIT_S = 1200
-COPY_IGNORE = shutil.ignore_patterns(
-    ".git", ".snakemake", "results", "__pycache__", ".pytest_cache", ".ruff_cache", "*.h5"
-)
 TIMINGS: dict[str, float] = {}
 
 
@@ -151,9 +148,12 @@ def cluster():
 
 
 @pytest.fixture(scope="module")
-def repo_copy(tmp_path_factory):
+def repo_copy(tiny_dag, tmp_path_factory):
+    """A copy of the session's built tiny DAG (copy2: mtimes and .snakemake's metadata kept, so
+    only the forced jobs run), without the local run's logs: every log in it is a SLURM job's."""
     copy = tmp_path_factory.mktemp("slurm") / "repo"
-    shutil.copytree(REPO, copy, ignore=COPY_IGNORE, symlinks=True)
+    shutil.copytree(tiny_dag["work"], copy, symlinks=True)
+    shutil.rmtree(copy / "results" / "tiny" / "logs", ignore_errors=True)
     return copy
 
 
@@ -184,9 +184,10 @@ class _Canceller(threading.Thread):
 
 @pytest.fixture(scope="module")
 def tiny_run(cluster, repo_copy):
-    """Runs the tiny DAG once on SLURM, cancelling one running job (a train_net one if any)."""
+    """Runs the model jobs of the tiny DAG once on SLURM, cancelling one running job (a
+    train_net one if any)."""
     dry = _snakemake(repo_copy, "--workflow-profile", "none", "-n", *TARGETS, "--quiet", "rules",
-                     "--configfile", TINY, limit=300)  # fmt: skip
+                     "--configfile", TINY, "--forcerun", *FORCED, limit=300)  # fmt: skip
     assert dry.returncode == 0, f"tiny DAG does not build:\n{dry.stdout}\n{dry.stderr}"
     rules = set(re.findall(r"^(\w+)\s+\d+\s*$", dry.stdout, flags=re.M)) - {"total"}
     victim = GPU_RULE if GPU_RULE in rules else None
@@ -194,7 +195,10 @@ def tiny_run(cluster, repo_copy):
     canceller = _Canceller(first, victim or "", after_s=3.0)
     canceller.start()
     t0 = time.monotonic()
-    proc = _snakemake(repo_copy, *_slurm_args(*TARGETS, "--configfile", TINY))
+    # --forcerun last: it takes every name after it
+    proc = _snakemake(
+        repo_copy, *_slurm_args(*TARGETS, "--configfile", TINY, "--forcerun", *FORCED)
+    )
     TIMINGS["tiny_dag_s"] = round(time.monotonic() - t0, 1)
     canceller.stop.set()
     canceller.join()

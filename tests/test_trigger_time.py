@@ -298,7 +298,8 @@ def test_default_configs_give_every_pixel_net_relative_time(path):
         pixel_nets += 1
         settings = net_settings(entry["net"], entry.get("settings") or {})
         assert settings.time == "relative", f"{path}: {name}"
-    assert pixel_nets >= 4
+    # the tiny config's three: hexcnn, deepsets, deepsets_dann (config.yaml has more)
+    assert pixel_nets >= 3
 
 
 def test_absolute_time_stays_an_ablation():
