@@ -147,7 +147,7 @@ def test_tiny_dag_estimates_without_truth_and_trains_the_augmented_model_on_it(t
         pytest.skip("snakemake is not installed")
     proc = subprocess.run(
         ["snakemake", "-n", "--forceall", "--configfile", "tests/config/tiny.yaml",
-         "--directory", str(tmp_path), "--", "results/tiny/models/logreg_augment/model.json"],
+         "--directory", str(tmp_path), "--", "results/tiny/models/augmented_logreg/model.json"],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     out = proc.stdout + proc.stderr

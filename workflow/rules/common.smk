@@ -302,13 +302,14 @@ def features_have_images():
 
 
 def augmented(name):
-    """Whether config model `name` trains by augmentation (`adapt: {method: augment}`)."""
-    entry = config["models"].get(name)
-    return isinstance(entry, dict) and (entry.get("adapt") or {}).get("method") == "augment"
+    """Whether model `name` (a config or study model) trains by augmentation (`adapt: {method:
+    augment}`)."""
+    entry = model_entry(name)
+    return hasattr(entry, "get") and (entry.get("adapt") or {}).get("method") == "augment"
 
 
 def trained_entry(name):
-    """The entry a training rule trains: an augmented one without its `adapt` section (it trains
+    """The entry that training rules train: an augmented one without its `adapt` section (it trains
     as the plain model does; its datasets, get_training_sets, are what differs)."""
     entry = model_entry(name)
     if augmented(name):

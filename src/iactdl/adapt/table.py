@@ -51,7 +51,7 @@ ADAPTATION_COLUMNS = (
     "simulated_auc", "simulated_auc_std", "oracle_gap", "gap_closed", "gamma_efficiency_observed",
     "li_ma_significance", "reference",
 )  # fmt: skip
-METHOD_ORDER = ("source", "relative", "importance", "dann", "iwdann", "oracle")
+METHOD_ORDER = ("source", "relative", "augment", "importance", "dann", "iwdann", "oracle")
 LAMBDA_GRID_COLUMNS = (
     "net", "method", "seed", "lambda_max", "selected", "observed_val_significance",
     "observed_val_cut", "bootstrap_wins", "observed_auc", "observed_auc_unc", "simulated_auc",

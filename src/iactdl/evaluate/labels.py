@@ -39,6 +39,7 @@ METHOD_LABELS = {
     "importance": "importance weighting",
     "dann": "DANN",
     "iwdann": "IW-DANN",
+    "augment": "augmentation",
     "oracle": "oracle (observed truth)",
 }
 # the order in which figures show the families

@@ -9,7 +9,9 @@ def plain_nets():
     nets = [
         m for m in models_of_kind("net") if config["models"][m].get("adapt") is None or augmented(m)
     ]
-    return nets + study_models(config["models"], config["adaptation"], ["source", "relative"])
+    return nets + study_models(
+        config["models"], config["adaptation"], ["source", "relative", "augment"]
+    )
 
 
 def get_net_seed(wildcards):
