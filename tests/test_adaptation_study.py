@@ -31,7 +31,7 @@ def test_study_names_cover_nets_methods_seeds_and_entries_are_valid():
     names = study_models(MODELS, study)
     # adapted entries and absent names are left out; relative only for the pixel-level net
     assert {n.split("~")[0] for n in names} == {"mlp", "deepsets"}
-    assert len(names) == 3 * (5 + 6)
+    assert len(names) == 3 * (6 + 7)
     assert "mlp~relative~s1" not in names and "deepsets~relative~s3" in names
     for name in names:
         entry = study_entry(name, MODELS, study)
@@ -43,6 +43,7 @@ def test_study_names_cover_nets_methods_seeds_and_entries_are_valid():
         "method": "iwdann", "lambda_max": STUDY_DEFAULTS["lambda_max"]
     }  # fmt: skip
     assert "adapt" not in study_entry("deepsets~oracle~s1", MODELS, study)
+    assert study_entry("mlp~augment~s2", MODELS, study)["adapt"] == {"method": "augment"}
     with pytest.raises(ValueError, match="not a study model"):
         study_entry("deepsets~coral~s1", MODELS, study)
 

@@ -380,6 +380,21 @@ def _check_observed_training(config: Mapping) -> list[str]:
     ]
 
 
+def _check_augment(config: Mapping) -> list[str]:
+    """Augmented entries (``adapt: {method: augment}``) re-simulate the training showers through
+    the estimated detector: only the built-in simulator can (config ``source: simulate``)."""
+    if config.get("source", "simulate") == "simulate":
+        return []
+    return [
+        f"config models.{name}.adapt: method augment re-simulates the training samples with the "
+        f"built-in simulator, but source is {config.get('source')!r}; use source: simulate"
+        for name, entry in (config.get("models") or {}).items()
+        if isinstance(entry, Mapping)
+        and isinstance(entry.get("adapt"), Mapping)
+        and entry["adapt"].get("method") == "augment"
+    ]
+
+
 def _check_shift(config: Mapping) -> list[str]:
     """The shift diagnostics' section and its quantifier (a separation baseline of ``models``);
     only when the config has observed events, as only then do the diagnostics run."""
@@ -468,6 +483,7 @@ def _check_models(config: Mapping) -> list[str]:
     errors += _check_study(config)
     errors += _check_shift_study(config)
     errors += _check_observed_training(config)
+    errors += _check_augment(config)
     errors += _check_shift(config)
     if any(".features: no dataset has" in e for e in errors):
         errors.append(f"(the datasets of this config have the columns {sorted(available)})")

@@ -134,6 +134,90 @@ rule train_adapted_baseline:
         "../scripts/train_adapted_baseline.py"
 
 
+# Augmentation (iactdl.adapt.augment): the observed camera's night sky, gain and trigger time
+# placement estimated from observed_train's own events (no truth) against the simulated training
+# split, then the labelled samples re-simulated through that camera (same showers and seed) and
+# built into results/augmented/datasets/ by extract, build_features and split_dataset's rules. An
+# entry with `adapt: {method: augment}` (baseline or net) trains as the plain one on those.
+if config["source"] == "simulate" and "observed" in available_samples():
+
+    rule estimate_detector:
+        input:
+            observed=results("datasets/observed_train.h5"),
+            simulated=results("datasets/train.h5"),
+        output:
+            json=results("augment/detector.json"),
+        log:
+            results("logs/estimate_detector.log"),
+        benchmark:
+            results("benchmarks/estimate_detector.tsv")
+        conda:
+            "../../envs/cpu.yaml"
+        threads: 1
+        params:
+            simulation=config["simulation"],
+            src=src("estimate_detector.py"),
+        script:
+            "../scripts/estimate_detector.py"
+
+    rule simulate_augmented:
+        input:
+            detector=rules.estimate_detector.output.json,
+        output:
+            events=results("augmented/simulated/{sample}.h5"),
+        log:
+            results("logs/simulate_augmented/{sample}.log"),
+        benchmark:
+            results("benchmarks/simulate_augmented/{sample}.tsv")
+        wildcard_constraints:
+            sample="gamma|gamma_diffuse|proton",
+        conda:
+            "../../envs/cpu.yaml"
+        params:
+            sample="{sample}",
+            simulation=config["simulation"],
+            seed=get_simulate_seed,
+            src=src("simulate_augmented.py"),
+        script:
+            "../scripts/simulate_augmented.py"
+
+    use rule extract as extract_augmented with:
+        input:
+            events=results("augmented/simulated/{sample}.h5"),
+        output:
+            events=results("augmented/events/{sample}.h5"),
+        log:
+            results("logs/extract_augmented/{sample}.log"),
+        benchmark:
+            results("benchmarks/extract_augmented/{sample}.tsv")
+        wildcard_constraints:
+            sample="gamma|gamma_diffuse|proton",
+
+    use rule build_features as build_features_augmented with:
+        input:
+            events=results("augmented/events/{sample}.h5"),
+        output:
+            features=results("augmented/features/{sample}.h5"),
+        log:
+            results("logs/build_features_augmented/{sample}.log"),
+        benchmark:
+            results("benchmarks/build_features_augmented/{sample}.tsv")
+        wildcard_constraints:
+            sample="gamma|gamma_diffuse|proton",
+
+    use rule split_dataset as split_augmented with:
+        input:
+            unpack(get_augmented_features),
+        output:
+            train=results("augmented/datasets/train.h5"),
+            val=results("augmented/datasets/val.h5"),
+            test=results("augmented/datasets/test.h5"),
+        log:
+            results("logs/split_augmented.log"),
+        benchmark:
+            results("benchmarks/split_augmented.tsv")
+
+
 use rule train_net as train_oracle with:
     input:
         unpack(get_oracle_input),

@@ -11,8 +11,7 @@ include: "inputs/baselines.smk"
 
 rule train_baseline:
     input:
-        train=results("datasets/train.h5"),
-        val=results("datasets/val.h5"),
+        unpack(get_training_sets),
     output:
         model=results("models/{model}/model.skops"),
         info=results("models/{model}/model.json"),

@@ -304,14 +304,40 @@ def features_have_images():
     return config["source"] == "simulate"
 
 
+def augmented(name):
+    """Whether model `name` (a config or study model) trains by augmentation (`adapt: {method:
+    augment}`)."""
+    entry = model_entry(name)
+    return hasattr(entry, "get") and (entry.get("adapt") or {}).get("method") == "augment"
+
+
+def trained_entry(name):
+    """The entry that training rules train: an augmented one without its `adapt` section (it trains
+    as the plain model does; its datasets, get_training_sets, are what differs)."""
+    entry = model_entry(name)
+    if augmented(name):
+        return canonical({k: v for k, v in entry.items() if k != "adapt"})
+    return entry
+
+
+def get_training_sets(wildcards):
+    """train/val of a plain model: the simulations' splits, or for an augmented model the
+    re-simulated ones (results/augmented/datasets/, adapt.smk)."""
+    prefix = "augmented/" if augmented(wildcards.model) else ""
+    return {
+        "train": results(f"{prefix}datasets/train.h5"),
+        "val": results(f"{prefix}datasets/val.h5"),
+    }
+
+
 def get_model_entry(wildcards):
     """The config entry of the model (its hyper-parameters, features, task): the rule's params."""
-    return config["models"][wildcards.model]
+    return trained_entry(wildcards.model)
 
 
 def get_net_entry(wildcards):
     """The config entry of the net model (net, settings, optimiser, schedule...): its params."""
-    return model_entry(wildcards.model)
+    return trained_entry(wildcards.model)
 
 
 def get_net_gpus(wildcards):

@@ -18,8 +18,7 @@ include: "inputs/deepnets.smk"
 
 rule train_net:
     input:
-        train=results("datasets/train.h5"),
-        val=results("datasets/val.h5"),
+        unpack(get_training_sets),
     output:
         model=results("models/{model}/model.pt"),
         info=results("models/{model}/model.json"),

@@ -27,6 +27,7 @@ __all__ = [
 COLOURS = {
     "source": "0.45", "relative": style.PALETTE[5], "importance": style.PALETTE[4],
     "dann": style.PALETTE[0], "iwdann": style.PALETTE[2], "oracle": style.PALETTE[1],
+    "augment": style.PALETTE[3],
 }  # fmt: skip
 RANDOM_AUC = 0.5  # the bars' base: an AUC's length is its skill above random guessing
 

@@ -28,11 +28,13 @@ __all__ = [
     "adapt_settings",
     "adapted_baseline_settings",
     "adapt_section",
+    "augment_settings",
+    "is_augmented",
     "base_entry",
     "refuse_source_dependent",
 ]
 
-ADAPT_METHODS = ("dann", "iwdann", "importance")
+ADAPT_METHODS = ("dann", "iwdann", "importance", "augment")
 # the importance weights' domain classifier reads the image features unless the entry names some
 DEFAULT_WEIGHT_FEATURES = tuple(DEFAULT_FEATURES)
 
@@ -43,9 +45,11 @@ class AdaptSettings:
 
     Parameters
     ----------
-    method : {"dann", "iwdann", "importance"}
-        DANN (Ganin et al. 2016), importance-weighted DANN, or covariate-shift importance
-        weighting (:mod:`iactdl.adapt.importance`).
+    method : {"dann", "iwdann", "importance", "augment"}
+        DANN (Ganin et al. 2016), importance-weighted DANN, covariate-shift importance
+        weighting (:mod:`iactdl.adapt.importance`), or augmentation: the plain model trained on
+        the simulations re-simulated through the detector estimated from the observation
+        (:mod:`iactdl.adapt.augment`).
     lambda_max : float
         DANN, IW-DANN: the final strength of the gradient reversal, in (0, 10]
         (:func:`~iactdl.adapt.dann.ganin_lambda`).
@@ -65,7 +69,7 @@ class AdaptSettings:
         Importance: the domain classifier's inputs (default: the image features).
     """
 
-    method: str = "dann"  # dann | iwdann | importance
+    method: str = "dann"  # dann | iwdann | importance | augment
     lambda_max: float = 0.3  # dann, iwdann: final strength of the gradient reversal, (0, 10]
     domain_hidden: int = 64  # dann, iwdann: width of the domain head's hidden layer
     target_batch_fraction: float = 0.5  # dann, iwdann: observed events per step / batch_size
@@ -235,6 +239,8 @@ def adapt_section(name: str, entry: Mapping) -> AdaptSettings:
     ValueError
         Naming the key and what was expected.
     """
+    if is_augmented(entry):
+        return augment_settings(name, entry)
     if entry.get("kind") == "baseline":
         return adapted_baseline_settings(name, entry)
     settings = adapt_settings(name, entry)
@@ -256,3 +262,55 @@ def base_entry(entry: Mapping) -> dict:
         A copy of ``entry`` without the key ``adapt``.
     """
     return {k: v for k, v in entry.items() if k != "adapt"}
+
+
+def is_augmented(entry: Mapping) -> bool:
+    """Whether an entry trains by augmentation (``adapt: {method: augment}``).
+
+    Parameters
+    ----------
+    entry : Mapping
+        A model entry of ``config.yaml: models``.
+
+    Returns
+    -------
+    bool
+        True for an ``adapt`` mapping whose ``method`` is ``augment``.
+    """
+    section = entry.get("adapt")
+    return isinstance(section, Mapping) and section.get("method") == "augment"
+
+
+def augment_settings(name: str, entry: Mapping) -> AdaptSettings:
+    """The ``adapt`` section of an augmented entry (a baseline or a net), checked.
+
+    Augmentation changes the training set, not the training (:mod:`iactdl.adapt.augment`): the
+    entry trains as the plain model does, on ``results/augmented/datasets/``, of any task and
+    with any feature (the events are simulations, whose source positions are the true ones), so
+    the section holds ``method`` alone.
+
+    Parameters
+    ----------
+    name : str
+        The model, named in errors.
+    entry : Mapping
+        Its entry of ``config.yaml: models``.
+
+    Returns
+    -------
+    AdaptSettings
+        ``method`` ``augment`` and the defaults, which it does not read.
+
+    Raises
+    ------
+    ValueError
+        Another key in the section.
+    """
+    extra = sorted(set(entry["adapt"]) - {"method"})
+    if extra:
+        raise ValueError(
+            f"config models.{name}.adapt: {extra} are settings of the other methods; "
+            "augmentation trains the plain model on the re-simulated simulations and reads "
+            "only `method: augment`"
+        )
+    return AdaptSettings(method="augment")

@@ -7,6 +7,9 @@ methods of one net differ in nothing but the method. Methods:
 - ``source``: the net as it is (trained on the simulations alone; rule ``train_net``);
 - ``relative``: source-only with time relative to the event (pixel-level nets; the input-fix
   ablation);
+- ``augment``: the net trained on the simulations re-simulated through the detector estimated
+  from the observation without truth (rule ``train_net`` on ``results/augmented/datasets/``,
+  :mod:`iactdl.adapt.augment`);
 - ``importance``, ``dann``, ``iwdann``: adapted (rule ``train_adapted``, :mod:`iactdl.adapt.nets`);
 - ``oracle``: trained on observed_train with its hidden truth (rule ``train_oracle``; the ceiling).
 
@@ -46,7 +49,7 @@ __all__ = [
 
 SEPARATOR = "~"
 LAMBDA_SEPARATOR = "@"  # a candidate's method part: {method}@{lambda_max}
-STUDY_METHODS = ("source", "relative", "importance", "dann", "iwdann", "oracle")
+STUDY_METHODS = ("source", "relative", "augment", "importance", "dann", "iwdann", "oracle")
 ADAPTED = ("importance", "dann", "iwdann")
 LAMBDA_METHODS = ("dann", "iwdann")  # the methods with a gradient reversal, hence a lambda_max
 LAMBDA_RANGE = (0.0, 10.0)  # (exclusive, inclusive), as an entry's adapt.lambda_max
@@ -314,8 +317,8 @@ def study_entry(name: str, models: Mapping, study: Mapping) -> dict:
             "method": method,
             "lambda_max": study["lambda_max"] if lam is None else lam,
         }
-    elif method == "importance":
-        entry["adapt"] = {"method": "importance"}
+    elif method in ("importance", "augment"):
+        entry["adapt"] = {"method": method}
     entry["description"] = f"adaptation study: {net}, {method}" + (
         "" if lam is None else f", lambda_max {lam!r} (a candidate of the lambda grid)"
     )

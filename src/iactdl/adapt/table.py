@@ -57,7 +57,7 @@ ADAPTATION_COLUMNS = (
 )  # fmt: skip
 # the domain AUC of a DANN's representation (model.json: adapt.domain_auc; iactdl.adapt.nets)
 DOMAIN_AUC_COLUMNS = ("domain_auc_before", "domain_auc_after")
-METHOD_ORDER = ("source", "relative", "importance", "dann", "iwdann", "oracle")
+METHOD_ORDER = ("source", "relative", "augment", "importance", "dann", "iwdann", "oracle")
 LAMBDA_GRID_COLUMNS = (
     "net", "method", "seed", "lambda_max", "selected", "observed_val_significance",
     "observed_val_cut", "bootstrap_wins", "observed_auc", "observed_auc_unc", "simulated_auc",

@@ -39,6 +39,7 @@ METHOD_LABELS = {
     "importance": "importance weighting",
     "dann": "DANN",
     "iwdann": "IW-DANN",
+    "augment": "augmentation",
     "oracle": "oracle (observed truth)",
     "onoff": "ON/OFF labels",  # stage 6's Menon-corrected ON/OFF model (the shift study)
     "joint": "joint (simulated + ON/OFF)",

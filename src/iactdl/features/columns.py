@@ -57,6 +57,11 @@ FEATURE_UNITS = {
     "time_gradient_sse_long": "ns^2",
     "timespread": "ns",
     "timespread_weighted": "ns",
+    # the pixels without shower light (iactdl.features.pedestal): the night-sky pedestal
+    "pedestal_pixels": "",
+    "pedestal_mean": "p.e.",
+    "pedestal_variance": "p.e.^2",
+    "pedestal_m3": "p.e.^3",
     "log_size": "",
     "area": "mm^2",
     "size_area": "p.e./mm^2",

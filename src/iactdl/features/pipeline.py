@@ -35,6 +35,7 @@ from iactdl.features.derived import derived_features
 from iactdl.features.grid import grid_image_pixels
 from iactdl.features.hillas import HILLAS_COLUMNS, hillas_pixels
 from iactdl.features.leakage import leakage_pixels
+from iactdl.features.pedestal import pedestal_statistics
 from iactdl.features.pixelset import PIXEL_SET_SIZE, pixel_set_pixels
 from iactdl.features.shower_pixels import ShowerPixels, charge_statistics
 from iactdl.features.timing import timing_pixels
@@ -146,7 +147,8 @@ def image_features(
     Returns
     -------
     columns : dict of arrays (n_events,)
-        Feature columns in FACT DL2 names plus ``clean_ok``.
+        Feature columns in FACT DL2 names plus ``clean_ok`` and the night-sky pedestal
+        (:func:`iactdl.features.pedestal.pedestal_statistics`).
     pixels : ShowerPixels
         The shower pixels of the events with ``clean_ok`` (for grid images and pixel sets).
     counts : dict
@@ -211,6 +213,9 @@ def image_features(
         columns.update(timing_pixels(sp, longi, trans))
     columns.update(concentration_pixels(sp, image, params, longi, trans, camera))
     columns.update(derived_features(params))
+    # the night-sky pedestal of the pixels the shower did not reach (iactdl.features.pedestal):
+    # the datasets keep only the cleaned image, so this is the NSB's one trace in them
+    columns.update(pedestal_statistics(image, peak_time, sp, columns, camera))
     for values in columns.values():
         if values.dtype.kind == "f":
             values[~clean_ok] = np.nan

@@ -42,9 +42,23 @@ def get_shift_output():
     return out
 
 
+def get_augmented_features(wildcards):
+    """Named inputs of split_augmented: the re-simulated features of each labelled sample."""
+    return {
+        sample: results(f"augmented/features/{sample}.h5")
+        for sample in available_samples()
+        if sample != "observed"
+    }
+
+
 def adapted_models():
-    """Nets that train_adapted trains: config entries with `adapt`, and the study's."""
-    own = [m for m in models_of_kind("net") if config["models"][m].get("adapt") is not None]
+    """Nets that train_adapted trains: config entries with `adapt` (but augment: train_net
+    trains those, on the augmented datasets), and the study's."""
+    own = [
+        m
+        for m in models_of_kind("net")
+        if config["models"][m].get("adapt") is not None and not augmented(m)
+    ]
     methods = ["importance", "dann", "iwdann"]
     return own + study_models(config["models"], config["adaptation"], methods)
 
@@ -77,8 +91,13 @@ def get_adapted_input(wildcards):
 
 
 def adapted_baselines():
-    """Baselines with `adapt: {method: importance}`: rule train_adapted_baseline."""
-    return [m for m in models_of_kind("baseline") if config["models"][m].get("adapt") is not None]
+    """Baselines with `adapt: {method: importance}`: rule train_adapted_baseline (augmented
+    baselines train by train_baseline)."""
+    return [
+        m
+        for m in models_of_kind("baseline")
+        if config["models"][m].get("adapt") is not None and not augmented(m)
+    ]
 
 
 def get_adapted_baseline_input(wildcards):

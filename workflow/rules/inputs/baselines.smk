@@ -3,8 +3,13 @@
 
 
 def plain_baselines():
-    """Baselines trained on the simulations alone (train_baseline): entries without `adapt`."""
-    return [m for m in models_of_kind("baseline") if config["models"][m].get("adapt") is None]
+    """Baselines trained on the simulations alone (train_baseline): entries without `adapt`, and
+    augmented ones (on the re-simulated datasets)."""
+    return [
+        m
+        for m in models_of_kind("baseline")
+        if config["models"][m].get("adapt") is None or augmented(m)
+    ]
 
 
 def get_train_seed(wildcards):

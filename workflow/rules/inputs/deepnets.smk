@@ -4,9 +4,14 @@
 
 def plain_nets():
     """Net models trained on the simulations alone (train_net): config entries without
-    `adapt`, and the adaptation study's source-only models."""
-    nets = [m for m in models_of_kind("net") if config["models"][m].get("adapt") is None]
-    return nets + study_models(config["models"], config["adaptation"], ["source", "relative"])
+    `adapt` or with `adapt: {method: augment}` (on the re-simulated datasets), and the
+    adaptation study's source-only models."""
+    nets = [
+        m for m in models_of_kind("net") if config["models"][m].get("adapt") is None or augmented(m)
+    ]
+    return nets + study_models(
+        config["models"], config["adaptation"], ["source", "relative", "augment"]
+    )
 
 
 def get_net_seed(wildcards):
