@@ -129,6 +129,7 @@ def test_fact_source_refuses_image_nets_and_unlisted_features(tiny):
     assert "models.logreg" not in msg  # FACT features and derived ones exist in FACT datasets
     fact["models"] = {"logreg": fact["models"]["logreg"]}
     fact["adaptation"] = {**fact["adaptation"], "nets": []}  # it named nets now removed
+    fact.pop("shift_study")  # so did the shift study (a target of simulated observations only)
     check_config(fact)
     fact["fact"]["features"] = ["size", "width", "length"]  # no concentration_cog any more
     with pytest.raises(ConfigError) as err:
