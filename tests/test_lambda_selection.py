@@ -49,8 +49,9 @@ def test_grid_names_round_trip_through_parse_and_study_entry():
     study = _study()
     names = study_models(MODELS, study)
     # dann and iwdann once per grid value, the other methods as without a grid
-    # per seed: mlp 3 + 2 x 3 candidates, deepsets also relative
-    assert len(names) == 2 * ((3 + 2 * 3) + (4 + 2 * 3))
+    # per seed: mlp 4 (source, augment, importance, oracle) + 2 x 3 candidates, deepsets also
+    # relative
+    assert len(names) == 2 * ((4 + 2 * 3) + (5 + 2 * 3))
     assert "mlp~dann~s1" not in names and "deepsets~iwdann@1.0~s2" in names
     assert "mlp~source~s1" in names and "deepsets~relative~s2" in names
     for name in names:
@@ -77,7 +78,8 @@ def test_grid_names_round_trip_through_parse_and_study_entry():
 def test_without_a_grid_the_names_are_as_before():
     study = {**STUDY_DEFAULTS, "nets": ["mlp"], "seeds": 1}
     assert study_models(MODELS, study) == [
-        "mlp~source~s1", "mlp~importance~s1", "mlp~dann~s1", "mlp~iwdann~s1", "mlp~oracle~s1"
+        "mlp~source~s1", "mlp~augment~s1", "mlp~importance~s1", "mlp~dann~s1", "mlp~iwdann~s1",
+        "mlp~oracle~s1",
     ]  # fmt: skip
     assert lambda_selections(MODELS, study) == {}
     assert study_entry("mlp~dann~s1", MODELS, study)["adapt"]["lambda_max"] == 0.3
