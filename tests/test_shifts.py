@@ -38,13 +38,31 @@ FOUND_KS = 0.07
 
 # shift -> (magnitude: {} = config.yaml's, inputs it should move, how many top ranks may hold one)
 EXPECTED = {
-    # more noise pixels survive cleaning, with random times: the shower's time spread
-    "night_sky": ({}, {"timespread", "timespread_weighted", "time_gradient_sse_long"}, 2),
+    # more noise pixels survive cleaning, with random times: the shower's time spread; and the
+    # night-sky pedestal of the pixels the shower did not reach (iactdl.features.pedestal), its
+    # direct trace
+    "night_sky": (
+        {},
+        {
+            "timespread",
+            "timespread_weighted",
+            "time_gradient_sse_long",
+            "pedestal_variance",
+            "pedestal_m3",
+            "pedestal_mean",
+        },
+        2,
+    ),  # fmt: skip
     # a higher threshold keeps brighter showers: size and everything that grows with it
     "moon_trigger": (STRONG["moon_trigger"], {"size", "log_size", "n_pixels"}, 3),
     # charges read low against the cleaning's thresholds (p.e.): the charges of the shower pixels
     "gain_drift": (STRONG["gain_drift"], {"photoncharge_shower_max", "n_pixels"}, 3),
-    "gain_spread": (STRONG["gain_spread"], {"photoncharge_shower_mean"}, 2),
+    # per-pixel gains spread the charges, of the shower and of the pedestal's night sky alike
+    "gain_spread": (
+        STRONG["gain_spread"],
+        {"photoncharge_shower_mean", "pedestal_variance", "pedestal_m3"},
+        2,
+    ),
     # holes in the images: lower mean charge, more light in fewer pixels
     "dead_pixels": (
         STRONG["dead_pixels"],
