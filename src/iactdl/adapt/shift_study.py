@@ -241,9 +241,11 @@ def shift_study_entry(name: str, models: Mapping, study: Mapping) -> dict:
         entry.pop("adapt", None)
         if method == "importance":
             entry["adapt"] = {"method": "importance"}
-        else:  # oracle: stage 6's truth-trained fit of an estimator reads the entry through its
-            # (here empty) labelnoise section, which it checks and otherwise ignores
+        elif method == "oracle":  # stage 6's truth-trained fit of an estimator reads the entry
+            # through its (here empty) labelnoise section, which it checks and otherwise ignores
             entry["labelnoise"] = {}
+        else:  # a method added to SHIFT_STUDY_METHODS must say here what its baseline entry is
+            raise ValueError(f"{name!r}: no baseline entry for method {method!r}")
     if entry["kind"] == "net":  # a net's entry may describe itself; a baseline's has no key
         entry["description"] = f"shift study: {model}, {method}"
     return entry
