@@ -43,7 +43,7 @@ rule shift_diagnostics:
         results("benchmarks/shift_diagnostics.tsv")
     conda:
         "../../envs/cpu.yaml"
-    threads: 2
+    threads: JOB_THREADS
     resources:
         mem_mb=4000,
     params:
@@ -123,7 +123,7 @@ rule train_adapted_baseline:
         model=one_of(adapted_baselines(), "NO_ADAPTED_BASELINES"),
     conda:
         "../../envs/cpu.yaml"
-    threads: 2
+    threads: JOB_THREADS
     resources:
         mem_mb=4000,
     params:

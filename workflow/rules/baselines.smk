@@ -24,7 +24,7 @@ rule train_baseline:
         model=one_of(plain_baselines(), "NO_BASELINES"),
     conda:
         "../../envs/cpu.yaml"
-    threads: 2
+    threads: JOB_THREADS
     resources:
         mem_mb=4000,
     params:

@@ -35,6 +35,13 @@ from iactdl.adapt.study import lambda_selections, selection_of, study_entry, stu
 from iactdl.models.nets.catalog import NETS
 from iactdl.provenance import canonical, rule_seed, script_source_hash, use_index_cache
 
+# Threads of the jobs that train or predict. One: on the 2-core workstation the DAG is sized for,
+# two one-thread jobs side by side do twice the work of one two-thread job, while torch's second
+# thread speeds one of our small nets by 0.9-1.6x (benchmarks/train.py --threads 1 vs 2) and the
+# many short predict jobs are their imports. With two threads every training and predict job held
+# both cores and the DAG ran one job at a time. More cores: `--set-threads train_net=8` (any rule).
+JOB_THREADS = 1
+
 # the package's code index (digests, imports) for src(...), reread while no module changed
 use_index_cache(Path(".snakemake", "iactdl", "code_index.json"))
 # Every config file read again, strictly (Snakemake's YAML reader keeps the last of two equal keys

@@ -32,7 +32,7 @@ rule train_net:
         model=one_of(plain_nets(), "NO_NETS"),
     conda:
         "../../envs/gpu.yaml"
-    threads: 2
+    threads: JOB_THREADS
     resources:
         gpu=get_net_gpus,
         mem_mb=6000,

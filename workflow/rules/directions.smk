@@ -34,9 +34,12 @@ rule train_disp:
         results("logs/train_disp.log"),
     benchmark:
         results("benchmarks/train_disp.tsv")
+    # first among the trainings: the observation's stream (critical path) reconstructs directions
+    # with it
+    priority: 50
     conda:
         "../../envs/cpu.yaml"
-    threads: 2
+    threads: JOB_THREADS
     params:
         disp=config["directions"]["disp"],
         seed=seed_for("train_disp"),

@@ -26,7 +26,7 @@ rule predict:
         split="test|observed_val|observed_test",
     conda:
         "../../envs/cpu.yaml"
-    threads: 2
+    threads: JOB_THREADS
     resources:
         mem_mb=4000,
     params:

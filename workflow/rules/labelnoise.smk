@@ -67,7 +67,7 @@ rule train_onoff:
         model=one_of(onoff_baselines(), "NO_ONOFF_BASELINES"),
     conda:
         "../../envs/cpu.yaml"
-    threads: 2
+    threads: JOB_THREADS
     resources:
         mem_mb=4000,
     params:
@@ -93,7 +93,7 @@ rule train_onoff_oracle:
         model=one_of(onoff_baselines(), "NO_ONOFF_BASELINES"),
     conda:
         "../../envs/cpu.yaml"
-    threads: 2
+    threads: JOB_THREADS
     resources:
         mem_mb=4000,
     params:
@@ -162,7 +162,7 @@ rule train_joint:
         model=one_of(joint_baselines(), "NO_JOINT_BASELINES"),
     conda:
         "../../envs/cpu.yaml"
-    threads: 2
+    threads: JOB_THREADS
     resources:
         mem_mb=4000,
     params:
