@@ -41,6 +41,7 @@ rule shift_diagnostics:
         results("logs/shift_diagnostics.log"),
     benchmark:
         results("benchmarks/shift_diagnostics.tsv")
+    priority: CRITICAL_PATH
     conda:
         "../../envs/cpu.yaml"
     threads: JOB_THREADS
@@ -99,6 +100,7 @@ use rule train_net as train_adapted with:
         results("benchmarks/train_adapted/{model}.tsv")
     wildcard_constraints:
         model=one_of(adapted_models(), "NO_ADAPTED_NETS"),
+    priority: CRITICAL_PATH
     resources:
         gpu=get_net_gpus,
         mem_mb=8000,

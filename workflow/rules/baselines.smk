@@ -22,6 +22,7 @@ rule train_baseline:
         results("benchmarks/train_baseline/{model}.tsv")
     wildcard_constraints:
         model=one_of(plain_baselines(), "NO_BASELINES"),
+    priority: quantifier_priority
     conda:
         "../../envs/cpu.yaml"
     threads: JOB_THREADS

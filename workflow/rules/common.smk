@@ -42,6 +42,20 @@ from iactdl.provenance import canonical, rule_seed, script_source_hash, use_inde
 # both cores and the DAG ran one job at a time. More cores: `--set-threads train_net=8` (any rule).
 JOB_THREADS = 1
 
+# Scheduling priority of the default DAG's critical path. On 2 cores the DAG's wall time is its CPU
+# time over 2 only if the long observed-side jobs start as soon as their inputs exist: the disp
+# model -> the observation's stream -> the shift quantifier's training -> shift_diagnostics -> the
+# IW-DANN nets (5 minutes each). Without priorities Snakemake ran the simulation-side trainings
+# first, and the IW-DANN nets started 10 minutes after the stream had ended.
+CRITICAL_PATH = 50
+
+
+def quantifier_priority(wildcards):
+    """train_baseline's priority: the shift quantifier's model (config shift.quantifier_model,
+    which shift_diagnostics and through it the IW-DANN nets wait for) is on the critical path."""
+    return CRITICAL_PATH if wildcards.model == shift_quantifier() else 0
+
+
 # the package's code index (digests, imports) for src(...), reread while no module changed
 use_index_cache(Path(".snakemake", "iactdl", "code_index.json"))
 # Every config file read again, strictly (Snakemake's YAML reader keeps the last of two equal keys

@@ -36,7 +36,7 @@ rule train_disp:
         results("benchmarks/train_disp.tsv")
     # first among the trainings: the observation's stream (critical path) reconstructs directions
     # with it
-    priority: 50
+    priority: CRITICAL_PATH
     conda:
         "../../envs/cpu.yaml"
     threads: JOB_THREADS

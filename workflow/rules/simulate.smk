@@ -47,7 +47,7 @@ if config["source"] == "simulate":
             results("benchmarks/stream_observed.tsv")
         # the DAG's critical path: every observed-side job waits for the stream (~5 CPU-minutes
         # at 1M events), so it starts before the simulation-side trainings that can run beside it
-        priority: 50
+        priority: CRITICAL_PATH
         conda:
             "../../envs/cpu.yaml"
         threads: 1
