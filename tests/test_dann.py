@@ -22,7 +22,10 @@ from iactdl.models.nets import NETS, build_net, net_inputs
 
 SMALL = {
     "mlp": {"hidden": [16, 16], "dropout": 0.2},  # dropout: resume restores its RNG stream too
-    "deepsets": {"phi": [16, 16], "rho": [16]},
+    # absolute pixel positions: on these 256 toy events the class head's val AUC after 6 epochs
+    # was 0.57 (absolute) / 0.44 (relative, the default), both near chance; on 2000 toy events the
+    # relative input learns faster (val AUC 0.97 vs 0.91 after 3 epochs). This tests DANN.
+    "deepsets": {"phi": [16, 16], "rho": [16], "coordinates": "absolute"},
     "hexcnn": {"channels": [4, 8], "head_hidden": 8},
     "settransformer": {"dim": 16, "heads": 2, "blocks": 1, "inducing_points": 4, "head_hidden": 16},
 }

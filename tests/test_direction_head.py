@@ -3,7 +3,8 @@
 Constructed events: diffuse gammas with sources up to 1.5 deg off axis, each image's main axis
 through its source, the cog 20-120 mm from it along the axis; ``length`` grows with that distance
 and ``skewness_long`` tells the side (so |disp| and the sign are learnable), as in disp_toy.py;
-protons carry no source (NaN). ~10 s on 2 cores.
+protons carry no source (NaN). ~10 s on 2 cores. Deep Sets' disp sign: pixel sets of gamma images
+anywhere in the camera whose sign is in the time gradient alone (:func:`pixel_set_gammas`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from iactdl.camera import MM_TO_DEG
+from iactdl.camera import MM_TO_DEG, fact_camera
+from iactdl.features.disp import true_disp
 from iactdl.fit.losses import direction_loss, multitask_loss
 from iactdl.fit.train import heads_for, load_split, train_net
 from iactdl.io import InputError, read_columns, write_events
@@ -247,3 +249,88 @@ def test_the_adaptation_study_nets_go_without_a_direction_head():
     study = {"nets": ["mlp"], "methods": ["source", "oracle"], "seeds": 1, "lambda_max": 0.3}
     for method in ("source", "oracle"):
         assert "direction_head" not in study_entry(f"mlp~{method}~s1", models, study)
+
+
+def pixel_set_gammas(n: int, seed: int, max_pixels: int = 48) -> dict:
+    """Diffuse gamma images as pixel sets on FACT's pixels: Gaussian ellipses (width 0.08, length
+    0.2 deg) centred anywhere within 2 deg of the camera centre, the main axis through the source
+    4 lengths from the centre, the peak times later away from the source (3 ns/deg, 1 ns noise:
+    the disp sign is in the time gradient alone, as in FACT's images); cleaned at 4 p.e."""
+    cam = fact_camera()
+    rng = np.random.default_rng(seed)
+    angle = rng.uniform(0, 2 * np.pi, n)
+    centre = (
+        2.0 * np.sqrt(rng.uniform(0, 1, n))[:, None] * np.stack([np.cos(angle), np.sin(angle)], 1)
+    )
+    psi = rng.uniform(0, 2 * np.pi, n)  # from the source towards the tail
+    width = 0.08 * rng.lognormal(0, 0.15, n)
+    length = 0.2 * rng.lognormal(0, 0.15, n)
+    size = 10 ** rng.uniform(2.5, 3.5, n)  # p.e.
+    dx, dy = cam.x_deg[None] - centre[:, :1], cam.y_deg[None] - centre[:, 1:]
+    along = dx * np.cos(psi)[:, None] + dy * np.sin(psi)[:, None]
+    across = -dx * np.sin(psi)[:, None] + dy * np.cos(psi)[:, None]
+    dens = np.exp(-0.5 * ((along / length[:, None]) ** 2 + (across / width[:, None]) ** 2))
+    expected = size[:, None] * dens * 0.0107 / (2 * np.pi * width * length)[:, None]
+    image = rng.poisson(expected) + rng.normal(0, 1.0, expected.shape)
+    time = 20 + 3 * along + rng.normal(0, 1.0, expected.shape)
+    cleaned = image > 4.0
+    q = np.where(cleaned, image, 0.0)
+    order = np.argsort(-q, axis=1, kind="stable")[:, :max_pixels]
+    mask = np.take_along_axis(cleaned, order, 1)
+    rows = np.stack(
+        [
+            cam.x_deg[order],
+            cam.y_deg[order],
+            np.take_along_axis(q, order, 1),
+            np.take_along_axis(np.where(cleaned, time, 0.0), order, 1),
+        ],
+        -1,
+    )
+    rows[~mask] = 0.0
+    s = q.sum(1)
+    cog_x, cog_y = (q * cam.x[None]).sum(1) / s, (q * cam.y[None]).sum(1) / s
+    cxx = (q * (cam.x[None] - cog_x[:, None]) ** 2).sum(1) / s
+    cyy = (q * (cam.y[None] - cog_y[:, None]) ** 2).sum(1) / s
+    cxy = (q * (cam.x[None] - cog_x[:, None]) * (cam.y[None] - cog_y[:, None])).sum(1) / s
+    delta = np.arctan(np.tan(0.5 * np.arctan2(2 * cxy, cxx - cyy)))  # a line: (-pi/2, pi/2]
+    tail = np.stack([np.cos(psi), np.sin(psi)], 1)
+    source = (centre - 4 * length[:, None] * tail) / MM_TO_DEG
+    return {
+        "event_id": np.arange(n, dtype=np.int64),
+        "is_gamma": np.ones(n, np.int8),
+        "true_energy": size / 300,
+        "sample": np.full(n, "gamma_diffuse"),
+        "pixel_set": rows.astype(np.float32),
+        "pixel_set_mask": mask,
+        "cog_x": cog_x,
+        "cog_y": cog_y,
+        "delta": delta,
+        "true_source_x": source[:, 0],
+        "true_source_y": source[:, 1],
+    }
+
+
+def test_deep_sets_tells_the_disp_sign_of_images_anywhere_in_the_camera(tmp_path):
+    """Deep Sets' disp head learns the sign from the time gradient along the main axis wherever
+    the image lies. With the camera position as phi's input (``coordinates: absolute``, the old
+    code) that gradient is a small difference of large pooled terms: the sign stayed at chance
+    (0.50-0.54) and the 68 % containment at 1.5 deg, worse than the cog (0.86 deg), as the default
+    run's 0.58 / 1.09 deg; relative to the image's centre: 0.94-0.96 and 0.11-0.12 deg. ~25 s."""
+    for split, n, seed in (("train", 1500, 1), ("val", 400, 2), ("test", 600, 3)):
+        write_events(tmp_path / f"{split}.h5", pixel_set_gammas(n, seed))
+    entry = {
+        "kind": "net", "task": "direction", "net": "deepsets", "features": [],
+        "settings": {"phi": [32, 32], "rho": [32], "time": "relative"},
+        "direction_head": "disp", "epochs": 6, "batch_size": 64, "lr": 3e-3, "schedule": "cosine",
+    }  # fmt: skip
+    train_net(tmp_path / "train.h5", tmp_path / "val.h5", entry, 3, tmp_path / "m", progress=False)
+    test = read_columns(tmp_path / "test.h5", None)
+    pred = load_net(tmp_path / "m").predict(test)
+    truth = test["true_source_x"], test["true_source_y"]
+    geometry = test["cog_x"], test["cog_y"], test["delta"]
+    sign = true_disp(*truth, *geometry)[1]
+    pred_sign = true_disp(pred["source_x_pred"], pred["source_y_pred"], *geometry)[1]
+    net_68 = containment(theta(pred["source_x_pred"], pred["source_y_pred"], *truth))
+    cog_68 = containment(theta(test["cog_x"], test["cog_y"], *truth))
+    assert np.mean(pred_sign == sign) > 0.85, np.mean(pred_sign == sign)
+    assert net_68 < 0.4 * cog_68, (net_68, cog_68)

@@ -84,6 +84,28 @@ def test_set_nets_invariant_to_pixel_order_and_padding(name, events):
         torch.testing.assert_close(net(p3, m3), ref, rtol=1e-5, atol=1e-5)
 
 
+def test_deepsets_sees_the_image_in_the_frame_of_its_centre(events):
+    """Deep Sets' phi reads pixel positions relative to the event's charge-weighted centre, which
+    joins the pooled vector: an image moved across the camera changes only those two entries of
+    the representation. With the camera position as phi's input (the old code) every pooled entry
+    moved, and the direction head told the disp sign right for 58 % of the default run's diffuse
+    gammas (tests/test_direction_head.py trains it)."""
+    net = _net("deepsets", events)
+    pixels, mask = (v[:32] for v in _inputs("deepsets", events).values())
+    shift = torch.linspace(-1.0, 1.0, 32)[:, None] * torch.tensor([0.7, -0.4])  # deg
+    moved = pixels.clone()
+    moved[..., :2] += shift[:, None, :]
+    with torch.no_grad():
+        ref, out = net.encode(pixels, mask), net.encode(moved, mask)
+    torch.testing.assert_close(out[:, :-2], ref[:, :-2], rtol=1e-4, atol=1e-4)
+    has_charge = mask.any(dim=1)
+    torch.testing.assert_close(out[has_charge, -2:] - ref[has_charge, -2:], shift[has_charge])
+    absolute = build_net("deepsets", {**SMALL["deepsets"], "coordinates": "absolute"})
+    assert absolute.representation_size == net.representation_size - 2
+    with pytest.raises(ValueError, match="coordinates"):
+        build_net("deepsets", {**SMALL["deepsets"], "coordinates": "polar"})
+
+
 def test_set_nets_handle_events_without_pixels(events):
     for name in ("deepsets", "settransformer"):
         net = _net(name, events)

@@ -25,9 +25,17 @@ from torch import nn
 
 from iactdl.models.nets.layers import pixel_row_stats, standardise_pixel_rows
 
-__all__ = ["EncoderHeadNet", "PixelSetNet", "TIME_INPUTS", "check_time_setting"]
+__all__ = [
+    "EncoderHeadNet",
+    "PixelSetNet",
+    "TIME_INPUTS",
+    "COORDINATE_INPUTS",
+    "check_time_setting",
+    "check_coordinate_setting",
+]
 
 TIME_INPUTS = ("absolute", "relative", "none")
+COORDINATE_INPUTS = ("absolute", "relative")
 
 
 class EncoderHeadNet(nn.Module):
@@ -85,8 +93,10 @@ class PixelSetNet(EncoderHeadNet):
     """A net on the pixel set ``(x_deg, y_deg, charge p.e., peak_time ns)`` (n, P, 4) + mask (n, P).
 
     Owns the input scaling the set nets share: log1p of the charge, the time absolute or relative
-    to the event (``settings.time``), then every column standardised with the mean and std over
-    the valid rows of the training set (buffers ``row_mean``, ``row_std``); padded rows are zeroed.
+    to the event (``settings.time``), the pixel position absolute or relative to the event's
+    charge-weighted centre (``settings.coordinates``, absolute where a net's settings lack it),
+    then every column standardised with the mean and std over the valid rows of the training set
+    (buffers ``row_mean``, ``row_std``); padded rows are zeroed.
     """
 
     settings: object
@@ -114,7 +124,9 @@ class PixelSetNet(EncoderHeadNet):
         --------
         iactdl.models.nets.layers.pixel_row_stats : the statistics.
         """
-        mean, std = pixel_row_stats(pixel_set, pixel_set_mask.bool(), self.time_input)
+        mean, std = pixel_row_stats(
+            pixel_set, pixel_set_mask.bool(), self.time_input, self.coordinate_input
+        )
         self.row_mean.copy_(mean)
         self.row_std.copy_(std)
 
@@ -134,13 +146,21 @@ class PixelSetNet(EncoderHeadNet):
             Shape (n_events, P, 4): ``(x, y, log1p(charge), time)`` minus ``row_mean`` over
             ``row_std``, padded rows 0 (:func:`iactdl.models.nets.layers.standardise_pixel_rows`).
         """
-        return standardise_pixel_rows(pixel_set, mask, self.row_mean, self.row_std, self.time_input)
+        return standardise_pixel_rows(
+            pixel_set, mask, self.row_mean, self.row_std, self.time_input, self.coordinate_input
+        )
 
     @property
     def time_input(self) -> str:
         """The net's time input, ``absolute``, ``relative`` or ``none`` (checked by
         :func:`check_time_setting`)."""
         return check_time_setting(self.settings)
+
+    @property
+    def coordinate_input(self) -> str:
+        """The net's pixel-position input, ``absolute`` or ``relative`` (checked by
+        :func:`check_coordinate_setting`)."""
+        return check_coordinate_setting(self.settings)
 
 
 def check_time_setting(settings) -> str:
@@ -168,3 +188,30 @@ def check_time_setting(settings) -> str:
     if time not in TIME_INPUTS:
         raise ValueError(f"time: {time!r}; valid: {list(TIME_INPUTS)}")
     return time
+
+
+def check_coordinate_setting(settings) -> str:
+    """The ``coordinates`` setting of a pixel-set net: ``absolute`` (the pixel's camera position;
+    the default of a net without the setting) or ``relative`` (minus the event's charge-weighted
+    centre, :func:`iactdl.models.nets.layers.event_centre`).
+
+    Parameters
+    ----------
+    settings : object
+        A net's settings dataclass; one without a ``coordinates`` attribute counts as
+        ``absolute``.
+
+    Returns
+    -------
+    str
+        One of :data:`COORDINATE_INPUTS`.
+
+    Raises
+    ------
+    ValueError
+        Where ``coordinates`` is none of :data:`COORDINATE_INPUTS`.
+    """
+    coordinates = getattr(settings, "coordinates", "absolute")
+    if coordinates not in COORDINATE_INPUTS:
+        raise ValueError(f"coordinates: {coordinates!r}; valid: {list(COORDINATE_INPUTS)}")
+    return coordinates

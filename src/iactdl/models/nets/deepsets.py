@@ -6,6 +6,15 @@ of a set has the form ``rho(pool_i phi(x_i))`` (Zaheer et al., Theorem 2): ``phi
 pixel alone, a masked sum/mean/max pools over the valid pixels, ``rho`` maps the pooled vector to
 the outputs. Padded rows are zeroed before ``phi`` and excluded from the pooling, so the output does
 not depend on the order of the pixels nor on the padding.
+
+``phi`` sees one pixel alone, so everything ``rho`` learns about the image's shape is a pooled sum
+of per-pixel functions. With the camera position as input, the main axis and the head-tail
+asymmetry (the time gradient along the axis) are differences of large pooled terms (``<x t> -
+<x><t>`` over images up to 2 deg off centre and ~0.2 deg wide): the direction head of the default
+run told the disp sign right for 58 % of the diffuse gammas (the Set Transformer, whose pixels
+attend to each other: 82 %), 0.59 / 1.09 deg 68 % containment. Hence ``coordinates: relative``
+(the default): ``phi`` reads the pixel's position relative to the event's charge-weighted centre,
+and the centre itself joins the pooled vector, so ``rho`` still knows where the image lies.
 """
 
 from __future__ import annotations
@@ -14,8 +23,8 @@ from dataclasses import dataclass
 
 import torch
 
-from iactdl.models.nets.base import PixelSetNet, check_time_setting
-from iactdl.models.nets.layers import masked_max, masked_mean, masked_sum, mlp
+from iactdl.models.nets.base import PixelSetNet, check_coordinate_setting, check_time_setting
+from iactdl.models.nets.layers import event_centre, masked_max, masked_mean, masked_sum, mlp
 
 __all__ = ["DeepSetsSettings", "DeepSets", "POOLINGS"]
 
@@ -45,6 +54,11 @@ class DeepSetsSettings:
         Peak-time input: ``absolute`` (default, as recorded), ``relative`` (minus the event's
         charge-weighted mean time) or ``none`` (0); see
         :func:`iactdl.models.nets.base.check_time_setting`.
+    coordinates : str, optional
+        Pixel position input: ``relative`` (default: minus the event's charge-weighted centre,
+        which joins the pooled vector) or ``absolute`` (the camera position, as before; the disp
+        sign at chance level on the default run); see
+        :func:`iactdl.models.nets.base.check_coordinate_setting`.
     """
 
     phi: tuple[int, ...] = (64, 64, 64)  # per-pixel network widths; the last is the embedding size
@@ -53,12 +67,14 @@ class DeepSetsSettings:
     sum_scale: float = 32.0  # the sum is divided by this (~ a typical pixel count) to keep it O(1)
     dropout: float = 0.0  # in rho only
     time: str = "absolute"  # absolute | relative (minus the event's charge-weighted mean) | none
+    coordinates: str = "relative"  # relative (to the event's centre, + the centre) | absolute
 
 
 class DeepSets(PixelSetNet):
     """``rho(concat_k pool_k(phi(x_i)))`` over the valid pixels of each event.
 
-    Encoder: ``phi`` and the pooling (the pooled vector + log pixel count); head: ``rho``.
+    Encoder: ``phi`` and the pooling (the pooled vector + log pixel count, + the event's centre
+    with ``coordinates: relative``); head: ``rho``.
 
     Parameters
     ----------
@@ -72,7 +88,8 @@ class DeepSets(PixelSetNet):
     Raises
     ------
     ValueError
-        Where ``pooling`` names none or an unknown pooling, or ``time`` is unknown.
+        Where ``pooling`` names none or an unknown pooling, or ``time`` or ``coordinates`` is
+        unknown.
     """
 
     def __init__(
@@ -81,12 +98,14 @@ class DeepSets(PixelSetNet):
         super().__init__()
         self.settings = settings
         check_time_setting(settings)
+        self.relative = check_coordinate_setting(settings) == "relative"
         self.poolings = tuple(settings.pooling.split("+"))
         bad = [p for p in self.poolings if p not in POOLINGS]
         if bad or not self.poolings:
             raise ValueError(f"DeepSets pooling {settings.pooling!r}: use '+'-joined {POOLINGS}")
         self.phi = mlp([4, *settings.phi], final_activation=True)
-        width = settings.phi[-1] * len(self.poolings) + 1  # + log(1 + pixel count)
+        # + log(1 + pixel count), + the centre (deg) where phi sees positions relative to it
+        width = settings.phi[-1] * len(self.poolings) + 1 + 2 * self.relative
         self.representation_size = width
         self.head = mlp([width, *settings.rho, n_outputs], dropout=settings.dropout)  # rho
 
@@ -104,8 +123,10 @@ class DeepSets(PixelSetNet):
         Returns
         -------
         torch.Tensor
-            Shape (n_events, phi[-1] * n_poolings + 1): the poolings in the order of
-            ``pooling`` (the sum divided by ``sum_scale``), then log1p of the pixel count.
+            Shape (n_events, phi[-1] * n_poolings + 1 (+ 2)): the poolings in the order of
+            ``pooling`` (the sum divided by ``sum_scale``), log1p of the pixel count, then with
+            ``coordinates: relative`` the event's charge-weighted centre ``(x, y)`` in deg (the
+            camera is ~2.3 deg in radius: already of order 1).
         """
         mask = pixel_set_mask.bool()
         h = self.phi(self.scaled_rows(pixel_set, mask))
@@ -117,5 +138,7 @@ class DeepSets(PixelSetNet):
                 pooled.append(masked_mean(h, mask))
             else:
                 pooled.append(masked_max(h, mask))
-        count = torch.log1p(mask.sum(dim=1, keepdim=True).to(h.dtype))
-        return torch.cat([*pooled, count], dim=1)
+        pooled.append(torch.log1p(mask.sum(dim=1, keepdim=True).to(h.dtype)))
+        if self.relative:  # where the image lies, which phi no longer sees
+            pooled.append(event_centre(pixel_set, mask).to(h.dtype))
+        return torch.cat(pooled, dim=1)

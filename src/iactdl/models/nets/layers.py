@@ -20,6 +20,7 @@ __all__ = [
     "masked_sum",
     "masked_max",
     "event_relative_time",
+    "event_centre",
     "pixel_rows",
     "standardise_pixel_rows",
     "pixel_row_stats",
@@ -231,12 +232,39 @@ def event_relative_time(
     return torch.where(valid, time - mean, torch.zeros_like(time))
 
 
-def pixel_rows(pixels: torch.Tensor, mask: torch.Tensor, time: str = "absolute"):
+def event_centre(pixels: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The charge-weighted centre of each event's valid pixels (deg): the cog of the pixel set.
+
+    Weights ``max(q, 0)``, as :func:`event_relative_time`; an event without charge gets (0, 0).
+
+    Parameters
+    ----------
+    pixels : torch.Tensor
+        Pixel rows ``(x_deg, y_deg, charge p.e., peak_time ns)``, shape (n_events, P, 4).
+    mask : torch.Tensor
+        Bool, shape (n_events, P): True for the valid rows.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape (n_events, 2): ``(x, y)`` of the centre, deg.
+    """
+    w = torch.where(mask, pixels[..., 2].clamp(min=0), torch.zeros_like(pixels[..., 2]))
+    xy = torch.where(mask.unsqueeze(-1), pixels[..., :2], torch.zeros_like(pixels[..., :2]))
+    return (w.unsqueeze(-1) * xy).sum(dim=1) / w.sum(dim=1, keepdim=True).clamp(min=1e-12)
+
+
+def pixel_rows(
+    pixels: torch.Tensor, mask: torch.Tensor, time: str = "absolute", coordinates: str = "absolute"
+):
     """Pixel rows (x_deg, y_deg, charge p.e., time ns) -> (x, y, log1p(charge), time).
 
     Charge enters as log1p (shower images span three decades in p.e.); ``time``: ``absolute`` as
     recorded, ``relative`` to the event (:func:`event_relative_time`), ``none`` (0: the net is
-    blind to timing, the ablation that says what the times carry).
+    blind to timing, the ablation that says what the times carry). ``coordinates``: ``absolute``
+    (the camera position) or ``relative`` (minus the event's charge-weighted centre,
+    :func:`event_centre`): the image's shape, orientation and time gradient in the frame of its
+    cog, as sums over pixels of a pixel's own row (what a Deep Sets ``phi`` can compute).
 
     Parameters
     ----------
@@ -247,6 +275,8 @@ def pixel_rows(pixels: torch.Tensor, mask: torch.Tensor, time: str = "absolute")
         those).
     time : str, optional
         ``absolute`` (default), ``relative`` or ``none``.
+    coordinates : str, optional
+        ``absolute`` (default) or ``relative`` (to :func:`event_centre`).
 
     Returns
     -------
@@ -258,7 +288,10 @@ def pixel_rows(pixels: torch.Tensor, mask: torch.Tensor, time: str = "absolute")
         t = event_relative_time(pixels[..., 2:3], t, mask.unsqueeze(-1), dims=(1,))
     elif time == "none":
         t = torch.zeros_like(t)
-    return torch.cat([pixels[..., :2], torch.log1p(pixels[..., 2:3].clamp(min=0)), t], -1)
+    xy = pixels[..., :2]
+    if coordinates == "relative":
+        xy = xy - event_centre(pixels, mask).unsqueeze(1)
+    return torch.cat([xy, torch.log1p(pixels[..., 2:3].clamp(min=0)), t], -1)
 
 
 def standardise_pixel_rows(
@@ -267,6 +300,7 @@ def standardise_pixel_rows(
     mean: torch.Tensor,
     std: torch.Tensor,
     time: str = "absolute",
+    coordinates: str = "absolute",
 ) -> torch.Tensor:
     """:func:`pixel_rows` standardised with the training-set mean/std over valid rows; padded
     rows set to 0, so that no value there (not even NaN) can reach a valid output.
@@ -281,18 +315,20 @@ def standardise_pixel_rows(
         Shape (4,): the columns' mean and std on the training set (:func:`pixel_row_stats`).
     time : str, optional
         ``absolute`` (default), ``relative`` or ``none`` (:func:`pixel_rows`).
+    coordinates : str, optional
+        ``absolute`` (default) or ``relative`` (:func:`pixel_rows`).
 
     Returns
     -------
     torch.Tensor
         Shape (n_events, P, 4): ``(pixel_rows - mean) / std``, 0 on padded rows.
     """
-    x = (pixel_rows(pixels, mask, time) - mean) / std
+    x = (pixel_rows(pixels, mask, time, coordinates) - mean) / std
     return torch.where(mask.unsqueeze(-1), x, torch.zeros_like(x))
 
 
 def pixel_row_stats(
-    pixels: torch.Tensor, mask: torch.Tensor, time: str = "absolute"
+    pixels: torch.Tensor, mask: torch.Tensor, time: str = "absolute", coordinates: str = "absolute"
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and std of the scaled pixel columns over all valid rows of a training set.
 
@@ -307,6 +343,8 @@ def pixel_row_stats(
         Bool, shape (n_events, P): True for the valid rows.
     time : str, optional
         ``absolute`` (default), ``relative`` or ``none`` (:func:`pixel_rows`).
+    coordinates : str, optional
+        ``absolute`` (default) or ``relative`` (:func:`pixel_rows`).
 
     Returns
     -------
@@ -315,7 +353,7 @@ def pixel_row_stats(
     std : torch.Tensor
         Shape (4,), float32: the sample std (ddof 1), at least 1e-6.
     """
-    x = pixel_rows(pixels, mask, time)
+    x = pixel_rows(pixels, mask, time, coordinates)
     rows = x[mask].double()
     if rows.shape[0] < 2:
         return torch.zeros(x.shape[-1]), torch.ones(x.shape[-1])
