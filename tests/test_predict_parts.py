@@ -35,14 +35,16 @@ N_EVENTS = 1001  # not a multiple of the number of parts, nor of the chunk size
 
 def _split(path: Path, n: int = N_EVENTS, seed: int = 0) -> Path:
     """A split with what the predictions carry over: the truth, ``region`` and its
-    ``n_off_regions`` attribute; gammas narrow, hadrons wide."""
+    ``n_off_regions`` attribute; gammas narrow, hadrons wide; ``event_id`` repeats across
+    samples, as in the simulated test split."""
     rng = np.random.default_rng(seed)
     is_gamma = rng.integers(0, 2, n).astype(np.int8)
     energy = 10 ** rng.uniform(-0.5, 1.5, n)
     size = 200 * energy * rng.lognormal(0, 0.3, n)
     length = 10 + 8 * np.log10(size) + rng.normal(0, 3, n)
     cols = {
-        "event_id": rng.permutation(10 * n)[:n].astype(np.int64),  # not in row order
+        # each sample numbers its events from 0, as the simulated splits do: ids repeat
+        "event_id": np.where(is_gamma == 1, np.cumsum(is_gamma), np.cumsum(1 - is_gamma)) - 1,
         "size": size,
         "width": np.where(is_gamma == 1, 0.35, 0.6) * length * rng.lognormal(0, 0.25, n),
         "length": length,
@@ -276,3 +278,43 @@ def test_parts_plan_a_job_per_part_and_one_gather_with_predicts_resources(tmp_pa
     (predict,) = {tuple(sorted(r.items())) for r in res_default["predict"]}
     assert {tuple(sorted(r.items())) for r in res_parts["predict_part"]} == {predict}
     assert all("gpu" not in r for r in res_parts["gather_predictions"])
+
+
+@pytest.mark.workflow
+def test_predict_part_and_gather_jobs_write_the_whole_splits_predictions(tmp_path, monkeypatch):
+    """One real run of the two rules on a model and a split put in place (``--allowed-rules``:
+    no upstream job), 3 parts of 1001 events; the parts, temporary, are gone after the gather."""
+    from iactdl.models import fit_baseline
+
+    config = yaml.safe_load(TINY.read_text())
+    config["evaluation"]["predict_parts"] = 3
+    entry = config["models"]["hist_gbt"]
+    monkeypatch.chdir(tmp_path)  # the rules' paths are relative to the working directory
+    results = Path(config["results_dir"])
+    rng = np.random.default_rng(7)
+    for split, n in (("train", 400), ("test", N_EVENTS)):
+        is_gamma = rng.integers(0, 2, n).astype(np.int8)
+        cols = {c: rng.lognormal(1 + is_gamma * (k % 3 == 0), 1, n)
+                for k, c in enumerate(entry["features"])}  # fmt: skip
+        cols.update(event_id=np.arange(n, dtype=np.int64), is_gamma=is_gamma,
+                    particle_id=np.where(is_gamma == 1, 1, 14), true_energy=np.ones(n))  # fmt: skip
+        write_events(results / f"datasets/{split}.h5", cols)
+    model = results / "models/hist_gbt"
+    fit_baseline(results / "datasets/train.h5", model, "hist_gbt", entry, seed=1)
+    (tmp_path / "parts.yaml").write_text(yaml.safe_dump(config))
+    target = results / "predictions/hist_gbt/test.h5"
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--cores", "2",
+         "--configfile", "parts.yaml", "--allowed-rules", "predict_part", "gather_predictions",
+         "--", str(target)],
+        capture_output=True, text=True, timeout=1200,
+    )  # fmt: skip
+    out = run.stdout + run.stderr
+    assert run.returncode == 0, out[-3000:]
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", out, re.MULTILINE))
+    assert (jobs["predict_part"], jobs["gather_predictions"], jobs["total"]) == ("3", "1", "4")
+    log = (results / "logs/predict_part/hist_gbt/test/2.log").read_text()
+    assert "predicted 334 / 334 events" in log, log[-2000:]  # rows [667, 1001)
+    predict_file(model, results / "datasets/test.h5", tmp_path / "whole.h5", model_name="hist_gbt")
+    _assert_same_file(target, tmp_path / "whole.h5")
+    assert not list((results / "predictions/hist_gbt/parts").rglob("*.h5"))  # temp(): removed

@@ -118,7 +118,7 @@ def gather_events(
     ----------
     in_paths : sequence of str or os.PathLike
         The parts' event files (group ``events``), at least one; all with the same columns,
-        dtypes and data attributes, and no ``event_id`` in two of them.
+        dtypes and data attributes, and (the files of a sample) no ``event_id`` in two of them.
     out_path : str or os.PathLike
         The gathered event file, written whole or not at all.
     parts : sequence of str, optional
@@ -133,7 +133,9 @@ def gather_events(
         None (the files of a sample): every data attribute is gathered and ``gathered_parts``
         names the parts. Otherwise the parts are cuts of one file (a split's predictions, by row
         ranges) and these attributes say which cut each is: checked by the caller, they are left
-        out, and no ``gathered_parts`` is added, so the file is what the whole would have been.
+        out, and no ``gathered_parts`` is added, so the file is what the whole would have been;
+        ``event_id`` is not checked then (the caller's rows are disjoint, and a simulated split
+        holds each sample's own event numbers).
 
     Returns
     -------
@@ -152,7 +154,8 @@ def gather_events(
         raise InputError(f"{out_path}: no parts to gather")
     parts = list(parts) if parts is not None else [p.name for p in paths]
     _check_same_layout(paths)
-    _check_unique_events(paths)
+    if part_attrs is None:  # cuts of one file hold other rows (checked): the same event_id may
+        _check_unique_events(paths)  # be two events of a simulated split (each sample counts)
     attrs = _gathered_attrs(paths, parts, part_attrs or ())
     if part_attrs is None:
         attrs["gathered_parts"] = json.dumps(parts)
