@@ -28,13 +28,13 @@ PREDICTED_SPLITS = ["test", "observed_val", "observed_test"]
 
 
 def splits_predicted_whole():
-    """The splits rule predict predicts in one job: all, unless evaluation.predict_parts > 1."""
+    """The splits that `predict` predicts in one job each (all, unless predict_parts > 1)."""
     return PREDICTED_SPLITS if config["evaluation"]["predict_parts"] == 1 else []
 
 
 def splits_predicted_in_parts():
-    """The splits predicted in evaluation.predict_parts parts (rule predict_part, one job per
-    part) and gathered (rule gather_predictions): all if predict_parts > 1, else none."""
+    """The splits predicted in evaluation.predict_parts parts (`predict_part`, one job per
+    part) and gathered (`gather_predictions`), all if predict_parts > 1, else none."""
     return PREDICTED_SPLITS if config["evaluation"]["predict_parts"] > 1 else []
 
 
