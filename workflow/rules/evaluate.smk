@@ -6,6 +6,9 @@
 # results/metrics/{model}.json. `evaluate` is the ONLY rule that reads the observed truth
 # (results("simulated/observed_truth.h5"), source simulate only), joined by event_id, besides
 # `evaluate_shift`, which puts it beside the label-shift estimates of the shift diagnostics.
+# With evaluation.predict_parts N > 1 a split is predicted in N parts of its rows instead, one
+# `predict_part` job each (a cluster runs them in parallel), and `gather_predictions` writes the
+# same predictions file from them: what reads predictions does not change.
 
 
 include: "inputs/evaluate.smk"
@@ -23,7 +26,7 @@ rule predict:
     benchmark:
         results("benchmarks/predict/{model}/{split}.tsv")
     wildcard_constraints:
-        split="test|observed_val|observed_test",
+        split=one_of(splits_predicted_whole(), "NO_SPLITS"),
     conda:
         "../../envs/cpu.yaml"
     threads: JOB_THREADS
@@ -34,6 +37,56 @@ rule predict:
         src=model_src("predict.py"),
     script:
         "../scripts/predict.py"
+
+
+# Part {part} of N = evaluation.predict_parts: the rows [part n // N, (part + 1) n // N) of the
+# split's n events, counted when the job runs (planning reads no file). Kept until gathered.
+rule predict_part:
+    input:
+        info=results("models/{model}/model.json"),
+        model=get_model_file,
+        dataset=results("datasets/{split}.h5"),
+    output:
+        predictions=temp(results("predictions/{model}/parts/{split}/{part}.h5")),
+    log:
+        results("logs/predict_part/{model}/{split}/{part}.log"),
+    benchmark:
+        results("benchmarks/predict_part/{model}/{split}/{part}.tsv")
+    wildcard_constraints:
+        split=one_of(splits_predicted_in_parts(), "NO_SPLITS"),
+        part=r"\d+",
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    params:
+        chunk_size=config["evaluation"]["chunk_size"],
+        parts=config["evaluation"]["predict_parts"],
+        src=model_src("predict.py"),
+    script:
+        "../scripts/predict.py"
+
+
+rule gather_predictions:
+    input:
+        parts=get_prediction_parts,
+    output:
+        predictions=results("predictions/{model}/{split}.h5"),
+    log:
+        results("logs/gather_predictions/{model}/{split}.log"),
+    benchmark:
+        results("benchmarks/gather_predictions/{model}/{split}.tsv")
+    wildcard_constraints:
+        split=one_of(splits_predicted_in_parts(), "NO_SPLITS"),
+    conda:
+        "../../envs/cpu.yaml"
+    threads: 1
+    params:
+        chunk_size=config["evaluation"]["chunk_size"],
+        src=src("gather_predictions.py"),
+    script:
+        "../scripts/gather_predictions.py"
 
 
 rule evaluate:

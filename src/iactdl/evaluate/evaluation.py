@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 # mirrors workflow/schemas/config.schema.yaml: evaluation (defaults for library use)
 EVALUATION_DEFAULTS = {
     "chunk_size": 4096,
+    "predict_parts": 1,
     "n_bootstrap": 200,
     "gamma_efficiencies": [0.5, 0.7, 0.9],
     "cut_method": "gamma_efficiency",
@@ -112,6 +113,7 @@ def check_evaluation_config(config: Mapping | None) -> dict:
             raise ValueError(f"evaluation.{key}: gamma efficiency {eff} is not in (0, 1]")
     for key, low in (
         ("chunk_size", 1),
+        ("predict_parts", 1),
         ("n_bootstrap", 2),
         ("calibration_bins", 2),
         ("n_energy_bins", 1),

@@ -2,7 +2,9 @@
 
 A sample read from several FACT files (:mod:`iactdl.io.run_files`) is extracted and its features
 built per file, by jobs of their own; the splits read one features file per sample, which this
-writes by appending the parts in order, chunk by chunk (memory stays flat).
+writes by appending the parts in order, chunk by chunk (memory stays flat). The predictions of a
+split predicted in parts (rule ``gather_predictions``,
+:func:`iactdl.evaluate.predictions.gather_predictions`) are gathered here too.
 
 The parts must be one data set: the same columns and dtypes, the same data attributes (what a
 stage carries on, e.g. ``n_off_regions``), and no event in two parts (the same run given twice,
@@ -17,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -76,8 +78,8 @@ def _check_unique_events(paths: list[Path]) -> None:
         )
 
 
-def _gathered_attrs(paths: list[Path], parts: Sequence[str]) -> dict:
-    per_part = [data_attrs(p) for p in paths]
+def _gathered_attrs(paths: list[Path], parts: Sequence[str], drop: Collection[str] = ()) -> dict:
+    per_part = [{k: v for k, v in data_attrs(p).items() if k not in drop} for p in paths]
     keys = sorted(set().union(*per_part))
     out = {}
     for key in keys:
@@ -108,6 +110,7 @@ def gather_events(
     parts: Sequence[str] | None = None,
     config: Mapping | None = None,
     chunk_size: int = 65536,
+    part_attrs: Collection[str] | None = None,
 ) -> int:
     """Append the event files ``in_paths`` (in this order) into ``out_path`` (atomically).
 
@@ -115,7 +118,7 @@ def gather_events(
     ----------
     in_paths : sequence of str or os.PathLike
         The parts' event files (group ``events``), at least one; all with the same columns,
-        dtypes and data attributes, and no ``event_id`` in two of them.
+        dtypes and data attributes, and (the files of a sample) no ``event_id`` in two of them.
     out_path : str or os.PathLike
         The gathered event file, written whole or not at all.
     parts : sequence of str, optional
@@ -126,6 +129,13 @@ def gather_events(
         (:class:`iactdl.io.hdf5.EventWriter`).
     chunk_size : int
         Events read and appended at a time (memory stays flat in the number of events).
+    part_attrs : collection of str, optional
+        None (the files of a sample): every data attribute is gathered and ``gathered_parts``
+        names the parts. Otherwise the parts are cuts of one file (a split's predictions, by row
+        ranges) and these attributes say which cut each is: checked by the caller, they are left
+        out, and no ``gathered_parts`` is added, so the file is what the whole would have been;
+        ``event_id`` is not checked then (the caller's rows are disjoint, and a simulated split
+        holds each sample's own event numbers).
 
     Returns
     -------
@@ -144,9 +154,11 @@ def gather_events(
         raise InputError(f"{out_path}: no parts to gather")
     parts = list(parts) if parts is not None else [p.name for p in paths]
     _check_same_layout(paths)
-    _check_unique_events(paths)
-    attrs = _gathered_attrs(paths, parts)
-    attrs["gathered_parts"] = json.dumps(parts)
+    if part_attrs is None:  # cuts of one file hold other rows (checked): the same event_id may
+        _check_unique_events(paths)  # be two events of a simulated split (each sample counts)
+    attrs = _gathered_attrs(paths, parts, part_attrs or ())
+    if part_attrs is None:
+        attrs["gathered_parts"] = json.dumps(parts)
     total = 0
     with EventWriter(out_path, config=config, attrs=attrs) as writer:
         for path, part in zip(paths, parts, strict=True):

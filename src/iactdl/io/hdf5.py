@@ -434,9 +434,14 @@ def read_table(path: str | os.PathLike, columns: Sequence[str] | None = None) ->
 
 
 def iter_chunks(
-    path: str | os.PathLike, chunk_size: int, columns: Sequence[str] | None = None
+    path: str | os.PathLike,
+    chunk_size: int,
+    columns: Sequence[str] | None = None,
+    start: int = 0,
+    stop: int | None = None,
 ) -> Iterator[dict[str, np.ndarray]]:
-    """Stream a file in chunks of rows: memory does not grow with the number of events.
+    """Stream a file (or its rows ``start:stop``) in chunks of rows: memory does not grow with the
+    number of events.
 
     Parameters
     ----------
@@ -446,15 +451,26 @@ def iter_chunks(
         Rows per chunk.
     columns : sequence of str, optional
         The columns to read; default: all.
+    start, stop : int, optional
+        The rows to stream (``stop`` default: the end), e.g. one part of a file that several jobs
+        share out.
 
     Yields
     ------
     dict of str to numpy.ndarray
         The columns of one chunk of rows.
+
+    Raises
+    ------
+    ValueError
+        ``start:stop`` is not a range of the file's rows (named with the file's length).
     """
     total = n_events(path)
-    for start in range(0, total, chunk_size):
-        yield read_columns(path, columns, start, min(start + chunk_size, total))
+    stop = total if stop is None else stop
+    if not 0 <= start <= stop <= total:
+        raise ValueError(f"{path}: rows {start}:{stop} are not rows of its {total} events")
+    for lo in range(start, stop, chunk_size):
+        yield read_columns(path, columns, lo, min(lo + chunk_size, stop))
 
 
 # hash slots of a writer's one-chunk cache (a prime, as HDF5 advises; few chunks are ever in it)

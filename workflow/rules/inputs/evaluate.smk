@@ -23,6 +23,29 @@ def get_model_file(wildcards):
     return results(f"models/{wildcards.model}/{name}")
 
 
+# the splits every model predicts (rule predict, or predict_part + gather_predictions)
+PREDICTED_SPLITS = ["test", "observed_val", "observed_test"]
+
+
+def splits_predicted_whole():
+    """The splits that `predict` predicts in one job each (all, unless predict_parts > 1)."""
+    return PREDICTED_SPLITS if config["evaluation"]["predict_parts"] == 1 else []
+
+
+def splits_predicted_in_parts():
+    """The splits predicted in evaluation.predict_parts parts (`predict_part`, one job per
+    part) and gathered (`gather_predictions`), all if predict_parts > 1, else none."""
+    return PREDICTED_SPLITS if config["evaluation"]["predict_parts"] > 1 else []
+
+
+def get_prediction_parts(wildcards):
+    """The predictions of a split's parts, in the order of their rows."""
+    return [
+        results(f"predictions/{wildcards.model}/parts/{wildcards.split}/{k}.h5")
+        for k in range(config["evaluation"]["predict_parts"])
+    ]
+
+
 def get_evaluate_shift_input(wildcards):
     """The diagnostics, the observed file they used and the hidden truth (source simulate)."""
     return {
