@@ -57,7 +57,7 @@ rule predict_part:
         part=r"\d+",
     conda:
         "../../envs/cpu.yaml"
-    threads: 2
+    threads: JOB_THREADS
     resources:
         mem_mb=4000,
     params:
