@@ -97,7 +97,7 @@ from iactdl.labelnoise.nets import onoff_targets
 from iactdl.models.baselines import (
     baseline_record,
     build_baseline,
-    cross_validate,
+    fit_estimator,
     load_baseline,
     save_baseline,
     summarise_cv,
@@ -720,9 +720,10 @@ def train_joint_net(
     )  # fmt: skip
 
 
-# ---- the boosted trees: stacking ----
+# ---- the boosted trees: one fit across the two domains ----
 
-SOURCE_SCORE = "simulated_model_logit"  # the second stage's extra column
+DOMAIN = "observed_domain"  # the extra column: 0 a simulated event, 1 an observed one
+DESIGN = "domains"  # model.json's joint.design of this module's fits ("stacking": older models)
 
 
 def _proba(estimator: BaseEstimator, x: np.ndarray) -> np.ndarray:
@@ -736,39 +737,48 @@ def _score_logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+def with_domain(x: np.ndarray, domain: int | np.ndarray) -> np.ndarray:
+    """``x`` with the :data:`DOMAIN` column appended (0 simulated, 1 observed).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        (n, features) design matrix.
+    domain : int or numpy.ndarray
+        One domain for every row, or one per row.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, features + 1), float64.
+    """
+    d = np.broadcast_to(np.asarray(domain, dtype=np.float64), (len(x),))
+    return np.column_stack([x, d])
+
+
 @dataclass
 class JointModel(OnOffModel):
-    """The stacked joint model: a simulation-trained estimator whose score (as a logit) joins the
-    features of an ON/OFF-trained one, Menon-corrected.
+    """The joint boosted trees: one estimator fitted on simulated labels (domain 0) and observed
+    ON/OFF labels (domain 1), read in the observed domain and Menon-corrected.
 
     Parameters
     ----------
     name, task, features, estimator, derived_features, correction
-        As for :class:`~iactdl.labelnoise.baselines.OnOffModel`; ``estimator`` is the ON/OFF stage,
-        fitted on the features plus :data:`SOURCE_SCORE`.
-    source_estimator : sklearn estimator
-        Fitted on the simulated labels of the same features.
+        As for :class:`~iactdl.labelnoise.baselines.OnOffModel`; ``estimator`` reads the features
+        plus :data:`DOMAIN` (design ``domains``), or plus the simulated stage's logit (design
+        ``stacking``, models written before the domains design).
+    source_estimator : sklearn estimator, optional
+        Design ``stacking`` only: the simulated stage.
+    design : str
+        ``domains`` (:func:`fit_joint_baseline`) or ``stacking`` (older models, still predicted
+        as they were fitted).
     """
 
     source_estimator: BaseEstimator | None = None
-
-    def stacked(self, x: np.ndarray) -> np.ndarray:
-        """The ON/OFF stage's design matrix: ``x`` and the simulated model's logit.
-
-        Parameters
-        ----------
-        x : numpy.ndarray
-            (n, features) design matrix.
-
-        Returns
-        -------
-        numpy.ndarray
-            (n, features + 1).
-        """
-        return np.column_stack([x, _score_logit(_proba(self.source_estimator, x))])
+    design: str = "stacking"  # the default an older model.skops (without the field) loads with
 
     def predict(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Corrected gammaness, ``P(ON | x)`` and the simulated stage's gammaness of a chunk.
+        """Corrected gammaness, ``P(ON | x)`` and the simulated-domain gammaness of a chunk.
 
         Parameters
         ----------
@@ -778,14 +788,19 @@ class JointModel(OnOffModel):
         Returns
         -------
         dict of str to numpy.ndarray
-            ``gammaness`` (Menon-corrected ``p_on``), ``p_on`` and ``gammaness_simulated``,
-            float32 per event.
+            ``gammaness`` (Menon-corrected ``p_on``), ``p_on`` (the observed domain's) and
+            ``gammaness_simulated`` (the simulated domain's posterior; design ``stacking``: the
+            simulated stage's), float32 per event.
         """
         from iactdl.labelnoise.correction import menon_correction
 
         x = self.design_matrix(columns)
-        source = _proba(self.source_estimator, x)
-        p_on = _proba(self.estimator, np.column_stack([x, _score_logit(source)]))
+        if self.design == DESIGN:
+            p_on = _proba(self.estimator, with_domain(x, 1))
+            source = _proba(self.estimator, with_domain(x, 0))
+        else:
+            source = _proba(self.source_estimator, x)
+            p_on = _proba(self.estimator, np.column_stack([x, _score_logit(source)]))
         gammaness = menon_correction(p_on, self.correction)
         return {
             "gammaness": gammaness.astype(np.float32),
@@ -799,7 +814,7 @@ LOADER = "iactdl.labelnoise.joint:load_joint_baseline"
 
 
 def load_joint_baseline(model_dir: str | os.PathLike) -> JointModel:
-    """The stacked joint baseline in ``model_dir`` (its ``model.json`` names this loader).
+    """The joint baseline in ``model_dir`` (its ``model.json`` names this loader).
 
     Parameters
     ----------
@@ -814,6 +829,38 @@ def load_joint_baseline(model_dir: str | os.PathLike) -> JointModel:
     return load_baseline(model_dir, trusted=TRUSTED_TYPES)
 
 
+def _joint_oof(model, x_sim, y_sim, x_obs, s, w_sim, w_obs, n_folds: int, seed: int):
+    """Out-of-fold ``P(ON | x)`` of the ON/OFF events: per fold, a clone fitted on every
+    simulated event and the other folds' ON/OFF events (weights rescaled to keep the observed
+    domain's share), scored by the ROC AUC of ON against OFF."""
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold
+
+    from iactdl.metrics import roc_auc
+
+    counts = np.bincount(s, minlength=2)
+    if counts.min() < n_folds:
+        raise ValueError(
+            f"model '{model.name}': {counts.min()} ON or OFF events, fewer than cv_folds = "
+            f"{n_folds}"
+        )
+    oof = np.empty(len(s), dtype=np.float64)
+    fold = np.empty(len(s), dtype=np.int64)
+    scores = []
+    x_all = np.vstack([with_domain(x_sim, 0), with_domain(x_obs, 1)])
+    n_sim = len(y_sim)
+    splitter = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+    for k, (tr, te) in enumerate(splitter.split(x_obs, s)):
+        rows = np.r_[np.arange(n_sim), n_sim + tr]
+        w = np.r_[w_sim, w_obs[tr] * len(s) / len(tr)]
+        est = fit_estimator(clone(model.estimator), x_all[rows], np.r_[y_sim, s[tr]], w)
+        oof[te] = _proba(est, with_domain(x_obs[te], 1))
+        fold[te] = k
+        scores.append({"roc_auc": float(roc_auc(s[te], oof[te]))})
+        log.info("model %s fold %d/%d: %s", model.name, k + 1, n_folds, scores[-1])
+    return oof, fold, scores
+
+
 def fit_joint_baseline(
     train: str | os.PathLike,
     observed: str | os.PathLike,
@@ -824,10 +871,11 @@ def fit_joint_baseline(
     threads: int = 1,
     signal_leak_path: str | os.PathLike | None = None,
 ) -> JointModel:
-    """Fit a baseline entry with a ``joint`` section: simulated stage, then the ON/OFF stage.
+    """Fit a baseline entry with a ``joint`` section: one fit on both domains' labels (module doc).
 
-    Writes ``model.skops`` (:class:`JointModel`), ``cv.csv`` (the ON/OFF stage's out-of-fold
-    ``P(ON | x, score)``) and ``model.json`` (last).
+    Writes ``model.skops`` (:class:`JointModel`), ``cv.csv`` (the ON/OFF events' out-of-fold
+    ``P(ON | x)``, each fold's model fitted on every simulated event and the other folds) and
+    ``model.json`` (last).
 
     Parameters
     ----------
@@ -840,14 +888,14 @@ def fit_joint_baseline(
     name : str
         The model's name.
     entry : Mapping
-        Its entry of ``config.yaml: models``.
+        Its entry of ``config.yaml: models``; the fit's hyper-parameters are
+        ``joint.source_params`` where given, else ``params``.
     seed : int
-        Seed of the estimators and the folds.
+        Seed of the estimator and the folds.
     threads : int
-        Threads of the estimators.
+        Threads of the estimator.
     signal_leak_path : str or os.PathLike, optional
-        Rule ``signal_leak``'s json: ``rho_plus`` of the ON/OFF stage's known-alpha correction
-        (else 0).
+        Rule ``signal_leak``'s json: ``rho_plus`` of the known-alpha correction (else 0).
 
     Returns
     -------
@@ -863,43 +911,44 @@ def fit_joint_baseline(
     """
     entry = json.loads(json.dumps(dict(entry)))
     settings = joint_settings(name, entry)
-    source = build_baseline(name, source_entry(entry), seed=seed, threads=threads)
-    check_source_independent(source.required_columns, f"config models.{name}")
+    base = build_baseline(name, source_entry(entry), seed=seed, threads=threads)
+    check_source_independent(base.required_columns, f"config models.{name}")
     alpha = alpha_from_attrs(data_attrs(observed), str(observed))
     have = column_names(observed)
-    needed = [*source.required_columns, "region", "event_id"]
+    needed = [*base.required_columns, "region", "event_id"]
     missing = [c for c in needed if c not in have]
     if missing:
         raise InputError(f"{observed}: model '{name}' needs column(s) {missing}; it has {have}")
     cols = read_columns(observed, needed)
     labelled = np.asarray(cols["region"]) != NO_REGION
     s = onoff_labels(np.asarray(cols["region"])[labelled], alpha, str(observed))
-    x_obs = source.design_matrix(
-        {k: np.asarray(v)[labelled] for k, v in cols.items()}, str(observed)
+    x_obs = base.design_matrix({k: np.asarray(v)[labelled] for k, v in cols.items()}, str(observed))
+    x_sim, y_sim, _ = training_data(base, train)
+    w_sim, w_obs = domain_weights(
+        len(y_sim), len(s), settings["weight"], f"config models.{name}.joint ({observed})"
     )
-    x_sim, y_sim, _ = training_data(source, train)
     t0 = time.perf_counter()
     with threadpool_limits(threads):
-        source.estimator.fit(x_sim, y_sim)
-        stage = build_baseline(name, base_entry(entry), seed=seed, threads=threads)
-        x2 = np.column_stack([x_obs, _score_logit(_proba(source.estimator, x_obs))])
-        oof, fold, scores = cross_validate(stage, x2, s, entry.get("cv_folds", 5), seed)
-        stage.estimator.fit(x2, s)
+        oof, fold, scores = _joint_oof(
+            base, x_sim, y_sim, x_obs, s, w_sim, w_obs, entry.get("cv_folds", 5), seed
+        )
+        x_all = np.vstack([with_domain(x_sim, 0), with_domain(x_obs, 1)])
+        fit_estimator(base.estimator, x_all, np.r_[y_sim, s], np.r_[w_sim, w_obs])
     labelnoise = {k: LABELNOISE_DEFAULTS[k] for k in LABELNOISE_DEFAULTS}
     chosen, record = correction_record(
         name, labelnoise, alpha, oof, s, "out-of-fold", signal_leak_path
     )
     model = JointModel(
-        name=name, task="separation", features=source.features, estimator=stage.estimator,
-        derived_features=source.derived_features, correction=chosen,
-        source_estimator=source.estimator,
+        name=name, task="separation", features=base.features, estimator=base.estimator,
+        derived_features=base.derived_features, correction=chosen, design=DESIGN,
     )  # fmt: skip
     meta = baseline_record(
         name, model, entry, n_train=len(y_sim) + len(s), seed=seed, threads=threads,
-        fit_seconds=time.perf_counter() - t0, labels="simulated + on_off (joint, stacked)",
+        fit_seconds=time.perf_counter() - t0, labels="simulated + on_off (joint, one fit)",
         n_simulated=len(y_sim), n_on=int(s.sum()), n_off=int((s == 0).sum()),
-        joint={**settings, "design": "stacking", "extra_column": SOURCE_SCORE},
-        cv=summarise_cv(scores),  # ROC AUC of ON against OFF of the stacked stage
+        joint={**settings, "design": DESIGN, "extra_column": DOMAIN,
+               "fit_params": source_entry(entry).get("params")},
+        cv=summarise_cv(scores),  # ROC AUC of ON against OFF, observed domain, out of fold
         labelnoise=record, loader=LOADER,
     )  # fmt: skip
     cv = pd.DataFrame(
