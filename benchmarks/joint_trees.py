@@ -1,13 +1,14 @@
-"""Joint boosted trees (simulated + ON/OFF labels in one model): candidate designs on a finished run.
+"""Joint boosted trees (simulated + ON/OFF labels in one model): candidate designs, measured.
 
 Issue 21 part 4: the joint trees should beat their source-only and ON/OFF-only counterparts and
 close half the gap to the oracle. This fits, on a finished run's datasets (no DAG), per seed:
 
 - ``source``: the entry's simulated stage (``joint.source_params``) on simulated train;
-- ``onoff``: the ON/OFF entry (``hist_gbt_onoff``) on observed_train's ON/OFF labels, Menon-corrected;
-- ``joint``: :func:`iactdl.labelnoise.joint.fit_joint_baseline` as it is in this checkout;
-- ``stack_hgb_old``: the stacked design before the offset fix (boosted trees on the features plus the
-  simulated logit, fitted on the ON/OFF labels): its top scores tie in blocks;
+- ``onoff``: the ON/OFF entry (``hist_gbt_onoff``) on observed_train's ON/OFF labels, corrected;
+- ``joint``: :func:`iactdl.labelnoise.joint.fit_joint_baseline` as it is in this checkout (run with
+  the run's config: its ``params`` and ``source_params``);
+- ``stack_hgb_old``: the former stacked design (boosted trees on the features plus the simulated
+  logit, fitted on the ON/OFF labels with the entry's ``params``);
 - ``stack_hgb_mono``: the same with a monotone (increasing) constraint on the simulated logit;
 - ``stack_lr``: a logistic regression on the ON/OFF labels over the simulated logit and the features
   (standardised), Menon-corrected: smooth, no tied blocks;
@@ -17,7 +18,11 @@ close half the gap to the oracle. This fits, on a finished run's datasets (no DA
   (label 0), the OFF events' total weight ``lam`` x the simulated hadrons', ``lam`` chosen by the
   Li & Ma significance on observed_val (no truth);
 - ``weights_domain``: one boosting fit of simulated events (their labels) and observed ON/OFF events
-  (their labels) with a domain column, predicted with the observed domain's, Menon-corrected;
+  (their labels) with a domain column, predicted with the observed domain's, Menon-corrected; every
+  event weight 1; ``weights_domain_w{w}``: weighted by
+  :func:`~iactdl.labelnoise.joint.domain_weights`
+  (``mean_sim + w mean_obs``); ``weights_domain_sel``: of those, the one with the largest Li & Ma
+  significance on observed_val (no truth);
 - ``weights_forward``: one boosting fit of P(ON | x): the observed ON/OFF events with their labels
   and every simulated event twice, as ON and as OFF, weighted by Menon's noise model
   (``P(ON | gamma) = 1``, ``P(ON | hadron) = rho_minus``), Menon-corrected.
@@ -151,7 +156,7 @@ def fit_candidates(
     src_params = joint_entry["joint"]["source_params"]
     stage_params = joint_entry["params"]
     rho_minus = MenonCorrection.from_alpha(data.alpha).rho_minus
-    want = (lambda k: only is None or k in only)  # noqa: E731
+    want = lambda k: only is None or k in only  # noqa: E731
     out, timing = {}, {}
     splits = ("observed_test", "observed_val")
 
@@ -215,7 +220,8 @@ def fit_candidates(
             w = np.r_[np.ones(len(data.y_sim)), np.full(int(off.sum()), lam * n_sim_h / off.sum())]
             est = _hgb(src_params, seed).fit(x, y, sample_weight=w)
             val = _p1(est, data.x["observed_val"])
-            sig = li_ma_threshold(val, data.region["observed_val"], data.n_off)["li_ma_significance"]
+            region = data.region["observed_val"]
+            sig = li_ma_threshold(val, region, data.n_off)["li_ma_significance"]
             if best is None or sig > best[0]:
                 best = (sig, lam, _p1(est, data.x["observed_test"]), val)
         out["weights_off_lam"] = best[1]
@@ -230,7 +236,9 @@ def fit_candidates(
         x = np.column_stack([np.vstack([data.x_sim, data.x_lab]),
                              np.r_[np.zeros(len(data.y_sim)), np.ones(len(data.s))]])  # fmt: skip
         y = np.r_[data.y_sim, data.s]
-        weight = None if w is None else np.concatenate(domain_weights(len(data.y_sim), len(data.s), w))
+        weight = (
+            None if w is None else np.concatenate(domain_weights(len(data.y_sim), len(data.s), w))
+        )
         cat = [False] * n_feat + [True]
         est = _hgb(src_params, seed, categorical_features=cat).fit(x, y, sample_weight=weight)
         return tuple(_p1(est, np.column_stack([data.x[s], np.ones(len(data.x[s]))]))
@@ -243,8 +251,10 @@ def fit_candidates(
         from iactdl.evaluate.thresholds import li_ma_threshold
 
         grid = {"unit": out.get("weights_domain")} | {
-            f"{w:g}": out.get(f"weights_domain_w{w:g}") for w in domain_ws}
-        sig = {k: li_ma_threshold(v[1], data.region["observed_val"], data.n_off)["li_ma_significance"]
+            f"{w:g}": out.get(f"weights_domain_w{w:g}") for w in domain_ws
+        }
+        region = data.region["observed_val"]
+        sig = {k: li_ma_threshold(v[1], region, data.n_off)["li_ma_significance"]
                for k, v in grid.items() if v is not None}  # fmt: skip
         best = max(sig, key=sig.get)
         out["weights_domain_sel"], out["weights_domain_sel_lam"] = grid[best], best

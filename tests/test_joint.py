@@ -1,9 +1,10 @@
 """Joint models (iactdl.labelnoise.joint): simulated labels and ON/OFF labels in one model.
 
 The joint loss reduces to the plain loss without observed events and to the ON/OFF loss without
-simulated ones; a joint net and a stacked joint baseline train on a simulated set plus observed-like
-ON/OFF files (tests/test_onoff_net.py's construction: gammas only in ON, protons evenly over ON
-and N_OFF OFF regions) and separate observed test events; bad inputs are refused.
+simulated ones; a joint net and a joint baseline (one fit of both domains) train on a simulated
+set plus observed-like ON/OFF files (tests/test_onoff_net.py's construction: gammas only in ON,
+protons evenly over ON and N_OFF OFF regions) and separate observed test events, the baseline
+without tied blocks of top scores; bad inputs are refused.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ def test_joint_net_trains_and_separates_observed_events(files, tmp_path):
     assert roc_auc(y_test, g) > 0.7  # 6 epochs on ~2k simulated events
 
 
-def test_joint_baseline_stacks_and_is_corrected(files, tmp_path):
+def test_joint_baseline_is_one_fit_and_is_corrected(files, tmp_path):
     d, y_test = files
     fit_joint_baseline(d / "train.h5", d / "observed_train.h5", tmp_path / "b", "bdt_joint", BDT)
     info = json.loads((tmp_path / "b" / "model.json").read_text())
