@@ -33,6 +33,7 @@ truth; its std a Poisson resampling of the ON and OFF counts), plus ``top_tie``:
 share the highest test score (a block of ties is a straight segment of the ROC curve).
 
     python benchmarks/joint_trees.py --run /work/run-default [--seeds 0 1 2] [--only a,b]
+        [--config config.yaml]   # the entries of this config instead of the run's
 
 Prints one JSON object (per candidate: per-seed numbers and their mean) as its last line.
 """
@@ -281,10 +282,11 @@ def main(argv=None) -> dict:
     p.add_argument("--only", default=None, help="comma-separated candidates (source always)")
     p.add_argument("--lams", type=float, nargs="+", default=[0.25, 0.5, 1.0, 2.0])
     p.add_argument("--domain-weights", type=float, nargs="+", default=[1.0, 3.0])
+    p.add_argument("--config", type=Path, default=None, help="entries (default: run's)")
     p.add_argument("--joint-model", default="hist_gbt_joint")
     p.add_argument("--onoff-model", default="hist_gbt_onoff")
     args = p.parse_args(argv)
-    cfg = yaml.safe_load((args.run / "config.yaml").read_text())["models"]
+    cfg = yaml.safe_load((args.config or args.run / "config.yaml").read_text())["models"]
     entries = {"joint": cfg[args.joint_model], "onoff": cfg[args.onoff_model]}
     data = Data(args.run, entries["joint"])
     only = set(args.only.split(",")) if args.only else None
