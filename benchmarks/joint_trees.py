@@ -154,7 +154,7 @@ def fit_candidates(
     from iactdl.labelnoise.joint import fit_joint_baseline
 
     joint_entry, onoff_entry = entries["joint"], entries["onoff"]
-    src_params = joint_entry["joint"]["source_params"]
+    src_params = joint_entry["joint"].get("source_params") or joint_entry["params"]
     stage_params = joint_entry["params"]
     rho_minus = MenonCorrection.from_alpha(data.alpha).rho_minus
     want = lambda k: only is None or k in only  # noqa: E731
