@@ -142,8 +142,8 @@ use rule train_oracle as train_onoff_oracle_net with:
 
 
 # Joint models (a `joint` section; iactdl.labelnoise.joint): simulated labels and observed_train's
-# ON/OFF labels in one model, no truth. A baseline is stacked (the estimator on the simulations,
-# then one on the ON/OFF labels with the first one's score as a feature, Menon-corrected); a net
+# ON/OFF labels in one model, no truth. A baseline is one fit of both (a domain column, the ON/OFF
+# events' loss weighted w, read in the observed domain and Menon-corrected); a net
 # minimises the simulated cross-entropy + w x the Menon-linked ON/OFF cross-entropy.
 rule train_joint:
     input:

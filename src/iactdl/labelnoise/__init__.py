@@ -13,7 +13,7 @@ leak, or are estimated from held-out scores. Modules:
 - :mod:`~iactdl.labelnoise.nets`: ON/OFF-trained nets, through the engine's ``labels`` hook;
 - :mod:`~iactdl.labelnoise.joint`: joint models, simulated labels and ON/OFF labels in one model
   (a net's loss: the simulated cross-entropy + w x the Menon-linked ON/OFF one; boosted trees
-  stacked);
+  one fit of both domains' events with a domain column);
 - :mod:`~iactdl.labelnoise.measurement`: the measurement on observed_test (rule
   ``evaluate_labelnoise``: calibration, flip rates, ON gamma fraction, truth-free thresholds);
 - :mod:`~iactdl.labelnoise.comparison`: the three-ways comparison table and reliability figures.

@@ -201,7 +201,7 @@ def comparison_rows(
                 best = max(cands, key=lambda n: onoff_auc(infos[n]))
             else:
                 best = max(cands, key=lambda n: metrics[n]["test"]["roc_auc"])
-            # a Menon-corrected posterior (ON/OFF models, the stacked joint baselines) is at the
+            # a Menon-corrected posterior (ON/OFF models, the joint baselines) is at the
             # observation's prior already; a simulated-balance one is moved there
             menon = approach == "ON/OFF corrected" or (
                 approach == "joint" and entries[best].get("kind") == "baseline"

@@ -1,0 +1,324 @@
+"""Joint boosted trees (simulated + ON/OFF labels in one model): candidate designs, measured.
+
+Issue 21 part 4: the joint trees should beat their source-only and ON/OFF-only counterparts and
+close half the gap to the oracle. This fits, on a finished run's datasets (no DAG), per seed:
+
+- ``source``: the entry's simulated stage (``joint.source_params``) on simulated train;
+- ``onoff``: the ON/OFF entry (``hist_gbt_onoff``) on observed_train's ON/OFF labels, corrected;
+- ``joint``: :func:`iactdl.labelnoise.joint.fit_joint_baseline` as it is in this checkout (run with
+  the run's config: its ``params`` and ``source_params``);
+- ``stack_hgb_old``: the former stacked design (boosted trees on the features plus the simulated
+  logit, fitted on the ON/OFF labels with the entry's ``params``);
+- ``stack_hgb_mono``: the same with a monotone (increasing) constraint on the simulated logit;
+- ``stack_lr``: a logistic regression on the ON/OFF labels over the simulated logit and the features
+  (standardised), Menon-corrected: smooth, no tied blocks;
+- ``recalibrate``: the same on the simulated logit alone (Platt scaling by the ON/OFF labels: a
+  monotone map, the source's ranking by construction);
+- ``weights_off``: one boosting fit of simulated train plus observed_train's OFF events as hadrons
+  (label 0), the OFF events' total weight ``lam`` x the simulated hadrons', ``lam`` chosen by the
+  Li & Ma significance on observed_val (no truth);
+- ``weights_domain``: one boosting fit of simulated events (their labels) and observed ON/OFF events
+  (their labels) with a domain column, predicted with the observed domain's, Menon-corrected; every
+  event weight 1; ``weights_domain_w{w}``: weighted by
+  :func:`~iactdl.labelnoise.joint.domain_weights`
+  (``mean_sim + w mean_obs``); ``weights_domain_sel``: of those, the one with the largest Li & Ma
+  significance on observed_val (no truth);
+- ``weights_forward``: one boosting fit of P(ON | x): the observed ON/OFF events with their labels
+  and every simulated event twice, as ON and as OFF, weighted by Menon's noise model
+  (``P(ON | gamma) = 1``, ``P(ON | hadron) = rho_minus``), Menon-corrected.
+
+Scores (truth read only here, for the score): ROC AUC on observed_test (all events, bootstrap std)
+and the Li & Ma significance on observed_test at the cut that maximises it on observed_val (no
+truth; its std a Poisson resampling of the ON and OFF counts), plus ``top_tie``: the events that
+share the highest test score (a block of ties is a straight segment of the ROC curve).
+
+    python benchmarks/joint_trees.py --run /work/run-default [--seeds 0 1 2] [--only a,b]
+        [--config config.yaml]   # the entries of this config instead of the run's
+
+Prints one JSON object (per candidate: per-seed numbers and their mean) as its last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import iactdl  # noqa: F401  (first: it sets OMP_WAIT_POLICY before scikit-learn loads)
+
+# isort: split
+import numpy as np
+import yaml
+
+N_BOOT = 200
+
+
+def _logit(p):
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-7, 1 - 1e-7)
+    return np.log(p / (1 - p))
+
+
+class Data:
+    """The run's datasets: design matrices of the entry's features, labels, regions, truth."""
+
+    def __init__(self, run: Path, entry: dict):
+        from iactdl.evaluate.theta2 import NO_REGION
+        from iactdl.io import data_attrs, read_columns, read_observed_truth
+        from iactdl.labelnoise.correction import alpha_from_attrs, onoff_labels
+        from iactdl.labelnoise.joint import source_entry
+        from iactdl.models.baselines import build_baseline, training_data
+
+        d = run / "results" / "datasets"
+        self.paths = {s: d / f"{s}.h5" for s in ("train", "observed_train", "observed_val",
+                                                  "observed_test")}  # fmt: skip
+        self.model = build_baseline("probe", source_entry(entry))
+        self.x_sim, self.y_sim, _ = training_data(self.model, self.paths["train"])
+        self.alpha = alpha_from_attrs(data_attrs(self.paths["observed_train"]))
+        self.n_off = int(round(1 / self.alpha))
+        self.cols, self.x, self.region = {}, {}, {}
+        for s in ("observed_train", "observed_val", "observed_test"):
+            cols = read_columns(self.paths[s], [*self.model.required_columns, "region", "event_id"])
+            self.cols[s] = cols
+            self.x[s] = self.model.design_matrix(cols, str(self.paths[s]))
+            self.region[s] = np.asarray(cols["region"])
+        lab = self.region["observed_train"] != NO_REGION
+        self.x_lab = self.x["observed_train"][lab]
+        self.s = onoff_labels(self.region["observed_train"][lab], self.alpha)
+        truth = run / "results" / "simulated" / "observed_truth.h5"
+        hidden = read_observed_truth(
+            truth, np.asarray(self.cols["observed_test"]["event_id"]), (),
+            events_path=self.paths["observed_test"],
+        )  # fmt: skip
+        self.y_test = hidden["is_gamma"].astype(bool)  # the score's only use of the truth
+
+
+def score(data: Data, test, val, seed: int = 0) -> dict:
+    """AUC (+- bootstrap std) on observed_test, Li & Ma at observed_val's best cut, top ties."""
+    from iactdl.evaluate.significance import li_ma_significance
+    from iactdl.evaluate.thresholds import li_ma_threshold
+    from iactdl.labelnoise.measurement import at_threshold
+    from iactdl.metrics.separation import roc_auc_bootstrap
+
+    test, val = np.asarray(test, np.float64), np.asarray(val, np.float64)
+    auc, auc_std = roc_auc_bootstrap(data.y_test.astype(int), test, N_BOOT, seed)
+    min_on = int(max(1, min(10, np.count_nonzero(data.region["observed_val"] == 0))))
+    cut = li_ma_threshold(val, data.region["observed_val"], data.n_off, min_on)["cut"]
+    at = at_threshold(test, data.region["observed_test"], data.n_off, cut, data.y_test)
+    rng = np.random.default_rng(seed)
+    sig = li_ma_significance(rng.poisson(at["n_on"], N_BOOT), rng.poisson(at["n_off"], N_BOOT),
+                             data.alpha)  # fmt: skip
+    return {
+        "roc_auc": auc,
+        "roc_auc_std": auc_std,
+        "li_ma": at["li_ma_significance"],
+        "li_ma_std": float(np.std(sig, ddof=1)),
+        "gamma_efficiency": at["gamma_efficiency"],
+        "hadron_efficiency": at["hadron_efficiency"],
+        "top_tie": int(np.count_nonzero(test == test.max())),
+        "max_tie_top10": _max_tie(test, 0.1),
+    }
+
+
+def _max_tie(score, fraction: float) -> int:
+    """The largest group of events with one score among the ``fraction`` highest-scored."""
+    top = np.sort(score)[::-1][: max(1, int(fraction * score.size))]
+    return int(np.unique(top, return_counts=True)[1].max())
+
+
+def _hgb(params: dict, seed: int, **extra):
+    from iactdl.models.estimators import make_estimator
+
+    return make_estimator("hist_gradient_boosting", "separation", {**params, **extra}, seed=seed)
+
+
+def _lr(params: dict, seed: int):
+    from iactdl.models.estimators import make_estimator
+
+    return make_estimator("logistic_regression", "separation", params, seed=seed)
+
+
+def _p1(est, x):
+    return est.predict_proba(x)[:, 1]
+
+
+def fit_candidates(
+    data: Data, entries: dict, seed: int, only: set | None, lams, domain_ws=(1.0, 3.0)
+) -> dict:
+    """Every candidate's (observed_test, observed_val) scores for one seed (rankings: p_on or
+    gammaness; Menon's correction is increasing, it changes neither)."""
+    from iactdl.labelnoise.baselines import fit_onoff_baseline
+    from iactdl.labelnoise.correction import MenonCorrection
+    from iactdl.labelnoise.joint import fit_joint_baseline
+
+    joint_entry, onoff_entry = entries["joint"], entries["onoff"]
+    src_params = joint_entry["joint"].get("source_params") or joint_entry["params"]
+    stage_params = joint_entry["params"]
+    rho_minus = MenonCorrection.from_alpha(data.alpha).rho_minus
+    want = lambda k: only is None or k in only  # noqa: E731
+    out, timing = {}, {}
+    splits = ("observed_test", "observed_val")
+
+    t = time.perf_counter()
+    source = _hgb(src_params, seed).fit(data.x_sim, data.y_sim)
+    sim_logit = {s: _logit(_p1(source, data.x[s])) for s in ("observed_train", *splits)}
+    lab_logit = _logit(_p1(source, data.x_lab))
+    out["source"] = tuple(sim_logit[s] for s in splits)
+    timing["source"] = time.perf_counter() - t
+
+    def run(name, fn):
+        if want(name):
+            t0 = time.perf_counter()
+            out[name] = fn()
+            timing[name] = time.perf_counter() - t0
+
+    with tempfile.TemporaryDirectory() as tmp:
+
+        def onoff():
+            m = fit_onoff_baseline(data.paths["observed_train"], Path(tmp) / "onoff",
+                                   "hist_gbt_onoff", onoff_entry, seed=seed)  # fmt: skip
+            return tuple(m.predict(data.cols[s])["p_on"] for s in splits)
+
+        def joint():
+            m = fit_joint_baseline(data.paths["train"], data.paths["observed_train"],
+                                   Path(tmp) / "joint", "hist_gbt_joint", joint_entry,
+                                   seed=seed)  # fmt: skip
+            return tuple(m.predict(data.cols[s])["p_on"]
+                         for s in splits)  # fmt: skip
+
+        run("onoff", onoff)
+        run("joint", joint)
+
+    def stacked(est):
+        est.fit(np.column_stack([data.x_lab, lab_logit]), data.s)
+        return tuple(_p1(est, np.column_stack([data.x[s], sim_logit[s]])) for s in splits)
+
+    n_feat = data.x_lab.shape[1]
+    run("stack_hgb_old", lambda: stacked(_hgb(stage_params, seed)))
+    mono = [0] * n_feat + [1]
+    run("stack_hgb_mono", lambda: stacked(_hgb(stage_params, seed, monotonic_cst=mono)))
+    run("stack_lr", lambda: stacked(_lr({"C": 1.0, "max_iter": 2000}, seed)))
+
+    def recalibrate():
+        est = _lr({"C": 1.0, "max_iter": 2000}, seed).fit(lab_logit[:, None], data.s)
+        return tuple(_p1(est, sim_logit[s][:, None]) for s in splits)
+
+    run("recalibrate", recalibrate)
+
+    off = data.s == 0
+    n_sim_h = int((data.y_sim == 0).sum())
+
+    def weights_off():
+        """lam chosen on observed_val's Li & Ma (no truth): the per-lam fits are all made."""
+        from iactdl.evaluate.thresholds import li_ma_threshold
+
+        x = np.vstack([data.x_sim, data.x_lab[off]])
+        y = np.r_[data.y_sim, np.zeros(int(off.sum()), np.int64)]
+        best = None
+        for lam in lams:
+            w = np.r_[np.ones(len(data.y_sim)), np.full(int(off.sum()), lam * n_sim_h / off.sum())]
+            est = _hgb(src_params, seed).fit(x, y, sample_weight=w)
+            val = _p1(est, data.x["observed_val"])
+            region = data.region["observed_val"]
+            sig = li_ma_threshold(val, region, data.n_off)["li_ma_significance"]
+            if best is None or sig > best[0]:
+                best = (sig, lam, _p1(est, data.x["observed_test"]), val)
+        out["weights_off_lam"] = best[1]
+        return best[2], best[3]
+
+    run("weights_off", weights_off)
+
+    def weights_domain(w=None):
+        """``w`` None: every event weight 1; else :func:`domain_weights` (mean_sim + w mean_obs)."""
+        from iactdl.labelnoise.joint import domain_weights
+
+        x = np.column_stack([np.vstack([data.x_sim, data.x_lab]),
+                             np.r_[np.zeros(len(data.y_sim)), np.ones(len(data.s))]])  # fmt: skip
+        y = np.r_[data.y_sim, data.s]
+        weight = (
+            None if w is None else np.concatenate(domain_weights(len(data.y_sim), len(data.s), w))
+        )
+        cat = [False] * n_feat + [True]
+        est = _hgb(src_params, seed, categorical_features=cat).fit(x, y, sample_weight=weight)
+        return tuple(_p1(est, np.column_stack([data.x[s], np.ones(len(data.x[s]))]))
+                     for s in splits)  # fmt: skip
+
+    run("weights_domain", weights_domain)
+    for w in domain_ws:
+        run(f"weights_domain_w{w:g}", lambda w=w: weights_domain(w))
+    if want("weights_domain_sel"):
+        from iactdl.evaluate.thresholds import li_ma_threshold
+
+        grid = {"unit": out.get("weights_domain")} | {
+            f"{w:g}": out.get(f"weights_domain_w{w:g}") for w in domain_ws
+        }
+        region = data.region["observed_val"]
+        sig = {k: li_ma_threshold(v[1], region, data.n_off)["li_ma_significance"]
+               for k, v in grid.items() if v is not None}  # fmt: skip
+        best = max(sig, key=sig.get)
+        out["weights_domain_sel"], out["weights_domain_sel_lam"] = grid[best], best
+
+    def weights_forward():
+        n = len(data.y_sim)
+        g = data.y_sim == 1
+        x = np.vstack([data.x_sim, data.x_sim, data.x_lab])
+        y = np.r_[np.ones(n, np.int64), np.zeros(n, np.int64), data.s]
+        w_on = np.where(g, 1.0, rho_minus)
+        w = np.r_[w_on, 1.0 - w_on, np.full(len(data.s), n / len(data.s))]
+        est = _hgb(src_params, seed).fit(x, y, sample_weight=w)
+        return tuple(_p1(est, data.x[s]) for s in splits)
+
+    run("weights_forward", weights_forward)
+    out["_seconds"] = timing
+    return out
+
+
+def main(argv=None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--run", type=Path, default=Path("."), help="a finished run's folder")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--only", default=None, help="comma-separated candidates (source always)")
+    p.add_argument("--lams", type=float, nargs="+", default=[0.25, 0.5, 1.0, 2.0])
+    p.add_argument("--domain-weights", type=float, nargs="+", default=[1.0, 3.0])
+    p.add_argument("--config", type=Path, default=None, help="entries (default: run's)")
+    p.add_argument("--joint-model", default="hist_gbt_joint")
+    p.add_argument("--onoff-model", default="hist_gbt_onoff")
+    args = p.parse_args(argv)
+    cfg = yaml.safe_load((args.config or args.run / "config.yaml").read_text())["models"]
+    entries = {"joint": cfg[args.joint_model], "onoff": cfg[args.onoff_model]}
+    data = Data(args.run, entries["joint"])
+    only = set(args.only.split(",")) if args.only else None
+    per_seed = {}
+    for seed in args.seeds:
+        fits = fit_candidates(data, entries, seed, only, args.lams, args.domain_weights)
+        for name, val in fits.items():
+            if name.startswith("_") or name.endswith("_lam"):
+                continue
+            rec = score(data, *val)
+            rec["seconds"] = round(fits["_seconds"].get(name, float("nan")), 2)
+            if f"{name}_lam" in fits:
+                rec["lam"] = fits[f"{name}_lam"]
+            per_seed.setdefault(name, []).append(rec)
+            print(name, seed, json.dumps(rec), file=sys.stderr, flush=True)
+    table = {}
+    for name, recs in per_seed.items():
+        mean = {k: float(np.mean([r[k] for r in recs])) for k in recs[0] if k != "lam"}
+        mean["roc_auc_seed_std"] = float(np.std([r["roc_auc"] for r in recs], ddof=1)) if len(
+            recs) > 1 else float("nan")  # fmt: skip
+        table[name] = {"mean": mean, "seeds": recs}
+    out = {
+        "run": str(args.run),
+        "seeds": args.seeds,
+        "n_test": int(len(data.y_test)),
+        "n_test_gamma": int(data.y_test.sum()),
+        "n_onoff_train": int(len(data.s)),
+        "candidates": table,
+    }
+    print(json.dumps(out))
+    return out
+
+
+if __name__ == "__main__":
+    main()
