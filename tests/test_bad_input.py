@@ -161,6 +161,28 @@ def test_checker_command_line(tmp_path):
     assert "--schema REPO/workflow/schemas/config.schema.yaml" in proc.stderr
 
 
+@pytest.mark.parametrize("text", [b"\xff\xfe\x00seed: 1", "seed: 1  # caf\xe9\n".encode("latin-1")])
+def test_checker_names_a_file_that_is_not_utf8(tmp_path, capsys, text):
+    """A binary file or another encoding: the file named, not a UnicodeDecodeError's traceback
+    (benchmarks/bad_inputs.py found it)."""
+    path = tmp_path / "c.yaml"
+    path.write_bytes(text)
+    assert config_main([str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}: not a text file in UTF-8 (byte 0x"), err
+
+
+@pytest.mark.parametrize("value", ["/", "//", "///"])
+def test_checker_says_the_root_is_the_root(tmp_path, capsys, value):
+    """The schema's regex ("'/' does not match '[^/]'") said nothing of what was expected;
+    check_results_dir says what the folder is and what to give instead."""
+    path = _write(_with("results_dir", value), tmp_path)
+    assert config_main([str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"config results_dir: {value!r} is the filesystem root" in err, err
+    assert "expected a folder of its own" in err
+
+
 @pytest.mark.workflow
 @pytest.mark.parametrize("key, value, message", SCHEMA_BAD[:2], ids=["seed", "unknown"])
 def test_snakemake_schema_error_is_one_line(tmp_path, key, value, message):
@@ -220,6 +242,19 @@ def test_one_name_rule(name):
 @pytest.mark.parametrize("name", ["mlp", "Hex_CNN2", "a"])
 def test_good_names(name):
     assert check_name(name, "k") is None
+
+
+@pytest.mark.parametrize("name", BAD_NAMES[:4])
+def test_the_schema_states_the_name_rule_in_words(tmp_path, capsys, name):
+    """The schema's propertyNames error said "'../evil' does not match '^[A-Za-z]...'" (found by
+    benchmarks/bad_inputs.py): the name rule's own message instead."""
+    config = yaml.safe_load(TINY.read_text())
+    config["models"][name] = config["models"].pop("energy_rf")
+    path = _write(config, tmp_path)
+    assert config_main([str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"config models: {name!r} is not a valid name; expected a letter" in err, err
+    assert "does not match" not in err
 
 
 def test_the_schema_and_the_name_rule_agree():

@@ -80,6 +80,15 @@ def test_bad_file_lists_are_named_before_any_job(tmp_path, spec, message):
         part_names(fact_sample_files(spec, tmp_path, key), key)
 
 
+@pytest.mark.parametrize("spec", [{"gamma": "run_1.hdf5"}, 7, ["run_1.hdf5", 7]])
+def test_a_value_that_is_no_path_or_list_is_named(tmp_path, spec):
+    """A mapping was read as its keys ("file not found: .../gamma"), a number raised TypeError
+    (benchmarks/bad_inputs.py found it)."""
+    (tmp_path / "run_1.hdf5").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"^config fact.files.observed: expected a path, a glob"):
+        fact_sample_files(spec, tmp_path, "fact.files.observed")
+
+
 # --- gathering ----------------------------------------------------------------------------------
 
 

@@ -169,6 +169,11 @@ def load_config(path: str | os.PathLike) -> dict:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise ConfigError(f"{path}: cannot read the config file ({err.strerror})") from None
+    except UnicodeDecodeError as err:  # a binary file, or text in another encoding
+        raise ConfigError(
+            f"{path}: not a text file in UTF-8 (byte {err.object[err.start]:#04x} at offset "
+            f"{err.start}); expected a YAML config file"
+        ) from None
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as err:
@@ -891,6 +896,9 @@ def schema_message(error) -> str:
             f"unknown config key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}{where} "
             f"(a typo? the keys allowed there are {', '.join(allowed)})"
         )
+    if error.validator == "pattern" and error.validator_value == NAME_PATTERN:
+        # the schema's propertyNames of models: the name rule in words, not its regex
+        return check_name(error.instance, key)
     message = error.message
     if len(message) > 200:
         message = message[:200] + " ..."

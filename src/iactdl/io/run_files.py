@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 __all__ = ["GLOB_CHARS", "fact_sample_files", "part_names"]
@@ -55,7 +55,14 @@ def fact_sample_files(spec: str | Sequence[str] | None, root: str | os.PathLike,
     """
     if spec is None:
         return []
-    entries = [spec] if isinstance(spec, str) else list(spec)
+    entries = [spec] if isinstance(spec, str | os.PathLike) else spec
+    # a mapping would be read as its keys, a number not at all: say what the key takes
+    if isinstance(entries, Iterable) and not isinstance(entries, Mapping):
+        entries = list(entries)
+    if not isinstance(entries, list) or not all(isinstance(e, str | os.PathLike) for e in entries):
+        raise ValueError(
+            f"config {key}: expected a path, a glob pattern or a list of them, got {spec!r}"
+        )
     files: dict[Path, None] = {}  # ordered set: a file named twice (a path and a pattern) once
     for entry in entries:
         text = os.fspath(entry)
