@@ -17,6 +17,15 @@ resident memory the process ever held) is its own:
   batch: no net, every size), resident loading (up to ``--resident-max``) and prediction
   (:func:`iactdl.evaluate.predict_file`, chunked); wall time and peak memory of each, and a figure
   (PDF + PNG) of both against N.
+- ``net_at_scale`` (``--net-sizes``): the net of ``--net`` (``hexcnn``, or ``deepsets`` on the
+  pixel sets) trained streamed for ``--net-epochs`` on each size, a file of that many events
+  replicated from the training file as ``scaling`` does (float16 images and pixel sets, as the
+  pipeline stores them), validated on one file of ``--net-val`` events replicated from the
+  validation file (default: the largest size x 0.2 / 0.6, config.yaml's split), the same for
+  every size; the engine's progress lines (batches done of the total) pass through, and
+  ``net_at_scale_{net}.json`` in ``--out`` (wall time per epoch, events/s, peak memory of the
+  training process, validation AUC per epoch) is rewritten after every size. Replicas give time
+  and memory, not an AUC of 2M distinct events: the net sees the same events many times.
 
 Prints one JSON object as its last line::
 
@@ -24,7 +33,8 @@ Prints one JSON object as its last line::
 
 Usage: ``python benchmarks/stream.py [--train results/datasets/train.h5] [--val ...]
 [--net hexcnn] [--epochs 3] [--sizes 100000 300000 1000000] [--train-sizes 100000]
-[--out results/benchmarks/stream] [--skip-compare] [--skip-scaling]``.
+[--out results/benchmarks/stream] [--skip-compare] [--skip-scaling] [--net deepsets
+--net-sizes 100000 2000000 --net-epochs 1 1 --net-val 666667 --data-dir DIR]``.
 """
 
 from __future__ import annotations
