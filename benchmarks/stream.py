@@ -17,6 +17,15 @@ resident memory the process ever held) is its own:
   batch: no net, every size), resident loading (up to ``--resident-max``) and prediction
   (:func:`iactdl.evaluate.predict_file`, chunked); wall time and peak memory of each, and a figure
   (PDF + PNG) of both against N.
+- ``net_at_scale`` (``--net-sizes``): the net of ``--net`` (``hexcnn``, or ``deepsets`` on the
+  pixel sets) trained streamed for ``--net-epochs`` on each size, a file of that many events
+  replicated from the training file as ``scaling`` does (float16 images and pixel sets, as the
+  pipeline stores them), validated on one file of ``--net-val`` events replicated from the
+  validation file (default: the largest size x 0.2 / 0.6, config.yaml's split), the same for
+  every size; the engine's progress lines (batches done of the total) pass through, and
+  ``net_at_scale_{net}.json`` in ``--out`` (wall time per epoch, events/s, peak memory of the
+  training process, validation AUC per epoch) is rewritten after every size. Replicas give time
+  and memory, not an AUC of 2M distinct events: the net sees the same events many times.
 
 Prints one JSON object as its last line::
 
@@ -24,7 +33,8 @@ Prints one JSON object as its last line::
 
 Usage: ``python benchmarks/stream.py [--train results/datasets/train.h5] [--val ...]
 [--net hexcnn] [--epochs 3] [--sizes 100000 300000 1000000] [--train-sizes 100000]
-[--out results/benchmarks/stream] [--skip-compare] [--skip-scaling]``.
+[--out results/benchmarks/stream] [--skip-compare] [--skip-scaling] [--net deepsets
+--net-sizes 100000 2000000 --net-epochs 1 1 --net-val 666667 --data-dir DIR]``.
 """
 
 from __future__ import annotations
@@ -41,17 +51,30 @@ from pathlib import Path
 import numpy as np
 from peak_memory import peak_rss_mb  # benchmarks/ is sys.path[0] when run as a script
 
-# the config.yaml default of hexcnn (the costliest image net on the CPU)
-NET_ENTRY = {
-    "kind": "net",
-    "net": "hexcnn",
-    "task": "separation",
-    "features": ["grid_image"],
-    "settings": {"channels": [8, 16, 32], "convs_per_stage": 1, "head_hidden": 64,
-                 "dropout": 0.1, "time": "relative"},
-    "optimizer": "adamw", "lr": 0.003, "weight_decay": 1e-4, "schedule": "warmup",
-    "warmup_epochs": 1, "batch_size": 128, "grad_clip": 1.0,
+# the nets a study trains (--net): config.yaml's hexcnn (the costliest image net on the CPU), and
+# Deep Sets on the pixel sets at the widths of config.yaml's optimiser and inductive-bias studies
+# (~10x the hexcnn's events/s on one thread: an epoch of 2M events fits in a working session)
+NET_ENTRIES = {
+    "hexcnn": {
+        "kind": "net", "net": "hexcnn", "task": "separation", "features": ["grid_image"],
+        "settings": {"channels": [8, 16, 32], "convs_per_stage": 1, "head_hidden": 64,
+                     "dropout": 0.1, "time": "relative"},
+        "optimizer": "adamw", "lr": 0.003, "weight_decay": 1e-4, "schedule": "warmup",
+        "warmup_epochs": 1, "batch_size": 128, "grad_clip": 1.0,
+    },
+    "deepsets": {
+        "kind": "net", "net": "deepsets", "task": "separation",
+        "features": ["pixel_set", "pixel_set_mask"],
+        "settings": {"phi": [32, 32], "rho": [32], "pooling": "sum+mean", "time": "relative"},
+        # a tenth of an epoch's warm-up: an epoch of 2M events is ~7800 steps, which the pipeline's
+        # one epoch (~50 steps on 13k events) would spend warming up
+        "optimizer": "adamw", "lr": 0.003, "weight_decay": 1e-4, "schedule": "warmup",
+        "warmup_epochs": 0.1, "batch_size": 256, "grad_clip": 1.0,
+    },
 }  # fmt: skip
+NET_ENTRY = NET_ENTRIES["hexcnn"]
+# validation events per training event: config.yaml's datasets.fractions (train 0.6, val 0.2)
+VAL_PER_TRAIN = 0.2 / 0.6
 IMAGE_COLUMNS = ("grid_image", "pixel_set")
 
 
@@ -59,26 +82,35 @@ IMAGE_COLUMNS = ("grid_image", "pixel_set")
 
 
 def child_train(spec: dict) -> dict:
-    """Train the net once (resident or streamed); samples/s of the loop, AUC, peak memory."""
+    """Train the net once (resident or streamed); samples/s of the loop, AUC, peak memory. With
+    ``progress``, the engine's lines (batches done of the epoch's total, each epoch's AUC and
+    seconds) go to stderr as they come."""
+    import logging
+
     import torch
 
     from iactdl.fit.train import train_net
 
+    if spec.get("progress"):
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                            format="%(asctime)s %(message)s", datefmt="%H:%M:%S")  # fmt: skip
     torch.set_num_threads(spec["threads"])
-    entry = {**NET_ENTRY, "epochs": spec["epochs"], "stream": spec["stream"]}
+    base = NET_ENTRIES[spec.get("net", "hexcnn")]
+    entry = {**base, "epochs": spec["epochs"], "stream": spec["stream"]}
     if spec.get("max_train_events"):
         entry["max_train_events"] = spec["max_train_events"]
     t0 = time.perf_counter()
     meta = train_net(spec["train"], spec["val"], entry, spec["seed"], spec["model_dir"],
-                     threads=spec["threads"], progress=False)  # fmt: skip
+                     threads=spec["threads"], progress=bool(spec.get("progress")))  # fmt: skip
     wall = time.perf_counter() - t0
 
     with open(Path(spec["model_dir"]) / "history.csv") as f:
         rows = list(csv.DictReader(f))
     seconds = [float(r["seconds"]) for r in rows]
-    n = meta["n_train"] // NET_ENTRY["batch_size"] * NET_ENTRY["batch_size"]
+    n = meta["n_train"] // entry["batch_size"] * entry["batch_size"]
     return {
         "n_train": meta["n_train"],
+        "n_val": meta["n_val"],
         "wall_s": wall,
         "epoch_s": seconds,
         # training samples/s over the epochs after the first (its time includes the warm-up)
@@ -128,13 +160,17 @@ CHILDREN = {"train": child_train, "pipeline": child_pipeline, "resident": child_
             "predict": child_predict}  # fmt: skip
 
 
-def run_child(kind: str, **spec) -> dict:
+def run_child(kind: str, live: bool = False, **spec) -> dict:
+    """Run one measurement in a child process; its result is its stdout's last line. ``live``:
+    its stderr (progress lines) goes to ours as it comes instead of being kept for an error."""
     out = subprocess.run(
         [sys.executable, __file__, "--child", json.dumps({"kind": kind, **spec})],
-        capture_output=True, text=True, check=False,
+        stdout=subprocess.PIPE, stderr=None if live else subprocess.PIPE, text=True,
+        check=False,
     )  # fmt: skip
     if out.returncode != 0:
-        raise RuntimeError(f"child {kind} failed:\n{out.stderr[-3000:]}")
+        why = "its lines above" if live else out.stderr[-3000:]
+        raise RuntimeError(f"child {kind} failed (exit {out.returncode}):\n{why}")
     res = json.loads(out.stdout.strip().splitlines()[-1])
     print(kind, {k: v for k, v in spec.items() if k in ("n", "stream", "dataset")}, res,
           file=sys.stderr, flush=True)  # fmt: skip
@@ -179,7 +215,8 @@ def compare(args, out: Path) -> dict:
     for split, src in (("train", args.train), ("val", args.val)):
         if not f16[split].exists():
             copy_events(src, f16[split], "float16")
-    common = dict(val=str(args.val), epochs=args.epochs, seed=args.seed, threads=args.threads)
+    common = dict(val=str(args.val), epochs=args.epochs, seed=args.seed, threads=args.threads,
+                  net=args.net)  # fmt: skip
     runs = {
         "resident_float32": run_child("train", train=str(args.train), stream=False,
                                       model_dir=str(out / "m_res"), **common),
@@ -248,6 +285,47 @@ def scaling(args, out: Path) -> dict:
             "figure": str(out / "stream_scaling.pdf")}  # fmt: skip
 
 
+def net_at_scale(args, out: Path) -> dict:
+    """The net (``--net``) trained streamed on each of ``--net-sizes`` replicated events (float16
+    images and pixel sets, as the pipeline stores them), validated on one file of
+    ``--net-val`` events (default: the largest size x val/train of config.yaml's split) replicated
+    from the validation set, so every size sees the same validation events. Files go to
+    ``--data-dir`` and are reused if there; the result is rewritten after every size."""
+    data = args.data_dir or out
+    data.mkdir(parents=True, exist_ok=True)
+    epochs = args.net_epochs * len(args.net_sizes) if len(args.net_epochs) == 1 else args.net_epochs
+    runs = sorted(zip(args.net_sizes, epochs, strict=True))  # smallest first: its numbers soonest
+    sizes = [n for n, _ in runs]
+    n_val = args.net_val or round(max(sizes) * VAL_PER_TRAIN)
+    val = data / f"val_{n_val}_float16.h5"
+    t_write = {}
+    if not val.exists():
+        t0 = time.perf_counter()
+        copy_events(args.val, val, "float16", size=n_val)
+        t_write["val"] = time.perf_counter() - t0
+    result = {"net": args.net, "entry": NET_ENTRIES[args.net], "val": str(val), "n_val": n_val,
+              "val_file_mb": os.path.getsize(val) / 2**20, "rows": []}  # fmt: skip
+    for n, n_epochs in runs:
+        train = data / f"train_{n}_float16.h5"
+        if not train.exists():
+            t0 = time.perf_counter()
+            copy_events(args.train, train, "float16", size=n)
+            t_write[n] = time.perf_counter() - t0
+        res = run_child(
+            "train", live=True, net=args.net, train=str(train), val=str(val), stream=True,
+            epochs=n_epochs, seed=args.seed, threads=args.threads, progress=True,
+            model_dir=str(out / f"m_{args.net}_{n}"),
+        )  # fmt: skip
+        # events/s of each epoch's wall time (its validation included)
+        res["events_per_s"] = [res["n_train"] / s for s in res["epoch_s"]]
+        mb = os.path.getsize(train) / 2**20
+        result["rows"].append({"n": n, "epochs": n_epochs, "file_mb": mb, **res})
+        result["write_s"] = {str(k): v for k, v in t_write.items()}
+        (out / f"net_at_scale_{args.net}.json").write_text(json.dumps(result, indent=1))
+        print(json.dumps({"net_at_scale_row": result["rows"][-1]}), file=sys.stderr, flush=True)
+    return result
+
+
 def plot_scaling(rows: list[dict], stem: Path) -> None:
     """Wall time and peak memory against events, one panel each, for every measured step."""
     from iactdl.evaluate import style
@@ -308,6 +386,37 @@ def main(argv=None) -> dict:
         help="largest size loaded resident (16.5 kB an event)",
     )
     ap.add_argument("--image-dtype", default="float16", help="images of the scaling files")
+    ap.add_argument(
+        "--net",
+        default="hexcnn",
+        choices=sorted(NET_ENTRIES),
+        help="the net of compare and of --net-sizes (scaling trains the hexcnn)",
+    )
+    ap.add_argument(
+        "--net-sizes",
+        type=int,
+        nargs="*",
+        default=[],
+        help="train --net streamed on these many replicated events (none: skipped)",
+    )
+    ap.add_argument(
+        "--net-epochs",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="epochs at each of --net-sizes (one number: every size)",
+    )
+    ap.add_argument(
+        "--net-val",
+        type=int,
+        default=0,
+        help="validation events of --net-sizes (0: the largest size x 0.2/0.6)",
+    )
+    ap.add_argument(
+        "--data-dir",
+        type=Path,
+        help="where the --net-sizes files go (default --out; GBs at 1M+ events)",
+    )
     ap.add_argument("--out", type=Path, default=Path("results/benchmarks/stream"))
     ap.add_argument("--skip-compare", action="store_true")
     ap.add_argument("--skip-scaling", action="store_true")
@@ -316,14 +425,20 @@ def main(argv=None) -> dict:
         spec = json.loads(args.child)
         print(json.dumps(CHILDREN[spec.pop("kind")](spec)))
         return {}
+    if args.net != "hexcnn" and not args.skip_scaling:  # its input and prediction are the grid's
+        ap.error("--net other than hexcnn needs --skip-scaling")
+    if len(args.net_epochs) not in (1, len(args.net_sizes)):
+        ap.error("--net-epochs: one number, or one per --net-sizes")
     args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    result = {"benchmark": "stream", "threads": args.threads, "net": NET_ENTRY["net"],
+    result = {"benchmark": "stream", "threads": args.threads, "net": args.net,
               "load_average_1min": os.getloadavg()[0]}  # fmt: skip
     if not args.skip_compare:
         result["compare"] = compare(args, args.out)
     if not args.skip_scaling:
         result["scaling"] = scaling(args, args.out)
+    if args.net_sizes:
+        result["net_at_scale"] = net_at_scale(args, args.out)
     result["seconds"] = time.perf_counter() - t0
     print(json.dumps(result))
     return result
