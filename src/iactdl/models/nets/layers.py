@@ -225,11 +225,17 @@ def event_relative_time(
     torch.Tensor
         The relative times (ns), shape of ``time``; 0 where not ``valid``.
     """
+    mean = _charge_weighted_mean(charge, time, valid, dims)
+    return torch.where(valid, time - mean, torch.zeros_like(time))
+
+
+def _charge_weighted_mean(charge, values, valid, dims) -> torch.Tensor:
+    """``sum_j w_j v_j / sum_j w_j`` over the ``valid`` pixels, ``w_j = max(q_j, 0)``, kept dims
+    (0 for an event without charge): the event-level mean of the relative time and the centre."""
     w = torch.where(valid, charge.clamp(min=0), torch.zeros_like(charge))
     total = w.sum(dim=dims, keepdim=True)
-    mean = (w * torch.where(valid, time, torch.zeros_like(time))).sum(dim=dims, keepdim=True)
-    mean = mean / total.clamp(min=1e-12)
-    return torch.where(valid, time - mean, torch.zeros_like(time))
+    v = torch.where(valid, values, torch.zeros_like(values))
+    return (w * v).sum(dim=dims, keepdim=True) / total.clamp(min=1e-12)
 
 
 def event_centre(pixels: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -249,9 +255,8 @@ def event_centre(pixels: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     torch.Tensor
         Shape (n_events, 2): ``(x, y)`` of the centre, deg.
     """
-    w = torch.where(mask, pixels[..., 2].clamp(min=0), torch.zeros_like(pixels[..., 2]))
-    xy = torch.where(mask.unsqueeze(-1), pixels[..., :2], torch.zeros_like(pixels[..., :2]))
-    return (w.unsqueeze(-1) * xy).sum(dim=1) / w.sum(dim=1, keepdim=True).clamp(min=1e-12)
+    valid = mask.unsqueeze(-1)
+    return _charge_weighted_mean(pixels[..., 2:3], pixels[..., :2], valid, dims=(1,)).squeeze(1)
 
 
 def pixel_rows(
