@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
-import skops.io
 
+# skops.io is imported in save_disp and load_disp, not here (the reason:
+# iactdl.models.baselines.persistence's note on imports).
 from iactdl import __version__
 from iactdl.io import InputError, atomic_paths, column_names, read_columns, to_json
 from iactdl.models.disp import (
@@ -169,6 +170,8 @@ def save_disp(model_dir: str | os.PathLike, model: DispModel, meta: Mapping) -> 
     """
     out = Path(model_dir)
     meta = dict(meta)
+    import skops.io  # here, not at the top: see the note on imports
+
     with atomic_paths(out / MODEL_FILE, out / "model.json") as (model_tmp, info_tmp):
         skops.io.dump(model, model_tmp)
         meta["model_file"] = model_file_record(model_tmp, MODEL_FILE)
@@ -205,6 +208,8 @@ def load_disp(model_dir: str | os.PathLike) -> DispModel:
     except json.JSONDecodeError as err:
         raise InputError(f"{info_path}: not valid JSON ({err})") from None
     path = verified_model_file(model_dir, info)
+    import skops.io  # here, not at the top: see the note on imports
+
     untrusted = skops.io.get_untrusted_types(file=path)
     unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
     if unexpected:

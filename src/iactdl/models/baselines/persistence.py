@@ -15,8 +15,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
-import skops.io
 
+# skops.io is imported in save_baseline and load_baseline, not here: importing it lists every
+# scikit-learn estimator (its default trusted types), which imports all of scikit-learn (about
+# 5 s of CPU). The jobs that import this module and never read or write a model file (the nets,
+# the lecture's sweeps, the observation's split and stream) do not pay for it.
 from iactdl import __version__
 from iactdl.io import InputError, atomic_paths, to_json
 from iactdl.models.baselines.model import BaselineModel
@@ -111,6 +114,8 @@ def save_baseline(
         The written ``model.json`` content: ``meta`` plus ``model_file`` (name and SHA-256 of
         ``model.skops``, :func:`iactdl.models.stored.model_file_record`).
     """
+    import skops.io  # here, not at the top: see the note on imports
+
     out = Path(model_dir)
     meta = dict(meta)
     files = ([out / "cv.csv"] if cv is not None else []) + [out / MODEL_FILE, out / "model.json"]
@@ -158,6 +163,8 @@ def load_baseline(model_dir: str | os.PathLike, trusted: tuple[str, ...] = ()) -
     except json.JSONDecodeError as err:
         raise InputError(f"{info_path}: not valid JSON ({err})") from None
     path = verified_model_file(model_dir, info)
+    import skops.io  # here, not at the top: see the note on imports
+
     try:
         untrusted = skops.io.get_untrusted_types(file=path)
     except Exception as err:  # noqa: BLE001  (any unreadable file: say which, and why)
