@@ -420,19 +420,7 @@ def _nonfinite_cases() -> list[Case]:
     ]:
 
         def make(folder, column=column, value=value):
-            from iactdl.io import write_events
-
-            n = 50
-            rng = np.random.default_rng(0)
-            columns = {
-                "event_id": np.arange(n, dtype=np.int64),
-                "size": rng.uniform(100, 1000, n),
-                "width": rng.uniform(5, 20, n),
-                "length": rng.uniform(10, 40, n),
-                "pointing_zd": rng.uniform(5, 30, n),
-            }
-            columns[column][[4, 9]] = value
-            write_events(folder / "in" / "gamma.h5", columns)
+            tb.write_nonfinite_events(folder / "in" / "gamma.h5", column, value)
 
         def act(folder):
             from iactdl.features.pipeline import build_features
@@ -824,28 +812,15 @@ def _disk_full_cases() -> list[Case]:
         if results:
             return results
         folder = Path(tempfile.mkdtemp(prefix="iactdl-tinyfs-"))
-        if os.geteuid() != 0:
-            results["_skip"] = "mounting a tmpfs needs root"
-            return results
-        mount = ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)]
-        done = subprocess.run(mount, capture_output=True, text=True)
-        if done.returncode != 0:
-            results["_skip"] = f"cannot mount a tmpfs: {done.stderr.strip()}"
-            return results
         try:
-            env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-            child = subprocess.run(
-                [sys.executable, tdf.__file__, str(folder)],
-                capture_output=True,
-                text=True,
-                env=env,
-                timeout=600,
-            )
+            found, status, _ = tdf.run_child_on_full_disk(folder, timeout=600)
+        except tdf.NoTinyDisk as why:
+            results["_skip"] = str(why)
+            return results
         finally:
-            subprocess.run(["umount", str(folder)], check=False)
             folder.rmdir()
-        results.update({r["kind"]: r for r in map(json.loads, child.stdout.splitlines())})
-        results["_status"] = child.returncode
+        results.update(found)
+        results["_status"] = status
         return results
 
     cases = []

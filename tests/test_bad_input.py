@@ -582,6 +582,25 @@ def test_bad_npz_names_the_file(tmp_path, write, message):
 # ---- non-finite values in build_features' input: counted per column, logged with the policy ----
 
 
+def write_nonfinite_events(path: Path, column: str, value: float) -> int:
+    """Write 50 events of image parameters to ``path``, ``value`` (NaN or inf) in two rows of
+    ``column``; the number of events (shared with benchmarks/bad_inputs.py)."""
+    from iactdl.io import write_events
+
+    n = 50
+    rng = np.random.default_rng(0)
+    columns = {
+        "event_id": np.arange(n, dtype=np.int64),
+        "size": rng.uniform(100, 1000, n),
+        "width": rng.uniform(5, 20, n),
+        "length": rng.uniform(10, 40, n),
+        "pointing_zd": rng.uniform(5, 30, n),
+    }
+    columns[column][[4, 9]] = value
+    write_events(path, columns)
+    return n
+
+
 @pytest.mark.parametrize(
     "column, value, policy",
     [
@@ -594,20 +613,10 @@ def test_build_features_logs_nonfinite_input_per_column(tmp_path, caplog, column
     import logging
 
     from iactdl.features.pipeline import build_features
-    from iactdl.io import read_columns, write_events
+    from iactdl.io import read_columns
 
-    n = 50
-    rng = np.random.default_rng(0)
-    columns = {
-        "event_id": np.arange(n, dtype=np.int64),
-        "size": rng.uniform(100, 1000, n),
-        "width": rng.uniform(5, 20, n),
-        "length": rng.uniform(10, 40, n),
-        "pointing_zd": rng.uniform(5, 30, n),
-    }
-    columns[column][[4, 9]] = value
     path = tmp_path / "events" / "gamma.h5"
-    write_events(path, columns)
+    n = write_nonfinite_events(path, column, value)
     out = tmp_path / "features" / "gamma.h5"
     with caplog.at_level(logging.INFO, logger="iactdl.features"):
         build_features(path, out)

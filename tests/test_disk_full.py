@@ -124,36 +124,65 @@ def _child(folder: Path) -> None:
         print(json.dumps(result), flush=True)
 
 
-def _mount_tiny(folder: Path) -> None:
+class NoTinyDisk(Exception):
+    """The 2 MiB tmpfs cannot be mounted here (not root, no tmpfs); the message says why."""
+
+
+def run_child_on_full_disk(folder: Path, timeout: float) -> tuple[dict[str, dict], int, str]:
+    """Mount a 2 MiB tmpfs on ``folder``, run this file on it as the child, unmount it.
+
+    Shared with ``benchmarks/bad_inputs.py``, which records what this module's tests assert.
+
+    Parameters
+    ----------
+    folder : Path
+        An empty folder to mount the tmpfs on (left empty and unmounted).
+    timeout : float
+        Seconds the child may take.
+
+    Returns
+    -------
+    tuple
+        The child's result per writer kind (its JSON lines), its exit status and its stderr.
+
+    Raises
+    ------
+    NoTinyDisk
+        Where the tmpfs cannot be mounted: not root, or the mount failed (its message).
+    """
     if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs to fill needs root (CI and the development machine are)")
+        raise NoTinyDisk("mounting a tmpfs to fill needs root (CI and the development machine are)")
     done = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)],
         capture_output=True,
         text=True,
     )
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a 2 MiB tmpfs here: {done.stderr.strip() or done.returncode}")
+        raise NoTinyDisk(
+            f"cannot mount a 2 MiB tmpfs here: {done.stderr.strip() or done.returncode}"
+        )
+    try:
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+        child = subprocess.run(
+            [sys.executable, __file__, str(folder)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=timeout,
+        )
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+    results = {r["kind"]: r for r in map(json.loads, child.stdout.splitlines())}
+    return results, child.returncode, child.stderr
 
 
 @pytest.fixture(scope="module")
 def full_disk_results(tmp_path_factory):
     """The child's result per writer, the child's exit status and stderr."""
-    folder = tmp_path_factory.mktemp("tinyfs")
-    _mount_tiny(folder)
     try:
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
-        done = subprocess.run(
-            [sys.executable, __file__, str(folder)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
-    finally:
-        subprocess.run(["umount", str(folder)], check=False)
-    results = {r["kind"]: r for r in map(json.loads, done.stdout.splitlines())}
-    return results, done.returncode, done.stderr
+        return run_child_on_full_disk(tmp_path_factory.mktemp("tinyfs"), timeout=120)
+    except NoTinyDisk as why:
+        pytest.skip(str(why))
 
 
 def test_no_writer_crashes_the_process(full_disk_results):
