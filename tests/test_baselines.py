@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -375,6 +376,28 @@ def test_load_model_dispatches_nets(tmp_path, monkeypatch):
         load_model(tmp_path)
     with pytest.raises(InputError, match="file not found"):
         load_model(tmp_path / "nothing")
+
+
+# What a job imports before it reads or writes a model file, and what that must not pull in:
+# importing skops.io lists every scikit-learn estimator (about 5 s of CPU in every job that
+# imports the baselines, most of which never touch a .skops file); torch is for nets.
+LIGHT_IMPORTS = (
+    "iactdl.models.baselines",  # reached by the nets' training and the lecture's sweeps
+    "iactdl.models.disp_store",
+    "iactdl.evaluate.predictions",  # every predict job, a baseline's too
+    "iactdl.models.loading",
+    "iactdl.adapt.importance",  # an importance-weighted baseline: no net, no torch
+)
+
+
+def test_importing_the_model_modules_leaves_skops_and_torch_to_the_jobs_that_use_them():
+    probe = (
+        f"import sys\nfor m in {LIGHT_IMPORTS!r}: __import__(m)\n"
+        "print(sorted(m for m in ('skops.io', 'torch') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["[]"], f"imported at module level: {done.stdout}"
 
 
 def test_build_baseline_required_columns_include_derived_inputs():

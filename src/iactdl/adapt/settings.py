@@ -17,10 +17,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from iactdl.adapt.dann import DANNSettings
 from iactdl.features.columns import DEFAULT_FEATURES
 from iactdl.models.source_dependence import refuse_source_dependent_columns
+
+if TYPE_CHECKING:  # iactdl.adapt.dann imports torch; an importance-weighted baseline needs none
+    from iactdl.adapt.dann import DANNSettings
 
 __all__ = [
     "ADAPT_METHODS",
@@ -87,6 +90,8 @@ class AdaptSettings:
         iactdl.adapt.dann.DANNSettings
             ``lambda_max``, ``domain_hidden``, ``target_batch_fraction`` and ``class_weights``.
         """
+        from iactdl.adapt.dann import DANNSettings
+
         return DANNSettings(
             lambda_max=self.lambda_max, domain_hidden=self.domain_hidden,
             target_batch_fraction=self.target_batch_fraction,

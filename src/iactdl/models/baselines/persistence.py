@@ -18,8 +18,8 @@ import pandas as pd
 
 # skops.io is imported in save_baseline and load_baseline, not here: importing it lists every
 # scikit-learn estimator (its default trusted types), which imports all of scikit-learn (about
-# 5 s of CPU). The jobs that import this module and never read or write a model file (the nets,
-# the lecture's sweeps, the observation's split and stream) do not pay for it.
+# 5 s of CPU). The jobs that import this module and never read or write a model file (the nets'
+# training, the lecture's sweeps, the figures of directions) do not pay for it.
 from iactdl import __version__
 from iactdl.io import InputError, atomic_paths, to_json
 from iactdl.models.baselines.model import BaselineModel
