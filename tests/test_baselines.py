@@ -400,6 +400,27 @@ def test_importing_the_model_modules_leaves_skops_and_torch_to_the_jobs_that_use
     assert done.stdout.split() == ["[]"], f"imported at module level: {done.stdout}"
 
 
+def test_skops_is_imported_without_torch_and_trusts_the_same_types():
+    # skops' default trusted types come from walking scikit-learn, whose vendored torch namespace
+    # iactdl.models.stored.skops_io keeps out of that walk: no torch, and not one type less
+    probe = """
+import sys
+from iactdl.models.stored import skops_io
+skops_io()
+print("torch" in sys.modules)
+from skops.io._trusted_types import SKLEARN_ESTIMATOR_TYPE_NAMES as trusted
+from skops.io._utils import get_type_name
+from sklearn.utils import all_estimators
+names = {get_type_name(c) for _, c in all_estimators() if get_type_name(c).startswith("sklearn.")}
+print(sorted(trusted) == sorted(names), len(trusted))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    torch_imported, same, n = done.stdout.split()
+    assert torch_imported == "False"
+    assert same == "True" and int(n) > 100, done.stdout
+
+
 def test_build_baseline_required_columns_include_derived_inputs():
     m = build_baseline("m", entry(features=["size"], derived_features=["area", "distance"]))
     assert m.required_columns == [

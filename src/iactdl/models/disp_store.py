@@ -27,7 +27,7 @@ from iactdl.models.disp import (
     build_disp_model,
     read_disp_training_data,
 )
-from iactdl.models.stored import model_file_record, verified_model_file
+from iactdl.models.stored import model_file_record, skops_io, verified_model_file
 
 __all__ = ["DISP_DEFAULTS", "train_disp", "save_disp", "load_disp", "disp_settings"]
 
@@ -170,10 +170,10 @@ def save_disp(model_dir: str | os.PathLike, model: DispModel, meta: Mapping) -> 
     """
     out = Path(model_dir)
     meta = dict(meta)
-    import skops.io  # here, not at the top: see the note on imports
+    sio = skops_io()  # here, not at the top: see the note on imports
 
     with atomic_paths(out / MODEL_FILE, out / "model.json") as (model_tmp, info_tmp):
-        skops.io.dump(model, model_tmp)
+        sio.dump(model, model_tmp)
         meta["model_file"] = model_file_record(model_tmp, MODEL_FILE)
         info_tmp.write_text(json.dumps(to_json(meta), indent=2))
     return meta
@@ -208,13 +208,13 @@ def load_disp(model_dir: str | os.PathLike) -> DispModel:
     except json.JSONDecodeError as err:
         raise InputError(f"{info_path}: not valid JSON ({err})") from None
     path = verified_model_file(model_dir, info)
-    import skops.io  # here, not at the top: see the note on imports
+    sio = skops_io()  # here, not at the top: see the note on imports
 
-    untrusted = skops.io.get_untrusted_types(file=path)
+    untrusted = sio.get_untrusted_types(file=path)
     unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
     if unexpected:
         raise InputError(f"{path}: holds types a disp model does not have, refused: {unexpected}")
-    model = skops.io.load(path, trusted=untrusted)
+    model = sio.load(path, trusted=untrusted)
     if not isinstance(model, DispModel):
         raise InputError(f"{path}: expected a DispModel, got {type(model).__name__}")
     return model

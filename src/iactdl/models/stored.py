@@ -11,12 +11,47 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 
 from iactdl.io import InputError
 
-__all__ = ["file_sha256", "model_file_record", "verified_model_file"]
+__all__ = ["file_sha256", "model_file_record", "skops_io", "verified_model_file"]
+
+# scikit-learn's vendored torch namespace of its array-API support: a package, so walking
+# scikit-learn's packages imports it, and it imports torch
+_SKLEARN_TORCH_SHIM = "sklearn.externals.array_api_compat.torch"
+
+
+def skops_io() -> ModuleType:
+    """``skops.io``, imported without importing torch where nothing has yet.
+
+    On import, skops lists every scikit-learn estimator as a type it trusts by default
+    (``sklearn.utils.all_estimators``), which walks and imports every package of scikit-learn,
+    including its vendored torch namespace: a baseline job paid about 2.5 s of CPU for a torch it
+    never uses. The walk skips a package that cannot be imported, and scikit-learn's ``externals``
+    hold no estimator, so the shim is made unimportable for the duration of this import: the
+    trusted types are the same (``tests/test_baselines.py`` compares them), torch stays out, and
+    the shim imports normally afterwards.
+
+    Returns
+    -------
+    module
+        ``skops.io``.
+    """
+    if not {"skops.io", "torch", _SKLEARN_TORCH_SHIM} & set(sys.modules):
+        sys.modules[_SKLEARN_TORCH_SHIM] = None  # importing it raises ImportError
+        try:
+            import skops.io
+        except ImportError:
+            pass  # something needed the shim after all: imported below, as skops does itself
+        finally:
+            del sys.modules[_SKLEARN_TORCH_SHIM]
+    import skops.io
+
+    return skops.io
 
 
 def file_sha256(path: str | os.PathLike) -> str:

@@ -16,14 +16,15 @@ from pathlib import Path
 
 import pandas as pd
 
-# skops.io is imported in save_baseline and load_baseline, not here: importing it lists every
-# scikit-learn estimator (its default trusted types), which imports all of scikit-learn (about
-# 5 s of CPU). The jobs that import this module and never read or write a model file (the nets'
-# training, the lecture's sweeps, the figures of directions) do not pay for it.
+# skops.io is imported in save_baseline and load_baseline (iactdl.models.stored.skops_io: without
+# torch), not here: importing it lists every scikit-learn estimator (its default trusted types),
+# which imports all of scikit-learn (about 4 s of CPU). The jobs that import this module and never
+# read or write a model file (the nets' training, the lecture's sweeps, the figures of
+# directions) do not pay for it.
 from iactdl import __version__
 from iactdl.io import InputError, atomic_paths, to_json
 from iactdl.models.baselines.model import BaselineModel
-from iactdl.models.stored import model_file_record, verified_model_file
+from iactdl.models.stored import model_file_record, skops_io, verified_model_file
 
 __all__ = ["MODEL_FILE", "TRUSTED_TYPES", "baseline_record", "save_baseline", "load_baseline"]
 
@@ -114,7 +115,7 @@ def save_baseline(
         The written ``model.json`` content: ``meta`` plus ``model_file`` (name and SHA-256 of
         ``model.skops``, :func:`iactdl.models.stored.model_file_record`).
     """
-    import skops.io  # here, not at the top: see the note on imports
+    sio = skops_io()  # here, not at the top: see the note on imports
 
     out = Path(model_dir)
     meta = dict(meta)
@@ -123,7 +124,7 @@ def save_baseline(
         *cv_tmp, model_tmp, info_tmp = tmps
         if cv is not None:
             cv.to_csv(cv_tmp[0], index=False)
-        skops.io.dump(model, model_tmp)
+        sio.dump(model, model_tmp)
         meta["model_file"] = model_file_record(model_tmp, MODEL_FILE)
         info_tmp.write_text(json.dumps(to_json(meta), indent=2))  # to_json: NaN -> null
     return meta
@@ -163,10 +164,10 @@ def load_baseline(model_dir: str | os.PathLike, trusted: tuple[str, ...] = ()) -
     except json.JSONDecodeError as err:
         raise InputError(f"{info_path}: not valid JSON ({err})") from None
     path = verified_model_file(model_dir, info)
-    import skops.io  # here, not at the top: see the note on imports
+    sio = skops_io()  # here, not at the top: see the note on imports
 
     try:
-        untrusted = skops.io.get_untrusted_types(file=path)
+        untrusted = sio.get_untrusted_types(file=path)
     except Exception as err:  # noqa: BLE001  (any unreadable file: say which, and why)
         raise InputError(f"{path}: not a readable skops file ({err})") from err
     unexpected = sorted(set(untrusted) - {*TRUSTED_TYPES, *trusted})
@@ -175,7 +176,7 @@ def load_baseline(model_dir: str | os.PathLike, trusted: tuple[str, ...] = ()) -
             f"{path}: holds types no baseline of ours has, refused: {unexpected} "
             f"(trusted: {[*TRUSTED_TYPES, *trusted]})"
         )
-    model = skops.io.load(path, trusted=untrusted)
+    model = sio.load(path, trusted=untrusted)
     if not isinstance(model, BaselineModel):
         raise InputError(f"{path}: expected a BaselineModel, got {type(model).__name__}")
     return model
