@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from iactdl.evaluate.style import ONE_COLUMN, TWO_COLUMN
 from iactdl.io import write_events
 
 
@@ -27,7 +28,11 @@ def saved(monkeypatch):
         return save(fig, *args, **kwargs)
 
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
-    return figures
+    yield figures
+    # every figure at the width of a journal column or of the page (iactdl.evaluate.style): the
+    # comparison, reliability and shift figures once came out at matplotlib's default, up to 13 in
+    widths = [round(fig.get_figwidth(), 3) for fig in figures]
+    assert all(w in (ONE_COLUMN, TWO_COLUMN) for w in widths), widths
 
 
 def _inside(inner, outer) -> bool:
@@ -317,3 +322,42 @@ def test_a_small_test_set_gets_fewer_equal_mass_bins_not_an_empty_diagram(tmp_pa
                      tmp_path / "r.pdf", tmp_path / "r.png")  # fmt: skip
     (fig,) = saved
     assert len(fig.axes[0].lines[1].get_xydata()) == 3  # every bin drawn
+
+
+# ---- the paper style everywhere ----
+
+
+def test_every_figure_is_sized_by_the_paper_style():
+    """No figure code sets its own size: figures come from iactdl.evaluate.style (subplots,
+    subfigure_grid), or name its column widths. Seven of fifteen figures once called matplotlib
+    with its default size, up to 13 inches wide against the paper's 3.5 / 7.1 inch columns."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = [*root.glob("src/iactdl/**/*.py"), *root.glob("workflow/scripts/*.py")]
+    found = []
+    for path in files:
+        if path.name == "style.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            owner = getattr(func.value, "id", "") if isinstance(func, ast.Attribute) else ""
+            where = f"{path.relative_to(root)}:{node.lineno}"
+            if owner in ("plt", "pyplot") and name in ("subplots", "subplot_mosaic"):
+                found.append(f"{where}: plt.{name} (use style.subplots)")
+            if owner in ("plt", "pyplot") and name == "figure":
+                if not any(kw.arg == "figsize" for kw in node.keywords):
+                    found.append(f"{where}: plt.figure at matplotlib's default size")
+            if name in ("set_size_inches", "set_figwidth"):
+                found.append(f"{where}: {name}")
+            for kw in node.keywords:
+                if kw.arg == "figsize":
+                    width = kw.value.elts[0] if isinstance(kw.value, ast.Tuple) else kw.value
+                    if not (isinstance(width, ast.Attribute) and width.attr in
+                            ("ONE_COLUMN", "TWO_COLUMN")):  # fmt: skip
+                        found.append(f"{where}: figsize={ast.unparse(kw.value)}")
+    assert not found, "figures not sized by iactdl.evaluate.style:\n" + "\n".join(found)
