@@ -18,13 +18,14 @@ from iactdl.io import write_events
 @pytest.fixture
 def saved(monkeypatch):
     """The figures passed to savefig (the figure functions close them afterwards)."""
-    figures = []
+    figures, drawn = [], []
     save = matplotlib.figure.Figure.savefig
 
     def spy(fig, *args, **kwargs):
         if not figures or figures[-1] is not fig:
             fig.draw_without_rendering()  # legends and ticks laid out, as in the file
             figures.append(fig)
+            drawn.append(fig.get_tightbbox().width)  # inches; the canvas goes with plt.close
         return save(fig, *args, **kwargs)
 
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
@@ -33,6 +34,9 @@ def saved(monkeypatch):
     # comparison, reliability and shift figures once came out at matplotlib's default, up to 13 in
     widths = [round(fig.get_figwidth(), 3) for fig in figures]
     assert all(w in (ONE_COLUMN, TWO_COLUMN) for w in widths), widths
+    # and no text reaches out of it: savefig's tight box would widen the file past the column
+    # (the adaptation figure's one-line legend title made it 3.8 in)
+    assert all(d <= w + 0.05 for d, w in zip(drawn, widths, strict=True)), (drawn, widths)
 
 
 def _inside(inner, outer) -> bool:
