@@ -11,23 +11,33 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from iactdl.evaluate.style import ONE_COLUMN, TWO_COLUMN
 from iactdl.io import write_events
+
+saved_widths: list[float] = []  # the last test's figures: the width their text reaches (in)
 
 
 @pytest.fixture
 def saved(monkeypatch):
     """The figures passed to savefig (the figure functions close them afterwards)."""
     figures = []
+    saved_widths.clear()
     save = matplotlib.figure.Figure.savefig
 
     def spy(fig, *args, **kwargs):
         if not figures or figures[-1] is not fig:
             fig.draw_without_rendering()  # legends and ticks laid out, as in the file
             figures.append(fig)
+            # the width its text reaches (in; savefig's tight box widens the file to it)
+            saved_widths.append(fig.get_tightbbox().width)
         return save(fig, *args, **kwargs)
 
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
-    return figures
+    yield figures
+    # every figure at the width of a journal column or of the page (iactdl.evaluate.style): the
+    # comparison, reliability and shift figures once came out at matplotlib's default, up to 13 in
+    widths = [round(fig.get_figwidth(), 3) for fig in figures]
+    assert all(w in (ONE_COLUMN, TWO_COLUMN) for w in widths), widths
 
 
 def _inside(inner, outer) -> bool:
@@ -125,6 +135,8 @@ def test_adaptation_bars_axis_holds_every_value_and_labels_are_readable(tmp_path
     table = _adaptation_table()
     plot_adaptation_bars(table, [tmp_path / "a.png"])
     (fig,) = saved
+    # no text past the column: a one-line legend title made the saved file 3.8 in wide
+    assert saved_widths[0] <= ONE_COLUMN + 0.05, saved_widths
     ax = fig.axes[0]
     lo, hi = ax.get_ylim()
     err = table["observed_auc_unc"]
@@ -317,3 +329,42 @@ def test_a_small_test_set_gets_fewer_equal_mass_bins_not_an_empty_diagram(tmp_pa
                      tmp_path / "r.pdf", tmp_path / "r.png")  # fmt: skip
     (fig,) = saved
     assert len(fig.axes[0].lines[1].get_xydata()) == 3  # every bin drawn
+
+
+# ---- the paper style everywhere ----
+
+
+def test_every_figure_is_sized_by_the_paper_style():
+    """No figure code sets its own size: figures come from iactdl.evaluate.style (subplots,
+    subfigure_grid), or name its column widths. Seven of fifteen figures once called matplotlib
+    with its default size, up to 13 inches wide against the paper's 3.5 / 7.1 inch columns."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = [*root.glob("src/iactdl/**/*.py"), *root.glob("workflow/scripts/*.py")]
+    found = []
+    for path in files:
+        if path.name == "style.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            owner = getattr(func.value, "id", "") if isinstance(func, ast.Attribute) else ""
+            where = f"{path.relative_to(root)}:{node.lineno}"
+            if owner in ("plt", "pyplot") and name in ("subplots", "subplot_mosaic"):
+                found.append(f"{where}: plt.{name} (use style.subplots)")
+            if owner in ("plt", "pyplot") and name == "figure":
+                if not any(kw.arg == "figsize" for kw in node.keywords):
+                    found.append(f"{where}: plt.figure at matplotlib's default size")
+            if name in ("set_size_inches", "set_figwidth"):
+                found.append(f"{where}: {name}")
+            for kw in node.keywords:
+                if kw.arg == "figsize":
+                    width = kw.value.elts[0] if isinstance(kw.value, ast.Tuple) else kw.value
+                    if not (isinstance(width, ast.Attribute) and width.attr in
+                            ("ONE_COLUMN", "TWO_COLUMN")):  # fmt: skip
+                        found.append(f"{where}: figsize={ast.unparse(kw.value)}")
+    assert not found, "figures not sized by iactdl.evaluate.style:\n" + "\n".join(found)

@@ -25,8 +25,10 @@ include: "inputs/adapt.smk"
 if config["source"] == "simulate" and adaptation_study():
     EXPERIMENT_FIGURES.extend(["adaptation", "adaptation_representation", "adaptation_onoff"])
     EXPERIMENT_TABLES.extend([results("paper/adaptation.csv"), results("paper/adaptation.tex")])
+    REPORT_TABLES[results("paper/adaptation.csv")] = {"category": "domain adaptation"}
     if lambda_selection_names():
         EXPERIMENT_TABLES.append(results("paper/adaptation_lambda.csv"))
+        REPORT_TABLES[results("paper/adaptation_lambda.csv")] = {"category": "domain adaptation"}
 
 
 rule shift_diagnostics:

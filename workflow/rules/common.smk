@@ -301,6 +301,13 @@ FIGURES = PAPER_FIGURES  # the old name
 # adaptation study's (adapt.smk): in `paper`, not in the default target
 EXPERIMENT_FIGURES = []
 EXPERIMENT_TABLES = []
+# The tables the report shows (snakemake --report shows an HTML file inline but offers a CSV only
+# as a download): CSV -> its report category and subcategory, and for a caption that quotes numbers
+# other than the paper's (numbers.json), "numbers". A stage registers its tables next to the rule
+# that writes them; paper.smk makes each an HTML page paper/<name>.html (rule table_html_<name>)
+# with the table's caption (workflow/report/<name>_table.rst, experiments_<name>_table.rst or
+# <name>.rst), in the targets wherever its CSV is.
+REPORT_TABLES = {}
 
 
 # --- input functions used by the rules of several stages ---

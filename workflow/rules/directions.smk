@@ -22,6 +22,10 @@ FIGURE_NOTES.update(
 )
 if dl3_models():
     PAPER_TABLES.extend([results("paper/significance.csv"), results("paper/significance.tex")])
+    REPORT_TABLES[results("paper/significance.csv")] = {
+        "category": "directions",
+        "subcategory": "significance",
+    }
 
 
 rule train_disp:
@@ -153,12 +157,7 @@ rule significance_table:
     input:
         analyses=get_significance_input,
     output:
-        csv=report(
-            results("paper/significance.csv"),
-            caption="../report/significance.rst",
-            category="directions",
-            subcategory="significance",
-        ),
+        csv=results("paper/significance.csv"),
         tex=results("paper/significance.tex"),
     log:
         results("logs/significance_table.log"),

@@ -15,9 +15,17 @@ if config["experiments"]["capacity"]["widths"]:
 if config["experiments"]["optimisers"]["nets"]:
     EXPERIMENT_FIGURES.append("experiments/optimisers")
     EXPERIMENT_TABLES.extend([results("paper/optimisers.csv"), results("paper/optimisers.tex")])
+    REPORT_TABLES[results("paper/optimisers.csv")] = {
+        "category": "experiments",
+        "subcategory": "optimisers and schedules",
+    }
 if config["experiments"]["inductive_bias"]["models"]:
     EXPERIMENT_FIGURES.append("experiments/inductive_bias")
     EXPERIMENT_TABLES.append(results("paper/inductive_bias.csv"))
+    REPORT_TABLES[results("paper/inductive_bias.csv")] = {
+        "category": "experiments",
+        "subcategory": "inductive bias",
+    }
 PAPER_FIGURES.extend(EXPERIMENT_FIGURES)
 PAPER_TABLES.extend(EXPERIMENT_TABLES)
 
@@ -150,12 +158,7 @@ rule figure_optimisers:
             category="experiments",
             subcategory="optimisers and schedules",
         ),
-        csv=report(
-            results("paper/optimisers.csv"),
-            caption="../report/experiments_optimisers_table.rst",
-            category="experiments",
-            subcategory="optimisers and schedules",
-        ),
+        csv=results("paper/optimisers.csv"),
         tex=results("paper/optimisers.tex"),
     log:
         results("logs/figures/experiments/optimisers.log"),
@@ -216,12 +219,7 @@ rule figure_inductive_bias:
             category="experiments",
             subcategory="inductive bias",
         ),
-        csv=report(
-            results("paper/inductive_bias.csv"),
-            caption="../report/experiments_inductive_bias_table.rst",
-            category="experiments",
-            subcategory="inductive bias",
-        ),
+        csv=results("paper/inductive_bias.csv"),
     log:
         results("logs/figures/experiments/inductive_bias.log"),
     conda:

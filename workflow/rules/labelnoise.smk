@@ -18,6 +18,7 @@ include: "inputs/labelnoise.smk"
 # the article read them)
 if onoff_models() and measured_models():
     PAPER_TABLES.extend([results("paper/comparison.csv"), results("paper/comparison.tex")])
+    REPORT_TABLES[results("paper/comparison.csv")] = {"category": "label noise"}
 if onoff_models():
     PAPER_FIGURES.append("comparison")
     for _model in onoff_models():

@@ -76,6 +76,39 @@ rule figures_index:
 PAPER_TABLES.append(results("paper/figures.md"))
 
 
+# Each table of REPORT_TABLES (common.smk) as an HTML page, which the report shows with the
+# table's caption (a CSV it offers only as a download); the page links the CSV. One rule per table:
+# a report caption is fixed per rule.
+for _csv, _place in REPORT_TABLES.items():
+    _name = PurePosixPath(_csv).stem
+    if table_caption_file(_csv) is None:
+        raise ValueError(f"table {_csv}: no caption in workflow/report/ ({_name}_table.rst)")
+
+    rule:
+        name:
+            f"table_html_{_name}"
+        input:
+            csv=_csv,
+        output:
+            html=report(
+                table_page(_csv),
+                caption=str(table_caption_file(_csv)),
+                category=_place["category"],
+                subcategory=_place.get("subcategory"),
+            ),
+        log:
+            results(f"logs/tables/{_name}_html.log"),
+        localrule: True
+        conda:
+            "../../envs/cpu.yaml"
+        params:
+            title=_name,
+            numbers=_place.get("numbers", run_numbers()),
+            src=src("table_html.py"),
+        script:
+            "../scripts/table_html.py"
+
+
 # The run's numbers (iactdl.evaluate.numbers): read from the paper's tables, quoted by the report's
 # captions (params numbers=run_numbers()) and, as the macros of numbers.tex, by the article.
 rule paper_numbers:

@@ -281,6 +281,14 @@ rule shift_study_table:
         "../scripts/shift_study_table.py"
 
 
+# the table as a page the report shows (paper.smk, rule table_html_shift_study)
+REPORT_TABLES[results("paper/shift_study.csv")] = {
+    "category": "dataset shift",
+    "numbers": shift_study_numbers(),
+}
+
+
 rule shift_study:
     input:
         rules.shift_study_table.output,
+        results("paper/shift_study.html"),

@@ -8,9 +8,16 @@ def get_paper_output(experiments=True):
     stems = [f for f in PAPER_FIGURES if experiments or f not in EXPERIMENT_FIGURES]
     figures = expand(results("figures/{figure}.{ext}"), figure=stems, ext=["pdf", "png"])
     tables = [t for t in PAPER_TABLES if experiments or t not in EXPERIMENT_TABLES]
+    tables += [table_page(t) for t in tables if t in REPORT_TABLES]
     metrics = expand(results("metrics/{model}.json"), model=list(config["models"]))
     article = list(get_article_outputs().values()) if experiments else []
     return figures + tables + metrics + get_labelnoise_output() + article
+
+
+def table_page(csv):
+    """The HTML page of a paper table paper/<name>.csv that the report shows (rule
+    table_html_<name>)."""
+    return str(PurePosixPath(csv).with_suffix(".html"))
 
 
 def get_paper_figure_pngs(wildcards):
