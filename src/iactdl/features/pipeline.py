@@ -329,8 +329,9 @@ def build_features(
             # this chunk's arrays are freed: their heap pages go back to the system. Cleaning and
             # the pixel lists allocate arrays of a few MiB whose sizes vary with the showers;
             # glibc serves them from its heap, and its free holes stay resident (after a few
-            # chunks 72 of the heap's 134 MB were free, 5 of 47 MB with this), so the peak rose
-            # with the events: 511 MB at 300k, 678 MB at 1M (iactdl.memory)
+            # chunks 72 of the heap's 134 MB were free, 5 of 47 MB with this) while the live bytes
+            # stayed constant; the peak rose with the events, 511 MB at 300k, 678 MB at 1M
+            # (iactdl.memory)
             del chunk
             release_free_memory()
             progress.update(stop)
