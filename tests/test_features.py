@@ -355,18 +355,6 @@ def test_build_features_same_whatever_the_chunk_size(tmp_path):
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
 
-def test_build_features_gives_the_heap_back_after_every_chunk(tmp_path, monkeypatch):
-    """The freed arrays of each chunk go back to the system before the next (iactdl.memory), or
-    the heap's free holes keep the resident memory rising with the events."""
-    import iactdl.features.pipeline as pipeline
-
-    calls = []
-    monkeypatch.setattr(pipeline, "release_free_memory", lambda: calls.append(1) or True)
-    src = _events_file(tmp_path / "gamma.h5", n=700)
-    build_features(src, tmp_path / "features.h5", {"pixel_set_size": 16}, chunk_size=256)
-    assert len(calls) == 3  # chunks of 256, 256 and 188 events
-
-
 def test_build_features_passes_fact_features_through(tmp_path):
     n = 50
     rng = np.random.default_rng(0)

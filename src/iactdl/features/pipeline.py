@@ -42,7 +42,6 @@ from iactdl.features.timing import timing_pixels
 from iactdl.io import EventWriter, InputError, data_attrs, n_events, open_events, read_columns
 from iactdl.io.compact import IMAGE_DTYPES, store_as
 from iactdl.io.nonfinite import NonfiniteTally
-from iactdl.memory import release_free_memory
 from iactdl.progress import Progress
 
 __all__ = [
@@ -326,14 +325,6 @@ def build_features(
             else:
                 _pass_through(chunk, in_path)
             writer.append(chunk)
-            # this chunk's arrays are freed: their heap pages go back to the system. Cleaning and
-            # the pixel lists allocate arrays of a few MiB whose sizes vary with the showers;
-            # glibc serves them from its heap, and its free holes stay resident (after a few
-            # chunks 72 of the heap's 134 MB were free, 5 of 47 MB with this) while the live bytes
-            # stayed constant; the peak rose with the events, 511 MB at 300k, 678 MB at 1M
-            # (iactdl.memory)
-            del chunk
-            release_free_memory()
             progress.update(stop)
         for key, value in counts.items():
             writer.set_attr(f"count_{key}", int(value))
