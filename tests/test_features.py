@@ -343,6 +343,18 @@ def test_build_features_streams_and_passes_columns_through(tmp_path):
     assert all(c in cols for c in DEFAULT_FEATURES)
 
 
+def test_build_features_same_whatever_the_chunk_size(tmp_path):
+    """Every column, grid images and pixel sets included, is the same chunked or in one piece."""
+    src = _events_file(tmp_path / "gamma.h5", n=700)
+    one, chunked = tmp_path / "one.h5", tmp_path / "chunked.h5"
+    build_features(src, one, {"pixel_set_size": 16}, chunk_size=700)
+    build_features(src, chunked, {"pixel_set_size": 16}, chunk_size=256)
+    a, b = read_columns(one), read_columns(chunked)
+    assert sorted(a) == sorted(b)
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
 def test_build_features_passes_fact_features_through(tmp_path):
     n = 50
     rng = np.random.default_rng(0)
