@@ -430,9 +430,10 @@ def fit(
         ``loss(outputs, batch, heads) -> scalar``; default :func:`multitask_loss` with
         ``settings.energy_weight``.
     progress : bool, optional
-        Within each epoch, log the batches done (with the total) at least every
-        ``PROGRESS_EVERY_S`` seconds: plain lines for the rule's log, no progress bar. Every epoch
-        logs its own line (losses, AUC, seconds) either way. Default True.
+        Within each epoch, log the batches and events done (with the totals) at least every
+        ``PROGRESS_EVERY_S`` seconds and when the last batch is done: plain lines for the rule's
+        log, no progress bar. Every epoch logs its own line (losses, AUC, seconds) either way.
+        Default True.
     stop_after_epoch : int, optional
         Return after this many epochs as if killed (for tests of resume): the net keeps its last
         weights, not the best ones.
@@ -559,7 +560,8 @@ def fit(
         total = torch.zeros((), device=device)
         lr = opt.param_groups[0]["lr"]
         # within a long epoch, a line with the batches done at least every minute (plain lines,
-        # not a progress bar: the rule's log is a file); the epoch's own line follows it
+        # not a progress bar: the rule's log is a file), and one when the last batch is done (its
+        # time is the loop's alone: validation follows before the epoch's own line)
         steps = Progress(
             steps_per_epoch, log, what=f"epoch {epoch + 1}/{s.epochs}", verb="trained",
             unit="batches", every_fraction=None, every_s=PROGRESS_EVERY_S,
@@ -576,8 +578,9 @@ def fit(
             opt.step()
             sched.step()
             total += loss.detach()
-            if steps is not None and b + 1 < steps_per_epoch:
-                steps.update(b + 1)
+            if steps is not None:  # the last batch too: its line says the epoch's loop is done
+                done = (b + 1) * s.batch_size
+                steps.update(b + 1, f"{done} / {steps_per_epoch * s.batch_size} events")
         if _streamed(train) and epoch + 1 < s.epochs:  # the next epoch's first read overlaps
             train.prepare(rule_seed(s.seed, "epoch", str(epoch + 1)))  # validation
         train_loss = float(total) / max(1, steps_per_epoch)  # the one host sync of the epoch
