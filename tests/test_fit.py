@@ -315,3 +315,21 @@ def test_a_damaged_checkpoint_is_moved_aside_and_training_starts_afresh(
         for (k, va), vb in zip(whole.state_dict().items(), net.state_dict().values(), strict=True):
             assert torch.equal(va, vb), (name, k)
         assert load_checkpoint(folder / "ck.pt")["epoch"] == 4, name  # a new, good checkpoint
+
+
+@pytest.mark.parametrize("every_s", [0.0, 1e9])
+def test_every_epoch_logs_its_last_batch_with_the_totals(toy_files, monkeypatch, caplog, every_s):
+    # every_s 0: a line per batch, the last one included; 1e9: none by time, the last one still
+    monkeypatch.setattr("iactdl.fit.engine.PROGRESS_EVERY_S", every_s)
+    train, val = _data(toy_files)
+    s = FitSettings(epochs=2, batch_size=32, seed=5)
+    with caplog.at_level("INFO", logger="iactdl.fit.engine"):
+        fit(_mlp(train), train, val, s, progress=True)
+    lines = [r.getMessage() for r in caplog.records]
+    for epoch in (1, 2):
+        mine = [x for x in lines if x.startswith(f"epoch {epoch}/2:")]
+        # the loop's last line (320 events: 10 batches of 32), then the epoch's summary
+        assert mine[-2].startswith(f"epoch {epoch}/2: trained 10 / 10 batches (100 %)"), mine
+        assert mine[-2].endswith("; 320 / 320 events"), mine[-2]
+        assert "val loss" in mine[-1]
+        assert len(mine) == (11 if every_s == 0 else 2)

@@ -15,7 +15,8 @@ from onoff_toy import assign_regions
 
 from iactdl.adapt.dann import DANNObjective, DANNSettings, DomainAdversarialNet, class_prior_weights
 from iactdl.adapt.nets import train_adapted_net
-from iactdl.fit import FitSettings, fit
+from iactdl.fit import FitSettings, engine, fit
+from iactdl.fit.engine import evaluate
 from iactdl.fit.losses import multitask_loss
 from iactdl.fit.oracle import train_oracle_net
 from iactdl.fit.streaming import StreamedSplit
@@ -233,3 +234,117 @@ def test_a_streamed_dann_resumes_to_the_uninterrupted_weights(files, tmp_path):
     assert rr.resumed_from == 2
     for (k, va), vb in zip(a.state_dict().items(), resumed.state_dict().values(), strict=True):
         assert torch.equal(va, vb), k
+
+
+# --- streamed validation: the resident set's loss, AUC and outputs, read chunk by chunk --------
+
+# |streamed - resident| of a validation loss or AUC: the same events and outputs gathered in
+# another grouping of the forward passes (float32 rounding of the matrix products); measured
+# 0 on these toy sets, bounded here by float32's resolution of a loss of ~0.5
+VAL_TOLERANCE = 1e-6
+
+
+def test_a_streamed_validation_set_gives_the_resident_loss_auc_and_outputs(files):
+    path = files / "observed_val.h5"  # storage chunks of 64 rows: 4 blocks of 64, pools of 3
+    kw = {"labels": onoff_targets}  # a stage's labels with a keep: region -1 left out
+    resident = load_split(path, "mlp", FEATS, "separation", **kw)
+    streamed = StreamedSplit(
+        path, input_columns("mlp", FEATS), "features", FEATS, chunk_rows=64, buffer_chunks=3,
+        targets=split_targets(path, **kw),
+    )  # fmt: skip
+    w = class_prior_weights(resident["is_gamma"].numpy(), 0.2)  # a stage's weights (IW-DANN)
+    resident["sample_weight"] = torch.from_numpy(w)
+    streamed["sample_weight"] = w
+    assert streamed.n == len(resident["is_gamma"]) < 256
+    assert len(list(streamed.chunks())) == 2  # more than one pool: the gathering is tested
+    torch.manual_seed(0)
+    net = build_net("mlp", {"hidden": [16, 16]}, ("gammaness", "log10_energy"), len(FEATS))
+    net.fit_scaling(resident["features"])
+    for batch_size in (4096, 50):  # one forward pass a chunk, and several
+        a = evaluate(net, resident, multitask_loss, batch_size)
+        b = evaluate(net, streamed, multitask_loss, batch_size)
+        assert abs(a[0] - b[0]) <= VAL_TOLERANCE and abs(a[1] - b[1]) <= VAL_TOLERANCE
+        torch.testing.assert_close(a[2], b[2], rtol=0, atol=1e-6)
+    assert net.training  # evaluate restores the mode
+
+
+def test_fit_validates_a_streamed_set_as_the_resident_one(files):
+    train = load_split(files / "train.h5", "mlp", FEATS, "separation")
+    val_path = files / "observed_val.h5"
+    val = StreamedSplit(val_path, input_columns("mlp", FEATS), "features", FEATS,
+                        chunk_rows=64, buffer_chunks=1,
+                        targets=split_targets(val_path, labels=onoff_targets))  # fmt: skip
+    runs = []
+    for v in (load_split(val_path, "mlp", FEATS, "separation", labels=onoff_targets), val):
+        torch.manual_seed(0)
+        net = build_net("mlp", {"hidden": [16, 16]}, ("gammaness",), len(FEATS))
+        net.fit_scaling(train["features"])
+        s = FitSettings(epochs=3, batch_size=32, lr=3e-3, seed=5)
+        runs.append((net, fit(net, train, v, s, progress=False)))
+    (a, ra), (b, rb) = runs
+    for x, y in zip(ra.history, rb.history, strict=True):
+        assert abs(x["val_loss"] - y["val_loss"]) <= VAL_TOLERANCE
+        assert abs(x["val_auc"] - y["val_auc"]) <= VAL_TOLERANCE
+    assert ra.best_epoch == rb.best_epoch
+    for (k, va), vb in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
+        assert torch.equal(va, vb), k  # validation does not touch training
+
+
+@pytest.mark.parametrize("stage", ["oracle", "onoff", "iwdann"])
+def test_streamed_stages_validate_streamed_as_resident(files, tmp_path, stage):
+    """A streamed net's validation set is streamed (the stage's targets, weights and finalise
+    hooks included) and gives what the resident one gives, to rounding."""
+    kw = _job(files, tmp_path, "observed_train.h5", "observed_val.h5")
+    del kw["model_dir"]
+    entry = {**ENTRY, "stream": True}
+    if stage == "oracle":
+        train, kw = train_oracle_net, {**kw, "truth_path": files / "observed_truth.h5"}
+    elif stage == "onoff":
+        entry["labelnoise"] = {"noise_rates": "known_alpha"}
+        train = fit_onoff_net
+    else:  # IW-DANN with the class loss weighted (the val's weights) and the domain probe
+        entry["adapt"] = {"method": "iwdann", "lambda_max": 0.3, "weight_class_loss": True}
+        kw = {
+            **kw, "train_path": files / "train.h5", "val_path": files / "val.h5", "name": "toy",
+            "target_path": files / "observed_train.h5",
+            "diagnostics_path": files / "diagnostics.json",
+            "target_val_path": files / "observed_val.h5",
+        }  # fmt: skip
+        train = train_adapted_net
+    seen = []
+    real_evaluate = engine.evaluate
+
+    def spy(net, data, *a, **k):
+        seen.append(type(data).__name__)
+        return real_evaluate(net, data, *a, **k)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(engine, "evaluate", spy)
+        streamed = train(entry=entry, **kw, model_dir=tmp_path / "streamed")
+    assert set(seen) == {"StreamedSplit"}
+    resident = train(entry=entry, **kw, model_dir=tmp_path / "resident", resident_val=True)
+    assert streamed["n_val"] == resident["n_val"]
+    r, s = resident["metrics"], streamed["metrics"]
+    assert r["best_epoch"] == s["best_epoch"]
+    assert abs(r["best_val_loss"] - s["best_val_loss"]) <= VAL_TOLERANCE
+    assert abs(r["val_auc"] - s["val_auc"]) <= VAL_TOLERANCE
+    if stage == "onoff":  # finalise: the flip rates from the net's observed_val predictions
+        _close(streamed["labelnoise"], resident["labelnoise"])
+    if stage == "iwdann":  # the domain probe reads val's probe events from disk
+        assert streamed["adapt"]["domain_auc"] == resident["adapt"]["domain_auc"]
+
+
+def _close(a, b, path="") -> None:
+    """Nested records equal, their floats to 1e-6."""
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for k in a:
+            _close(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _close(x, y, f"{path}[{i}]")
+    elif isinstance(a, float):
+        assert a == pytest.approx(b, abs=1e-6, nan_ok=True), path
+    else:
+        assert a == b, path

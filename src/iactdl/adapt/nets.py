@@ -193,9 +193,9 @@ def representation_domain_auc(
     ----------
     net : torch.nn.Module
         A net of :mod:`iactdl.models.nets` (``encode``, ``input_names``), its scaling fitted.
-    source : Mapping of str to torch.Tensor
+    source : Mapping of str to torch.Tensor or StreamedSplit
         The simulated events' inputs (held-out: the validation split), with ``is_gamma`` where
-        ``source_prior`` is given.
+        ``source_prior`` is given; streamed (a streamed net's), only the probe's events are read.
     target : Mapping of str to torch.Tensor
         The observed events' inputs (observed_val), no labels.
     seed : int
@@ -226,15 +226,20 @@ def representation_domain_auc(
     from threadpoolctl import threadpool_limits
 
     rng = np.random.default_rng(seed)
-    n_s = next(iter(source.values())).shape[0]
+    streamed = isinstance(source, StreamedSplit)  # a streamed net's val: its probe rows are read
+    n_s = source.n if streamed else next(iter(source.values())).shape[0]
     n_t = next(iter(target.values())).shape[0]
-    rows_s = _probe_rows(n_s, n, rng, source.get("is_gamma"), source_prior)
+    is_gamma = source["is_gamma"] if streamed or "is_gamma" in source else None
+    rows_s = _probe_rows(n_s, n, rng, is_gamma, source_prior)
     rows_t = _probe_rows(n_t, n, rng)
     if min(len(rows_s), len(rows_t)) < DOMAIN_PROBE_FOLDS:
         raise ValueError(
             f"domain probe: {len(rows_s)} simulated and {len(rows_t)} observed events, fewer "
             f"than {DOMAIN_PROBE_FOLDS} folds in one domain"
         )
+    if streamed:
+        source = source.take(rows_s)
+        rows_s = np.arange(len(rows_s))
     z_s = _represent(net, {k: source[k][torch.from_numpy(rows_s)] for k in net.input_names})
     z_t = _represent(net, {k: target[k][torch.from_numpy(rows_t)] for k in net.input_names})
     z = np.nan_to_num(np.vstack([z_s, z_t]).astype(np.float64))

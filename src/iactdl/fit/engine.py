@@ -12,7 +12,12 @@ permutation and the global RNG are re-seeded from (seed, epoch) at every epoch s
 A training set too large for memory is streamed instead
 (:class:`iactdl.fit.streaming.StreamedSplit`, config ``models.*.stream``): batches come from
 shuffled pools of chunks read from disk by a background thread, in an order that is again a
-function of (seed, epoch) alone.
+function of (seed, epoch) alone. The validation set of such a net is streamed too, chunk by chunk
+in file order (:meth:`~iactdl.fit.streaming.StreamedSplit.chunks`): a resident validation set
+(float32 from the files' float16) would otherwise be the largest thing in memory, 4.5 GB for
+667k events of pixel sets. Only the outputs and the per-event targets are gathered (a few
+numbers an event), so the loss and AUC are those of the resident set, computed once on all
+events.
 
 What one step minimises is the loss of the net's outputs on a training batch, unless an
 :class:`Objective` takes over (domain-adversarial training, :mod:`iactdl.adapt.dann`, adds a target
@@ -198,7 +203,7 @@ def _identity(
     return {
         "data": [
             train.fingerprint() if _streamed(train) else _fingerprint(train),
-            _fingerprint(val),
+            val.fingerprint() if _streamed(val) else _fingerprint(val),
         ],
         "net": getattr(net, "net_name", type(net).__name__),
         "net_settings": repr(dataclasses.asdict(net.settings)) if hasattr(net, "settings") else "",
@@ -210,9 +215,17 @@ def _identity(
 
 
 def _streamed(train) -> bool:
-    """A training set read from disk in pools (:class:`iactdl.fit.streaming.StreamedSplit`)
-    rather than tensors."""
+    """A training or validation set read from disk in pools
+    (:class:`iactdl.fit.streaming.StreamedSplit`) rather than tensors."""
     return hasattr(train, "batches")
+
+
+def _parts(data, device: torch.device):
+    """The events of ``data``: a resident set whole, a streamed one chunk by chunk (file order)."""
+    if _streamed(data):
+        yield from data.chunks(device)
+    else:
+        yield data
 
 
 def autocast(device: torch.device, bf16: bool):
@@ -344,12 +357,15 @@ def evaluate(
     ----------
     net : torch.nn.Module
         A net of :mod:`iactdl.models.nets` (``input_names``, ``heads``).
-    data : Mapping of str to torch.Tensor
+    data : Mapping of str to torch.Tensor or StreamedSplit
         The net's inputs and the targets ``loss_fn`` reads, each with a leading event axis of
-        length n_events, all on the net's device.
+        length n_events, all on the net's device; or a
+        :class:`~iactdl.fit.streaming.StreamedSplit`, read chunk by chunk to the net's device
+        (only the outputs and the other columns, the targets, are gathered).
     loss_fn : callable
         ``loss(outputs, batch, heads) -> scalar``, evaluated once on all outputs (e.g.
-        :func:`~iactdl.fit.losses.multitask_loss`).
+        :func:`~iactdl.fit.losses.multitask_loss`); of a streamed ``data``, ``batch`` holds the
+        targets alone (no inputs).
     batch_size : int, optional
         Events per forward pass; default 4096.
     bf16 : bool, optional
@@ -367,15 +383,30 @@ def evaluate(
     """
     was_training = net.training
     net.eval()
-    n = next(iter(data.values())).shape[0]
-    device = next(iter(data.values())).device
+    if _streamed(data):
+        device = next(net.parameters()).device
+    else:
+        device = next(iter(data.values())).device
     names = net.input_names
-    outs = [
-        _forward(net, {k: data[k][i : i + batch_size] for k in names}, names, device, bf16)
-        for i in range(0, n, batch_size)
-    ]
-    net.train(was_training)
+    outs, targets = [], []
+    try:
+        for part in _parts(data, device):
+            n = next(iter(part.values())).shape[0]
+            outs += [
+                _forward(net, {k: part[k][i : i + batch_size] for k in names}, names, device, bf16)
+                for i in range(0, n, batch_size)
+            ]
+            # a streamed chunk's inputs are dropped here: its targets are a few numbers an event
+            targets.append(part if not _streamed(data) else {
+                k: v for k, v in part.items() if k not in names
+            })  # fmt: skip
+    finally:
+        net.train(was_training)
     outputs = torch.cat(outs)
+    if len(targets) == 1:
+        data = targets[0]
+    else:
+        data = {k: torch.cat([t[k] for t in targets]) for k in targets[0]}
     loss = float(loss_fn(outputs, data, tuple(net.heads)))
     auc = math.nan
     if "gammaness" in net.heads and "is_gamma" in data:
@@ -416,7 +447,8 @@ def fit(
         Tensors with a leading event axis: the net's inputs and the targets its loss reads
         (``is_gamma`` float, ``log10_energy``, ``energy_weight``). Moved to ``device`` once.
         ``train`` may instead be a :class:`iactdl.fit.streaming.StreamedSplit`: its batches are
-        read from disk in shuffled pools (the same number of batches per epoch).
+        read from disk in shuffled pools (the same number of batches per epoch); so may ``val``:
+        it is then read chunk by chunk at every validation (:func:`evaluate`).
     settings : FitSettings
         Optimiser, schedule, epochs, batch sizes, early stopping, precision and seed.
     device : torch.device or str, optional
@@ -430,9 +462,10 @@ def fit(
         ``loss(outputs, batch, heads) -> scalar``; default :func:`multitask_loss` with
         ``settings.energy_weight``.
     progress : bool, optional
-        Within each epoch, log the batches done (with the total) at least every
-        ``PROGRESS_EVERY_S`` seconds: plain lines for the rule's log, no progress bar. Every epoch
-        logs its own line (losses, AUC, seconds) either way. Default True.
+        Within each epoch, log the batches and events done (with the totals) at least every
+        ``PROGRESS_EVERY_S`` seconds and when the last batch is done: plain lines for the rule's
+        log, no progress bar. Every epoch logs its own line (losses, AUC, seconds) either way.
+        Default True.
     stop_after_epoch : int, optional
         Return after this many epochs as if killed (for tests of resume): the net keeps its last
         weights, not the best ones.
@@ -455,7 +488,7 @@ def fit(
     s = settings
     device = torch.device(device)
     n = train.n if _streamed(train) else next(iter(train.values())).shape[0]
-    n_val = next(iter(val.values())).shape[0]
+    n_val = val.n if _streamed(val) else next(iter(val.values())).shape[0]
     if s.batch_size < 1 or s.batch_size > n:
         raise ValueError(
             f"batch_size {s.batch_size} is larger than the training set ({n} events) or < 1; "
@@ -473,7 +506,8 @@ def fit(
     torch.manual_seed(s.seed)
     if not _streamed(train):
         train = {k: v.to(device) for k, v in train.items()}
-    val = {k: v.to(device) for k, v in val.items()}
+    if not _streamed(val):
+        val = {k: v.to(device) for k, v in val.items()}
     net.to(device).train()
     cuda = device.type == "cuda"
     bf16 = bool(s.bf16 and cuda)
@@ -559,7 +593,8 @@ def fit(
         total = torch.zeros((), device=device)
         lr = opt.param_groups[0]["lr"]
         # within a long epoch, a line with the batches done at least every minute (plain lines,
-        # not a progress bar: the rule's log is a file); the epoch's own line follows it
+        # not a progress bar: the rule's log is a file), and one when the last batch is done (its
+        # time is the loop's alone: validation follows before the epoch's own line)
         steps = Progress(
             steps_per_epoch, log, what=f"epoch {epoch + 1}/{s.epochs}", verb="trained",
             unit="batches", every_fraction=None, every_s=PROGRESS_EVERY_S,
@@ -576,8 +611,9 @@ def fit(
             opt.step()
             sched.step()
             total += loss.detach()
-            if steps is not None and b + 1 < steps_per_epoch:
-                steps.update(b + 1)
+            if steps is not None:  # the last batch too: its line says the epoch's loop is done
+                done = (b + 1) * s.batch_size
+                steps.update(b + 1, f"{done} / {steps_per_epoch * s.batch_size} events")
         if _streamed(train) and epoch + 1 < s.epochs:  # the next epoch's first read overlaps
             train.prepare(rule_seed(s.seed, "epoch", str(epoch + 1)))  # validation
         train_loss = float(total) / max(1, steps_per_epoch)  # the one host sync of the epoch

@@ -20,6 +20,11 @@ Prefetching: a background thread reads and decodes the next pool while the net t
 current one (torch releases the GIL in its kernels), and the engine starts the next epoch's first
 pool before it validates (:meth:`StreamedSplit.prepare`), so reading costs wall time where it
 is slower than training or competes for the cores. At most two pools (and the carry) are in memory.
+
+Validation: a streamed net's validation set is a :class:`StreamedSplit` too, read in file order
+(:meth:`StreamedSplit.chunks`: every event once, no shuffle, nothing dropped) at every validation;
+the engine gathers the outputs and targets alone, so memory stays flat in the validation events
+as well, and the loss and AUC are the resident set's.
 """
 
 from __future__ import annotations
@@ -126,7 +131,9 @@ class StreamedSplit:
 
     ``rows``: sorted rows of the file to use (``max_train_events``), default all. Only what the
     engine needs: ``n`` (events), :meth:`batches` (one epoch), :meth:`sample` (for the input
-    scaling) and :meth:`fingerprint` (the checkpoint's identity of the data).
+    scaling), :meth:`fingerprint` (the checkpoint's identity of the data) and, for a streamed
+    validation set, :meth:`chunks` (every event once, in file order) and :meth:`take` (a few
+    events resident).
 
     The targets are the file's ``is_gamma`` and ``true_energy`` unless ``targets`` gives them (the
     engine's ``labels`` hook, e.g. stage 6's ON/OFF labels with their ``keep``, or the oracle's
@@ -309,19 +316,63 @@ class StreamedSplit:
             cols.update({k: v[start:stop] for k, v in self._held.items()})
             if not keep.all():
                 cols = {k: v[keep] for k, v in cols.items()}
-            if not self.labelled:
-                parts.append(net_inputs(cols, self.kind, self.features))
-                continue
-            part = split_tensors(
-                cols, self.kind, self.features, self.task, self.path, self.direction
-            )
-            part.update(
-                {k: torch.from_numpy(np.asarray(cols[k])) for k in self._held if k not in _TARGETS}
-            )
-            parts.append(part)
+            parts.append(self._tensors(cols))
         if not parts:
             return {}
         return {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+
+    def _tensors(self, cols: Mapping[str, np.ndarray]) -> dict[str, torch.Tensor]:
+        """The tensors of the kept rows' columns (the file's and the held ones)."""
+        if not self.labelled:
+            return net_inputs(cols, self.kind, self.features)
+        part = split_tensors(cols, self.kind, self.features, self.task, self.path, self.direction)
+        part.update(
+            {k: torch.from_numpy(np.asarray(cols[k])) for k in self._held if k not in _TARGETS}
+        )
+        return part
+
+    def chunks(self, device: torch.device | str = "cpu") -> Iterator[dict[str, torch.Tensor]]:
+        """Every event of the split once, in the order of the file, ``buffer_chunks`` blocks at
+        a time, read ahead by one pool: what the engine validates on (no shuffle, no batch
+        dropped), so a validation set need not fit in memory either.
+
+        Parameters
+        ----------
+        device : torch.device or str, optional
+            Where the chunks are put; default ``"cpu"``.
+
+        Yields
+        ------
+        dict of str to torch.Tensor
+            As :func:`split_tensors` (with the held weights), one row per event of the pool.
+        """
+        used = np.flatnonzero(self._counts).tolist()
+        step = self.buffer_chunks
+        reader = _Prefetcher(self._read(used[i : i + step]) for i in range(0, len(used), step))
+        try:
+            for pool in reader:
+                if pool:
+                    yield {k: v.to(device, non_blocking=True) for k, v in pool.items()}
+        finally:
+            reader.close()
+
+    def take(self, index) -> dict[str, torch.Tensor]:
+        """Some events of the split, resident: a small sample (the domain probe's).
+
+        Parameters
+        ----------
+        index : array_like of int
+            Sorted positions among the split's ``n`` events (in the order of the file).
+
+        Returns
+        -------
+        dict of str to torch.Tensor
+            As :func:`split_tensors` (with the held weights), one row per position, on the CPU.
+        """
+        rows = np.flatnonzero(self._keep)[np.asarray(index, dtype=np.int64)]
+        cols = read_columns(self.path, self.columns, index=rows)
+        cols.update({k: v[rows] for k, v in self._held.items()})
+        return self._tensors(cols)
 
     def sample(self, seed: int, n_events: int = SCALING_EVENTS) -> dict[str, torch.Tensor]:
         """Whole blocks drawn at random (seeded) until ``n_events`` events: what the input scaling

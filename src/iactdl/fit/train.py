@@ -332,6 +332,7 @@ def train_net(
     gpus: int | None = None,
     labels: Callable | None = None,
     finalise: Callable | None = None,
+    resident_val: bool = False,
 ) -> dict:
     """Fit the net of model ``entry`` and write ``model_dir/{model.pt, model.json, history.csv,
     checkpoint.pt}``. ``resume_path`` is the scratch checkpoint written every epoch (kept outside
@@ -352,6 +353,11 @@ def train_net(
     :mod:`iactdl.labelnoise.nets`).
     ``gpus``: the GPUs the job was given (the rule's ``resources.gpu``; default: the entry's
     ``gpu``); it decides the device (:func:`choose_device`).
+    With ``stream``, the validation set is streamed as well (a ``StreamedSplit`` read chunk by
+    chunk at every validation, :func:`iactdl.fit.engine.evaluate`): the hooks get it as ``val``
+    (``val["is_gamma"]``, ``val["sample_weight"] = w``, :meth:`~StreamedSplit.chunks`,
+    :meth:`~StreamedSplit.take`), unless ``resident_val`` (a stage whose ``prepare`` rebuilds
+    the validation set in memory).
 
     Parameters
     ----------
@@ -381,6 +387,8 @@ def train_net(
         A stage's own targets (:func:`load_split`).
     finalise : callable, optional
         ``finalise(net, val) -> dict`` merged into ``model.json`` after training.
+    resident_val : bool, optional
+        Load the validation set resident even with ``stream`` (default False: streamed then).
 
     Returns
     -------
@@ -439,10 +447,21 @@ def train_net(
             f"config models.{name or net_name}.max_train_events: the {limit} events drawn at "
             f"random are not enough ({err}); raise it, or 0 to train on all events"
         ) from None
-    val = load_split(
-        val_path, net_name, features, task, truth_path=truth_path, labels=labels,
-        direction=direction,
-    )  # fmt: skip
+    if stream and not resident_val:
+        # read chunk by chunk at every validation: a resident validation set is float32 (the
+        # files' float16 widened), 4.5 GB for 667k events of pixel sets, more than the training
+        # stream's pools; the loss and AUC are the resident set's (the engine gathers outputs and
+        # targets alone)
+        val = StreamedSplit(
+            val_path, input_columns(net_name, features), NETS[net_name].input_kind, features,
+            task, direction=direction, targets=split_targets(val_path, truth_path, labels),
+        )  # fmt: skip
+    else:
+        val = load_split(
+            val_path, net_name, features, task, truth_path=truth_path, labels=labels,
+            direction=direction,
+        )  # fmt: skip
+    n_val = val.n if isinstance(val, StreamedSplit) else len(val["is_gamma"])
     torch.manual_seed(settings.seed)  # initialisation
     net = build_net(net_name, entry.get("settings"), heads, n_features=len(features) or None)
     # a streamed set fits the scaling on a random sample of its blocks (streaming's SCALING_EVENTS)
@@ -453,7 +472,7 @@ def train_net(
     log.info(
         "training %s (%s, %d parameters) on %s (%s): %d train (%s), %d val events, threads %d",
         name or net_name, net_name, sum(p.numel() for p in net.parameters()), device,
-        device_name(device), n_train, "streamed" if stream else "resident", len(val["is_gamma"]),
+        device_name(device), n_train, "streamed" if stream else "resident", n_val,
         torch.get_num_threads(),
     )  # fmt: skip
     model_dir = Path(model_dir)
@@ -483,7 +502,8 @@ def train_net(
         "device_name": device_name(device),
         "gpus_given": int(gpus),
         "n_train": n_train,
-        "n_val": len(val["is_gamma"]),
+        # after prepare: a stage may have rebuilt the validation set (joint: simulated + ON/OFF)
+        "n_val": n_val if isinstance(val, StreamedSplit) else len(val["is_gamma"]),
         "metrics": {
             "best_epoch": result.best_epoch,
             "best_val_loss": result.best_val_loss,

@@ -731,8 +731,10 @@ def train_joint_net(
         delta = float(held["model"].delta.detach().cpu())
         return {"joint_delta": delta, "observed_prior_learned": 1 / (1 + math.exp(-delta))}
 
+    # resident_val: prepare joins the simulated val with observed_val's ON/OFF events into one
+    # validation set in memory (the engine picks the epoch on that joint loss)
     return train_net(
-        entry=plain, name=name, prepare=prepare, finalise=finalise, **job
+        entry=plain, name=name, prepare=prepare, finalise=finalise, resident_val=True, **job
     )  # fmt: skip
 
 

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from iactdl.evaluate.theta2 import NO_REGION
+from iactdl.fit.engine import _parts
 from iactdl.fit.train import train_net
 from iactdl.io import data_attrs, read_columns
 from iactdl.labelnoise.baselines import base_entry, correction_record, labelnoise_settings
@@ -85,13 +86,14 @@ SELECTION = (
 
 @torch.no_grad()
 def p_on(net: torch.nn.Module, data: Mapping[str, torch.Tensor], batch_size: int = 4096):
-    """The net's ``P(ON | x)`` (sigmoid of the gammaness logit) on CPU tensors ``data``.
+    """The net's ``P(ON | x)`` (sigmoid of the gammaness logit) on CPU tensors ``data``, or on a
+    streamed split read chunk by chunk (a streamed net's observed_val).
 
     Parameters
     ----------
     net : torch.nn.Module
         The trained net.
-    data : Mapping of str to torch.Tensor
+    data : Mapping of str to torch.Tensor or StreamedSplit
         The net's inputs of the events.
     batch_size : int
         Events per forward pass.
@@ -105,11 +107,13 @@ def p_on(net: torch.nn.Module, data: Mapping[str, torch.Tensor], batch_size: int
     was_training = net.training
     net.eval()
     j = list(net.heads).index("gammaness")
-    n = len(data["is_gamma"])
-    out = [
-        net(**{k: data[k][i : i + batch_size].to(device) for k in net.input_names})[:, j]
-        for i in range(0, n, batch_size)
-    ]
+    out = []
+    for part in _parts(data, torch.device("cpu")):
+        n = next(iter(part.values())).shape[0]
+        out += [
+            net(**{k: part[k][i : i + batch_size].to(device) for k in net.input_names})[:, j]
+            for i in range(0, n, batch_size)
+        ]
     net.train(was_training)
     logits = torch.cat(out).float().cpu().numpy().astype(np.float64)
     return 1.0 / (1.0 + np.exp(-logits))
