@@ -220,6 +220,8 @@ def plot_representation(
         wide = fig.get_figwidth() >= style.TWO_COLUMN
         _legend_above(fig, axes[0], ncols=3 if classes is not None and wide else 2,
                       markerscale=3)  # fmt: skip
+        for handle in fig.legends[-1].legend_handles:  # the panels' transparency hid the pale
+            handle.set_alpha(1)  # markers of the legend
     save_figure(fig, outputs)
 
 
