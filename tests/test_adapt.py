@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 
 from iactdl.adapt.figures import plot_representation
-from iactdl.adapt.nets import encoder_samples, target_prior_from_diagnostics, train_adapted_net
+from iactdl.adapt.nets import (
+    encoder_samples,
+    sample_classes,
+    target_prior_from_diagnostics,
+    train_adapted_net,
+)
 from iactdl.adapt.settings import adapt_settings, refuse_source_dependent
 from iactdl.fit.oracle import train_oracle_net
 from iactdl.fit.toydata import TOY_FEATURES, toy_events
@@ -82,8 +87,28 @@ def test_dann_entry_trains_saves_and_says_how_it_selected(files, tmp_path):
     )
     z_s, z_t = samples["dann"]
     assert z_s.shape == (64, 16) and z_t.shape == (64, 16) and np.isfinite(z_s).all()
-    plot_representation(samples, [tmp_path / "pca.png"])
+    classes = sample_classes(files / "val.h5", files / "observed_val.h5", n=64, seed=1)
+    plot_representation(samples, [tmp_path / "pca.png"], classes=classes)
     assert (tmp_path / "pca.png").stat().st_size > 1000
+
+
+def test_representation_classes_are_simulated_labels_and_observed_regions(files, tmp_path):
+    """The representation figure's classes: the simulated label, and for observed events their
+    ON/OFF region, never the truth; drawn as encoder_samples draws (the same rows)."""
+    ev = {k: v for k, v in _observed(50, 6).items() if k not in TRUTH}
+    ev["region"] = np.arange(50)  # the region names its row: shows which rows were drawn
+    write_events(tmp_path / "obs.h5", ev)
+    is_gamma, region = sample_classes(files / "val.h5", tmp_path / "obs.h5", n=20, seed=3)
+    assert is_gamma.dtype == bool and len(is_gamma) == 20 and 0 < is_gamma.sum() < 20
+    assert len(region) == 20 and np.all(np.diff(region) > 0)  # distinct rows, file order
+    rows = np.random.default_rng(3)
+    rows.choice(128, size=20, replace=False)  # the simulated draw first, as in encoder_samples
+    assert np.array_equal(region, np.sort(rows.choice(50, size=20, replace=False)))
+    # FACT DL2 has no region column: every observed event in no region
+    _, none = sample_classes(files / "val.h5", files / "observed_val.h5", n=20, seed=3)
+    assert np.all(none == -1)
+    with pytest.raises(InputError, match=r"observed_val.h5: the representation figure needs"):
+        sample_classes(files / "observed_val.h5", files / "observed_val.h5", n=20)
 
 
 def test_iwdann_takes_the_prior_of_the_shift_diagnostics(files, tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import matplotlib.colors
 import matplotlib.figure
 import numpy as np
 import pandas as pd
@@ -164,6 +165,76 @@ def test_oracle_below_source_only_leaves_no_gap_and_says_so(tmp_path, saved):
     ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert all("no gap to close" in t for t in ticks)
     assert not fig.axes[0].texts  # no gap-closed numbers
+
+
+# ---- representation ----
+
+
+def _representation_inputs(n=400, seed=5):
+    """Two models' representations with the classes apart along PC 1 (gamma-like at +2), and
+    the events' classes: simulated labels, observed ON/OFF regions (most in none)."""
+    rng = np.random.default_rng(seed)
+    is_gamma = rng.random(n) < 0.58
+    region = rng.choice([0, 1, 2, 3, -1], n, p=[0.05, 0.05, 0.05, 0.05, 0.8])
+    shift = np.zeros(8)
+    shift[0] = 2.0
+    z_s = rng.normal(size=(n, 8)) + np.outer(is_gamma, shift)
+    z_t = rng.normal(size=(n, 8)) + np.outer(region == 0, shift) + 0.3
+    samples = {"mlp~source~s1": (z_s, z_t), "mlp~iwdann~s1": (z_s, z_t)}
+    return samples, (is_gamma, region)
+
+
+def test_representation_marks_simulated_classes_and_observed_regions(tmp_path, saved):
+    """Class alignment can only be seen with the classes marked: simulated gamma / hadron by their
+    labels, observed by the truth-free ON / OFF regions, one colour per class, the domain by the
+    marker, and one legend inside the page. The figure once marked the domain only."""
+    from iactdl.adapt.figures import GAMMA_LIKE, HADRON_LIKE, plot_representation
+
+    samples, (is_gamma, region) = _representation_inputs()
+    plot_representation(samples, [tmp_path / "r.png"], classes=(is_gamma, region))
+    (fig,) = saved
+    assert saved_widths[0] <= TWO_COLUMN + 0.05, saved_widths  # legend inside the page
+    (legend,) = fig.legends
+    counts = {
+        "simulated gamma": is_gamma.sum(), "simulated hadron": (~is_gamma).sum(),
+        "observed ON": (region == 0).sum(), "observed OFF": (region >= 1).sum(),
+        "observed, no region": (region < 0).sum(),
+    }  # fmt: skip
+    assert sorted(t.get_text() for t in legend.get_texts()) == sorted(
+        f"{k} ({v})" for k, v in counts.items()
+    )
+    ax = fig.axes[0]
+    by_label = {c.get_label().rsplit(" (", 1)[0]: c for c in ax.collections}
+    assert set(by_label) == set(counts)
+    for label, n in counts.items():
+        assert len(by_label[label].get_offsets()) == n
+    colour = {k: matplotlib.colors.to_hex(c.get_facecolor()[0], keep_alpha=False)
+              for k, c in by_label.items()}  # fmt: skip
+    gamma, hadron = GAMMA_LIKE.lower(), HADRON_LIKE.lower()
+    assert colour["simulated gamma"] == colour["observed ON"] == gamma
+    assert colour["simulated hadron"] == colour["observed OFF"] == hadron
+    # the domain by the marker: the observed events' paths differ from the simulated ones'
+    sim = by_label["simulated gamma"].get_paths()[0].vertices
+    obs = by_label["observed ON"].get_paths()[0].vertices
+    assert sim.shape != obs.shape or not np.allclose(sim, obs)
+    # the classes are where the events are: the gamma-like groups on the +PC 1 side (or both on
+    # the - side: a PCA's sign is arbitrary), the ON events with them
+    x = {k: c.get_offsets()[:, 0].mean() for k, c in by_label.items()}
+    assert np.sign(x["simulated gamma"] - x["simulated hadron"]) == np.sign(
+        x["observed ON"] - x["observed OFF"]
+    )
+    # one model: one column wide, legend included
+    plot_representation({"mlp~iwdann~s1": samples["mlp~iwdann~s1"]}, [tmp_path / "r1.png"],
+                        classes=(is_gamma, region))  # fmt: skip
+    assert saved_widths[-1] <= ONE_COLUMN + 0.05, saved_widths
+
+
+def test_representation_refuses_classes_of_other_events(tmp_path):
+    from iactdl.adapt.figures import plot_representation
+
+    samples, (is_gamma, region) = _representation_inputs()
+    with pytest.raises(ValueError, match="expected the same events"):
+        plot_representation(samples, [tmp_path / "r.png"], classes=(is_gamma[:-1], region))
 
 
 # ---- ON/OFF gammaness ----

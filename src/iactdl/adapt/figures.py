@@ -20,6 +20,7 @@ from iactdl.io import read_attrs, read_columns
 __all__ = [
     "plot_adaptation_bars",
     "plot_representation",
+    "representation_groups",
     "onoff_histograms",
     "plot_onoff_gammaness",
 ]
@@ -113,12 +114,56 @@ def _legend_above(fig, ax, **kwargs) -> None:
     fig.legend(handles, labels, loc="outside upper center", **kwargs)
 
 
+# per class: its colour and drawing order (the many hadron-like events first, beneath); the
+# domain is the marker (simulated: dot, observed: cross). Colour, not marker, carries the class:
+# at the few points' size of 4000 events a panel, triangles and circles read alike.
+GAMMA_LIKE, HADRON_LIKE, NO_CLASS = style.PALETTE[0], style.PALETTE[1], "0.6"
+DOMAIN_MARKERS = {"simulated": "o", "observed": "+"}
+
+
+def representation_groups(is_gamma, region) -> list[tuple[str, str, str, np.ndarray]]:
+    """The marked groups of the representation figure: ``(domain, label, colour, rows)``.
+
+    Simulated events by their label (gamma, hadron); observed events by their truth-free ON/OFF
+    region: ON, where the gammas concentrate (yet mostly hadrons at a small gamma fraction), OFF
+    (hadrons), and in no region. Empty groups are kept, so every panel and the legend list the
+    same groups.
+
+    Parameters
+    ----------
+    is_gamma : array_like of bool
+        Per simulated event.
+    region : array_like of int
+        Per observed event: 0 ON, >= 1 OFF, < 0 in neither.
+
+    Returns
+    -------
+    list of tuple
+        In drawing order.
+    """
+    is_gamma, region = np.asarray(is_gamma, bool), np.asarray(region)
+    return [
+        ("observed", "observed, no region", NO_CLASS, np.flatnonzero(region < 0)),
+        ("simulated", "simulated hadron", HADRON_LIKE, np.flatnonzero(~is_gamma)),
+        ("observed", "observed OFF", HADRON_LIKE, np.flatnonzero(region >= 1)),
+        ("simulated", "simulated gamma", GAMMA_LIKE, np.flatnonzero(is_gamma)),
+        ("observed", "observed ON", GAMMA_LIKE, np.flatnonzero(region == 0)),
+    ]
+
+
 def plot_representation(
-    samples: Mapping[str, tuple[np.ndarray, np.ndarray]], outputs: Sequence[str]
+    samples: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    outputs: Sequence[str],
+    classes: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> None:
     """Per model: the first two principal components of the encoder's representation.
 
-    Of simulated (source) and observed (target) events, the PCA fitted on both together.
+    Of simulated (source) and observed (target) events, the PCA fitted on both together. With
+    ``classes`` the events are marked by class: colour for the class (gamma-like: simulated gammas
+    and observed ON events; hadron-like: simulated hadrons and observed OFF events; grey: observed
+    in no region), marker for the domain, so class alignment (IWDAN's aim) shows beside domain
+    overlap (DANN's). Observed events are marked by their ON/OFF region, never by their hidden
+    class: this figure is no evaluation rule and reads no truth.
 
     Parameters
     ----------
@@ -127,20 +172,37 @@ def plot_representation(
         (:func:`~iactdl.adapt.nets.encoder_samples`).
     outputs : sequence of str
         The figure's files (PDF, PNG), all written or none new.
+    classes : tuple of numpy.ndarray, optional
+        ``(is_gamma, region)`` of the same events (:func:`~iactdl.adapt.nets.sample_classes`);
+        without it the events are marked by domain only.
     """
     names = list(samples)
     labels = {name: study_label(name) for name in names}
     fig, axes = _pair_grid(len(names), aspect=0.8)
     for ax, name in zip(axes, names, strict=False):
         z_s, z_t = samples[name]
+        if classes is not None and (len(classes[0]), len(classes[1])) != (len(z_s), len(z_t)):
+            raise ValueError(
+                f"{name}: {len(z_s)} simulated and {len(z_t)} observed representations but "
+                f"{len(classes[0])} and {len(classes[1])} classes; expected the same events"
+            )
         pca = PCA(2, random_state=0).fit(np.vstack([z_s, z_t]))
-        projected = [pca.transform(z) for z in (z_s, z_t)]
-        colours = (style.colour(0), style.colour(1))
-        for p, label, c in zip(projected, ("simulated", "observed"), colours, strict=True):
-            ax.scatter(p[:, 0], p[:, 1], s=3, alpha=0.35, color=c, label=label, rasterized=True)
+        projected = {"simulated": pca.transform(z_s), "observed": pca.transform(z_t)}
+        if classes is None:
+            groups = [(d, d, style.colour(i), np.arange(len(projected[d])))
+                      for i, d in enumerate(projected)]  # fmt: skip
+        else:
+            groups = representation_groups(*classes)
+        for domain, label, colour, rows in groups:
+            p = projected[domain][rows]
+            n = f" ({len(rows)})" if classes is not None else ""
+            ax.scatter(p[:, 0], p[:, 1], s=4 if domain == "observed" else 3, alpha=0.45,
+                       lw=0.5 if domain == "observed" else 0, color=colour,
+                       marker=DOMAIN_MARKERS[domain], label=label + n,
+                       rasterized=True)  # fmt: skip
         # a few events far out set the autoscale and squeeze the bulk into a corner: show the
         # central 99 % of both samples and say how many lie outside
-        both = np.vstack(projected)
+        both = np.vstack(list(projected.values()))
         lo, hi = np.percentile(both, [0.5, 99.5], axis=0)
         pad = 0.05 * (hi - lo)
         ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
@@ -153,7 +215,13 @@ def plot_representation(
         ax.set_xlabel(f"PC 1 ({100 * ev[0]:.0f}% of variance)")
         ax.set_ylabel(f"PC 2 ({100 * ev[1]:.0f}%)")
     if names:
-        _legend_above(fig, axes[0], ncols=2, markerscale=4)
+        # the counts are the events of every panel (the same draw); five groups in three columns
+        # are wider than one column (4.7 in with one model): two there
+        wide = fig.get_figwidth() >= style.TWO_COLUMN
+        _legend_above(fig, axes[0], ncols=3 if classes is not None and wide else 2,
+                      markerscale=3)  # fmt: skip
+        for handle in fig.legends[-1].legend_handles:  # the panels' transparency hid the pale
+            handle.set_alpha(1)  # markers of the legend
     save_figure(fig, outputs)
 
 

@@ -59,11 +59,12 @@ import torch
 from iactdl.adapt.dann import DANNObjective, DomainAdversarialNet, class_prior_weights
 from iactdl.adapt.importance import importance_weights
 from iactdl.adapt.settings import adapt_settings, base_entry, refuse_source_dependent
+from iactdl.evaluate.theta2 import NO_REGION
 from iactdl.fit.entry import NET_DEFAULTS
 from iactdl.fit.losses import multitask_loss
 from iactdl.fit.streaming import StreamedSplit
 from iactdl.fit.train import train_net
-from iactdl.io import InputError, n_events, read_columns
+from iactdl.io import InputError, column_names, n_events, read_columns
 from iactdl.io.jsonfile import read_json
 from iactdl.models.nets import NETS, input_columns, net_inputs
 
@@ -74,6 +75,7 @@ __all__ = [
     "target_prior_from_diagnostics",
     "train_adapted_net",
     "encoder_samples",
+    "sample_classes",
 ]
 
 log = logging.getLogger(__name__)
@@ -463,11 +465,7 @@ def encoder_samples(
     """
     from iactdl.models.nets import load_net
 
-    rng = np.random.default_rng(seed)
-    rows = {}
-    for key, path in (("source", source_path), ("target", target_path)):
-        total = n_events(path)
-        rows[key] = np.sort(rng.choice(total, size=min(n, total), replace=False))
+    rows = _sample_rows(source_path, target_path, n, seed)
     out = {}
     for label, model_dir in model_dirs.items():
         net = load_net(model_dir)
@@ -477,3 +475,61 @@ def encoder_samples(
             for k, p in (("source", source_path), ("target", target_path))
         )
     return out
+
+
+def _sample_rows(source_path, target_path, n: int, seed: int) -> dict[str, np.ndarray]:
+    """The rows of the before/after figure's events, ``source`` and ``target``: one draw shared
+    by :func:`encoder_samples` and :func:`sample_classes`, so the classes belong to the events."""
+    rng = np.random.default_rng(seed)
+    rows = {}
+    for key, path in (("source", source_path), ("target", target_path)):
+        total = n_events(path)
+        rows[key] = np.sort(rng.choice(total, size=min(n, total), replace=False))
+    return rows
+
+
+def sample_classes(
+    source_path: str | os.PathLike,
+    target_path: str | os.PathLike,
+    n: int = 2000,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The classes of the events :func:`encoder_samples` draws with the same ``n`` and ``seed``.
+
+    Simulated events: their label ``is_gamma`` (the simulation's, allowed). Observed events: their
+    truth-free ON/OFF region (0 ON, 1..n OFF, -1 in neither), never their hidden class: the
+    figure's rule reads the observed inputs, not the truth (DESIGN: only evaluation and the oracle
+    rules read it). A file without a ``region`` column (FACT DL2: regions are a DL3 quantity)
+    puts every observed event in no region.
+
+    Parameters
+    ----------
+    source_path, target_path : str or os.PathLike
+        The simulated and the observed events.
+    n : int
+        Events drawn from each (fewer where a file has fewer).
+    seed : int
+        Seed of the draw.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(is_gamma, region)``: bool per simulated event, int per observed event.
+
+    Raises
+    ------
+    iactdl.io.InputError
+        Simulated events without ``is_gamma``.
+    """
+    rows = _sample_rows(source_path, target_path, n, seed)
+    if "is_gamma" not in column_names(source_path):
+        raise InputError(
+            f"{source_path}: the representation figure needs column 'is_gamma' (the simulated "
+            "events' class)"
+        )
+    is_gamma = read_columns(source_path, ["is_gamma"], index=rows["source"])["is_gamma"]
+    if "region" in column_names(target_path):
+        region = read_columns(target_path, ["region"], index=rows["target"])["region"]
+    else:
+        region = np.full(len(rows["target"]), NO_REGION)
+    return np.asarray(is_gamma).astype(bool), np.asarray(region).astype(np.int64)
