@@ -405,6 +405,199 @@ def test_a_small_test_set_gets_fewer_equal_mass_bins_not_an_empty_diagram(tmp_pa
     assert len(fig.axes[0].lines[1].get_xydata()) == 3  # every bin drawn
 
 
+# ---- readable labels: a model's name, not its config key (issue 22) ----
+
+# config entries as the default config spells them: the key a file name carries, the name a reader
+# of the paper needs
+LABELLED = {
+    "mlp_onoff": {"kind": "net", "task": "separation", "net": "mlp", "labelnoise": {}},
+    "deepsets_iwdann": {"kind": "net", "task": "separation", "net": "deepsets",
+                        "adapt": {"method": "iwdann"}},
+    "hist_gbt_joint": {"kind": "baseline", "task": "separation",
+                       "estimator": "hist_gradient_boosting", "joint": {}},
+    "energy_rf": {"kind": "baseline", "task": "energy", "estimator": "random_forest"},
+}  # fmt: skip
+
+
+class _Files(list):
+    """A rule's input or output as its script sees it: a list with named entries."""
+
+    def __init__(self, **named):
+        super().__init__(named.values())
+        self.__dict__.update(named)
+
+
+def _run_figure_script(script, tmp_path, **job):
+    """Run the rule script workflow/scripts/``script`` with a stand-in ``snakemake`` object
+    (``job``: input, params, wildcards), writing its figure into ``tmp_path``."""
+    import runpy
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    job.setdefault("wildcards", SimpleNamespace())
+    sm = SimpleNamespace(
+        log=[str(tmp_path / "figure.log")],
+        output=_Files(pdf=str(tmp_path / "figure.pdf"), png=str(tmp_path / "figure.png")),
+        **job,
+    )
+    root = Path(__file__).resolve().parents[1]
+    runpy.run_path(str(root / "workflow/scripts" / script), init_globals={"snakemake": sm})
+
+
+def _assert_named(fig, keys, labels):
+    """No text of ``fig`` (titles, legends, ticks, axis labels) holds a config key of ``keys``;
+    every readable name of ``labels`` is shown."""
+    import matplotlib.text
+
+    texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+    raw = [t for t in texts if any(key in t for key in keys)]
+    assert not raw, f"config keys shown: {raw}"
+    for label in labels:
+        assert any(label in t for t in texts), (label, texts)
+
+
+def test_theta2_plot_is_titled_by_the_models_name(tmp_path, saved):
+    from types import SimpleNamespace
+
+    from iactdl.evaluate.labels import model_labels
+
+    edges = np.linspace(0, 0.3, 31)
+    on = np.full(30, 10.0)
+    off = np.full(30, 8.0)
+    hist = {
+        "edges": edges.tolist(),
+        "on": on.tolist(),
+        "on_error": np.sqrt(on).tolist(),
+        "off_scaled": off.tolist(),
+        "off_scaled_error": np.sqrt(off).tolist(),
+        "alpha": 0.2,
+    }
+    counts = {"n_on": 40, "n_off": 100, "alpha": 0.2, "excess": 20.0, "excess_error": 7.0,
+              "li_ma_significance": 3.1, "theta2_cut": 0.025, "gammaness_cut": 0.3,
+              "hours": 3.5, "sigma_per_sqrt_hour": 1.6}  # fmt: skip
+    analysis = tmp_path / "theta2.json"
+    analysis.write_text(json.dumps({"histograms": hist, "counts": counts}))
+    labels = model_labels(["hist_gbt_joint", "mlp_onoff"], LABELLED)
+    for model in labels:
+        _run_figure_script(
+            "figure_theta2.py", tmp_path, input=_Files(analysis=str(analysis)),
+            params=SimpleNamespace(label=labels[model]), wildcards=SimpleNamespace(model=model),
+        )  # fmt: skip
+    for fig, model in zip(saved, labels, strict=True):
+        _assert_named(fig, [model], [labels[model]])
+        assert fig.axes[0].get_title().endswith("observed_test")
+
+
+def test_learning_curves_legend_names_the_models(tmp_path, saved):
+    from types import SimpleNamespace
+
+    from iactdl.evaluate.labels import model_labels
+
+    models = ["deepsets_iwdann", "mlp_onoff"]
+    info = []
+    for k, model in enumerate(models):
+        folder = tmp_path / model
+        folder.mkdir()
+        epochs = np.arange(1, 6)
+        pd.DataFrame(
+            {
+                "epoch": epochs,
+                "train_loss": 1.0 / (epochs + k),
+                "val_loss": 1.1 / epochs,
+                "val_auc": 0.7 + 0.02 * epochs,
+            }
+        ).to_csv(folder / "history.csv", index=False)
+        (folder / "model.json").write_text("{}")
+        info.append(str(folder / "model.json"))
+    labels = model_labels(models, LABELLED)
+    _run_figure_script(
+        "figure_learning_curves.py", tmp_path, input=_Files(info=info),
+        params=SimpleNamespace(models=models, labels=labels),
+    )  # fmt: skip
+    (fig,) = saved
+    _assert_named(fig, models, ["Deep Sets, IW-DANN", "MLP, ON/OFF labels"])
+
+
+def test_reliability_diagram_is_titled_by_the_models_name(tmp_path, saved):
+    from types import SimpleNamespace
+
+    from iactdl.evaluate.labels import model_label
+    from iactdl.io.jsonfile import write_json
+    from iactdl.labelnoise.measurement import calibration_summary
+
+    rng = np.random.default_rng(8)
+    p = rng.beta(0.5, 15, 2000)
+    y = (rng.random(2000) < p).astype(int)
+    measurement = tmp_path / "measurement.json"
+    cal = calibration_summary(y, p)
+    write_json(measurement, {"model": "mlp_onoff", "measurement": {"calibration_after": cal}})
+    _run_figure_script(
+        "figure_reliability.py", tmp_path, input=_Files(measurement=str(measurement)),
+        params=SimpleNamespace(label=model_label("mlp_onoff", LABELLED["mlp_onoff"])),
+        wildcards=SimpleNamespace(model="mlp_onoff"),
+    )  # fmt: skip
+    (fig,) = saved
+    _assert_named(fig, ["mlp_onoff"], ["MLP, ON/OFF labels"])
+
+
+def test_gammaness_and_energy_figures_name_the_models(tmp_path, saved):
+    from types import SimpleNamespace
+
+    from iactdl.evaluate.labels import model_labels
+
+    rng = np.random.default_rng(9)
+    separation = ["deepsets_iwdann", "hist_gbt_joint"]
+    predictions = []
+    for model in separation:
+        y = rng.integers(0, 2, 300).astype(np.int8)
+        path = tmp_path / f"{model}.h5"
+        write_events(
+            path,
+            {
+                "event_id": np.arange(300),
+                "is_gamma": y,
+                "gammaness": np.clip(rng.normal(0.3 + 0.3 * y, 0.2), 0, 1),
+            },
+        )
+        predictions.append(str(path))
+    _run_figure_script(
+        "figure_gammaness.py", tmp_path, input=_Files(predictions=predictions),
+        params=SimpleNamespace(models=separation, labels=model_labels(separation, LABELLED)),
+    )  # fmt: skip
+    edges = np.geomspace(0.3, 30, 5)
+    centre = np.sqrt(edges[1:] * edges[:-1])
+    section = {
+        "binned": {
+            "energy_bins": edges.tolist(),
+            "energy_center": centre.tolist(),
+            "resolution": [0.3] * 4,
+            "bias": [0.1] * 4,
+            "count": [50] * 4,
+        },
+        "migration": {
+            "probability": (np.eye(4) * 0.8 + 0.05).tolist(),
+            "bins_true": edges.tolist(),
+            "bins_est": edges.tolist(),
+        },
+    }
+    energy = ["energy_rf", "mlp_onoff"]
+    metrics = []
+    for model in energy:
+        path = tmp_path / f"{model}.json"
+        path.write_text(json.dumps({"test": section}))
+        metrics.append(str(path))
+    for script in ("figure_energy_resolution.py", "figure_migration.py"):
+        _run_figure_script(
+            script, tmp_path, input=_Files(metrics=metrics),
+            params=SimpleNamespace(models=energy, labels=model_labels(energy, LABELLED)),
+        )  # fmt: skip
+    gammaness, resolution, migration = saved
+    _assert_named(gammaness, separation,
+                  ["Deep Sets, IW-DANN", "boosted trees, simulated + ON/OFF labels"])  # fmt: skip
+    for fig in (resolution, migration):
+        _assert_named(fig, energy, ["random forest", "MLP, ON/OFF labels"])
+
+
 # ---- the paper style everywhere ----
 
 

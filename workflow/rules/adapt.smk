@@ -88,6 +88,7 @@ rule figure_shift:
         "../../envs/cpu.yaml"
     threads: 1
     params:
+        quantifier=figure_labels([shift_quantifier()])[shift_quantifier()],
         src=src("figure_shift.py"),
     script:
         "../scripts/figure_shift.py"

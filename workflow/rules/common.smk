@@ -33,6 +33,7 @@ from iactdl.config import checked_config, produced_samples, schema_error
 from iactdl.io.run_files import fact_sample_files, part_names
 from iactdl.adapt.study import lambda_selections, selection_of, study_entry, study_models
 from iactdl.models.nets.catalog import NETS
+from iactdl.evaluate.labels import model_labels
 from iactdl.provenance import canonical, rule_seed, script_source_hash, use_index_cache
 
 # Threads of the jobs that train or predict. One: on the 2-core workstation the DAG is sized for,
@@ -241,6 +242,23 @@ def model_entry(name):
         entry = config["models"][name.removesuffix(ONOFF_ORACLE)]
         return canonical({k: v for k, v in entry.items() if k != "labelnoise"})
     return canonical(study_entry(name, config["models"], config["adaptation"]))
+
+
+def figure_labels(names):
+    """The readable names of models ``names`` in a figure (legend, titles):
+    :func:`iactdl.evaluate.labels.model_labels`, unique among them; a rule's params."""
+    return canonical(model_labels(names, config["models"]))
+
+
+def figure_label_of(names):
+    """Params function: the readable name of wildcard ``model`` in its own figure, as
+    :func:`figure_labels` of ``names`` (its series: the theta^2 plots, the reliability diagrams)
+    names it."""
+
+    def get(wildcards):
+        return figure_labels(names)[wildcards.model]
+
+    return get
 
 
 def observed_train_file(entry, datasets="datasets"):

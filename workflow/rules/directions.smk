@@ -16,8 +16,8 @@ PAPER_FIGURES.append("angular_resolution")
 PAPER_FIGURES.extend(f"theta2/{m}" for m in dl3_models())
 FIGURE_NOTES.update(
     {
-        f"theta2/{m}": f"theta^2 plot of {m} on observed_test (cut chosen on observed_val)."
-        for m in dl3_models()
+        f"theta2/{m}": f"theta^2 plot of {label} on observed_test (cut chosen on observed_val)."
+        for m, label in figure_labels(dl3_models()).items()
     }
 )
 if dl3_models():
@@ -90,6 +90,7 @@ rule figure_angular_resolution:
         "../../envs/cpu.yaml"
     threads: 1
     params:
+        labels=figure_labels(direction_nets()),
         src=src("figure_angular_resolution.py"),
     script:
         "../scripts/figure_angular_resolution.py"
@@ -148,6 +149,7 @@ rule figure_theta2:
         "../../envs/cpu.yaml"
     threads: 1
     params:
+        label=figure_label_of(dl3_models()),
         src=src("figure_theta2.py"),
     script:
         "../scripts/figure_theta2.py"

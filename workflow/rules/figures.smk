@@ -93,6 +93,7 @@ rule figure_gammaness:
     threads: 1
     params:
         models=models_of_task("separation"),
+        labels=model_labels(separation_entries, separation_entries),
         src=src("figure_gammaness.py"),
     script:
         "../scripts/figure_gammaness.py"
@@ -116,6 +117,7 @@ rule figure_energy_resolution:
     threads: 1
     params:
         models=models_with_energy(),
+        labels=figure_labels(models_with_energy()),
         src=src("figure_energy_resolution.py"),
     script:
         "../scripts/figure_energy_resolution.py"
@@ -139,6 +141,7 @@ rule figure_migration:
     threads: 1
     params:
         models=models_with_energy(),
+        labels=figure_labels(models_with_energy()),
         src=src("figure_migration.py"),
     script:
         "../scripts/figure_migration.py"
@@ -161,6 +164,7 @@ rule figure_learning_curves:
     threads: 1
     params:
         models=models_of_kind("net"),
+        labels=figure_labels(models_of_kind("net")),
         src=src("figure_learning_curves.py"),
     script:
         "../scripts/figure_learning_curves.py"

@@ -21,10 +21,10 @@ if onoff_models() and measured_models():
     REPORT_TABLES[results("paper/comparison.csv")] = {"category": "label noise"}
 if onoff_models():
     PAPER_FIGURES.append("comparison")
-    for _model in onoff_models():
+    for _model, _label in figure_labels(onoff_models()).items():
         PAPER_FIGURES.append(f"reliability_{_model}")
         FIGURE_NOTES[f"reliability_{_model}"] = (
-            f"Reliability of {_model}'s gammaness on observed_test before and after Menon's "
+            f"Reliability of the gammaness of {_label} on observed_test before and after Menon's "
             "correction, beside its oracle's: the correction should bring it onto the diagonal."
         )
 
@@ -225,6 +225,7 @@ rule figure_reliability:
         "../../envs/cpu.yaml"
     threads: 1
     params:
+        label=figure_label_of(onoff_models()),
         src=model_src("figure_reliability.py"),
     script:
         "../scripts/figure_reliability.py"

@@ -276,6 +276,7 @@ rule shift_study_table:
     params:
         entries=shift_study_entries(),
         numbers=shift_study_numbers(),
+        labels=figure_labels(shift_study_section()["models"]),
         src=src("shift_study_table.py"),
     script:
         "../scripts/shift_study_table.py"

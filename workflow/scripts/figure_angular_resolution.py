@@ -13,4 +13,5 @@ with rule_logging(snakemake.log[0], "figure_angular_resolution"):
         json.loads(Path(snakemake.input.metrics).read_text()),
         fact_reference(),
         [snakemake.output.pdf, snakemake.output.png],
+        labels=snakemake.params.labels,
     )

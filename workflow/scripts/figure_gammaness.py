@@ -7,4 +7,5 @@ with rule_logging(snakemake.log[0], "figure_gammaness"):
     plot_gammaness(
         dict(zip(snakemake.params.models, snakemake.input.predictions, strict=True)),
         [snakemake.output.pdf, snakemake.output.png],
+        labels=snakemake.params.labels,
     )

@@ -10,4 +10,5 @@ with rule_logging(snakemake.log[0], "figure_learning_curves"):
     plot_learning_curves(
         dict(zip(snakemake.params.models, dirs, strict=True)),
         [snakemake.output.pdf, snakemake.output.png],
+        labels=snakemake.params.labels,
     )

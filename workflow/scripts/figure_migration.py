@@ -7,4 +7,5 @@ with rule_logging(snakemake.log[0], "figure_migration"):
     plot_migration(
         dict(zip(snakemake.params.models, snakemake.input.metrics, strict=True)),
         [snakemake.output.pdf, snakemake.output.png],
+        labels=snakemake.params.labels,
     )

@@ -11,4 +11,5 @@ with rule_logging(snakemake.log[0], "figure_reliability"):
         json.loads(Path(snakemake.input.measurement).read_text()),
         pdf=snakemake.output.pdf,
         png=snakemake.output.png,
+        label=snakemake.params.label,
     )

@@ -10,4 +10,5 @@ with rule_logging(snakemake.log[0], "figure_shift"):
         pixels=snakemake.input.pixels,
         samples=snakemake.input.samples,
         outputs=dict(snakemake.output.items()),
+        quantifier=snakemake.params.quantifier,
     )

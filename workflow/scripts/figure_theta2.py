@@ -1,5 +1,6 @@
 """Rule `figure_theta2`, thin: log to the rule's log, draw one model's theta^2 plot
-(iactdl.evaluate.theta2_figures.plot_theta2) from its theta^2 analysis."""
+(iactdl.evaluate.theta2_figures.plot_theta2) from its theta^2 analysis, titled with the model's
+readable name (params.label), not its config key."""
 
 import json
 from pathlib import Path
@@ -17,5 +18,7 @@ with rule_logging(snakemake.log[0], "figure_theta2"):
         hist,
         analysis["counts"],
         [snakemake.output.pdf, snakemake.output.png],
-        title=f"{snakemake.wildcards.model}, observed_test",
+        # two lines: a name with commas ("boosted trees, simulated + ON/OFF labels") and the
+        # data set on one read as one list, and reached the column's edge
+        title=f"{snakemake.params.label}\non observed_test",
     )

@@ -15,4 +15,5 @@ with rule_logging(snakemake.log[0], "shift_study_table"):
         tex_path=snakemake.output.tex,
         numbers_path=snakemake.output.numbers,
         figure_paths=[snakemake.output.pdf, snakemake.output.png],
+        labels=snakemake.params.labels,
     )

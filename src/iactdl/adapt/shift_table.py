@@ -184,7 +184,11 @@ def best_methods(table: pd.DataFrame) -> dict[str, tuple[str, float]]:
     return out
 
 
-def plot_gap_heatmap(table: pd.DataFrame, outputs: Sequence[str | os.PathLike]) -> None:
+def plot_gap_heatmap(
+    table: pd.DataFrame,
+    outputs: Sequence[str | os.PathLike],
+    labels: Mapping[str, str] | None = None,
+) -> None:
     """The fraction of the AUC gap closed: shifts (rows) x methods (columns), a panel per model.
 
     Source-only (0) and the oracle (1) are the gap's ends and not shown. A cell where the method
@@ -197,12 +201,16 @@ def plot_gap_heatmap(table: pd.DataFrame, outputs: Sequence[str | os.PathLike]) 
         :func:`shift_study_table`.
     outputs : sequence of str or os.PathLike
         The figure's files (PDF, PNG), all written or none new.
+    labels : mapping of str to str, optional
+        Model -> its readable name in the panel's title
+        (:func:`iactdl.evaluate.labels.model_labels`); a model it lacks is titled by its name.
     """
     from matplotlib.patches import Rectangle
 
     from iactdl.evaluate import style
 
     style.apply()
+    labels = labels or {}
     shifts = list(dict.fromkeys(table["shift"]))
     models = list(dict.fromkeys(table["model"]))
     present = set(table["method"])
@@ -234,8 +242,9 @@ def plot_gap_heatmap(table: pd.DataFrame, outputs: Sequence[str | os.PathLike]) 
         ax.set_xticks(
             range(len(methods)), [method_label(m) for m in methods], rotation=30, ha="right"
         )
-        ax.set_yticks(range(len(shifts)), shifts if ax is axes[0][0] else [""] * len(shifts))
-        ax.set_title(model)
+        rows = [s.replace("_", " ") for s in shifts]  # as the caption's numbers name them
+        ax.set_yticks(range(len(shifts)), rows if ax is axes[0][0] else [""] * len(shifts))
+        ax.set_title(labels.get(model, model))
         ax.grid(False)  # the style's grid would cross the cells
     if image is not None:
         fig.colorbar(image, ax=list(axes[0]), label="fraction of the AUC gap closed", shrink=0.9)
@@ -300,6 +309,7 @@ def write_shift_study_table(
     tex_path: str | os.PathLike,
     numbers_path: str | os.PathLike,
     figure_paths: Iterable[str | os.PathLike] = (),
+    labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Read every study model's files, write the table (csv, tex), its numbers and the heat map.
 
@@ -314,6 +324,8 @@ def write_shift_study_table(
         The table's files and the caption's numbers (JSON, name -> as printed).
     figure_paths : iterable of str or os.PathLike
         The heat map's files (:func:`plot_gap_heatmap`); none: no figure.
+    labels : mapping of str to str, optional
+        Model -> its readable name in the heat map (:func:`plot_gap_heatmap`).
 
     Returns
     -------
@@ -338,5 +350,5 @@ def write_shift_study_table(
     write_json(numbers_path, _numbers(table, rows))
     figure_paths = list(figure_paths)
     if figure_paths:
-        plot_gap_heatmap(table, figure_paths)
+        plot_gap_heatmap(table, figure_paths, labels)
     return table

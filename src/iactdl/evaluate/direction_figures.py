@@ -20,11 +20,17 @@ from iactdl.evaluate import style
 __all__ = ["plot_angular_resolution"]
 
 SAMPLE_LABELS = {"gamma": "point-like gammas", "gamma_diffuse": "diffuse gammas"}
+# the disp baseline is no config model: its readable name here (a net's comes with ``labels``)
+DISP_LABEL = "disp (random forests)"
 SAMPLE_LINES = {"gamma": "-", "gamma_diffuse": "--"}
 
 
 def plot_angular_resolution(
-    metrics: Mapping, reference: pd.DataFrame, outputs: Sequence[str], model: str = "disp"
+    metrics: Mapping,
+    reference: pd.DataFrame,
+    outputs: Sequence[str],
+    model: str = "disp",
+    labels: Mapping[str, str] | None = None,
 ) -> None:
     """Draw the figure from :func:`iactdl.evaluate.directions.evaluate_directions`' result.
 
@@ -44,16 +50,21 @@ def plot_angular_resolution(
         Files to write (one per format, see :func:`~iactdl.evaluate.style.save_figure`).
     model : str
         The name of the top-level ``samples`` where ``models`` is absent.
+    labels : mapping of str to str, optional
+        Model name -> its readable name (:func:`iactdl.evaluate.labels.model_labels`); ``disp``
+        is :data:`DISP_LABEL`, any other model it lacks is shown by its name.
     """
+    labels = {"disp": DISP_LABEL, **(labels or {})}
     fig, (ax_res, ax_t2) = style.subplots(1, 2, columns=2, aspect=0.38)
     models = metrics.get("models") or {model: {"samples": metrics["samples"]}}
     # one legend: a colour per model, a line style per sample (proxies in grey)
     for i, (name, entry) in enumerate(models.items()):
+        label = labels.get(name, name)
         for j, (sample, s) in enumerate(sorted(entry["samples"].items())):
             line = SAMPLE_LINES.get(sample, ":")
             ax_res.plot(
                 s["energy_center_tev"], np.asarray(s["angular_resolution_deg"], dtype=float),
-                "o" + line, color=style.colour(i), label=None if j else name, markersize=3,
+                "o" + line, color=style.colour(i), label=None if j else label, markersize=3,
             )  # fmt: skip
             edges = np.asarray(s["theta2_edges_deg2"])
             counts = np.asarray(s["theta2_counts"], dtype=float) / max(s["n_events"], 1)

@@ -192,7 +192,11 @@ def plot_observed_roc(
     plot_roc_panels(curves, outputs, families, labels, title)
 
 
-def plot_gammaness(predictions: Mapping[str, str], outputs: Sequence[str]) -> None:
+def plot_gammaness(
+    predictions: Mapping[str, str],
+    outputs: Sequence[str],
+    labels: Mapping[str, str] | None = None,
+) -> None:
     """Gammaness distributions per true class, one panel per separation model (log counts).
 
     Parameters
@@ -202,7 +206,11 @@ def plot_gammaness(predictions: Mapping[str, str], outputs: Sequence[str]) -> No
         ``gammaness``).
     outputs : sequence of str
         Files to write (one per format, see :func:`~iactdl.evaluate.style.save_figure`).
+    labels : mapping of str to str, optional
+        Model name -> its readable name (:func:`iactdl.evaluate.labels.model_labels`); a model
+        it lacks is shown by its name.
     """
+    labels = labels or {}
     names = sorted(predictions)
     n = max(len(names), 1)
     cols = min(n, 3)
@@ -216,14 +224,13 @@ def plot_gammaness(predictions: Mapping[str, str], outputs: Sequence[str]) -> No
         ax.hist(c["gammaness"][~g], bins, histtype="step", lw=1.5, label="hadrons (protons)")
         ax.set_yscale("log")
         ax.set_ylim(0.5, ax.get_ylim()[1] * 2)
-        ax.set_title(name)
+        ax.set_title(labels.get(name, name))
         ax.set_xlabel("gammaness")
         ax.set_ylabel("events per bin")
     for ax in list(axes.flat)[len(names) :]:
         _empty(ax, "no separation models" if not names else "")
     if names:  # one legend above the panels: inside small panels it hid the axis labels
-        handles, labels = axes.flat[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside upper center", ncols=2)
+        fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="outside upper center", ncols=2)
     save_figure(fig, outputs)
 
 
@@ -240,7 +247,11 @@ def _energy_section(metrics: dict) -> dict | None:
     return test if "binned" in test else None
 
 
-def plot_energy_resolution(metrics: Mapping[str, str], outputs: Sequence[str]) -> None:
+def plot_energy_resolution(
+    metrics: Mapping[str, str],
+    outputs: Sequence[str],
+    labels: Mapping[str, str] | None = None,
+) -> None:
     """Energy resolution (68 % containment of (E_est - E_true)/E_true) and bias vs true energy,
     for the energy baselines and every net with an energy head, with statistical uncertainties
     (Gaussian approximations from the events per bin: sigma / sqrt(2(n-1)) for the resolution,
@@ -254,7 +265,11 @@ def plot_energy_resolution(metrics: Mapping[str, str], outputs: Sequence[str]) -
         energy, TeV) are skipped.
     outputs : sequence of str
         Files to write (one per format, see :func:`~iactdl.evaluate.style.save_figure`).
+    labels : mapping of str to str, optional
+        Model name -> its readable name (:func:`iactdl.evaluate.labels.model_labels`); a model
+        it lacks is shown by its name.
     """
+    labels = labels or {}
     fig, (ax_r, ax_b) = style.subplots(2, 1, columns=1, aspect=0.5, sharex=True)
     drawn = 0
     for k, (name, path) in enumerate(sorted(metrics.items())):
@@ -272,8 +287,9 @@ def plot_energy_resolution(metrics: Mapping[str, str], outputs: Sequence[str]) -
             res_err = res / np.sqrt(2 * np.clip(count - 1, 1, None))
             bias_err = 1.2533 * res / np.sqrt(np.clip(count, 1, None))
         kw = dict(fmt=style.MARKERS[k % 8], color=style.colour(k), capsize=1.5, elinewidth=0.8)
-        ax_r.errorbar(center, res, xerr=xerr, yerr=res_err, label=name, **kw)
-        ax_b.errorbar(center, bias, xerr=xerr, yerr=bias_err, label=name, **kw)
+        label = labels.get(name, name)
+        ax_r.errorbar(center, res, xerr=xerr, yerr=res_err, label=label, **kw)
+        ax_b.errorbar(center, bias, xerr=xerr, yerr=bias_err, label=label, **kw)
         drawn += 1
     if drawn:
         ax_r.set_ylabel("resolution (68 %)")
@@ -290,7 +306,11 @@ def plot_energy_resolution(metrics: Mapping[str, str], outputs: Sequence[str]) -
     save_figure(fig, outputs)
 
 
-def plot_migration(metrics: Mapping[str, str], outputs: Sequence[str]) -> None:
+def plot_migration(
+    metrics: Mapping[str, str],
+    outputs: Sequence[str],
+    labels: Mapping[str, str] | None = None,
+) -> None:
     """Migration matrix P(E_est | E_true) per energy model or energy head: every column of true
     energy is normalised to 1 (each true-energy bin's events spread over the estimated bins);
     log-log axes, log colour scale.
@@ -304,7 +324,11 @@ def plot_migration(metrics: Mapping[str, str], outputs: Sequence[str]) -> None:
         :func:`iactdl.metrics.migration_matrix`).
     outputs : sequence of str
         Files to write (one per format, see :func:`~iactdl.evaluate.style.save_figure`).
+    labels : mapping of str to str, optional
+        Model name -> its readable name (:func:`iactdl.evaluate.labels.model_labels`); a model
+        it lacks is shown by its name.
     """
+    labels = labels or {}
     sections = {n: _energy_section(_load(p)) for n, p in sorted(metrics.items())}
     names = [n for n, sec in sections.items() if sec is not None]
     n = max(len(names), 1)
@@ -324,7 +348,7 @@ def plot_migration(metrics: Mapping[str, str], outputs: Sequence[str]) -> None:
         ax.set_yscale("log")
         ax.set_xlabel(r"true energy $E_\mathrm{true}$ / TeV")
         ax.set_ylabel(r"estimated energy $E_\mathrm{est}$ / TeV")
-        ax.set_title(name)
+        ax.set_title(labels.get(name, name))
         ax.grid(False)
     for ax in list(axes.flat)[len(names) :]:
         _empty(ax, "no energy models or energy heads" if not names else "")
@@ -349,7 +373,11 @@ def _curve_style(column: str) -> tuple[str, str]:
     return "-", column
 
 
-def plot_learning_curves(model_dirs: Mapping[str, str], outputs: Sequence[str]) -> None:
+def plot_learning_curves(
+    model_dirs: Mapping[str, str],
+    outputs: Sequence[str],
+    labels: Mapping[str, str] | None = None,
+) -> None:
     """Loss (and validation metrics) per epoch from each net's ``history.csv``, where present.
 
     Left the loss columns (log scale), right the numeric ``train_``/``val_`` metrics; one colour
@@ -363,7 +391,11 @@ def plot_learning_curves(model_dirs: Mapping[str, str], outputs: Sequence[str]) 
         skipped.
     outputs : sequence of str
         Files to write (one per format, see :func:`~iactdl.evaluate.style.save_figure`).
+    labels : mapping of str to str, optional
+        Model name -> its readable name (:func:`iactdl.evaluate.labels.model_labels`); a model
+        it lacks is shown by its name.
     """
+    labels = labels or {}
     histories = {}
     for name, d in sorted(model_dirs.items()):
         path = Path(d) / "history.csv"
@@ -408,9 +440,9 @@ def plot_learning_curves(model_dirs: Mapping[str, str], outputs: Sequence[str]) 
     # one legend beside the panels (inside, 16 entries covered the curves): nets by colour, then
     # the kinds of curve by line style
     handles = [Line2D([], [], color=style.colour(k)) for k in range(len(histories))]
-    labels = list(histories)
+    texts = [labels.get(name, name) for name in histories]
     for kind, ls in styles_used.items():
         handles.append(Line2D([], [], color="0.3", ls=ls))
-        labels.append(kind)
-    fig.legend(handles, labels, loc="outside right upper")
+        texts.append(kind)
+    fig.legend(handles, texts, loc="outside right upper")
     save_figure(fig, outputs)

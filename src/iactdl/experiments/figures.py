@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from iactdl.evaluate import style
+from iactdl.evaluate.labels import net_label
 from iactdl.evaluate.latex import latex_table, tex_escape
 from iactdl.evaluate.style import save_figure
 from iactdl.io import write_text_atomic
@@ -411,8 +412,8 @@ def plot_optimisers(
             "lr: " + ", ".join(f"{OPTIMISER_LABELS[o]} {rates[o]:g}" for o in opts if o in rates),
             transform=ax_ep.transAxes, ha="right", va="top", fontsize=6,
         )  # fmt: skip
-        ax_ep.set_title(f"{net}: validation loss per epoch")
-        ax_t.set_title(f"{net}: against wall time")
+        ax_ep.set_title(f"{net_label(net)}: validation loss per epoch")
+        ax_t.set_title(f"{net_label(net)}: against wall time")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=6)
     save_figure(fig, outputs)

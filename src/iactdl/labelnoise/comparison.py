@@ -619,7 +619,9 @@ def plot_comparison(
 RELIABILITY_MIN_EVENTS = 20  # fewest events of a bin drawn in the reliability diagram
 
 
-def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os.PathLike) -> None:
+def plot_reliability(
+    measurement: Mapping, pdf: str | os.PathLike, png: str | os.PathLike, label: str | None = None
+) -> None:
     """Reliability diagram of one ON/OFF model before and after correction, and of its oracle, on
     the equal-mass bins of the measurement (each bin about the same number of events), with each
     curve's ECE on those bins.
@@ -636,9 +638,11 @@ def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os
         The figure as PDF.
     png : str or os.PathLike
         The figure as PNG (both written, or neither new).
+    label : str, optional
+        The model's readable name in the title (:func:`iactdl.evaluate.labels.model_label`;
+        the rule passes it); by default the measurement's ``model`` as it is spelled.
     """
     from iactdl.evaluate import style  # sets the Agg backend first
-    from iactdl.evaluate.labels import model_label
 
     fig, ax = style.subplots(columns=1, aspect=0.9)
     ax.plot([0, 1], [0, 1], color="0.5", lw=0.8, ls=":", label="perfect calibration")
@@ -649,7 +653,7 @@ def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os
     if "oracle" in measurement:
         curves.append(("oracle (truth-trained)", measurement["oracle"]["calibration_after"]))
     shown = []
-    for k, (label, cal) in enumerate(curves):
+    for k, (curve, cal) in enumerate(curves):
         if cal is None:
             continue
         rel = cal["reliability"]
@@ -663,7 +667,7 @@ def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os
         ece = cal.get("ece_equal_mass", cal["ece"])
         ax.errorbar(pred[keep], frac[keep], yerr=err, marker=style.MARKERS[k], ms=3, capsize=2,
                     color=style.colour(k), ls=style.LINESTYLES[k],
-                    label=f"{label}, ECE {ece:.3f}")  # fmt: skip
+                    label=f"{curve}, ECE {ece:.3f}")  # fmt: skip
         shown += [*(frac[keep] - err), *(frac[keep] + err), *pred[keep]]
     ax.set_xlabel("predicted P(gamma)")
     ax.set_ylabel("gamma fraction (observed_test truth)")
@@ -678,7 +682,11 @@ def plot_reliability(measurement: Mapping, pdf: str | os.PathLike, png: str | os
     if not shown.size:  # say so rather than draw an empty square
         ax.text(0.5, 0.5, f"no bin of >= {RELIABILITY_MIN_EVENTS} events", ha="center",
                 transform=ax.transAxes)  # fmt: skip
-    ax.set_title(f"{model_label(str(measurement.get('model')))}: {n_bins} equal-mass bins "
+    if label is None:
+        label = str(measurement.get("model"))
+    # the name on a line of its own: "boosted trees, ON/OFF labels" and the bins on one line
+    # reach past the column
+    ax.set_title(f"{label}\n{n_bins} equal-mass bins "
                  f"(>= {RELIABILITY_MIN_EVENTS} events shown)")  # fmt: skip
     fig.legend(loc="outside upper center", ncols=1)
     style.save_figure(fig, (pdf, png))

@@ -136,9 +136,10 @@ def get_inductive_bias_gpus(wildcards):
 
 
 def get_inductive_bias_labels():
-    """Model -> legend label (its entry's description, else its name)."""
+    """Model -> legend label (iactdl.evaluate.labels.model_labels: its entry's description,
+    else its net's name), in the configured order (the order of the curves)."""
     models = _experiment("inductive_bias")["models"]
-    return {name: entry.get("description") or name for name, entry in models.items()}
+    return model_labels(models, models)
 
 
 def get_inductive_bias_points(wildcards):

@@ -227,7 +227,9 @@ QUANTIFIERS = {
 }
 
 
-def plot_label_shift(label_shift: Mapping, outputs: Sequence[str]) -> None:
+def plot_label_shift(
+    label_shift: Mapping, outputs: Sequence[str], quantifier: str | None = None
+) -> None:
     """The gamma fraction of the observed events (all, ON, OFF) by every estimator, +- 1 std.
 
     The axis spans the estimates with their errors and 0: the simulated training set's fraction
@@ -241,7 +243,12 @@ def plot_label_shift(label_shift: Mapping, outputs: Sequence[str]) -> None:
         (:func:`~iactdl.adapt.shift.quantify.quantify_gamma_fraction`).
     outputs : sequence of str
         The figure's files (PDF, PNG).
+    quantifier : str, optional
+        The quantifier model's readable name in the title
+        (:func:`iactdl.evaluate.labels.model_label`); by default ``label_shift["model"]``.
     """
+    if quantifier is None:
+        quantifier = label_shift.get("model", "?")
     subsets = ["all", "on", "off"]
     fig, ax = style.subplots(columns=1, aspect=1.0)  # room for the five-line legend
     width = 0.7 / len(QUANTIFIERS)
@@ -267,11 +274,12 @@ def plot_label_shift(label_shift: Mapping, outputs: Sequence[str]) -> None:
     else:  # off the axis: named, not drawn
         ax.plot([], [], " ", label=text + " (above the axis)")
     ax.set_xticks(np.arange(len(subsets)))
-    ax.set_xticklabels([f"{s}\n({label_shift[s]['n_events']} events)" for s in subsets])
+    names = {"all": "all", "on": "ON", "off": "OFF"}  # the regions as the title spells them
+    ax.set_xticklabels([f"{names[s]}\n({label_shift[s]['n_events']} events)" for s in subsets])
     ax.set_ylabel("estimated gamma fraction")
     # title on two lines and the legend in one column: the one-line title and two legend
     # columns (the training set's note beside the quantifiers) reached 4.4 in, past 3.5 in
-    ax.set_title(f"label shift of observed_train\n(quantifier: {label_shift.get('model', '?')};"
+    ax.set_title(f"label shift of observed_train\n(quantifier: {quantifier};"
                  " OFF is hadrons only)")  # fmt: skip
     fig.legend(loc="outside upper center", ncols=1)
     save_figure(fig, outputs)
@@ -292,6 +300,7 @@ def plot_shift_diagnostics(
     pixels: str | os.PathLike,
     samples: str | os.PathLike,
     outputs: Mapping[str, str | os.PathLike],
+    quantifier: str | None = None,
 ) -> None:
     """The three figures from the diagnostics' JSON, tables and samples.
 
@@ -306,6 +315,8 @@ def plot_shift_diagnostics(
     outputs : Mapping of str to str or os.PathLike
         ``features_pdf``/``features_png``, ``pixels_pdf``/``pixels_png``,
         ``label_shift_pdf``/``label_shift_png`` (each optional).
+    quantifier : str, optional
+        The label shift's quantifier model by its readable name (:func:`plot_label_shift`).
     """
     diag = read_json(diagnostics)
     data = _samples(samples)
@@ -335,4 +346,4 @@ def plot_shift_diagnostics(
             paths("pixels_"),
         )
     if paths("label_shift_"):
-        plot_label_shift(diag["label_shift"], paths("label_shift_"))
+        plot_label_shift(diag["label_shift"], paths("label_shift_"), quantifier)
