@@ -25,7 +25,7 @@ NET_LABELS = {
     "hexcnn": "hexagonal CNN",
     "deepsets": "Deep Sets",
     "settransformer": "Set Transformer",
-    "pixel_mlp": "pixel MLP",
+    "pixelmlp": "pixel MLP",  # the catalogue's name (iactdl.models.nets.catalog.NETS)
 }
 ESTIMATOR_LABELS = {
     "logistic_regression": "logistic regression",
