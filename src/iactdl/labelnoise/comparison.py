@@ -55,6 +55,10 @@ from iactdl.evaluate.latex import latex_table, tex_escape
 from iactdl.io import atomic_paths
 from iactdl.io.jsonfile import read_json
 
+# prior_shift lives with the measurement (evaluate_labelnoise): kept importable from here, while
+# the measurement does not import this module's tables and figures (their edits would rerun it)
+from iactdl.labelnoise.measurement import prior_shift
+
 __all__ = [
     "APPROACHES",
     "GROUPS",
@@ -214,35 +218,6 @@ def comparison_rows(
                 rows.append({"group": group, "approach": "oracle", "model": f"{best}~oracle",
                              "scored": f"{best}~oracle", "prior_corrected": True})  # fmt: skip
     return rows
-
-
-def prior_shift(prob, prior_from: float, prior_to: float) -> np.ndarray:
-    """A posterior P(gamma | x) fit at class prior ``prior_from`` moved to prior ``prior_to``
-    (Saerens, Latinne & Decaestecker 2002, eq. 2.4; the likelihoods are unchanged):
-    ``p' = r p / (r p + s (1 - p))`` with ``r = prior_to / prior_from``, ``s = (1 - prior_to) /
-    (1 - prior_from)``.
-
-    Parameters
-    ----------
-    prob : array_like
-        Posteriors P(gamma | x), any shape.
-    prior_from : float
-        The gamma fraction the posteriors assume (of the training data), in (0, 1).
-    prior_to : float
-        The gamma fraction to move them to, in (0, 1).
-
-    Returns
-    -------
-    numpy.ndarray
-        The shifted posteriors (float64, the shape of ``prob``); where the formula is not finite
-        (0/0), the input value.
-    """
-    p = np.asarray(prob, dtype=np.float64)
-    r = prior_to / prior_from
-    s = (1.0 - prior_to) / (1.0 - prior_from)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = r * p / (r * p + s * (1.0 - p))
-    return np.where(np.isfinite(out), out, p)
 
 
 def gamma_fraction_estimate(on, off, n, alpha: float, floor: float = 1e-4):

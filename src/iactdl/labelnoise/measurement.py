@@ -58,6 +58,7 @@ from iactdl.metrics.separation import (
 __all__ = [
     "labelled_events",
     "flip_rates_true",
+    "prior_shift",
     "em_prior",
     "calibration_summary",
     "on_gamma_fraction",
@@ -170,6 +171,35 @@ def _poisson_bootstrap_std(values, n_bootstrap: int, seed: int) -> float:
     return float(np.std(np.concatenate(sums), ddof=1))
 
 
+def prior_shift(prob, prior_from: float, prior_to: float) -> np.ndarray:
+    """A posterior P(gamma | x) fit at class prior ``prior_from`` moved to prior ``prior_to``
+    (Saerens, Latinne & Decaestecker 2002, eq. 2.4; the likelihoods are unchanged):
+    ``p' = r p / (r p + s (1 - p))`` with ``r = prior_to / prior_from``, ``s = (1 - prior_to) /
+    (1 - prior_from)``.
+
+    Parameters
+    ----------
+    prob : array_like
+        Posteriors P(gamma | x), any shape.
+    prior_from : float
+        The gamma fraction the posteriors assume (of the training data), in (0, 1).
+    prior_to : float
+        The gamma fraction to move them to, in (0, 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        The shifted posteriors (float64, the shape of ``prob``); where the formula is not finite
+        (0/0), the input value.
+    """
+    p = np.asarray(prob, dtype=np.float64)
+    r = prior_to / prior_from
+    s = (1.0 - prior_to) / (1.0 - prior_from)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = r * p / (r * p + s * (1.0 - p))
+    return np.where(np.isfinite(out), out, p)
+
+
 def em_prior(posterior, train_prior: float, weights=None, tol: float = 1e-10, max_iter: int = 1000):
     """The gamma fraction of a set of events from posteriors fit at another prior (Saerens,
     Latinne & Decaestecker 2002, sec. 2.2): iterate ``pi <- mean(shift(p, train_prior, pi))``.
@@ -192,8 +222,6 @@ def em_prior(posterior, train_prior: float, weights=None, tol: float = 1e-10, ma
     float or numpy.ndarray
         The maximum-likelihood prior of the events (one per row of ``weights``).
     """
-    from iactdl.labelnoise.comparison import prior_shift
-
     p = np.clip(np.asarray(posterior, dtype=np.float64), 1e-12, 1 - 1e-12)
     w = np.ones((1, p.size)) if weights is None else np.atleast_2d(weights).astype(np.float64)
     total = w.sum(axis=1)
