@@ -7,6 +7,7 @@ all. Axes carry units; energies are on log axes, as physics plots them.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -224,7 +225,8 @@ def plot_gammaness(
         ax.hist(c["gammaness"][~g], bins, histtype="step", lw=1.5, label="hadrons (protons)")
         ax.set_yscale("log")
         ax.set_ylim(0.5, ax.get_ylim()[1] * 2)
-        ax.set_title(labels.get(name, name))
+        # wrapped: three panels a row, "boosted trees, importance weighting" reached past the page
+        ax.set_title(textwrap.fill(labels.get(name, name), 30))
         ax.set_xlabel("gammaness")
         ax.set_ylabel("events per bin")
     for ax in list(axes.flat)[len(names) :]:
@@ -348,7 +350,7 @@ def plot_migration(
         ax.set_yscale("log")
         ax.set_xlabel(r"true energy $E_\mathrm{true}$ / TeV")
         ax.set_ylabel(r"estimated energy $E_\mathrm{est}$ / TeV")
-        ax.set_title(labels.get(name, name))
+        ax.set_title(textwrap.fill(labels.get(name, name), 30))  # as the gammaness panels
         ax.grid(False)
     for ax in list(axes.flat)[len(names) :]:
         _empty(ax, "no energy models or energy heads" if not names else "")
