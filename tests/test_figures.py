@@ -449,7 +449,8 @@ def _assert_named(fig, keys, labels):
     every readable name of ``labels`` is shown."""
     import matplotlib.text
 
-    texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+    # a wrapped title ("boosted trees, simulated +\nON/OFF labels") read as one line
+    texts = [" ".join(t.get_text().split()) for t in fig.findobj(matplotlib.text.Text)]
     raw = [t for t in texts if any(key in t for key in keys)]
     assert not raw, f"config keys shown: {raw}"
     for label in labels:
