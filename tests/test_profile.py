@@ -195,3 +195,34 @@ def test_the_installed_plugin_is_new_enough_and_knows_the_profiles_options():
     assert used
     for key in used:
         assert key.removeprefix("slurm-").replace("-", "_") in known, key
+
+
+# ---- how often the scheduler wakes (both profiles) ----
+
+PROFILES = {
+    "default": REPO / "profiles" / "default" / "config.yaml",
+    "slurm": PROFILE,
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_the_job_rate_limit_parses_never_throttles_and_wakes_the_scheduler_rarely(name):
+    """Each scheduling pass arms a timer of the limit's timespan for one more pass, and every
+    finished job adds such a chain while jobs wait (profiles/default/config.yaml says why): a
+    timespan of 5-10 s at Snakemake's default rate (100 jobs/s) wakes it 5-10x less often, and
+    keeps the wait at exit for the last timers short."""
+    types = pytest.importorskip("snakemake.settings.types")
+    value = yaml.safe_load(PROFILES[name].read_text())["max-jobs-per-timespan"]
+    # Snakemake's parser only matches the start ("10/1" + anything); ask for the whole value
+    assert types.MaxJobsPerTimespan.arg_re.fullmatch(str(value)), value
+    limit = types.MaxJobsPerTimespan.parse_choice(str(value))
+    assert limit.max_jobs / limit.timespan >= 100, value
+    assert 5 <= limit.timespan <= 10, value
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_the_profiles_use_the_greedy_job_selector(name):
+    registry = pytest.importorskip("snakemake_interface_scheduler_plugins.registry")
+    scheduler = yaml.safe_load(PROFILES[name].read_text())["scheduler"]
+    assert scheduler == "greedy"
+    assert scheduler in registry.SchedulerPluginRegistry().plugins
