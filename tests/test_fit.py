@@ -328,8 +328,10 @@ def test_every_epoch_logs_its_last_batch_with_the_totals(toy_files, monkeypatch,
     lines = [r.getMessage() for r in caplog.records]
     for epoch in (1, 2):
         mine = [x for x in lines if x.startswith(f"epoch {epoch}/2:")]
-        # the loop's last line (320 events: 10 batches of 32), then the epoch's summary
-        assert mine[-2].startswith(f"epoch {epoch}/2: trained 10 / 10 batches (100 %)"), mine
-        assert mine[-2].endswith("; 320 / 320 events"), mine[-2]
+        # the loop's last line (320 events: 10 batches of 32), the validation pass's closing line
+        # (160 events, one forward pass), then the epoch's summary
+        assert mine[-3].startswith(f"epoch {epoch}/2: trained 10 / 10 batches (100 %)"), mine
+        assert mine[-3].endswith("; 320 / 320 events"), mine[-3]
+        assert mine[-2].startswith(f"epoch {epoch}/2: validated 160 / 160 events (100 %)")
         assert "val loss" in mine[-1]
-        assert len(mine) == (11 if every_s == 0 else 2)
+        assert len(mine) == (12 if every_s == 0 else 3)

@@ -61,13 +61,15 @@ __all__ = [
     "TrainingDiverged",
     "fit",
     "evaluate",
+    "split_size",
     "autocast",
     "HISTORY_COLUMNS",
 ]
 
 log = logging.getLogger(__name__)
 
-# seconds between the progress lines within an epoch (fit(progress=True))
+# seconds between the progress lines within an epoch's training loop and within a validation pass
+# (fit(progress=True), evaluate(progress=...))
 PROGRESS_EVERY_S = 60.0
 
 HISTORY_COLUMNS = ("epoch", "train_loss", "val_loss", "val_auc", "lr", "seconds")
@@ -220,6 +222,22 @@ def _streamed(train) -> bool:
     return hasattr(train, "batches")
 
 
+def split_size(data) -> int:
+    """The number of events of a training or validation set, resident or streamed.
+
+    Parameters
+    ----------
+    data : Mapping of str to torch.Tensor or StreamedSplit
+        Tensors with a leading event axis, or a :class:`~iactdl.fit.streaming.StreamedSplit`.
+
+    Returns
+    -------
+    int
+        The length of the tensors' event axis, or the streamed split's ``n``.
+    """
+    return int(data.n) if _streamed(data) else int(next(iter(data.values())).shape[0])
+
+
 def _parts(data, device: torch.device):
     """The events of ``data``: a resident set whole, a streamed one chunk by chunk (file order)."""
     if _streamed(data):
@@ -348,10 +366,14 @@ def evaluate(
     loss_fn: Callable,
     batch_size: int = 4096,
     bf16: bool = False,
+    progress: str | None = None,
 ) -> tuple[float, float, torch.Tensor]:
     """Loss, ROC AUC of the gammaness head (NaN if absent or one class) and outputs on ``data``.
 
     Forward passes in batches without gradients, in eval mode (the net's mode is restored).
+    With ``progress``, the pass logs the events done with the total (:class:`Progress`) at least
+    every ``PROGRESS_EVERY_S`` seconds and once when it is done: a streamed validation set of
+    667k events takes minutes.
 
     Parameters
     ----------
@@ -370,6 +392,9 @@ def evaluate(
         Events per forward pass; default 4096.
     bf16 : bool, optional
         bf16 autocast of the forward passes (:func:`autocast`); default False.
+    progress : str, optional
+        The prefix of the progress lines (``"epoch 3/10"``: ``epoch 3/10: validated 8192 / 667000
+        events (1 %), 61 s, ...``); default None, no lines.
 
     Returns
     -------
@@ -389,13 +414,20 @@ def evaluate(
         device = next(iter(data.values())).device
     names = net.input_names
     outs, targets = [], []
+    total, done = split_size(data), 0
+    # by time alone, not by tenths: a short pass at every epoch logs its one closing line
+    lines = Progress(
+        total, log, what=progress, verb="validated", every_fraction=None, every_s=PROGRESS_EVERY_S
+    ) if progress is not None else None  # fmt: skip
     try:
         for part in _parts(data, device):
             n = next(iter(part.values())).shape[0]
-            outs += [
-                _forward(net, {k: part[k][i : i + batch_size] for k in names}, names, device, bf16)
-                for i in range(0, n, batch_size)
-            ]
+            for i in range(0, n, batch_size):
+                batch = {k: part[k][i : i + batch_size] for k in names}
+                outs.append(_forward(net, batch, names, device, bf16))
+                done += min(batch_size, n - i)
+                if lines is not None and done < total:  # the last line once the loss is known
+                    lines.update(done)
             # a streamed chunk's inputs are dropped here: its targets are a few numbers an event
             targets.append(part if not _streamed(data) else {
                 k: v for k, v in part.items() if k not in names
@@ -414,6 +446,8 @@ def evaluate(
         if 0 < y.sum() < y.size:
             score = outputs[:, net.heads.index("gammaness")].cpu().numpy()
             auc = float(roc_auc_score(y, np.nan_to_num(score)))
+    if lines is not None:  # after the loss's host sync: its time is the pass's on a GPU too
+        log.info("%s", lines.line(done))
     return loss, auc, outputs
 
 
@@ -463,9 +497,9 @@ def fit(
         ``settings.energy_weight``.
     progress : bool, optional
         Within each epoch, log the batches and events done (with the totals) at least every
-        ``PROGRESS_EVERY_S`` seconds and when the last batch is done: plain lines for the rule's
-        log, no progress bar. Every epoch logs its own line (losses, AUC, seconds) either way.
-        Default True.
+        ``PROGRESS_EVERY_S`` seconds and when the last batch is done, and so the validation
+        pass's events (:func:`evaluate`): plain lines for the rule's log, no progress bar. Every
+        epoch logs its own line (losses, AUC, seconds) either way. Default True.
     stop_after_epoch : int, optional
         Return after this many epochs as if killed (for tests of resume): the net keeps its last
         weights, not the best ones.
@@ -487,8 +521,7 @@ def fit(
     """
     s = settings
     device = torch.device(device)
-    n = train.n if _streamed(train) else next(iter(train.values())).shape[0]
-    n_val = val.n if _streamed(val) else next(iter(val.values())).shape[0]
+    n, n_val = split_size(train), split_size(val)
     if s.batch_size < 1 or s.batch_size > n:
         raise ValueError(
             f"batch_size {s.batch_size} is larger than the training set ({n} events) or < 1; "
@@ -625,7 +658,10 @@ def fit(
                 f"Lower the learning rate (lr is {s.lr}; try {s.lr / 10:g}) or enable grad_clip. "
                 + (f"The last good checkpoint (epoch {epoch}) is kept in {ckpt}." if ckpt else "")
             )
-        val_loss, val_auc, _ = evaluate(model, val, loss_fn, s.eval_batch_size, bf16)
+        val_loss, val_auc, _ = evaluate(
+            model, val, loss_fn, s.eval_batch_size, bf16,
+            progress=f"epoch {epoch + 1}/{s.epochs}" if progress else None,
+        )  # fmt: skip
         if not math.isfinite(val_loss):
             raise TrainingDiverged(
                 f"validation loss is {val_loss} in epoch {epoch + 1}; lower the learning rate "

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from iactdl import __version__
-from iactdl.fit.engine import fit
+from iactdl.fit.engine import fit, split_size
 from iactdl.fit.entry import NET_DEFAULTS, fit_settings
 from iactdl.fit.streaming import StreamedSplit, split_tensors
 from iactdl.io import (
@@ -461,18 +461,17 @@ def train_net(
             val_path, net_name, features, task, truth_path=truth_path, labels=labels,
             direction=direction,
         )  # fmt: skip
-    n_val = val.n if isinstance(val, StreamedSplit) else len(val["is_gamma"])
     torch.manual_seed(settings.seed)  # initialisation
     net = build_net(net_name, entry.get("settings"), heads, n_features=len(features) or None)
     # a streamed set fits the scaling on a random sample of its blocks (streaming's SCALING_EVENTS)
     scaling = train.sample(settings.seed) if stream else train
     net.fit_scaling(**{k: scaling[k] for k in net.input_names})
     del scaling
-    n_train = train.n if stream else len(train["is_gamma"])
+    n_train = split_size(train)
     log.info(
         "training %s (%s, %d parameters) on %s (%s): %d train (%s), %d val events, threads %d",
         name or net_name, net_name, sum(p.numel() for p in net.parameters()), device,
-        device_name(device), n_train, "streamed" if stream else "resident", n_val,
+        device_name(device), n_train, "streamed" if stream else "resident", split_size(val),
         torch.get_num_threads(),
     )  # fmt: skip
     model_dir = Path(model_dir)
@@ -503,7 +502,7 @@ def train_net(
         "gpus_given": int(gpus),
         "n_train": n_train,
         # after prepare: a stage may have rebuilt the validation set (joint: simulated + ON/OFF)
-        "n_val": n_val if isinstance(val, StreamedSplit) else len(val["is_gamma"]),
+        "n_val": split_size(val),
         "metrics": {
             "best_epoch": result.best_epoch,
             "best_val_loss": result.best_val_loss,

@@ -34,7 +34,8 @@ import numpy as np
 import torch
 
 from iactdl.evaluate.theta2 import NO_REGION
-from iactdl.fit.engine import _parts
+from iactdl.fit import engine
+from iactdl.fit.engine import _parts, split_size
 from iactdl.fit.train import train_net
 from iactdl.io import data_attrs, read_columns
 from iactdl.labelnoise.baselines import base_entry, correction_record, labelnoise_settings
@@ -44,6 +45,7 @@ from iactdl.labelnoise.correction import (
     menon_correction,
     onoff_labels,
 )
+from iactdl.progress import Progress
 
 __all__ = ["OnOffNet", "fit_onoff_net", "load_onoff_net", "onoff_targets", "p_on"]
 
@@ -85,7 +87,12 @@ SELECTION = (
 
 
 @torch.no_grad()
-def p_on(net: torch.nn.Module, data: Mapping[str, torch.Tensor], batch_size: int = 4096):
+def p_on(
+    net: torch.nn.Module,
+    data: Mapping[str, torch.Tensor],
+    batch_size: int = 4096,
+    progress: str | None = None,
+):
     """The net's ``P(ON | x)`` (sigmoid of the gammaness logit) on CPU tensors ``data``, or on a
     streamed split read chunk by chunk (a streamed net's observed_val).
 
@@ -97,6 +104,9 @@ def p_on(net: torch.nn.Module, data: Mapping[str, torch.Tensor], batch_size: int
         The net's inputs of the events.
     batch_size : int
         Events per forward pass.
+    progress : str, optional
+        The prefix of progress lines with the total (:class:`iactdl.progress.Progress`, at least
+        every :data:`iactdl.fit.engine.PROGRESS_EVERY_S` s and at the end); default None, none.
 
     Returns
     -------
@@ -107,13 +117,20 @@ def p_on(net: torch.nn.Module, data: Mapping[str, torch.Tensor], batch_size: int
     was_training = net.training
     net.eval()
     j = list(net.heads).index("gammaness")
-    out = []
+    out, done = [], 0
+    lines = Progress(
+        split_size(data), log, what=progress, verb="scored", every_fraction=None,
+        every_s=engine.PROGRESS_EVERY_S,
+    ) if progress is not None else None  # fmt: skip
     for part in _parts(data, torch.device("cpu")):
         n = next(iter(part.values())).shape[0]
-        out += [
-            net(**{k: part[k][i : i + batch_size].to(device) for k in net.input_names})[:, j]
-            for i in range(0, n, batch_size)
-        ]
+        for i in range(0, n, batch_size):
+            out.append(
+                net(**{k: part[k][i : i + batch_size].to(device) for k in net.input_names})[:, j]
+            )
+            done += len(out[-1])
+            if lines is not None:
+                lines.update(done)
     net.train(was_training)
     logits = torch.cat(out).float().cpu().numpy().astype(np.float64)
     return 1.0 / (1.0 + np.exp(-logits))
@@ -158,9 +175,8 @@ def fit_onoff_net(
 
     def finalise(net, val) -> dict:
         s = val["is_gamma"].numpy().astype(np.int64)  # the ON/OFF labels (onoff_targets)
-        _, record = correction_record(
-            name, settings, alpha, p_on(net, val), s, "observed_val", signal_leak_path
-        )
+        p = p_on(net, val, progress="observed_val")
+        _, record = correction_record(name, settings, alpha, p, s, "observed_val", signal_leak_path)
         return {
             "labels": "on_off",
             "loader": "iactdl.labelnoise.nets:load_onoff_net",  # iactdl.models.load_model
