@@ -536,14 +536,17 @@ def test_a_theta2_candidate_over_the_limit_is_refused_naming_the_key(tmp_path):
         theta2_candidates([0.02, 0.0])
     with pytest.raises(ValueError, match=r"config directions\.theta2_cuts: no theta\^2 cut"):
         theta2_candidates([])
-    # before any event is read: the DL3 files do not exist
-    with pytest.raises(ValueError, match=r"config directions\.theta2_cuts"):
+    # by the analysis, given the wobble offset, before a cut is chosen; nothing written
+    g, t_on, t_off = _source_field(0.1, seed=4, n_bg=5000, n_src=100)
+    runs = {"ontime": np.array([3600.0]), "run_id": np.array([0])}
+    write_dl3(tmp_path / "d.h5", dl3_events(g, np.ones_like(g), t_on, t_off), runs, n_off=5)
+    with pytest.raises(ValueError, match=r"config directions\.theta2_cuts: .*0\.09 deg\^2"):
         analyse_theta2(
-            tmp_path / "no_val.h5", tmp_path / "no_test.h5", tmp_path / "t.json", [0.1],
+            tmp_path / "d.h5", tmp_path / "d.h5", tmp_path / "t.json", [0.05, 0.1],
             wobble_offset_deg=0.6,
         )  # fmt: skip
+    assert not (tmp_path / "t.json").exists()
     # without the offset (FACT's files): events in two regions at a candidate name it
-    g, t_on, t_off = _source_field(0.1, seed=4, n_bg=5000, n_src=100)
     with pytest.raises(ValueError, match=r"config directions\.theta2_cuts: candidate 0\.2 deg"):
         choose_cuts(g, t_on, t_off, [0.02, 0.2])
 
@@ -566,11 +569,9 @@ def test_one_theta2_candidate_reproduces_the_fixed_cut_analysis_exactly(tmp_path
 
     data, paths = {}, {}
     for split, seed in (("val", 5), ("test", 6)):
-        ev, runs = _events(n=20_000, seed=seed)
-        # a source: a tenth of the events with high gammaness near the ON position
-        n_src = 2000
-        ev["theta_deg"][:n_src] = np.abs(np.random.default_rng(seed).normal(0, 0.12, n_src))
-        ev["gamma_prediction"][:n_src] = 0.4 + 0.6 * ev["gamma_prediction"][:n_src]
+        g, t_on, t_off = _source_field(0.12, seed=seed, n_bg=20_000, n_src=1000)
+        ev = dl3_events(g, np.full(len(g), 2.0), t_on, t_off)
+        runs = {"ontime": np.array([1800.0, 1800.0]), "run_id": np.array([1, 2])}
         paths[split] = tmp_path / f"{split}.h5"
         write_dl3(paths[split], ev, runs, n_off=5)
         data[split] = read_dl3(paths[split], columns=[])

@@ -365,7 +365,7 @@ def analyse_theta2(
         Fewest ON events on observed_val a candidate pair of cuts must leave.
     wobble_offset_deg : float, optional
         The source's distance from the camera centre, deg: a theta^2 candidate that lets the ON
-        and OFF regions overlap is refused before any event is read.
+        and OFF regions overlap is refused before any cut is chosen.
 
     Returns
     -------
