@@ -91,6 +91,14 @@ BAD = [
     ("models.mlp.features", ["size", "true_energy"], "models.mlp.features"),
     ("models", {}, "models: empty"),
     ("simulation.n_events.proton", 0, "simulation.n_events.proton"),
+    # a candidate of the significance analysis's theta^2 cut that lets the regions overlap
+    (
+        "directions.theta2_cuts",
+        [0.02, 0.1],
+        "directions.theta2_cuts: 0.1 deg^2 lets the ON and "
+        "OFF regions overlap (simulation.wobble_offset_deg 0.6, directions.n_off 5); the largest "
+        "allowed value is 0.09 deg^2",
+    ),
 ]
 
 
@@ -273,6 +281,7 @@ WORKFLOW_BAD = [
     ("models.logreg.features", ["size", "no_such_column"], "models.logreg.features"),
     ("simulation.n_events.proton", 0, "simulation.n_events.proton"),
     ("models", {}, "models: empty"),
+    ("directions.theta2_cuts", [0.04, 0.1], "the largest allowed value is 0.09 deg^2"),
 ]
 
 

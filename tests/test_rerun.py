@@ -20,7 +20,9 @@ edited, computed independently from the inputs/outputs of every job (``--detaile
 - SIGKILL during ``train_net`` -> the next ``snakemake`` (default profile: rerun-incomplete)
   finishes the job, resuming from {results_dir}/checkpoints/{model}.pt;
 - the tiny config with the keys of every mapping in reverse order -> nothing to rebuild (params
-  are compared canonically).
+  are compared canonically);
+- the significance analysis's theta^2 candidates (directions.theta2_cuts) -> rule theta2 and
+  what reads it, nothing else.
 
 Outputs are under the tiny config's ``results_dir`` (results/tiny), read from the config.
 
@@ -510,6 +512,33 @@ def test_config_with_keys_in_another_order_reruns_nothing(built):
         (work / conf).unlink()
     _show("tiny config, keys of every mapping reversed", pending)
     assert pending == {}, f"reordered keys rerun: {sorted(set(pending.values()))}"
+
+
+def test_theta2_cut_candidates_rerun_only_the_significance_analysis(built):
+    """directions.theta2_cuts (the significance analysis's theta^2 candidates) reaches rule
+    theta2 alone: editing it reruns every model's theta^2 analysis and what reads it (plots,
+    significance table, report pages, article), no region label, no model; reordering or
+    repeating a candidate reruns nothing."""
+    work, graph = built["work"], built["graph"]
+    tiny = yaml.safe_load((work / TINY).read_text())
+    cuts = tiny["directions"]["theta2_cuts"]
+    edited = "tests/config/tiny_edit_theta2_cuts.yaml"
+    try:
+        tiny["directions"]["theta2_cuts"] = [*reversed(cuts), cuts[0]]  # the same candidates
+        (work / edited).write_text(yaml.safe_dump(tiny, sort_keys=False))
+        assert _pending(work, edited) == {}
+        tiny["directions"]["theta2_cuts"] = [0.02, 0.05]
+        (work / edited).write_text(yaml.safe_dump(tiny, sort_keys=False))
+        pending = _pending(work, edited)
+    finally:
+        (work / edited).unlink(missing_ok=True)
+    _show("directions.theta2_cuts edited", pending)
+    seeds = {r["output_file"] for r in graph if r["rule"] == "theta2"}
+    assert seeds, "no rule theta2 in the tiny DAG"
+    expected = _downstream(graph, seeds) - _behind_checkpoint(graph, pending)
+    assert set(pending) == expected, (
+        f"missing: {sorted(expected - set(pending))}\nextra: {sorted(set(pending) - expected)}"
+    )
 
 
 def test_shift_diagnostics_run_in_the_tiny_dag_without_the_truth(built):

@@ -25,7 +25,7 @@ from iactdl.evaluate.theta2 import (
     theta2_counts,
     theta2_histograms,
 )
-from iactdl.io.dl3 import read_dl3, theta_off_columns, write_dl3
+from iactdl.io.dl3 import dl3_events, read_dl3, theta_off_columns, write_dl3
 from iactdl.io.hdf5 import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -439,3 +439,171 @@ def test_our_predictions_become_facts_dl3_columns(tmp_path):
     back = read_dl3(tmp_path / "d.h5", columns=["event_id"])
     np.testing.assert_array_equal(back.theta_off, t_off)
     assert back.events["event_id"].tolist() == [7, 8] and back.n_off == 2
+
+
+# ---- the significance analysis: theta^2 and gammaness cuts chosen on observed_val -------------
+
+
+def _source_field(sigma_deg: float, seed: int, n_bg: int = 60_000, n_src: int = 1500):
+    """A wobble observation: an isotropic background over the field of view (uniform in a disc
+    of 1.5 deg about the camera centre, gammaness uniform in [0, 1]) and a source at (0.6, 0) deg
+    whose reconstructed directions scatter as a 2-D Gaussian of ``sigma_deg`` per axis (gammaness
+    uniform in [0.5, 1]). Returns gammaness, theta_deg (n,) and theta_deg_off (5, n)."""
+    rng = np.random.default_rng(seed)
+    r, phi = 1.5 * np.sqrt(rng.uniform(0, 1, n_bg)), rng.uniform(0, 2 * np.pi, n_bg)
+    x = np.concatenate([r * np.cos(phi), 0.6 + rng.normal(0, sigma_deg, n_src)])
+    y = np.concatenate([r * np.sin(phi), rng.normal(0, sigma_deg, n_src)])
+    g = np.concatenate([rng.uniform(0, 1, n_bg), rng.uniform(0.5, 1, n_src)])
+    theta = _wobble_thetas(x, y)
+    return g, theta[0], theta[1:]
+
+
+CANDIDATES = [0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06, 0.08]
+
+
+def test_the_joint_choice_widens_the_theta2_cut_for_a_wider_source():
+    """With the source's directions scattered by sigma, the source's theta^2 is exponential with
+    mean 2 sigma^2 and the background's flat, so S / sqrt(B) peaks near theta^2 = 2.5 sigma^2:
+    0.012 deg^2 for sigma = 0.07 deg, 0.056 deg^2 for 0.15 deg. A fixed cut gives both the same."""
+    from iactdl.evaluate.theta2_analysis import choose_cuts
+
+    narrow = choose_cuts(*_source_field(0.07, seed=1), CANDIDATES)
+    wide = choose_cuts(*_source_field(0.15, seed=1), CANDIDATES)
+    assert narrow["theta2_cut"] <= 0.02 and wide["theta2_cut"] >= 0.04, (narrow, wide)
+    # the gammaness cut is chosen too: near the source's lower edge (0.5), for both
+    assert 0.4 < narrow["gammaness_cut"] < 0.6 and 0.4 < wide["gammaness_cut"] < 0.6
+    # the choice is the best of its own scan, and that scan's counts are theta2_counts'
+    for choice, field in ((narrow, _source_field(0.07, seed=1)), (wide, _source_field(0.15, 1))):
+        best = max(r["li_ma_significance"] for r in choice["scan"])
+        assert choice["li_ma_significance"] == best
+        for row in choice["scan"]:
+            ref = theta2_counts(
+                *field, gammaness_cut=row["gammaness_cut"], theta2_cut=row["theta2_cut"]
+            )
+            assert (row["n_on"], row["n_off"]) == (ref["n_on"], ref["n_off"])
+            assert row["li_ma_significance"] == ref["li_ma_significance"]
+
+
+def test_the_chosen_cut_reaches_the_json_the_table_and_the_figure(tmp_path):
+    pytest.importorskip("matplotlib")
+    from iactdl.evaluate.significance_table import significance_table
+    from iactdl.evaluate.theta2_analysis import analyse_theta2
+    from iactdl.evaluate.theta2_figures import draw_theta2
+
+    paths = {}
+    for split, seed in (("val", 2), ("test", 3)):
+        g, t_on, t_off = _source_field(0.15, seed=seed)
+        paths[split] = tmp_path / f"{split}.h5"
+        events = dl3_events(g, np.ones_like(g), t_on, t_off)
+        runs = {"ontime": np.array([3600.0]), "run_id": np.array([0])}
+        write_dl3(paths[split], events, runs, n_off=5)
+    out = analyse_theta2(
+        paths["val"], paths["test"], tmp_path / "t.json", CANDIDATES, model="m",
+        wobble_offset_deg=0.6,
+    )  # fmt: skip
+    chosen = out["choice"]["theta2_cut"]
+    assert chosen >= 0.04 and out["counts"]["theta2_cut"] == chosen
+    assert out["theta2_cut_candidates"] == CANDIDATES and len(out["choice"]["scan"]) == 9
+    assert "theta^2 and gammaness cuts" in out["cut_chosen_on"]
+    import json
+
+    stored = json.loads((tmp_path / "t.json").read_text())
+    assert stored["counts"]["theta2_cut"] == chosen
+    table = significance_table(
+        {"m": tmp_path / "t.json"}, {"m": {"kind": "baseline"}}, tmp_path / "s.csv",
+        tmp_path / "s.tex",
+    )  # fmt: skip
+    assert table["theta2_cut"].iloc[0] == chosen
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    try:
+        draw_theta2(ax, stored["histograms"], stored["counts"])
+        cut_lines = [ln for ln in ax.get_lines() if len(set(ln.get_xdata())) == 1]
+        assert [ln.get_xdata()[0] for ln in cut_lines] == [chosen]
+        assert f"{chosen:g}" in cut_lines[0].get_label()
+    finally:
+        plt.close(fig)
+
+
+def test_a_theta2_candidate_over_the_limit_is_refused_naming_the_key(tmp_path):
+    from iactdl.evaluate.theta2_analysis import analyse_theta2, choose_cuts, theta2_candidates
+
+    with pytest.raises(ValueError, match=r"config directions\.theta2_cuts: .*0\.1 deg\^2.*"
+                       r"largest allowed value is 0\.09 deg\^2"):  # fmt: skip
+        theta2_candidates([0.02, 0.1], wobble_offset_deg=0.6, n_off=5)
+    with pytest.raises(ValueError, match=r"config directions\.theta2_cuts: .*> 0"):
+        theta2_candidates([0.02, 0.0])
+    with pytest.raises(ValueError, match=r"config directions\.theta2_cuts: no theta\^2 cut"):
+        theta2_candidates([])
+    # by the analysis, given the wobble offset, before a cut is chosen; nothing written
+    g, t_on, t_off = _source_field(0.1, seed=4, n_bg=5000, n_src=100)
+    runs = {"ontime": np.array([3600.0]), "run_id": np.array([0])}
+    write_dl3(tmp_path / "d.h5", dl3_events(g, np.ones_like(g), t_on, t_off), runs, n_off=5)
+    with pytest.raises(ValueError, match=r"config directions\.theta2_cuts: .*0\.09 deg\^2"):
+        analyse_theta2(
+            tmp_path / "d.h5", tmp_path / "d.h5", tmp_path / "t.json", [0.05, 0.1],
+            wobble_offset_deg=0.6,
+        )  # fmt: skip
+    assert not (tmp_path / "t.json").exists()
+    # without the offset (FACT's files): events in two regions at a candidate name it
+    with pytest.raises(ValueError, match=r"config directions\.theta2_cuts: candidate 0\.2 deg"):
+        choose_cuts(g, t_on, t_off, [0.02, 0.2])
+
+
+def _todays_choice(g, t_on, t_off, theta2_cut, min_on=5, n_cuts=100):
+    """The gammaness cut as analyse_theta2 chose it before the joint choice (commit 8416721):
+    a loop over the quantiles, theta2_counts at each, the first with the largest Li & Ma."""
+    candidates = np.unique(np.quantile(g, np.linspace(0.0, 0.99, n_cuts)))
+    best, best_s = -np.inf, -np.inf
+    for cut in candidates:
+        c = theta2_counts(g, t_on, t_off, gammaness_cut=cut, theta2_cut=theta2_cut)
+        if c["n_on"] >= min_on and c["li_ma_significance"] > best_s:
+            best, best_s = float(cut), c["li_ma_significance"]
+    return best if np.isfinite(best) else float(np.min(g) - 1.0)
+
+
+@pytest.mark.parametrize("theta2_cuts", [0.025, [0.025], (0.025, 0.025)])
+def test_one_theta2_candidate_reproduces_the_fixed_cut_analysis_exactly(tmp_path, theta2_cuts):
+    from iactdl.evaluate.theta2_analysis import analyse_theta2, choose_gammaness_cut
+
+    data, paths = {}, {}
+    for split, seed in (("val", 5), ("test", 6)):
+        g, t_on, t_off = _source_field(0.12, seed=seed, n_bg=20_000, n_src=1000)
+        ev = dl3_events(g, np.full(len(g), 2.0), t_on, t_off)
+        runs = {"ontime": np.array([1800.0, 1800.0]), "run_id": np.array([1, 2])}
+        paths[split] = tmp_path / f"{split}.h5"
+        write_dl3(paths[split], ev, runs, n_off=5)
+        data[split] = read_dl3(paths[split], columns=[])
+    val, test = data["val"], data["test"]
+    cut = _todays_choice(
+        val.events["gamma_prediction"], val.events["theta_deg"], val.theta_off, 0.025
+    )
+    assert (
+        choose_gammaness_cut(
+            val.events["gamma_prediction"], val.events["theta_deg"], val.theta_off, 0.025
+        )
+        == cut
+    )
+    g, t_on, t_off = test.events["gamma_prediction"], test.events["theta_deg"], test.theta_off
+    counts = theta2_counts(
+        g, t_on, t_off, gammaness_cut=cut, theta2_cut=0.025, ontime_s=test.ontime_s
+    )
+    hist = theta2_histograms(g, t_on, t_off, gammaness_cut=cut)
+    out = analyse_theta2(paths["val"], paths["test"], tmp_path / "t.json", theta2_cuts, model="m")
+    assert out["counts"] == counts  # every number, exactly
+    assert out["histograms"] == {k: np.asarray(v).tolist() for k, v in hist.items()}
+    assert out["theta2_cut_candidates"] == [0.025] and out["choice"]["gammaness_cut"] == cut
+    assert out["cut_chosen_on"].startswith("observed_val (the gammaness cut:")
+
+
+def test_counts_over_gammaness_cuts_are_theta2_counts_at_each():
+    from iactdl.evaluate.theta2 import on_off_counts_over_cuts
+
+    g, t_on, t_off = _source_field(0.1, seed=7, n_bg=3000, n_src=200)
+    g[::50], t_on[1::70], t_off[2, 3::90] = np.nan, np.nan, np.nan  # in no region / no cut
+    cuts = np.array([-1.0, 0.0, 0.3, 0.5, 0.77, 0.99, 1.0])
+    n_on, n_off = on_off_counts_over_cuts(g, t_on, t_off, theta2_cut=0.03, gammaness_cuts=cuts)
+    for cut, a, b in zip(cuts, n_on, n_off, strict=True):
+        ref = theta2_counts(g, t_on, t_off, gammaness_cut=cut, theta2_cut=0.03)
+        assert (a, b) == (ref["n_on"], ref["n_off"]), cut

@@ -344,6 +344,13 @@ def get_region_directions():
     return canonical({k: config["directions"][k] for k in ("theta2_cut", "n_off")})
 
 
+def get_labeller_directions():
+    """Config `directions` as the region labeller reads it (rule signal_leak): every key but
+    theta2_cuts, which only the significance analysis reads (rule theta2), so editing that list
+    reruns no stage-6 job."""
+    return canonical({k: v for k, v in config["directions"].items() if k != "theta2_cuts"})
+
+
 def features_have_images():
     """True when the feature files carry grid_image and pixel_set (events with images, i.e. the
     simulator); False for FACT DL2 input. Image-based model rules should check it."""

@@ -4,9 +4,10 @@
 # models.<net>.direction_head: its test predictions carry the source position) (rule
 # evaluate_directions, figure angular_resolution with FACT's own below). The same model reconstructs every observed event's direction, which gives it its
 # ON/OFF region (rules stream_observed, split_observed: iactdl.observed_regions). Per separation
-# model: DL3 of observed_val and observed_test in FACT's layout (rule dl3), the gammaness cut chosen
-# on observed_val without truth and the theta^2 analysis of observed_test (rule theta2), its plot,
-# and one table of every model's significance per sqrt(hour) (rule significance_table).
+# model: DL3 of observed_val and observed_test in FACT's layout (rule dl3), the theta^2 and gammaness
+# cuts chosen on observed_val without truth (directions.theta2_cuts) and the theta^2 analysis of
+# observed_test (rule theta2), its plot, and one table of every model's significance per sqrt(hour)
+# (rule significance_table).
 
 
 include: "inputs/directions.smk"
@@ -126,7 +127,8 @@ rule theta2:
         "../../envs/cpu.yaml"
     threads: 1
     params:
-        theta2_cut=config["directions"]["theta2_cut"],
+        theta2_cuts=theta2_cut_candidates(),
+        wobble_offset_deg=theta2_wobble_offset(),
         src=src("theta2.py"),
     script:
         "../scripts/theta2.py"

@@ -47,7 +47,7 @@ rule signal_leak:
     resources:
         mem_mb=2000,
     params:
-        directions=config["directions"],
+        directions=get_labeller_directions(),
         src=src("signal_leak.py"),
     script:
         "../scripts/signal_leak.py"

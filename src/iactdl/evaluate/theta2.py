@@ -53,6 +53,7 @@ __all__ = [
     "theta2_regions",
     "observation_hours",
     "theta2_counts",
+    "on_off_counts_over_cuts",
     "theta2_histograms",
     "dl3_theta2",
 ]
@@ -347,6 +348,46 @@ def theta2_counts(
         "hours": hours,
         "sigma_per_sqrt_hour": significance / math.sqrt(hours) if hours > 0 else float("nan"),
     }
+
+
+def on_off_counts_over_cuts(
+    gammaness, theta_deg, theta_deg_off, *, theta2_cut: float, gammaness_cuts
+) -> tuple[np.ndarray, np.ndarray]:
+    """N_on and N_off of :func:`theta2_counts` at every gammaness cut of ``gammaness_cuts`` at
+    once: one pass over the events (sorted gammaness of each region), not one per cut.
+
+    Parameters
+    ----------
+    gammaness, theta_deg, theta_deg_off
+        As :func:`theta2_counts` (thetas in deg; ``theta_deg_off`` of shape (n_off, n_events));
+        a NaN gammaness passes no cut.
+    theta2_cut : float
+        Region radius squared, deg^2 (> 0).
+    gammaness_cuts : array_like, shape (n_cuts,)
+        The cuts: an event counts at a cut where ``gammaness > cut``.
+
+    Returns
+    -------
+    n_on, n_off : ndarray of int64, shape (n_cuts,)
+        ON events and OFF events summed over the OFF positions, per cut: equal to
+        ``theta2_counts(..., gammaness_cut=cut)["n_on"]`` and ``["n_off"]``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`theta2_counts`: a cut <= 0, shapes that disagree, negative thetas, or an event
+        in two regions.
+    """
+    g, t_on, t_off = _check_inputs(gammaness, theta_deg, theta_deg_off, None, theta2_cut)
+    in_on, in_off = _in_regions(t_on, t_off, theta2_cut)
+    cuts = np.asarray(gammaness_cuts, dtype=np.float64)
+    # the gammaness of every event in a region (an event counted once per OFF region it is in)
+    on = np.sort(g[in_on & ~np.isnan(g)])
+    off = np.sort(np.concatenate([g[inside & ~np.isnan(g)] for inside in in_off]))
+    # events above a cut: those after the last one <= cut in sorted order
+    n_on = len(on) - np.searchsorted(on, cuts, side="right")
+    n_off = len(off) - np.searchsorted(off, cuts, side="right")
+    return n_on.astype(np.int64), n_off.astype(np.int64)
 
 
 def theta2_histograms(

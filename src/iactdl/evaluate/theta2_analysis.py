@@ -7,28 +7,51 @@ Per separation model (rule ``dl3``):
    model's), and the ``theta_deg``, ``theta_deg_off_1..n`` that the observed split files carry
    (:mod:`iactdl.observed_regions`), with a ``runs`` table whose ``ontime`` is the split's share
    of the observation time (:func:`split_ontime_s`);
-2. the gammaness cut that maximises the Li & Ma significance on ``observed_val`` at the configured
-   theta^2 cut (ON/OFF counts only: no truth, as an analyst chooses it), at least ``min_on`` ON
-   events (:func:`choose_gammaness_cut`);
-3. that cut applied to ``observed_test``: N_on, N_off, excess, Li & Ma, hours and sigma per
+2. the theta^2 cut and the gammaness cut that together maximise the Li & Ma significance on
+   ``observed_val`` (ON/OFF counts only: no truth, as an analyst chooses them), at least
+   ``min_on`` ON events (:func:`choose_cuts`): the theta^2 cut among the configured candidates
+   (config ``directions.theta2_cuts``; one candidate, the fixed cut ``directions.theta2_cut``:
+   only the gammaness cut is chosen, :func:`choose_gammaness_cut`);
+3. those cuts applied to ``observed_test``: N_on, N_off, excess, Li & Ma, hours and sigma per
    sqrt(hour) (:func:`iactdl.evaluate.theta2.theta2_counts`) and the theta^2 histograms.
+
+Only this analysis chooses its theta^2 cut: the ON/OFF labels that stage 6 learns from
+(:mod:`iactdl.observed_regions`) stay at ``directions.theta2_cut``. A wider cut keeps more of a
+source's gammas (the point-spread function of the reconstructed directions) and more background;
+the best trade-off depends on the model's gammaness cut, hence the joint choice. The candidates
+are few and fixed before looking at the data, and the choice is scored on ``observed_test``, which
+it never saw.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+from collections.abc import Sequence
 
 import numpy as np
 
-from iactdl.evaluate.theta2 import THETA2_BINS, THETA2_RANGE, theta2_counts, theta2_histograms
+from iactdl.evaluate.significance import li_ma_significance
+from iactdl.evaluate.theta2 import (
+    THETA2_BINS,
+    THETA2_RANGE,
+    on_off_counts_over_cuts,
+    theta2_counts,
+    theta2_histograms,
+)
 from iactdl.io import InputError, column_names, read_attrs, read_columns, to_json
 from iactdl.io.atomic import atomic_path
 from iactdl.io.dl3 import dl3_events, read_dl3, theta_off_columns, write_dl3
 
-__all__ = ["split_ontime_s", "write_split_dl3", "choose_gammaness_cut", "analyse_theta2"]
+__all__ = [
+    "split_ontime_s", "write_split_dl3", "theta2_candidates", "choose_cuts", "choose_gammaness_cut",
+    "analyse_theta2",
+]  # fmt: skip
 
 SPLITS = ("train", "val", "test")
+# the config key of the candidates, named in the errors about them
+THETA2_CUTS_KEY = "config directions.theta2_cuts"
 
 
 def split_ontime_s(dataset: str | os.PathLike, split: str) -> float:
@@ -144,14 +167,150 @@ def write_split_dl3(
     return len(data["event_id"])
 
 
+def theta2_candidates(
+    theta2_cuts: float | Sequence[float],
+    *,
+    wobble_offset_deg: float | None = None,
+    n_off: int | None = None,
+) -> list[float]:
+    """The theta^2 cut candidates, sorted and checked: each > 0 deg^2 and, given the wobble
+    offset, small enough that the ON and OFF regions do not overlap.
+
+    Parameters
+    ----------
+    theta2_cuts : float or sequence of float
+        One cut (the fixed cut) or the candidates, deg^2 (config ``directions.theta2_cuts``).
+    wobble_offset_deg : float, optional
+        Distance of the source position from the camera centre, deg; with it a candidate above
+        :func:`iactdl.evaluate.theta2.max_theta2_cut` is refused. Without it (FACT's files: the
+        offset is the events'), a candidate that puts an event in two regions is refused when
+        counted (:func:`choose_cuts`).
+    n_off : int, optional
+        Number of OFF positions; needed with ``wobble_offset_deg``.
+
+    Returns
+    -------
+    list of float
+        The distinct candidates in increasing order.
+
+    Raises
+    ------
+    ValueError
+        No candidate, one not a finite number > 0, or one above the largest allowed cut; the
+        message names :data:`THETA2_CUTS_KEY` and the largest allowed value.
+    """
+    from iactdl.observed_regions import check_theta2_cut  # imports the disp model: not at import
+
+    values = [theta2_cuts] if np.isscalar(theta2_cuts) else list(theta2_cuts)
+    if not values:
+        raise ValueError(f"{THETA2_CUTS_KEY}: no theta^2 cut candidate; give at least one (deg^2)")
+    try:
+        cuts = sorted({float(c) for c in values})
+    except (TypeError, ValueError):
+        msg = f"{THETA2_CUTS_KEY}: candidates must be numbers (deg^2), got {values!r}"
+        raise ValueError(msg) from None
+    for cut in cuts:
+        if not (math.isfinite(cut) and cut > 0):
+            raise ValueError(f"{THETA2_CUTS_KEY}: theta2_cut must be > 0 deg^2, got {cut}")
+        if wobble_offset_deg is not None:
+            check_theta2_cut(cut, wobble_offset_deg, n_off, THETA2_CUTS_KEY)
+    return cuts
+
+
+def _gammaness_candidates(g: np.ndarray, n_cuts: int) -> np.ndarray:
+    """``n_cuts`` quantiles (0 to 0.99) of the gammaness, duplicates dropped, increasing."""
+    return np.unique(np.quantile(g, np.linspace(0.0, 0.99, n_cuts))) if len(g) else np.zeros(0)
+
+
+def choose_cuts(
+    gammaness,
+    theta_deg,
+    theta_deg_off,
+    theta2_cuts: float | Sequence[float],
+    *,
+    min_on: int = 5,
+    n_cuts: int = 100,
+) -> dict:
+    """The (theta^2 cut, gammaness cut) with the largest Li & Ma significance of these ON/OFF
+    counts (no truth).
+
+    Gammaness candidates: ``n_cuts`` quantiles (0 to 0.99) of the gammaness of all the events
+    given (in a region or not), the same for every theta^2 candidate; a pair leaving fewer than
+    ``min_on`` ON events is not a candidate (a handful of events would make the choice noise).
+    Ties go to the smaller theta^2 cut, then to the looser gammaness cut. No candidate: the
+    smallest theta^2 cut and the loosest gammaness cut (keep every event). The events are counted
+    once per theta^2 candidate, for every gammaness cut at once
+    (:func:`iactdl.evaluate.theta2.on_off_counts_over_cuts`).
+
+    Parameters
+    ----------
+    gammaness : array_like, shape (n_events,)
+        Gammaness per event.
+    theta_deg : array_like, shape (n_events,)
+        Angular distance to the source position, deg.
+    theta_deg_off : array_like, shape (n_off, n_events)
+        Angular distance to each OFF position, deg.
+    theta2_cuts : float or sequence of float
+        The theta^2 cut candidates, deg^2 (:func:`theta2_candidates`; one: a fixed cut).
+    min_on : int
+        Fewest ON events a candidate pair must leave.
+    n_cuts : int
+        Number of gammaness quantiles tried (duplicates dropped).
+
+    Returns
+    -------
+    dict
+        ``theta2_cut`` (deg^2) and ``gammaness_cut`` (events pass ``gammaness > cut``, as in
+        :func:`iactdl.evaluate.theta2.theta2_counts`; without a candidate, one below the smallest
+        gammaness, 0 for no events), their ``n_on``, ``n_off`` and ``li_ma_significance`` here,
+        and ``scan``: per theta^2 candidate the same for its best gammaness cut (``n_on`` 0 and
+        the significance NaN where none leaves ``min_on`` ON events).
+    """
+    g = np.asarray(gammaness, dtype=np.float64)
+    t_off = np.asarray(theta_deg_off, dtype=np.float64)
+    alpha = 1.0 / (t_off.shape[0] if t_off.ndim == 2 else 1)
+    candidates = _gammaness_candidates(g, n_cuts)
+
+    def counts(theta2_cut, cuts):
+        try:
+            return on_off_counts_over_cuts(
+                g, theta_deg, t_off, theta2_cut=theta2_cut, gammaness_cuts=cuts
+            )
+        except ValueError as err:  # e.g. an event in two regions: a candidate too large
+            raise ValueError(f"{THETA2_CUTS_KEY}: candidate {theta2_cut} deg^2: {err}") from None
+
+    def row(theta2_cut, cut, n_on, n_off):
+        significance = float(li_ma_significance(n_on, n_off, alpha))
+        return {
+            "theta2_cut": float(theta2_cut), "gammaness_cut": float(cut), "n_on": int(n_on),
+            "n_off": int(n_off), "li_ma_significance": significance,
+        }  # fmt: skip
+
+    best, best_s, scan = None, -np.inf, []
+    for theta2_cut in theta2_candidates(theta2_cuts):  # a few: one pass over the events each
+        n_on, n_off = counts(theta2_cut, candidates)
+        s = li_ma_significance(n_on, n_off, alpha)
+        score = np.where((n_on >= min_on) & ~np.isnan(s), s, -np.inf)
+        i = int(np.argmax(score)) if len(score) else 0  # the first of equal maxima: the loosest
+        if not (len(score) and np.isfinite(score[i])):
+            scan.append(row(theta2_cut, np.nan, 0, 0) | {"li_ma_significance": float("nan")})
+            continue
+        scan.append(row(theta2_cut, candidates[i], n_on[i], n_off[i]))
+        if score[i] > best_s:  # strictly: a tie keeps the smaller theta^2 cut
+            best, best_s = scan[-1], score[i]
+    if best is None:  # no candidate: the smallest theta^2 cut, every event
+        loosest = float(np.min(g) - 1.0) if len(g) else 0.0
+        theta2_cut = scan[0]["theta2_cut"]
+        n_on, n_off = counts(theta2_cut, [loosest])
+        best = row(theta2_cut, loosest, n_on[0], n_off[0])
+    return {**best, "scan": scan}
+
+
 def choose_gammaness_cut(
     gammaness, theta_deg, theta_deg_off, theta2_cut: float, *, min_on: int = 5, n_cuts: int = 100
 ) -> float:
-    """The gammaness cut with the largest Li & Ma significance of these ON/OFF counts (no truth).
-
-    Candidates: ``n_cuts`` quantiles (0 to 0.99) of the gammaness of all the events given (in a
-    region or not); a cut leaving fewer than ``min_on`` ON events is not a candidate (a handful
-    of events would make the choice noise). No candidate: the loosest (keep every event).
+    """The gammaness cut with the largest Li & Ma significance of these ON/OFF counts at a fixed
+    theta^2 cut (no truth): :func:`choose_cuts` with one theta^2 candidate.
 
     Parameters
     ----------
@@ -171,56 +330,62 @@ def choose_gammaness_cut(
     Returns
     -------
     float
-        The cut (events pass ``gammaness > cut``, as in
-        :func:`iactdl.evaluate.theta2.theta2_counts`); without a candidate, one below the
-        smallest gammaness (0 for no events).
+        The cut (events pass ``gammaness > cut``); without a candidate, one below the smallest
+        gammaness (0 for no events).
     """
-    g = np.asarray(gammaness, dtype=np.float64)
-    candidates = np.unique(np.quantile(g, np.linspace(0.0, 0.99, n_cuts))) if len(g) else []
-    best, best_s = -np.inf, -np.inf
-    for cut in candidates:  # a loop over cuts; each evaluation is vectorised over events
-        c = theta2_counts(g, theta_deg, theta_deg_off, gammaness_cut=cut, theta2_cut=theta2_cut)
-        if c["n_on"] >= min_on and c["li_ma_significance"] > best_s:
-            best, best_s = float(cut), c["li_ma_significance"]
-    return best if np.isfinite(best) else float(np.min(g) - 1.0) if len(g) else 0.0
+    return choose_cuts(
+        gammaness, theta_deg, theta_deg_off, [theta2_cut], min_on=min_on, n_cuts=n_cuts
+    )["gammaness_cut"]
 
 
 def analyse_theta2(
     val_dl3: str | os.PathLike,
     test_dl3: str | os.PathLike,
     out_json: str | os.PathLike,
-    theta2_cut: float,
+    theta2_cuts: float | Sequence[float],
     model: str = "",
     min_on: int = 5,
+    wobble_offset_deg: float | None = None,
 ) -> dict:
-    """Cut chosen on ``observed_val``'s DL3, counts and histograms on ``observed_test``'s; JSON.
+    """Cuts chosen on ``observed_val``'s DL3, counts and histograms on ``observed_test``'s; JSON.
 
     Parameters
     ----------
     val_dl3, test_dl3 : path
-        The model's DL3 files of observed_val (where the cut is chosen,
-        :func:`choose_gammaness_cut`) and of observed_test (where it is applied).
+        The model's DL3 files of observed_val (where the cuts are chosen, :func:`choose_cuts`)
+        and of observed_test (where they are applied).
     out_json : path
         Where the result is written (JSON, atomically).
-    theta2_cut : float
-        Region radius squared, deg^2.
+    theta2_cuts : float or sequence of float
+        The theta^2 cut, deg^2, or the candidates it is chosen from with the gammaness cut
+        (config ``directions.theta2_cuts``; :func:`theta2_candidates`).
     model : str
         The model's name, recorded in the result.
     min_on : int
-        Fewest ON events on observed_val a candidate cut must leave.
+        Fewest ON events on observed_val a candidate pair of cuts must leave.
+    wobble_offset_deg : float, optional
+        The source's distance from the camera centre, deg: a theta^2 candidate that lets the ON
+        and OFF regions overlap is refused before any cut is chosen.
 
     Returns
     -------
     dict
-        ``model``, ``cut_chosen_on``, ``counts`` (:func:`iactdl.evaluate.theta2.theta2_counts`
-        on observed_test, with its hours) and ``histograms``
-        (:func:`iactdl.evaluate.theta2.theta2_histograms`, as lists).
+        ``model``, ``cut_chosen_on``, ``theta2_cut_candidates`` (deg^2), ``choice``
+        (:func:`choose_cuts` on observed_val: the cuts, their counts and significance there, and
+        the scan over the theta^2 candidates), ``counts``
+        (:func:`iactdl.evaluate.theta2.theta2_counts` on observed_test at the chosen cuts, with
+        its hours) and ``histograms`` (:func:`iactdl.evaluate.theta2.theta2_histograms`, as
+        lists).
     """
     val = read_dl3(val_dl3, columns=[])
-    cut = choose_gammaness_cut(
-        val.events["gamma_prediction"], val.events["theta_deg"], val.theta_off, theta2_cut,
+    candidates = theta2_candidates(
+        theta2_cuts, n_off=val.theta_off.shape[0], wobble_offset_deg=wobble_offset_deg
+    )
+    choice = choose_cuts(
+        val.events["gamma_prediction"], val.events["theta_deg"], val.theta_off, candidates,
         min_on=min_on,
     )  # fmt: skip
+    cut, theta2_cut = choice["gammaness_cut"], choice["theta2_cut"]
     test = read_dl3(test_dl3, columns=[])
     g, t_on, t_off = test.events["gamma_prediction"], test.events["theta_deg"], test.theta_off
     counts = theta2_counts(
@@ -229,9 +394,12 @@ def analyse_theta2(
     hist = theta2_histograms(
         g, t_on, t_off, gammaness_cut=cut, bins=THETA2_BINS, theta2_range=THETA2_RANGE
     )
+    what = "the gammaness cut" if len(candidates) == 1 else "the theta^2 and gammaness cuts"
     out = {
         "model": model,
-        "cut_chosen_on": "observed_val (Li & Ma of the ON/OFF counts, no truth)",
+        "cut_chosen_on": f"observed_val ({what}: Li & Ma of the ON/OFF counts, no truth)",
+        "theta2_cut_candidates": candidates,
+        "choice": choice,
         "counts": counts,
         "histograms": {k: np.asarray(v).tolist() for k, v in hist.items()},
     }

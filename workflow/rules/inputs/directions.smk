@@ -49,6 +49,23 @@ def get_direction_predictions(wildcards):
     return [results(f"predictions/{m}/test.h5") for m in direction_nets()]
 
 
+def theta2_cut_candidates():
+    """The theta^2 cuts the significance analysis (rule theta2) chooses from, with the gammaness
+    cut, on observed_val: config directions.theta2_cuts, sorted and without repeats (their order
+    means nothing, so a reordered list reruns nothing); null: the fixed directions.theta2_cut.
+    Only rule theta2 reads the key: editing it reruns that analysis and what reads it."""
+    section = config["directions"]
+    return sorted({float(c) for c in section.get("theta2_cuts") or [section["theta2_cut"]]})
+
+
+def theta2_wobble_offset():
+    """The simulated source's distance from the camera centre (deg), which bounds the theta^2
+    cut; None for FACT's files (their events carry it: an overlap is found when counting)."""
+    if config["source"] != "simulate":
+        return None
+    return float(config["simulation"]["wobble_offset_deg"])
+
+
 def get_significance_input(wildcards):
     """Every DL3 model's theta^2 analysis."""
     return expand(results("dl3/{model}/theta2.json"), model=dl3_models())
