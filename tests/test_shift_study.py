@@ -27,6 +27,7 @@ from iactdl.adapt.shift_study import (
 )
 from iactdl.adapt.shift_table import best_methods, shift_study_table, write_shift_study_table
 from iactdl.config import _check_shift_study
+from iactdl.evaluate.numbers import RunNumbers
 from iactdl.io import write_events
 from iactdl.simulate.settings import SHIFTS, detector_config
 
@@ -157,7 +158,8 @@ def test_table_gap_closed_and_significance_per_sqrt_hour(tmp_path):
     table = write_shift_study_table(
         entries, *zip(*files, strict=True),
         csv_path=out / "t.csv", tex_path=out / "t.tex", numbers_path=out / "n.json",
-        figure_paths=[out / "h.pdf", out / "h.png"],
+        figure_paths=[out / "h.pdf", out / "h.png"], numbers_tex_path=out / "n.tex",
+        labels={"hist_gbt": "boosted trees"},
     )  # fmt: skip
     row = table.set_index(["shift", "model", "method"])
     imp = row.loc[("night_sky", "hist_gbt", "importance")]
@@ -173,8 +175,12 @@ def test_table_gap_closed_and_significance_per_sqrt_hour(tmp_path):
     assert imp["sigma_per_sqrt_hour"] == pytest.approx(imp["li_ma_significance"] / 2.0)
     assert imp["li_ma_significance"] > 3  # the planted ON excess is found at the val cut
     assert list(pd.read_csv(out / "t.csv")["shift"].unique()) == ["night_sky", "gain_drift"]
+    # the caption's numbers: LaTeX text for the article's macros, plain text in the report
     numbers = json.loads((out / "n.json").read_text())
-    assert "night sky: importance weighting (30 %)" in numbers["Best"]
+    assert "night sky: importance weighting (30 \\%)" in numbers["Best"]
+    assert "night sky: importance weighting (30 %)" in RunNumbers(out / "n.json")["Best"]
+    assert numbers["Models"] == "boosted trees" and numbers["Shifts"] == "night sky, gain drift"
+    assert "\\newcommand{\\iactBest}{night sky: importance" in (out / "n.tex").read_text()
     assert best_methods(table) == {"night_sky": ("importance", pytest.approx(0.3))}
     assert (out / "h.png").stat().st_size > 0 and (out / "h.pdf").stat().st_size > 0
 
