@@ -118,6 +118,37 @@ def test_article_compiles_with_its_figures_and_tables(tmp_path):
     assert json.loads((tmp_path / "n.json").read_text())["ObsEvents"] == "5000"
 
 
+def test_a_study_s_own_numbers_join_the_article_and_may_not_redefine_the_paper_s(tmp_path):
+    """The shift study's captions quote its own numbers (rule shift_study_table writes them, not
+    paper_numbers: `all` builds paper_numbers, `paper` alone the study): the article defines
+    their macros beside the paper's; LaTeX specials in them (``hist\\_gbt``, ``30 \\%``) print,
+    as plain text in the report. A name of both would be a second \\newcommand: refused."""
+    summary, comparison = _tables(tmp_path)
+    write_numbers(collect_numbers(summary, comparison), tmp_path / "n.json", tmp_path / "n.tex")
+    study = {"Shifts": "night sky, all", "Models": r"boosted trees (hist\_gbt)",
+             "Best": r"night sky: importance weighting (30 \%)"}  # fmt: skip
+    write_numbers(study, tmp_path / "s.json", tmp_path / "s.tex", rule="shift_study_table")
+    assert "rule shift_study_table" in (tmp_path / "s.tex").read_text()
+    assert RunNumbers(tmp_path / "s.json")["Best"] == "night sky: importance weighting (30 %)"
+    assert fill_markers("[[Models]]", study) == "boosted trees (hist_gbt)"
+    caption = rst_to_latex(f"Shifts: {RunNumbers(mode='macro')['Shifts']}; best: "
+                           f"{RunNumbers(mode='macro')['Best']}.")  # fmt: skip
+    (tmp_path / "t.tex").write_text("\\begin{tabular}{l}a\\end{tabular}\n")
+    pdf = None if NO_TEX else tmp_path / "article.pdf"
+    build_article(tmp_path / "n.json", tmp_path / "n.tex", [], [(tmp_path / "t.tex", caption)],
+                  tmp_path / "article.tex", pdf,
+                  more_numbers=[(tmp_path / "s.json", tmp_path / "s.tex")])  # fmt: skip
+    source = (tmp_path / "article.tex").read_text()
+    assert r"\iactShifts{}" in source and r"\iactBest{}" in source
+    if pdf is not None:
+        assert pdf.read_bytes()[:5] == b"%PDF-"  # every macro defined, its % and _ printable
+    write_numbers({"NModels": "3"}, tmp_path / "d.json", tmp_path / "d.tex")
+    with pytest.raises(ValueError, match=r"d.json: numbers \['NModels'\] are already defined"):
+        build_article(tmp_path / "n.json", tmp_path / "n.tex", [], [], tmp_path / "x.tex", None,
+                      more_numbers=[(tmp_path / "d.json", tmp_path / "d.tex")])  # fmt: skip
+    assert not (tmp_path / "x.tex").exists()
+
+
 def test_every_comparison_row_has_macro_names():
     """Every approach and group a comparison row can carry has its part of a macro name (a new
     approach, such as the joint models, failed rule paper_numbers with a KeyError)."""

@@ -285,6 +285,53 @@ def test_readable_model_labels():
     assert json.dumps(twins)  # plain strings, fit for rule params
 
 
+# ---- the shift study's heat map ----
+
+
+def _shift_table(shifts, models):
+    from iactdl.adapt.shift_table import SHIFT_TABLE_COLUMNS
+
+    methods = {"hist_gbt": ["source", "onoff", "oracle"],
+               "mlp": ["source", "importance", "dann", "iwdann", "oracle"]}  # fmt: skip
+    rows = []
+    for k, (shift, model) in enumerate((s, m) for s in shifts for m in models):
+        for method in methods[model]:
+            row = dict.fromkeys(SHIFT_TABLE_COLUMNS, np.nan)
+            ends = {"source": 0.0, "oracle": 1.0}
+            row.update(shift=shift, model=model, method=method, n_seeds=1, oracle_gap_auc=0.05,
+                       gap_closed_auc=ends.get(method, 0.3 * k - 0.2))  # fmt: skip
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(
+    "shifts, models",
+    [(["night_sky"], ["hist_gbt"]),  # tests/config/tiny.yaml's study in its `paper`
+     (["night_sky", "trigger_timing", "zenith", "all"], ["hist_gbt", "mlp"])],  # config.yaml's
+)  # fmt: skip
+def test_shift_study_heat_map_is_readable_at_the_papers_width(tmp_path, saved, shifts, models):
+    """Panels by the models' readable names (not hist_gbt), shifts without underscores, every
+    cell's number inside its panel; the colour bar below one or two rows (beside one, it was a
+    0.4 in stub with its label running off the figure)."""
+    from iactdl.adapt.shift_table import plot_gap_heatmap
+
+    labels = {"hist_gbt": "boosted trees", "mlp": "MLP"}
+    plot_gap_heatmap(_shift_table(shifts, models), [tmp_path / "s.png"], labels=labels)
+    (fig,) = saved
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == [labels[m] for m in models]
+    ticks = [t.get_text() for t in panels[0].get_yticklabels()]
+    assert ticks == [s.replace("_", " ") for s in shifts]
+    for ax in panels:
+        box = ax.get_window_extent()
+        assert all(_inside(t.get_window_extent(), box) for t in ax.texts)
+    (bar,) = [ax for ax in fig.axes if not ax.get_title()]
+    below = bar.get_position().y1 < min(ax.get_position().y0 for ax in panels)
+    assert below == (len(shifts) < 3)
+    extent = bar.get_window_extent()
+    assert max(extent.width, extent.height) > 1.0 * fig.dpi  # over an inch long, not a stub
+
+
 # ---- shift diagnostics ----
 
 

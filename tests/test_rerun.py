@@ -782,9 +782,10 @@ def test_report_has_every_figure_and_table(built, tmp_path):
     assert len(figures) >= 10, figures
     missing = [f for f in figures if Path(f).name not in html]
     assert not missing, f"figures not in the report: {missing}"
-    for table in ("summary.csv", "optimisers.csv", "inductive_bias.csv"):
+    for table in ("summary.csv", "optimisers.csv", "inductive_bias.csv", "shift_study.csv"):
         assert table in html, table
-    for category in ("data", "features", "baselines and nets", "nets", "experiments"):
+    for category in ("data", "features", "baselines and nets", "nets", "experiments",
+                     "dataset shift"):  # fmt: skip
         assert category in html, category
     index = (work / out / "paper/figures.md").read_text()
     for f in figures:
@@ -805,9 +806,15 @@ def test_article_is_built_from_the_runs_numbers(built):
     macros = (paper / "numbers.tex").read_text()
     defined = set(re.findall(r"\\newcommand\{\\(iact[A-Za-z]+)\}", macros))
     assert defined == {"iact" + k for k in numbers}
+    # the shift study's captions quote its own numbers (rule shift_study_table): the article
+    # defines their macros too
+    study = _results_dir(work) / "shift_study" / "numbers.tex"
+    assert study.exists(), "the tiny `paper` built no shift study"
+    defined |= set(re.findall(r"\\newcommand\{\\(iact[A-Za-z]+)\}", study.read_text()))
     tex = (paper / "article.tex").read_text()
     used = set(re.findall(r"\\(iact[A-Za-z]+)", tex))
     assert used and used <= defined, sorted(used - defined)
+    assert "iactShifts" in used
     # a number of the text is the table's: the boosted trees' source-only AUC on observed_test
     with (paper / "comparison.csv").open() as f:
         rows = list(csv.DictReader(f))

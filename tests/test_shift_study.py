@@ -27,10 +27,13 @@ from iactdl.adapt.shift_study import (
 )
 from iactdl.adapt.shift_table import best_methods, shift_study_table, write_shift_study_table
 from iactdl.config import _check_shift_study
+from iactdl.evaluate.numbers import RunNumbers
 from iactdl.io import write_events
 from iactdl.simulate.settings import SHIFTS, detector_config
 
 ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "config" / "tiny.yaml"
+TINY_GRID = ROOT / "tests" / "config" / "tiny_shift_study.yaml"  # every trainer of the study
 FEATURES = ["size", "width"]
 MODELS = {
     "hist_gbt": {"kind": "baseline", "task": "separation", "estimator": "hist_gradient_boosting",
@@ -155,7 +158,8 @@ def test_table_gap_closed_and_significance_per_sqrt_hour(tmp_path):
     table = write_shift_study_table(
         entries, *zip(*files, strict=True),
         csv_path=out / "t.csv", tex_path=out / "t.tex", numbers_path=out / "n.json",
-        figure_paths=[out / "h.pdf", out / "h.png"],
+        figure_paths=[out / "h.pdf", out / "h.png"], numbers_tex_path=out / "n.tex",
+        labels={"hist_gbt": "boosted trees"},
     )  # fmt: skip
     row = table.set_index(["shift", "model", "method"])
     imp = row.loc[("night_sky", "hist_gbt", "importance")]
@@ -171,8 +175,12 @@ def test_table_gap_closed_and_significance_per_sqrt_hour(tmp_path):
     assert imp["sigma_per_sqrt_hour"] == pytest.approx(imp["li_ma_significance"] / 2.0)
     assert imp["li_ma_significance"] > 3  # the planted ON excess is found at the val cut
     assert list(pd.read_csv(out / "t.csv")["shift"].unique()) == ["night_sky", "gain_drift"]
+    # the caption's numbers: LaTeX text for the article's macros, plain text in the report
     numbers = json.loads((out / "n.json").read_text())
-    assert "night sky: importance weighting (30 %)" in numbers["Best"]
+    assert "night sky: importance weighting (30 \\%)" in numbers["Best"]
+    assert "night sky: importance weighting (30 %)" in RunNumbers(out / "n.json")["Best"]
+    assert numbers["Models"] == "boosted trees" and numbers["Shifts"] == "night sky, gain drift"
+    assert "\\newcommand{\\iactBest}{night sky: importance" in (out / "n.tex").read_text()
     assert best_methods(table) == {"night_sky": ("importance", pytest.approx(0.3))}
     assert (out / "h.png").stat().st_size > 0 and (out / "h.pdf").stat().st_size > 0
 
@@ -201,19 +209,24 @@ def _jobs(out: str) -> list[tuple[str, list[str], list[str]]]:
     return jobs
 
 
-def test_tiny_dag_streams_every_observation_and_no_truth_outside_oracles(tmp_path):
+def _dry_run(tmp_path, *targets, configs=(TINY,)):
+    """The planned jobs of ``targets`` on the tiny config (and overlays), in a fresh folder."""
     if shutil.which("snakemake") is None:
         pytest.skip("snakemake is not installed")
-    study = yaml.safe_load((ROOT / "tests" / "config" / "tiny.yaml").read_text())["shift_study"]
-    tiny_path = ROOT / "tests" / "config" / "tiny.yaml"
     proc = subprocess.run(
-        ["snakemake", "-n", "shift_study", "--configfile", str(tiny_path),
+        ["snakemake", "-n", *targets, "--configfile", *map(str, configs),
          "--directory", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
-    jobs = _jobs(out)
+    return _jobs(out)
+
+
+def test_tiny_dag_streams_every_observation_and_no_truth_outside_oracles(tmp_path):
+    """The whole grid (every trainer, two observations): the overlay tiny_shift_study.yaml."""
+    study = yaml.safe_load(TINY_GRID.read_text())["shift_study"]
+    jobs = _dry_run(tmp_path, "shift_study", configs=(TINY, TINY_GRID))
     rules = [r for r, _, _ in jobs]
     streamed = sorted(o.split("/")[3] for r, _, outs in jobs if r == "shift_study_stream"
                       for o in outs if o.endswith("observed_truth.h5"))  # fmt: skip
@@ -239,3 +252,39 @@ def test_tiny_dag_streams_every_observation_and_no_truth_outside_oracles(tmp_pat
             shift = outs[0].split("/")[3]
             observed = [i for i in ins if "/shift_study/" in i]
             assert observed and all(f"/shift_study/{shift}/" in i for i in observed), ins
+
+
+def test_paper_plans_the_shift_study_and_all_does_not(tmp_path):
+    """Issue 22: `paper` builds the study of the config's section, its table (and the report's
+    page of it), heat map and the numbers its captions quote, into the article; `all` (the
+    default DAG, sized for its half hour) none of it. Both on the tiny config, whose section
+    is one observation."""
+    paper = _dry_run(tmp_path / "paper", "paper")
+    outputs = {o for _, _, outs in paper for o in outs}
+    study = {f"results/tiny/{f}" for f in ("paper/shift_study.csv", "paper/shift_study.tex",
+             "paper/shift_study.html", "figures/shift_study.pdf", "figures/shift_study.png",
+             "shift_study/numbers.json", "shift_study/numbers.tex")}  # fmt: skip
+    assert study <= outputs, study - outputs
+    rules = [r for r, _, _ in paper]
+    assert rules.count("shift_study_stream") == 1 and "shift_study_train_onoff" in rules
+    (article,) = [ins for r, ins, _ in paper if r == "article"]
+    assert {"results/tiny/figures/shift_study.pdf", "results/tiny/paper/shift_study.tex",
+            "results/tiny/shift_study/numbers.json",
+            "results/tiny/shift_study/numbers.tex"} <= set(article)  # fmt: skip
+    everything = _dry_run(tmp_path / "all", "all")
+    assert "paper_numbers" in [r for r, _, _ in everything]  # the plan was read
+    planned = [(r, o) for r, _, outs in everything for o in outs]
+    assert not [x for x in planned if "shift_study" in x[0] or "shift_study" in x[1]]
+
+
+def test_caption_line_in_figures_md_quotes_no_study_number():
+    """figures.md (in `all`) lists every figure of the paper by its caption's first sentence,
+    filled in from paper_numbers' numbers only: the shift study's own numbers (Shifts, Models,
+    ...) must stay out of that sentence, or `all` fails at figures_index."""
+    from iactdl.config import load_config
+    from iactdl.evaluate.report import first_sentence, render_caption
+
+    config = load_config(TINY)
+    caption = render_caption(ROOT / "workflow" / "report" / "shift_study.rst", config)
+    assert "[[Shifts]]" in caption  # the markers are rendered (the test can see them)
+    assert "[[" not in first_sentence(caption), first_sentence(caption)

@@ -315,10 +315,17 @@ PAPER_FIGURES = ["roc", "gammaness", "energy_resolution", "migration", "learning
 PAPER_TABLES = [results("paper/summary.csv"), results("paper/summary.tex")]
 FIGURE_NOTES = {}
 FIGURES = PAPER_FIGURES  # the old name
-# the paper's studies: the experiment sweeps' figures and tables (experiments.smk) and the
-# adaptation study's (adapt.smk): in `paper`, not in the default target
+# the paper's studies: the experiment sweeps' figures and tables (experiments.smk), the
+# adaptation study's (adapt.smk) and the shift study's (shift_study.smk): in `paper`, not in the
+# default target
 EXPERIMENT_FIGURES = []
 EXPERIMENT_TABLES = []
+# A study whose captions quote numbers of its own (not paper_numbers'; the shift study's
+# Shifts, Models, ...) registers its (numbers.json, numbers.tex) here: the article defines their
+# macros beside the paper's. Their names must differ from the paper's (the article checks).
+# figures.md fills in paper_numbers' numbers only, and is in `all`: the first sentence of such
+# a study's figure caption (its line in figures.md) must quote none.
+EXPERIMENT_NUMBERS = []
 # The tables the report shows (snakemake --report shows an HTML file inline but offers a CSV only
 # as a download): CSV -> its report category and subcategory, and for a caption that quotes numbers
 # other than the paper's (numbers.json), "numbers". A stage registers its tables next to the rule

@@ -11,4 +11,11 @@ with rule_logging(snakemake.log[0], "article"):
         list(zip(snakemake.input.tables, snakemake.params.tables, strict=True)),
         snakemake.output.tex,
         snakemake.output.get("pdf"),
+        more_numbers=list(
+            zip(
+                snakemake.input.get("study_numbers_json", []),
+                snakemake.input.get("study_numbers_tex", []),
+                strict=True,
+            )
+        ),
     )

@@ -14,6 +14,7 @@ with rule_logging(snakemake.log[0], "shift_study_table"):
         csv_path=snakemake.output.csv,
         tex_path=snakemake.output.tex,
         numbers_path=snakemake.output.numbers,
+        numbers_tex_path=snakemake.output.numbers_tex,
         figure_paths=[snakemake.output.pdf, snakemake.output.png],
-        labels=snakemake.params.labels,
+        labels=dict(snakemake.params.labels),
     )

@@ -26,6 +26,7 @@ from iactdl.adapt.shift_study import SHIFT_STUDY_METHODS, parse_shift_study_name
 from iactdl.adapt.table import gap_closed
 from iactdl.evaluate.labels import method_label
 from iactdl.evaluate.latex import latex_table, tex_escape
+from iactdl.evaluate.numbers import write_numbers
 from iactdl.evaluate.significance import onoff_counts
 from iactdl.evaluate.theta2_analysis import split_ontime_s
 from iactdl.io import InputError, atomic_paths, read_attrs, read_columns, write_json
@@ -36,6 +37,7 @@ __all__ = [
     "shift_study_row",
     "shift_study_table",
     "best_methods",
+    "shift_label",
     "plot_gap_heatmap",
     "write_shift_study_table",
 ]
@@ -184,6 +186,23 @@ def best_methods(table: pd.DataFrame) -> dict[str, tuple[str, float]]:
     return out
 
 
+def shift_label(shift: str) -> str:
+    """An observation's name as a reader reads it: ``night_sky`` -> "night sky"; ``all`` (every
+    shift together) as it is.
+
+    Parameters
+    ----------
+    shift : str
+        A switch of ``simulation.observed.shifts``, or ``all``.
+
+    Returns
+    -------
+    str
+        The name with spaces for underscores.
+    """
+    return str(shift).replace("_", " ")
+
+
 def plot_gap_heatmap(
     table: pd.DataFrame,
     outputs: Sequence[str | os.PathLike],
@@ -202,23 +221,27 @@ def plot_gap_heatmap(
     outputs : sequence of str or os.PathLike
         The figure's files (PDF, PNG), all written or none new.
     labels : mapping of str to str, optional
-        Model -> its readable name in the panel's title
-        (:func:`iactdl.evaluate.labels.model_labels`); a model it lacks is titled by its name.
+        Config model name -> its readable name (:func:`iactdl.evaluate.labels.model_labels`),
+        the panels' titles; a model without one is titled by its name.
     """
     from matplotlib.patches import Rectangle
 
     from iactdl.evaluate import style
 
-    style.apply()
     labels = labels or {}
+    style.apply()
     shifts = list(dict.fromkeys(table["shift"]))
     models = list(dict.fromkeys(table["model"]))
     present = set(table["method"])
     methods = [m for m in SHIFT_STUDY_METHODS if m in present and m not in ("source", "oracle")]
+    # beside one or two rows of cells a vertical colour bar is too short to read: it goes below
+    # them, and the figure grows by its height
+    few = len(shifts) < 3
+    wide = len(models) > 1
+    aspect = (0.12 + 0.06 * len(shifts)) if wide else (0.25 + 0.09 * len(shifts))
     fig, axes = style.subplots(
-        1, len(models), columns=2 if len(models) > 1 else 1,
-        aspect=0.12 + 0.06 * len(shifts) if len(models) > 1 else 0.25 + 0.09 * len(shifts),
-        squeeze=False,
+        1, len(models), columns=2 if wide else 1,
+        aspect=aspect + (0.12 if wide else 0.25) * few, squeeze=False,
     )  # fmt: skip
     image = None
     for ax, model in zip(axes[0], models, strict=True):
@@ -242,12 +265,15 @@ def plot_gap_heatmap(
         ax.set_xticks(
             range(len(methods)), [method_label(m) for m in methods], rotation=30, ha="right"
         )
-        rows = [s.replace("_", " ") for s in shifts]  # as the caption's numbers name them
-        ax.set_yticks(range(len(shifts)), rows if ax is axes[0][0] else [""] * len(shifts))
+        ticks = [shift_label(s) for s in shifts] if ax is axes[0][0] else [""] * len(shifts)
+        ax.set_yticks(range(len(shifts)), ticks)
         ax.set_title(labels.get(model, model))
         ax.grid(False)  # the style's grid would cross the cells
     if image is not None:
-        fig.colorbar(image, ax=list(axes[0]), label="fraction of the AUC gap closed", shrink=0.9)
+        fig.colorbar(
+            image, ax=list(axes[0]), label="fraction of the AUC gap closed",
+            shrink=0.9 if not few else 0.6, location="bottom" if few else "right",
+        )  # fmt: skip
     style.save_figure(fig, outputs)
 
 
@@ -283,16 +309,18 @@ def _tex(t: pd.DataFrame) -> str:
     return latex_table("lllc" + "c" * 6, header, rows)
 
 
-def _numbers(table: pd.DataFrame, rows: pd.DataFrame) -> dict:
-    """The caption's numbers (names of letters only, as :class:`RunNumbers` wants them)."""
+def _numbers(table: pd.DataFrame, rows: pd.DataFrame, labels: Mapping[str, str]) -> dict:
+    """The caption's numbers (names of letters only, values as LaTeX text, as
+    :func:`iactdl.evaluate.numbers.write_numbers` wants them: the article quotes their macros)."""
     best = best_methods(table)
     sentence = "; ".join(
-        f"{shift.replace('_', ' ')}: {method_label(m)} ({100 * g:.0f} %)"
+        f"{shift_label(shift)}: {method_label(m)} ({100 * g:.0f} \\%)"
         for shift, (m, g) in best.items()
     )
+    models = dict.fromkeys(rows["model"])
     return {
-        "Shifts": ", ".join(s.replace("_", " ") for s in dict.fromkeys(rows["shift"])),
-        "Models": ", ".join(dict.fromkeys(rows["model"])),
+        "Shifts": ", ".join(shift_label(s) for s in dict.fromkeys(rows["shift"])),
+        "Models": tex_escape(", ".join(labels.get(m, m) for m in models)),
         "Seeds": str(int(rows["seed"].max())),
         "Hours": f"{rows['observed_test_hours'].mean():.2f}",
         "Best": sentence or "no method closed a gap (no oracle beat source-only)",
@@ -309,6 +337,7 @@ def write_shift_study_table(
     tex_path: str | os.PathLike,
     numbers_path: str | os.PathLike,
     figure_paths: Iterable[str | os.PathLike] = (),
+    numbers_tex_path: str | os.PathLike | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Read every study model's files, write the table (csv, tex), its numbers and the heat map.
@@ -321,11 +350,15 @@ def write_shift_study_table(
         Per pair, aligned with ``entries``: the metrics, the predictions on observed_val and
         observed_test, and the observation's observed_test file (:func:`shift_study_row`).
     csv_path, tex_path, numbers_path : str or os.PathLike
-        The table's files and the caption's numbers (JSON, name -> as printed).
+        The table's files and the caption's numbers (JSON, name -> as printed in LaTeX).
     figure_paths : iterable of str or os.PathLike
         The heat map's files (:func:`plot_gap_heatmap`); none: no figure.
+    numbers_tex_path : str or os.PathLike, optional
+        The numbers' macros (``\\iactShifts`` ...) for the article: with it, both number files are
+        written by :func:`iactdl.evaluate.numbers.write_numbers`, both or neither.
     labels : mapping of str to str, optional
-        Model -> its readable name in the heat map (:func:`plot_gap_heatmap`).
+        Config model name -> readable name: the heat map's panel titles and the number
+        ``Models``.
 
     Returns
     -------
@@ -347,8 +380,12 @@ def write_shift_study_table(
     with atomic_paths(csv_path, tex_path) as (csv_tmp, tex_tmp):  # both or neither
         csv_tmp.write_text(table.to_csv(index=False, float_format="%.5g"))
         tex_tmp.write_text(_tex(table))
-    write_json(numbers_path, _numbers(table, rows))
+    numbers = _numbers(table, rows, labels or {})
+    if numbers_tex_path is None:
+        write_json(numbers_path, numbers)
+    else:
+        write_numbers(numbers, numbers_path, numbers_tex_path, rule="shift_study_table")
     figure_paths = list(figure_paths)
     if figure_paths:
-        plot_gap_heatmap(table, figure_paths, labels)
+        plot_gap_heatmap(table, figure_paths, labels=labels)
     return table

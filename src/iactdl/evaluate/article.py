@@ -205,6 +205,7 @@ def build_article(
     tables: Sequence[tuple[str, str]],
     tex_out: str | os.PathLike,
     pdf_out: str | os.PathLike | None,
+    more_numbers: Sequence[tuple[str | os.PathLike, str | os.PathLike]] = (),
 ) -> None:
     """Write the article's LaTeX (``tex_out``) and, with ``pdf_out``, compile it (latexmk, in a
     temporary folder holding copies of the figures and tables under plain names: file names
@@ -226,18 +227,35 @@ def build_article(
         etc., so it compiles only beside such copies).
     pdf_out : path or None
         Where the compiled PDF is written; None writes the source alone and needs no TeX.
+    more_numbers : sequence of (path, path)
+        The numbers (JSON, macros) of the paper's studies that rule ``paper_numbers`` does not
+        read (the shift study's, ``paper`` only), whose captions quote them; their macros are
+        appended to ``numbers.tex``.
 
     Raises
     ------
     RuntimeError
         ``latexmk`` is not installed (with ``pdf_out``), or it fails (the log's tail is quoted).
+    ValueError
+        Two number files define the same name (LaTeX would refuse the second ``\\newcommand``).
     """
     import json
 
     numbers = json.loads(Path(numbers_json).read_text())
+    macros = [Path(numbers_tex).read_text()]
+    for more_json, more_tex in more_numbers:
+        more = json.loads(Path(more_json).read_text())
+        twice = sorted(set(more) & set(numbers))
+        if twice:
+            raise ValueError(
+                f"{more_json}: numbers {twice} are already defined ({numbers_json} or a study's "
+                "numbers before it)"
+            )
+        numbers.update(more)
+        macros.append(Path(more_tex).read_text())
     with tempfile.TemporaryDirectory(prefix="iactdl-article-") as tmp:
         build = Path(tmp)
-        shutil.copyfile(numbers_tex, build / "numbers.tex")
+        (build / "numbers.tex").write_text("\n".join(m.rstrip("\n") for m in macros) + "\n")
         figs, tabs = [], []
         for k, (path, caption) in enumerate(figures):
             name = f"figure{chr(ord('a') + k // 26)}{chr(ord('a') + k % 26)}{Path(path).suffix}"

@@ -24,6 +24,7 @@ from iactdl.io import atomic_paths
 
 __all__ = [
     "MACRO_PREFIX", "macro_name", "collect_numbers", "write_numbers", "RunNumbers", "fill_markers",
+    "plain_text",
 ]  # fmt: skip
 
 MACRO_PREFIX = "iact"  # every number's macro: \iact<Name> (letters only: TeX macro names)
@@ -149,25 +150,31 @@ def collect_numbers(summary: str | os.PathLike, comparison: str | os.PathLike | 
 
 
 def write_numbers(
-    numbers: Mapping[str, str], json_path: str | os.PathLike, tex_path: str | os.PathLike
+    numbers: Mapping[str, str],
+    json_path: str | os.PathLike,
+    tex_path: str | os.PathLike,
+    rule: str = "paper_numbers",
 ) -> None:
     """``numbers.json`` and ``numbers.tex`` (one ``\\newcommand`` each), both or neither.
 
     Parameters
     ----------
     numbers : mapping of str to str
-        Name -> the number as printed (:func:`collect_numbers`).
+        Name -> the number as printed, as LaTeX text (:func:`collect_numbers`).
     json_path : path
         Where the numbers are written as a JSON object, sorted by name.
     tex_path : path
         Where their macros are written, one ``\\newcommand{\\iactName}{value}`` per line.
+    rule : str
+        The rule that writes them, named in the macro file's first line (the paper's numbers:
+        ``paper_numbers``; a study's own, such as ``shift_study_table``).
 
     Raises
     ------
     ValueError
         A name a TeX macro cannot carry (nothing is written).
     """
-    lines = ["% Written by rule paper_numbers from the run's results; do not edit."]
+    lines = [f"% Written by rule {rule} from the run's results; do not edit."]
     lines += [f"\\newcommand{{{macro_name(k)}}}{{{v}}}" for k, v in sorted(numbers.items())]
     with atomic_paths(json_path, tex_path) as (j, t):
         j.write_text(json.dumps(dict(sorted(numbers.items())), indent=1) + "\n")
@@ -222,7 +229,24 @@ class RunNumbers:
             self._values = json.loads(Path(self.path).read_text())
         if name not in self._values:
             raise KeyError(f"number {name!r} not in {self.path}: {sorted(self._values)}")
-        return self._values[name].replace("\\_", "_")
+        return plain_text(self._values[name])
+
+
+def plain_text(value: str) -> str:
+    """A number as printed for LaTeX (``hist\\_gbt``, ``30 \\%``) as plain text for the report
+    and ``figures.md`` (``hist_gbt``, ``30 %``).
+
+    Parameters
+    ----------
+    value : str
+        The value of ``numbers.json``.
+
+    Returns
+    -------
+    str
+        ``value`` with the escaped TeX specials ``\\_ \\% \\& \\#`` unescaped.
+    """
+    return re.sub(r"\\([_%&#])", r"\1", value)
 
 
 MARKER = re.compile(r"\[\[([A-Za-z]+)\]\]")
@@ -252,6 +276,6 @@ def fill_markers(text: str, numbers: Mapping[str, str]) -> str:
     def sub(m):
         if m[1] not in numbers:
             raise KeyError(f"number {m[1]!r} not in the run's numbers: {sorted(numbers)}")
-        return numbers[m[1]].replace("\\_", "_")
+        return plain_text(numbers[m[1]])
 
     return MARKER.sub(sub, text)

@@ -73,13 +73,18 @@ def table_caption_file(table):
 
 
 def get_article_input(wildcards):
-    """The numbers (JSON and macros), every figure's PDF and every LaTeX table."""
-    return {
+    """The numbers (JSON and macros; the paper's and those of the studies its captions quote,
+    EXPERIMENT_NUMBERS), every figure's PDF and every LaTeX table."""
+    inputs = {
         "numbers_json": results("paper/numbers.json"),
         "numbers_tex": results("paper/numbers.tex"),
         "figures": expand(results("figures/{figure}.pdf"), figure=PAPER_FIGURES),
         "tables": article_tables(),
     }
+    if EXPERIMENT_NUMBERS:
+        inputs["study_numbers_json"] = [j for j, _ in EXPERIMENT_NUMBERS]
+        inputs["study_numbers_tex"] = [t for _, t in EXPERIMENT_NUMBERS]
+    return inputs
 
 
 def _article_caption(path, note):

@@ -1,6 +1,7 @@
 # The input functions of shift_study.smk's rules (included at its top). Snakemake's linter wants a
 # snakefile to hold rules or functions, not both; the shared ones are in common.smk.
 from iactdl.adapt.shift_study import (
+    parse_shift_study_name,
     shift_study_entry,
     shift_study_models,
     shifted_simulation,
@@ -214,6 +215,11 @@ def get_shift_table_input(wildcards):
             results(f"shift_study/{s}/datasets/observed_test.h5") for s, _ in shift_study_entries()
         ],
     }
+
+
+def shift_study_labels():
+    """The study's config models by their readable names (the heat map's panels, the caption)."""
+    return figure_labels(sorted({parse_shift_study_name(m).model for m in shift_study_names()}))
 
 
 def shift_study_numbers():
