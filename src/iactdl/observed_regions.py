@@ -27,8 +27,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from iactdl.camera import MM_TO_DEG
-from iactdl.evaluate.theta2 import (
-    max_theta2_cut,
+from iactdl.evaluate.theta2 import (  # check_theta2_cut: re-exported, its old home
+    check_theta2_cut,
     off_positions,
     theta2_regions,
     theta_on_off,
@@ -41,41 +41,9 @@ from iactdl.models.disp_store import DISP_DEFAULTS, load_disp
 __all__ = ["DIRECTIONS_DEFAULTS", "RegionLabeller", "check_theta2_cut", "region_labeller"]
 
 # config `directions` (the schema repeats them): FACT's open Crab analysis, aict-tools' disp
-DIRECTIONS_DEFAULTS = {"theta2_cut": 0.025, "n_off": 5, "disp": DISP_DEFAULTS}
-
-
-def check_theta2_cut(theta2_cut: float, wobble_offset_deg: float, n_off: int, where: str) -> None:
-    """Refuse a theta^2 cut <= 0 or one that lets regions overlap, naming the largest allowed.
-
-    The largest cut is ``(wobble_offset_deg * sin(pi / (n_off + 1)))^2``
-    (:func:`iactdl.evaluate.theta2.max_theta2_cut`): the ON and ``n_off`` OFF positions lie evenly
-    on a circle about the camera centre, and each region's radius stays below half their spacing.
-
-    Parameters
-    ----------
-    theta2_cut : float
-        The cut on theta^2, deg^2.
-    wobble_offset_deg : float
-        Distance of the ON position from the camera centre, deg (FACT: 0.6).
-    n_off : int
-        Number of OFF positions.
-    where : str
-        The config key or file named in the error.
-
-    Raises
-    ------
-    ValueError
-        A cut not finite and > 0, or above the largest allowed.
-    """
-    if not (np.isfinite(theta2_cut) and theta2_cut > 0):
-        raise ValueError(f"{where}: theta2_cut must be > 0 deg^2, got {theta2_cut}")
-    largest = max_theta2_cut(wobble_offset_deg, n_off)
-    if theta2_cut > largest:
-        raise ValueError(
-            f"{where}: theta2_cut = {theta2_cut} deg^2 lets the ON and OFF regions overlap "
-            f"(source {wobble_offset_deg:.3g} deg from the camera centre, {n_off} OFF positions); "
-            f"the largest allowed value is {largest:.4g} deg^2"
-        )
+# theta2_cuts: the significance analysis's candidates (iactdl.evaluate.theta2_analysis); None:
+# the fixed theta2_cut. The regions (and stage 6's ON/OFF labels) always use theta2_cut.
+DIRECTIONS_DEFAULTS = {"theta2_cut": 0.025, "theta2_cuts": None, "n_off": 5, "disp": DISP_DEFAULTS}
 
 
 class RegionLabeller:

@@ -352,7 +352,7 @@ def get_region_directions():
 
 
 def get_labeller_directions():
-    """Config `directions` as the region labeller reads it (rule signal_leak): every key but
+    """Config `directions` as the region labeller reads it, for signal_leak's params; every key but
     theta2_cuts, which only the significance analysis reads (rule theta2), so editing that list
     reruns no stage-6 job."""
     return canonical({k: v for k, v in config["directions"].items() if k != "theta2_cuts"})

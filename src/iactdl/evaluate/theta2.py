@@ -42,6 +42,7 @@ from iactdl.io.dl3 import read_dl3
 from iactdl.metrics.direction import theta
 
 __all__ = [
+    "check_theta2_cut",
     "OPEN_CRAB_CUTS",
     "FACT_PUBLISHED",
     "THETA2_RANGE",
@@ -90,6 +91,40 @@ def max_theta2_cut(wobble_offset_deg: float, n_off: int) -> float:
     if int(n_off) != n_off or n_off < 1:
         raise ValueError(f"n_off must be an integer >= 1, got {n_off}")
     return float((wobble_offset_deg * math.sin(math.pi / (n_off + 1))) ** 2)
+
+
+def check_theta2_cut(theta2_cut: float, wobble_offset_deg: float, n_off: int, where: str) -> None:
+    """Refuse a theta^2 cut <= 0 or one that lets regions overlap, naming the largest allowed.
+
+    The largest cut is ``(wobble_offset_deg * sin(pi / (n_off + 1)))^2``
+    (:func:`iactdl.evaluate.theta2.max_theta2_cut`): the ON and ``n_off`` OFF positions lie evenly
+    on a circle about the camera centre, and each region's radius stays below half their spacing.
+
+    Parameters
+    ----------
+    theta2_cut : float
+        The cut on theta^2, deg^2.
+    wobble_offset_deg : float
+        Distance of the ON position from the camera centre, deg (FACT: 0.6).
+    n_off : int
+        Number of OFF positions.
+    where : str
+        The config key or file named in the error.
+
+    Raises
+    ------
+    ValueError
+        A cut not finite and > 0, or above the largest allowed.
+    """
+    if not (np.isfinite(theta2_cut) and theta2_cut > 0):
+        raise ValueError(f"{where}: theta2_cut must be > 0 deg^2, got {theta2_cut}")
+    largest = max_theta2_cut(wobble_offset_deg, n_off)
+    if theta2_cut > largest:
+        raise ValueError(
+            f"{where}: theta2_cut = {theta2_cut} deg^2 lets the ON and OFF regions overlap "
+            f"(source {wobble_offset_deg:.3g} deg from the camera centre, {n_off} OFF positions); "
+            f"the largest allowed value is {largest:.4g} deg^2"
+        )
 
 
 def off_positions(source_x, source_y, n_off: int) -> tuple[np.ndarray, np.ndarray]:

@@ -36,6 +36,7 @@ from iactdl.evaluate.significance import li_ma_significance
 from iactdl.evaluate.theta2 import (
     THETA2_BINS,
     THETA2_RANGE,
+    check_theta2_cut,
     on_off_counts_over_cuts,
     theta2_counts,
     theta2_histograms,
@@ -199,8 +200,6 @@ def theta2_candidates(
         No candidate, one not a finite number > 0, or one above the largest allowed cut; the
         message names :data:`THETA2_CUTS_KEY` and the largest allowed value.
     """
-    from iactdl.observed_regions import check_theta2_cut  # imports the disp model: not at import
-
     values = [theta2_cuts] if np.isscalar(theta2_cuts) else list(theta2_cuts)
     if not values:
         raise ValueError(f"{THETA2_CUTS_KEY}: no theta^2 cut candidate; give at least one (deg^2)")

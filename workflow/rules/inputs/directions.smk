@@ -50,10 +50,10 @@ def get_direction_predictions(wildcards):
 
 
 def theta2_cut_candidates():
-    """The theta^2 cuts the significance analysis (rule theta2) chooses from, with the gammaness
+    """The theta^2 cuts the significance analysis (the theta2 rule) chooses from, with the gammaness
     cut, on observed_val: config directions.theta2_cuts, sorted and without repeats (their order
     means nothing, so a reordered list reruns nothing); null: the fixed directions.theta2_cut.
-    Only rule theta2 reads the key: editing it reruns that analysis and what reads it."""
+    Only the theta2 rule reads the key, so editing it reruns that analysis and what reads it."""
     section = config["directions"]
     return sorted({float(c) for c in section.get("theta2_cuts") or [section["theta2_cut"]]})
 
