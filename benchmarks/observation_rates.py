@@ -5,6 +5,7 @@ Crab's rate and energy threshold, after the trigger and after the analysis' cuts
     python benchmarks/observation_rates.py --hours 2 --config tests/config/tiny.yaml
     python benchmarks/observation_rates.py --hours 0 --gammas 400000      # the effective area only
     python benchmarks/observation_rates.py --hours 0 --results /work/run-all5/results
+    python benchmarks/observation_rates.py --hours 0 --quality-hours 0.1 --simulated-detector
 
 Throws the showers of ``--hours`` of observation (:mod:`iactdl.simulate.observation`: flux x scatter
 area x solid angle x time, energies from the measured spectra) and keeps those the trigger of the
@@ -16,7 +17,9 @@ and the CPU time per thrown shower. FACT's trigger rate on a dark night is ~60-8
 the figure the project's issue 20 quotes, not checked here against a publication).
 
 The gamma effective area at trigger level (``--gammas N``: N gammas thrown from the Crab's spectrum
-over the scatter disk, the observed detector, or the simulated one with ``--simulated-detector``)
+over the scatter disk, the observed detector, or the simulated one with ``--simulated-detector``),
+after extract's and the quality cuts (``--quality-hours H``: H hours of the Crab alone at 100 times
+its flux, streamed as rule ``stream_observed`` streams the observation; the same detector choice)
 and, with ``--results DIR`` (a finished run's ``results/``), after each of the analysis' cuts:
 extract's and the quality cuts (the observed splits), the gammaness cut and the theta^2 cut the
 model chose on ``observed_val`` (``dl3/{model}/theta2.json``), on ``observed_test``. The run's true
@@ -298,6 +301,75 @@ def run_effective_areas(results: str | Path, model: str, bins_tev) -> dict:
     }
 
 
+def quality_effective_area(
+    config: Mapping, hours: float, bins_tev, seed: int = 1, observed: bool = True
+) -> dict:
+    """The gamma effective area (m^2) after extract's and the quality cuts, streamed.
+
+    Runs :func:`iactdl.observed_stream.stream_observed` (simulate, extract's cuts, features,
+    quality cuts: what rule ``stream_observed`` does) on ``hours`` of an observation of the Crab
+    alone at 100 times its flux (the nuclei at a negligible flux), into a temporary directory,
+    with the config's ``extract``, ``features`` and ``datasets``; ``observed=False`` switches
+    every shift off (the simulated detector). The area does not depend on the flux: only the
+    statistics do.
+
+    Parameters
+    ----------
+    config : Mapping
+        The whole config (sections ``simulation``, ``extract``, ``features``, ``datasets``).
+    hours : float
+        Observation time, h (0.1 h: ~17k gammas thrown, ~2k triggered).
+    bins_tev : array_like
+        Bin edges of true energy, TeV.
+    seed : int, optional
+        The simulation's seed.
+    observed : bool, optional
+        The observed detector (default) or the simulated one.
+
+    Returns
+    -------
+    dict
+        ``trigger`` and ``quality``: effective area per bin, m^2.
+    """
+    import copy
+    import tempfile
+
+    from iactdl.observed_stream import stream_observed
+
+    sim = copy.deepcopy(dict(config.get("simulation") or {}))
+    observed_section = sim.setdefault("observed", {})
+    spectra = check_config(sim)["observed"]["spectra"]
+    spectra["gamma"]["amplitude"] *= 100.0
+    for nucleus in ("proton", "helium"):
+        spectra[nucleus]["amplitude"] *= 1e-9
+    observed_section.update({"hours": hours, "spectra": spectra})
+    if not observed:
+        observed_section["shifts"] = dict.fromkeys(check_config(sim)["observed"]["shifts"], False)
+    with tempfile.TemporaryDirectory() as tmp:
+        outputs = {k: Path(tmp) / f"{k}.h5" for k in ("train", "train_images", "val", "test")}
+        truth_path = Path(tmp) / "truth.h5"
+        stream_observed(
+            sim,
+            seed,
+            outputs,
+            truth_path,
+            extract=config.get("extract"),
+            features=config.get("features"),
+            datasets=config.get("datasets"),
+        )
+        throw = read_throws(_file_attrs(truth_path)["throws"])["gamma"]
+        truth = read_columns(truth_path, ["event_id", "particle_id", "true_energy"])
+        kept = [
+            read_columns(outputs[k], ["event_id"])["event_id"] for k in ("train", "val", "test")
+        ]
+    gamma = truth["particle_id"] == PARTICLE_ID["gamma"]
+    selected = gamma & np.isin(truth["event_id"], np.concatenate(kept))
+    return {
+        "trigger": effective_area(throw, truth["true_energy"][gamma], bins_tev),
+        "quality": effective_area(throw, truth["true_energy"][selected], bins_tev),
+    }
+
+
 def _print_areas(bins, areas: Mapping[str, np.ndarray], spectrum: Mapping) -> dict:
     """One row per bin of true energy, a column per stage, FACT's last; then rates per hour."""
     fact = np.asarray(FACT_EFFECTIVE_AREA["area_m2"], dtype=float)
@@ -333,10 +405,18 @@ def main() -> None:
         action="store_true",
         help="the trigger-level area of the simulated detector, not the observed one",
     )
+    parser.add_argument(
+        "--quality-hours",
+        type=float,
+        default=0.0,
+        help="hours of a Crab-only observation (flux x100) streamed through extract's and the "
+        "quality cuts (0: none)",
+    )
     parser.add_argument("--results", help="a finished run's results/: the areas after the cuts")
     parser.add_argument("--model", default="random_forest", help="whose DL3 and cuts (--results)")
     args = parser.parse_args()
-    simulation = yaml.safe_load(Path(args.config).read_text()).get("simulation") or {}
+    config = yaml.safe_load(Path(args.config).read_text()) or {}
+    simulation = config.get("simulation") or {}
     out: dict = {}
     if args.hours > 0:
         out = rates(simulation, args.hours, args.seed)
@@ -360,6 +440,12 @@ def main() -> None:
         areas[f"trig_{which}"] = trigger_effective_area(
             simulation, args.gammas, bins, args.seed, observed=not args.simulated_detector
         )
+    if args.quality_hours > 0:
+        which = "simulated" if args.simulated_detector else "observed"
+        streamed = quality_effective_area(
+            config, args.quality_hours, bins, args.seed, observed=not args.simulated_detector
+        )
+        areas.update({f"{k}_{which}": v for k, v in streamed.items()})
     if args.results:
         run = run_effective_areas(args.results, args.model, bins)
         areas.update({f"run_{k}": v for k, v in run["areas"].items()})
