@@ -595,7 +595,11 @@ RELIABILITY_MIN_EVENTS = 20  # fewest events of a bin drawn in the reliability d
 
 
 def plot_reliability(
-    measurement: Mapping, pdf: str | os.PathLike, png: str | os.PathLike, label: str | None = None
+    measurement: Mapping,
+    pdf: str | os.PathLike,
+    png: str | os.PathLike,
+    label: str | None = None,
+    entry: Mapping | None = None,
 ) -> None:
     """Reliability diagram of one ON/OFF model before and after correction, and of its oracle, on
     the equal-mass bins of the measurement (each bin about the same number of events), with each
@@ -614,8 +618,12 @@ def plot_reliability(
     png : str or os.PathLike
         The figure as PNG (both written, or neither new).
     label : str, optional
-        The model's readable name in the title (:func:`iactdl.evaluate.labels.model_label`;
-        the rule passes it); by default the measurement's ``model`` as it is spelled.
+        The model's readable name in the title (the rule passes :func:`figure_label_of`'s, unique
+        among the ON/OFF models); by default :func:`iactdl.evaluate.labels.model_label` of the
+        measurement's ``model`` and ``entry``.
+    entry : Mapping, optional
+        The model's config entry (``models.{model}``), which names it when ``label`` is not
+        given; without either the title shows the model's config name.
     """
     from iactdl.evaluate import style  # sets the Agg backend first
 
@@ -657,8 +665,10 @@ def plot_reliability(
     if not shown.size:  # say so rather than draw an empty square
         ax.text(0.5, 0.5, f"no bin of >= {RELIABILITY_MIN_EVENTS} events", ha="center",
                 transform=ax.transAxes)  # fmt: skip
-    if label is None:
-        label = str(measurement.get("model"))
+    if label is None:  # the name the other figures give it, not the config key
+        from iactdl.evaluate.labels import model_label
+
+        label = model_label(str(measurement.get("model")), entry)
     # the name on a line of its own: "boosted trees, ON/OFF labels" and the bins on one line
     # reach past the column
     ax.set_title(f"{label}\n{n_bins} equal-mass bins "
