@@ -95,7 +95,7 @@ BAD = [
     (
         "directions.theta2_cuts",
         [0.02, 0.1],
-        "directions.theta2_cuts: 0.1 deg^2 lets the ON and "
+        "directions.theta2_cuts: theta2_cut = 0.1 deg^2 lets the ON and "
         "OFF regions overlap (simulation.wobble_offset_deg 0.6, directions.n_off 5); the largest "
         "allowed value is 0.09 deg^2",
     ),
@@ -107,6 +107,26 @@ def test_check_config_names_the_key(tiny, key, value, message):
     with pytest.raises(ConfigError) as err:
         check_config(_set(tiny, key, value))
     assert message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "key, cut", [("theta2_cut", 0.1), ("theta2_cuts", [0.02, 0.1]), ("theta2_cut", "wide")]
+)
+def test_the_config_refuses_a_theta2_cut_with_the_one_check_of_every_cut(tiny, key, cut):
+    """The config's refusal of a theta^2 cut is check_theta2_cut's, citing the config keys: one
+    check and one message wherever a cut is checked (config, regions, analysis)."""
+    from iactdl.evaluate.theta2 import check_theta2_cut
+
+    config = _set(tiny, f"directions.{key}", cut)
+    offset = config["simulation"].get("wobble_offset_deg", 0.6)  # the schema's default
+    n_off = config["directions"]["n_off"]
+    bad = cut[-1] if isinstance(cut, list) else cut
+    with pytest.raises(ValueError) as expected:
+        check_theta2_cut(bad, offset, n_off, f"config directions.{key}",
+                         keys=("simulation.wobble_offset_deg", "directions.n_off"))  # fmt: skip
+    with pytest.raises(ConfigError) as err:
+        check_config(config)
+    assert str(expected.value) in str(err.value)
 
 
 def test_check_config_reports_every_error_at_once(tiny):

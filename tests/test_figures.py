@@ -504,6 +504,35 @@ def _assert_named(fig, keys, labels):
         assert any(label in t for t in texts), (label, texts)
 
 
+def test_reliability_figure_is_titled_by_the_models_name_without_a_label(tmp_path, saved):
+    from iactdl.labelnoise.comparison import plot_reliability
+    from iactdl.labelnoise.measurement import calibration_summary
+
+    rng = np.random.default_rng(6)
+    p = rng.beta(0.5, 15, 400)
+    cal = calibration_summary((rng.random(400) < p).astype(int), p)
+    measurement = {"model": "mlp_onoff", "measurement": {"calibration_after": cal}}
+    plot_reliability(measurement, tmp_path / "r.pdf", tmp_path / "r.png",
+                     entry=LABELLED["mlp_onoff"])  # fmt: skip
+    (fig,) = saved
+    _assert_named(fig, ["mlp_onoff"], ["MLP, ON/OFF labels"])
+
+
+def test_feature_shift_panels_name_the_features_as_the_field_does(tmp_path, saved):
+    from iactdl.adapt.shift.figures import plot_feature_shift
+
+    rng = np.random.default_rng(8)
+    keys = ["time_gradient_slope_long", "photoncharge_shower_max", "num_islands",
+            "concentration_two_pixel"]  # fmt: skip
+    table = pd.DataFrame({"input": keys, "ks": [0.4, 0.3, 0.2, 0.1]})
+    source = {k: rng.normal(size=500) for k in keys}
+    target = {k: rng.normal(0.3, 1.0, 500) for k in keys}
+    plot_feature_shift(table, source, target, 0.6, [tmp_path / "f.png"], n_top=3)
+    (fig,) = saved
+    _assert_named(fig, keys, ["time gradient, long.", "largest pixel charge", "islands",
+                              "concentration, two brightest pixels"])  # fmt: skip
+
+
 def test_theta2_plot_is_titled_by_the_models_name(tmp_path, saved):
     from types import SimpleNamespace
 

@@ -216,6 +216,63 @@ def test_comparison_table_and_figure_are_written(tmp_path):
     assert (tmp_path / "c.png").stat().st_size > 1000
 
 
+def _wobble_field(rng, n):
+    """Thetas of a wobble observation (source 0.6 deg off the centre, 5 OFF positions): gammas
+    reconstructed around the source, hadrons anywhere; a gammaness that separates them."""
+    from iactdl.camera import MM_TO_DEG
+    from iactdl.evaluate.theta2 import theta_on_off
+
+    gamma = rng.random(n) < 0.05
+    deg = 1.0 / MM_TO_DEG  # mm per deg
+    x = np.where(gamma, 0.6 * deg + rng.normal(0, 0.15 * deg, n), rng.uniform(-1.2, 1.2, n) * deg)
+    y = np.where(gamma, rng.normal(0, 0.15 * deg, n), rng.uniform(-1.2, 1.2, n) * deg)
+    t_on, t_off = theta_on_off(x, y, 0.6 * deg, 0.0, 5)
+    g = np.clip(rng.normal(np.where(gamma, 0.7, 0.3), 0.2), 0, 1)
+    return gamma, g, t_on, t_off
+
+
+def test_comparison_li_ma_is_the_significance_tables_at_the_chosen_cuts():
+    """The row's Li & Ma is the theta^2 analysis's at its (theta^2, gammaness) pair, not the one
+    at the ON/OFF labels' fixed theta^2 cut and the measurement's cut (two numbers for one model
+    in one paper); an oracle's pair is chosen on its own observed_val predictions."""
+    from iactdl.evaluate.theta2 import theta2_counts, theta2_regions
+    from iactdl.evaluate.theta2_analysis import choose_cuts
+    from iactdl.labelnoise.comparison import chosen_cuts
+
+    rng = np.random.default_rng(11)
+    gamma, g, t_on, t_off = _wobble_field(rng, 20_000)
+    region = theta2_regions(t_on, t_off, 0.025)  # the labels' fixed cut
+    rows = [
+        {"group": "boosted trees", "approach": "source-only", "model": "bdt", "scored": "bdt",
+         "prior_corrected": True},
+        {"group": "boosted trees", "approach": "oracle", "model": "bdt_onoff~oracle",
+         "scored": "bdt_onoff~oracle", "prior_corrected": True},
+    ]  # fmt: skip
+    analyses = {
+        "bdt": {"choice": {"theta2_cut": 0.05, "gammaness_cut": 0.6}},
+        "bdt_onoff": {"theta2_cut_candidates": [0.02, 0.04, 0.06]},
+    }
+    _, g_val, v_on, v_off = _wobble_field(rng, 20_000)
+    cuts = chosen_cuts(rows, analyses, (t_on, t_off), 5,
+                       {"bdt_onoff~oracle": {"gammaness": g_val}}, (v_on, v_off))  # fmt: skip
+    preds = {"bdt": {"gammaness": g}, "bdt_onoff~oracle": {"gammaness": g}}
+    meas = {"bdt": {"measurement": _measurement(0.5)},
+            "bdt_onoff": {"oracle": _measurement(0.5)}}  # fmt: skip
+    truth = {"is_gamma": gamma, "region": region}
+    df = comparison_table(rows, preds, truth, 5, meas, 0.6, 20, cuts=cuts).set_index("model")
+    table = theta2_counts(g, t_on, t_off, gammaness_cut=0.6, theta2_cut=0.05)
+    assert df.loc["bdt", "li_ma_significance"] == pytest.approx(table["li_ma_significance"])
+    assert (df.loc["bdt", "theta2_cut"], df.loc["bdt", "cut"]) == (0.05, 0.6)
+    assert df.loc["bdt", "gamma_efficiency"] == pytest.approx(np.mean(g[gamma] > 0.6))
+    at_fixed = comparison_table(rows[:1], preds, truth, 5, meas, 0.6, 20)
+    assert at_fixed.loc[0, "li_ma_significance"] != pytest.approx(table["li_ma_significance"])
+    choice = choose_cuts(g_val, v_on, v_off, [0.02, 0.04, 0.06])
+    oracle = df.loc["bdt_onoff~oracle"]
+    assert (oracle["theta2_cut"], oracle["cut"]) == (choice["theta2_cut"], choice["gammaness_cut"])
+    with pytest.raises(KeyError, match="observed_val predictions"):
+        chosen_cuts(rows, analyses, (t_on, t_off), 5)
+
+
 def test_model_on_gamma_fraction_uncertainty_covers_the_calibration_of_the_training_labels():
     """Repeated toy observations, an ON/OFF classifier fit on each: the model's ON gamma fraction
     scatters around the truth as its stated uncertainty says only with the calibration term (the

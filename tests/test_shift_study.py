@@ -185,6 +185,29 @@ def test_table_gap_closed_and_significance_per_sqrt_hour(tmp_path):
     assert (out / "h.png").stat().st_size > 0 and (out / "h.pdf").stat().st_size > 0
 
 
+def test_table_names_models_and_methods_as_the_figures_do(tmp_path):
+    spec = {("night_sky", "hist_gbt~source~s1"): 0.80, ("night_sky", "hist_gbt~iwdann~s1"): 0.85,
+            ("night_sky", "hist_gbt~oracle~s1"): 0.90}  # fmt: skip
+    files = [
+        _files(tmp_path, sh, name, auc, 0.9, separation=1.0) for (sh, name), auc in spec.items()
+    ]
+    out = tmp_path / "out"
+    write_shift_study_table(
+        list(spec), *zip(*files, strict=True),
+        csv_path=out / "t.csv", tex_path=out / "t.tex", numbers_path=out / "n.json",
+        labels={"hist_gbt": "boosted trees"},
+    )  # fmt: skip
+    tex = (out / "t.tex").read_text()
+    assert "boosted trees" in tex and "IW-DANN" in tex and "oracle (observed truth)" in tex
+    assert "night sky" in tex
+    assert "hist\\_gbt" not in tex and "iwdann" not in tex and "night\\_sky" not in tex
+    csv = pd.read_csv(out / "t.csv")
+    # the keys stay for a program, the readable names beside them for a reader
+    assert csv["model"].tolist() == ["hist_gbt"] * 3
+    assert csv["model_label"].tolist() == ["boosted trees"] * 3
+    assert csv["method_label"].tolist() == ["source-only", "IW-DANN", "oracle (observed truth)"]
+
+
 def test_a_row_listed_twice_is_refused():
     rows = pd.DataFrame(
         [{"shift": "all", "model": "m", "method": "source", "seed": 1, "observed_auc": 0.8}] * 2

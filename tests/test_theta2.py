@@ -19,6 +19,7 @@ import pytest
 
 from iactdl.evaluate.theta2 import (
     OPEN_CRAB_CUTS,
+    check_theta2_cut,
     dl3_theta2,
     max_theta2_cut,
     observation_hours,
@@ -267,6 +268,17 @@ def test_a_theta2_cut_not_above_zero_is_refused(cut):
             gammaness_cut=0.5,
             theta2_cut=cut,
         )
+
+
+def test_counting_refuses_an_overlap_with_the_one_check_of_every_cut():
+    ev, _ = _events()
+    args = (ev["gamma_prediction"], ev["theta_deg"], [ev[c] for c in theta_off_columns(5)])
+    with pytest.raises(ValueError) as expected:
+        check_theta2_cut(0.1, 0.6, 5)
+    with pytest.raises(ValueError) as err:
+        theta2_counts(*args, gammaness_cut=0.0, theta2_cut=0.1, wobble_offset_deg=0.6)
+    assert str(err.value) == str(expected.value)
+    assert "source 0.6 deg from the camera centre, 5 OFF positions" in str(err.value)
 
 
 def test_overlapping_regions_are_refused_with_the_largest_allowed_cut():

@@ -76,10 +76,8 @@ class RegionLabeller:
     def __init__(self, model: DispModel, n_off: int, theta2_cut: float, source: str = "observed"):
         self.model = model
         self.n_off = int(n_off)
-        self.theta2_cut = float(theta2_cut)
+        self.theta2_cut = check_theta2_cut(theta2_cut, where="config directions.theta2_cut")
         self.source = source
-        if not (np.isfinite(self.theta2_cut) and self.theta2_cut > 0):
-            raise ValueError(f"config directions.theta2_cut must be > 0 deg^2, got {theta2_cut}")
 
     def __call__(self, chunk: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         missing = [c for c in ("source_x", "source_y") if c not in chunk]
@@ -94,7 +92,10 @@ class RegionLabeller:
         if len(offset) and np.any(np.isfinite(offset)):
             # regions that overlap for the source nearest the centre are refused up front
             check_theta2_cut(
-                self.theta2_cut, float(np.nanmin(offset)), self.n_off, "config directions"
+                self.theta2_cut,
+                float(np.nanmin(offset)),
+                self.n_off,
+                f"{self.source}: config directions.theta2_cut",
             )
         pred = self.model.predict(chunk)
         t_on, t_off = theta_on_off(

@@ -251,6 +251,7 @@ rule labelnoise_comparison:
     params:
         models=measured_models(),
         scored=comparison_scored(),
+        oracles=comparison_oracles(),
         entries=config["models"],
         n_bootstrap=config["evaluation"]["n_bootstrap"],
         seed=seed_for("labelnoise_comparison"),

@@ -19,4 +19,8 @@ with rule_logging(snakemake.log[0], "labelnoise_comparison"):
         png=snakemake.output.png,
         n_bootstrap=snakemake.params.n_bootstrap,
         seed=snakemake.params.seed,
+        analyses=snakemake.input.analyses,
+        observed_test=snakemake.input.observed_test,
+        observed_val=snakemake.input.observed_val,
+        oracle_val=dict(zip(snakemake.params.oracles, snakemake.input.oracle_val, strict=True)),
     )

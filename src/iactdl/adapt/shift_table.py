@@ -38,6 +38,7 @@ __all__ = [
     "shift_study_table",
     "best_methods",
     "shift_label",
+    "readable_table",
     "plot_gap_heatmap",
     "write_shift_study_table",
 ]
@@ -277,7 +278,33 @@ def plot_gap_heatmap(
     style.save_figure(fig, outputs)
 
 
-def _tex(t: pd.DataFrame) -> str:
+def readable_table(table: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The table with each row's readable names beside its keys, as the figures name them:
+    ``model_label`` after ``model`` (``labels``, the rule's :func:`figure_labels`) and
+    ``method_label`` after ``method`` (:func:`iactdl.evaluate.labels.method_label`).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`shift_study_table`.
+    labels : mapping of str to str, optional
+        Config model name -> readable name; a model without one is named by its key.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the two columns added.
+    """
+    labels = labels or {}
+    out = table.copy()
+    out.insert(out.columns.get_loc("model") + 1, "model_label",
+               [labels.get(m, m) for m in out["model"]])  # fmt: skip
+    out.insert(out.columns.get_loc("method") + 1, "method_label",
+               [method_label(m) for m in out["method"]])  # fmt: skip
+    return out
+
+
+def _tex(t: pd.DataFrame, labels: Mapping[str, str] | None = None) -> str:
     header = [
         "shift", "model", "method", "seeds", r"AUC$_\mathrm{obs}$", r"AUC$_\mathrm{sim}$",
         "gap closed (AUC)", r"$S_\mathrm{Li\&Ma}$", r"$S/\sqrt{h}$", r"gap closed ($S$)",
@@ -294,11 +321,12 @@ def _tex(t: pd.DataFrame) -> str:
         return "no gap" if np.isfinite(oracle_gap) and oracle_gap <= 0 else "--"
 
     rows = []
-    for r in t.itertuples():
-        method = r.method + (" (oracle: observed truth)" if r.method == "oracle" else "")
+    # the names the figures use (the oracle's label says it is the observed truth's)
+    for r in readable_table(t, labels).itertuples():
         rows.append(
             [
-                tex_escape(r.shift), tex_escape(r.model), tex_escape(method), str(r.n_seeds),
+                tex_escape(shift_label(r.shift)), tex_escape(r.model_label),
+                tex_escape(r.method_label), str(r.n_seeds),
                 pm(r.observed_auc, r.observed_auc_std, 3), pm(r.simulated_auc, np.nan, 3),
                 gap(r.gap_closed_auc, r.oracle_gap_auc),
                 pm(r.li_ma_significance, r.li_ma_significance_std, 1),
@@ -357,8 +385,8 @@ def write_shift_study_table(
         The numbers' macros (``\\iactShifts`` ...) for the article: with it, both number files are
         written by :func:`iactdl.evaluate.numbers.write_numbers`, both or neither.
     labels : mapping of str to str, optional
-        Config model name -> readable name: the heat map's panel titles and the number
-        ``Models``.
+        Config model name -> readable name: the table's ``model_label`` column and LaTeX model
+        column (:func:`readable_table`), the heat map's panel titles and the number ``Models``.
 
     Returns
     -------
@@ -378,8 +406,8 @@ def write_shift_study_table(
     )
     table = shift_study_table(rows)
     with atomic_paths(csv_path, tex_path) as (csv_tmp, tex_tmp):  # both or neither
-        csv_tmp.write_text(table.to_csv(index=False, float_format="%.5g"))
-        tex_tmp.write_text(_tex(table))
+        csv_tmp.write_text(readable_table(table, labels).to_csv(index=False, float_format="%.5g"))
+        tex_tmp.write_text(_tex(table, labels))
     numbers = _numbers(table, rows, labels or {})
     if numbers_tex_path is None:
         write_json(numbers_path, numbers)

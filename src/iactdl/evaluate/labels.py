@@ -1,6 +1,7 @@
 """Readable names for figures: a model, net, estimator or adaptation method as a reader of the paper
 names it ("MLP, IW-DANN, seed 1"), not as the config or a file name spells it (``mlp~iwdann~s1``),
-and the family a model belongs to (baselines, nets, adapted, ON/OFF), by which figures group it.
+and the family a model belongs to (baselines, nets, adapted, ON/OFF), by which figures group it;
+a feature column as the field names it ("Hillas width", not ``width``).
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ __all__ = [
     "NET_LABELS",
     "ESTIMATOR_LABELS",
     "METHOD_LABELS",
+    "FEATURE_LABELS",
     "FAMILIES",
     "net_label",
     "method_label",
+    "feature_label",
     "model_family",
     "model_label",
     "model_labels",
@@ -43,6 +46,58 @@ METHOD_LABELS = {
     "oracle": "oracle (observed truth)",
     "onoff": "ON/OFF labels",  # stage 6's Menon-corrected ON/OFF model (the shift study)
     "joint": "joint (simulated + ON/OFF)",
+}
+# A feature column (iactdl.features.columns.FEATURE_UNITS) as a reader of the field names it in a
+# figure: the keys are FACT's DL2 column names, written for programs. "long."/"trans.": along and
+# across the Hillas ellipse's major axis. Here, not beside the units: the feature rules do not
+# import this module, so a new name reruns figures only.
+FEATURE_LABELS = {
+    "clean_ok": "image kept by cleaning",
+    "num_pixel_in_shower": "shower pixels",
+    "num_islands": "islands",
+    "size": "size",
+    "cog_x": "centre of gravity x",
+    "cog_y": "centre of gravity y",
+    "length": "Hillas length",
+    "width": "Hillas width",
+    "delta": "orientation",
+    "m3_long": "third moment, long.",
+    "m3_trans": "third moment, trans.",
+    "m4_long": "fourth moment, long.",
+    "m4_trans": "fourth moment, trans.",
+    "skewness_long": "skewness, long.",
+    "skewness_trans": "skewness, trans.",
+    "kurtosis_long": "kurtosis, long.",
+    "kurtosis_trans": "kurtosis, trans.",
+    "leakage1": "leakage, outer ring",
+    "leakage2": "leakage, two outer rings",
+    "leakage1_pixel": "leakage pixels, outer ring",
+    "leakage2_pixel": "leakage pixels, two outer rings",
+    "concentration_cog": "concentration at the c.o.g.",
+    "concentration_core": "concentration in the ellipse",
+    "concentration_one_pixel": "concentration, brightest pixel",
+    "concentration_two_pixel": "concentration, two brightest pixels",
+    "photoncharge_shower_mean": "mean pixel charge",
+    "photoncharge_shower_variance": "pixel charge variance",
+    "photoncharge_shower_max": "largest pixel charge",
+    "time_gradient_slope_long": "time gradient, long.",
+    "time_gradient_intercept_long": "time intercept, long.",
+    "time_gradient_slope_trans": "time gradient, trans.",
+    "time_gradient_intercept_trans": "time intercept, trans.",
+    "time_gradient_sse_long": "time gradient residual, long.",
+    "timespread": "time spread",
+    "timespread_weighted": "time spread, charge-weighted",
+    "pedestal_pixels": "pedestal pixels",
+    "pedestal_mean": "pedestal mean",
+    "pedestal_variance": "pedestal variance",
+    "pedestal_m3": "pedestal third moment",
+    "log_size": "ln size",
+    "area": "ellipse area",
+    "size_area": "size / area",
+    "log_size_area": "ln(size / area)",
+    "area_size_cut_var": "area / ln(size)^2",
+    "width_length": "width / length",
+    "cog_r": "c.o.g. distance from centre",
 }
 # the order in which figures show the families
 FAMILIES = ("baselines", "nets", "adapted", "ON/OFF")
@@ -78,6 +133,23 @@ def method_label(method: str) -> str:
         Its name in :data:`METHOD_LABELS`, else ``method``.
     """
     return METHOD_LABELS.get(method, method)
+
+
+def feature_label(name: str) -> str:
+    """``time_gradient_slope_long`` -> "time gradient, long."; a column without a name here (a FACT
+    DL2 column we do not compute) with spaces for underscores.
+
+    Parameters
+    ----------
+    name : str
+        A feature column's key (:data:`iactdl.features.columns.FEATURE_UNITS`).
+
+    Returns
+    -------
+    str
+        Its name in :data:`FEATURE_LABELS`, else ``name`` with spaces for underscores.
+    """
+    return FEATURE_LABELS.get(name, name.replace("_", " "))
 
 
 def model_family(entry: Mapping | None) -> str:

@@ -32,6 +32,7 @@ refused; without it, an event counted in two regions is.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 
 import numpy as np
@@ -93,38 +94,69 @@ def max_theta2_cut(wobble_offset_deg: float, n_off: int) -> float:
     return float((wobble_offset_deg * math.sin(math.pi / (n_off + 1))) ** 2)
 
 
-def check_theta2_cut(theta2_cut: float, wobble_offset_deg: float, n_off: int, where: str) -> None:
-    """Refuse a theta^2 cut <= 0 or one that lets regions overlap, naming the largest allowed.
+def check_theta2_cut(
+    theta2_cut,
+    wobble_offset_deg: float | None = None,
+    n_off: int | None = None,
+    where: str | None = None,
+    *,
+    keys: tuple[str, str] | None = None,
+) -> float:
+    """Refuse a theta^2 cut that is not a number > 0, or one that lets regions overlap, naming
+    the largest allowed: the one check of every theta^2 cut (config, regions, analysis, counts).
 
-    The largest cut is ``(wobble_offset_deg * sin(pi / (n_off + 1)))^2``
-    (:func:`iactdl.evaluate.theta2.max_theta2_cut`): the ON and ``n_off`` OFF positions lie evenly
-    on a circle about the camera centre, and each region's radius stays below half their spacing.
+    The largest cut is ``(wobble_offset_deg * sin(pi / (n_off + 1)))^2`` (:func:`max_theta2_cut`):
+    the ON and ``n_off`` OFF positions lie evenly on a circle about the camera centre, and each
+    region's radius stays below half their spacing.
 
     Parameters
     ----------
     theta2_cut : float
         The cut on theta^2, deg^2.
-    wobble_offset_deg : float
-        Distance of the ON position from the camera centre, deg (FACT: 0.6).
-    n_off : int
-        Number of OFF positions.
-    where : str
-        The config key or file named in the error.
+    wobble_offset_deg : float, optional
+        Distance of the ON position from the camera centre, deg (FACT: 0.6); without it only
+        ``theta2_cut > 0`` is checked (FACT's files: the events carry the offset).
+    n_off : int, optional
+        Number of OFF positions; needed with ``wobble_offset_deg``.
+    where : str, optional
+        The config key or file that holds the cut, named first in the error.
+    keys : tuple of (str, str), optional
+        The config keys of the offset and of ``n_off`` (``("simulation.wobble_offset_deg",
+        "directions.n_off")``), cited with their values in the overlap error; without them the
+        error says what the values are.
+
+    Returns
+    -------
+    float
+        The cut, as a float.
 
     Raises
     ------
     ValueError
-        A cut not finite and > 0, or above the largest allowed.
+        A cut that is not a finite number > 0, or one above the largest allowed.
     """
-    if not (np.isfinite(theta2_cut) and theta2_cut > 0):
-        raise ValueError(f"{where}: theta2_cut must be > 0 deg^2, got {theta2_cut}")
+    prefix = f"{where}: " if where else ""
+    number = isinstance(theta2_cut, numbers.Real) and not isinstance(theta2_cut, bool)
+    if not (number and math.isfinite(theta2_cut) and theta2_cut > 0):
+        raise ValueError(
+            f"{prefix}theta2_cut must be > 0 deg^2 (a region around each position), "
+            f"got {theta2_cut!r}"
+        )
+    if wobble_offset_deg is None:
+        return float(theta2_cut)
     largest = max_theta2_cut(wobble_offset_deg, n_off)
     if theta2_cut > largest:
+        if keys is None:
+            geometry = (
+                f"source {wobble_offset_deg:.4g} deg from the camera centre, {n_off} OFF positions"
+            )
+        else:
+            geometry = f"{keys[0]} {wobble_offset_deg:.4g}, {keys[1]} {n_off}"
         raise ValueError(
-            f"{where}: theta2_cut = {theta2_cut} deg^2 lets the ON and OFF regions overlap "
-            f"(source {wobble_offset_deg:.3g} deg from the camera centre, {n_off} OFF positions); "
-            f"the largest allowed value is {largest:.4g} deg^2"
+            f"{prefix}theta2_cut = {theta2_cut} deg^2 lets the ON and OFF regions overlap "
+            f"({geometry}); the largest allowed value is {largest:.4g} deg^2"
         )
+    return float(theta2_cut)
 
 
 def off_positions(source_x, source_y, n_off: int) -> tuple[np.ndarray, np.ndarray]:
@@ -246,10 +278,7 @@ def observation_hours(ontime_s) -> float:
 
 
 def _check_inputs(gammaness, theta_deg, theta_deg_off, n_off, theta2_cut):
-    if not (np.isfinite(theta2_cut) and theta2_cut > 0):
-        raise ValueError(
-            f"theta2_cut must be > 0 deg^2 (a region around each position), got {theta2_cut}"
-        )
+    check_theta2_cut(theta2_cut)
     g = np.asarray(gammaness, dtype=np.float64)
     t_on = np.asarray(theta_deg, dtype=np.float64)
     t_off = np.asarray(theta_deg_off, dtype=np.float64)
@@ -353,13 +382,7 @@ def theta2_counts(
         raise ValueError(f"gammaness_cut must be a finite number, got {gammaness_cut}")
     n_regions = t_off.shape[0]
     if wobble_offset_deg is not None:
-        largest = max_theta2_cut(wobble_offset_deg, n_regions)
-        if theta2_cut > largest:
-            raise ValueError(
-                f"theta2_cut = {theta2_cut} deg^2 lets the ON and OFF regions overlap (wobble "
-                f"offset {wobble_offset_deg} deg, {n_regions} OFF positions); the largest allowed "
-                f"value is {largest:.4g} deg^2"
-            )
+        check_theta2_cut(theta2_cut, wobble_offset_deg, n_regions)
     selected = g > gammaness_cut
     in_on, in_off = _in_regions(t_on, t_off, theta2_cut)
     in_on, in_off = in_on & selected, in_off & selected[None]

@@ -26,7 +26,6 @@ it never saw.
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Sequence
 
@@ -208,12 +207,7 @@ def theta2_candidates(
     except (TypeError, ValueError):
         msg = f"{THETA2_CUTS_KEY}: candidates must be numbers (deg^2), got {values!r}"
         raise ValueError(msg) from None
-    for cut in cuts:
-        if not (math.isfinite(cut) and cut > 0):
-            raise ValueError(f"{THETA2_CUTS_KEY}: theta2_cut must be > 0 deg^2, got {cut}")
-        if wobble_offset_deg is not None:
-            check_theta2_cut(cut, wobble_offset_deg, n_off, THETA2_CUTS_KEY)
-    return cuts
+    return [check_theta2_cut(cut, wobble_offset_deg, n_off, THETA2_CUTS_KEY) for cut in cuts]
 
 
 def _gammaness_candidates(g: np.ndarray, n_cuts: int) -> np.ndarray:

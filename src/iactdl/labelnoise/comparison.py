@@ -20,9 +20,13 @@ proportional to ``AUC_clean - 1/2``, so it ranks as the clean AUC would).
 Every point is scored on ``observed_test`` against its hidden truth (evaluation: this module is
 the comparison rule's, which reads the truth), with a bootstrap uncertainty: the events of
 ``observed_test`` resampled with a fixed seed, the same resamples for every row (paired), and every
-number recomputed on each: ROC AUC, the Li & Ma significance and gamma efficiency at the cut that
-maximises the significance on ``observed_val`` (truth-free, from the measurement), and the
-calibration metrics. AUC, significance and efficiency use every event of observed_test.
+number recomputed on each: ROC AUC, the Li & Ma significance and gamma efficiency at the cuts
+that maximise the significance on ``observed_val`` (truth-free), and the calibration metrics. AUC,
+significance and efficiency use every event of observed_test. The cuts are the significance
+table's: the (theta^2, gammaness) pair the model's theta^2 analysis chose on observed_val
+(``dl3/{model}/theta2.json``, :func:`iactdl.evaluate.theta2_analysis.choose_cuts`), so a model's
+Li & Ma here is the one of ``significance.csv`` with a bootstrap spread; an oracle's pair is
+chosen alike on its own observed_val predictions, among the same theta^2 candidates.
 
 Calibration is judged on the events in the ON or an OFF region (theta^2 cut), at their prior:
 only there does the observation give its gamma fraction without truth, ``(N_on - alpha N_off) /
@@ -69,6 +73,7 @@ __all__ = [
     "prior_shift",
     "gamma_fraction_estimate",
     "bootstrap_metrics",
+    "chosen_cuts",
     "comparison_table",
     "write_comparison",
     "plot_comparison",
@@ -277,9 +282,14 @@ def _calibration(w, y, p, n_bins):
     return brier, log_loss, ece
 
 
-def _row_metrics(w, y, p_sorted, score_pass, region_on, region_off, alpha, base_rate, n_bins):
+def _row_metrics(
+    w, y, p_sorted, score_pass, region_on, region_off, signal_on, signal_off, alpha, base_rate,
+    n_bins,
+):  # fmt: skip
     """Every number of one row on one (re)sample: weights ``w`` in the row's score order;
-    calibration on the events in a region (ON or OFF) only."""
+    calibration on the events in a region (ON or OFF, ``region_on``/``region_off``) only; the
+    Li & Ma significance of the events passing the cut in ``signal_on``/``signal_off`` (the
+    regions at the row's theta^2 cut)."""
     auc = _auc_sorted(w, y)
     labelled = region_on | region_off
     brier, log_loss, ece = _calibration(w[labelled], y[labelled], p_sorted[labelled], n_bins)
@@ -287,8 +297,8 @@ def _row_metrics(w, y, p_sorted, score_pass, region_on, region_off, alpha, base_
     ref = base_rate * (1.0 - base_rate)  # Brier score of always predicting the gamma fraction
     from iactdl.evaluate.significance import li_ma_significance
 
-    on = (w * (score_pass & region_on)).sum()
-    off = (w * (score_pass & region_off)).sum()
+    on = (w * (score_pass & signal_on)).sum()
+    off = (w * (score_pass & signal_off)).sum()
     n_g = (w * y).sum()
     return {
         "roc_auc": auc,
@@ -308,11 +318,15 @@ def bootstrap_metrics(
     """Each row's metrics on observed_test and their bootstrap standard deviations.
 
     ``rows``: dicts with ``score`` (the ranking score the cut applies to), ``posterior`` (P(gamma
-    | x) as the model gives it), ``cut`` (on ``score``), ``prior_corrected`` and ``train_prior``
-    (the gamma fraction the posterior assumes; the string ``"observed"`` for an oracle: the true
-    gamma fraction of all events). Events are resampled with replacement (multiplicities of
-    ``rng.integers``, seed ``seed``), the same resamples for every row; the prior estimate, the
-    prior correction and every metric are recomputed on each. Calibration metrics, the prior
+    | x) as the model gives it), ``cut`` (on ``score``: events with ``score >= cut`` pass),
+    ``prior_corrected`` and ``train_prior`` (the gamma fraction the posterior assumes; the string
+    ``"observed"`` for an oracle: the true gamma fraction of all events); optionally ``selected``
+    (bool per event: the events passing the cut, instead of ``score >= cut``), ``signal_region``
+    (each event's region at the row's own theta^2 cut, which the Li & Ma significance counts
+    instead of ``region``) and ``theta2_cut`` (that cut, deg^2, for the table). Events are
+    resampled with replacement (multiplicities of ``rng.integers``, seed ``seed``), the same
+    resamples for every row; the prior estimate, the prior correction and every metric are
+    recomputed on each. Calibration metrics, the prior
     estimate and ``true_gamma_fraction`` refer to the events in ON or OFF (module doc).
 
     Parameters
@@ -338,13 +352,14 @@ def bootstrap_metrics(
         ``train_prior`` (NaN for an oracle), ``prior_estimate`` and ``true_gamma_fraction`` (of
         the events in ON or OFF), every column of :data:`METRICS` with its bootstrap standard
         deviation ``{column}_unc`` (NaN with fewer than two finite resamples), ``cut``,
-        ``n_events``, ``n_gamma`` (all events), ``n_labelled`` and ``n_labelled_gamma`` (in ON
-        or OFF) and ``n_bootstrap``.
+        ``theta2_cut`` (the row's, NaN without one), ``n_events``, ``n_gamma`` (all events),
+        ``n_labelled`` and ``n_labelled_gamma`` (in ON or OFF) and ``n_bootstrap``.
 
     Raises
     ------
     ValueError
-        A row whose ``score`` or ``posterior`` does not have one value per event.
+        A row whose ``score``, ``posterior``, ``selected`` or ``signal_region`` does not have one
+        value per event.
     """
     y = np.asarray(is_gamma).astype(np.float64)
     region = np.asarray(region)
@@ -359,14 +374,19 @@ def bootstrap_metrics(
     for row in rows:
         score = np.asarray(row["score"], dtype=np.float64)
         posterior = np.asarray(row["posterior"], dtype=np.float64)
-        if score.shape != (n,) or posterior.shape != (n,):
-            raise ValueError(f"comparison: row {row.get('model')} has {score.size} scores for "
-                             f"{n} events")  # fmt: skip
+        passed = np.asarray(row.get("selected", score >= row["cut"]), dtype=bool)
+        signal = np.asarray(row.get("signal_region", region))
+        if {score.shape, posterior.shape, passed.shape, signal.shape} != {(n,)}:
+            raise ValueError(f"comparison: row {row.get('model')} has {score.size} scores "
+                             f"({passed.size} cut decisions, {signal.size} regions) for {n} "
+                             "events")  # fmt: skip
+        sig_on = signal == 0
+        sig_off = (signal >= 1) & (signal <= n_off_regions)
         # one order per row: the posterior is monotone in the score for every model here
         # (gammaness = score, or Menon's increasing map of p_on), and the prior shift keeps it
         order = np.argsort(posterior, kind="mergesort")
-        prepared.append((order, y[order], posterior[order], (score >= row["cut"])[order],
-                         on_mask[order], off_mask[order]))  # fmt: skip
+        prepared.append((order, y[order], posterior[order], passed[order], on_mask[order],
+                         off_mask[order], sig_on[order], sig_off[order]))  # fmt: skip
 
     def one(w):
         on, off = (w * on_mask).sum(), (w * off_mask).sum()
@@ -375,10 +395,12 @@ def bootstrap_metrics(
         base_rate = float((wl * y).sum() / wl.sum()) if wl.sum() else np.nan
         observed = float(np.clip((w * y).sum() / w.sum(), PROB_FLOOR, 1 - PROB_FLOOR))
         out = []
-        for row, (order, ys, ps, passed, ons, offs) in zip(rows, prepared, strict=True):
+        for row, (order, ys, ps, passed, ons, offs, s_on, s_off) in zip(rows, prepared,
+                                                                         strict=True):  # fmt: skip
             assumed = observed if isinstance(row["train_prior"], str) else row["train_prior"]
             p = prior_shift(ps, assumed, prior) if row["prior_corrected"] else ps
-            m = _row_metrics(w[order], ys, p, passed, ons, offs, alpha, base_rate, n_bins)
+            m = _row_metrics(w[order], ys, p, passed, ons, offs, s_on, s_off, alpha, base_rate,
+                             n_bins)  # fmt: skip
             m["prior_estimate"] = prior
             m["true_gamma_fraction"] = base_rate
             out.append(m)
@@ -402,6 +424,7 @@ def bootstrap_metrics(
             vals = vals[np.isfinite(vals)]
             rec[f"{col}_unc"] = float(vals.std(ddof=1)) if vals.size > 1 else np.nan
         rec["cut"] = float(row["cut"])
+        rec["theta2_cut"] = float(row.get("theta2_cut", np.nan))
         rec["n_events"] = int(n)
         rec["n_gamma"] = int(y.sum())
         rec["n_labelled"] = n_labelled
@@ -414,13 +437,14 @@ def bootstrap_metrics(
 def comparison_table(
     rows: list[dict], predictions: Mapping[str, Mapping], truth: Mapping, n_off_regions: int,
     measurements: Mapping[str, Mapping], train_prior: float, n_bootstrap: int = 200,
-    seed: int = 0,
+    seed: int = 0, cuts: Mapping[str, Mapping] | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """The comparison from :func:`comparison_rows`' rows: ``predictions[scored]`` (observed_test
     columns: gammaness, and p_on for ON/OFF models), the hidden ``truth`` (``is_gamma``,
-    ``region``) row for row, the measurement of each row's model (its truth-free Li & Ma cut on
-    observed_val; an oracle's under the ON/OFF model's ``oracle`` key) and the gamma fraction of
-    the simulated training split (the prior the simulation-trained posteriors assume).
+    ``region``) row for row, each row's truth-free cuts chosen on observed_val (``cuts``: the
+    theta^2 analysis's pair; else the measurement's gammaness cut at the regions' theta^2 cut)
+    and the gamma fraction of the simulated training split (the prior the simulation-trained
+    posteriors assume).
 
     Parameters
     ----------
@@ -435,13 +459,19 @@ def comparison_table(
         The number of OFF regions.
     measurements : Mapping of str to Mapping
         Model -> its measurement file (``measurement``, and ``oracle`` for an ON/OFF model with
-        an oracle); the cut is ``["thresholds"]["li_ma_val"]["cut"]``.
+        an oracle); the cut of a row without ``cuts`` is ``["thresholds"]["li_ma_val"]["cut"]``
+        (on ``p_on`` for ON/OFF models), at the regions of ``truth``.
     train_prior : float
         The gamma fraction of the simulated training split.
     n_bootstrap : int
         Number of bootstrap resamples.
     seed : int
         Seed of the resampling.
+    cuts : Mapping of str to Mapping, optional
+        Scored model -> ``theta2_cut`` (deg^2), ``gammaness_cut`` (events with ``gammaness >
+        gammaness_cut`` pass, as in :func:`iactdl.evaluate.theta2.theta2_counts`) and ``region``
+        (each event's region at that theta^2 cut, :func:`iactdl.evaluate.theta2.theta2_regions`):
+        the row's Li & Ma significance and gamma efficiency are those at this pair.
 
     Returns
     -------
@@ -451,12 +481,20 @@ def comparison_table(
     full = []
     for row in rows:
         pred = predictions[row["scored"]]
+        prior = "observed" if row["approach"] == "oracle" else train_prior
+        chosen = (cuts or {}).get(row["scored"])
+        if chosen is not None:  # the significance table's pair (module doc)
+            g = np.asarray(pred["gammaness"], dtype=np.float64)
+            full.append({**row, "score": g, "posterior": g, "cut": chosen["gammaness_cut"],
+                         "selected": g > chosen["gammaness_cut"],
+                         "signal_region": chosen["region"], "theta2_cut": chosen["theta2_cut"],
+                         "train_prior": prior})  # fmt: skip
+            continue
         if row["approach"] == "oracle":
             meas = measurements[row["model"].removesuffix("~oracle")]["oracle"]
         else:
             meas = measurements[row["model"]]["measurement"]
         score = pred["p_on"] if "p_on" in pred else pred["gammaness"]
-        prior = "observed" if row["approach"] == "oracle" else train_prior
         full.append({**row, "score": score, "posterior": pred["gammaness"],
                      "cut": meas["thresholds"]["li_ma_val"]["cut"],
                      "train_prior": prior})  # fmt: skip
@@ -595,7 +633,11 @@ RELIABILITY_MIN_EVENTS = 20  # fewest events of a bin drawn in the reliability d
 
 
 def plot_reliability(
-    measurement: Mapping, pdf: str | os.PathLike, png: str | os.PathLike, label: str | None = None
+    measurement: Mapping,
+    pdf: str | os.PathLike,
+    png: str | os.PathLike,
+    label: str | None = None,
+    entry: Mapping | None = None,
 ) -> None:
     """Reliability diagram of one ON/OFF model before and after correction, and of its oracle, on
     the equal-mass bins of the measurement (each bin about the same number of events), with each
@@ -614,8 +656,12 @@ def plot_reliability(
     png : str or os.PathLike
         The figure as PNG (both written, or neither new).
     label : str, optional
-        The model's readable name in the title (:func:`iactdl.evaluate.labels.model_label`;
-        the rule passes it); by default the measurement's ``model`` as it is spelled.
+        The model's readable name in the title (the rule passes :func:`figure_label_of`'s, unique
+        among the ON/OFF models); by default :func:`iactdl.evaluate.labels.model_label` of the
+        measurement's ``model`` and ``entry``.
+    entry : Mapping, optional
+        The model's config entry (``models.{model}``), which names it when ``label`` is not
+        given; without either the title shows the model's config name.
     """
     from iactdl.evaluate import style  # sets the Agg backend first
 
@@ -657,8 +703,10 @@ def plot_reliability(
     if not shown.size:  # say so rather than draw an empty square
         ax.text(0.5, 0.5, f"no bin of >= {RELIABILITY_MIN_EVENTS} events", ha="center",
                 transform=ax.transAxes)  # fmt: skip
-    if label is None:
-        label = str(measurement.get("model"))
+    if label is None:  # the name the other figures give it, not the config key
+        from iactdl.evaluate.labels import model_label
+
+        label = model_label(str(measurement.get("model")), entry)
     # the name on a line of its own: "boosted trees, ON/OFF labels" and the bins on one line
     # reach past the column
     ax.set_title(f"{label}\n{n_bins} equal-mass bins "
@@ -667,13 +715,91 @@ def plot_reliability(
     style.save_figure(fig, (pdf, png))
 
 
+def _split_thetas(path, event_id, n_off: int, predictions) -> tuple[np.ndarray, np.ndarray]:
+    """``theta_deg`` and ``theta_deg_off_1..n`` (shape (n_off, n_events)) of an observed split
+    file, whose events must be those of ``predictions`` in the same order."""
+    from iactdl.io import InputError, read_columns
+    from iactdl.io.dl3 import theta_off_columns
+
+    off = theta_off_columns(n_off)
+    data = read_columns(path, ["event_id", "theta_deg", *off])
+    if not np.array_equal(data["event_id"], event_id):
+        raise InputError(f"{path}: its events are not those of {predictions} in the same order "
+                         "(both should be the same observed split)")  # fmt: skip
+    return data["theta_deg"], np.stack([data[c] for c in off])
+
+
+def chosen_cuts(
+    rows: list[dict], analyses: Mapping[str, Mapping], test_thetas, n_off: int,
+    oracle_val: Mapping[str, Mapping] | None = None, val_thetas=None,
+) -> dict[str, dict]:  # fmt: skip
+    """Each row's (theta^2, gammaness) cuts, chosen on observed_val without truth, and the
+    observed_test regions at its theta^2 cut (:func:`comparison_table`'s ``cuts``).
+
+    A model's pair is its theta^2 analysis's choice (``analyses[model]["choice"]``, rule
+    ``theta2``; the significance table's); an oracle's (no theta^2 analysis of its own) is chosen
+    the same way (:func:`iactdl.evaluate.theta2_analysis.choose_cuts`) on its observed_val
+    gammaness, among its ON/OFF model's theta^2 candidates.
+
+    Parameters
+    ----------
+    rows : list of dict
+        The rows of :func:`comparison_rows`.
+    analyses : Mapping of str to Mapping
+        Model -> its theta^2 analysis (``dl3/{model}/theta2.json``).
+    test_thetas : tuple of numpy.ndarray
+        ``theta_deg`` (n_events,) and ``theta_deg_off`` (n_off, n_events) of observed_test, deg.
+    n_off : int
+        The number of OFF regions.
+    oracle_val : Mapping of str to Mapping, optional
+        Oracle (``{model}~oracle``) -> its observed_val predictions (``gammaness``); needed for
+        an oracle row.
+    val_thetas : tuple of numpy.ndarray, optional
+        The same as ``test_thetas`` of observed_val, in the order of ``oracle_val``'s events.
+
+    Returns
+    -------
+    dict of str to dict
+        Scored model -> ``theta2_cut``, ``gammaness_cut`` and ``region`` (per observed_test
+        event: 0 ON, 1..n_off OFF, -1 neither).
+
+    Raises
+    ------
+    KeyError
+        A row without its analysis, or an oracle row without its observed_val predictions.
+    """
+    from iactdl.evaluate.theta2 import theta2_regions
+    from iactdl.evaluate.theta2_analysis import choose_cuts
+
+    out = {}
+    for row in rows:
+        if row["approach"] == "oracle":
+            base = row["model"].removesuffix("~oracle")
+            if oracle_val is None or row["scored"] not in oracle_val or val_thetas is None:
+                raise KeyError(f"comparison: {row['scored']}: its observed_val predictions and "
+                               "observed_val's thetas are needed to choose its cuts")  # fmt: skip
+            choice = choose_cuts(oracle_val[row["scored"]]["gammaness"], *val_thetas,
+                                 analyses[base]["theta2_cut_candidates"])  # fmt: skip
+        else:
+            choice = analyses[row["model"]]["choice"]
+        theta2_cut = float(choice["theta2_cut"])
+        out[row["scored"]] = {
+            "theta2_cut": theta2_cut,
+            "gammaness_cut": float(choice["gammaness_cut"]),
+            "region": theta2_regions(*test_thetas, theta2_cut),
+        }
+    return out
+
+
 def build_comparison(
     models, entries: Mapping, metrics, infos, measurements, predictions: Mapping[str, str],
-    truth, train, csv, tex, pdf, png, n_bootstrap: int = 200, seed: int = 0,
+    truth, train, csv, tex, pdf, png, n_bootstrap: int = 200, seed: int = 0, *,
+    analyses, observed_test, observed_val=None, oracle_val: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:  # fmt: skip
-    """Read the per-model files (``metrics``, ``infos``, ``measurements``: lists aligned with
-    ``models``; ``predictions``: model -> its observed_test predictions, oracles included), the
-    hidden truth and the simulated training split (its gamma fraction), write table and figure.
+    """Read the per-model files (``metrics``, ``infos``, ``measurements``, ``analyses``: lists
+    aligned with ``models``; ``predictions``: model -> its observed_test predictions, oracles
+    included), the hidden truth and the simulated training split (its gamma fraction), write
+    table and figure; each row at its cuts chosen on observed_val (:func:`chosen_cuts`).
 
     Parameters
     ----------
@@ -706,6 +832,14 @@ def build_comparison(
         Number of bootstrap resamples.
     seed : int
         Seed of the resampling.
+    analyses : sequence of str or os.PathLike
+        Each model's theta^2 analysis (``dl3/{model}/theta2.json``), aligned with ``models``.
+    observed_test : str or os.PathLike
+        The observed_test split (``event_id``, ``theta_deg``, ``theta_deg_off_1..n``).
+    observed_val : str or os.PathLike, optional
+        The observed_val split (the same columns); needed with ``oracle_val``.
+    oracle_val : Mapping of str to str, optional
+        Oracle (``{model}~oracle``) -> its observed_val predictions, where it has a row.
 
     Returns
     -------
@@ -726,6 +860,7 @@ def build_comparison(
 
     entries = {m: entries[m] for m in models}
     infos_, metrics_, meas = load(infos), load(metrics), load(measurements)
+    analyses_ = load(analyses)
     oracles = {m: f"{m}~oracle" in predictions and "oracle" in meas[m] for m in models}
     rows = comparison_rows(entries, metrics_, infos_, oracles)
     if not rows:
@@ -745,9 +880,18 @@ def build_comparison(
                              " in the same order (both should be observed_test)")  # fmt: skip
     hidden = read_observed_truth(truth, event_id, (), events_path=predictions[rows[0]["scored"]])
     train_gamma = read_columns(train, ["is_gamma"])["is_gamma"]
+    first = predictions[rows[0]["scored"]]
+    test_thetas = _split_thetas(observed_test, event_id, n_off, first)
+    oracle_preds, val_thetas = {}, None
+    for row in rows:
+        if row["approach"] == "oracle":
+            path = (oracle_val or {})[row["scored"]]
+            oracle_preds[row["scored"]] = p = read_columns(path, ["event_id", "gammaness"])
+            val_thetas = _split_thetas(observed_val, p["event_id"], n_off, path)
+    cuts = chosen_cuts(rows, analyses_, test_thetas, n_off, oracle_preds, val_thetas)
     df = comparison_table(
         rows, preds, {"is_gamma": hidden["is_gamma"], "region": region}, n_off, meas,
-        float(np.mean(train_gamma)), n_bootstrap, seed,
+        float(np.mean(train_gamma)), n_bootstrap, seed, cuts,
     )  # fmt: skip
     write_comparison(df, csv, tex, entries)
     plot_comparison(df, pdf, png, entries)

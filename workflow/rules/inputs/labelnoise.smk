@@ -83,26 +83,37 @@ def get_labelnoise_measurement_input(wildcards):
     return inputs
 
 
+def comparison_oracles():
+    """The ON/OFF models' oracles the comparison scores (those of measured models)."""
+    return [m for m in onoff_oracles() if m.removesuffix(ONOFF_ORACLE) in measured_models()]
+
+
 def comparison_scored():
     """Every model whose observed_test predictions the comparison may score: the measured ones
     and the ON/OFF models' oracles (it bootstraps the events itself)."""
-    oracles = [m for m in onoff_oracles() if m.removesuffix(ONOFF_ORACLE) in measured_models()]
-    return measured_models() + oracles
+    return measured_models() + comparison_oracles()
 
 
 def get_comparison_input():
-    """Entries' metrics (simulated test AUC), model.json (ON/OFF CV AUC), measurements (the
-    truth-free cuts), every scored model's observed_test predictions, the hidden truth (the
-    comparison is evaluation) and the simulated training split (the prior the simulation-trained
-    posteriors assume)."""
+    """Entries' metrics (simulated test AUC), model.json (ON/OFF CV AUC), measurements, the
+    theta^2 analyses (the truth-free cuts, the significance table's), every scored model's
+    observed_test predictions and the oracles' observed_val ones (their cuts are chosen there),
+    the observed splits (their thetas), the hidden truth (the comparison is evaluation) and the
+    simulated training split (the prior the simulation-trained posteriors assume)."""
     models = measured_models()
     return {
         "metrics": expand(results("metrics/{model}.json"), model=models),
         "infos": expand(results("models/{model}/model.json"), model=models),
         "measurements": expand(results("labelnoise/{model}/measurement.json"), model=models),
+        "analyses": expand(results("dl3/{model}/theta2.json"), model=models),
         "predictions": expand(
             results("predictions/{model}/observed_test.h5"), model=comparison_scored()
         ),
+        "oracle_val": expand(
+            results("predictions/{model}/observed_val.h5"), model=comparison_oracles()
+        ),
+        "observed_test": results("datasets/observed_test.h5"),
+        "observed_val": results("datasets/observed_val.h5"),
         "truth": results("simulated/observed_truth.h5"),
         "train": results("datasets/train.h5"),
     }

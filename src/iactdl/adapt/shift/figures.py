@@ -22,6 +22,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from iactdl.camera import fact_camera
 from iactdl.evaluate import style  # selects the Agg backend before pyplot draws
+from iactdl.evaluate.labels import feature_label
 from iactdl.evaluate.performance_figures import save_figure
 from iactdl.features.columns import FEATURE_UNITS
 from iactdl.io.jsonfile import read_json
@@ -146,8 +147,10 @@ def plot_feature_shift(
     grid = fig.add_gridspec(nrows, ncols + 1, width_ratios=[1.2] + [1] * ncols)
     ax = fig.add_subplot(grid[:, 0])
     ranked = table.iloc[::-1]
-    ax.barh(ranked["input"], ranked["ks"], color="0.6")
-    ax.barh(ranked["input"].iloc[-n_top:], ranked["ks"].iloc[-n_top:], color=style.colour(1))
+    # features by the names a reader knows them by (the keys are FACT's DL2 column names)
+    names = [feature_label(c) for c in ranked["input"]]
+    ax.barh(names, ranked["ks"], color="0.6")
+    ax.barh(names[-n_top:], ranked["ks"].iloc[-n_top:], color=style.colour(1))
     ax.set_xlabel("KS statistic")
     ax.set_xlim(0, 1)
     ax.tick_params(axis="y", labelsize=6)
@@ -159,7 +162,7 @@ def plot_feature_shift(
         # the title, the unit stays on the axis
         sub.set_xlabel(FEATURE_UNITS.get(name) or "(no unit)")
         sub.set_ylabel("density")  # per unit of the x axis; beside each other, kept short
-        sub.set_title(f"#{k + 1} {name}\nKS {table['ks'].iloc[k]:.2f}", fontsize=7)
+        sub.set_title(f"#{k + 1} {feature_label(name)}\nKS {table['ks'].iloc[k]:.2f}", fontsize=7)
         if k == 0:
             fig.legend(*sub.get_legend_handles_labels(), loc="outside upper center", ncols=2)
     save_figure(fig, outputs)
