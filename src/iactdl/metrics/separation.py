@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.metrics import roc_auc_score, roc_curve
 
 __all__ = [
     "roc_auc",
@@ -52,6 +51,10 @@ def roc_auc(y, score, sample_weight=None) -> float:
     float
         The AUC; NaN when only one class is present.
     """
+    # sklearn.metrics imported here, not at the top (it loads scipy.stats, ~1.5 s of CPU): every
+    # predict job imports this module through iactdl.evaluate.evaluation and computes no AUC
+    from sklearn.metrics import roc_auc_score
+
     y, score = _check(y, score)
     if len(np.unique(y)) < 2:
         return float("nan")
@@ -124,6 +127,8 @@ def roc(y, score) -> dict[str, np.ndarray]:
     dict of str to numpy.ndarray
         ``hadron_efficiency``, ``gamma_efficiency`` and ``threshold``, per point of the curve.
     """
+    from sklearn.metrics import roc_curve  # here: see roc_auc
+
     y, score = _check(y, score)
     fpr, tpr, thr = roc_curve(y, score)
     return {"hadron_efficiency": fpr, "gamma_efficiency": tpr, "threshold": thr}
