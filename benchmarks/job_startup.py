@@ -30,9 +30,11 @@ preamble and imports), what a job spends before its first line of work. A DAG's 
 and ``process_cpu_s`` are these times its jobs of each script, summed.
 
 Usage: ``PYTHONPATH=src python benchmarks/job_startup.py [--repeats 3] [--dags default tiny]
-[--scripts predict.py evaluate.py] [--jobs-from earlier.json]``; the package measured is the
-first ``iactdl`` on ``PYTHONPATH`` (``PYTHONPATH=/work/main/src`` measures another checkout's
-code with this repository's scripts and DAG).
+[--scripts predict.py evaluate.py] [--jobs-from earlier.json] [--job-stats default=LOG]
+[--scratch DIR]``; the package measured is the first ``iactdl`` on ``PYTHONPATH``
+(``PYTHONPATH=/work/main/src`` measures another checkout's code with this repository's scripts
+and DAG). On a busy machine a dry run takes minutes of wall: ``--job-stats`` takes a finished
+run's table instead, ``--jobs-from`` an earlier call's counts (a before/after pair).
 """
 
 from __future__ import annotations
@@ -152,20 +154,34 @@ def measure(
     }
 
 
-def dag_jobs(name: str, work: Path, env: dict[str, str]) -> dict[str, int]:
-    """Jobs per script of DAG ``name`` (a dry run in the empty directory ``work``); rules
-    without a script (targets that only gather inputs) are left out."""
+def job_stats(text: str, source: str) -> dict[str, int]:
+    """Jobs per rule from the first ``Job stats:`` table of a Snakemake output or log."""
+    if "Job stats:" not in text:
+        raise ValueError(f"{source}: no 'Job stats:' table (a dry run's output or a run's log)")
+    table = text[text.index("Job stats:") :].split("\ntotal", 1)[0]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, flags=re.M)}
+
+
+def dag_jobs(
+    name: str, work: Path, env: dict[str, str], stats: Path | None = None
+) -> dict[str, int]:
+    """Jobs per script of DAG ``name``: from a dry run in the directory ``work`` or, given, the
+    Job stats table of the file ``stats`` (a finished run's ``.snakemake/log``); rules without a
+    script (targets that only gather inputs) are left out."""
     configfile, targets = DAGS[name]
-    proc = subprocess.run(
-        ["snakemake", "--dry-run", "--quiet", "rules", "--cores", "2", *targets,
-         "--directory", str(work), "--configfile", configfile],
-        cwd=REPO, env=env, capture_output=True, text=True,
-    )  # fmt: skip
-    if proc.returncode != 0:
-        raise RuntimeError(f"dry run of {name} failed:\n{proc.stdout[-2000:]}{proc.stderr[-3000:]}")
-    stats = proc.stdout[proc.stdout.index("Job stats:") :]
-    counts = {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, flags=re.M)}
-    counts.pop("total", None)
+    if stats is not None:
+        counts = job_stats(stats.read_text(), str(stats))
+    else:
+        proc = subprocess.run(
+            ["snakemake", "--dry-run", "--quiet", "rules", "--cores", "2", *targets,
+             "--directory", str(work), "--configfile", configfile],
+            cwd=REPO, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f"dry run of {name} failed:\n{proc.stdout[-2000:]}{proc.stderr[-3000:]}"
+            )
+        counts = job_stats(proc.stdout, f"dry run of {name}")
     out, _ = _child([RULE_SCRIPTS, str(REPO / configfile), str(work)], env)
     line = [x for x in out.splitlines() if x.startswith("RULE-SCRIPTS")][-1]
     scripts = json.loads(line.split(" ", 1)[1])
@@ -187,6 +203,20 @@ def main(argv: list[str] | None = None) -> dict:
         help="an earlier output of this benchmark: its jobs per script instead of the dry runs "
         "(the same DAGs, another checkout's package measured)",
     )
+    ap.add_argument(
+        "--job-stats",
+        nargs="*",
+        default=[],
+        metavar="DAG=FILE",
+        help="a DAG's jobs per rule from the Job stats table of FILE (a finished run's "
+        ".snakemake/log of the same code and config) instead of its dry run",
+    )
+    ap.add_argument(
+        "--scratch",
+        type=Path,
+        help="directory of the dry runs (default: a temporary one); kept, so a second call "
+        "reuses Snakemake's config-check cache there",
+    )
     args = ap.parse_args(argv)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -196,9 +226,11 @@ def main(argv: list[str] | None = None) -> dict:
         for name in args.dags:
             jobs[name] = {s: c["jobs"][name] for s, c in earlier.items() if c["jobs"].get(name)}
     else:
+        stats = dict(x.split("=", 1) for x in args.job_stats)
         with tempfile.TemporaryDirectory(prefix="iactdl-startup-") as tmp:
             for name in args.dags:
-                jobs[name] = dag_jobs(name, Path(tmp) / name, env)
+                work = (args.scratch or Path(tmp)) / name
+                jobs[name] = dag_jobs(name, work, env, stats.get(name) and Path(stats[name]))
     names = args.scripts or sorted({s for per in jobs.values() for s in per})
     interpreter = statistics.median(_child(["pass"], env)[1] for _ in range(args.repeats))
     scripts = {}
