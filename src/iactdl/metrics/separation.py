@@ -51,8 +51,9 @@ def roc_auc(y, score, sample_weight=None) -> float:
     float
         The AUC; NaN when only one class is present.
     """
-    # sklearn.metrics imported here, not at the top (it loads scipy.stats, ~1.5 s of CPU): every
-    # predict job imports this module through iactdl.evaluate.evaluation and computes no AUC
+    # sklearn.metrics imported here, not at the top: with scipy.stats and pandas it was ~2.5 s of
+    # CPU in every predict job (benchmarks/job_startup.py), which imports this module through
+    # iactdl.evaluate.evaluation and computes no AUC
     from sklearn.metrics import roc_auc_score
 
     y, score = _check(y, score)
