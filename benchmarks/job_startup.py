@@ -217,21 +217,23 @@ def main(argv: list[str] | None = None) -> dict:
         help="directory of the dry runs (default: a temporary one); kept, so a second call "
         "reuses Snakemake's config-check cache there",
     )
+    ap.add_argument("--out", type=Path, help="also write the JSON here, after every script")
     args = ap.parse_args(argv)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
     jobs: dict[str, dict[str, int]] = {}
     if args.jobs_from:
-        earlier = json.loads(args.jobs_from.read_text().strip().splitlines()[-1])["scripts"]
-        for name in args.dags:
-            jobs[name] = {s: c["jobs"][name] for s, c in earlier.items() if c["jobs"].get(name)}
+        earlier = json.loads(args.jobs_from.read_text().strip().splitlines()[-1])["jobs"]
+        jobs = {name: earlier[name] for name in args.dags}
     else:
         stats = dict(x.split("=", 1) for x in args.job_stats)
         with tempfile.TemporaryDirectory(prefix="iactdl-startup-") as tmp:
             for name in args.dags:
                 work = (args.scratch or Path(tmp)) / name
                 jobs[name] = dag_jobs(name, work, env, stats.get(name) and Path(stats[name]))
-    names = args.scripts or sorted({s for per in jobs.values() for s in per})
+    # the most jobs first: on a busy machine a call stopped part-way has measured the big terms
+    total = lambda s: sum(per.get(s, 0) for per in jobs.values())  # noqa: E731
+    names = args.scripts or sorted({s for per in jobs.values() for s in per}, key=total)[::-1]
     interpreter = statistics.median(_child(["pass"], env)[1] for _ in range(args.repeats))
     scripts = {}
     for script in names:
@@ -243,13 +245,23 @@ def main(argv: list[str] | None = None) -> dict:
             "import_cpu_s": {dag: round(k * cost["imports_cpu_s"], 2) for dag, k in n.items()},
         }
         print(script, json.dumps(scripts[script]), file=sys.stderr, flush=True)
+        if args.out:  # rewritten after every script: what a stopped call had measured
+            result = summary(scripts, jobs, args, interpreter)
+            args.out.write_text(json.dumps(result) + "\n")
+    return summary(scripts, jobs, args, interpreter)
+
+
+def summary(scripts: dict, jobs: dict, args: argparse.Namespace, interpreter: float) -> dict:
+    """The benchmark's JSON: the scripts measured so far and each DAG's sums over them
+    (``measured_jobs`` of its ``jobs``)."""
     dags = {}
     for dag in args.dags:
         runs = [(s, c, c["jobs"][dag]) for s, c in scripts.items() if c["jobs"][dag]]
         dags[dag] = {
             "configfile": DAGS[dag][0],
             "targets": list(DAGS[dag][1]),
-            "jobs": sum(n for *_, n in runs),
+            "jobs": sum(jobs[dag].values()),
+            "measured_jobs": sum(n for *_, n in runs),
             "import_cpu_s": round(sum(n * c["imports_cpu_s"] for _, c, n in runs), 1),
             "process_cpu_s": round(sum(n * c["process_cpu_s"] for _, c, n in runs), 1),
             "top": sorted(
@@ -268,6 +280,7 @@ def main(argv: list[str] | None = None) -> dict:
         ),
         "scripts": scripts,
         "dags": dags,
+        "jobs": jobs,  # per DAG and script, all of them (measured or not)
         "repeats": args.repeats,
         "python": sys.version.split()[0],
     }
