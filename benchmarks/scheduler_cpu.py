@@ -9,6 +9,9 @@ no CPU worth counting), all ready at once, and the target that gathers them, run
 scheduler selects jobs and how) and Snakemake's defaults (neither flag). The snakemake process's
 own user + system CPU seconds are read from ``/proc/<pid>/stat`` (its threads, not its children:
 the jobs' shells are children) every ``--poll`` seconds until it exits; the last reading counts.
+``children_cpu_s`` is the rest of what it waited for: the jobs' shells and, with the default ILP
+scheduler, its solver (a ``cbc`` process per selection), so the difference between the two runs'
+``children_cpu_s`` is scheduler CPU too.
 
 Prints one JSON object as its last line::
 
