@@ -10,6 +10,7 @@ free of them. Measured as a ratio against ``snakemake --version`` by ``benchmark
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -49,3 +50,29 @@ def test_a_dry_run_imports_no_heavy_library(tmp_path, targets):
     assert (tmp_path / ".snakemake" / "iactdl" / "code_index.json").is_file()
     warm = _parse(tmp_path, *targets)  # read from the caches
     assert warm == {"exit": 0, "loaded": []}
+
+
+# Every job is a fresh interpreter that runs its script's imports again (issue 23: ~220 jobs per
+# DAG on 2 cores), so a script must not import at its top a library its job does not use. Measured
+# per script and summed over the DAGs by benchmarks/job_startup.py. These are the most numerous
+# jobs of the default DAG (predict 59, dl3 32, theta2 16 of 227): they read and write events
+# (pandas only in iactdl.io.read_table) and compute no AUC (scikit-learn and, through it, scipy only
+# in the metrics that do); predict's model is loaded by iactdl.models.load_model, which imports
+# torch for a net and skops for a baseline only then.
+LIGHT_SCRIPTS = {
+    "predict.py": HEAVY + ("pandas", "scipy"),
+    "dl3.py": HEAVY + ("pandas", "scipy"),
+    "theta2.py": HEAVY + ("pandas", "scipy"),
+}
+
+
+@pytest.mark.parametrize("script", sorted(LIGHT_SCRIPTS))
+def test_a_job_script_imports_no_library_its_job_does_not_use(script):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from job_startup import measure, script_imports
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    cost = measure(
+        script_imports(ROOT / "workflow" / "scripts" / script), 1, env, LIGHT_SCRIPTS[script]
+    )
+    assert cost["heavy"] == [], f"{script} imports {cost['heavy']} before its job starts"

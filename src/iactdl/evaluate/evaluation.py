@@ -16,9 +16,9 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from iactdl.evaluate.significance import (
     best_cut_expected_significance,
@@ -42,6 +42,9 @@ from iactdl.metrics.separation import (
     roc_auc_bootstrap,
     working_points,
 )
+
+if TYPE_CHECKING:  # tables come from read_table; predict jobs import this module for its defaults
+    import pandas as pd
 
 __all__ = [
     "EVALUATION_DEFAULTS",

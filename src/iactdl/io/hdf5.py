@@ -16,16 +16,19 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import h5py
 import numpy as np
-import pandas as pd
 import yaml
 
 from iactdl import __version__
 from iactdl.io.atomic import atomic_path, hdf5_writer
 from iactdl.io.event_columns import COLUMN_TYPES
 from iactdl.io.jsonfile import to_json  # plain types (Snakemake hands us its own mappings)
+
+if TYPE_CHECKING:  # pandas only in read_table: every job reads and writes events, few need tables
+    import pandas as pd
 
 __all__ = [
     "EventWriter",
@@ -425,6 +428,8 @@ def read_columns(
 
 def read_table(path: str | os.PathLike, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """The 1-D columns of a file as a DataFrame (2-D datasets are skipped unless named)."""
+    import pandas as pd  # here, not at the top: ~0.4 s of CPU in every job that imports io
+
     with open_events(path, required=columns or ()) as f:
         g = f[GROUP]
         names = list(columns) if columns is not None else [k for k in g if g[k].ndim == 1]

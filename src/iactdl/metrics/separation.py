@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.metrics import roc_auc_score, roc_curve
 
 __all__ = [
     "roc_auc",
@@ -52,6 +51,11 @@ def roc_auc(y, score, sample_weight=None) -> float:
     float
         The AUC; NaN when only one class is present.
     """
+    # sklearn.metrics imported here, not at the top: with scipy.stats and pandas it was ~2.5 s of
+    # CPU in every predict job (benchmarks/job_startup.py), which imports this module through
+    # iactdl.evaluate.evaluation and computes no AUC
+    from sklearn.metrics import roc_auc_score
+
     y, score = _check(y, score)
     if len(np.unique(y)) < 2:
         return float("nan")
@@ -124,6 +128,8 @@ def roc(y, score) -> dict[str, np.ndarray]:
     dict of str to numpy.ndarray
         ``hadron_efficiency``, ``gamma_efficiency`` and ``threshold``, per point of the curve.
     """
+    from sklearn.metrics import roc_curve  # here: see roc_auc
+
     y, score = _check(y, score)
     fpr, tpr, thr = roc_curve(y, score)
     return {"hadron_efficiency": fpr, "gamma_efficiency": tpr, "threshold": thr}
