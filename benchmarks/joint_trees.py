@@ -446,15 +446,16 @@ def fit_candidates(
 
     stages = (0, 10, 25, 50, 100, 200)
     platt = _lr({"C": 1e6, "max_iter": 2000}, seed).fit(lab_logit[:, None], data.s)
-    a, b = float(platt.intercept_[0]), float(platt.coef_[0, 0])
+    start = {s: platt.decision_function(sim_logit[s][:, None]) for s in splits}
 
     def finetune(labels, name):
         """Platt's map of the simulated logit to P(ON), then boosting on the ON/OFF labels from
         there: trees that move the simulated ranking where the observed ON/OFF events disagree."""
         booster = NewtonBoost(max(stages), 0.05, 3, 100, 1.0, None, seed)
-        booster.fit(data.x_lab, a + b * lab_logit, bce_grad_hess(labels, np.ones(len(labels))))
-        test = booster.staged(data.x["observed_test"], a + b * sim_logit["observed_test"], stages)
-        val = booster.staged(data.x["observed_val"], a + b * sim_logit["observed_val"], stages)
+        gh = bce_grad_hess(labels, np.ones(len(labels)))
+        booster.fit(data.x_lab, platt.decision_function(lab_logit[:, None]), gh)
+        test = booster.staged(data.x["observed_test"], start["observed_test"], stages)
+        val = booster.staged(data.x["observed_val"], start["observed_val"], stages)
         selected(name, {k: (test[k], val[k]) for k in stages}, (0.0, 0.0, 0.0))
 
     run("finetune", lambda: finetune(data.s.astype(np.float64), "finetune"))
