@@ -27,13 +27,30 @@ close half the gap to the oracle. This fits, on a finished run's datasets (no DA
   and every simulated event twice, as ON and as OFF, weighted by Menon's noise model
   (``P(ON | gamma) = 1``, ``P(ON | hadron) = rho_minus``), Menon-corrected.
 
-Scores (truth read only here, for the score): ROC AUC on observed_test (all events, bootstrap std)
-and the Li & Ma significance on observed_test at the cut that maximises it on observed_val (no
-truth; its std a Poisson resampling of the ON and OFF counts), plus ``top_tie``: the events that
-share the highest test score (a block of ties is a straight segment of the ROC curve).
+- ``finetune``: Platt's map of the simulated logit to P(ON) (fitted on the ON/OFF labels), then
+  :class:`NewtonBoost` on observed_train's ON/OFF labels from that start score (continuing the
+  simulated model where the observed events disagree); ``finetune_k{k}`` after ``k`` trees (not
+  selectable), ``finetune_sel_lima`` / ``finetune_sel_loss`` the ``k`` chosen on observed_val by
+  the Li & Ma significance / the ON/OFF cross-entropy (no truth);
+- ``menon_finetune``: the joint nets' loss for trees (one clean logit for both domains, no domain
+  column: simulated cross-entropy + w x Menon's forward-linked ON/OFF cross-entropy with the
+  excess fraction's log-odds shift, w = 1), boosted on from the simulated model's logit, ``k``
+  chosen as above; ``menon_joint``: the same loss from scratch (400 trees);
+- ``bound_onoff_truth``, ``bound_joint_truth``, ``bound_finetune_truth``: diagnoses, not
+  candidates (they read the truth as labels): boosted trees on the ON/OFF events' true classes,
+  the one-fit domain design with those classes, and ``finetune`` with them: what these ~5k events
+  could give with perfect labels.
+
+Scores (truth read only here, for the score, and by the ``bound_*`` diagnoses): ROC AUC on
+observed_test (all events, bootstrap std) and the Li & Ma significance on observed_test at the
+cut that maximises it on observed_val (no truth; its std a Poisson resampling of the ON and OFF
+counts), plus ``top_tie``: the events that share the highest test score (a block of ties is a
+straight segment of the ROC curve).
 
     python benchmarks/joint_trees.py --run /work/run-default [--seeds 0 1 2] [--only a,b]
         [--config config.yaml]   # the entries of this config instead of the run's
+        [--cache /tmp/run.npz]   # the run's arrays, written once (the HDF5 reads are slow)
+        [--n-boot 200]
 
 Prints one JSON object (per candidate: per-seed numbers and their mean) as its last line.
 """
@@ -93,6 +110,56 @@ class Data:
             events_path=self.paths["observed_test"],
         )  # fmt: skip
         self.y_test = hidden["is_gamma"].astype(bool)  # the score's only use of the truth
+        # the ON/OFF training events' truth: only the bound_* diagnoses read it (an oracle's
+        # labels on the events the ON/OFF candidates see), no candidate does
+        lab_truth = read_observed_truth(
+            truth, np.asarray(self.cols["observed_train"]["event_id"])[lab], (),
+            events_path=self.paths["observed_train"],
+        )  # fmt: skip
+        self.y_lab_truth = lab_truth["is_gamma"].astype(np.int64)
+        leak = run / "results" / "labelnoise" / "signal_leak.json"
+        self.rho_plus = json.loads(leak.read_text())["rho_plus"] if leak.exists() else 0.0
+
+    ARRAYS = ("x_sim", "y_sim", "x_lab", "s", "y_test", "y_lab_truth")
+
+    def save(self, path: Path) -> None:
+        """Everything the candidates read, in one ``.npz`` (a rerun skips the HDF5 reads)."""
+        arrays = {k: getattr(self, k) for k in self.ARRAYS}
+        for s in self.x:
+            arrays[f"x/{s}"], arrays[f"region/{s}"] = self.x[s], self.region[s]
+            arrays |= {f"cols/{s}/{c}": np.asarray(v) for c, v in self.cols[s].items()}
+        meta = {"alpha": self.alpha, "n_off": self.n_off, "rho_plus": self.rho_plus,
+                "paths": {k: str(v) for k, v in self.paths.items()}}  # fmt: skip
+        np.savez(path, meta=json.dumps(meta), **arrays)
+
+    @classmethod
+    def cached(cls, run: Path, entry: dict, path: Path | None) -> Data:
+        """The run's data from ``path`` when it exists, else read (and saved there if given)."""
+        if path is None or not path.exists():
+            data = cls(run, entry)
+            if path is not None:
+                data.save(path)
+            return data
+        from iactdl.labelnoise.joint import source_entry
+        from iactdl.models.baselines import build_baseline
+
+        data = cls.__new__(cls)
+        z = np.load(path)
+        meta = json.loads(str(z["meta"]))
+        data.alpha, data.n_off, data.rho_plus = meta["alpha"], meta["n_off"], meta["rho_plus"]
+        data.paths = {k: Path(v) for k, v in meta["paths"].items()}
+        data.model = build_baseline("probe", source_entry(entry))
+        for k in cls.ARRAYS:
+            setattr(data, k, z[k])
+        data.x, data.region, data.cols = {}, {}, {}
+        for key in z.files:
+            kind, _, rest = key.partition("/")
+            if kind in ("x", "region"):
+                getattr(data, kind)[rest] = z[key]
+            elif kind == "cols":
+                s, _, c = rest.partition("/")
+                data.cols.setdefault(s, {})[c] = z[key]
+        return data
 
 
 def score(data: Data, test, val, seed: int = 0) -> dict:
@@ -144,6 +211,85 @@ def _p1(est, x):
     return est.predict_proba(x)[:, 1]
 
 
+class NewtonBoost:
+    """Second-order gradient boosting of regression trees on any per-event loss, from a start score.
+
+    HistGradientBoosting takes neither a custom loss nor a start score, and its ``warm_start`` on
+    new rows bins them anew while the old trees keep their old bin thresholds (sklearn 1.9:
+    ``_raw_predict`` on the binned rows), so continuing the simulated model's boosting on the
+    ON/OFF events cannot go through it. Here each round fits a tree to ``-g / h`` with weights
+    ``h`` (a Newton step), sets its leaves to ``-sum g / (sum h + l2)`` and adds them shrunk by
+    ``learning_rate``; ``grad_hess(f)`` returns the weighted per-event ``g`` and ``h``.
+    """
+
+    def __init__(self, n_iter, learning_rate=0.05, max_depth=3, min_samples_leaf=100, l2=1.0,
+                 max_features=None, seed=0):  # fmt: skip
+        self.n_iter, self.learning_rate, self.l2 = n_iter, learning_rate, l2
+        self.tree_args = {"max_depth": max_depth, "min_samples_leaf": min_samples_leaf,
+                          "max_features": max_features, "random_state": seed}  # fmt: skip
+        self.trees = []
+
+    def fit(self, x, start, grad_hess):
+        from sklearn.tree import DecisionTreeRegressor
+
+        f = np.array(start, dtype=np.float64)
+        for _ in range(self.n_iter):
+            g, h = grad_hess(f)
+            tree = DecisionTreeRegressor(**self.tree_args).fit(x, -g / h, sample_weight=h)
+            leaf = tree.apply(x)
+            n = tree.tree_.node_count
+            value = -np.bincount(leaf, g, n) / (np.bincount(leaf, h, n) + self.l2)
+            f += self.learning_rate * value[leaf]
+            self.trees.append((tree, self.learning_rate * value))
+        return self
+
+    def staged(self, x, start, stages):
+        """``{k: start + the first k trees}`` for each ``k`` in ``stages``."""
+        f = np.array(start, dtype=np.float64)
+        out = {0: f.copy()} if 0 in stages else {}
+        for k, (tree, value) in enumerate(self.trees, 1):
+            f += value[tree.apply(x)]
+            if k in stages:
+                out[k] = f.copy()
+        return out
+
+
+def _expit(f):
+    return 0.5 * (1 + np.tanh(0.5 * f))  # overflow-free sigmoid
+
+
+def bce_grad_hess(y, w):
+    """Cross-entropy of labels ``y`` on the logit ``f``, weights ``w``."""
+
+    def gh(f):
+        p = _expit(f)
+        return w * (p - y), np.maximum(w * p * (1 - p), 1e-12)
+
+    return gh
+
+
+def forward_grad_hess(s, w, rho_minus, rho_plus, delta):
+    """Menon's forward-linked ON/OFF cross-entropy (the joint nets' ON/OFF term, module doc of
+    :mod:`iactdl.labelnoise.joint`) on the clean logit ``f``: P(ON | x) = rho_minus + (1 - rho_minus
+    - rho_plus) sigmoid(f + delta); the hessian is the Fisher information (always > 0)."""
+    b = 1 - rho_minus - rho_plus
+
+    def gh(f):
+        u = _expit(f + delta)
+        du = b * u * (1 - u)
+        eta = np.clip(rho_minus + b * u, 1e-9, 1 - 1e-9)
+        var = eta * (1 - eta)
+        return w * du * (eta - s) / var, np.maximum(w * du * du / var, 1e-12)
+
+    return gh
+
+
+def forward_loss(f, s, rho_minus, rho_plus, delta):
+    """Mean of the forward-linked ON/OFF cross-entropy (the truth-free selection criterion)."""
+    eta = np.clip(rho_minus + (1 - rho_minus - rho_plus) * _expit(f + delta), 1e-9, 1 - 1e-9)
+    return float(-np.mean(s * np.log(eta) + (1 - s) * np.log(1 - eta)))
+
+
 def fit_candidates(
     data: Data, entries: dict, seed: int, only: set | None, lams, domain_ws=(1.0, 3.0)
 ) -> dict:
@@ -171,7 +317,9 @@ def fit_candidates(
     def run(name, fn):
         if want(name):
             t0 = time.perf_counter()
-            out[name] = fn()
+            result = fn()
+            if result is not None:  # staged candidates store their entries themselves
+                out[name] = result
             timing[name] = time.perf_counter() - t0
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -271,6 +419,97 @@ def fit_candidates(
         return tuple(_p1(est, data.x[s]) for s in splits)
 
     run("weights_forward", weights_forward)
+
+    # ---- continue the simulated model on the observed ON/OFF events (NewtonBoost) ----
+    region_val = data.region["observed_val"]
+    val_lab = (region_val >= 0) & (region_val <= data.n_off)
+    s_val = (region_val[val_lab] == 0).astype(np.float64)
+    n_on, n_off = int(data.s.sum()), int((data.s == 0).sum())
+    q = (n_on - data.alpha * n_off) / (n_on + n_off)  # the ON/OFF events' excess fraction
+    delta = float(_logit(q) - _logit(data.y_sim.mean()))  # observed vs simulated log-odds
+    rho_plus = data.rho_plus
+
+    def selected(name, staged, link):
+        """Every stage's scores (``{name}_k{k}``: for the table, not selectable) and the stage
+        chosen without truth on observed_val: the largest Li & Ma (``_sel_lima``) or the lowest
+        ON/OFF cross-entropy through ``link`` (``_sel_loss``; ``(rho_minus, rho_plus, delta)``)."""
+        lima, loss = {}, {}
+        for k, (test, val) in staged.items():
+            out[f"{name}_k{k}"] = (test, val)
+            lima[k] = li_ma_threshold(val, region_val, data.n_off)["li_ma_significance"]
+            loss[k] = forward_loss(val[val_lab], s_val, *link)
+        for how, k in (("lima", max(lima, key=lima.get)), ("loss", min(loss, key=loss.get))):
+            out[f"{name}_sel_{how}"], out[f"{name}_sel_{how}_lam"] = staged[k], k
+        out[f"_selection_{name}"] = {"val_li_ma": lima, "val_onoff_loss": loss}
+
+    from iactdl.evaluate.thresholds import li_ma_threshold
+
+    stages = (0, 10, 25, 50, 100, 200)
+    platt = _lr({"C": 1e6, "max_iter": 2000}, seed).fit(lab_logit[:, None], data.s)
+    start = {s: platt.decision_function(sim_logit[s][:, None]) for s in splits}
+
+    def finetune(labels, name):
+        """Platt's map of the simulated logit to P(ON), then boosting on the ON/OFF labels from
+        there: trees that move the simulated ranking where the observed ON/OFF events disagree."""
+        booster = NewtonBoost(max(stages), 0.05, 3, 100, 1.0, None, seed)
+        gh = bce_grad_hess(labels, np.ones(len(labels)))
+        booster.fit(data.x_lab, platt.decision_function(lab_logit[:, None]), gh)
+        test = booster.staged(data.x["observed_test"], start["observed_test"], stages)
+        val = booster.staged(data.x["observed_val"], start["observed_val"], stages)
+        selected(name, {k: (test[k], val[k]) for k in stages}, (0.0, 0.0, 0.0))
+
+    run("finetune", lambda: finetune(data.s.astype(np.float64), "finetune"))
+
+    def menon_finetune(w, name, start_sim=True):
+        """The joint nets' loss for trees: one clean logit f on both domains (no domain column),
+        simulated cross-entropy + w x the forward-linked ON/OFF one (delta: the excess fraction's
+        log-odds shift), boosted from the simulated model's logit (or from 0: ``start_sim``
+        False, the joint fit from scratch)."""
+        from iactdl.labelnoise.joint import domain_weights
+
+        w_s, w_o = domain_weights(len(data.y_sim), len(data.s), w)
+        sim_start = _logit(_p1(source, data.x_sim)) if start_sim else np.zeros(len(data.y_sim))
+        obs_start = lab_logit if start_sim else np.zeros(len(data.s))
+        gh_s = bce_grad_hess(data.y_sim, w_s.astype(np.float64))
+        gh_o = forward_grad_hess(data.s, w_o.astype(np.float64), rho_minus, rho_plus, delta)
+        n_s = len(data.y_sim)
+
+        def gh(f):
+            (g1, h1), (g2, h2) = gh_s(f[:n_s]), gh_o(f[n_s:])
+            return np.r_[g1, g2], np.r_[h1, h2]
+
+        n_iter = max(stages) if start_sim else 400
+        booster = NewtonBoost(n_iter, 0.05 if start_sim else 0.1, 3 if start_sim else 4,
+                              100 if start_sim else 20, 1.0, None, seed)  # fmt: skip
+        booster.fit(np.vstack([data.x_sim, data.x_lab]), np.r_[sim_start, obs_start], gh)
+        st = stages if start_sim else (50, 100, 200, 300, 400)
+        f0 = {s: sim_logit[s] if start_sim else np.zeros(len(data.x[s])) for s in splits}
+        test = booster.staged(data.x["observed_test"], f0["observed_test"], st)
+        val = booster.staged(data.x["observed_val"], f0["observed_val"], st)
+        selected(name, {k: (test[k], val[k]) for k in st}, (rho_minus, rho_plus, delta))
+
+    run("menon_finetune", lambda: menon_finetune(1.0, "menon_finetune"))
+    run("menon_joint", lambda: menon_finetune(1.0, "menon_joint", start_sim=False))
+
+    # ---- bounds (diagnosis, truth as labels: not candidates, never selectable) ----
+    y_true_lab = data.y_lab_truth.astype(np.float64)
+    run("bound_onoff_truth", lambda: tuple(
+        _p1(_hgb(src_params, seed).fit(data.x_lab, data.y_lab_truth), data.x[s]) for s in splits
+    ))  # fmt: skip
+
+    def bound_joint_truth():
+        """The one-fit design (domain column, every event weighted alike) with the ON/OFF events'
+        true classes instead of their regions: what the joint trees reach with perfect labels."""
+        x = np.column_stack([np.vstack([data.x_sim, data.x_lab]),
+                             np.r_[np.zeros(len(data.y_sim)), np.ones(len(data.s))]])  # fmt: skip
+        cat = [False] * n_feat + [True]
+        est = _hgb(src_params, seed, categorical_features=cat)
+        est.fit(x, np.r_[data.y_sim, data.y_lab_truth])
+        return tuple(_p1(est, np.column_stack([data.x[s], np.ones(len(data.x[s]))]))
+                     for s in splits)  # fmt: skip
+
+    run("bound_joint_truth", bound_joint_truth)
+    run("bound_finetune_truth", lambda: finetune(y_true_lab, "bound_finetune_truth"))
     out["_seconds"] = timing
     return out
 
@@ -285,14 +524,26 @@ def main(argv=None) -> dict:
     p.add_argument("--config", type=Path, default=None, help="entries (default: run's)")
     p.add_argument("--joint-model", default="hist_gbt_joint")
     p.add_argument("--onoff-model", default="hist_gbt_onoff")
+    p.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="an .npz of the run's arrays: read if it exists, else written",
+    )
+    p.add_argument("--n-boot", type=int, default=N_BOOT, help="bootstrap resamplings per score")
     args = p.parse_args(argv)
+    globals()["N_BOOT"] = args.n_boot
     cfg = yaml.safe_load((args.config or args.run / "config.yaml").read_text())["models"]
     entries = {"joint": cfg[args.joint_model], "onoff": cfg[args.onoff_model]}
-    data = Data(args.run, entries["joint"])
+    data = Data.cached(args.run, entries["joint"], args.cache)
     only = set(args.only.split(",")) if args.only else None
-    per_seed = {}
+    per_seed, selection = {}, {}
     for seed in args.seeds:
         fits = fit_candidates(data, entries, seed, only, args.lams, args.domain_weights)
+        for name in fits:
+            if name.startswith("_selection_"):
+                selection.setdefault(name.removeprefix("_selection_"), {})[seed] = fits[name]
+                print(name, seed, json.dumps(fits[name]), file=sys.stderr, flush=True)
         for name, val in fits.items():
             if name.startswith("_") or name.endswith("_lam"):
                 continue
@@ -315,6 +566,7 @@ def main(argv=None) -> dict:
         "n_test_gamma": int(data.y_test.sum()),
         "n_onoff_train": int(len(data.s)),
         "candidates": table,
+        "selection": selection,  # per staged candidate and seed: observed_val's criteria per k
     }
     print(json.dumps(out))
     return out
