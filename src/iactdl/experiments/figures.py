@@ -212,25 +212,20 @@ def plot_capacity(
             prefix = f"depth {int(depth)}: " if len(depths) > 1 else ""
             numbers.append(f"{prefix}{name} {row['mean']:.3f} @ {int(row['n_params'])}")
     for ax in (ax_e, ax_a):
-        ax.axvline(n_train, color=style.colour(4), ls=":", lw=1.0)
+        label = "parameters = events" if ax is ax_e else None  # named in (a)'s legend
+        ax.axvline(n_train, color=style.colour(4), ls=":", lw=1.0, label=label)
         ax.set_xscale("log")
         ax.set_xlabel("parameters")
     if numbers:  # under the axis, where no curve can sit (test error @ parameters)
         ax_e.set_xlabel("parameters\n" + "\n".join(numbers), color="k")
-    ax_e.text(
-        n_train,
-        0.98,
-        " params = events",
-        transform=ax_e.get_xaxis_transform(),
-        va="top",
-        fontsize=6,
-        color=style.colour(4),
-    )
     ax_e.set_ylabel("error rate (fraction misclassified)")
     ax_e.set_ylim(bottom=0)
-    ax_e.axhline(noise, color=style.colour(7), lw=0.6, ls="--")
-    ax_e.text(ax_e.get_xlim()[0], noise, f" {noise:.0%} flipped", va="bottom", fontsize=6)
-    ax_e.legend(loc="lower left")
+    # the two reference lines named in the legend, not by text in the axes: the text labels sat on
+    # the test curve's peak and under the legend
+    ax_e.axhline(noise, color=style.colour(7), lw=0.6, ls="--", label=f"{noise:.0%} labels flipped")
+    # headroom above the curves for the legend: inside the curves it hid markers wherever it sat
+    ax_e.set_ylim(0, 1.6 * max(ax_e.get_ylim()[1], noise))
+    ax_e.legend(loc="upper center", ncols=2, fontsize=5.5, handlelength=1.5, columnspacing=0.8)
     ax_e.set_title(f"(a) {n_train} events, {noise:.0%} labels flipped")
     ax_a.set_ylabel("test ROC AUC")
     ax_a.set_title("(b) solid line: interpolation threshold")
@@ -407,11 +402,9 @@ def plot_optimisers(
             ax.set_ylabel("validation loss (BCE)")
         # the learning rates were chosen per net: they go in its panel, not the shared legend
         rates = hist[hist["net"] == net].groupby("optimizer")["lr"].first()
-        ax_ep.text(
-            0.98, 0.95,
-            "lr: " + ", ".join(f"{OPTIMISER_LABELS[o]} {rates[o]:g}" for o in opts if o in rates),
-            transform=ax_ep.transAxes, ha="right", va="top", fontsize=6,
-        )  # fmt: skip
+        # under the axis, where no curve can sit (inside it the text lay on the first epochs)
+        lr = ", ".join(f"{OPTIMISER_LABELS[o]} {rates[o]:g}" for o in opts if o in rates)
+        ax_ep.set_xlabel(f"epoch\nlr: {lr}")
         ax_ep.set_title(f"{net_label(net)}: validation loss per epoch")
         ax_t.set_title(f"{net_label(net)}: against wall time")
     handles, labels = axes[0, 0].get_legend_handles_labels()
