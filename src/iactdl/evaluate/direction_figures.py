@@ -79,7 +79,9 @@ def plot_angular_resolution(
     ax_res.set_xlabel("true energy / TeV")
     ax_res.set_ylabel(r"angular resolution (68 % containment) / deg")
     ax_res.set_ylim(bottom=0)
-    ax_res.legend(fontsize="x-small", ncol=2 if len(models) > 2 else 1)
+    # under both panels: inside the left one it covered the lowest energy bin's worst points
+    handles, names = ax_res.get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", fontsize="x-small", ncols=4)
     ax_t2.set_xlabel(r"$\theta^2$ / deg$^2$")
     ax_t2.set_ylabel("fraction of events")
     style.save_figure(fig, outputs)
