@@ -280,8 +280,9 @@ def plot_gap_heatmap(
 
 def readable_table(table: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The table with each row's readable names beside its keys, as the figures name them:
-    ``model_label`` after ``model`` (``labels``, the rule's :func:`figure_labels`) and
-    ``method_label`` after ``method`` (:func:`iactdl.evaluate.labels.method_label`).
+    ``model_label`` after ``model`` (``labels``, from ``figure_labels`` in
+    ``workflow/rules/common.smk``) and ``method_label`` after ``method``
+    (:func:`iactdl.evaluate.labels.method_label`).
 
     Parameters
     ----------

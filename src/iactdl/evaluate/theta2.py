@@ -105,9 +105,10 @@ def check_theta2_cut(
     """Refuse a theta^2 cut that is not a number > 0, or one that lets regions overlap, naming
     the largest allowed: the one check of every theta^2 cut (config, regions, analysis, counts).
 
-    The largest cut is ``(wobble_offset_deg * sin(pi / (n_off + 1)))^2`` (:func:`max_theta2_cut`):
-    the ON and ``n_off`` OFF positions lie evenly on a circle about the camera centre, and each
-    region's radius stays below half their spacing.
+    The largest cut is ``(wobble_offset_deg * sin(pi / (n_off + 1)))^2``
+    (:func:`iactdl.evaluate.theta2.max_theta2_cut`): the ON and ``n_off`` OFF positions lie
+    evenly on a circle about the camera centre, and each region's radius stays below half their
+    spacing.
 
     Parameters
     ----------

@@ -656,9 +656,9 @@ def plot_reliability(
     png : str or os.PathLike
         The figure as PNG (both written, or neither new).
     label : str, optional
-        The model's readable name in the title (the rule passes :func:`figure_label_of`'s, unique
-        among the ON/OFF models); by default :func:`iactdl.evaluate.labels.model_label` of the
-        measurement's ``model`` and ``entry``.
+        The model's readable name in the title (the rule passes that of ``figure_label_of`` in
+        ``workflow/rules/common.smk``, unique among the ON/OFF models); by default
+        :func:`iactdl.evaluate.labels.model_label` of the measurement's ``model`` and ``entry``.
     entry : Mapping, optional
         The model's config entry (``models.{model}``), which names it when ``label`` is not
         given; without either the title shows the model's config name.
