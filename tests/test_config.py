@@ -445,3 +445,27 @@ def test_full_shift_study_config_is_an_overlay_of_the_study_section():
     assert merged["shift_study"]["shifts"] == [*SHIFTS, "all"]
     full = shift_study_models(merged["models"], merged["shift_study"])
     assert set(default_grid) < set(full) and len(full) >= 3 * len(default_grid)
+
+
+def test_crab_sample_conditions_overlay_keeps_only_the_shifts_fact_measures():
+    """config/crab_sample_conditions.yaml, merged over config.yaml, passes the schema and gives an
+    observed detector that differs from the simulated one exactly in the keys of the three shifts
+    FACT's real files show (zenith range, trigger timing, dead pixels): sigma per sqrt(hour) under
+    these conditions is the one to set beside FACT's open Crab analysis."""
+    from snakemake.utils import update_config
+
+    from iactdl.simulate.settings import SHIFTS, detector_config
+
+    overlay = yaml.safe_load((ROOT / "config" / "crab_sample_conditions.yaml").read_text())
+    assert set(overlay) == {"simulation"}
+    merged = load_config(ROOT / "config.yaml")
+    update_config(merged, overlay)
+    check_config(merged)
+    simulated = detector_config(merged["simulation"], observed=False)
+    observed = detector_config(merged["simulation"], observed=True)
+    differing = {k for k in simulated if simulated[k] != observed[k]}
+    kept = {"zenith", "trigger_timing", "dead_pixels"}
+    shifted = merged["simulation"]["observed"]["detector"]
+    assert differing == {k for n in kept for k in SHIFTS[n][0] if shifted[k] != simulated[k]}
+    assert differing >= {"dead_pixel_fraction", "trigger_walk_ns", "zenith_max_deg"}
+    assert not differing & {"nsb_pe", "gain", "psf_sigma_mm", "trigger_threshold_factor"}
