@@ -70,10 +70,6 @@ def test_at_threshold_counts():
     assert out["gamma_efficiency"] == 1.0 and out["hadron_efficiency"] == pytest.approx(1 / 3)
 
 
-def _measurement(cut=0.5):
-    return {"thresholds": {"li_ma_val": {"cut": cut}}}
-
-
 def _entries():
     feats = {"features": ["size"]}
     return {
@@ -193,7 +189,7 @@ def test_calibration_is_judged_on_the_labelled_events_of_a_theta2_observation():
 
 
 def test_comparison_table_and_figure_are_written(tmp_path):
-    gamma, region, eta, p_on = _observation(n=20_000, f_on=0.1)
+    gamma, region, eta, _ = _observation(n=20_000, f_on=0.1)
     rows = [
         {"group": "boosted trees", "approach": "source-only", "model": "bdt", "scored": "bdt",
          "prior_corrected": True},
@@ -202,12 +198,12 @@ def test_comparison_table_and_figure_are_written(tmp_path):
         {"group": "boosted trees", "approach": "oracle", "model": "bdt_onoff~oracle",
          "scored": "bdt_onoff~oracle", "prior_corrected": False},
     ]  # fmt: skip
-    preds = {"bdt": {"gammaness": eta}, "bdt_onoff": {"gammaness": eta, "p_on": p_on},
+    preds = {"bdt": {"gammaness": eta}, "bdt_onoff": {"gammaness": eta},
              "bdt_onoff~oracle": {"gammaness": eta}}  # fmt: skip
-    meas = {"bdt": {"measurement": _measurement()},
-            "bdt_onoff": {"measurement": _measurement(0.6), "oracle": _measurement()}}  # fmt: skip
-    df = comparison_table(rows, preds, {"is_gamma": gamma, "region": region}, 5, meas, 0.6, 20)
+    cuts = {m: {"theta2_cut": 0.025, "gammaness_cut": 0.5, "region": region} for m in preds}
+    df = comparison_table(rows, preds, {"is_gamma": gamma, "region": region}, 5, cuts, 0.6, 20)
     assert list(df["model"]) == ["bdt", "bdt_onoff", "bdt_onoff~oracle"]
+    assert not df["constant_model"].any()
     entries = _entries()
     write_comparison(df, tmp_path / "c.csv", tmp_path / "c.tex", entries)
     plot_comparison(df, tmp_path / "c.pdf", tmp_path / "c.png", entries)
@@ -256,21 +252,69 @@ def test_comparison_li_ma_is_the_significance_tables_at_the_chosen_cuts():
     cuts = chosen_cuts(rows, analyses, (t_on, t_off), 5,
                        {"bdt_onoff~oracle": {"gammaness": g_val}}, (v_on, v_off))  # fmt: skip
     preds = {"bdt": {"gammaness": g}, "bdt_onoff~oracle": {"gammaness": g}}
-    meas = {"bdt": {"measurement": _measurement(0.5)},
-            "bdt_onoff": {"oracle": _measurement(0.5)}}  # fmt: skip
     truth = {"is_gamma": gamma, "region": region}
-    df = comparison_table(rows, preds, truth, 5, meas, 0.6, 20, cuts=cuts).set_index("model")
+    df = comparison_table(rows, preds, truth, 5, cuts, 0.6, 20).set_index("model")
     table = theta2_counts(g, t_on, t_off, gammaness_cut=0.6, theta2_cut=0.05)
     assert df.loc["bdt", "li_ma_significance"] == pytest.approx(table["li_ma_significance"])
     assert (df.loc["bdt", "theta2_cut"], df.loc["bdt", "cut"]) == (0.05, 0.6)
     assert df.loc["bdt", "gamma_efficiency"] == pytest.approx(np.mean(g[gamma] > 0.6))
-    at_fixed = comparison_table(rows[:1], preds, truth, 5, meas, 0.6, 20)
-    assert at_fixed.loc[0, "li_ma_significance"] != pytest.approx(table["li_ma_significance"])
+    # not at the labels' fixed theta^2 cut: the regions of 0.05 deg^2 count other events
+    at_fixed = theta2_counts(g, t_on, t_off, gammaness_cut=0.6, theta2_cut=0.025)
+    assert at_fixed["li_ma_significance"] != pytest.approx(table["li_ma_significance"])
     choice = choose_cuts(g_val, v_on, v_off, [0.02, 0.04, 0.06])
     oracle = df.loc["bdt_onoff~oracle"]
     assert (oracle["theta2_cut"], oracle["cut"]) == (choice["theta2_cut"], choice["gammaness_cut"])
     with pytest.raises(KeyError, match="observed_val predictions"):
         chosen_cuts(rows, analyses, (t_on, t_off), 5)
+
+
+def test_a_row_without_its_cuts_is_refused_naming_it():
+    """Every row is scored at the cuts chosen on observed_val; there is no second way (the
+    measurement's cut at the labels' regions) to fall back on."""
+    gamma, region, eta, _ = _observation(n=2_000)
+    rows = [{"group": "boosted trees", "approach": "source-only", "model": "bdt",
+             "scored": "bdt", "prior_corrected": True}]  # fmt: skip
+    truth = {"is_gamma": gamma, "region": region}
+    with pytest.raises(KeyError, match=r"no cuts chosen on observed_val for row\(s\) \['bdt'\]"):
+        comparison_table(rows, {"bdt": {"gammaness": eta}}, truth, 5, {}, 0.6, 20)
+
+
+def test_a_constant_model_is_marked_not_scored(tmp_path):
+    """ON/OFF trees that predict one value (a 4 h observation, every tree a single leaf): the
+    cut chosen on observed_val finds it from the predictions alone (no truth), and the table
+    says "constant model" instead of an AUC of 0.5 and a Li & Ma of "every event"."""
+    from iactdl.evaluate.theta2 import theta2_regions
+    from iactdl.evaluate.theta2_analysis import choose_cuts
+    from iactdl.labelnoise.comparison import chosen_cuts
+
+    rng = np.random.default_rng(3)
+    gamma, g, t_on, t_off = _wobble_field(rng, 20_000)
+    _, g_val, v_on, v_off = _wobble_field(rng, 20_000)
+    flat, flat_val = np.full_like(g, 0.068), np.full_like(g_val, 0.068)
+    rows = [
+        {"group": "boosted trees", "approach": "source-only", "model": "bdt", "scored": "bdt",
+         "prior_corrected": True},
+        {"group": "boosted trees", "approach": "ON/OFF corrected", "model": "bdt_onoff",
+         "scored": "bdt_onoff", "prior_corrected": False},
+    ]  # fmt: skip
+    analyses = {m: {"choice": choose_cuts(v, v_on, v_off, [0.025], where=f"{m}: val")}
+                for m, v in (("bdt", g_val), ("bdt_onoff", flat_val))}  # fmt: skip
+    assert analyses["bdt"]["choice"]["constant_model"] is None
+    reason = analyses["bdt_onoff"]["choice"]["constant_model"]
+    assert "bdt_onoff: val: one value (0.068) for all 20000 events: a constant model" in reason
+    cuts = chosen_cuts(rows, analyses, (t_on, t_off), 5)
+    truth = {"is_gamma": gamma, "region": theta2_regions(t_on, t_off, 0.025)}
+    preds = {"bdt": {"gammaness": g}, "bdt_onoff": {"gammaness": flat}}
+    df = comparison_table(rows, preds, truth, 5, cuts, 0.6, 20).set_index("model")
+    assert df["constant_model"].to_dict() == {"bdt": False, "bdt_onoff": True}
+    for col in ("roc_auc", "li_ma_significance", "gamma_efficiency"):
+        assert np.isnan(df.loc["bdt_onoff", col]) and np.isnan(df.loc["bdt_onoff", f"{col}_unc"])
+        assert np.isfinite(df.loc["bdt", col])
+    assert np.isfinite(df.loc["bdt_onoff", "brier_skill"])  # a constant posterior is scored
+    write_comparison(df.reset_index(), tmp_path / "c.csv", tmp_path / "c.tex", _entries())
+    onoff_line = next(ln for ln in (tmp_path / "c.tex").read_text().splitlines()
+                      if "ON/OFF labels" in ln)  # fmt: skip
+    assert onoff_line.count("constant model") == 2 and "0.500" not in onoff_line
 
 
 def test_model_on_gamma_fraction_uncertainty_covers_the_calibration_of_the_training_labels():

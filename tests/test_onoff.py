@@ -184,3 +184,36 @@ def test_bad_entries_and_files(observed, tmp_path):
     with pytest.raises(ValueError, match="outside 0..3"):
         fit_onoff_baseline(tmp_path / "few.h5", tmp_path / "m", "x", ENTRY)
     assert not (tmp_path / "m" / "model.json").exists()
+
+
+def test_trees_that_cannot_split_are_logged_as_a_constant_model(tmp_path, caplog):
+    """ON/OFF trees on a short observation (config.yaml's 4 h `all` shift: 1,100 ON/OFF events,
+    min_samples_leaf 500, 10 % held out for early stopping) cannot split, and predict one value:
+    the training log says so with the ON/OFF counts and why, and model.json records it. Read from
+    the predictions alone (no truth); a model that can split is not flagged."""
+    rng = np.random.default_rng(4)
+    n = 1100
+    region = np.where(rng.random(n) < 0.22, 0, rng.integers(1, N_OFF + 1, n))
+    cols = {"size": rng.lognormal(5, 1, n), "width": rng.normal(10 + 3 * (region == 0), 3, n)}
+    write_events(tmp_path / "train.h5", {**cols, "region": region, "event_id": np.arange(n)},
+                 attrs={"n_off_regions": N_OFF})  # fmt: skip
+    params = {"early_stopping": True, "validation_fraction": 0.1, "n_iter_no_change": 10,
+              "max_iter": 50}  # fmt: skip
+    entry = {**ENTRY, "features": ["size", "width"], "params": {**params, "min_samples_leaf": 500}}
+    with caplog.at_level("WARNING"):
+        fit_onoff_baseline(tmp_path / "train.h5", tmp_path / "flat", "bdt_onoff", entry, seed=1)
+    n_on = int((region == 0).sum())
+    assert f"trained on 1100 ON/OFF events ({n_on} ON, {n - n_on} OFF, alpha = 0.2)" in caplog.text
+    assert "a constant model" in caplog.text
+    assert (
+        "min_samples_leaf = 500 allows a split only with >= 1000 events, and the trees were "
+        "fitted on 990 (1100 minus 110 held out by validation_fraction 0.1)" in caplog.text
+    )
+    info = json.loads((tmp_path / "flat" / "model.json").read_text())
+    assert "one value" in info["constant_model"]
+    caplog.clear()
+    entry = {**entry, "params": {**params, "min_samples_leaf": 20}}
+    with caplog.at_level("WARNING"):
+        fit_onoff_baseline(tmp_path / "train.h5", tmp_path / "ranks", "bdt_onoff", entry, seed=1)
+    assert "constant model" not in caplog.text
+    assert json.loads((tmp_path / "ranks" / "model.json").read_text())["constant_model"] is None

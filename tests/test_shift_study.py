@@ -108,9 +108,10 @@ def test_each_observation_switches_on_its_shift_alone_or_all():
 # --- the table ---
 
 
-def _files(tmp_path, shift, name, auc, sim_auc, separation, hours=4.0):
+def _files(tmp_path, shift, name, auc, sim_auc, separation, hours=4.0, constant=False):
     """A model's metrics and predictions on one observation: ``separation`` shifts the ON
-    events' gammaness up (more excess above a cut), the same on observed_val and observed_test."""
+    events' gammaness up (more excess above a cut), the same on observed_val and observed_test;
+    ``constant``: one gammaness for every event (a model that ranks nothing)."""
     rng = np.random.default_rng(abs(hash((shift, name))) % 2**32)
     d = tmp_path / shift / name
     d.mkdir(parents=True)
@@ -121,6 +122,7 @@ def _files(tmp_path, shift, name, auc, sim_auc, separation, hours=4.0):
     for split in ("val", "test"):
         region = rng.integers(0, 4, 4000)  # 0 ON, 1..3 OFF
         g = rng.uniform(size=region.size) + separation * (region == 0) * rng.uniform(size=4000)
+        g = np.full_like(g, 0.068) if constant else g
         path = d / f"{split}.h5"
         write_events(
             path,
@@ -206,6 +208,48 @@ def test_table_names_models_and_methods_as_the_figures_do(tmp_path):
     assert csv["model"].tolist() == ["hist_gbt"] * 3
     assert csv["model_label"].tolist() == ["boosted trees"] * 3
     assert csv["method_label"].tolist() == ["source-only", "IW-DANN", "oracle (observed truth)"]
+
+
+def test_a_constant_model_is_marked_not_scored(tmp_path, caplog, monkeypatch):
+    """ON/OFF trees that predict one gammaness (config.yaml's 4 h `all` observation: every tree
+    a single leaf) have an observed AUC of 0.5 and a Li & Ma of "every event" by construction:
+    the table, its LaTeX and the heat map say "constant model" instead, the log says why, and
+    the best method is chosen among the others. Found on observed_val's predictions alone."""
+    import matplotlib.figure
+
+    from iactdl.adapt.shift_table import plot_gap_heatmap
+
+    spec = {("all", "hist_gbt~source~s1"): 0.83, ("all", "hist_gbt~importance~s1"): 0.84,
+            ("all", "hist_gbt~onoff~s1"): 0.5, ("all", "hist_gbt~oracle~s1"): 0.87}  # fmt: skip
+    files = [
+        _files(tmp_path, sh, name, auc, 0.9, separation=1.0, constant="onoff" in name)
+        for (sh, name), auc in spec.items()
+    ]
+    out = tmp_path / "out"
+    with caplog.at_level("WARNING"):
+        table = write_shift_study_table(
+            list(spec), *zip(*files, strict=True),
+            csv_path=out / "t.csv", tex_path=out / "t.tex", numbers_path=out / "n.json",
+        )  # fmt: skip
+    row = table.set_index("method")
+    onoff = row.loc["onoff"]
+    assert onoff["n_seeds"] == 1 and onoff["n_constant"] == 1
+    for col in ("observed_auc", "simulated_auc", "li_ma_significance", "gap_closed_auc"):
+        assert np.isnan(onoff[col]), col
+    assert (row.drop("onoff")["n_constant"] == 0).all()
+    assert np.isfinite(row.loc["importance", "li_ma_significance"])
+    assert best_methods(table) == {"all": ("importance", pytest.approx(0.25))}
+    assert "shift all, model hist_gbt~onoff~s1: not scored" in caplog.text
+    assert "one value (0.068) for all 4000 events: a constant model" in caplog.text
+    onoff_line = next(ln for ln in (out / "t.tex").read_text().splitlines() if "ON/OFF" in ln)
+    assert "constant model" in onoff_line and "0.500" not in onoff_line
+    assert pd.read_csv(out / "t.csv").set_index("method").loc["onoff", "n_constant"] == 1
+    figures, save = [], matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig",
+                        lambda fig, *a, **k: figures.append(fig) or save(fig, *a, **k))  # fmt: skip
+    plot_gap_heatmap(table, [out / "h.png"])
+    texts = [t.get_text() for ax in figures[0].axes for t in ax.texts]
+    assert "constant\nmodel" in texts and "+0.25" in texts and "nan" not in " ".join(texts)
 
 
 def test_a_row_listed_twice_is_refused():

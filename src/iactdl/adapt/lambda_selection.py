@@ -46,7 +46,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from iactdl.adapt.study import parse
-from iactdl.evaluate.thresholds import li_ma_threshold
+from iactdl.evaluate.thresholds import constant_score, li_ma_threshold
 from iactdl.io import InputError, column_names, read_attrs, read_columns, write_json
 from iactdl.io.jsonfile import read_json
 
@@ -115,10 +115,13 @@ def observed_val_significance(path: str | os.PathLike, min_on: int = MIN_ON) -> 
     -------
     dict
         ``li_ma_threshold``'s ``cut``, ``n_on``, ``n_off``, ``excess`` and
-        ``li_ma_significance``.
+        ``li_ma_significance``, and ``constant_model``: ``None``, or why the gammaness ranks
+        nothing (:func:`iactdl.evaluate.thresholds.constant_score`: one value for every event,
+        so the "best cut" keeps every event; a table marks such a model instead of scoring it).
     """
     data, n_off = _read(path)
-    return _best_cut(data["gammaness"], np.asarray(data["region"]), n_off, min_on, path)
+    best = _best_cut(data["gammaness"], np.asarray(data["region"]), n_off, min_on, path)
+    return {**best, "constant_model": constant_score(data["gammaness"], f"{path}: gammaness")}
 
 
 def _choose(sig: np.ndarray, lam: np.ndarray) -> int:

@@ -10,10 +10,18 @@ the observation time, so that number compares observations of different lengths)
 fraction of the source-to-oracle gap each method closes, in AUC and in significance
 (:func:`iactdl.adapt.table.gap_closed`; NaN where the oracle does not beat source-only). The
 oracle rows are a reference (observed truth), never a method.
+
+A model whose gammaness on observed_val takes one value for every event (a constant model,
+:func:`iactdl.evaluate.thresholds.constant_score`, found from its predictions alone while its cut
+is chosen) ranks nothing: its AUC of 0.5 and its Li & Ma at "every event" are no result. Its
+scores are left out (NaN, not averaged over seeds), ``n_constant`` counts such seeds, and the
+LaTeX table and the heat map say "constant model" where every seed is one; the rule's log names
+it with the reason.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,6 +37,7 @@ from iactdl.evaluate.latex import latex_table, tex_escape
 from iactdl.evaluate.numbers import write_numbers
 from iactdl.evaluate.significance import onoff_counts
 from iactdl.evaluate.theta2_analysis import split_ontime_s
+from iactdl.evaluate.thresholds import CONSTANT_MODEL
 from iactdl.io import InputError, atomic_paths, read_attrs, read_columns, write_json
 from iactdl.io.jsonfile import read_json
 
@@ -43,11 +52,13 @@ __all__ = [
     "write_shift_study_table",
 ]
 
+log = logging.getLogger(__name__)
+
 SHIFT_TABLE_COLUMNS = (
-    "shift", "model", "method", "n_seeds", "observed_auc", "observed_auc_std", "simulated_auc",
-    "li_ma_significance", "li_ma_significance_std", "sigma_per_sqrt_hour", "observed_test_hours",
-    "oracle_gap_auc", "gap_closed_auc", "oracle_gap_significance", "gap_closed_significance",
-    "reference",
+    "shift", "model", "method", "n_seeds", "n_constant", "observed_auc", "observed_auc_std",
+    "simulated_auc", "li_ma_significance", "li_ma_significance_std", "sigma_per_sqrt_hour",
+    "observed_test_hours", "oracle_gap_auc", "gap_closed_auc", "oracle_gap_significance",
+    "gap_closed_significance", "reference",
 )  # fmt: skip
 
 
@@ -87,33 +98,40 @@ def shift_study_row(
     dict
         ``shift``, ``model``, ``method``, ``seed``, ``observed_auc``, ``simulated_auc``,
         ``cut`` (chosen on observed_val), ``li_ma_significance`` (observed_test at that cut),
-        ``observed_test_hours`` and ``sigma_per_sqrt_hour``.
+        ``observed_test_hours``, ``sigma_per_sqrt_hour`` and ``constant_model`` (bool). A
+        constant model (one gammaness on observed_val: no ranking) is not scored: every score
+        NaN, and the reason logged.
     """
     parsed = parse_shift_study_name(model)
     try:
         metrics = read_json(metrics_path)
     except (OSError, ValueError) as err:
         raise InputError(f"{metrics_path}: not a readable metrics file ({err})") from None
-    cut = observed_val_significance(val_path)["cut"]
+    choice = observed_val_significance(val_path)
+    hours = split_ontime_s(dataset_path, "test") / 3600.0
+    common = {"shift": shift, "model": parsed.model, "method": parsed.method, "seed": parsed.seed,
+              "observed_test_hours": hours}  # fmt: skip
+    if choice["constant_model"]:  # an AUC of 0.5 and Li & Ma at "every event": no result
+        log.warning("shift %s, model %s: not scored: %s", shift, model, choice["constant_model"])
+        return {**common, "observed_auc": np.nan, "simulated_auc": np.nan, "cut": np.nan,
+                "li_ma_significance": np.nan, "sigma_per_sqrt_hour": np.nan,
+                "constant_model": True}  # fmt: skip
+    cut = choice["cut"]
     # the columns the lambda selection reads: never the truth (predictions carry none)
     test = read_columns(test_path, list(READ_COLUMNS))
     n_off = int(read_attrs(test_path).get("n_off_regions") or 0)
     if n_off < 1:
         raise InputError(f"{test_path}: attribute n_off_regions missing; expected an integer >= 1")
     counts = onoff_counts(test["gammaness"], np.asarray(test["region"]), cut, n_off)
-    hours = split_ontime_s(dataset_path, "test") / 3600.0
     sig = counts["li_ma_significance"]
     return {
-        "shift": shift,
-        "model": parsed.model,
-        "method": parsed.method,
-        "seed": parsed.seed,
+        **common,
         "observed_auc": _metric(metrics, "observed", "roc_auc"),
         "simulated_auc": _metric(metrics, "test", "roc_auc"),
         "cut": cut,
         "li_ma_significance": sig,
-        "observed_test_hours": hours,
         "sigma_per_sqrt_hour": sig / math.sqrt(hours) if hours > 0 else np.nan,
+        "constant_model": False,
     }
 
 
@@ -129,9 +147,13 @@ def shift_study_table(rows: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per (shift, model, method), columns :data:`SHIFT_TABLE_COLUMNS`, in the order of
-        the shifts and models given and of :data:`~iactdl.adapt.shift_study.SHIFT_STUDY_METHODS`.
+        the shifts and models given and of :data:`~iactdl.adapt.shift_study.SHIFT_STUDY_METHODS`;
+        ``n_constant`` counts the seeds whose model was constant (their scores, NaN, are not in
+        the means).
     """
     keys = ["shift", "model", "method"]
+    if "constant_model" not in rows:  # rows made before the check: none was found constant
+        rows = rows.assign(constant_model=False)
     dup = rows.duplicated([*keys, "seed"])
     if dup.any():
         raise ValueError(f"{rows.loc[dup, keys + ['seed']].values.tolist()}: listed twice")
@@ -139,6 +161,7 @@ def shift_study_table(rows: pd.DataFrame) -> pd.DataFrame:
         rows.groupby(keys, sort=False)
         .agg(
             n_seeds=("seed", "size"),
+            n_constant=("constant_model", "sum"),
             observed_auc=("observed_auc", "mean"),
             observed_auc_std=("observed_auc", "std"),
             simulated_auc=("simulated_auc", "mean"),
@@ -204,6 +227,11 @@ def shift_label(shift: str) -> str:
     return str(shift).replace("_", " ")
 
 
+def _all_constant(r) -> bool:
+    """Every seed of a table row gave a constant model (nothing of it is scored)."""
+    return bool(r.get("n_constant", 0) and r["n_constant"] == r["n_seeds"])
+
+
 def plot_gap_heatmap(
     table: pd.DataFrame,
     outputs: Sequence[str | os.PathLike],
@@ -213,7 +241,8 @@ def plot_gap_heatmap(
 
     Source-only (0) and the oracle (1) are the gap's ends and not shown. A cell where the method
     does not apply says n/a; one whose oracle does not beat source-only is hatched grey ("no
-    gap"): there is nothing to close there.
+    gap"): there is nothing to close there; one whose every seed gave a constant model (no
+    ranking on observed_val) is hatched grey and says "constant model": it has no score.
 
     Parameters
     ----------
@@ -256,8 +285,15 @@ def plot_gap_heatmap(
                 r = t.loc[(shift, method)]
                 grid[i, j] = r["gap_closed_auc"]
                 no_gap = np.isfinite(r["oracle_gap_auc"]) and r["oracle_gap_auc"] <= 0
-                text = "no gap" if no_gap else f"{grid[i, j]:+.2f}"
-                if no_gap:
+                constant = _all_constant(r)
+                if constant:  # no ranking, no score: not the colour of a fraction
+                    grid[i, j] = np.nan
+                    text = CONSTANT_MODEL.replace(" ", "\n")
+                elif no_gap:
+                    text = "no gap"
+                else:
+                    text = f"{grid[i, j]:+.2f}" if np.isfinite(grid[i, j]) else "--"
+                if no_gap or constant:
                     ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fc="0.85", hatch="//", lw=0))
                 dark = np.isfinite(grid[i, j]) and abs(grid[i, j]) > 0.6  # white on dark cells
                 ax.text(j, i, text, ha="center", va="center", fontsize=5.5,
@@ -316,6 +352,14 @@ def _tex(t: pd.DataFrame, labels: Mapping[str, str] | None = None) -> str:
             return "--"
         return f"{mean:.{digits}f}" + (f" $\\pm$ {std:.{digits}f}" if np.isfinite(std) else "")
 
+    def auc(r):
+        if _all_constant(r._asdict()):
+            return CONSTANT_MODEL
+        out = pm(r.observed_auc, r.observed_auc_std, 3)
+        if r.n_constant:  # some seeds left out of the mean
+            out += f" ({r.n_constant} of {r.n_seeds} seeds constant)"
+        return out
+
     def gap(value, oracle_gap):
         if np.isfinite(value):
             return f"{value:.2f}"
@@ -328,7 +372,7 @@ def _tex(t: pd.DataFrame, labels: Mapping[str, str] | None = None) -> str:
             [
                 tex_escape(shift_label(r.shift)), tex_escape(r.model_label),
                 tex_escape(r.method_label), str(r.n_seeds),
-                pm(r.observed_auc, r.observed_auc_std, 3), pm(r.simulated_auc, np.nan, 3),
+                auc(r), pm(r.simulated_auc, np.nan, 3),
                 gap(r.gap_closed_auc, r.oracle_gap_auc),
                 pm(r.li_ma_significance, r.li_ma_significance_std, 1),
                 pm(r.sigma_per_sqrt_hour, np.nan, 1),

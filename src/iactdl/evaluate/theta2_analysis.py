@@ -26,6 +26,7 @@ it never saw.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Sequence
 
@@ -40,6 +41,7 @@ from iactdl.evaluate.theta2 import (
     theta2_counts,
     theta2_histograms,
 )
+from iactdl.evaluate.thresholds import constant_score
 from iactdl.io import InputError, column_names, read_attrs, read_columns, to_json
 from iactdl.io.atomic import atomic_path
 from iactdl.io.dl3 import dl3_events, read_dl3, theta_off_columns, write_dl3
@@ -48,6 +50,8 @@ __all__ = [
     "split_ontime_s", "write_split_dl3", "theta2_candidates", "choose_cuts", "choose_gammaness_cut",
     "analyse_theta2",
 ]  # fmt: skip
+
+log = logging.getLogger(__name__)
 
 SPLITS = ("train", "val", "test")
 # the config key of the candidates, named in the errors about them
@@ -223,6 +227,7 @@ def choose_cuts(
     *,
     min_on: int = 5,
     n_cuts: int = 100,
+    where: str = "gammaness",
 ) -> dict:
     """The (theta^2 cut, gammaness cut) with the largest Li & Ma significance of these ON/OFF
     counts (no truth).
@@ -249,6 +254,8 @@ def choose_cuts(
         Fewest ON events a candidate pair must leave.
     n_cuts : int
         Number of gammaness quantiles tried (duplicates dropped).
+    where : str
+        What ``gammaness`` is (its file), named in ``constant_model``.
 
     Returns
     -------
@@ -256,8 +263,11 @@ def choose_cuts(
         ``theta2_cut`` (deg^2) and ``gammaness_cut`` (events pass ``gammaness > cut``, as in
         :func:`iactdl.evaluate.theta2.theta2_counts`; without a candidate, one below the smallest
         gammaness, 0 for no events), their ``n_on``, ``n_off`` and ``li_ma_significance`` here,
-        and ``scan``: per theta^2 candidate the same for its best gammaness cut (``n_on`` 0 and
-        the significance NaN where none leaves ``min_on`` ON events).
+        ``scan``: per theta^2 candidate the same for its best gammaness cut (``n_on`` 0 and
+        the significance NaN where none leaves ``min_on`` ON events), and ``constant_model``:
+        ``None``, or why the gammaness ranks nothing
+        (:func:`iactdl.evaluate.thresholds.constant_score`: one value for every event; the cuts
+        are then those of no gammaness cut, and the tables mark the model instead of scoring it).
     """
     g = np.asarray(gammaness, dtype=np.float64)
     t_off = np.asarray(theta_deg_off, dtype=np.float64)
@@ -296,7 +306,7 @@ def choose_cuts(
         theta2_cut = scan[0]["theta2_cut"]
         n_on, n_off = counts(theta2_cut, [loosest])
         best = row(theta2_cut, loosest, n_on[0], n_off[0])
-    return {**best, "scan": scan}
+    return {**best, "scan": scan, "constant_model": constant_score(g, where)}
 
 
 def choose_gammaness_cut(
@@ -376,8 +386,10 @@ def analyse_theta2(
     )
     choice = choose_cuts(
         val.events["gamma_prediction"], val.events["theta_deg"], val.theta_off, candidates,
-        min_on=min_on,
+        min_on=min_on, where=f"{val_dl3}: gamma_prediction",
     )  # fmt: skip
+    if choice["constant_model"]:  # the tables mark it; the log says so where it was found
+        log.warning("model %s: %s", model, choice["constant_model"])
     cut, theta2_cut = choice["gammaness_cut"], choice["theta2_cut"]
     test = read_dl3(test_dl3, columns=[])
     g, t_on, t_off = test.events["gamma_prediction"], test.events["theta_deg"], test.theta_off

@@ -15,7 +15,47 @@ import numpy as np
 
 from iactdl.evaluate.significance import li_ma_significance
 
-__all__ = ["li_ma_threshold"]
+__all__ = ["CONSTANT_MODEL", "constant_score", "li_ma_threshold"]
+
+# how the tables name a model whose predictions rank no event above another
+CONSTANT_MODEL = "constant model"
+
+
+def constant_score(score, where: str = "score") -> str | None:
+    """Why ``score`` ranks no event above another (one value for every event), else ``None``.
+
+    A model that predicts one value has no working point: every cut keeps all of its events or
+    none, its ROC AUC is 0.5 and its Li & Ma significance that of no cut at all, by construction
+    and not by measurement. This is read from the predictions alone (no truth), so it is checked
+    where a model's predictions on observed_val are first turned into a cut
+    (:func:`iactdl.evaluate.theta2_analysis.choose_cuts`,
+    :func:`iactdl.adapt.lambda_selection.observed_val_significance`) and on an ON/OFF baseline's
+    out-of-fold predictions when it is trained; the tables then mark the model as a
+    :data:`CONSTANT_MODEL` instead of scoring it. Values must be equal exactly: a spread of any
+    size still ranks (NaN are ignored; fewer than two finite values are not judged).
+
+    Parameters
+    ----------
+    score : array_like
+        The predictions (gammaness, or any score the cut applies to).
+    where : str
+        What they are, named in the reason (e.g. ``"{path}: gammaness"``).
+
+    Returns
+    -------
+    str or None
+        ``"{where}: one value (v) for all n events: a constant model (no ranking, no cut)"``,
+        or ``None`` where the predictions take two values or more.
+    """
+    s = np.asarray(score, dtype=np.float64).ravel()
+    s = s[np.isfinite(s)]
+    if s.size < 2 or s.min() != s.max():
+        return None
+    return (
+        f"{where}: one value ({s[0]:.6g}) for all {s.size} events: a {CONSTANT_MODEL} (no "
+        "ranking, so no cut separates any event from another; its AUC would be 0.5 by "
+        "construction)"
+    )
 
 
 def li_ma_threshold(score, region, n_off_regions: int, min_on: int = 10) -> dict:

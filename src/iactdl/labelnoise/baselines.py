@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 from collections.abc import Mapping
@@ -42,6 +43,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from iactdl.evaluate.theta2 import NO_REGION
+from iactdl.evaluate.thresholds import constant_score
 from iactdl.io import InputError, column_names, data_attrs, read_columns, read_observed_truth
 from iactdl.labelnoise.correction import (
     MenonCorrection,
@@ -332,6 +334,41 @@ def correction_record(
     }
 
 
+def _why_constant(estimator, n_events: int) -> str:
+    """Why a fitted estimator predicts one value, as far as its fitted state tells (trees)."""
+    predictors = getattr(estimator, "_predictors", None)  # histogram gradient boosting
+    if not predictors:
+        return "the estimator found no feature that separates ON from OFF events"
+    leaves = max(p.get_n_leaf_nodes() for tree in predictors for p in tree)
+    if leaves > 1:
+        return (
+            f"the fit on all {n_events} events has trees of up to {leaves} leaves; the "
+            "cross-validation's fits, on fewer events each, had none"
+        )
+    params = estimator.get_params()
+    min_leaf = int(params["min_samples_leaf"])
+    stopping = params["early_stopping"] is True or (
+        params["early_stopping"] == "auto" and n_events > 10_000
+    )
+    n_fit, held = n_events, ""
+    fraction = params.get("validation_fraction")
+    if stopping and fraction is not None:  # sklearn holds these out of the trees' fit
+        n_val = int(fraction) if fraction >= 1 else math.ceil(fraction * n_events)
+        n_fit = n_events - n_val
+        held = f" ({n_events} minus {n_val} held out by validation_fraction {fraction})"
+    why = (
+        f"every one of its {estimator.n_iter_} trees is a single leaf (early stopping ended "
+        "the fit when no tree improved the loss)"
+    )
+    if n_fit < 2 * min_leaf:
+        return (
+            f"{why}: min_samples_leaf = {min_leaf} allows a split only with >= {2 * min_leaf} "
+            f"events, and the trees were fitted on {n_fit}{held}; lower min_samples_leaf (config "
+            "models.<name>.params) or train on a longer observation"
+        )
+    return f"{why}: no split of these {n_fit} events lowers the loss enough"
+
+
 def fit_onoff_baseline(
     train: str | os.PathLike,
     model_dir: str | os.PathLike,
@@ -383,6 +420,21 @@ def fit_onoff_baseline(
     with threadpool_limits(threads):
         oof, fold, scores = cross_validate(base, x, s, entry.get("cv_folds", 5), seed)
         base.estimator.fit(x, s)
+        fitted = base.predict_array(x)
+    # held-out and fitted predictions, no truth: a model with one value for all events ranks
+    # nothing (the tables downstream, which find it again on observed_val, mark it unscored);
+    # each fold has its own constant (its ON fraction), so the folds are judged one by one
+    fold_constant = all(constant_score(oof[fold == k]) for k in np.unique(fold))
+    constant = constant_score(
+        fitted, f"model {name}: P(ON | x) of the fit on all its training events"
+    )
+    if constant is None and fold_constant:
+        constant = f"model {name}: every cross-validation fold predicts one P(ON | x) value"
+    if constant is not None:
+        log.warning(
+            "%s; trained on %d ON/OFF events (%d ON, %d OFF, alpha = %.4g): %s", constant,
+            len(s), s.sum(), (s == 0).sum(), alpha, _why_constant(base.estimator, len(s)),
+        )  # fmt: skip
     chosen, record = correction_record(
         name, settings, alpha, oof, s, "out-of-fold", signal_leak_path
     )
@@ -394,6 +446,7 @@ def fit_onoff_baseline(
         n_off=int((s == 0).sum()),
         cv=summarise_cv(scores),  # ROC AUC of ON against OFF (noisy labels)
         labelnoise=record,
+        constant_model=constant,  # None, or why its predictions rank nothing
         loader=LOADER,  # iactdl.models.load_model: with the correction's types trusted
     )  # fmt: skip
     cv = pd.DataFrame(

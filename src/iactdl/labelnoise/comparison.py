@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from iactdl.evaluate.latex import latex_table, tex_escape
+from iactdl.evaluate.thresholds import CONSTANT_MODEL
 from iactdl.io import atomic_paths
 from iactdl.io.jsonfile import read_json
 
@@ -95,6 +96,8 @@ METRICS = {
     "log_loss": "log loss",
     "ece": "ECE (equal-mass bins)",
 }
+# what a constant model (one gammaness for every event) has no value of: they need a ranking
+UNRANKED = ("roc_auc", "li_ma_significance", "gamma_efficiency")
 N_CALIBRATION_BINS = 10  # equal-mass bins of the ECE (fewer where a bin would hold < 20 events)
 MIN_EVENTS_PER_BIN = 20
 PROB_FLOOR = 1e-6  # log loss: a posterior of exactly 0 or 1 would cost an infinite penalty
@@ -436,70 +439,76 @@ def bootstrap_metrics(
 
 def comparison_table(
     rows: list[dict], predictions: Mapping[str, Mapping], truth: Mapping, n_off_regions: int,
-    measurements: Mapping[str, Mapping], train_prior: float, n_bootstrap: int = 200,
-    seed: int = 0, cuts: Mapping[str, Mapping] | None = None,
+    cuts: Mapping[str, Mapping], train_prior: float, n_bootstrap: int = 200, seed: int = 0,
 ) -> pd.DataFrame:  # fmt: skip
     """The comparison from :func:`comparison_rows`' rows: ``predictions[scored]`` (observed_test
-    columns: gammaness, and p_on for ON/OFF models), the hidden ``truth`` (``is_gamma``,
-    ``region``) row for row, each row's truth-free cuts chosen on observed_val (``cuts``: the
-    theta^2 analysis's pair; else the measurement's gammaness cut at the regions' theta^2 cut)
-    and the gamma fraction of the simulated training split (the prior the simulation-trained
-    posteriors assume).
+    gammaness), the hidden ``truth`` (``is_gamma``, ``region``) row for row, each row's
+    truth-free cuts chosen on observed_val (``cuts``, :func:`chosen_cuts`: the theta^2 analysis's
+    pair) and the gamma fraction of the simulated training split (the prior the
+    simulation-trained posteriors assume).
+
+    A row whose cuts say ``constant_model`` (its gammaness on observed_val took one value:
+    :func:`iactdl.evaluate.thresholds.constant_score`) ranks nothing: its ROC AUC, Li & Ma
+    significance and gamma efficiency (0.5, and the counts of no cut, by construction) are left
+    out (NaN) and ``constant_model`` is True; its calibration metrics stay (a constant posterior
+    is still a posterior: the Brier skill score says how far it is from the prior).
 
     Parameters
     ----------
     rows : list of dict
         The rows of :func:`comparison_rows`.
     predictions : Mapping of str to Mapping
-        Scored model -> its observed_test columns (``gammaness``, and ``p_on`` for ON/OFF models,
-        which is then the score the cut applies to); the events in the same order for all.
+        Scored model -> its observed_test columns (``gammaness``: the score the cut applies to
+        and the posterior); the events in the same order for all.
     truth : Mapping
         ``is_gamma`` (the hidden truth) and ``region`` (0 ON, 1.. OFF) of the same events.
     n_off_regions : int
         The number of OFF regions.
-    measurements : Mapping of str to Mapping
-        Model -> its measurement file (``measurement``, and ``oracle`` for an ON/OFF model with
-        an oracle); the cut of a row without ``cuts`` is ``["thresholds"]["li_ma_val"]["cut"]``
-        (on ``p_on`` for ON/OFF models), at the regions of ``truth``.
+    cuts : Mapping of str to Mapping
+        Scored model -> ``theta2_cut`` (deg^2), ``gammaness_cut`` (events with ``gammaness >
+        gammaness_cut`` pass, as in :func:`iactdl.evaluate.theta2.theta2_counts`), ``region``
+        (each event's region at that theta^2 cut, :func:`iactdl.evaluate.theta2.theta2_regions`)
+        and optionally ``constant_model`` (None or the reason): the row's Li & Ma significance
+        and gamma efficiency are those at this pair. Every row needs one.
     train_prior : float
         The gamma fraction of the simulated training split.
     n_bootstrap : int
         Number of bootstrap resamples.
     seed : int
         Seed of the resampling.
-    cuts : Mapping of str to Mapping, optional
-        Scored model -> ``theta2_cut`` (deg^2), ``gammaness_cut`` (events with ``gammaness >
-        gammaness_cut`` pass, as in :func:`iactdl.evaluate.theta2.theta2_counts`) and ``region``
-        (each event's region at that theta^2 cut, :func:`iactdl.evaluate.theta2.theta2_regions`):
-        the row's Li & Ma significance and gamma efficiency are those at this pair.
 
     Returns
     -------
     pandas.DataFrame
-        The table of :func:`bootstrap_metrics`, one row per entry of ``rows``.
+        The table of :func:`bootstrap_metrics`, one row per entry of ``rows``, and
+        ``constant_model`` (bool).
+
+    Raises
+    ------
+    KeyError
+        A row without its cuts, naming it.
     """
+    missing = [row["scored"] for row in rows if row["scored"] not in cuts]
+    if missing:
+        raise KeyError(
+            f"comparison: no cuts chosen on observed_val for row(s) {missing} (cuts has "
+            f"{sorted(cuts)}); chosen_cuts gives every row its pair"
+        )
     full = []
     for row in rows:
-        pred = predictions[row["scored"]]
+        chosen = cuts[row["scored"]]
+        g = np.asarray(predictions[row["scored"]]["gammaness"], dtype=np.float64)
         prior = "observed" if row["approach"] == "oracle" else train_prior
-        chosen = (cuts or {}).get(row["scored"])
-        if chosen is not None:  # the significance table's pair (module doc)
-            g = np.asarray(pred["gammaness"], dtype=np.float64)
-            full.append({**row, "score": g, "posterior": g, "cut": chosen["gammaness_cut"],
-                         "selected": g > chosen["gammaness_cut"],
-                         "signal_region": chosen["region"], "theta2_cut": chosen["theta2_cut"],
-                         "train_prior": prior})  # fmt: skip
-            continue
-        if row["approach"] == "oracle":
-            meas = measurements[row["model"].removesuffix("~oracle")]["oracle"]
-        else:
-            meas = measurements[row["model"]]["measurement"]
-        score = pred["p_on"] if "p_on" in pred else pred["gammaness"]
-        full.append({**row, "score": score, "posterior": pred["gammaness"],
-                     "cut": meas["thresholds"]["li_ma_val"]["cut"],
-                     "train_prior": prior})  # fmt: skip
-    return bootstrap_metrics(truth["is_gamma"], truth["region"], n_off_regions, full,
-                             n_bootstrap, seed)  # fmt: skip
+        full.append({**row, "score": g, "posterior": g, "cut": chosen["gammaness_cut"],
+                     "selected": g > chosen["gammaness_cut"], "signal_region": chosen["region"],
+                     "theta2_cut": chosen["theta2_cut"], "train_prior": prior})  # fmt: skip
+    df = bootstrap_metrics(truth["is_gamma"], truth["region"], n_off_regions, full,
+                           n_bootstrap, seed)  # fmt: skip
+    constant = np.array([bool(cuts[row["scored"]].get("constant_model")) for row in rows])
+    df["constant_model"] = constant
+    for col in UNRANKED:  # no ranking, no working point: 0.5 and "every event" are no result
+        df.loc[constant, [col, f"{col}_unc"]] = np.nan
+    return df
 
 
 def _pm(value, unc, digits):
@@ -515,10 +524,11 @@ def _tex(df: pd.DataFrame, entries: Mapping[str, Mapping] | None = None) -> str:
               r"$\epsilon_\gamma$", "BSS", "log loss", "ECE"]  # fmt: skip
     rows = []
     for r in df.itertuples():
+        constant = bool(getattr(r, "constant_model", False))
         rows.append([
             r.group, r.approach, tex_escape(_label(r.model, entries)),
-            _pm(r.roc_auc, r.roc_auc_unc, 3),
-            _pm(r.li_ma_significance, r.li_ma_significance_unc, 1),
+            CONSTANT_MODEL if constant else _pm(r.roc_auc, r.roc_auc_unc, 3),
+            CONSTANT_MODEL if constant else _pm(r.li_ma_significance, r.li_ma_significance_unc, 1),
             _pm(r.gamma_efficiency, r.gamma_efficiency_unc, 2),
             _pm(r.brier_skill, r.brier_skill_unc, 3), _pm(r.log_loss, r.log_loss_unc, 3),
             _pm(r.ece, r.ece_unc, 3),
@@ -570,7 +580,8 @@ def plot_comparison(
 ) -> None:  # fmt: skip
     """One row per (architecture, approach), groups separated and named, every point with its
     bootstrap uncertainty: ROC AUC, Li & Ma significance at the truth-free cut, and the
-    calibration at the observation's prior (Brier skill score, log loss, equal-mass ECE).
+    calibration at the observation's prior (Brier skill score, log loss, equal-mass ECE). A
+    constant model's row says "constant model" in the AUC and Li & Ma panels (no point).
 
     Parameters
     ----------
@@ -606,6 +617,10 @@ def plot_comparison(
                             fmt=markers[a], color=colours[a], ms=3, capsize=2, label=a)  # fmt: skip
         for h in headers[1:]:
             ax.axhline(h - 0.5, color="0.6", lw=0.6)
+        if col in UNRANKED:  # where a constant model has no value, say why there is no point
+            for y in ypos[df.get("constant_model", pd.Series(False, df.index)).to_numpy(bool)]:
+                ax.text(0.5, y, CONSTANT_MODEL, transform=ax.get_yaxis_transform(),
+                        ha="center", va="center", fontsize=5.5, color="0.4")  # fmt: skip
         ax.set_xlabel(METRICS[col].replace("Li & Ma significance", "Li & Ma / sigma"))
         ax.grid(alpha=0.3, axis="x")
         ax.margins(x=0.15)
@@ -715,18 +730,34 @@ def plot_reliability(
     style.save_figure(fig, (pdf, png))
 
 
-def _split_thetas(path, event_id, n_off: int, predictions) -> tuple[np.ndarray, np.ndarray]:
-    """``theta_deg`` and ``theta_deg_off_1..n`` (shape (n_off, n_events)) of an observed split
-    file, whose events must be those of ``predictions`` in the same order."""
-    from iactdl.io import InputError, read_columns
+def _split_thetas(path, n_off: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``event_id``, ``theta_deg`` and ``theta_deg_off_1..n`` (shape (n_off, n_events)) of an
+    observed split file.
+
+    The split file, not a model's DL3 file: :func:`iactdl.io.dl3.read_dl3` reads FACT's DL3
+    layout, which needs ``gamma_prediction`` and ``gamma_energy_prediction`` (absent from a split
+    file), and the DL3 files that hold these thetas are per model (an oracle has none), so one
+    would be picked for no reason but its thetas.
+    """
+    from iactdl.io import InputError, column_names, read_columns
     from iactdl.io.dl3 import theta_off_columns
 
-    off = theta_off_columns(n_off)
-    data = read_columns(path, ["event_id", "theta_deg", *off])
-    if not np.array_equal(data["event_id"], event_id):
-        raise InputError(f"{path}: its events are not those of {predictions} in the same order "
+    wanted = ["event_id", "theta_deg", *theta_off_columns(n_off)]
+    missing = [c for c in wanted if c not in column_names(path)]
+    if missing:
+        raise InputError(f"{path}: column(s) {missing} missing; the comparison needs "
+                         f"{wanted} of the observed split (reconstructed directions)")  # fmt: skip
+    data = read_columns(path, wanted)
+    return data["event_id"], data["theta_deg"], np.stack([data[c] for c in wanted[2:]])
+
+
+def _check_same_events(event_id, split_event_id, path, split_path) -> None:
+    """``path``'s events (a predictions file) are the split file's, in the same order."""
+    from iactdl.io import InputError
+
+    if not np.array_equal(event_id, split_event_id):
+        raise InputError(f"{split_path}: its events are not those of {path} in the same order "
                          "(both should be the same observed split)")  # fmt: skip
-    return data["theta_deg"], np.stack([data[c] for c in off])
 
 
 def chosen_cuts(
@@ -760,8 +791,10 @@ def chosen_cuts(
     Returns
     -------
     dict of str to dict
-        Scored model -> ``theta2_cut``, ``gammaness_cut`` and ``region`` (per observed_test
-        event: 0 ON, 1..n_off OFF, -1 neither).
+        Scored model -> ``theta2_cut``, ``gammaness_cut``, ``region`` (per observed_test
+        event: 0 ON, 1..n_off OFF, -1 neither) and ``constant_model`` (None, or why its
+        observed_val gammaness ranks nothing: :func:`~iactdl.evaluate.theta2_analysis.choose_cuts`;
+        an analysis made before that check counts as not constant).
 
     Raises
     ------
@@ -779,7 +812,8 @@ def chosen_cuts(
                 raise KeyError(f"comparison: {row['scored']}: its observed_val predictions and "
                                "observed_val's thetas are needed to choose its cuts")  # fmt: skip
             choice = choose_cuts(oracle_val[row["scored"]]["gammaness"], *val_thetas,
-                                 analyses[base]["theta2_cut_candidates"])  # fmt: skip
+                                 analyses[base]["theta2_cut_candidates"],
+                                 where=f"{row['scored']}: observed_val gammaness")  # fmt: skip
         else:
             choice = analyses[row["model"]]["choice"]
         theta2_cut = float(choice["theta2_cut"])
@@ -787,6 +821,8 @@ def chosen_cuts(
             "theta2_cut": theta2_cut,
             "gammaness_cut": float(choice["gammaness_cut"]),
             "region": theta2_regions(*test_thetas, theta2_cut),
+            # found where its observed_val predictions were turned into cuts (no truth)
+            "constant_model": choice.get("constant_model"),
         }
     return out
 
@@ -815,7 +851,7 @@ def build_comparison(
         Each model's measurement JSON file, aligned with ``models``.
     predictions : Mapping of str to str
         Model (and ``{model}~oracle``) -> its observed_test predictions file (``event_id``,
-        ``region``, ``gammaness``, optionally ``p_on``; attribute ``n_off_regions``).
+        ``region``, ``gammaness``; attribute ``n_off_regions``).
     truth : str or os.PathLike
         The observation's hidden truth file.
     train : str or os.PathLike
@@ -853,7 +889,7 @@ def build_comparison(
     iactdl.io.InputError
         Predictions files whose events are not the same, in the same order.
     """
-    from iactdl.io import InputError, column_names, read_attrs, read_columns, read_observed_truth
+    from iactdl.io import InputError, read_attrs, read_columns, read_observed_truth
 
     def load(paths):
         return {m: read_json(p) for m, p in zip(models, paths, strict=True)}
@@ -869,9 +905,7 @@ def build_comparison(
     preds, event_id, n_off = {}, None, None
     for row in rows:
         path = predictions[row["scored"]]
-        cols = ["event_id", "region", "gammaness"]
-        cols += ["p_on"] if "p_on" in column_names(path) else []
-        preds[row["scored"]] = p = read_columns(path, cols)
+        preds[row["scored"]] = p = read_columns(path, ["event_id", "region", "gammaness"])
         if event_id is None:
             event_id, region = p["event_id"], p["region"]
             n_off = int(read_attrs(path)["n_off_regions"])
@@ -880,18 +914,23 @@ def build_comparison(
                              " in the same order (both should be observed_test)")  # fmt: skip
     hidden = read_observed_truth(truth, event_id, (), events_path=predictions[rows[0]["scored"]])
     train_gamma = read_columns(train, ["is_gamma"])["is_gamma"]
-    first = predictions[rows[0]["scored"]]
-    test_thetas = _split_thetas(observed_test, event_id, n_off, first)
+    test_id, *test_thetas = _split_thetas(observed_test, n_off)
+    _check_same_events(event_id, test_id, predictions[rows[0]["scored"]], observed_test)
     oracle_preds, val_thetas = {}, None
-    for row in rows:
-        if row["approach"] == "oracle":
-            path = (oracle_val or {})[row["scored"]]
-            oracle_preds[row["scored"]] = p = read_columns(path, ["event_id", "gammaness"])
-            val_thetas = _split_thetas(observed_val, p["event_id"], n_off, path)
+    for row in (r for r in rows if r["approach"] == "oracle"):
+        path = (oracle_val or {}).get(row["scored"])
+        if path is None or observed_val is None:
+            raise ValueError(f"comparison: oracle row {row['scored']} needs its observed_val "
+                             "predictions (oracle_val) and the observed_val split (observed_val)"
+                             " to choose its cuts")  # fmt: skip
+        if val_thetas is None:  # one read of observed_val, whatever the number of oracles
+            val_id, *val_thetas = _split_thetas(observed_val, n_off)
+        oracle_preds[row["scored"]] = p = read_columns(path, ["event_id", "gammaness"])
+        _check_same_events(p["event_id"], val_id, path, observed_val)
     cuts = chosen_cuts(rows, analyses_, test_thetas, n_off, oracle_preds, val_thetas)
     df = comparison_table(
-        rows, preds, {"is_gamma": hidden["is_gamma"], "region": region}, n_off, meas,
-        float(np.mean(train_gamma)), n_bootstrap, seed, cuts,
+        rows, preds, {"is_gamma": hidden["is_gamma"], "region": region}, n_off, cuts,
+        float(np.mean(train_gamma)), n_bootstrap, seed,
     )  # fmt: skip
     write_comparison(df, csv, tex, entries)
     plot_comparison(df, pdf, png, entries)
