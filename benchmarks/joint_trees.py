@@ -7,6 +7,9 @@ close half the gap to the oracle. This fits, on a finished run's datasets (no DA
 - ``onoff``: the ON/OFF entry (``hist_gbt_onoff``) on observed_train's ON/OFF labels, corrected;
 - ``joint``: :func:`iactdl.labelnoise.joint.fit_joint_baseline` as it is in this checkout (run with
   the run's config: its ``params`` and ``source_params``);
+- ``domains``: the one-fit domains design (a domain column, weights :func:`domain_weights` with the
+  entry's ``weight``) as ``fit_joint_baseline`` fitted it before ``menon_finetune``: its final fit
+  alone (the out-of-fold fits write cv.csv and the correction, which change no ranking);
 - ``stack_hgb_old``: the former stacked design (boosted trees on the features plus the simulated
   logit, fitted on the ON/OFF labels with the entry's ``params``);
 - ``stack_hgb_mono``: the same with a monotone (increasing) constraint on the simulated logit;
@@ -51,6 +54,7 @@ straight segment of the ROC curve).
         [--config config.yaml]   # the entries of this config instead of the run's
         [--cache /tmp/run.npz]   # the run's arrays, written once (the HDF5 reads are slow)
         [--n-boot 200]
+        [--stages 0 10 25 50 100 200]   # the tree counts finetune / menon_finetune choose among
 
 Prints one JSON object (per candidate: per-seed numbers and their mean) as its last line.
 """
@@ -291,7 +295,13 @@ def forward_loss(f, s, rho_minus, rho_plus, delta):
 
 
 def fit_candidates(
-    data: Data, entries: dict, seed: int, only: set | None, lams, domain_ws=(1.0, 3.0)
+    data: Data,
+    entries: dict,
+    seed: int,
+    only: set | None,
+    lams,
+    domain_ws=(1.0, 3.0),
+    stages=(0, 10, 25, 50, 100, 200),
 ) -> dict:
     """Every candidate's (observed_test, observed_val) scores for one seed (rankings: p_on or
     gammaness; Menon's correction is increasing, it changes neither)."""
@@ -309,7 +319,7 @@ def fit_candidates(
 
     t = time.perf_counter()
     source = _hgb(src_params, seed).fit(data.x_sim, data.y_sim)
-    sim_logit = {s: _logit(_p1(source, data.x[s])) for s in ("observed_train", *splits)}
+    sim_logit = {s: _logit(_p1(source, data.x[s])) for s in splits}
     lab_logit = _logit(_p1(source, data.x_lab))
     out["source"] = tuple(sim_logit[s] for s in splits)
     timing["source"] = time.perf_counter() - t
@@ -338,6 +348,23 @@ def fit_candidates(
 
         run("onoff", onoff)
         run("joint", joint)
+
+    def domains():
+        """The one-fit domains design as :func:`fit_joint_baseline` fitted it before
+        ``menon_finetune`` (its final fit: the same estimator, rows and weights, without the
+        out-of-fold fits that write cv.csv and the correction, which change no ranking)."""
+        from iactdl.labelnoise.joint import domain_weights, source_entry, with_domain
+        from iactdl.models.baselines import build_baseline, fit_estimator
+
+        base = build_baseline("hist_gbt_joint", source_entry(joint_entry), seed=seed)
+        w_sim, w_obs = domain_weights(
+            len(data.y_sim), len(data.s), joint_entry["joint"].get("weight", 1.0)
+        )
+        x_all = np.vstack([with_domain(data.x_sim, 0), with_domain(data.x_lab, 1)])
+        fit_estimator(base.estimator, x_all, np.r_[data.y_sim, data.s], np.r_[w_sim, w_obs])
+        return tuple(_p1(base.estimator, with_domain(data.x[s], 1)) for s in splits)
+
+    run("domains", domains)
 
     def stacked(est):
         est.fit(np.column_stack([data.x_lab, lab_logit]), data.s)
@@ -444,7 +471,7 @@ def fit_candidates(
 
     from iactdl.evaluate.thresholds import li_ma_threshold
 
-    stages = (0, 10, 25, 50, 100, 200)
+    stages = tuple(sorted(set(stages) | {0}))
     platt = _lr({"C": 1e6, "max_iter": 2000}, seed).fit(lab_logit[:, None], data.s)
     start = {s: platt.decision_function(sim_logit[s][:, None]) for s in splits}
 
@@ -521,6 +548,13 @@ def main(argv=None) -> dict:
     p.add_argument("--only", default=None, help="comma-separated candidates (source always)")
     p.add_argument("--lams", type=float, nargs="+", default=[0.25, 0.5, 1.0, 2.0])
     p.add_argument("--domain-weights", type=float, nargs="+", default=[1.0, 3.0])
+    p.add_argument(
+        "--stages",
+        type=int,
+        nargs="+",
+        default=[0, 10, 25, 50, 100, 200],
+        help="finetune / menon_finetune: the tree counts observed_val chooses among",
+    )
     p.add_argument("--config", type=Path, default=None, help="entries (default: run's)")
     p.add_argument("--joint-model", default="hist_gbt_joint")
     p.add_argument("--onoff-model", default="hist_gbt_onoff")
@@ -539,7 +573,9 @@ def main(argv=None) -> dict:
     only = set(args.only.split(",")) if args.only else None
     per_seed, selection = {}, {}
     for seed in args.seeds:
-        fits = fit_candidates(data, entries, seed, only, args.lams, args.domain_weights)
+        fits = fit_candidates(
+            data, entries, seed, only, args.lams, args.domain_weights, args.stages
+        )
         for name in fits:
             if name.startswith("_selection_"):
                 selection.setdefault(name.removeprefix("_selection_"), {})[seed] = fits[name]
