@@ -411,3 +411,22 @@ def test_em_prior_recovers_a_shifted_prior():
     boot = em_prior(eta, 0.1, rng.poisson(1.0, (20, eta.size)))
     # at least the binomial sqrt(0.6 * 0.4 / 50000) = 0.0022: the posteriors do not separate fully
     assert boot.shape == (20,) and 0.001 < boot.std() < 0.01
+
+
+def test_split_thetas_and_event_order_are_checked_naming_the_files(tmp_path):
+    """The comparison's split file must hold every theta column (a missing one is named with the
+    file), and a file whose events are not those of another, in order, is refused naming both."""
+    from iactdl.io import InputError, write_events
+    from iactdl.labelnoise.comparison import _check_same_events, _split_thetas
+
+    n = 50
+    cols = {"event_id": np.arange(n), "theta_deg": np.full(n, 0.1)}
+    cols |= {f"theta_deg_off_{k}": np.full(n, 0.5) for k in (1, 2)}
+    write_events(tmp_path / "val.h5", cols)
+    event_id, on, off = _split_thetas(tmp_path / "val.h5", 2)
+    assert np.array_equal(event_id, np.arange(n)) and on.shape == (n,) and off.shape == (2, n)
+    with pytest.raises(InputError, match=r"val\.h5.*theta_deg_off_3"):
+        _split_thetas(tmp_path / "val.h5", 3)
+    with pytest.raises(InputError, match=r"b\.h5: its events are not those of a\.h5"):
+        _check_same_events(np.arange(n), np.arange(n)[::-1], "a.h5", "b.h5")
+    _check_same_events(np.arange(n), np.arange(n), "a.h5", "b.h5")

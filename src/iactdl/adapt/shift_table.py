@@ -152,8 +152,6 @@ def shift_study_table(rows: pd.DataFrame) -> pd.DataFrame:
         the means).
     """
     keys = ["shift", "model", "method"]
-    if "constant_model" not in rows:  # rows made before the check: none was found constant
-        rows = rows.assign(constant_model=False)
     dup = rows.duplicated([*keys, "seed"])
     if dup.any():
         raise ValueError(f"{rows.loc[dup, keys + ['seed']].values.tolist()}: listed twice")
@@ -229,7 +227,7 @@ def shift_label(shift: str) -> str:
 
 def _all_constant(r) -> bool:
     """Every seed of a table row gave a constant model (nothing of it is scored)."""
-    return bool(r.get("n_constant", 0) and r["n_constant"] == r["n_seeds"])
+    return bool(r["n_constant"] > 0 and r["n_constant"] == r["n_seeds"])
 
 
 def plot_gap_heatmap(

@@ -347,12 +347,10 @@ def _why_constant(estimator, n_events: int) -> str:
         )
     params = estimator.get_params()
     min_leaf = int(params["min_samples_leaf"])
-    stopping = params["early_stopping"] is True or (
-        params["early_stopping"] == "auto" and n_events > 10_000
-    )
     n_fit, held = n_events, ""
     fraction = params.get("validation_fraction")
-    if stopping and fraction is not None:  # sklearn holds these out of the trees' fit
+    # the fitted flag, not the rule behind early_stopping="auto" (sklearn's to change)
+    if getattr(estimator, "do_early_stopping_", False) and fraction is not None:
         n_val = int(fraction) if fraction >= 1 else math.ceil(fraction * n_events)
         n_fit = n_events - n_val
         held = f" ({n_events} minus {n_val} held out by validation_fraction {fraction})"

@@ -739,24 +739,21 @@ def _split_thetas(path, n_off: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     file), and the DL3 files that hold these thetas are per model (an oracle has none), so one
     would be picked for no reason but its thetas.
     """
-    from iactdl.io import InputError, column_names, read_columns
+    from iactdl.io import read_columns  # refuses a missing column, naming the file and it
     from iactdl.io.dl3 import theta_off_columns
 
     wanted = ["event_id", "theta_deg", *theta_off_columns(n_off)]
-    missing = [c for c in wanted if c not in column_names(path)]
-    if missing:
-        raise InputError(f"{path}: column(s) {missing} missing; the comparison needs "
-                         f"{wanted} of the observed split (reconstructed directions)")  # fmt: skip
     data = read_columns(path, wanted)
     return data["event_id"], data["theta_deg"], np.stack([data[c] for c in wanted[2:]])
 
 
-def _check_same_events(event_id, split_event_id, path, split_path) -> None:
-    """``path``'s events (a predictions file) are the split file's, in the same order."""
+def _check_same_events(event_id, other_event_id, path, other_path) -> None:
+    """``other_path``'s events are ``path``'s, in the same order (two files of one observed
+    split: predictions, or the split file itself)."""
     from iactdl.io import InputError
 
-    if not np.array_equal(event_id, split_event_id):
-        raise InputError(f"{split_path}: its events are not those of {path} in the same order "
+    if not np.array_equal(event_id, other_event_id):
+        raise InputError(f"{other_path}: its events are not those of {path} in the same order "
                          "(both should be the same observed split)")  # fmt: skip
 
 
@@ -889,7 +886,7 @@ def build_comparison(
     iactdl.io.InputError
         Predictions files whose events are not the same, in the same order.
     """
-    from iactdl.io import InputError, read_attrs, read_columns, read_observed_truth
+    from iactdl.io import read_attrs, read_columns, read_observed_truth
 
     def load(paths):
         return {m: read_json(p) for m, p in zip(models, paths, strict=True)}
@@ -909,9 +906,8 @@ def build_comparison(
         if event_id is None:
             event_id, region = p["event_id"], p["region"]
             n_off = int(read_attrs(path)["n_off_regions"])
-        elif not np.array_equal(p["event_id"], event_id):
-            raise InputError(f"{path}: its events are not those of {predictions[rows[0]['scored']]}"
-                             " in the same order (both should be observed_test)")  # fmt: skip
+        else:
+            _check_same_events(event_id, p["event_id"], predictions[rows[0]["scored"]], path)
     hidden = read_observed_truth(truth, event_id, (), events_path=predictions[rows[0]["scored"]])
     train_gamma = read_columns(train, ["is_gamma"])["is_gamma"]
     test_id, *test_thetas = _split_thetas(observed_test, n_off)
